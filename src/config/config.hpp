@@ -1,0 +1,165 @@
+#pragma once
+// The typed configuration: what config/herald.toml says, after validation. Every key is
+// documented in docs/config.md; defaults live here so that a minimal file works.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace herald::config {
+
+using Seconds = std::chrono::seconds;
+
+enum class ListenerMode { relay, submission, submissions };
+
+struct Listener {
+    std::string address;  // "host:port"; IPv6 as "[::1]:2525"
+    std::string host;     // split from address
+    std::uint16_t port = 0;
+    ListenerMode mode = ListenerMode::relay;
+};
+
+struct Server {
+    std::string hostname = "localhost.localdomain";
+    std::filesystem::path spool_dir = "var/spool";
+    std::filesystem::path log_dir = "var/log";
+};
+
+// RFC 5321 4.5.3 limits and the abuse limits around them.
+struct Limits {
+    std::size_t max_message_size = 36700160;  // 35 MiB, advertised with SIZE
+    std::size_t max_recipients = 100;         // RFC 5321 4.5.3.1.8: at least 100
+    std::size_t max_connections = 10000;
+    std::size_t max_connections_per_ip = 50;
+    std::size_t max_errors = 10;  // then 421 and close
+    std::size_t max_received_headers = 30;  // hop count: more is a loop (554 5.4.6)
+    Seconds command_timeout{300};           // RFC 5321 4.5.3.2.7: 5 minutes
+    Seconds data_timeout{600};              // 4.5.3.2.6: DATA termination, 10 minutes
+    Seconds auth_failure_delay{2};
+};
+
+struct Smtp {
+    // "reject" refuses a message with a bare CR or LF (SMTP smuggling defence);
+    // "normalize" turns each into CRLF instead.
+    enum class BareLineEndings { reject, normalize };
+    BareLineEndings bare_line_endings = BareLineEndings::reject;
+    bool allow_plaintext_auth_on_loopback = false;
+};
+
+struct Dns {
+    std::vector<std::string> servers;  // "host:port"; empty: /etc/resolv.conf
+};
+
+struct Tls {
+    std::filesystem::path cert;  // empty: a self-signed certificate is generated
+    std::filesystem::path key;
+};
+
+struct Relay {
+    std::vector<std::string> networks = {"127.0.0.0/8", "::1/128"};
+    bool block_auth_relay_on_relay_listeners = true;
+    bool mask_client_ip = true;
+    bool allow_unknown_sender_domains = false;
+};
+
+struct User {
+    std::string name;
+    std::string password_hash;  // crypt(3)
+    std::vector<std::string> sender_domains;
+};
+
+struct Local {
+    enum class Mailbox { maildir, mbox };
+    std::vector<std::string> domains;
+    Mailbox mailbox = Mailbox::maildir;
+    std::string path = "var/mail/{user}";
+};
+
+struct Transport {
+    enum class Type { smtp, null, http, maildir, mbox };
+    enum class TlsMode { none, opportunistic, required };
+    std::string name;
+    Type type = Type::smtp;
+    std::string host;  // smtp: empty means MX lookup
+    std::uint16_t port = 25;
+    TlsMode tls = TlsMode::opportunistic;
+    std::string auth_user;
+    std::filesystem::path auth_password_file;
+    std::string helo;
+    std::string source_address;
+    std::size_t max_connections = 20;
+    std::string url;              // http
+    std::string format = "rfc822";  // http: rfc822 | json
+};
+
+struct Route {
+    std::string sender;  // "user@domain", "*@domain" or "*"
+    std::string transport;
+};
+
+struct DkimKey {
+    std::string domain;  // or "*"
+    std::string selector;
+    std::filesystem::path private_key;
+    bool require_dns_match = true;
+};
+
+struct RateLimit {
+    std::string match;  // sender | user | client_ip | sender_domain
+    std::string limit;  // "100/hour"
+    std::uint64_t count = 0;
+    Seconds window{3600};
+};
+
+struct Reject {
+    std::vector<std::string> senders;
+    std::vector<std::string> users;
+};
+
+struct Queue {
+    std::vector<Seconds> retry = {Seconds{300},  Seconds{600},   Seconds{1800},
+                                  Seconds{3600}, Seconds{7200}, Seconds{14400}};
+    Seconds max_age{5 * 24 * 3600};
+};
+
+struct Admin {
+    std::string http;  // "host:port"; empty: off
+    std::string token;
+};
+
+struct Config {
+    std::filesystem::path source;  // the file it was read from
+    Server server;
+    Limits limits;
+    Smtp smtp;
+    Dns dns;
+    std::vector<Listener> listeners;
+    Tls tls;
+    Relay relay;
+    std::vector<User> users;
+    Local local;
+    std::vector<Transport> transports;
+    std::vector<Route> routes;
+    std::vector<DkimKey> dkim_keys;
+    std::vector<RateLimit> rate_limits;
+    Reject reject;
+    Queue queue;
+    Admin admin;
+
+    const Transport* find_transport(std::string_view name) const;
+    const User* find_user(std::string_view name) const;
+};
+
+// Reads and validates a config file. On failure, every problem found, one per line, as
+// "file:line: what is wrong".
+struct LoadResult {
+    std::optional<Config> config;
+    std::vector<std::string> errors;
+};
+LoadResult load_file(const std::filesystem::path& path);
+LoadResult load_string(std::string_view text, const std::filesystem::path& name);
+
+}  // namespace herald::config

@@ -1,0 +1,37 @@
+#pragma once
+// One way out for a message: SMTP to MX or smarthost, HTTP, a local mailbox, or nowhere.
+// A transport delivers one message to some of its recipients and says, per recipient, what
+// happened; the queue turns that into spool state, log lines, retries and bounces.
+#include <boost/asio/awaitable.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "message/envelope.hpp"
+
+namespace herald::delivery {
+
+struct Delivery {
+    std::string_view message_id;
+    const message::Envelope& envelope;
+    std::vector<std::string> recipients;  // the subset to deliver now
+    std::string_view data;                // the message as spooled (CRLF)
+};
+
+struct RecipientResult {
+    enum class Outcome { delivered, deferred, failed };
+    std::string recipient;
+    Outcome outcome = Outcome::deferred;
+    std::string detail;       // remote reply or local error, for the log and the bounce
+    std::string remote_host;  // "mx.example.net [192.0.2.1]", a path, or ""
+};
+
+class Transport {
+public:
+    virtual ~Transport() = default;
+    virtual std::string_view name() const = 0;
+    virtual boost::asio::awaitable<std::vector<RecipientResult>> deliver(const Delivery& delivery) = 0;
+};
+
+}  // namespace herald::delivery

@@ -1,0 +1,21 @@
+#pragma once
+// The SMTP envelope of one message as accepted: who sent it, to whom, and how it arrived.
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace herald::message {
+
+struct Envelope {
+    std::string sender;                   // MAIL FROM address without <>; "" is the null sender
+    std::vector<std::string> recipients;  // RCPT TO addresses without <>
+    bool smtputf8 = false;                // MAIL FROM ... SMTPUTF8
+    bool body_8bit = false;               // BODY=8BITMIME
+    std::string helo;                     // the client's EHLO/HELO argument
+    std::string client_ip;                // "" for local injection (sendmail)
+    std::string auth_user;                // "" when not authenticated
+    std::string protocol;                 // "smtp", "esmtp", "esmtpsa", ... (RFC 3848) or "local"
+    std::chrono::system_clock::time_point arrival;
+};
+
+}  // namespace herald::message

@@ -1,0 +1,34 @@
+#pragma once
+// The decisions a ServerSession asks for at each stage. The session owns the protocol; the
+// policy owns who may do what (relay rules, sender rights, reject lists, rate limits).
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "smtp/reply.hpp"
+
+namespace herald::smtp {
+
+enum class SessionMode { relay, submission, submissions };
+
+// What the policy may look at: the session as it stands when it asks.
+struct SessionView {
+    SessionMode mode = SessionMode::relay;
+    std::string_view client_ip;
+    bool tls = false;
+    std::string_view helo;
+    std::string_view auth_user;  // empty: not authenticated
+    std::string_view sender;     // set once MAIL was accepted
+};
+
+class SessionPolicy {
+public:
+    virtual ~SessionPolicy() = default;
+    // nullopt accepts; a Reply (4xx/5xx) refuses with that reply.
+    virtual std::optional<Reply> check_sender(const SessionView& session,
+                                              std::string_view sender) = 0;
+    virtual std::optional<Reply> check_recipient(const SessionView& session,
+                                                 std::string_view recipient) = 0;
+};
+
+}  // namespace herald::smtp
