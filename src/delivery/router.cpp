@@ -1,0 +1,104 @@
+#include "delivery/router.hpp"
+
+#include <algorithm>
+
+#include "delivery/transports/maildir.hpp"
+#include "delivery/transports/mbox.hpp"
+#include "delivery/transports/null.hpp"
+
+namespace herald::delivery {
+
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+        return std::tolower(static_cast<unsigned char>(x)) ==
+               std::tolower(static_cast<unsigned char>(y));
+    });
+}
+
+std::string_view domain_of(std::string_view address) {
+    auto at = address.rfind('@');
+    return at == std::string_view::npos ? std::string_view{} : address.substr(at + 1);
+}
+
+std::string_view local_part_of(std::string_view address) {
+    auto at = address.rfind('@');
+    return at == std::string_view::npos ? address : address.substr(0, at);
+}
+
+}  // namespace
+
+bool route_matches(std::string_view pattern, std::string_view sender) {
+    if (pattern == "*") return true;
+    if (sender.empty()) return false;
+    if (pattern.starts_with("*@")) return iequals(pattern.substr(2), domain_of(sender));
+    return local_part_of(pattern) == local_part_of(sender) &&
+           iequals(domain_of(pattern), domain_of(sender));
+}
+
+Result<Transport*> Router::add_transport(const config::Transport& t) {
+    std::unique_ptr<Transport> transport;
+    switch (t.type) {
+        case config::Transport::Type::null:
+            transport = std::make_unique<NullTransport>(t.name);
+            break;
+        case config::Transport::Type::maildir:
+            transport = std::make_unique<MaildirTransport>(t.name, t.url);
+            break;
+        case config::Transport::Type::mbox:
+            transport = std::make_unique<MboxTransport>(t.name, t.url);
+            break;
+        default:
+            return Error{"transport " + t.name + ": this type is not available in this build yet"};
+    }
+    Transport* raw = transport.get();
+    transports_.push_back(std::move(transport));
+    by_name_[t.name] = raw;
+    return raw;
+}
+
+Result<Router> Router::from_config(const config::Config& config) {
+    Router router;
+    for (const auto& t : config.transports) {
+        if (auto added = router.add_transport(t); !added) return Error{added.error()};
+    }
+    for (const auto& route : config.routes) {
+        auto it = router.by_name_.find(route.transport);
+        if (it == router.by_name_.end()) {
+            return Error{"route " + route.sender + ": no transport named " + route.transport};
+        }
+        router.routes_.emplace_back(route.sender, it->second);
+    }
+    if (router.routes_.empty()) {
+        // No route at all: nothing leaves the machine (docs/config.md).
+        config::Transport discard{.name = "null", .type = config::Transport::Type::null};
+        auto added = router.add_transport(discard);
+        router.routes_.emplace_back("*", *added);
+    }
+    router.local_domains_ = config.local.domains;
+    const std::string local_name = "local";
+    if (config.local.mailbox == config::Local::Mailbox::mbox) {
+        router.transports_.push_back(std::make_unique<MboxTransport>(local_name, config.local.path));
+    } else {
+        router.transports_.push_back(
+            std::make_unique<MaildirTransport>(local_name, config.local.path));
+    }
+    router.local_ = router.transports_.back().get();
+    return router;
+}
+
+bool Router::is_local_domain(std::string_view domain) const {
+    return std::any_of(local_domains_.begin(), local_domains_.end(),
+                       [&](const std::string& d) { return iequals(d, domain); });
+}
+
+Transport* Router::transport_for(std::string_view sender, std::string_view recipient) const {
+    if (is_local_domain(domain_of(recipient))) return local_;
+    for (const auto& [pattern, transport] : routes_) {
+        if (route_matches(pattern, sender)) return transport;
+    }
+    return nullptr;
+}
+
+}  // namespace herald::delivery
