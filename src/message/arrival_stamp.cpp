@@ -1,0 +1,61 @@
+#include "message/arrival_stamp.hpp"
+
+#include <fmt/format.h>
+
+#include <random>
+
+#include "base/timestamp.hpp"
+#include "message/header_block.hpp"
+#include "message/received_header.hpp"
+
+namespace herald::message {
+
+namespace {
+
+std::string received_field(const ArrivalStamp& stamp, const Envelope& envelope) {
+    ReceivedHeader received;
+    received.helo = envelope.helo;
+    received.client_reverse_name = stamp.client_reverse_name;
+    received.client_ip = envelope.client_ip;
+    received.mask_client = stamp.mask_client;
+    received.hostname = stamp.hostname;
+    received.protocol = envelope.protocol;
+    received.queue_id = stamp.queue_id;
+    if (envelope.recipients.size() == 1) received.recipient = envelope.recipients.front();
+    received.time = envelope.arrival;
+    return received.field();
+}
+
+}  // namespace
+
+std::string ArrivalStamp::new_message_id() const {
+    std::random_device random;
+    const auto high = static_cast<unsigned long long>(random());
+    const auto low = static_cast<unsigned long long>(random());
+    return fmt::format("<{}.{:08x}{:08x}@{}>", queue_id, high & 0xffffffffu, low & 0xffffffffu,
+                       hostname);
+}
+
+std::string ArrivalStamp::apply(std::string_view text, const Envelope& envelope) const {
+    const HeaderBlock headers = HeaderBlock::parse(text);
+    std::string added;
+    if (add_missing_ids) {
+        if (!headers.has("Message-ID")) added += "Message-ID: " + new_message_id() + "\r\n";
+        if (!headers.has("Date")) added += "Date: " + rfc5322_date(envelope.arrival) + "\r\n";
+    }
+    std::string out = received_field(*this, envelope);
+    out.reserve(out.size() + text.size() + added.size() + 4);
+    const std::string_view header_text = text.substr(0, headers.end());
+    const std::string_view rest = text.substr(headers.end());
+    out += header_text;
+    if (!added.empty() && !headers.ends_with_line_break()) out += "\r\n";
+    out += added;
+    // Without a header section the body's first line would read as a header after ours:
+    // give it the blank line RFC 5322 2.1 puts between the two.
+    const bool rest_starts_blank = rest.starts_with("\r\n") || rest.starts_with("\n");
+    if (headers.fields().empty() && !rest.empty() && !rest_starts_blank) out += "\r\n";
+    out += rest;
+    return out;
+}
+
+}  // namespace herald::message

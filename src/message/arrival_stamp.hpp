@@ -1,0 +1,26 @@
+#pragma once
+// What a message gets on arrival, before it is spooled: the Received trace field, and on
+// submission the Message-ID and Date a sending client left out (RFC 6409 8.2, 8.3).
+#include <string>
+#include <string_view>
+
+#include "message/envelope.hpp"
+
+namespace herald::message {
+
+struct ArrivalStamp {
+    std::string hostname;
+    std::string queue_id;
+    std::string client_reverse_name;  // for Received; may be empty
+    bool mask_client = false;         // submission: Received names no client (host, IP)
+    bool add_missing_ids = false;     // submission: add Message-ID and Date when missing
+
+    // The text with Received prepended and, when asked, Message-ID and Date appended to the
+    // header section. Works on text without headers or without a blank line before the body.
+    std::string apply(std::string_view text, const Envelope& envelope) const;
+
+    // "<queueid.random@hostname>": unique even when queue ids repeat across hosts.
+    std::string new_message_id() const;
+};
+
+}  // namespace herald::message

@@ -1,0 +1,51 @@
+#pragma once
+// The header section of a message (RFC 5322 2.2, 3.5): fields in order, unfolded, and where
+// the body begins. Tolerant of what arrives in practice: LF-only lines, no blank line before
+// the body, no header fields at all.
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "message/address_list.hpp"
+
+namespace herald::message {
+
+struct HeaderField {
+    std::string name;       // as written, without trailing whitespace
+    std::string value;      // unfolded (RFC 5322 2.2.3), surrounding whitespace removed
+    std::size_t begin = 0;  // the field's bytes in the parsed text,
+    std::size_t end = 0;    // its last line ending included
+};
+
+class HeaderBlock {
+  public:
+    static HeaderBlock parse(std::string_view text);
+
+    const std::vector<HeaderField>& fields() const { return fields_; }
+    // Field names compare case-insensitively (RFC 5322 1.2.2).
+    std::size_t count(std::string_view name) const;
+    const HeaderField* find(std::string_view name) const;
+    bool has(std::string_view name) const { return find(name) != nullptr; }
+
+    // Offset just past the last field, where a new field may be appended.
+    std::size_t end() const { return end_; }
+    // Whether the last field line ends with a line break (false: "Subject: x" at end of text).
+    bool ends_with_line_break() const { return ends_with_line_break_; }
+
+  private:
+    std::vector<HeaderField> fields_;
+    std::size_t end_ = 0;
+    bool ends_with_line_break_ = true;
+};
+
+// Removes the line breaks of folding: CRLF (or LF) followed by whitespace (RFC 5322 2.2.3).
+std::string unfold(std::string_view value);
+
+bool same_field_name(std::string_view a, std::string_view b);
+
+// For `sendmail -t`: the addresses of To, Cc and Bcc, and the text with Bcc fields removed
+// so that no recipient learns of the blind copies.
+std::vector<std::string> take_recipient_headers(std::string& text);
+
+}  // namespace herald::message

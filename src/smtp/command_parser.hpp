@@ -1,0 +1,60 @@
+#pragma once
+// SMTP command lines (RFC 5321 4.1.1) and the arguments of MAIL and RCPT with the
+// extensions Herald offers: SIZE (RFC 1870), BODY=8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531).
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <variant>
+
+#include "smtp/address.hpp"
+#include "smtp/reply.hpp"
+
+namespace herald::smtp {
+
+enum class Verb {
+    helo,
+    ehlo,
+    mail,
+    rcpt,
+    data,
+    rset,
+    noop,
+    quit,
+    vrfy,
+    help,
+    starttls,
+    auth,
+    unknown
+};
+
+struct Command {
+    Verb verb = Verb::unknown;
+    std::string_view name;      // the verb as sent
+    std::string_view argument;  // after the verb, surrounding spaces removed
+};
+
+// A command line without its CRLF. Verbs are case-insensitive (RFC 5321 2.4).
+Command parse_command(std::string_view line);
+
+struct MailArguments {
+    Address sender;                     // is_null() for <>
+    std::optional<std::uint64_t> size;  // SIZE=, saturated at UINT64_MAX
+    bool body_8bit = false;
+    bool smtputf8 = false;
+};
+
+struct RcptArguments {
+    Address recipient;
+};
+
+// Either the arguments or the reply that refuses them (501, 553 or 555).
+template <typename T>
+using Parsed = std::variant<T, Reply>;
+
+// The argument of MAIL: "FROM:<path> [params]". One space after the colon is tolerated.
+Parsed<MailArguments> parse_mail_arguments(std::string_view argument);
+
+// The argument of RCPT: "TO:<path>". UTF-8 is allowed when the transaction declared SMTPUTF8.
+Parsed<RcptArguments> parse_rcpt_arguments(std::string_view argument, AddressSyntax syntax);
+
+}  // namespace herald::smtp

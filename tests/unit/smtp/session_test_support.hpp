@@ -1,0 +1,107 @@
+#pragma once
+// A ServerSession driven as net/ drives it, with a fake policy and every event answered at
+// once, so that a test reads as a transcript.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "smtp/server_session.hpp"
+
+namespace herald::smtp::testing {
+
+// Refuses relaying to "*@elsewhere.example" and the sender "spammer@bad.example".
+class FakePolicy : public SessionPolicy {
+  public:
+    std::optional<Reply> check_sender(const SessionView& session,
+                                      std::string_view sender) override {
+        senders.emplace_back(sender);
+        seen_auth_user = std::string(session.auth_user);
+        if (sender == "spammer@bad.example") return Reply(553, "5.7.1", "Sender refused");
+        return std::nullopt;
+    }
+    std::optional<Reply> check_recipient(const SessionView& session,
+                                         std::string_view recipient) override {
+        recipients.emplace_back(recipient);
+        seen_sender = std::string(session.sender);
+        if (recipient.ends_with("@elsewhere.example")) {
+            return Reply(554, "5.7.1", "Relay access denied");
+        }
+        return std::nullopt;
+    }
+
+    std::vector<std::string> senders;
+    std::vector<std::string> recipients;
+    std::string seen_auth_user;
+    std::string seen_sender;
+};
+
+inline SessionSettings test_settings() {
+    SessionSettings s;
+    s.hostname = "mx.herald.test";
+    s.max_message_size = 10000;
+    s.max_recipients = 5;
+    s.max_errors = 10;
+    s.max_received_headers = 3;
+    return s;
+}
+
+class Conversation {
+  public:
+    explicit Conversation(SessionSettings settings = test_settings(),
+                          ClientInfo client = {"192.0.2.7", "client.example"})
+        : session(std::move(settings), std::move(client), policy) {
+        session.start();
+        greeting = drain();
+        transcript.clear();
+    }
+
+    // Feeds bytes and returns what the session answered, events handled in between.
+    std::string send(std::string_view bytes) {
+        session.receive(bytes);
+        return drain();
+    }
+
+    std::string drain() {
+        std::string out;
+        while (true) {
+            for (auto& r : session.take_rejections()) rejections.push_back(std::move(r));
+            out += session.take_output();
+            auto event = session.take_event();
+            if (!event) break;
+            handle(*event);
+        }
+        transcript += out;
+        return out;
+    }
+
+    FakePolicy policy;
+    ServerSession session;
+    std::string greeting;
+    std::string transcript;
+    std::vector<MessageReady> messages;
+    std::vector<AuthRequest> auth_requests;
+    std::vector<Rejection> rejections;
+    int tls_handshakes = 0;
+    bool close_requested = false;
+    bool hold_messages = false;  // leave MessageReady unanswered
+    bool hold_tls = false;       // leave StartTls unanswered
+    std::string password = "secret";
+
+  private:
+    void handle(SessionEvent& event) {
+        if (std::holds_alternative<StartTls>(event)) {
+            ++tls_handshakes;
+            if (!hold_tls) session.tls_started();
+        } else if (std::holds_alternative<CloseConnection>(event)) {
+            close_requested = true;
+        } else if (auto* auth = std::get_if<AuthRequest>(&event)) {
+            auth_requests.push_back(*auth);
+            session.auth_result(auth->user == "alice" && auth->password == password);
+        } else if (auto* ready = std::get_if<MessageReady>(&event)) {
+            messages.push_back(std::move(*ready));
+            if (!hold_messages) session.message_accepted("Q" + std::to_string(messages.size()));
+        }
+    }
+};
+
+}  // namespace herald::smtp::testing
