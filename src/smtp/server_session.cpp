@@ -245,7 +245,10 @@ struct ServerSession::State {
             case Verb::auth:
                 return on_auth(arg);
             case Verb::unknown:
-                return respond(Reply(500, "5.5.2", "Command not recognized"), line);
+                // Not logged verbatim: a client that pipelines its AUTH exchange after a
+                // refused AUTH sends its base64 credentials as "commands".
+                return respond(Reply(500, "5.5.2", "Command not recognized"),
+                               "(unrecognised command)");
         }
     }
 

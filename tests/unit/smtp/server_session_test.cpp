@@ -532,6 +532,19 @@ TEST(ServerSession, RequiresEncryptionForAuthUnlessAllowed) {
     EXPECT_TRUE(c.auth_requests.empty());
 }
 
+TEST(ServerSession, KeepsCredentialsPipelinedAfterARefusedAuthOutOfTheRejectlog) {
+    SessionSettings s = test_settings();
+    s.auth_available = true;
+    Conversation c(s);
+    c.send("EHLO a.example\r\n");
+    c.send("AUTH LOGIN\r\n" + encode_base64("alice") + "\r\n" + encode_base64("hunter2") + "\r\n");
+    ASSERT_EQ(c.rejections.size(), 3u);
+    for (const auto& r : c.rejections) {
+        EXPECT_FALSE(contains(r.command, encode_base64("hunter2")));
+        EXPECT_FALSE(contains(r.command, encode_base64("alice")));
+    }
+}
+
 TEST(ServerSession, RefusesAuthWhenNoAccountsOrDuringATransaction) {
     Conversation none;
     none.send("EHLO a.example\r\n");
