@@ -34,7 +34,7 @@ struct Limits {
     std::size_t max_recipients = 100;         // RFC 5321 4.5.3.1.8: at least 100
     std::size_t max_connections = 10000;
     std::size_t max_connections_per_ip = 50;
-    std::size_t max_errors = 10;  // then 421 and close
+    std::size_t max_errors = 10;            // then 421 and close
     std::size_t max_received_headers = 30;  // hop count: more is a loop (554 5.4.6)
     Seconds command_timeout{300};           // RFC 5321 4.5.3.2.7: 5 minutes
     Seconds data_timeout{600};              // 4.5.3.2.6: DATA termination, 10 minutes
@@ -50,7 +50,7 @@ struct Smtp {
 };
 
 struct Dns {
-    std::vector<std::string> servers;  // "host:port"; empty: /etc/resolv.conf
+    std::vector<std::string> servers;  // "ip:port" ("[v6]:port"); empty: /etc/resolv.conf
 };
 
 struct Tls {
@@ -67,8 +67,8 @@ struct Relay {
 
 struct User {
     std::string name;
-    std::string password_hash;  // crypt(3)
-    std::vector<std::string> sender_domains;
+    std::string password_hash;                // crypt(3)
+    std::vector<std::string> sender_domains;  // lower-case; "*" allows every domain
 };
 
 struct Local {
@@ -91,8 +91,9 @@ struct Transport {
     std::string helo;
     std::string source_address;
     std::size_t max_connections = 20;
-    std::string url;              // http
+    std::string url;                // http
     std::string format = "rfc822";  // http: rfc822 | json
+    std::string path;               // maildir | mbox: template with {user} (and {domain})
 };
 
 struct Route {
@@ -120,7 +121,7 @@ struct Reject {
 };
 
 struct Queue {
-    std::vector<Seconds> retry = {Seconds{300},  Seconds{600},   Seconds{1800},
+    std::vector<Seconds> retry = {Seconds{300},  Seconds{600},  Seconds{1800},
                                   Seconds{3600}, Seconds{7200}, Seconds{14400}};
     Seconds max_age{5 * 24 * 3600};
 };

@@ -1,0 +1,147 @@
+// load_file and load_string: TOML text -> validated Config, or every error found.
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "config/config.hpp"
+#include "config/diagnostics.hpp"
+#include "config/sections.hpp"
+#include "config/table_reader.hpp"
+#include "config/toml.hpp"
+
+namespace herald::config {
+
+namespace {
+
+// A config file is a few kilobytes; anything this large is a mistake (or an attack on the
+// parser), not a config.
+constexpr std::size_t kMaxFileSize = 4 * 1024 * 1024;
+
+template <typename Section, typename Read>
+void read_table(TableReader& doc, std::string_view name, Section& out, Read read) {
+    if (const toml::table* table = doc.table(name)) {
+        TableReader reader(*table, std::string(name), doc.diagnostics());
+        read(reader, out);
+        reader.report_unknown_keys();
+    }
+}
+
+// Reads every [[name]] table; returns the line of each, in file order.
+template <typename Read>
+std::vector<std::size_t> read_tables(TableReader& parent, std::string_view name,
+                                     std::string qualified, Read read) {
+    std::vector<std::size_t> lines;
+    for (const toml::table* table : parent.tables(name)) {
+        TableReader reader(*table, qualified, parent.diagnostics());
+        read(reader);
+        reader.report_unknown_keys();
+        lines.push_back(reader.line());
+    }
+    return lines;
+}
+
+// "A sender with no route is a config error": when routes exist, exactly the last one
+// matches every sender, and nothing after it would ever be used.
+void check_route_coverage(const std::vector<Route>& routes, const std::vector<std::size_t>& lines,
+                          Diagnostics& diagnostics) {
+    if (routes.empty()) return;
+    for (std::size_t i = 0; i + 1 < routes.size(); ++i) {
+        if (routes[i].sender == "*") {
+            diagnostics.add(lines[i + 1], "route can never match: the route at line " +
+                                              std::to_string(lines[i]) +
+                                              " (sender = \"*\") matches every sender first");
+            return;
+        }
+    }
+    if (routes.back().sender != "*") {
+        diagnostics.add(lines.back(),
+                        "routes must end with one whose sender = \"*\", so that "
+                        "every sender has a transport");
+    }
+}
+
+Config read_config(const toml::table& root, Diagnostics& diagnostics) {
+    Config c;
+    TableReader doc(root, "", diagnostics);
+    UniqueNames transport_names;
+    read_table(doc, "server", c.server, read_server);
+    read_table(doc, "limits", c.limits, read_limits);
+    read_table(doc, "smtp", c.smtp, read_smtp);
+    read_table(doc, "dns", c.dns, read_dns);
+    read_table(doc, "tls", c.tls, read_tls);
+    read_table(doc, "relay", c.relay, read_relay);
+    read_table(doc, "local", c.local, read_local);
+    read_table(doc, "reject", c.reject, read_reject);
+    read_table(doc, "queue", c.queue, read_queue);
+    read_table(doc, "admin", c.admin, read_admin);
+    read_tables(doc, "listener", "listener", [&, seen = UniqueNames()](TableReader& t) mutable {
+        read_listener(t, c.listeners, seen);
+    });
+    read_tables(doc, "user", "user",
+                [&, seen = UniqueNames()](TableReader& t) mutable { read_user(t, c.users, seen); });
+    read_tables(doc, "transport", "transport",
+                [&](TableReader& t) { read_transport(t, c.transports, transport_names); });
+    auto route_lines = read_tables(
+        doc, "route", "route", [&](TableReader& t) { read_route(t, transport_names, c.routes); });
+    check_route_coverage(c.routes, route_lines, diagnostics);
+    read_tables(doc, "rate_limit", "rate_limit",
+                [&](TableReader& t) { read_rate_limit(t, c.rate_limits); });
+    read_table(doc, "dkim", c.dkim_keys, [](TableReader& dkim, std::vector<DkimKey>& keys) {
+        read_tables(dkim, "key", "dkim.key", [&, seen = UniqueNames()](TableReader& t) mutable {
+            read_dkim_key(t, keys, seen);
+        });
+    });
+    doc.report_unknown_keys();
+    return c;
+}
+
+LoadResult finish(Diagnostics& diagnostics) {
+    return LoadResult{.config = std::nullopt, .errors = diagnostics.take()};
+}
+
+}  // namespace
+
+LoadResult load_string(std::string_view text, const std::filesystem::path& name) {
+    Diagnostics diagnostics(name.string());
+    try {
+        const toml::table root = toml::parse(text, std::string_view(name.native()));
+        Config config = read_config(root, diagnostics);
+        if (!diagnostics.empty()) return finish(diagnostics);
+        config.source = name;
+        return LoadResult{.config = std::move(config), .errors = {}};
+    } catch (const toml::parse_error& e) {
+        diagnostics.add(e.source().begin.line, "syntax error: " + std::string(e.description()));
+    } catch (const std::exception& e) {
+        diagnostics.add(0, std::string("cannot load: ") + e.what());
+    }
+    return finish(diagnostics);
+}
+
+LoadResult load_file(const std::filesystem::path& path) {
+    Diagnostics diagnostics(path.string());
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+        diagnostics.add(0, "cannot read: is a directory");
+        return finish(diagnostics);
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        diagnostics.add(0, std::string("cannot read: ") + std::strerror(errno));
+        return finish(diagnostics);
+    }
+    // Bounded read: the path may name a FIFO or a device that never ends.
+    std::string text(kMaxFileSize + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    if (in.bad()) {
+        diagnostics.add(0, "cannot read: I/O error");
+        return finish(diagnostics);
+    }
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxFileSize) {
+        diagnostics.add(0, "cannot read: larger than 4 MiB, so not a config file");
+        return finish(diagnostics);
+    }
+    return load_string(text, path);
+}
+
+}  // namespace herald::config

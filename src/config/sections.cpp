@@ -1,0 +1,395 @@
+#include "config/sections.hpp"
+
+#include <algorithm>
+#include <array>
+#include <string_view>
+
+#include "config/cidr.hpp"
+#include "config/value_formats.hpp"
+
+namespace herald::config {
+
+namespace {
+
+constexpr std::size_t kMaxMessageSizeLimit = std::size_t{1} << 30;  // data is held in memory
+constexpr std::size_t kMinAdminTokenLength = 16;
+
+constexpr std::array kListenerModes{Choice<ListenerMode>{"relay", ListenerMode::relay},
+                                    Choice<ListenerMode>{"submission", ListenerMode::submission},
+                                    Choice<ListenerMode>{"submissions", ListenerMode::submissions}};
+constexpr std::array kBareLineEndings{
+    Choice<Smtp::BareLineEndings>{"reject", Smtp::BareLineEndings::reject},
+    Choice<Smtp::BareLineEndings>{"normalize", Smtp::BareLineEndings::normalize}};
+constexpr std::array kMailboxes{Choice<Local::Mailbox>{"maildir", Local::Mailbox::maildir},
+                                Choice<Local::Mailbox>{"mbox", Local::Mailbox::mbox}};
+constexpr std::array kTransportTypes{Choice<Transport::Type>{"smtp", Transport::Type::smtp},
+                                     Choice<Transport::Type>{"null", Transport::Type::null},
+                                     Choice<Transport::Type>{"http", Transport::Type::http},
+                                     Choice<Transport::Type>{"maildir", Transport::Type::maildir},
+                                     Choice<Transport::Type>{"mbox", Transport::Type::mbox}};
+constexpr std::array kTlsModes{
+    Choice<Transport::TlsMode>{"none", Transport::TlsMode::none},
+    Choice<Transport::TlsMode>{"opportunistic", Transport::TlsMode::opportunistic},
+    Choice<Transport::TlsMode>{"required", Transport::TlsMode::required}};
+constexpr std::array kHttpFormats{Choice<std::string_view>{"rfc822", "rfc822"},
+                                  Choice<std::string_view>{"json", "json"}};
+constexpr std::array kRateMatches{Choice<std::string_view>{"sender", "sender"},
+                                  Choice<std::string_view>{"user", "user"},
+                                  Choice<std::string_view>{"client_ip", "client_ip"},
+                                  Choice<std::string_view>{"sender_domain", "sender_domain"}};
+
+// The keys of [[transport]] that only some types take.
+constexpr std::array<std::string_view, 8> kSmtpKeys{
+    "host",           "port",           "tls", "auth_user", "auth_password_file", "helo",
+    "source_address", "max_connections"};
+constexpr std::array<std::string_view, 2> kHttpKeys{"url", "format"};
+constexpr std::array<std::string_view, 1> kMailboxKeys{"path"};
+
+bool printable_word(std::string_view text) {
+    return !text.empty() && text.size() <= 255 &&
+           std::all_of(text.begin(), text.end(),
+                       [](unsigned char c) { return c > 0x20 && c < 0x7f; });
+}
+
+// "user@domain" or "*@domain"; with allow_any also "*".
+bool is_address_pattern(std::string_view pattern, bool allow_any) {
+    if (pattern == "*") return allow_any;
+    auto at = pattern.rfind('@');
+    if (at == std::string_view::npos || at == 0) return false;
+    return printable_word(pattern.substr(0, at)) && is_domain_name(pattern.substr(at + 1));
+}
+
+// A list of domain names, lower-cased; "*" too when allow_any.
+void read_domains(TableReader& t, std::string_view key, std::vector<std::string>& out,
+                  bool allow_any) {
+    std::vector<std::string> domains;
+    if (!t.read(key, domains)) return;
+    for (auto& domain : domains) {
+        domain = ascii_lowercase(domain);
+        if (!(allow_any && domain == "*") && !is_domain_name(domain)) {
+            t.error(key, "holds '" + domain + "', which is not a domain name");
+            return;
+        }
+    }
+    out = std::move(domains);
+}
+
+bool is_loopback(std::string_view host) {
+    if (host == "localhost") return true;
+    auto ip = parse_ip(host);
+    if (!ip) return false;
+    return Cidr::parse("127.0.0.0/8")->contains(*ip) || Cidr::parse("::1")->contains(*ip);
+}
+
+// A "host:port" value, e.g. listener.address and admin.http.
+std::optional<HostPort> read_host_port(TableReader& t, std::string_view key, std::string& out) {
+    std::string text;
+    if (!t.read(key, text)) return std::nullopt;
+    auto parsed = parse_host_port(text);
+    if (!parsed) {
+        t.error(key, "'" + text + "': " + parsed.error());
+        return std::nullopt;
+    }
+    out = text;
+    return *parsed;
+}
+
+// Two keys that only make sense together, of which one is set.
+void report_half_pair(TableReader& t, std::string_view first, std::string_view second,
+                      bool first_missing) {
+    auto present = first_missing ? second : first;
+    auto missing = first_missing ? first : second;
+    t.error(present, "is set without " + t.qualified(missing) + ": give both or neither");
+}
+
+template <std::size_t N>
+void refuse_keys_of_other_types(TableReader& t, std::string_view type,
+                                const std::array<std::string_view, N>& keys) {
+    for (auto key : keys) {
+        if (t.has(key)) t.error(key, "does not apply to a transport of type " + std::string(type));
+    }
+}
+
+std::string_view type_name(Transport::Type type) {
+    auto it = std::find_if(kTransportTypes.begin(), kTransportTypes.end(),
+                           [&](const auto& choice) { return choice.value == type; });
+    return it->name;
+}
+
+// Keys that belong to another type of transport are mistakes (a url on an smtp transport
+// would be silently ignored otherwise).
+void check_transport_keys(TableReader& t, const Transport& transport) {
+    const bool smtp = transport.type == Transport::Type::smtp;
+    const bool http = transport.type == Transport::Type::http;
+    const bool mailbox =
+        transport.type == Transport::Type::maildir || transport.type == Transport::Type::mbox;
+    const std::string_view type = type_name(transport.type);
+    if (!smtp) refuse_keys_of_other_types(t, type, kSmtpKeys);
+    if (!http) refuse_keys_of_other_types(t, type, kHttpKeys);
+    if (!mailbox) refuse_keys_of_other_types(t, type, kMailboxKeys);
+    if (http) t.require("url");
+    if (mailbox) t.require("path");
+    if (smtp && transport.auth_user.empty() != transport.auth_password_file.empty()) {
+        report_half_pair(t, "auth_user", "auth_password_file", transport.auth_user.empty());
+    }
+    // A password must never cross the network in the clear, not even after a downgrade.
+    if (smtp && !transport.auth_user.empty() && transport.tls != Transport::TlsMode::required) {
+        t.error("auth_user",
+                "needs tls = \"required\" so that the password is never sent "
+                "in the clear");
+    }
+}
+
+// Reports a name an earlier table of the same array already has; true when name is new.
+bool claim(TableReader& t, std::string_view key, std::string name, UniqueNames& names,
+           std::string_view what) {
+    auto earlier = names.claim(name, t.line_of(key));
+    if (earlier) {
+        t.error(key, "'" + name + "' is already used by the " + std::string(what) + " at line " +
+                         std::to_string(*earlier));
+    }
+    return !earlier;
+}
+
+}  // namespace
+
+void read_server(TableReader& t, Server& out) {
+    if (t.read("hostname", out.hostname) && !is_fqdn(out.hostname)) {
+        t.error("hostname", "'" + out.hostname +
+                                "' is not a fully qualified domain name (e.g. mail.example.com)");
+    }
+    t.read("spool_dir", out.spool_dir);
+    t.read("log_dir", out.log_dir);
+}
+
+void read_limits(TableReader& t, Limits& out) {
+    if (t.read_size("max_message_size", out.max_message_size) &&
+        out.max_message_size > kMaxMessageSizeLimit) {
+        t.error("max_message_size", "must be at most 1G");
+    }
+    t.read_count("max_recipients", out.max_recipients, 1);
+    t.read_count("max_connections", out.max_connections, 1);
+    t.read_count("max_connections_per_ip", out.max_connections_per_ip, 1);
+    t.read_count("max_errors", out.max_errors, 1);
+    t.read_count("max_received_headers", out.max_received_headers, 1);
+    t.read_duration("command_timeout", out.command_timeout);
+    t.read_duration("data_timeout", out.data_timeout);
+    t.read_duration("auth_failure_delay", out.auth_failure_delay, Seconds{0});
+}
+
+void read_smtp(TableReader& t, Smtp& out) {
+    t.read_choice("bare_line_endings", out.bare_line_endings, kBareLineEndings);
+    t.read("allow_plaintext_auth_on_loopback", out.allow_plaintext_auth_on_loopback);
+}
+
+void read_dns(TableReader& t, Dns& out) {
+    std::vector<std::string> servers;
+    if (!t.read("servers", servers)) return;
+    for (auto& server : servers) {
+        // A bare address means port 53; a resolver named by host name would need a resolver.
+        auto parsed = is_ip_address(server) ? Result<HostPort>(HostPort{server, 53})
+                                            : parse_host_port(server);
+        if (!parsed || !is_ip_address(parsed->host)) {
+            t.error("servers", "holds '" + server + "', which is not an IP address or ip:port");
+            return;
+        }
+        server = format_host_port(*parsed);
+    }
+    out.servers = std::move(servers);
+}
+
+void read_listener(TableReader& t, std::vector<Listener>& out, UniqueNames& addresses) {
+    Listener listener;
+    t.require("address");
+    t.read_choice("mode", listener.mode, kListenerModes);
+    auto parsed = read_host_port(t, "address", listener.address);
+    if (!parsed) return;
+    listener.host = parsed->host;
+    listener.port = parsed->port;
+    if (!claim(t, "address", format_host_port(*parsed), addresses, "listener")) return;
+    out.push_back(std::move(listener));
+}
+
+void read_tls(TableReader& t, Tls& out) {
+    t.read("cert", out.cert);
+    t.read("key", out.key);
+    if (out.cert.empty() != out.key.empty()) report_half_pair(t, "cert", "key", out.cert.empty());
+}
+
+void read_relay(TableReader& t, Relay& out) {
+    std::vector<std::string> networks;
+    if (t.read("networks", networks)) {
+        auto bad = std::find_if(networks.begin(), networks.end(),
+                                [](const std::string& n) { return !Cidr::parse(n); });
+        if (bad != networks.end()) {
+            t.error("networks", "holds '" + *bad +
+                                    "', which is not a network in CIDR notation "
+                                    "(e.g. 10.0.0.0/8, 2001:db8::/32)");
+        } else {
+            out.networks = std::move(networks);
+        }
+    }
+    t.read("block_auth_relay_on_relay_listeners", out.block_auth_relay_on_relay_listeners);
+    t.read("mask_client_ip", out.mask_client_ip);
+    t.read("allow_unknown_sender_domains", out.allow_unknown_sender_domains);
+}
+
+void read_user(TableReader& t, std::vector<User>& out, UniqueNames& names) {
+    User user;
+    t.require("name");
+    t.require("password_hash");
+    if (t.read("name", user.name) && !printable_word(user.name)) {
+        t.error("name", "must be a word of printable characters without spaces");
+        user.name.clear();
+    }
+    if (t.read("password_hash", user.password_hash) && !looks_like_crypt_hash(user.password_hash)) {
+        t.error("password_hash",
+                "is not a crypt(3) hash of a supported kind ($y$, $7$, $2b$, $6$, $5$); "
+                "make one with: mkpasswd -m yescrypt");
+    }
+    read_domains(t, "sender_domains", user.sender_domains, true);
+    if (user.name.empty() || !claim(t, "name", user.name, names, "user")) return;
+    out.push_back(std::move(user));
+}
+
+void read_local(TableReader& t, Local& out) {
+    read_domains(t, "domains", out.domains, false);
+    t.read_choice("mailbox", out.mailbox, kMailboxes);
+    if (t.read("path", out.path) && out.path.find("{user}") == std::string::npos) {
+        t.error("path", "must contain {user}, e.g. \"var/mail/{user}\"");
+    }
+}
+
+void read_transport(TableReader& t, std::vector<Transport>& out, UniqueNames& names) {
+    Transport transport;
+    t.require("name");
+    t.require("type");
+    const bool type_ok = t.read_choice("type", transport.type, kTransportTypes);
+    if (t.read("host", transport.host) && !is_domain_name(transport.host) &&
+        !is_ip_address(transport.host)) {
+        t.error("host", "'" + transport.host + "' is neither a host name nor an IP address");
+    }
+    t.read_port("port", transport.port);
+    t.read_choice("tls", transport.tls, kTlsModes);
+    t.read("auth_user", transport.auth_user);
+    t.read("auth_password_file", transport.auth_password_file);
+    if (t.read("helo", transport.helo) && !is_fqdn(transport.helo)) {
+        t.error("helo", "'" + transport.helo + "' is not a fully qualified domain name");
+    }
+    if (t.read("source_address", transport.source_address) &&
+        !is_ip_address(transport.source_address)) {
+        t.error("source_address", "'" + transport.source_address + "' is not an IP address");
+    }
+    t.read_count("max_connections", transport.max_connections, 1);
+    if (t.read("url", transport.url) && !transport.url.starts_with("http://") &&
+        !transport.url.starts_with("https://")) {
+        t.error("url", "must start with http:// or https://");
+    }
+    std::string_view format = transport.format;
+    if (t.read_choice("format", format, kHttpFormats)) transport.format = format;
+    if (t.read("path", transport.path) && transport.path.find("{user}") == std::string::npos) {
+        t.error("path", "must contain {user}, e.g. \"var/mail/{user}\"");
+    }
+    if (type_ok) check_transport_keys(t, transport);
+
+    if (!t.read("name", transport.name)) return;
+    if (!printable_word(transport.name) || transport.name == "local") {
+        t.error("name",
+                "must be a word without spaces other than 'local' (which is reserved "
+                "for [local] delivery)");
+    }
+    // Claimed and kept even when invalid, so that routes naming it report no second error.
+    claim(t, "name", transport.name, names, "transport");
+    out.push_back(std::move(transport));
+}
+
+void read_route(TableReader& t, const UniqueNames& transports, std::vector<Route>& out) {
+    Route route;
+    t.require("sender");
+    t.require("transport");
+    if (t.read("sender", route.sender) && !is_address_pattern(route.sender, true)) {
+        t.error("sender", "'" + route.sender + "' is not an address, *@domain or *");
+    }
+    if (t.read("transport", route.transport)) {
+        bool known = transports.contains(route.transport);
+        if (!known) {
+            t.error("transport", "'" + route.transport + "' is not the name of a [[transport]]");
+        }
+    }
+    out.push_back(std::move(route));
+}
+
+void read_dkim_key(TableReader& t, std::vector<DkimKey>& out, UniqueNames& selectors) {
+    DkimKey key;
+    t.require("domain");
+    t.require("selector");
+    t.require("private_key");
+    if (t.read("domain", key.domain)) {
+        key.domain = ascii_lowercase(key.domain);
+        if (key.domain != "*" && !is_domain_name(key.domain)) {
+            t.error("domain", "'" + key.domain + "' is not a domain name or *");
+        }
+    }
+    if (t.read("selector", key.selector) && !is_domain_name(key.selector)) {
+        t.error("selector", "'" + key.selector + "' is not a valid selector (RFC 6376 3.1)");
+    }
+    t.read("private_key", key.private_key);
+    t.read("require_dns_match", key.require_dns_match);
+    if (!key.domain.empty() &&
+        !claim(t, "selector", key.selector + "._domainkey." + key.domain, selectors, "dkim.key")) {
+        return;
+    }
+    out.push_back(std::move(key));
+}
+
+void read_rate_limit(TableReader& t, std::vector<RateLimit>& out) {
+    RateLimit limit;
+    t.require("match");
+    t.require("limit");
+    std::string_view match;
+    if (t.read_choice("match", match, kRateMatches)) limit.match = match;
+    if (t.read("limit", limit.limit)) {
+        if (auto rate = parse_rate(limit.limit)) {
+            limit.count = rate->count;
+            limit.window = rate->window;
+        } else {
+            t.error("limit", "'" + limit.limit +
+                                 "' is not a rate such as 100/hour (per second, minute, hour "
+                                 "or day)");
+        }
+    }
+    out.push_back(std::move(limit));
+}
+
+void read_reject(TableReader& t, Reject& out) {
+    std::vector<std::string> senders;
+    if (t.read("senders", senders)) {
+        auto bad = std::find_if(senders.begin(), senders.end(),
+                                [](const std::string& s) { return !is_address_pattern(s, false); });
+        if (bad != senders.end()) {
+            t.error("senders", "holds '" + *bad + "', which is not an address or *@domain");
+        } else {
+            out.senders = std::move(senders);
+        }
+    }
+    t.read("users", out.users);
+}
+
+void read_queue(TableReader& t, Queue& out) {
+    t.read_durations("retry", out.retry);
+    t.read_duration("max_age", out.max_age);
+}
+
+void read_admin(TableReader& t, Admin& out) {
+    t.read("token", out.token);
+    if (!out.token.empty() && out.token.size() < kMinAdminTokenLength) {
+        t.error("token", "must be at least 16 characters long");
+    }
+    auto parsed = read_host_port(t, "http", out.http);
+    // The admin API can flush, delete and bounce mail: never open it to the network unguarded.
+    if (parsed && !is_loopback(parsed->host) && out.token.empty()) {
+        t.error("http", "listens beyond loopback, so admin.token must be set");
+    }
+}
+
+}  // namespace herald::config

@@ -1,0 +1,30 @@
+#pragma once
+// How each section of the file becomes its part of Config. A reader validates what its own
+// table shows; checks across sections (routes -> transports) get what they need passed in.
+#include <vector>
+
+#include "config/config.hpp"
+#include "config/table_reader.hpp"
+#include "config/unique_names.hpp"
+
+namespace herald::config {
+
+void read_server(TableReader& t, Server& out);
+void read_limits(TableReader& t, Limits& out);
+void read_smtp(TableReader& t, Smtp& out);
+void read_dns(TableReader& t, Dns& out);
+void read_listener(TableReader& t, std::vector<Listener>& out, UniqueNames& addresses);
+void read_tls(TableReader& t, Tls& out);
+void read_relay(TableReader& t, Relay& out);
+void read_user(TableReader& t, std::vector<User>& out, UniqueNames& names);
+void read_local(TableReader& t, Local& out);
+void read_transport(TableReader& t, std::vector<Transport>& out, UniqueNames& names);
+// transports: the names read_transport claimed.
+void read_route(TableReader& t, const UniqueNames& transports, std::vector<Route>& out);
+void read_dkim_key(TableReader& t, std::vector<DkimKey>& out, UniqueNames& selectors);
+void read_rate_limit(TableReader& t, std::vector<RateLimit>& out);
+void read_reject(TableReader& t, Reject& out);
+void read_queue(TableReader& t, Queue& out);
+void read_admin(TableReader& t, Admin& out);
+
+}  // namespace herald::config
