@@ -319,7 +319,13 @@ struct ServerSession::State {
         if (recipients.size() >= settings.max_recipients) {
             return Reply(452, "4.5.3", "Too many recipients");
         }
-        const std::string address = std::get<RcptArguments>(parsed).recipient.str();
+        const Address& recipient = std::get<RcptArguments>(parsed).recipient;
+        // RFC 5321 3.6.1 lets a server strip a source route; we refuse it instead, so that
+        // "@relay:user@victim" can never look like an ordinary relayed address.
+        if (recipient.has_source_route) {
+            return Reply(550, "5.7.1", "Source routes are not accepted");
+        }
+        const std::string address = recipient.str();
         if (auto refused = policy.check_recipient(view(), address)) return *refused;
         if (std::find(recipients.begin(), recipients.end(), address) == recipients.end()) {
             recipients.push_back(address);

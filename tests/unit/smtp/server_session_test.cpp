@@ -232,6 +232,15 @@ TEST(ServerSession, AsksThePolicyAboutSenderAndRecipients) {
     EXPECT_EQ(c.rejections[1].reply.code, 554);
 }
 
+TEST(ServerSession, RefusesSourceRoutedRecipientsBeforeAskingThePolicy) {
+    Conversation c;
+    c.send("EHLO a.example\r\n");
+    c.send("MAIL FROM:<a@x.example>\r\n");
+    EXPECT_EQ(c.send("RCPT TO:<@relay.example:user@victim.example>\r\n"),
+              "550 5.7.1 Source routes are not accepted\r\n");
+    EXPECT_TRUE(c.policy.recipients.empty());
+}
+
 TEST(ServerSession, RefusesDeclaredSizeOverTheLimit) {
     Conversation c;
     c.send("EHLO a.example\r\n");
