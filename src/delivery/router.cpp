@@ -44,10 +44,10 @@ Result<Transport*> Router::add_transport(const config::Transport& t) {
             transport = std::make_unique<NullTransport>(t.name);
             break;
         case config::Transport::Type::maildir:
-            transport = std::make_unique<MaildirTransport>(t.name, t.url);
+            transport = std::make_unique<MaildirTransport>(t.name, t.path);
             break;
         case config::Transport::Type::mbox:
-            transport = std::make_unique<MboxTransport>(t.name, t.url);
+            transport = std::make_unique<MboxTransport>(t.name, t.path);
             break;
         default:
             return Error{"transport " + t.name + ": this type is not available in this build yet"};

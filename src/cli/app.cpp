@@ -1,0 +1,79 @@
+#include "cli/app.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include "cli/check_config_command.hpp"
+#include "cli/queue_command.hpp"
+#include "cli/sendmail_command.hpp"
+#include "cli/serve_command.hpp"
+
+#ifndef HERALD_VERSION
+#define HERALD_VERSION "0.1.0"
+#endif
+
+namespace herald::cli {
+
+namespace {
+
+void add_help_command(CLI::App& app) {
+    auto* help = app.add_subcommand("help", "Show help for a command");
+    auto topic = std::make_shared<std::vector<std::string>>();
+    help->add_option("command", *topic, "the command, e.g. queue list");
+    help->callback([&app, topic] {
+        CLI::App* target = &app;
+        for (const auto& word : *topic) {
+            try {
+                target = target->get_subcommand(word);
+            } catch (const CLI::OptionNotFound&) {
+                throw CLI::ValidationError("help", "no command named '" + word + "'");
+            }
+        }
+        fmt::print("{}", target->help());
+    });
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+    CLI::App app{"Herald: an outbound mail server with deliverability built in", "herald"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", std::string("herald ") + HERALD_VERSION);
+    GlobalOptions global;
+    app.add_option("--config", global.config, "configuration file")->capture_default_str();
+    app.add_option("--dns", global.dns, "resolve through this DNS server (HOST:PORT)");
+    app.add_option("--dns-fixture", global.dns_fixture, "answer DNS from this YAML file");
+    app.fallthrough();  // global options are accepted after the subcommand too
+
+    int exit_code = kExitOk;
+    add_serve_command(app, global, exit_code);
+    add_check_config_command(app, global, exit_code);
+    add_queue_command(app, global, exit_code);
+    add_sendmail_command(app, global, exit_code);
+    add_help_command(app);
+
+    // CLI11 would call an unknown word a missing subcommand; name it instead.
+    if (argc > 1 && argv[1][0] != '-') {
+        try {
+            app.get_subcommand(argv[1]);
+        } catch (const CLI::OptionNotFound&) {
+            fmt::print(stderr, "herald: unknown command '{}' (see herald --help)\n", argv[1]);
+            return kExitUsage;
+        }
+    }
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        fmt::print(stderr, "herald: {}\n", e.what());
+        return kExitUsage;
+    }
+    return exit_code;
+}
+
+}  // namespace herald::cli

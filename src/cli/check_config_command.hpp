@@ -1,0 +1,6 @@
+#pragma once
+#include "cli/app.hpp"
+
+namespace herald::cli {
+void add_check_config_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
+}

@@ -1,0 +1,21 @@
+#include "cli/config_loading.hpp"
+
+#include <fmt/core.h>
+
+#include "delivery/router.hpp"
+
+namespace herald::cli {
+
+std::optional<config::Config> load_config_or_report(const std::filesystem::path& path) {
+    auto loaded = config::load_file(path);
+    for (const auto& error : loaded.errors) fmt::print(stderr, "{}\n", error);
+    if (!loaded.config) return std::nullopt;
+    // What only the assembled parts can tell: every transport can be built.
+    if (auto router = delivery::Router::from_config(*loaded.config); !router) {
+        fmt::print(stderr, "{}:0: {}\n", path.string(), router.error());
+        return std::nullopt;
+    }
+    return loaded.config;
+}
+
+}  // namespace herald::cli

@@ -1,0 +1,6 @@
+#pragma once
+#include "cli/app.hpp"
+
+namespace herald::cli {
+void add_serve_command(CLI::App& app, const GlobalOptions& global, int& exit_code);
+}

@@ -1,0 +1,56 @@
+#pragma once
+// DNS as Herald needs it: MX, A/AAAA, TXT, PTR (and TLSA later), each answer telling apart
+// NXDOMAIN, no data, SERVFAIL and timeout, because RFC 5321 (implicit MX), RFC 7208 (SPF
+// temperror vs none) and RFC 7489 treat them differently. Implementations: the network
+// resolver (libunbound) and the fixture resolver (YAML, for conformance and what-if runs).
+#include <boost/asio/awaitable.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace herald::dns {
+
+enum class Status {
+    ok,        // records present
+    nxdomain,  // the name does not exist
+    nodata,    // the name exists, no record of this type
+    servfail,  // the server failed (or DNSSEC validation failed: bogus)
+    timeout,   // no answer in time
+    error,     // malformed query or answer, resolver not usable
+};
+std::string_view to_string(Status status);
+
+struct MxRecord {
+    std::uint16_t preference = 0;
+    std::string host;  // without the trailing dot; "" for the null MX "." (RFC 7505)
+};
+
+template <typename T>
+struct Answer {
+    Status status = Status::error;
+    std::vector<T> records;
+    std::uint32_t ttl = 0;  // seconds, the smallest TTL of the records
+    bool secure = false;    // DNSSEC-validated (needed for DANE)
+    std::string canonical_name;  // after CNAMEs, when the resolver followed any
+    std::string why;        // for logs: what went wrong
+
+    bool ok() const { return status == Status::ok; }
+    // A temporary failure: try again later (SPF temperror, SMTP deferral).
+    bool temporary() const { return status == Status::servfail || status == Status::timeout; }
+};
+
+class Resolver {
+public:
+    virtual ~Resolver() = default;
+    virtual boost::asio::awaitable<Answer<MxRecord>> mx(std::string_view name) = 0;
+    virtual boost::asio::awaitable<Answer<std::string>> a(std::string_view name) = 0;     // IPv4 text
+    virtual boost::asio::awaitable<Answer<std::string>> aaaa(std::string_view name) = 0;  // IPv6 text
+    // Each record's character-strings joined without separator (RFC 7208 3.3).
+    virtual boost::asio::awaitable<Answer<std::string>> txt(std::string_view name) = 0;
+    // The names for an IP address (the reverse name is built here, v4 and v6).
+    virtual boost::asio::awaitable<Answer<std::string>> ptr(std::string_view ip) = 0;
+};
+
+}  // namespace herald::dns

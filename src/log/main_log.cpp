@@ -1,0 +1,75 @@
+#include "log/main_log.hpp"
+
+#include "base/timestamp.hpp"
+#include "log/log_value.hpp"
+
+namespace herald::log {
+namespace {
+
+// " KEY=value", or nothing when the value is empty.
+std::string field(std::string_view key, std::string_view value, bool quoted = false) {
+    if (value.empty()) return {};
+    return " " + std::string(key) + "=" + (quoted ? format_quoted(value) : format_value(value));
+}
+
+std::string start(std::string_view id) { return iso8601_now() + " " + format_value(id); }
+
+}  // namespace
+
+Result<std::unique_ptr<MainLog>> MainLog::open(const std::filesystem::path& path) {
+    return open_log<MainLog>(path);
+}
+
+void MainLog::arrival(std::string_view id, const message::Envelope& envelope, std::size_t size,
+                      std::string_view subject) {
+    std::string line = start(id) + " <= " + format_address(envelope.sender);
+    line += field("H", envelope.helo);
+    if (!envelope.client_ip.empty()) line += " [" + format_value(envelope.client_ip) + "]";
+    line += field("P", envelope.protocol);
+    line += field("S", std::to_string(size));
+    line += field("A", envelope.auth_user);
+    line += field("R", std::to_string(envelope.recipients.size()));
+    line += field("T", subject, true);
+    file_->append(line);
+}
+
+void MainLog::delivery_line(std::string_view id, std::string_view mark,
+                            std::string_view recipient, std::string_view transport,
+                            std::string_view host, std::string tail) {
+    std::string line = start(id) + " " + std::string(mark) + " " + format_address(recipient);
+    line += field("T", transport);
+    line += field("H", host);
+    file_->append(line + tail);
+}
+
+void MainLog::delivered(std::string_view id, std::string_view recipient,
+                        std::string_view transport, std::string_view host,
+                        std::string_view reply) {
+    delivery_line(id, "=>", recipient, transport, host, field("C", reply, true));
+}
+
+void MainLog::deferred(std::string_view id, std::string_view recipient,
+                       std::string_view transport, std::string_view host,
+                       std::string_view reason,
+                       std::optional<std::chrono::system_clock::time_point> next) {
+    std::string tail = field("defer", reason, true);
+    if (next) tail += field("next", iso8601_utc(*next));
+    delivery_line(id, "==", recipient, transport, host, std::move(tail));
+}
+
+void MainLog::failed(std::string_view id, std::string_view recipient, std::string_view transport,
+                     std::string_view host, std::string_view reason) {
+    delivery_line(id, "**", recipient, transport, host, " " + format_quoted(reason));
+}
+
+void MainLog::completed(std::string_view id) { file_->append(start(id) + " Completed"); }
+
+void MainLog::event(std::string_view id, std::string_view text) {
+    file_->append(start(id) + " " + format_text(text));
+}
+
+void MainLog::note(std::string_view text) {
+    file_->append(iso8601_now() + " - " + format_text(text));
+}
+
+}  // namespace herald::log

@@ -1,0 +1,39 @@
+#pragma once
+// The local control socket (<spool_dir>/control.sock, mode 0600): how `herald queue flush`
+// and friends reach the running server. One request line, one reply line:
+//   "flush", "flush ID", "hold ID", "release ID", "delete ID", "bounce ID"
+//   -> "ok <detail>" or "error <detail>"
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "base/result.hpp"
+
+namespace herald::net {
+
+class ControlServer {
+public:
+    using Handler = std::function<std::string(std::string_view verb, std::string_view argument)>;
+
+    static Result<std::unique_ptr<ControlServer>> bind(boost::asio::any_io_executor executor,
+                                                       const std::filesystem::path& path,
+                                                       Handler handler);
+    ~ControlServer();
+    boost::asio::awaitable<void> serve();
+    void close();
+
+private:
+    ControlServer(boost::asio::local::stream_protocol::acceptor acceptor,
+                  std::filesystem::path path, Handler handler);
+    boost::asio::awaitable<void> answer(boost::asio::local::stream_protocol::socket socket);
+
+    boost::asio::local::stream_protocol::acceptor acceptor_;
+    std::filesystem::path path_;
+    Handler handler_;
+};
+
+}  // namespace herald::net

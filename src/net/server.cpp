@@ -1,0 +1,240 @@
+#include "net/server.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <fmt/core.h>
+
+#include <list>
+
+#include "base/blocking_pool.hpp"
+#include "delivery/router.hpp"
+#include "log/main_log.hpp"
+#include "log/panic_log.hpp"
+#include "log/reject_log.hpp"
+#include "net/connection_limits.hpp"
+#include "net/control_server.hpp"
+#include "net/smtp_listener.hpp"
+#include "net/tls_context.hpp"
+#include "policy/password_verifier.hpp"
+#include "policy/relay_policy.hpp"
+#include "queue/bouncer.hpp"
+#include "queue/intake.hpp"
+#include "queue/queue_control.hpp"
+#include "queue/scheduler.hpp"
+#include "spool/spool.hpp"
+
+namespace herald::net {
+
+namespace asio = boost::asio;
+
+namespace {
+
+smtp::SessionMode session_mode(config::ListenerMode mode) {
+    switch (mode) {
+        case config::ListenerMode::submission:
+            return smtp::SessionMode::submission;
+        case config::ListenerMode::submissions:
+            return smtp::SessionMode::submissions;
+        default:
+            return smtp::SessionMode::relay;
+    }
+}
+
+const char* mode_name(config::ListenerMode mode) {
+    switch (mode) {
+        case config::ListenerMode::submission:
+            return "submission";
+        case config::ListenerMode::submissions:
+            return "submissions, implicit TLS";
+        default:
+            return "relay";
+    }
+}
+
+// Threads for fsync and password hashing: enough that group commits of the spool fill up
+// under load, few enough to stay cheap.
+constexpr std::size_t kBlockingThreads = 16;
+
+}  // namespace
+
+struct Server::Parts {
+    config::Config config;
+    asio::io_context io{1};
+    std::unique_ptr<log::MainLog> mainlog;
+    std::unique_ptr<log::RejectLog> rejectlog;
+    std::unique_ptr<log::PanicLog> paniclog;
+    std::unique_ptr<spool::Spool> spool;
+    std::unique_ptr<BlockingPool> pool;
+    std::optional<delivery::Router> router;
+    std::unique_ptr<policy::RelayPolicy> policy;
+    std::unique_ptr<policy::PasswordVerifier> verifier;
+    std::unique_ptr<queue::Intake> intake;
+    std::unique_ptr<queue::Bouncer> bouncer;
+    std::unique_ptr<queue::Scheduler> scheduler;
+    std::unique_ptr<queue::QueueControl> control;
+    std::unique_ptr<ControlServer> control_server;
+    ServerTls tls;
+    std::unique_ptr<ConnectionLimits> limits;
+    std::list<SmtpServices> services;  // stable addresses: connections hold references
+    std::list<asio::ip::tcp::acceptor> acceptors;
+    std::vector<std::string> report;
+
+    Status open_storage();
+    Status build_services();
+    Status bind_listeners();
+    SmtpServices services_for(const config::Listener& listener);
+};
+
+Status Server::Parts::open_storage() {
+    const auto& server = config.server;
+    auto main = log::MainLog::open(server.log_dir / "mainlog");
+    if (!main) return Error{main.error()};
+    mainlog = std::move(*main);
+    auto reject = log::RejectLog::open(server.log_dir / "rejectlog");
+    if (!reject) return Error{reject.error()};
+    rejectlog = std::move(*reject);
+    auto panic = log::PanicLog::open(server.log_dir / "paniclog");
+    if (!panic) return Error{panic.error()};
+    paniclog = std::move(*panic);
+
+    spool = std::make_unique<spool::Spool>(server.spool_dir);
+    if (auto opened = spool->open(); !opened) return Error{"spool: " + opened.error()};
+    auto recovered = spool->recover();
+    report.push_back(fmt::format("spool {}: {} queued, {} incomplete removed",
+                                 server.spool_dir.string(), recovered.kept, recovered.removed));
+    return ok_status();
+}
+
+Status Server::Parts::build_services() {
+    pool = std::make_unique<BlockingPool>(kBlockingThreads);
+    auto built = delivery::Router::from_config(config);
+    if (!built) return Error{built.error()};
+    router.emplace(std::move(*built));
+    policy = std::make_unique<policy::RelayPolicy>(config);
+    verifier = std::make_unique<policy::PasswordVerifier>(config.users);
+    intake = std::make_unique<queue::Intake>(*spool, *mainlog);
+    bouncer = std::make_unique<queue::Bouncer>(*intake, *mainlog, config.server.hostname);
+    queue::SchedulerSettings settings{
+        .max_active = 64, .retry = queue::RetrySchedule(config.queue.retry, config.queue.max_age)};
+    scheduler = std::make_unique<queue::Scheduler>(io.get_executor(), *spool, *mainlog, *router,
+                                                   *pool, settings, bouncer.get());
+    scheduler->panic = [this](const std::string& context, const std::string& what) {
+        paniclog->write(context, what);
+    };
+    control = std::make_unique<queue::QueueControl>(*spool, *mainlog, *scheduler, *bouncer);
+    auto bound = ControlServer::bind(
+        io.get_executor(), config.server.spool_dir / "control.sock",
+        [this](std::string_view verb, std::string_view argument) {
+            return control->handle(verb, argument);
+        });
+    if (!bound) return Error{bound.error()};
+    control_server = std::move(*bound);
+
+    auto loaded = load_server_tls(config.tls.cert, config.tls.key, config.server.spool_dir / "tls",
+                                  config.server.hostname);
+    if (!loaded) return Error{loaded.error()};
+    tls = std::move(*loaded);
+    if (tls.self_signed) {
+        std::string warning = "warning: using a self-signed TLS certificate (" +
+                              tls.cert_path.string() + "); set [tls] cert and key";
+        report.push_back(warning);
+        mainlog->note(warning);
+    }
+    limits = std::make_unique<ConnectionLimits>(config.limits.max_connections,
+                                                config.limits.max_connections_per_ip);
+    return ok_status();
+}
+
+SmtpServices Server::Parts::services_for(const config::Listener& listener) {
+    SmtpServices s;
+    const auto& limits_cfg = config.limits;
+    s.settings.hostname = config.server.hostname;
+    s.settings.mode = session_mode(listener.mode);
+    s.settings.max_message_size = limits_cfg.max_message_size;
+    s.settings.max_recipients = limits_cfg.max_recipients;
+    s.settings.max_errors = limits_cfg.max_errors;
+    s.settings.max_received_headers = limits_cfg.max_received_headers;
+    s.settings.normalize_bare_line_endings =
+        config.smtp.bare_line_endings == config::Smtp::BareLineEndings::normalize;
+    s.settings.tls_available = listener.mode != config::ListenerMode::submissions;
+    s.settings.tls_active = listener.mode == config::ListenerMode::submissions;
+    s.settings.auth_available = !config.users.empty();
+    s.settings.command_timeout = limits_cfg.command_timeout;
+    s.settings.data_timeout = limits_cfg.data_timeout;
+    s.allow_plaintext_auth_on_loopback = config.smtp.allow_plaintext_auth_on_loopback;
+    s.mask_client_ip = config.relay.mask_client_ip;
+    s.auth_failure_delay = limits_cfg.auth_failure_delay;
+    s.policy = policy.get();
+    s.tls = &tls;
+    s.intake = intake.get();
+    s.pool = pool.get();
+    s.verify_password = [this](std::string_view user, std::string_view password) {
+        return verifier->verify(user, password);
+    };
+    s.log_rejection = [this](const std::string& ip, const smtp::Rejection& rejection) {
+        rejectlog->write(ip, rejection.command, rejection.reply.summary());
+    };
+    s.queued = [this](const std::string& id) { scheduler->enqueue_now(id); };
+    s.panic = [this](const std::string& context, const std::string& what) {
+        paniclog->write(context, what);
+    };
+    return s;
+}
+
+Status Server::Parts::bind_listeners() {
+    for (const auto& listener : config.listeners) {
+        auto acceptor = bind_listener(io.get_executor(), listener.host, listener.port);
+        if (!acceptor) return Error{acceptor.error()};
+        acceptors.push_back(std::move(*acceptor));
+        services.push_back(services_for(listener));
+        report.push_back(
+            fmt::format("listening on {} ({})", listener.address, mode_name(listener.mode)));
+    }
+    return ok_status();
+}
+
+Result<std::unique_ptr<Server>> Server::create(config::Config config) {
+    auto parts = std::make_unique<Parts>();
+    parts->config = std::move(config);
+    for (auto step : {&Parts::open_storage, &Parts::build_services, &Parts::bind_listeners}) {
+        if (auto st = ((*parts).*step)(); !st) return Error{st.error()};
+    }
+    return std::unique_ptr<Server>(new Server(std::move(parts)));
+}
+
+Server::Server(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+Server::~Server() = default;
+
+const std::vector<std::string>& Server::startup_report() const { return parts_->report; }
+
+int Server::run() {
+    Parts& p = *parts_;
+    auto executor = p.io.get_executor();
+    auto acceptor_it = p.acceptors.begin();
+    for (auto& services : p.services) {
+        asio::co_spawn(executor, accept_smtp_connections(*acceptor_it++, *p.limits, services),
+                       asio::detached);
+    }
+    asio::co_spawn(executor, p.control_server->serve(), asio::detached);
+    p.scheduler->load_existing();
+    p.mainlog->note("herald started");
+
+    asio::signal_set signals(p.io, SIGINT, SIGTERM);
+    signals.async_wait([&p](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        p.mainlog->note("herald stopping");
+        boost::system::error_code ignored;
+        for (auto& acceptor : p.acceptors) acceptor.close(ignored);
+        p.control_server->close();
+        p.scheduler->stop();
+        p.io.stop();
+    });
+    p.io.run();
+    p.pool.reset();  // joins: fsyncs in flight finish before exit
+    return 0;
+}
+
+}  // namespace herald::net

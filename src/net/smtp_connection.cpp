@@ -1,0 +1,221 @@
+#include "net/smtp_connection.hpp"
+
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+
+#include <array>
+
+namespace herald::net {
+
+namespace asio = boost::asio;
+using asio::use_awaitable;
+using asio::ip::tcp;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+bool is_loopback(const asio::ip::address& a) {
+    if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+        return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).is_loopback();
+    }
+    return a.is_loopback();
+}
+
+std::string client_ip_of(const asio::ip::address& a) {
+    if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+        return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
+    }
+    return a.to_string();
+}
+
+// The byte stream under a session: plain TCP until STARTTLS (or from the start, for
+// implicit TLS), then TLS over the same socket.
+class SessionStream {
+public:
+    SessionStream(tcp::socket socket, asio::ssl::context& tls)
+        : stream_(std::move(socket), tls) {}
+
+    tcp::socket& socket() { return stream_.next_layer(); }
+    bool tls_active() const { return tls_; }
+
+    asio::awaitable<bool> handshake(std::chrono::seconds timeout) {
+        asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
+        boost::system::error_code ec;
+        auto result = co_await (
+            stream_.async_handshake(asio::ssl::stream_base::server,
+                                    asio::redirect_error(use_awaitable, ec)) ||
+            timer.async_wait(use_awaitable));
+        tls_ = result.index() == 0 && !ec;
+        co_return tls_;
+    }
+
+    // Returns 0 on timeout, end of stream or error.
+    asio::awaitable<std::size_t> read_some(asio::mutable_buffer buf, std::chrono::seconds timeout) {
+        asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
+        boost::system::error_code ec;
+        std::variant<std::size_t, std::monostate> result;
+        if (tls_) {
+            result = co_await (stream_.async_read_some(buf, asio::redirect_error(use_awaitable, ec)) ||
+                               timer.async_wait(use_awaitable));
+        } else {
+            result = co_await (socket().async_read_some(buf, asio::redirect_error(use_awaitable, ec)) ||
+                               timer.async_wait(use_awaitable));
+        }
+        timed_out_ = result.index() == 1;
+        if (timed_out_ || ec) co_return 0;
+        co_return std::get<0>(result);
+    }
+    bool timed_out() const { return timed_out_; }
+
+    asio::awaitable<bool> write(std::string_view bytes) {
+        boost::system::error_code ec;
+        if (tls_) {
+            co_await asio::async_write(stream_, asio::buffer(bytes),
+                                       asio::redirect_error(use_awaitable, ec));
+        } else {
+            co_await asio::async_write(socket(), asio::buffer(bytes),
+                                       asio::redirect_error(use_awaitable, ec));
+        }
+        co_return !ec;
+    }
+
+    asio::awaitable<void> close() {
+        boost::system::error_code ec;
+        if (tls_) {
+            asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::seconds(5));
+            co_await (stream_.async_shutdown(asio::redirect_error(use_awaitable, ec)) ||
+                      timer.async_wait(asio::redirect_error(use_awaitable, ec)));
+        }
+        socket().shutdown(tcp::socket::shutdown_both, ec);
+        socket().close(ec);
+    }
+
+private:
+    asio::ssl::stream<tcp::socket> stream_;
+    bool tls_ = false;
+    bool timed_out_ = false;
+};
+
+class Connection {
+public:
+    Connection(tcp::socket socket, const SmtpServices& services)
+        : services_(services), stream_(std::move(socket), *services.tls->context) {}
+
+    asio::awaitable<void> run() {
+        boost::system::error_code ec;
+        auto remote = stream_.socket().remote_endpoint(ec);
+        if (ec) co_return;
+        smtp::SessionSettings settings = services_.settings;
+        settings.allow_plaintext_auth =
+            services_.allow_plaintext_auth_on_loopback && is_loopback(remote.address());
+        client_.ip = client_ip_of(remote.address());
+        smtp::ServerSession session(settings, client_, *services_.policy);
+
+        if (settings.tls_active && !co_await stream_.handshake(settings.command_timeout)) {
+            co_await stream_.close();
+            co_return;
+        }
+        session.start();
+        std::array<char, 16384> buf;
+        while (true) {
+            if (!co_await handle_events(session)) break;
+            if (session.closed()) break;
+            std::size_t n = co_await stream_.read_some(asio::buffer(buf), session.read_timeout());
+            if (n == 0) {
+                if (stream_.timed_out()) {
+                    session.timed_out();
+                    co_await handle_events(session);
+                }
+                break;
+            }
+            session.receive(std::string_view(buf.data(), n));
+        }
+        co_await stream_.close();
+    }
+
+private:
+    // Writes what the session has to say and carries out what it asks, until it needs input.
+    asio::awaitable<bool> handle_events(smtp::ServerSession& session) {
+        while (true) {
+            for (auto& rejection : session.take_rejections()) {
+                services_.log_rejection(client_.ip, rejection);
+            }
+            std::string out = session.take_output();
+            if (!out.empty() && !co_await stream_.write(out)) co_return false;
+            auto event = session.take_event();
+            if (!event) co_return true;
+            if (std::holds_alternative<smtp::CloseConnection>(*event)) co_return false;
+            if (std::holds_alternative<smtp::StartTls>(*event)) {
+                if (!co_await stream_.handshake(session.read_timeout())) co_return false;
+                session.tls_started();
+            } else if (auto* auth = std::get_if<smtp::AuthRequest>(&*event)) {
+                co_await authenticate(session, *auth);
+            } else if (auto* msg = std::get_if<smtp::MessageReady>(&*event)) {
+                co_await enqueue(session, std::move(*msg));
+            }
+        }
+    }
+
+    asio::awaitable<void> authenticate(smtp::ServerSession& session, smtp::AuthRequest& request) {
+        auto verify = services_.verify_password;
+        bool accepted = co_await services_.pool->run(
+            [verify, user = request.user, password = std::move(request.password)]() mutable {
+                bool ok = verify && verify(user, password);
+                std::fill(password.begin(), password.end(), '\0');
+                return ok;
+            });
+        if (!accepted) {
+            // Slows down guessing; the failure itself goes to the rejectlog via the session.
+            asio::steady_timer delay(co_await asio::this_coro::executor,
+                                     services_.auth_failure_delay);
+            co_await delay.async_wait(use_awaitable);
+        }
+        session.auth_result(accepted);
+    }
+
+    asio::awaitable<void> enqueue(smtp::ServerSession& session, smtp::MessageReady ready) {
+        queue::IntakeOptions options;
+        options.hostname = services_.settings.hostname;
+        options.client_reverse_name = client_.reverse_name;
+        bool submission = services_.settings.mode != smtp::SessionMode::relay;
+        options.mask_client = submission && services_.mask_client_ip;
+        options.add_missing_ids = submission;
+        queue::Intake* intake = services_.intake;
+        auto outcome = co_await services_.pool->run(
+            [intake, &ready, &options] {
+                return intake->accept(ready.envelope, std::move(ready.data), options);
+            });
+        if (auto* accepted = std::get_if<queue::Accepted>(&outcome)) {
+            session.message_accepted(accepted->id);
+            services_.queued(accepted->id);
+            co_return;
+        }
+        auto& failure = std::get<queue::IntakeFailure>(outcome);
+        services_.panic("spool", failure.message);
+        if (failure.disk_full) {
+            session.message_rejected(
+                smtp::Reply(452, "4.3.1", "Insufficient system storage, try again later"));
+        } else {
+            session.message_rejected(
+                smtp::Reply(451, "4.3.0", "Local error in processing, try again later"));
+        }
+    }
+
+    const SmtpServices& services_;
+    SessionStream stream_;
+    smtp::ClientInfo client_;
+};
+
+}  // namespace
+
+asio::awaitable<void> serve_smtp_connection(tcp::socket socket, ConnectionLimits::Slot slot,
+                                            const SmtpServices& services) {
+    Connection connection(std::move(socket), services);
+    co_await connection.run();
+}
+
+}  // namespace herald::net

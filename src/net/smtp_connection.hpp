@@ -1,0 +1,38 @@
+#pragma once
+// One client connection: the socket, TLS and timers around a smtp::ServerSession.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "base/blocking_pool.hpp"
+#include "net/connection_limits.hpp"
+#include "net/tls_context.hpp"
+#include "queue/intake.hpp"
+#include "smtp/server_session.hpp"
+
+namespace herald::net {
+
+// What every connection of one listener shares. Owned by the server; outlives connections.
+struct SmtpServices {
+    smtp::SessionSettings settings;  // per listener; copied into each session
+    bool allow_plaintext_auth_on_loopback = false;
+    bool mask_client_ip = false;
+    std::chrono::seconds auth_failure_delay{2};
+    smtp::SessionPolicy* policy = nullptr;
+    const ServerTls* tls = nullptr;
+    queue::Intake* intake = nullptr;
+    BlockingPool* pool = nullptr;
+    std::function<bool(std::string_view user, std::string_view password)> verify_password;
+    std::function<void(const std::string& client_ip, const smtp::Rejection&)> log_rejection;
+    std::function<void(const std::string& id)> queued;  // hands a new message to the scheduler
+    std::function<void(const std::string& context, const std::string& what)> panic;
+};
+
+boost::asio::awaitable<void> serve_smtp_connection(boost::asio::ip::tcp::socket socket,
+                                                   ConnectionLimits::Slot slot,
+                                                   const SmtpServices& services);
+
+}  // namespace herald::net

@@ -1,0 +1,94 @@
+#include "net/smtp_listener.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <exception>
+
+namespace herald::net {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+Result<tcp::acceptor> bind_listener(asio::any_io_executor executor, const std::string& host,
+                                    std::uint16_t port) {
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(host, ec);
+    if (ec) return Error{"listener " + host + ": not an IP address"};
+    tcp::endpoint endpoint(address, port);
+    tcp::acceptor acceptor(executor);
+    std::string where = endpoint.address().is_v6()
+                            ? "[" + host + "]:" + std::to_string(port)
+                            : host + ":" + std::to_string(port);
+    if (acceptor.open(endpoint.protocol(), ec) ||
+        acceptor.set_option(asio::socket_base::reuse_address(true), ec) ||
+        acceptor.bind(endpoint, ec) || acceptor.listen(asio::socket_base::max_listen_connections, ec)) {
+        return Error{"cannot listen on " + where + ": " + ec.message()};
+    }
+    return acceptor;
+}
+
+namespace {
+
+asio::awaitable<void> refuse(tcp::socket socket, std::string reply) {
+    boost::system::error_code ec;
+    co_await asio::async_write(socket, asio::buffer(reply), asio::redirect_error(asio::use_awaitable, ec));
+    socket.close(ec);
+}
+
+std::string peer_ip(const tcp::socket& socket) {
+    boost::system::error_code ec;
+    auto endpoint = socket.remote_endpoint(ec);
+    if (ec) return "";
+    auto a = endpoint.address();
+    if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+        return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
+    }
+    return a.to_string();
+}
+
+}  // namespace
+
+asio::awaitable<void> accept_smtp_connections(tcp::acceptor& acceptor, ConnectionLimits& limits,
+                                              const SmtpServices& services) {
+    auto executor = co_await asio::this_coro::executor;
+    while (acceptor.is_open()) {
+        auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+        if (ec == asio::error::operation_aborted) break;
+        if (ec) {
+            // Out of descriptors and the like: say so once, breathe, and go on accepting.
+            services.panic("accept", ec.message());
+            asio::steady_timer pause(executor, std::chrono::milliseconds(100));
+            co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+            continue;
+        }
+        std::string ip = peer_ip(socket);
+        auto admission = limits.admit(ip);
+        if (!admission.slot) {
+            bool per_ip = admission.refusal == ConnectionLimits::Refusal::per_ip;
+            smtp::Reply reply(421, "4.7.0",
+                              per_ip ? "Too many connections from your address, try again later"
+                                     : "Too many connections, try again later");
+            services.log_rejection(ip, smtp::Rejection{"connect", reply});
+            asio::co_spawn(executor, refuse(std::move(socket), reply.wire()), asio::detached);
+            continue;
+        }
+        asio::co_spawn(executor,
+                       serve_smtp_connection(std::move(socket), std::move(*admission.slot), services),
+                       [panic = services.panic](std::exception_ptr e) {
+                           if (!e) return;
+                           try {
+                               std::rethrow_exception(e);
+                           } catch (const std::exception& ex) {
+                               panic("smtp connection", ex.what());
+                           }
+                       });
+    }
+}
+
+}  // namespace herald::net

@@ -1,0 +1,110 @@
+#include "queue/delivery_attempt.hpp"
+
+#include <map>
+
+#include "log/main_log.hpp"
+#include "queue/bouncer.hpp"
+#include "spool/spool.hpp"
+
+namespace herald::queue {
+
+namespace asio = boost::asio;
+using delivery::RecipientResult;
+using Outcome = RecipientResult::Outcome;
+
+asio::awaitable<std::optional<DeliveryAttempt::Clock::time_point>> DeliveryAttempt::run() {
+    auto loaded = co_await ctx_.pool.run([this] { return ctx_.spool.load(id_); });
+    if (!loaded) co_return std::nullopt;  // deleted meanwhile, or set aside by recovery
+    const spool::SpooledMessage& message = *loaded;
+    if (message.held) co_return std::nullopt;
+    auto data = co_await ctx_.pool.run([this] { return ctx_.spool.read_data(id_); });
+    if (!data) co_return Clock::now() + ctx_.retry.delay_after(1);
+    data_ = std::move(*data);
+
+    if (ctx_.retry.expired(message.envelope.arrival, Clock::now())) {
+        co_await expire(message);
+    } else {
+        // One transaction per transport, with all of its pending recipients.
+        std::map<delivery::Transport*, std::vector<std::string>> batches;
+        for (const auto& r : message.recipients) {
+            if (r.state != spool::RecipientState::pending) continue;
+            batches[ctx_.router.transport_for(message.envelope.sender, r.address)].push_back(
+                r.address);
+        }
+        for (auto& [transport, recipients] : batches) {
+            delivery::Delivery delivery{id_, message.envelope, std::move(recipients), *data_};
+            for (const auto& result : co_await transport->deliver(delivery)) {
+                co_await record(message, transport->name(), result);
+            }
+        }
+    }
+    co_await bounce(message);
+    co_return co_await finish();
+}
+
+asio::awaitable<void> DeliveryAttempt::record(const spool::SpooledMessage& message,
+                                              std::string_view transport,
+                                              const RecipientResult& result) {
+    if (result.outcome == Outcome::deferred) {
+        last_error_ = result.detail;
+        ctx_.mainlog.deferred(id_, result.recipient, transport, result.remote_host, result.detail);
+        co_return;
+    }
+    auto state = result.outcome == Outcome::delivered ? spool::RecipientState::delivered
+                                                      : spool::RecipientState::failed;
+    // Durable before it is logged: a restart must never repeat this recipient.
+    for (std::size_t i = 0; i < message.recipients.size(); ++i) {
+        if (message.recipients[i].address != result.recipient ||
+            message.recipients[i].state != spool::RecipientState::pending) {
+            continue;
+        }
+        auto marked = co_await ctx_.pool.run(
+            [this, i, state] { return ctx_.spool.mark_recipient(id_, i, state); });
+        if (!marked) last_error_ = "cannot record the outcome: " + marked.error();
+    }
+    if (state == spool::RecipientState::delivered) {
+        ctx_.mainlog.delivered(id_, result.recipient, transport, result.remote_host, result.detail);
+        co_return;
+    }
+    ctx_.mainlog.failed(id_, result.recipient, transport, result.remote_host, result.detail);
+    failed_.push_back({result.recipient, result.detail, result.remote_host});
+}
+
+asio::awaitable<void> DeliveryAttempt::expire(const spool::SpooledMessage& message) {
+    RecipientResult expired{.outcome = Outcome::failed,
+                            .detail = "4.4.7 message expired: too long in the queue"};
+    for (const auto& r : message.recipients) {
+        if (r.state != spool::RecipientState::pending) continue;
+        expired.recipient = r.address;
+        co_await record(message, "", expired);
+    }
+}
+
+asio::awaitable<void> DeliveryAttempt::bounce(const spool::SpooledMessage& message) {
+    if (failed_.empty() || !ctx_.bouncer) co_return;
+    auto bounce_id = co_await ctx_.pool.run([this, &message] {
+        return ctx_.bouncer->bounce(id_, message.envelope, *data_, std::move(failed_));
+    });
+    failed_.clear();
+    if (bounce_id && ctx_.queued) ctx_.queued(*bounce_id);
+}
+
+asio::awaitable<std::optional<DeliveryAttempt::Clock::time_point>> DeliveryAttempt::finish() {
+    auto reloaded = co_await ctx_.pool.run([this] { return ctx_.spool.load(id_); });
+    if (!reloaded) co_return std::nullopt;
+    if (reloaded->finished()) {
+        co_await ctx_.pool.run([this] { return ctx_.spool.remove(id_); });
+        ctx_.mainlog.completed(id_);
+        co_return std::nullopt;
+    }
+    auto previous = co_await ctx_.pool.run([this] { return ctx_.spool.load_schedule(id_); });
+    spool::Schedule schedule;
+    schedule.attempts = (previous ? previous->attempts : 0) + 1;
+    schedule.next_attempt =
+        Clock::now() + ctx_.retry.jittered_delay_after(schedule.attempts, ctx_.rng);
+    schedule.last_error = last_error_;
+    co_await ctx_.pool.run([this, schedule] { return ctx_.spool.save_schedule(id_, schedule); });
+    co_return schedule.next_attempt;
+}
+
+}  // namespace herald::queue

@@ -1,0 +1,68 @@
+#pragma once
+// One attempt at one message: every pending recipient through its transport, each outcome
+// recorded durably and logged, a bounce for those that failed, then either done (removed) or
+// due again later.
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "base/blocking_pool.hpp"
+#include "delivery/router.hpp"
+#include "message/delivery_report.hpp"
+#include "queue/retry_schedule.hpp"
+
+namespace herald::log {
+class MainLog;
+}
+namespace herald::spool {
+class Spool;
+struct SpooledMessage;
+}  // namespace herald::spool
+
+namespace herald::queue {
+
+class Bouncer;
+
+// What every attempt works with; owned by the Scheduler.
+struct DeliveryContext {
+    spool::Spool& spool;
+    log::MainLog& mainlog;
+    const delivery::Router& router;
+    BlockingPool& pool;
+    RetrySchedule retry;
+    std::mt19937 rng{std::random_device{}()};
+    Bouncer* bouncer = nullptr;                       // null: failures are only logged
+    std::function<void(const std::string&)> queued;  // schedules a new message (a bounce)
+};
+
+class DeliveryAttempt {
+public:
+    using Clock = std::chrono::system_clock;
+
+    DeliveryAttempt(std::string id, DeliveryContext& context)
+        : id_(std::move(id)), ctx_(context) {}
+
+    // The time of the next attempt, or nullopt when the message needs none (done, gone, held).
+    boost::asio::awaitable<std::optional<Clock::time_point>> run();
+
+private:
+    boost::asio::awaitable<void> record(const spool::SpooledMessage& message,
+                                        std::string_view transport,
+                                        const delivery::RecipientResult& result);
+    boost::asio::awaitable<void> expire(const spool::SpooledMessage& message);
+    boost::asio::awaitable<void> bounce(const spool::SpooledMessage& message);
+    boost::asio::awaitable<std::optional<Clock::time_point>> finish();
+
+    std::string id_;
+    DeliveryContext& ctx_;
+    std::optional<std::string> data_;
+    std::vector<message::FailedRecipient> failed_;
+    std::string last_error_;
+};
+
+}  // namespace herald::queue

@@ -1,0 +1,49 @@
+#pragma once
+// The one way into the queue, for SMTP and for `herald sendmail` alike: finish the message
+// (Received, and Message-ID/Date on submission), write it durably, log its arrival. Only
+// when accept() returns an id may the client be told 250.
+#include <string>
+#include <variant>
+
+#include "base/result.hpp"
+#include "message/envelope.hpp"
+
+namespace herald::log {
+class MainLog;
+}
+namespace herald::spool {
+class Spool;
+}
+
+namespace herald::queue {
+
+struct IntakeOptions {
+    std::string hostname;            // our name, for Received
+    std::string client_reverse_name;  // for Received; may be empty
+    bool mask_client = false;        // submission with relay.mask_client_ip
+    bool add_missing_ids = false;    // submission: Message-ID and Date when missing
+};
+
+struct IntakeFailure {
+    bool disk_full = false;  // 452 4.3.1 rather than 451 4.3.0
+    std::string message;
+};
+
+struct Accepted {
+    std::string id;
+};
+
+class Intake {
+public:
+    Intake(spool::Spool& spool, log::MainLog& mainlog) : spool_(spool), mainlog_(mainlog) {}
+
+    // Blocking (fsync): call it off the event loop. Thread-safe.
+    std::variant<Accepted, IntakeFailure> accept(const message::Envelope& envelope,
+                                                 std::string data, const IntakeOptions& options);
+
+private:
+    spool::Spool& spool_;
+    log::MainLog& mainlog_;
+};
+
+}  // namespace herald::queue

@@ -1,0 +1,84 @@
+#include "queue/queue_control.hpp"
+
+#include <algorithm>
+
+#include "log/main_log.hpp"
+#include "queue/bouncer.hpp"
+#include "queue/scheduler.hpp"
+#include "spool/spool.hpp"
+
+namespace herald::queue {
+
+bool plausible_message_id(std::string_view id) {
+    return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+    });
+}
+
+std::string QueueControl::handle(std::string_view verb, std::string_view id) {
+    if (verb == "flush") return flush(id);
+    if (!plausible_message_id(id)) return "error " + std::string(verb) + " needs a message id";
+    if (verb == "hold") return hold(id, true);
+    if (verb == "release") return hold(id, false);
+    if (verb == "delete") return remove(id);
+    if (verb == "bounce") return bounce(id);
+    return "error unknown request '" + std::string(verb) + "'";
+}
+
+std::string QueueControl::flush(std::string_view id) {
+    if (id.empty()) {
+        scheduler_.flush(std::nullopt);
+        return "ok flushing the queue";
+    }
+    if (!plausible_message_id(id) || !spool_.load(id)) {
+        return "error no message " + std::string(id) + " in the queue";
+    }
+    scheduler_.flush(std::string(id));
+    return "ok flushing " + std::string(id);
+}
+
+std::string QueueControl::hold(std::string_view id, bool held) {
+    if (auto st = spool_.set_held(id, held); !st) return "error " + st.error();
+    std::string sid(id);
+    if (held) {
+        scheduler_.forget(sid);
+        mainlog_.event(sid, "held by administrator");
+        return "ok held " + sid;
+    }
+    mainlog_.event(sid, "released by administrator");
+    scheduler_.flush(sid);
+    return "ok released " + sid;
+}
+
+std::string QueueControl::remove(std::string_view id) {
+    if (auto st = spool_.remove(id); !st) return "error " + st.error();
+    std::string sid(id);
+    scheduler_.forget(sid);
+    mainlog_.event(sid, "deleted by administrator");
+    return "ok deleted " + sid;
+}
+
+std::string QueueControl::bounce(std::string_view id) {
+    auto message = spool_.load(id);
+    if (!message) return "error " + message.error();
+    auto data = spool_.read_data(id);
+    if (!data) return "error " + data.error();
+    std::string sid(id);
+    const std::string reason = "5.0.0 returned to the sender by the administrator";
+    std::vector<message::FailedRecipient> failed;
+    for (std::size_t i = 0; i < message->recipients.size(); ++i) {
+        if (message->recipients[i].state != spool::RecipientState::pending) continue;
+        if (auto st = spool_.mark_recipient(id, i, spool::RecipientState::failed); !st) {
+            return "error " + st.error();
+        }
+        mainlog_.failed(sid, message->recipients[i].address, "", "", reason);
+        failed.push_back({message->recipients[i].address, reason, ""});
+    }
+    if (auto bounce_id = bouncer_.bounce(id, message->envelope, *data, std::move(failed))) {
+        scheduler_.enqueue_now(*bounce_id);
+    }
+    scheduler_.flush(sid);  // the next attempt finds nothing pending and completes it
+    return "ok bounced " + sid;
+}
+
+}  // namespace herald::queue

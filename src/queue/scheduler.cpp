@@ -1,0 +1,125 @@
+#include "queue/scheduler.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "queue/delivery_attempt.hpp"
+#include "spool/spool.hpp"
+
+namespace herald::queue {
+
+namespace asio = boost::asio;
+
+Scheduler::Scheduler(asio::any_io_executor executor, spool::Spool& spool, log::MainLog& mainlog,
+                     const delivery::Router& router, BlockingPool& pool, SchedulerSettings settings,
+                     Bouncer* bouncer)
+    : executor_(executor),
+      max_active_(settings.max_active),
+      context_{.spool = spool,
+               .mainlog = mainlog,
+               .router = router,
+               .pool = pool,
+               .retry = std::move(settings.retry),
+               .bouncer = bouncer,
+               .queued = [this](const std::string& id) { enqueue_now(id); }},
+      timer_(executor) {
+    asio::co_spawn(executor_, wait_for_due(), asio::detached);
+}
+
+void Scheduler::load_existing() {
+    auto now = Clock::now();
+    for (const auto& id : context_.spool.list()) {
+        auto saved = context_.spool.load_schedule(id);
+        schedule(id, saved ? std::max(saved->next_attempt, now) : now);
+    }
+}
+
+void Scheduler::enqueue_now(const std::string& id) { schedule(id, Clock::now()); }
+
+void Scheduler::flush(const std::optional<std::string>& id) {
+    auto now = Clock::now();
+    if (id) {
+        if (due_at_.contains(*id) || !active_.contains(*id)) schedule(*id, now);
+        return;
+    }
+    std::vector<std::string> ids;
+    for (const auto& [queued_id, at] : due_at_) {
+        if (at > now) ids.push_back(queued_id);
+    }
+    for (const auto& queued_id : ids) schedule(queued_id, now);
+}
+
+void Scheduler::forget(const std::string& id) { due_at_.erase(id); }
+
+void Scheduler::stop() {
+    stopped_ = true;
+    timer_.cancel();
+}
+
+void Scheduler::schedule(const std::string& id, Clock::time_point at) {
+    if (stopped_) return;
+    due_at_[id] = at;
+    if (at <= Clock::now()) {
+        ready_.push_back(id);
+        pump();
+        return;
+    }
+    bool earliest = waiting_.empty() || at < waiting_.top().at;
+    waiting_.push({at, id});
+    if (earliest) timer_.cancel();  // wait_for_due() re-reads the earliest time
+}
+
+void Scheduler::pump() {
+    while (!stopped_ && active_.size() < max_active_ && !ready_.empty()) {
+        std::string id = std::move(ready_.front());
+        ready_.pop_front();
+        if (!due_at_.contains(id) || active_.contains(id)) continue;
+        active_.insert(id);
+        asio::co_spawn(executor_, deliver(std::move(id)), asio::detached);
+    }
+}
+
+asio::awaitable<void> Scheduler::deliver(std::string id) {
+    DeliveryAttempt attempt(id, context_);
+    std::optional<Clock::time_point> next;
+    try {
+        next = co_await attempt.run();
+    } catch (const std::exception& e) {
+        // Ours, not the message's: keep it queued and try again later.
+        if (panic) panic("delivery of " + id, e.what());
+        next = Clock::now() + context_.retry.delay_after(1);
+    }
+    active_.erase(id);
+    due_at_.erase(id);
+    if (next) schedule(id, *next);
+    pump();
+}
+
+asio::awaitable<void> Scheduler::wait_for_due() {
+    while (!stopped_) {
+        while (!waiting_.empty()) {
+            auto it = due_at_.find(waiting_.top().id);
+            if (it != due_at_.end() && it->second == waiting_.top().at) break;
+            waiting_.pop();  // stale: rescheduled, flushed or forgotten since
+        }
+        if (waiting_.empty()) {
+            timer_.expires_after(std::chrono::hours(24));
+        } else {
+            timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                waiting_.top().at - Clock::now()));
+        }
+        co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+        auto now = Clock::now();
+        while (!waiting_.empty() && waiting_.top().at <= now) {
+            Due due = waiting_.top();
+            waiting_.pop();
+            auto it = due_at_.find(due.id);
+            if (it != due_at_.end() && it->second == due.at) ready_.push_back(due.id);
+        }
+        pump();
+    }
+}
+
+}  // namespace herald::queue

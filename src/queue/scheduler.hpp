@@ -1,0 +1,82 @@
+#pragma once
+// Takes queued messages out: delivers each through its transports, records every recipient's
+// outcome durably, and brings deferred messages back per the retry schedule. Only ids and
+// times are held in memory; envelopes and bodies stay on disk until a delivery needs them.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <queue>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "base/blocking_pool.hpp"
+#include "delivery/router.hpp"
+#include "queue/delivery_attempt.hpp"
+#include "queue/retry_schedule.hpp"
+
+namespace herald::log {
+class MainLog;
+}
+namespace herald::spool {
+class Spool;
+}
+
+namespace herald::queue {
+
+struct SchedulerSettings {
+    std::size_t max_active = 64;  // messages in delivery at once
+    RetrySchedule retry;
+};
+
+class Scheduler {
+public:
+    using Clock = std::chrono::system_clock;
+
+    Scheduler(boost::asio::any_io_executor executor, spool::Spool& spool, log::MainLog& mainlog,
+              const delivery::Router& router, BlockingPool& pool, SchedulerSettings settings,
+              Bouncer* bouncer);
+
+    // Every message already in the spool, due at its saved next-attempt time (or now).
+    void load_existing();
+    void enqueue_now(const std::string& id);
+    void flush(const std::optional<std::string>& id);  // all deferred (or one) due now
+    void forget(const std::string& id);  // deleted or held by the administrator
+    void stop();
+
+    std::size_t queued() const { return due_at_.size(); }
+    std::function<void(const std::string&, const std::string&)> panic;
+
+private:
+    struct Due {
+        Clock::time_point at;
+        std::string id;
+        bool operator>(const Due& other) const { return at > other.at; }
+    };
+
+    void schedule(const std::string& id, Clock::time_point at);
+    void pump();
+    void arm_timer();
+    boost::asio::awaitable<void> deliver(std::string id);
+    boost::asio::awaitable<void> wait_for_due();
+
+    boost::asio::any_io_executor executor_;
+    std::size_t max_active_;
+    DeliveryContext context_;
+
+    std::unordered_map<std::string, Clock::time_point> due_at_;  // authoritative
+    std::priority_queue<Due, std::vector<Due>, std::greater<>> waiting_;  // lazily pruned
+    std::deque<std::string> ready_;
+    std::unordered_set<std::string> active_;
+    boost::asio::steady_timer timer_;
+    bool stopped_ = false;
+};
+
+}  // namespace herald::queue

@@ -1,0 +1,122 @@
+#include "spool/file_descriptor.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <system_error>
+#include <vector>
+
+namespace herald::spool {
+
+FileDescriptor& FileDescriptor::operator=(FileDescriptor&& other) noexcept {
+    if (this != &other) {
+        reset();
+        fd_ = other.release();
+    }
+    return *this;
+}
+
+FileDescriptor FileDescriptor::open(const std::filesystem::path& path, int flags, mode_t mode) {
+    int fd;
+    do {
+        fd = ::open(path.c_str(), flags | O_CLOEXEC, mode);
+    } while (fd < 0 && errno == EINTR);
+    return FileDescriptor(fd);
+}
+
+int FileDescriptor::release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+}
+
+void FileDescriptor::reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+}
+
+int FileDescriptor::write_all(std::span<const std::string_view> pieces) const {
+    // One writev() for the whole file in the common case: no copy of the message data.
+    std::vector<iovec> iov;
+    iov.reserve(pieces.size());
+    for (auto piece : pieces) {
+        if (!piece.empty()) iov.push_back({const_cast<char*>(piece.data()), piece.size()});
+    }
+    std::size_t first = 0;
+    while (first < iov.size()) {
+        int count = static_cast<int>(std::min<std::size_t>(iov.size() - first, IOV_MAX));
+        ssize_t n = ::writev(fd_, iov.data() + first, count);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return errno;
+        if (n == 0) return EIO;
+        auto left = static_cast<std::size_t>(n);
+        while (first < iov.size() && left >= iov[first].iov_len) {
+            left -= iov[first].iov_len;
+            ++first;
+        }
+        if (left > 0) {
+            iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + left;
+            iov[first].iov_len -= left;
+        }
+    }
+    return 0;
+}
+
+int FileDescriptor::pwrite_byte(char byte, std::uint64_t offset) const {
+    for (;;) {
+        ssize_t n = ::pwrite(fd_, &byte, 1, static_cast<off_t>(offset));
+        if (n == 1) return 0;
+        if (n < 0 && errno == EINTR) continue;
+        return n < 0 ? errno : EIO;
+    }
+}
+
+int FileDescriptor::read_at(std::uint64_t offset, std::size_t length, std::string& out) const {
+    std::size_t start = out.size();
+    out.resize(start + length);
+    std::size_t done = 0;
+    while (done < length) {
+        ssize_t n = ::pread(fd_, out.data() + start + done, length - done,
+                            static_cast<off_t>(offset + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            out.resize(start + done);
+            return n < 0 ? errno : 0;  // a short read: the caller sees the size it got
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    return 0;
+}
+
+int FileDescriptor::data_sync() const {
+    while (::fdatasync(fd_) != 0) {
+        if (errno != EINTR) return errno;
+    }
+    return 0;
+}
+
+int FileDescriptor::full_sync() const {
+    while (::fsync(fd_) != 0) {
+        if (errno != EINTR) return errno;
+    }
+    return 0;
+}
+
+int FileDescriptor::size(std::uint64_t& out) const {
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) return errno;
+    out = static_cast<std::uint64_t>(st.st_size);
+    return 0;
+}
+
+std::string describe_errno(std::string_view operation, const std::filesystem::path& path, int err) {
+    return std::string(operation) + " " + path.string() + ": " +
+           std::system_category().message(err);
+}
+
+}  // namespace herald::spool

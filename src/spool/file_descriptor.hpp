@@ -1,0 +1,47 @@
+#pragma once
+// An owned POSIX file descriptor and the few system calls the spool makes through it, each
+// retried on EINTR and each reporting errno, which store() needs to tell a full disk apart.
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace herald::spool {
+
+class FileDescriptor {
+public:
+    FileDescriptor() = default;
+    explicit FileDescriptor(int fd) : fd_(fd) {}
+    FileDescriptor(FileDescriptor&& other) noexcept : fd_(other.release()) {}
+    FileDescriptor& operator=(FileDescriptor&& other) noexcept;
+    FileDescriptor(const FileDescriptor&) = delete;
+    FileDescriptor& operator=(const FileDescriptor&) = delete;
+    ~FileDescriptor() { reset(); }
+
+    // open(2) with O_CLOEXEC; an invalid descriptor with errno set on failure.
+    static FileDescriptor open(const std::filesystem::path& path, int flags, mode_t mode = 0600);
+
+    int get() const { return fd_; }
+    explicit operator bool() const { return fd_ >= 0; }
+    int release();
+    void reset();
+
+    // Each returns 0, or the errno of the failure.
+    int write_all(std::span<const std::string_view> pieces) const;
+    int pwrite_byte(char byte, std::uint64_t offset) const;
+    int read_at(std::uint64_t offset, std::size_t length, std::string& out) const;  // appends
+    int data_sync() const;
+    int full_sync() const;
+    int size(std::uint64_t& out) const;
+
+private:
+    int fd_ = -1;
+};
+
+// "open /var/spool/queue/ab/ID: No such file or directory".
+std::string describe_errno(std::string_view operation, const std::filesystem::path& path, int err);
+
+}  // namespace herald::spool

@@ -1,0 +1,408 @@
+#include "spool/spool.hpp"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <cstdint>
+#include <system_error>
+
+#include "spool/directory_sync.hpp"
+#include "spool/file_descriptor.hpp"
+#include "spool/message_id.hpp"
+#include "spool/queue_file.hpp"
+
+namespace herald::spool {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kIncoming = "incoming";
+constexpr std::string_view kQueue = "queue";
+constexpr std::string_view kSchedule = "schedule";
+constexpr std::string_view kCorrupt = "corrupt";
+constexpr unsigned kBuckets = 256;
+// A header larger than this is garbage: 100k recipients of 100 bytes fit.
+constexpr std::uint64_t kMaxHeaderSize = 16 * 1024 * 1024;
+constexpr std::size_t kMaxScheduleSize = 64 * 1024;
+
+bool is_disk_full(int err) { return err == ENOSPC || err == EDQUOT; }
+
+// Hashed subdirectories keep a million queued messages from being a million entries in one
+// directory (FNV-1a: cheap, and spreads ids that share their time prefix).
+std::string bucket_name(unsigned b) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    return {kHex[(b >> 4) & 15], kHex[b & 15]};
+}
+
+std::string bucket_of(std::string_view id) {
+    std::uint32_t hash = 2166136261u;
+    for (char c : id) {
+        hash ^= static_cast<unsigned char>(c);
+        hash *= 16777619u;
+    }
+    return bucket_name(hash % kBuckets);
+}
+
+// Atomic, and refuses to replace: an id collision fails instead of losing a message.
+int rename_no_replace(const fs::path& from, const fs::path& to) {
+    if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return 0;
+    if (errno != EINVAL && errno != ENOSYS) return errno;
+    // File systems without RENAME_NOREPLACE: link() refuses to replace as well.
+    if (::link(from.c_str(), to.c_str()) != 0) return errno;
+    ::unlink(from.c_str());
+    return 0;
+}
+
+// mkdir with mode 0700; `created` tells whether the parent needs an fsync.
+Status make_directory(const fs::path& dir, bool& created) {
+    if (::mkdir(dir.c_str(), 0700) == 0) {
+        created = true;
+        return ok_status();
+    }
+    int err = errno;
+    struct stat st {};
+    if (err == EEXIST && ::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return ok_status();
+    return Error{describe_errno("mkdir", dir, err == EEXIST ? ENOTDIR : err)};
+}
+
+Status fsync_directory(const fs::path& dir) {
+    auto fd = FileDescriptor::open(dir, O_RDONLY | O_DIRECTORY);
+    int err = fd ? fd.full_sync() : errno;
+    if (err != 0) return Error{describe_errno("fsync", dir, err)};
+    return ok_status();
+}
+
+// Names in a directory; an unreadable directory reads as empty (recover() reports files,
+// not directories, and open() has created them all).
+std::vector<std::string> names_in(const fs::path& dir) {
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        names.push_back(it->path().filename().string());
+    }
+    return names;
+}
+
+// An open queue file whose header is read and whose end record is checked.
+struct QueueFile {
+    FileDescriptor fd;
+    QueueFileHeader header;
+};
+
+Result<std::string> read_header_bytes(const FileDescriptor& fd, const fs::path& path,
+                                      std::uint64_t file_size) {
+    std::string bytes;
+    std::size_t chunk = 4096;
+    while (bytes.size() < file_size) {
+        std::size_t want = static_cast<std::size_t>(
+            std::min<std::uint64_t>(chunk, file_size - bytes.size()));
+        if (int err = fd.read_at(bytes.size(), want, bytes); err != 0) {
+            return Error{describe_errno("read", path, err)};
+        }
+        if (auto length = queue_file_header_length(bytes)) {
+            bytes.resize(*length);
+            return bytes;
+        }
+        if (bytes.size() >= kMaxHeaderSize) break;
+        chunk *= 2;
+    }
+    return Error{path.string() + ": incomplete (no data size record)"};
+}
+
+Result<QueueFile> open_queue_file(const fs::path& path, std::string_view id, int flags) {
+    QueueFile file{FileDescriptor::open(path, flags), {}};
+    if (!file.fd) {
+        if (errno == ENOENT) return Error{"no message " + std::string(id) + " in the queue"};
+        return Error{describe_errno("open", path, errno)};
+    }
+    std::uint64_t size = 0;
+    if (int err = file.fd.size(size); err != 0) return Error{describe_errno("stat", path, err)};
+    auto bytes = read_header_bytes(file.fd, path, size);
+    if (!bytes) return Error{bytes.error()};
+    auto header = parse_queue_file_header(*bytes);
+    if (!header) return Error{path.string() + ": " + header.error()};
+    if (size != header->file_size()) {
+        return Error{path.string() + ": incomplete (" + std::to_string(size) + " bytes, " +
+                     std::to_string(header->file_size()) + " expected)"};
+    }
+    std::string tail;
+    if (int err = file.fd.read_at(size - kEndRecord.size(), kEndRecord.size(), tail); err != 0) {
+        return Error{describe_errno("read", path, err)};
+    }
+    if (tail != kEndRecord) return Error{path.string() + ": incomplete (no end record)"};
+    file.header = std::move(*header);
+    return file;
+}
+
+Status write_in_place(const QueueFile& file, const fs::path& path, std::uint64_t offset,
+                      char byte) {
+    if (int err = file.fd.pwrite_byte(byte, offset); err != 0) {
+        return Error{describe_errno("write", path, err)};
+    }
+    if (int err = file.fd.data_sync(); err != 0) {
+        return Error{describe_errno("fdatasync", path, err)};
+    }
+    return ok_status();
+}
+
+Status invalid_id(std::string_view id) {
+    return Error{"'" + std::string(id.substr(0, 64)) + "' is not a message id"};
+}
+
+}  // namespace
+
+bool SpooledMessage::finished() const {
+    return std::none_of(recipients.begin(), recipients.end(), [](const SpooledRecipient& r) {
+        return r.state == RecipientState::pending;
+    });
+}
+
+Spool::Spool(fs::path dir) : dir_(std::move(dir)), sync_(std::make_unique<DirectorySync>()) {}
+Spool::~Spool() = default;
+Spool::Spool(Spool&&) noexcept = default;
+Spool& Spool::operator=(Spool&&) noexcept = default;
+
+Status Spool::open() {
+    std::error_code ec;
+    if (!fs::exists(dir_, ec)) {
+        fs::create_directories(dir_, ec);
+        if (ec) return Error{"mkdir " + dir_.string() + ": " + ec.message()};
+        fs::permissions(dir_, fs::perms::owner_all, ec);
+    }
+    bool top_created = false;
+    for (auto name : {kIncoming, kQueue, kSchedule, kCorrupt}) {
+        if (auto made = make_directory(dir_ / name, top_created); !made) return made;
+    }
+    for (auto name : {kQueue, kSchedule}) {
+        bool bucket_created = false;
+        for (unsigned b = 0; b < kBuckets; ++b) {
+            auto made = make_directory(dir_ / name / bucket_name(b), bucket_created);
+            if (!made) return made;
+        }
+        // A bucket must outlive a crash as surely as the messages renamed into it.
+        if (bucket_created) {
+            if (auto synced = fsync_directory(dir_ / name); !synced) return synced;
+        }
+    }
+    if (top_created) return fsync_directory(dir_);
+    return ok_status();
+}
+
+fs::path Spool::path_of(std::string_view id) const {
+    return dir_ / kQueue / bucket_of(id) / std::string(id);
+}
+
+fs::path Spool::schedule_path_of(std::string_view id) const {
+    return dir_ / kSchedule / bucket_of(id) / std::string(id);
+}
+
+StoreStatus Spool::store(std::string_view id, const message::Envelope& envelope,
+                         std::string_view data) {
+    if (!is_valid_message_id(id)) return StoreStatus::failure(invalid_id(id).error(), false);
+    const fs::path temp = dir_ / kIncoming / std::string(id);
+    const fs::path final_path = path_of(id);
+    auto fail = [&](std::string_view operation, const fs::path& path, int err) {
+        ::unlink(temp.c_str());
+        return StoreStatus::failure(describe_errno(operation, path, err), is_disk_full(err));
+    };
+
+    auto fd = FileDescriptor::open(temp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (!fd) {
+        int err = errno;
+        if (err == EEXIST) return StoreStatus::failure("message id " + std::string(id) + " is already in use", false);
+        return StoreStatus::failure(describe_errno("create", temp, err), is_disk_full(err));
+    }
+    // Held until the rename: recover() in another process leaves a locked file alone.
+    if (::flock(fd.get(), LOCK_EX) != 0) return fail("lock", temp, errno);
+
+    const std::string header = encode_queue_file_header(envelope, data.size());
+    const std::array<std::string_view, 3> pieces{header, data, kEndRecord};
+    if (int err = fd.write_all(pieces); err != 0) return fail("write", temp, err);
+    if (int err = fd.data_sync(); err != 0) return fail("fdatasync", temp, err);
+    if (int err = rename_no_replace(temp, final_path); err != 0) {
+        return fail("rename to", final_path, err);
+    }
+    fd.reset();
+    if (auto synced = sync_->sync(final_path.parent_path()); !synced) {
+        // Not durable, so not acknowledged: the client will send it again.
+        ::unlink(final_path.c_str());
+        return StoreStatus::failure(synced.error(), false);
+    }
+    return StoreStatus::success();
+}
+
+Result<SpooledMessage> Spool::load(std::string_view id) const {
+    if (!is_valid_message_id(id)) return Error{invalid_id(id).error()};
+    auto file = open_queue_file(path_of(id), id, O_RDONLY);
+    if (!file) return Error{file.error()};
+    QueueFileHeader& h = file->header;
+    SpooledMessage message{std::string(id), std::move(h.envelope), {}, h.held, h.data_size};
+    message.recipients.reserve(h.states.size());
+    for (std::size_t i = 0; i < h.states.size(); ++i) {
+        message.recipients.push_back({message.envelope.recipients[i], h.states[i]});
+    }
+    return message;
+}
+
+Result<std::string> Spool::read_data(std::string_view id) const {
+    if (!is_valid_message_id(id)) return Error{invalid_id(id).error()};
+    auto path = path_of(id);
+    auto file = open_queue_file(path, id, O_RDONLY);
+    if (!file) return Error{file.error()};
+    std::string data;
+    const auto& h = file->header;
+    if (int err = file->fd.read_at(h.data_offset, h.data_size, data); err != 0) {
+        return Error{describe_errno("read", path, err)};
+    }
+    if (data.size() != h.data_size) return Error{path.string() + ": shorter than its data size"};
+    return data;
+}
+
+Status Spool::mark_recipient(std::string_view id, std::size_t index, RecipientState state) {
+    if (!is_valid_message_id(id)) return invalid_id(id);
+    auto path = path_of(id);
+    auto file = open_queue_file(path, id, O_RDWR);
+    if (!file) return Error{file.error()};
+    const auto& offsets = file->header.state_offsets;
+    if (index >= offsets.size()) {
+        return Error{"message " + std::string(id) + " has no recipient #" + std::to_string(index)};
+    }
+    return write_in_place(*file, path, offsets[index], to_record_byte(state));
+}
+
+Status Spool::set_held(std::string_view id, bool held) {
+    if (!is_valid_message_id(id)) return invalid_id(id);
+    auto path = path_of(id);
+    auto file = open_queue_file(path, id, O_RDWR);
+    if (!file) return Error{file.error()};
+    return write_in_place(*file, path, file->header.held_offset, held ? kHeldFlag : kActiveFlag);
+}
+
+Status Spool::remove(std::string_view id) {
+    if (!is_valid_message_id(id)) return invalid_id(id);
+    auto path = path_of(id);
+    if (::unlink(path.c_str()) != 0) {
+        if (errno == ENOENT) return Error{"no message " + std::string(id) + " in the queue"};
+        return Error{describe_errno("unlink", path, errno)};
+    }
+    ::unlink(schedule_path_of(id).c_str());
+    return ok_status();
+}
+
+std::vector<std::string> Spool::list() const {
+    std::vector<std::string> ids;
+    for (unsigned b = 0; b < kBuckets; ++b) {
+        auto bucket = bucket_name(b);
+        for (auto& name : names_in(dir_ / kQueue / bucket)) {
+            if (!is_valid_message_id(name) || bucket_of(name) != bucket) continue;
+            if (open_queue_file(path_of(name), name, O_RDONLY)) ids.push_back(std::move(name));
+        }
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
+
+RecoveryReport Spool::recover() {
+    RecoveryReport report;
+    recover_incoming(report);
+    recover_queue(report);
+    recover_schedules();
+    return report;
+}
+
+void Spool::recover_incoming(RecoveryReport& report) const {
+    for (const auto& name : names_in(dir_ / kIncoming)) {
+        auto path = dir_ / kIncoming / name;
+        auto fd = FileDescriptor::open(path, O_RDONLY | O_NOFOLLOW);
+        // Locked: another process (herald sendmail) is writing it right now.
+        if (fd && ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) continue;
+        if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+            report.problems.push_back(describe_errno("unlink", path, errno));
+            continue;
+        }
+        ++report.removed;
+        report.removed_ids.push_back(name);
+        report.problems.push_back(path.string() + ": unfinished write removed");
+    }
+}
+
+void Spool::recover_queue(RecoveryReport& report) const {
+    for (unsigned b = 0; b < kBuckets; ++b) {
+        auto bucket = bucket_name(b);
+        for (const auto& name : names_in(dir_ / kQueue / bucket)) {
+            auto path = dir_ / kQueue / bucket / name;
+            std::string why;
+            if (!is_valid_message_id(name) || bucket_of(name) != bucket) {
+                why = path.string() + ": not a queue file name";
+            } else if (auto file = open_queue_file(path, name, O_RDONLY); !file) {
+                why = file.error();
+            } else {
+                ++report.kept;
+                continue;
+            }
+            // Never acknowledged in this state, but kept for a human to look at rather
+            // than deleted: it left the queue either way.
+            auto aside = dir_ / kCorrupt / name;
+            if (::rename(path.c_str(), aside.c_str()) != 0) {
+                report.problems.push_back(describe_errno("rename", path, errno));
+                continue;
+            }
+            ++report.removed;
+            report.removed_ids.push_back(name);
+            report.problems.push_back(why + "; moved to " + aside.string());
+        }
+    }
+}
+
+void Spool::recover_schedules() const {
+    for (unsigned b = 0; b < kBuckets; ++b) {
+        auto bucket = dir_ / kSchedule / bucket_name(b);
+        for (const auto& name : names_in(bucket)) {
+            std::error_code ec;
+            bool orphan = !is_valid_message_id(name) || !fs::exists(path_of(name), ec);
+            if (orphan) ::unlink((bucket / name).c_str());
+        }
+    }
+}
+
+Status Spool::save_schedule(std::string_view id, const Schedule& schedule) {
+    if (!is_valid_message_id(id)) return invalid_id(id);
+    static std::atomic<std::uint64_t> counter{0};
+    auto path = schedule_path_of(id);
+    // A dot never starts an id: a leftover temporary file is never taken for a schedule.
+    auto temp = path.parent_path() /
+                ("." + std::string(id) + "." + std::to_string(::getpid()) + "." +
+                 std::to_string(counter.fetch_add(1)));
+    auto fd = FileDescriptor::open(temp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (!fd) return Error{describe_errno("create", temp, errno)};
+    const std::string text = encode_schedule(schedule);
+    const std::array<std::string_view, 1> pieces{text};
+    int err = fd.write_all(pieces);
+    fd.reset();
+    if (err == 0 && ::rename(temp.c_str(), path.c_str()) != 0) err = errno;
+    if (err != 0) {
+        ::unlink(temp.c_str());
+        return Error{describe_errno("write", path, err)};
+    }
+    return ok_status();
+}
+
+std::optional<Schedule> Spool::load_schedule(std::string_view id) const {
+    if (!is_valid_message_id(id)) return std::nullopt;
+    auto fd = FileDescriptor::open(schedule_path_of(id), O_RDONLY);
+    if (!fd) return std::nullopt;
+    std::string text;
+    if (fd.read_at(0, kMaxScheduleSize, text) != 0) return std::nullopt;
+    return parse_schedule(text);
+}
+
+std::uint64_t Spool::directory_sync_rounds() const { return sync_->rounds(); }
+
+}  // namespace herald::spool

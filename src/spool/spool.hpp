@@ -1,0 +1,125 @@
+#pragma once
+// The durable spool: one file per message under <dir>/queue/<2 hex>/<id>, written in
+// <dir>/incoming/, fdatasync'd, renamed into place and its directory fsync'd before store()
+// returns. Nothing store() acknowledged is lost by a crash at any instant; nothing it did not
+// finish ever counts. Format and layout: docs/spool.md.
+//
+// Every function is safe to call from several threads at once, and from several processes
+// (the server and `herald sendmail`) on the same directory.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.hpp"
+#include "message/envelope.hpp"
+#include "spool/recipient_state.hpp"
+#include "spool/schedule.hpp"
+
+namespace herald::spool {
+
+class DirectorySync;
+
+struct SpooledRecipient {
+    std::string address;
+    RecipientState state = RecipientState::pending;
+};
+
+// What load() returns: everything but the data.
+struct SpooledMessage {
+    std::string id;
+    message::Envelope envelope;  // envelope.recipients in the order of `recipients`
+    std::vector<SpooledRecipient> recipients;
+    bool held = false;
+    std::uint64_t data_size = 0;
+
+    // Every recipient delivered or failed: the queue removes the message.
+    bool finished() const;
+};
+
+// The outcome of store(): a full disk (ENOSPC, EDQUOT) is told apart, because the client then
+// hears 452 4.3.1 rather than 451 4.3.0 (RFC 3463 section 3.4).
+class [[nodiscard]] StoreStatus {
+public:
+    static StoreStatus success() { return StoreStatus(); }
+    static StoreStatus failure(std::string message, bool disk_full) {
+        return StoreStatus(std::move(message), disk_full);
+    }
+
+    bool ok() const { return error_.empty(); }
+    explicit operator bool() const { return ok(); }
+    const std::string& error() const { return error_; }
+    bool disk_full() const { return disk_full_; }
+
+private:
+    StoreStatus() = default;
+    StoreStatus(std::string message, bool disk_full)
+        : error_(message.empty() ? "spool error" : std::move(message)), disk_full_(disk_full) {}
+    std::string error_;
+    bool disk_full_ = false;
+};
+
+struct RecoveryReport {
+    std::size_t kept = 0;     // complete messages in the queue
+    std::size_t removed = 0;  // unfinished writes deleted, broken queue files set aside
+    std::vector<std::string> removed_ids;  // ids (or file names) of what was removed
+    std::vector<std::string> problems;     // one line each, for the log: what and why
+};
+
+class Spool {
+public:
+    explicit Spool(std::filesystem::path dir);
+    ~Spool();
+    Spool(Spool&&) noexcept;
+    Spool& operator=(Spool&&) noexcept;
+
+    // Creates the layout (mode 0700) where it is missing. Call before anything else.
+    Status open();
+
+    // Durable on success. `id` must satisfy is_valid_message_id() and be new: an existing
+    // message is never overwritten. On failure nothing is left behind and nothing else is
+    // touched.
+    StoreStatus store(std::string_view id, const message::Envelope& envelope,
+                      std::string_view data);
+
+    Result<SpooledMessage> load(std::string_view id) const;
+    Result<std::string> read_data(std::string_view id) const;
+
+    // One byte rewritten in place and fdatasync'd: a delivered recipient stays delivered
+    // after a crash, so it is never delivered twice.
+    Status mark_recipient(std::string_view id, std::size_t index, RecipientState state);
+    Status set_held(std::string_view id, bool held);
+    Status remove(std::string_view id);
+
+    // Ids of the complete messages, in id (that is, arrival) order.
+    std::vector<std::string> list() const;
+
+    // At start-up: deletes unfinished writes left by a crash, sets aside (in corrupt/) queue
+    // files that are incomplete or unreadable, drops schedules of messages that are gone.
+    RecoveryReport recover();
+
+    // Not fsync'd (see schedule.hpp); survives a clean restart.
+    Status save_schedule(std::string_view id, const Schedule& schedule);
+    std::optional<Schedule> load_schedule(std::string_view id) const;
+
+    // Where a message lives: for tests and for docs/spool.md's examples.
+    std::filesystem::path path_of(std::string_view id) const;
+    const std::filesystem::path& directory() const { return dir_; }
+
+    // fsync rounds of queue directories so far (group commit shares them).
+    std::uint64_t directory_sync_rounds() const;
+
+private:
+    std::filesystem::path schedule_path_of(std::string_view id) const;
+    void recover_incoming(RecoveryReport& report) const;
+    void recover_queue(RecoveryReport& report) const;
+    void recover_schedules() const;
+
+    std::filesystem::path dir_;
+    std::unique_ptr<DirectorySync> sync_;
+};
+
+}  // namespace herald::spool
