@@ -10,6 +10,7 @@
 #include "base/result.hpp"
 #include "config/config.hpp"
 #include "delivery/transport.hpp"
+#include "delivery/transport_selector.hpp"
 
 namespace herald::delivery {
 
@@ -17,12 +18,12 @@ namespace herald::delivery {
 // case-insensitively; the null sender matches only "*".
 bool route_matches(std::string_view pattern, std::string_view sender);
 
-class Router {
+class Router : public TransportSelector {
 public:
     static Result<Router> from_config(const config::Config& config);
 
     // Never null: check-config guarantees a route for every sender.
-    Transport* transport_for(std::string_view sender, std::string_view recipient) const;
+    Transport* transport_for(std::string_view sender, std::string_view recipient) const override;
     bool is_local_domain(std::string_view domain) const;
 
 private:

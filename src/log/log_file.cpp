@@ -17,7 +17,8 @@ Result<int> LogFile::open_descriptor(const std::filesystem::path& path) {
     do {
         fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     } while (fd < 0 && errno == EINTR);
-    if (fd < 0) return Error{"open " + path.string() + ": " + std::system_category().message(errno)};
+    if (fd < 0)
+        return Error{"open " + path.string() + ": " + std::system_category().message(errno)};
     return fd;
 }
 
@@ -27,7 +28,9 @@ Result<std::unique_ptr<LogFile>> LogFile::open(const std::filesystem::path& path
     return std::make_unique<LogFile>(Key{}, path, *fd);
 }
 
-LogFile::~LogFile() { ::close(fd_); }
+LogFile::~LogFile() {
+    ::close(fd_);
+}
 
 void LogFile::append(std::string_view line) {
     std::string buffer;

@@ -17,7 +17,7 @@ namespace herald::log {
 class LogFile {
     struct Key {};  // only open() constructs: a LogFile always has a descriptor
 
-public:
+  public:
     LogFile(Key, std::filesystem::path path, int fd) : path_(std::move(path)), fd_(fd) {}
     // Creates the directory and the file (mode 0640) when missing.
     static Result<std::unique_ptr<LogFile>> open(const std::filesystem::path& path);
@@ -33,7 +33,7 @@ public:
     const std::filesystem::path& path() const { return path_; }
     std::size_t failed_writes() const { return failed_writes_.load(); }
 
-private:
+  private:
     static Result<int> open_descriptor(const std::filesystem::path& path);
 
     std::filesystem::path path_;

@@ -71,8 +71,8 @@ std::optional<std::string> parse_address(std::string_view token) {
 }  // namespace
 
 const std::string* LogLine::field(std::string_view key) const {
-    auto it = std::find_if(fields.begin(), fields.end(),
-                           [&](const auto& f) { return f.first == key; });
+    auto it =
+        std::find_if(fields.begin(), fields.end(), [&](const auto& f) { return f.first == key; });
     return it == fields.end() ? nullptr : &it->second;
 }
 

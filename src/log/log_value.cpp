@@ -9,7 +9,9 @@ namespace {
 constexpr std::string_view kTruncated = "...";
 constexpr std::array<std::string_view, 4> kMarks = {"<=", "=>", "==", "**"};
 
-bool plain_byte(unsigned char c) { return c > 0x20 && c < 0x7f && c != '"' && c != '\\'; }
+bool plain_byte(unsigned char c) {
+    return c > 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
 
 // The length of the valid UTF-8 sequence at s[i] that is safe to show as is, or 0.
 std::size_t safe_utf8_length(std::string_view s, std::size_t i) {
@@ -64,11 +66,21 @@ std::string quote(std::string_view value) {
             continue;
         }
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\r': out += "\\r"; break;
-            case '\n': out += "\\n"; break;
-            case '\t': out += "\\t"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
             default:
                 if (c < 0x20 || c == 0x7f) {
                     append_hex_escape(out, c);
@@ -110,11 +122,21 @@ std::optional<std::string> unquote(std::string_view token) {
         }
         if (++i == token.size()) return std::nullopt;
         switch (token[i]) {
-            case '"': out.push_back('"'); break;
-            case '\\': out.push_back('\\'); break;
-            case 'r': out.push_back('\r'); break;
-            case 'n': out.push_back('\n'); break;
-            case 't': out.push_back('\t'); break;
+            case '"':
+                out.push_back('"');
+                break;
+            case '\\':
+                out.push_back('\\');
+                break;
+            case 'r':
+                out.push_back('\r');
+                break;
+            case 'n':
+                out.push_back('\n');
+                break;
+            case 't':
+                out.push_back('\t');
+                break;
             case 'x': {
                 if (i + 2 >= token.size()) return std::nullopt;
                 int high = hex_digit(token[i + 1]), low = hex_digit(token[i + 2]);
@@ -123,7 +145,8 @@ std::optional<std::string> unquote(std::string_view token) {
                 i += 2;
                 break;
             }
-            default: return std::nullopt;
+            default:
+                return std::nullopt;
         }
     }
     return out;
@@ -135,7 +158,9 @@ std::string format_value(std::string_view value) {
     return is_plain(value) ? std::string(value) : quote(value);
 }
 
-std::string format_quoted(std::string_view value) { return quote(value); }
+std::string format_quoted(std::string_view value) {
+    return quote(value);
+}
 
 std::string format_address(std::string_view address) {
     if (address.empty()) return "<>";
@@ -145,11 +170,10 @@ std::string format_address(std::string_view address) {
 
 std::string format_text(std::string_view text) {
     auto first_word = text.substr(0, text.find(' '));
-    bool looks_like_record =
-        text.empty() || text.front() == '"' || text.front() == ' ' || text.back() == ' ' ||
-        std::find(kMarks.begin(), kMarks.end(), first_word) != kMarks.end();
-    bool plain = text.size() <= kMaxLogValue &&
-                 std::all_of(text.begin(), text.end(), [](char c) {
+    bool looks_like_record = text.empty() || text.front() == '"' || text.front() == ' ' ||
+                             text.back() == ' ' ||
+                             std::find(kMarks.begin(), kMarks.end(), first_word) != kMarks.end();
+    bool plain = text.size() <= kMaxLogValue && std::all_of(text.begin(), text.end(), [](char c) {
                      return c == ' ' || plain_byte(static_cast<unsigned char>(c));
                  });
     return plain && !looks_like_record ? std::string(text) : quote(text);

@@ -12,7 +12,9 @@ std::string field(std::string_view key, std::string_view value, bool quoted = fa
     return " " + std::string(key) + "=" + (quoted ? format_quoted(value) : format_value(value));
 }
 
-std::string start(std::string_view id) { return iso8601_now() + " " + format_value(id); }
+std::string start(std::string_view id) {
+    return iso8601_now() + " " + format_value(id);
+}
 
 }  // namespace
 
@@ -33,24 +35,21 @@ void MainLog::arrival(std::string_view id, const message::Envelope& envelope, st
     file_->append(line);
 }
 
-void MainLog::delivery_line(std::string_view id, std::string_view mark,
-                            std::string_view recipient, std::string_view transport,
-                            std::string_view host, std::string tail) {
+void MainLog::delivery_line(std::string_view id, std::string_view mark, std::string_view recipient,
+                            std::string_view transport, std::string_view host, std::string tail) {
     std::string line = start(id) + " " + std::string(mark) + " " + format_address(recipient);
     line += field("T", transport);
     line += field("H", host);
     file_->append(line + tail);
 }
 
-void MainLog::delivered(std::string_view id, std::string_view recipient,
-                        std::string_view transport, std::string_view host,
-                        std::string_view reply) {
+void MainLog::delivered(std::string_view id, std::string_view recipient, std::string_view transport,
+                        std::string_view host, std::string_view reply) {
     delivery_line(id, "=>", recipient, transport, host, field("C", reply, true));
 }
 
-void MainLog::deferred(std::string_view id, std::string_view recipient,
-                       std::string_view transport, std::string_view host,
-                       std::string_view reason,
+void MainLog::deferred(std::string_view id, std::string_view recipient, std::string_view transport,
+                       std::string_view host, std::string_view reason,
                        std::optional<std::chrono::system_clock::time_point> next) {
     std::string tail = field("defer", reason, true);
     if (next) tail += field("next", iso8601_utc(*next));
@@ -62,7 +61,9 @@ void MainLog::failed(std::string_view id, std::string_view recipient, std::strin
     delivery_line(id, "**", recipient, transport, host, " " + format_quoted(reason));
 }
 
-void MainLog::completed(std::string_view id) { file_->append(start(id) + " Completed"); }
+void MainLog::completed(std::string_view id) {
+    file_->append(start(id) + " Completed");
+}
 
 void MainLog::event(std::string_view id, std::string_view text) {
     file_->append(start(id) + " " + format_text(text));

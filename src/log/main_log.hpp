@@ -23,7 +23,7 @@
 namespace herald::log {
 
 class MainLog {
-public:
+  public:
     static Result<std::unique_ptr<MainLog>> open(const std::filesystem::path& path);
     explicit MainLog(std::unique_ptr<LogFile> file) : file_(std::move(file)) {}
 
@@ -43,7 +43,7 @@ public:
     Status reopen() { return file_->reopen(); }
     const LogFile& file() const { return *file_; }
 
-private:
+  private:
     void delivery_line(std::string_view id, std::string_view mark, std::string_view recipient,
                        std::string_view transport, std::string_view host, std::string tail);
 

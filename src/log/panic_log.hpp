@@ -11,7 +11,7 @@
 namespace herald::log {
 
 class PanicLog {
-public:
+  public:
     static Result<std::unique_ptr<PanicLog>> open(const std::filesystem::path& path);
     explicit PanicLog(std::unique_ptr<LogFile> file) : file_(std::move(file)) {}
 
@@ -20,7 +20,7 @@ public:
     Status reopen() { return file_->reopen(); }
     const LogFile& file() const { return *file_; }
 
-private:
+  private:
     std::unique_ptr<LogFile> file_;
 };
 

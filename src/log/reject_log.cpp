@@ -9,8 +9,8 @@ Result<std::unique_ptr<RejectLog>> RejectLog::open(const std::filesystem::path& 
     return open_log<RejectLog>(path);
 }
 
-void RejectLog::write(std::string_view client_ip, std::string_view command,
-                      std::string_view reply, std::string_view helo) {
+void RejectLog::write(std::string_view client_ip, std::string_view command, std::string_view reply,
+                      std::string_view helo) {
     std::string line = iso8601_now();
     if (!helo.empty()) line += " H=" + format_value(helo);
     if (!client_ip.empty()) line += " [" + format_value(client_ip) + "]";

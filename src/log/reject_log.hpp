@@ -13,7 +13,7 @@
 namespace herald::log {
 
 class RejectLog {
-public:
+  public:
     static Result<std::unique_ptr<RejectLog>> open(const std::filesystem::path& path);
     explicit RejectLog(std::unique_ptr<LogFile> file) : file_(std::move(file)) {}
 
@@ -23,7 +23,7 @@ public:
     Status reopen() { return file_->reopen(); }
     const LogFile& file() const { return *file_; }
 
-private:
+  private:
     std::unique_ptr<LogFile> file_;
 };
 

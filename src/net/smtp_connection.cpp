@@ -161,13 +161,12 @@ private:
     }
 
     asio::awaitable<void> authenticate(smtp::ServerSession& session, smtp::AuthRequest& request) {
-        auto verify = services_.verify_password;
-        bool accepted = co_await services_.pool->run(
-            [verify, user = request.user, password = std::move(request.password)]() mutable {
-                bool ok = verify && verify(user, password);
-                std::fill(password.begin(), password.end(), '\0');
-                return ok;
-            });
+        bool accepted = co_await services_.pool->run([this, &request] {
+            bool ok = services_.verify_password &&
+                      services_.verify_password(request.user, request.password);
+            std::fill(request.password.begin(), request.password.end(), '\0');
+            return ok;
+        });
         if (!accepted) {
             // Slows down guessing; the failure itself goes to the rejectlog via the session.
             asio::steady_timer delay(co_await asio::this_coro::executor,

@@ -103,7 +103,7 @@ asio::awaitable<std::optional<DeliveryAttempt::Clock::time_point>> DeliveryAttem
     schedule.next_attempt =
         Clock::now() + ctx_.retry.jittered_delay_after(schedule.attempts, ctx_.rng);
     schedule.last_error = last_error_;
-    co_await ctx_.pool.run([this, schedule] { return ctx_.spool.save_schedule(id_, schedule); });
+    co_await ctx_.pool.run([this, &schedule] { return ctx_.spool.save_schedule(id_, schedule); });
     co_return schedule.next_attempt;
 }
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "base/blocking_pool.hpp"
-#include "delivery/router.hpp"
+#include "delivery/transport_selector.hpp"
 #include "message/delivery_report.hpp"
 #include "queue/retry_schedule.hpp"
 
@@ -32,7 +32,7 @@ class Bouncer;
 struct DeliveryContext {
     spool::Spool& spool;
     log::MainLog& mainlog;
-    const delivery::Router& router;
+    const delivery::TransportSelector& router;
     BlockingPool& pool;
     RetrySchedule retry;
     std::mt19937 rng{std::random_device{}()};

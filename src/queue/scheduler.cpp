@@ -13,7 +13,7 @@ namespace herald::queue {
 namespace asio = boost::asio;
 
 Scheduler::Scheduler(asio::any_io_executor executor, spool::Spool& spool, log::MainLog& mainlog,
-                     const delivery::Router& router, BlockingPool& pool, SchedulerSettings settings,
+                     const delivery::TransportSelector& router, BlockingPool& pool, SchedulerSettings settings,
                      Bouncer* bouncer)
     : executor_(executor),
       max_active_(settings.max_active),

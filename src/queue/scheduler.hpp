@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "base/blocking_pool.hpp"
-#include "delivery/router.hpp"
+#include "delivery/transport_selector.hpp"
 #include "queue/delivery_attempt.hpp"
 #include "queue/retry_schedule.hpp"
 
@@ -41,7 +41,7 @@ public:
     using Clock = std::chrono::system_clock;
 
     Scheduler(boost::asio::any_io_executor executor, spool::Spool& spool, log::MainLog& mainlog,
-              const delivery::Router& router, BlockingPool& pool, SchedulerSettings settings,
+              const delivery::TransportSelector& router, BlockingPool& pool, SchedulerSettings settings,
               Bouncer* bouncer);
 
     // Every message already in the spool, due at its saved next-attempt time (or now).

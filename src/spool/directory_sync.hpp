@@ -17,14 +17,14 @@
 namespace herald::spool {
 
 class DirectorySync {
-public:
+  public:
     // Returns once `dir` has been fsync'd after this call began.
     Status sync(const std::filesystem::path& dir);
 
     // How many fsync rounds ran: lets tests see that concurrent stores shared them.
     std::uint64_t rounds() const;
 
-private:
+  private:
     struct Batch {
         std::set<std::filesystem::path> dirs;
         bool done = false;

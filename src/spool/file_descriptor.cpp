@@ -107,9 +107,10 @@ int FileDescriptor::full_sync() const {
     return 0;
 }
 
-int FileDescriptor::size(std::uint64_t& out) const {
+int FileDescriptor::regular_file_size(std::uint64_t& out) const {
     struct stat st {};
     if (::fstat(fd_, &st) != 0) return errno;
+    if (!S_ISREG(st.st_mode)) return EINVAL;
     out = static_cast<std::uint64_t>(st.st_size);
     return 0;
 }

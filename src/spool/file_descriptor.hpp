@@ -12,7 +12,7 @@
 namespace herald::spool {
 
 class FileDescriptor {
-public:
+  public:
     FileDescriptor() = default;
     explicit FileDescriptor(int fd) : fd_(fd) {}
     FileDescriptor(FileDescriptor&& other) noexcept : fd_(other.release()) {}
@@ -35,9 +35,9 @@ public:
     int read_at(std::uint64_t offset, std::size_t length, std::string& out) const;  // appends
     int data_sync() const;
     int full_sync() const;
-    int size(std::uint64_t& out) const;
+    int regular_file_size(std::uint64_t& out) const;  // EINVAL for a FIFO, a device, ...
 
-private:
+  private:
     int fd_ = -1;
 };
 

@@ -25,9 +25,9 @@ std::uint64_t random_bits() {
     std::uint64_t value = 0;
     if (::getrandom(&value, sizeof value, 0) != static_cast<ssize_t>(sizeof value)) {
         // No entropy source: fall back on what differs between two injecting processes.
-        value = static_cast<std::uint64_t>(::getpid()) * 0x9E3779B97F4A7C15ull ^
-                static_cast<std::uint64_t>(
-                    std::chrono::steady_clock::now().time_since_epoch().count());
+        value =
+            static_cast<std::uint64_t>(::getpid()) * 0x9E3779B97F4A7C15ull ^
+            static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
     }
     return value;
 }
@@ -60,7 +60,8 @@ std::string new_message_id() {
         g.counter = g.random >> 32;
     }
     // Never backwards, even if the clock is stepped: ids stay sorted within a process.
-    g.last_micros = std::max(g.last_micros, static_cast<std::uint64_t>(std::max<long long>(now, 0)));
+    g.last_micros =
+        std::max(g.last_micros, static_cast<std::uint64_t>(std::max<long long>(now, 0)));
     ++g.counter;
     std::string id;
     id.reserve(kMessageIdLength);
@@ -71,9 +72,9 @@ std::string new_message_id() {
 }
 
 bool is_generated_message_id(std::string_view id) {
-    return id.size() == kMessageIdLength &&
-           std::all_of(id.begin(), id.end(),
-                       [](char c) { return kAlphabet.find(c) != std::string_view::npos; });
+    return id.size() == kMessageIdLength && std::all_of(id.begin(), id.end(), [](char c) {
+               return kAlphabet.find(c) != std::string_view::npos;
+           });
 }
 
 bool is_valid_message_id(std::string_view id) {

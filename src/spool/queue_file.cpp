@@ -23,10 +23,10 @@ std::optional<bool> parse_flag(std::string_view text) {
 
 // Fills in one record; false when it is malformed.
 class HeaderParser {
-public:
+  public:
     Result<QueueFileHeader> parse(std::string_view header);
 
-private:
+  private:
     bool record(std::string_view line, std::uint64_t offset);
     bool recipient(std::string_view line, std::uint64_t offset);
 
@@ -75,13 +75,20 @@ bool HeaderParser::record(std::string_view line, std::uint64_t offset) {
             if (arrival) env.arrival = *arrival;
             return seen_arrival_ = arrival.has_value();
         }
-        case 'S': return seen_sender_ = text(env.sender);
-        case 'H': return text(env.helo);
-        case 'I': return text(env.client_ip);
-        case 'A': return text(env.auth_user);
-        case 'P': return text(env.protocol);
-        case 'U': return flag(env.smtputf8);
-        case 'B': return flag(env.body_8bit);
+        case 'S':
+            return seen_sender_ = text(env.sender);
+        case 'H':
+            return text(env.helo);
+        case 'I':
+            return text(env.client_ip);
+        case 'A':
+            return text(env.auth_user);
+        case 'P':
+            return text(env.protocol);
+        case 'U':
+            return flag(env.smtputf8);
+        case 'B':
+            return flag(env.body_8bit);
         case 'F':
             if (value != "-" && value != "h") return false;
             h_.held = value[0] == kHeldFlag;
@@ -93,7 +100,8 @@ bool HeaderParser::record(std::string_view line, std::uint64_t offset) {
             h_.data_size = *size;
             return seen_data_ = true;
         }
-        default: return false;
+        default:
+            return false;
     }
 }
 

@@ -5,7 +5,9 @@
 namespace herald::spool {
 namespace {
 
-bool needs_escape(unsigned char c) { return c < 0x20 || c == 0x7f || c == '%'; }
+bool needs_escape(unsigned char c) {
+    return c < 0x20 || c == 0x7f || c == '%';
+}
 
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';

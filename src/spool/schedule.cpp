@@ -45,7 +45,8 @@ std::optional<Schedule> parse_schedule(std::string_view text) {
                 error = true;
                 break;
             }
-            default: return std::nullopt;
+            default:
+                return std::nullopt;
         }
         text.remove_prefix(end + 1);
     }

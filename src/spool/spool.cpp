@@ -32,7 +32,9 @@ constexpr unsigned kBuckets = 256;
 constexpr std::uint64_t kMaxHeaderSize = 16 * 1024 * 1024;
 constexpr std::size_t kMaxScheduleSize = 64 * 1024;
 
-bool is_disk_full(int err) { return err == ENOSPC || err == EDQUOT; }
+bool is_disk_full(int err) {
+    return err == ENOSPC || err == EDQUOT;
+}
 
 // Hashed subdirectories keep a million queued messages from being a million entries in one
 // directory (FNV-1a: cheap, and spreads ids that share their time prefix).
@@ -101,8 +103,8 @@ Result<std::string> read_header_bytes(const FileDescriptor& fd, const fs::path& 
     std::string bytes;
     std::size_t chunk = 4096;
     while (bytes.size() < file_size) {
-        std::size_t want = static_cast<std::size_t>(
-            std::min<std::uint64_t>(chunk, file_size - bytes.size()));
+        std::size_t want =
+            static_cast<std::size_t>(std::min<std::uint64_t>(chunk, file_size - bytes.size()));
         if (int err = fd.read_at(bytes.size(), want, bytes); err != 0) {
             return Error{describe_errno("read", path, err)};
         }
@@ -117,13 +119,15 @@ Result<std::string> read_header_bytes(const FileDescriptor& fd, const fs::path& 
 }
 
 Result<QueueFile> open_queue_file(const fs::path& path, std::string_view id, int flags) {
-    QueueFile file{FileDescriptor::open(path, flags), {}};
+    // Not a symlink out of the spool, and no hang on a FIFO someone put there.
+    QueueFile file{FileDescriptor::open(path, flags | O_NOFOLLOW | O_NONBLOCK), {}};
     if (!file.fd) {
         if (errno == ENOENT) return Error{"no message " + std::string(id) + " in the queue"};
         return Error{describe_errno("open", path, errno)};
     }
     std::uint64_t size = 0;
-    if (int err = file.fd.size(size); err != 0) return Error{describe_errno("stat", path, err)};
+    if (int err = file.fd.regular_file_size(size); err != 0)
+        return Error{describe_errno("stat", path, err)};
     auto bytes = read_header_bytes(file.fd, path, size);
     if (!bytes) return Error{bytes.error()};
     auto header = parse_queue_file_header(*bytes);
@@ -152,8 +156,8 @@ Status write_in_place(const QueueFile& file, const fs::path& path, std::uint64_t
     return ok_status();
 }
 
-Status invalid_id(std::string_view id) {
-    return Error{"'" + std::string(id.substr(0, 64)) + "' is not a message id"};
+std::string not_an_id(std::string_view id) {
+    return "'" + std::string(id.substr(0, 64)) + "' is not a message id";
 }
 
 }  // namespace
@@ -205,7 +209,7 @@ fs::path Spool::schedule_path_of(std::string_view id) const {
 
 StoreStatus Spool::store(std::string_view id, const message::Envelope& envelope,
                          std::string_view data) {
-    if (!is_valid_message_id(id)) return StoreStatus::failure(invalid_id(id).error(), false);
+    if (!is_valid_message_id(id)) return StoreStatus::failure(not_an_id(id), false);
     const fs::path temp = dir_ / kIncoming / std::string(id);
     const fs::path final_path = path_of(id);
     auto fail = [&](std::string_view operation, const fs::path& path, int err) {
@@ -216,8 +220,9 @@ StoreStatus Spool::store(std::string_view id, const message::Envelope& envelope,
     auto fd = FileDescriptor::open(temp, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (!fd) {
         int err = errno;
-        if (err == EEXIST) return StoreStatus::failure("message id " + std::string(id) + " is already in use", false);
-        return StoreStatus::failure(describe_errno("create", temp, err), is_disk_full(err));
+        std::string why = err == EEXIST ? "message id " + std::string(id) + " is already in use"
+                                        : describe_errno("create", temp, err);
+        return StoreStatus::failure(std::move(why), is_disk_full(err));
     }
     // Held until the rename: recover() in another process leaves a locked file alone.
     if (::flock(fd.get(), LOCK_EX) != 0) return fail("lock", temp, errno);
@@ -239,7 +244,7 @@ StoreStatus Spool::store(std::string_view id, const message::Envelope& envelope,
 }
 
 Result<SpooledMessage> Spool::load(std::string_view id) const {
-    if (!is_valid_message_id(id)) return Error{invalid_id(id).error()};
+    if (!is_valid_message_id(id)) return Error{not_an_id(id)};
     auto file = open_queue_file(path_of(id), id, O_RDONLY);
     if (!file) return Error{file.error()};
     QueueFileHeader& h = file->header;
@@ -252,7 +257,7 @@ Result<SpooledMessage> Spool::load(std::string_view id) const {
 }
 
 Result<std::string> Spool::read_data(std::string_view id) const {
-    if (!is_valid_message_id(id)) return Error{invalid_id(id).error()};
+    if (!is_valid_message_id(id)) return Error{not_an_id(id)};
     auto path = path_of(id);
     auto file = open_queue_file(path, id, O_RDONLY);
     if (!file) return Error{file.error()};
@@ -266,7 +271,7 @@ Result<std::string> Spool::read_data(std::string_view id) const {
 }
 
 Status Spool::mark_recipient(std::string_view id, std::size_t index, RecipientState state) {
-    if (!is_valid_message_id(id)) return invalid_id(id);
+    if (!is_valid_message_id(id)) return Error{not_an_id(id)};
     auto path = path_of(id);
     auto file = open_queue_file(path, id, O_RDWR);
     if (!file) return Error{file.error()};
@@ -278,7 +283,7 @@ Status Spool::mark_recipient(std::string_view id, std::size_t index, RecipientSt
 }
 
 Status Spool::set_held(std::string_view id, bool held) {
-    if (!is_valid_message_id(id)) return invalid_id(id);
+    if (!is_valid_message_id(id)) return Error{not_an_id(id)};
     auto path = path_of(id);
     auto file = open_queue_file(path, id, O_RDWR);
     if (!file) return Error{file.error()};
@@ -286,7 +291,7 @@ Status Spool::set_held(std::string_view id, bool held) {
 }
 
 Status Spool::remove(std::string_view id) {
-    if (!is_valid_message_id(id)) return invalid_id(id);
+    if (!is_valid_message_id(id)) return Error{not_an_id(id)};
     auto path = path_of(id);
     if (::unlink(path.c_str()) != 0) {
         if (errno == ENOENT) return Error{"no message " + std::string(id) + " in the queue"};
@@ -320,7 +325,7 @@ RecoveryReport Spool::recover() {
 void Spool::recover_incoming(RecoveryReport& report) const {
     for (const auto& name : names_in(dir_ / kIncoming)) {
         auto path = dir_ / kIncoming / name;
-        auto fd = FileDescriptor::open(path, O_RDONLY | O_NOFOLLOW);
+        auto fd = FileDescriptor::open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
         // Locked: another process (herald sendmail) is writing it right now.
         if (fd && ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) continue;
         if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
@@ -373,13 +378,12 @@ void Spool::recover_schedules() const {
 }
 
 Status Spool::save_schedule(std::string_view id, const Schedule& schedule) {
-    if (!is_valid_message_id(id)) return invalid_id(id);
+    if (!is_valid_message_id(id)) return Error{not_an_id(id)};
     static std::atomic<std::uint64_t> counter{0};
     auto path = schedule_path_of(id);
     // A dot never starts an id: a leftover temporary file is never taken for a schedule.
-    auto temp = path.parent_path() /
-                ("." + std::string(id) + "." + std::to_string(::getpid()) + "." +
-                 std::to_string(counter.fetch_add(1)));
+    auto temp = path.parent_path() / ("." + std::string(id) + "." + std::to_string(::getpid()) +
+                                      "." + std::to_string(counter.fetch_add(1)));
     auto fd = FileDescriptor::open(temp, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (!fd) return Error{describe_errno("create", temp, errno)};
     const std::string text = encode_schedule(schedule);
@@ -396,13 +400,16 @@ Status Spool::save_schedule(std::string_view id, const Schedule& schedule) {
 
 std::optional<Schedule> Spool::load_schedule(std::string_view id) const {
     if (!is_valid_message_id(id)) return std::nullopt;
-    auto fd = FileDescriptor::open(schedule_path_of(id), O_RDONLY);
-    if (!fd) return std::nullopt;
+    auto fd = FileDescriptor::open(schedule_path_of(id), O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+    std::uint64_t size = 0;
+    if (!fd || fd.regular_file_size(size) != 0) return std::nullopt;
     std::string text;
     if (fd.read_at(0, kMaxScheduleSize, text) != 0) return std::nullopt;
     return parse_schedule(text);
 }
 
-std::uint64_t Spool::directory_sync_rounds() const { return sync_->rounds(); }
+std::uint64_t Spool::directory_sync_rounds() const {
+    return sync_->rounds();
+}
 
 }  // namespace herald::spool

@@ -43,7 +43,7 @@ struct SpooledMessage {
 // The outcome of store(): a full disk (ENOSPC, EDQUOT) is told apart, because the client then
 // hears 452 4.3.1 rather than 451 4.3.0 (RFC 3463 section 3.4).
 class [[nodiscard]] StoreStatus {
-public:
+  public:
     static StoreStatus success() { return StoreStatus(); }
     static StoreStatus failure(std::string message, bool disk_full) {
         return StoreStatus(std::move(message), disk_full);
@@ -54,7 +54,7 @@ public:
     const std::string& error() const { return error_; }
     bool disk_full() const { return disk_full_; }
 
-private:
+  private:
     StoreStatus() = default;
     StoreStatus(std::string message, bool disk_full)
         : error_(message.empty() ? "spool error" : std::move(message)), disk_full_(disk_full) {}
@@ -70,7 +70,7 @@ struct RecoveryReport {
 };
 
 class Spool {
-public:
+  public:
     explicit Spool(std::filesystem::path dir);
     ~Spool();
     Spool(Spool&&) noexcept;
@@ -112,7 +112,7 @@ public:
     // fsync rounds of queue directories so far (group commit shares them).
     std::uint64_t directory_sync_rounds() const;
 
-private:
+  private:
     std::filesystem::path schedule_path_of(std::string_view id) const;
     void recover_incoming(RecoveryReport& report) const;
     void recover_queue(RecoveryReport& report) const;

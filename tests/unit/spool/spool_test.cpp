@@ -1,0 +1,433 @@
+#include "spool/spool.hpp"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <thread>
+
+#include "spool/message_id.hpp"
+
+namespace herald::spool {
+namespace {
+namespace fs = std::filesystem;
+
+class TempDir {
+  public:
+    TempDir() {
+        std::string pattern = (fs::temp_directory_path() / "herald-spool-XXXXXX").string();
+        path_ = ::mkdtemp(pattern.data());
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+    const fs::path& path() const { return path_; }
+
+  private:
+    fs::path path_;
+};
+
+message::Envelope envelope_to(std::vector<std::string> recipients) {
+    message::Envelope env;
+    env.sender = "alice@example.com";
+    env.recipients = std::move(recipients);
+    env.helo = "client.example.com";
+    env.client_ip = "192.0.2.7";
+    env.protocol = "esmtp";
+    env.arrival =
+        std::chrono::system_clock::time_point(std::chrono::microseconds(1764000000123456));
+    return env;
+}
+
+const std::string kData = "Subject: hello\r\n\r\nbody line\r\n";
+
+std::string file_bytes(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+void write_bytes(const fs::path& path, std::string_view bytes) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+std::size_t entries_in(const fs::path& dir) {
+    return static_cast<std::size_t>(
+        std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
+}
+
+class SpoolTest : public ::testing::Test {
+  protected:
+    void SetUp() override { ASSERT_TRUE(spool_.open()); }
+
+    std::string store_one(std::vector<std::string> recipients = {"bob@example.net",
+                                                                 "carol@example.org"}) {
+        auto id = new_message_id();
+        auto stored = spool_.store(id, envelope_to(std::move(recipients)), kData);
+        EXPECT_TRUE(stored) << stored.error();
+        return id;
+    }
+
+    TempDir dir_;
+    Spool spool_{dir_.path() / "spool"};
+};
+
+TEST_F(SpoolTest, OpenCreatesAPrivateLayout) {
+    auto root = dir_.path() / "spool";
+    for (auto sub : {"incoming", "queue", "queue/00", "queue/ff", "schedule/a7", "corrupt"}) {
+        EXPECT_TRUE(fs::is_directory(root / sub)) << sub;
+    }
+    EXPECT_EQ(fs::status(root / "queue").permissions() & fs::perms::all, fs::perms::owner_all);
+    EXPECT_TRUE(spool_.open());  // and again, on an existing layout
+}
+
+TEST_F(SpoolTest, StoredMessageLoadsBackWithItsEnvelopeAndData) {
+    message::Envelope env = envelope_to({"bob@example.net", "carol@example.org"});
+    env.sender = "";
+    env.auth_user = "alice";
+    env.smtputf8 = true;
+    auto id = new_message_id();
+    ASSERT_TRUE(spool_.store(id, env, kData));
+
+    auto loaded = spool_.load(id);
+    ASSERT_TRUE(loaded) << loaded.error();
+    EXPECT_EQ(loaded->id, id);
+    EXPECT_EQ(loaded->envelope.sender, "");
+    EXPECT_EQ(loaded->envelope.recipients, env.recipients);
+    EXPECT_EQ(loaded->envelope.auth_user, "alice");
+    EXPECT_TRUE(loaded->envelope.smtputf8);
+    EXPECT_EQ(loaded->envelope.arrival, env.arrival);
+    ASSERT_EQ(loaded->recipients.size(), 2u);
+    EXPECT_EQ(loaded->recipients[1].address, "carol@example.org");
+    EXPECT_EQ(loaded->recipients[1].state, RecipientState::pending);
+    EXPECT_FALSE(loaded->held);
+    EXPECT_FALSE(loaded->finished());
+    EXPECT_EQ(loaded->data_size, kData.size());
+    EXPECT_EQ(spool_.read_data(id).value(), kData);
+    EXPECT_EQ(spool_.list(), std::vector<std::string>{id});
+    EXPECT_EQ(entries_in(dir_.path() / "spool" / "incoming"), 0u);
+}
+
+TEST_F(SpoolTest, BinaryDataAndEmptyDataSurviveUnchanged) {
+    std::string binary;
+    for (int i = 0; i < 100000; ++i) binary.push_back(static_cast<char>(i * 7));
+    binary += "\nE\nD 3\n";
+    auto a = new_message_id();
+    auto b = new_message_id();
+    ASSERT_TRUE(spool_.store(a, envelope_to({"x@y"}), binary));
+    ASSERT_TRUE(spool_.store(b, envelope_to({"x@y"}), ""));
+    EXPECT_EQ(spool_.read_data(a).value(), binary);
+    EXPECT_EQ(spool_.read_data(b).value(), "");
+}
+
+TEST_F(SpoolTest, HostileEnvelopeValuesRoundTripWithoutBreakingTheFile) {
+    message::Envelope env = envelope_to({"a@b\r\nRD forged@x", "%41@example.com"});
+    env.helo = std::string("evil\nF h\0", 9);
+    auto id = new_message_id();
+    ASSERT_TRUE(spool_.store(id, env, kData));
+    auto loaded = spool_.load(id);
+    ASSERT_TRUE(loaded) << loaded.error();
+    EXPECT_EQ(loaded->envelope.helo, env.helo);
+    EXPECT_EQ(loaded->envelope.recipients, env.recipients);
+    EXPECT_FALSE(loaded->held);
+    EXPECT_EQ(loaded->recipients[0].state, RecipientState::pending);
+}
+
+TEST_F(SpoolTest, AnExistingIdIsNeverOverwritten) {
+    auto id = store_one({"first@example.com"});
+    auto again = spool_.store(id, envelope_to({"second@example.com"}), "other");
+    EXPECT_FALSE(again);
+    EXPECT_FALSE(again.disk_full());
+    EXPECT_EQ(spool_.load(id)->envelope.recipients[0], "first@example.com");
+    EXPECT_EQ(spool_.read_data(id).value(), kData);
+    EXPECT_EQ(entries_in(dir_.path() / "spool" / "incoming"), 0u);
+}
+
+TEST_F(SpoolTest, IdsThatCouldEscapeTheSpoolAreRefused) {
+    for (std::string bad : {"../x", "a/b", "", ".hidden", "x.y"}) {
+        EXPECT_FALSE(spool_.store(bad, envelope_to({"x@y"}), kData)) << bad;
+        EXPECT_FALSE(spool_.load(bad)) << bad;
+        EXPECT_FALSE(spool_.remove(bad)) << bad;
+    }
+}
+
+TEST_F(SpoolTest, EightThreadsStoringAtOnceLoseNothingAndShareDirectorySyncs) {
+    constexpr int kThreads = 8, kEach = 40;
+    std::vector<std::vector<std::string>> ids(kThreads);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kEach; ++i) {
+                auto id = new_message_id();
+                std::string data = "thread " + std::to_string(t) + " message " + std::to_string(i);
+                if (spool_.store(id, envelope_to({"t" + std::to_string(t) + "@x"}), data)) {
+                    ids[t].push_back(id);
+                }
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    std::set<std::string> all;
+    for (int t = 0; t < kThreads; ++t) {
+        ASSERT_EQ(ids[t].size(), static_cast<std::size_t>(kEach));
+        for (int i = 0; i < kEach; ++i) {
+            EXPECT_EQ(spool_.read_data(ids[t][i]).value(),
+                      "thread " + std::to_string(t) + " message " + std::to_string(i));
+            all.insert(ids[t][i]);
+        }
+    }
+    auto listed = spool_.list();
+    EXPECT_EQ(std::set<std::string>(listed.begin(), listed.end()), all);
+    EXPECT_LT(spool_.directory_sync_rounds(), static_cast<std::uint64_t>(kThreads * kEach));
+}
+
+TEST_F(SpoolTest, ATruncatedFileIsNeverCompleteAtAnyLength) {
+    auto id = store_one();
+    auto path = spool_.path_of(id);
+    const std::string whole = file_bytes(path);
+    ASSERT_GT(whole.size(), kData.size());
+    auto corrupt = dir_.path() / "spool" / "corrupt" / id;
+    for (std::size_t n = 0; n <= whole.size() + 1; ++n) {
+        if (n == whole.size()) continue;
+        write_bytes(path, n < whole.size() ? whole.substr(0, n) : whole + "E");
+        EXPECT_FALSE(spool_.load(id)) << n;
+        EXPECT_FALSE(spool_.read_data(id)) << n;
+        EXPECT_FALSE(spool_.mark_recipient(id, 0, RecipientState::delivered)) << n;
+        EXPECT_TRUE(spool_.list().empty()) << n;
+        auto report = spool_.recover();
+        EXPECT_EQ(report.kept, 0u) << n;
+        ASSERT_EQ(report.removed, 1u) << n;
+        EXPECT_EQ(report.removed_ids, std::vector<std::string>{id});
+        EXPECT_FALSE(fs::exists(path)) << n;
+        EXPECT_TRUE(fs::exists(corrupt)) << n;
+    }
+    write_bytes(path, whole);  // and the same bytes complete are a message again
+    EXPECT_TRUE(spool_.load(id));
+    EXPECT_EQ(spool_.recover().kept, 1u);
+}
+
+TEST_F(SpoolTest, GarbageInTheQueueIsSetAsideNotLoaded) {
+    auto good = store_one();
+    auto garbage_id = new_message_id();
+    write_bytes(spool_.path_of(garbage_id), std::string(5000, '\0') + "\nD 3\nabcE\n");
+    auto misnamed = spool_.path_of(good).parent_path() / "not.an.id";
+    write_bytes(misnamed, "x");
+    EXPECT_FALSE(spool_.load(garbage_id));
+    EXPECT_EQ(spool_.list(), std::vector<std::string>{good});
+    auto report = spool_.recover();
+    EXPECT_EQ(report.kept, 1u);
+    EXPECT_EQ(report.removed, 2u);
+    EXPECT_EQ(report.problems.size(), 2u);
+    EXPECT_TRUE(spool_.load(good));
+}
+
+TEST_F(SpoolTest, FifosAndSymlinksInTheQueueNeitherHangNorLoad) {
+    auto good = store_one();
+    auto fifo_id = new_message_id();
+    ASSERT_EQ(::mkfifo(spool_.path_of(fifo_id).c_str(), 0600), 0);
+    auto outside = dir_.path() / "outside";
+    fs::copy_file(spool_.path_of(good), outside);
+    auto link_id = new_message_id();
+    fs::create_symlink(outside, spool_.path_of(link_id));
+
+    EXPECT_FALSE(spool_.load(fifo_id));
+    EXPECT_FALSE(spool_.load(link_id));
+    EXPECT_FALSE(spool_.mark_recipient(link_id, 0, RecipientState::delivered));
+    EXPECT_EQ(spool_.list(), std::vector<std::string>{good});
+    auto report = spool_.recover();
+    EXPECT_EQ(report.kept, 1u);
+    EXPECT_EQ(report.removed, 2u);
+    EXPECT_EQ(file_bytes(outside), file_bytes(spool_.path_of(good)));
+}
+
+TEST_F(SpoolTest, RecoverDeletesUnfinishedWritesButNotOnesInProgress) {
+    auto incoming = dir_.path() / "spool" / "incoming";
+    auto kept = store_one();
+    write_bytes(incoming / "crashed", "HERALD-QUEUE 1\nT 1\n");
+    write_bytes(incoming / "writing", "HERALD-QUEUE 1\n");
+    int fd = ::open((incoming / "writing").c_str(), O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::flock(fd, LOCK_EX), 0);  // as store() in another process holds it
+
+    auto report = spool_.recover();
+    ::close(fd);
+    EXPECT_EQ(report.kept, 1u);
+    EXPECT_EQ(report.removed, 1u);
+    EXPECT_EQ(report.removed_ids, std::vector<std::string>{"crashed"});
+    EXPECT_FALSE(fs::exists(incoming / "crashed"));
+    EXPECT_TRUE(fs::exists(incoming / "writing"));
+    EXPECT_TRUE(spool_.load(kept));
+}
+
+TEST_F(SpoolTest, RecipientOutcomesPersistAcrossANewSpoolObject) {
+    auto id = store_one({"a@x", "b@x", "c@x"});
+    ASSERT_TRUE(spool_.mark_recipient(id, 0, RecipientState::delivered));
+    ASSERT_TRUE(spool_.mark_recipient(id, 2, RecipientState::failed));
+    EXPECT_FALSE(spool_.mark_recipient(id, 3, RecipientState::failed));
+
+    Spool reopened(dir_.path() / "spool");
+    ASSERT_TRUE(reopened.open());
+    EXPECT_EQ(reopened.recover().kept, 1u);
+    auto loaded = reopened.load(id);
+    ASSERT_TRUE(loaded);
+    EXPECT_EQ(loaded->recipients[0].state, RecipientState::delivered);
+    EXPECT_EQ(loaded->recipients[1].state, RecipientState::pending);
+    EXPECT_EQ(loaded->recipients[2].state, RecipientState::failed);
+    EXPECT_FALSE(loaded->finished());
+    ASSERT_TRUE(reopened.mark_recipient(id, 1, RecipientState::delivered));
+    EXPECT_TRUE(spool_.load(id)->finished());
+    EXPECT_EQ(spool_.read_data(id).value(), kData);
+}
+
+TEST_F(SpoolTest, HoldAndReleasePersist) {
+    auto id = store_one();
+    ASSERT_TRUE(spool_.set_held(id, true));
+    EXPECT_TRUE(Spool(dir_.path() / "spool").load(id)->held);
+    ASSERT_TRUE(spool_.set_held(id, false));
+    EXPECT_FALSE(spool_.load(id)->held);
+    EXPECT_FALSE(spool_.set_held(new_message_id(), true));
+}
+
+TEST_F(SpoolTest, RemoveTakesTheMessageAndItsScheduleAway) {
+    auto id = store_one();
+    auto other = store_one();
+    ASSERT_TRUE(spool_.save_schedule(id, Schedule{1, {}, "x"}));
+    ASSERT_TRUE(spool_.remove(id));
+    EXPECT_FALSE(spool_.load(id));
+    EXPECT_FALSE(spool_.read_data(id));
+    EXPECT_FALSE(spool_.load_schedule(id));
+    EXPECT_EQ(spool_.list(), std::vector<std::string>{other});
+    auto again = spool_.remove(id);
+    ASSERT_FALSE(again);
+    EXPECT_NE(again.error().find("no message"), std::string::npos);
+}
+
+TEST_F(SpoolTest, SchedulesRoundTripAndSurviveARestart) {
+    auto id = store_one();
+    EXPECT_FALSE(spool_.load_schedule(id));
+    Schedule schedule{
+        3, std::chrono::system_clock::time_point(std::chrono::microseconds(1764000999000001)),
+        "451 4.7.1 greylisted\r\nby \"mx\""};
+    ASSERT_TRUE(spool_.save_schedule(id, schedule));
+    schedule.attempts = 4;
+    ASSERT_TRUE(spool_.save_schedule(id, schedule));
+    Spool reopened(dir_.path() / "spool");
+    ASSERT_TRUE(reopened.open());
+    reopened.recover();
+    auto loaded = reopened.load_schedule(id);
+    ASSERT_TRUE(loaded);
+    EXPECT_EQ(loaded->attempts, 4u);
+    EXPECT_EQ(loaded->next_attempt, schedule.next_attempt);
+    EXPECT_EQ(loaded->last_error, schedule.last_error);
+}
+
+TEST_F(SpoolTest, RecoverDropsSchedulesOfMessagesThatAreGone) {
+    auto gone = new_message_id();
+    auto kept = store_one();
+    ASSERT_TRUE(spool_.save_schedule(gone, Schedule{1, {}, ""}));
+    ASSERT_TRUE(spool_.save_schedule(kept, Schedule{2, {}, ""}));
+    spool_.recover();
+    EXPECT_FALSE(spool_.load_schedule(gone));
+    EXPECT_EQ(spool_.load_schedule(kept)->attempts, 2u);
+}
+
+TEST_F(SpoolTest, ACorruptScheduleReadsAsNone) {
+    auto id = store_one();
+    ASSERT_TRUE(spool_.save_schedule(id, Schedule{1, {}, ""}));
+    auto path =
+        dir_.path() / "spool" / "schedule" / spool_.path_of(id).parent_path().filename() / id;
+    ASSERT_TRUE(fs::exists(path));
+    write_bytes(path, "HERALD-SCHEDULE 1\nN -1\n");
+    EXPECT_FALSE(spool_.load_schedule(id));
+}
+
+TEST_F(SpoolTest, ListsTenThousandMessagesInIdOrder) {
+    auto template_id = store_one();
+    const std::string bytes = file_bytes(spool_.path_of(template_id));
+    std::vector<std::string> ids{template_id};
+    for (int i = 0; i < 9999; ++i) {
+        ids.push_back(new_message_id());
+        write_bytes(spool_.path_of(ids.back()), bytes);  // same content: the id is the name
+    }
+    auto started = std::chrono::steady_clock::now();
+    auto listed = spool_.list();
+    auto took = std::chrono::steady_clock::now() - started;
+    EXPECT_EQ(listed, ids);  // generated in order, so already sorted
+    EXPECT_LT(took, std::chrono::seconds(10));
+    EXPECT_EQ(spool_.recover().kept, 10000u);
+}
+
+TEST_F(SpoolTest, AnErrorThatIsNotAFullDiskSaysSo) {
+    fs::remove_all(dir_.path() / "spool" / "incoming");
+    auto stored = spool_.store(new_message_id(), envelope_to({"x@y"}), kData);
+    ASSERT_FALSE(stored);
+    EXPECT_FALSE(stored.disk_full());
+    EXPECT_NE(stored.error().find("incoming"), std::string::npos);
+}
+
+// A real full file system: a 1 MiB tmpfs (needs root and mount rights; skipped otherwise).
+class FullDiskTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        mount_point_ = dir_.path() / "tmpfs";
+        fs::create_directory(mount_point_);
+        if (::mount("tmpfs", mount_point_.c_str(), "tmpfs", 0, "size=1m") != 0) {
+            GTEST_SKIP() << "cannot mount a tmpfs here: " << std::strerror(errno);
+        }
+        mounted_ = true;
+    }
+    void TearDown() override {
+        if (mounted_) ::umount2(mount_point_.c_str(), MNT_DETACH);
+    }
+
+    TempDir dir_;
+    fs::path mount_point_;
+    bool mounted_ = false;
+};
+
+TEST_F(FullDiskTest, AFullDiskFailsCleanlyAndDamagesNothing) {
+    Spool spool(mount_point_ / "spool");
+    ASSERT_TRUE(spool.open());
+    std::vector<std::string> before;
+    for (int i = 0; i < 3; ++i) {
+        before.push_back(new_message_id());
+        ASSERT_TRUE(spool.store(before.back(), envelope_to({"x@y"}), kData));
+    }
+    ASSERT_TRUE(spool.mark_recipient(before[0], 0, RecipientState::delivered));
+
+    const std::string big(600 * 1024, 'b');
+    auto first_big = new_message_id();
+    ASSERT_TRUE(spool.store(first_big, envelope_to({"x@y"}), big));
+    auto second_big = new_message_id();
+    auto full = spool.store(second_big, envelope_to({"x@y"}), big);
+    ASSERT_FALSE(full);
+    EXPECT_TRUE(full.disk_full()) << full.error();
+    EXPECT_FALSE(spool.load(second_big));
+    EXPECT_EQ(entries_in(mount_point_ / "spool" / "incoming"), 0u);
+
+    // What was queued is intact, and in-place updates need no space.
+    for (const auto& id : before) EXPECT_EQ(spool.read_data(id).value(), kData);
+    EXPECT_EQ(spool.read_data(first_big).value(), big);
+    EXPECT_TRUE(spool.set_held(before[1], true));
+    EXPECT_EQ(spool.load(before[0])->recipients[0].state, RecipientState::delivered);
+    EXPECT_EQ(spool.recover().kept, 4u);
+
+    // Room again: accepted again.
+    ASSERT_TRUE(spool.remove(first_big));
+    auto after = spool.store(second_big, envelope_to({"x@y"}), big);
+    EXPECT_TRUE(after) << after.error();
+    EXPECT_EQ(spool.list().size(), 4u);
+}
+
+}  // namespace
+}  // namespace herald::spool
