@@ -11,7 +11,7 @@
 #include "cli/config_loading.hpp"
 #include "cli/control_client.hpp"
 #include "log/main_log.hpp"
-#include "queue/queue_control.hpp"
+#include "spool/message_id.hpp"
 #include "spool/spool.hpp"
 
 namespace herald::cli {
@@ -110,7 +110,7 @@ std::unique_ptr<spool::Spool> open_spool(const GlobalOptions& global) {
 
 // An action: through the running server if there is one, else on the spool directly.
 int act(const GlobalOptions& global, const std::string& verb, const std::string& id) {
-    if (!id.empty() && !queue::plausible_message_id(id)) {
+    if (!id.empty() && !spool::is_valid_message_id(id)) {
         fmt::print(stderr, "herald: queue {}: '{}' is not a message id\n", verb, id);
         return kExitUsage;
     }
@@ -151,7 +151,7 @@ int act(const GlobalOptions& global, const std::string& verb, const std::string&
 }
 
 int show(const GlobalOptions& global, const std::string& id) {
-    if (!queue::plausible_message_id(id)) {
+    if (!spool::is_valid_message_id(id)) {
         fmt::print(stderr, "herald: queue show: '{}' is not a message id\n", id);
         return kExitUsage;
     }

@@ -105,6 +105,7 @@ Status Server::Parts::open_storage() {
     auto recovered = spool->recover();
     report.push_back(fmt::format("spool {}: {} queued, {} incomplete removed",
                                  server.spool_dir.string(), recovered.kept, recovered.removed));
+    for (const auto& problem : recovered.problems) paniclog->write("spool recovery", problem);
     return ok_status();
 }
 

@@ -5,19 +5,14 @@
 #include "log/main_log.hpp"
 #include "queue/bouncer.hpp"
 #include "queue/scheduler.hpp"
+#include "spool/message_id.hpp"
 #include "spool/spool.hpp"
 
 namespace herald::queue {
 
-bool plausible_message_id(std::string_view id) {
-    return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
-    });
-}
-
 std::string QueueControl::handle(std::string_view verb, std::string_view id) {
     if (verb == "flush") return flush(id);
-    if (!plausible_message_id(id)) return "error " + std::string(verb) + " needs a message id";
+    if (!spool::is_valid_message_id(id)) return "error " + std::string(verb) + " needs a message id";
     if (verb == "hold") return hold(id, true);
     if (verb == "release") return hold(id, false);
     if (verb == "delete") return remove(id);
@@ -30,7 +25,7 @@ std::string QueueControl::flush(std::string_view id) {
         scheduler_.flush(std::nullopt);
         return "ok flushing the queue";
     }
-    if (!plausible_message_id(id) || !spool_.load(id)) {
+    if (!spool::is_valid_message_id(id) || !spool_.load(id)) {
         return "error no message " + std::string(id) + " in the queue";
     }
     scheduler_.flush(std::string(id));

@@ -37,8 +37,4 @@ private:
     Bouncer& bouncer_;
 };
 
-// True for what a message id can look like; anything else is refused before it reaches a
-// file name.
-bool plausible_message_id(std::string_view id);
-
 }  // namespace herald::queue
