@@ -16,7 +16,7 @@
 namespace herald {
 
 class BlockingPool {
-public:
+  public:
     explicit BlockingPool(std::size_t threads) : pool_(threads) {}
     ~BlockingPool() { pool_.join(); }
 
@@ -38,17 +38,17 @@ public:
 
     void stop() { pool_.stop(); }
 
-private:
+  private:
     // Not a lambda coroutine: GCC 12 mishandles by-value captures of those, so the function
     // travels in plain completion handlers instead.
     template <typename Signature, typename F>
     auto initiate(F f) {
         return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>, Signature>(
             [this](auto handler, F work) {
-                boost::asio::post(pool_, [handler = std::move(handler),
-                                          work = std::move(work)]() mutable {
-                    complete(std::move(handler), work);
-                });
+                boost::asio::post(pool_,
+                                  [handler = std::move(handler), work = std::move(work)]() mutable {
+                                      complete(std::move(handler), work);
+                                  });
             },
             boost::asio::use_awaitable, std::move(f));
     }

@@ -1,7 +1,7 @@
 #include "cli/check_config_command.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
+#include <CLI/CLI.hpp>
 
 #include "cli/config_loading.hpp"
 

@@ -1,9 +1,9 @@
 #include "cli/queue_command.hpp"
 
-#include <CLI/CLI.hpp>
-#include <boost/json.hpp>
 #include <fmt/core.h>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
 
 #include <chrono>
 
@@ -64,8 +64,8 @@ void print_list(const std::vector<QueueEntry>& entries) {
         std::string last_error = e.schedule && !e.schedule->last_error.empty()
                                      ? " \"" + e.schedule->last_error + "\""
                                      : "";
-        fmt::print("{} {:>6} <{}> {}/{} pending: {} next={}{}\n", e.message.id,
-                   age_of(env.arrival), env.sender, e.pending.size(), e.message.recipients.size(),
+        fmt::print("{} {:>6} <{}> {}/{} pending: {} next={}{}\n", e.message.id, age_of(env.arrival),
+                   env.sender, e.pending.size(), e.message.recipients.size(),
                    fmt::join(e.pending, ","), next_attempt_text(e), last_error);
     }
 }
@@ -139,7 +139,7 @@ int act(const GlobalOptions& global, const std::string& verb, const std::string&
             fmt::print(stderr, "herald: queue {}: {}\n", verb, st.error());
             return kExitFailure;
         }
-        (*mainlog)->event(id, verb == "delete"  ? "deleted by administrator"
+        (*mainlog)->event(id, verb == "delete" ? "deleted by administrator"
                               : verb == "hold" ? "held by administrator"
                                                : "released by administrator");
         fmt::print("ok {} {}\n", verb, id);
@@ -164,10 +164,11 @@ int show(const GlobalOptions& global, const std::string& id) {
     }
     const auto& env = message->envelope;
     auto schedule = spool->load_schedule(id);
-    fmt::print("id: {}\narrival: {}\nsender: <{}>\nclient: {} helo={} protocol={} auth={}\n"
-               "size: {}\nheld: {}\n",
-               id, iso8601_utc(env.arrival), env.sender, env.client_ip, env.helo, env.protocol,
-               env.auth_user, message->data_size, message->held ? "yes" : "no");
+    fmt::print(
+        "id: {}\narrival: {}\nsender: <{}>\nclient: {} helo={} protocol={} auth={}\n"
+        "size: {}\nheld: {}\n",
+        id, iso8601_utc(env.arrival), env.sender, env.client_ip, env.helo, env.protocol,
+        env.auth_user, message->data_size, message->held ? "yes" : "no");
     for (const auto& r : message->recipients) {
         fmt::print("recipient: {} {}\n", r.address, spool::to_string(r.state));
     }

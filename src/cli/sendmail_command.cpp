@@ -3,8 +3,8 @@
 #include <pwd.h>
 #include <unistd.h>
 
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
+#include <CLI/CLI.hpp>
 
 #include <chrono>
 #include <cstdlib>
@@ -123,9 +123,8 @@ int run_sendmail(const std::vector<std::string>& args, const std::string& config
 
     std::string data = read_sendmail_message(std::cin, options.dot_ends_message);
     message::Envelope envelope;
-    envelope.sender = options.sender.empty()
-                          ? invoking_user() + "@" + config->server.hostname
-                          : options.sender;
+    envelope.sender =
+        options.sender.empty() ? invoking_user() + "@" + config->server.hostname : options.sender;
     envelope.recipients = options.recipients;
     if (options.recipients_from_headers) {
         auto extracted = message::take_recipient_headers(data);  // also drops Bcc:
@@ -166,7 +165,8 @@ int run_sendmail(const std::vector<std::string>& args, const std::string& config
 }
 
 void add_sendmail_command(CLI::App& app, const GlobalOptions& global, int& exit_code) {
-    auto* cmd = app.add_subcommand("sendmail", "Queue a message from standard input, as sendmail(1)");
+    auto* cmd =
+        app.add_subcommand("sendmail", "Queue a message from standard input, as sendmail(1)");
     // sendmail's own option syntax, parsed by parse_sendmail_args: nothing may fall through to
     // herald's options.
     cmd->prefix_command();

@@ -11,9 +11,9 @@
 namespace herald::cli {
 
 struct SendmailOptions {
-    std::string config;                   // -C FILE, --config FILE; else $HERALD_CONFIG
-    std::string sender;                   // -f / -r
-    std::string full_name;                // -F
+    std::string config;                    // -C FILE, --config FILE; else $HERALD_CONFIG
+    std::string sender;                    // -f / -r
+    std::string full_name;                 // -F
     bool recipients_from_headers = false;  // -t
     bool dot_ends_message = true;          // false with -i / -oi
     std::vector<std::string> recipients;

@@ -4,8 +4,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
+#include <CLI/CLI.hpp>
 
 #include <string>
 
@@ -85,8 +85,8 @@ void add_serve_command(CLI::App& app, const GlobalOptions& global, int& exit_cod
             exit_code = kExitUsage;
             return;
         }
-        exit_code = *foreground ? serve_foreground(std::move(*config))
-                                : serve_detached(std::move(*config));
+        exit_code =
+            *foreground ? serve_foreground(std::move(*config)) : serve_detached(std::move(*config));
     });
 }
 

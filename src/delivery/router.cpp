@@ -79,7 +79,8 @@ Result<Router> Router::from_config(const config::Config& config) {
     router.local_domains_ = config.local.domains;
     const std::string local_name = "local";
     if (config.local.mailbox == config::Local::Mailbox::mbox) {
-        router.transports_.push_back(std::make_unique<MboxTransport>(local_name, config.local.path));
+        router.transports_.push_back(
+            std::make_unique<MboxTransport>(local_name, config.local.path));
     } else {
         router.transports_.push_back(
             std::make_unique<MaildirTransport>(local_name, config.local.path));

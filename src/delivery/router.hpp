@@ -19,14 +19,14 @@ namespace herald::delivery {
 bool route_matches(std::string_view pattern, std::string_view sender);
 
 class Router : public TransportSelector {
-public:
+  public:
     static Result<Router> from_config(const config::Config& config);
 
     // Never null: check-config guarantees a route for every sender.
     Transport* transport_for(std::string_view sender, std::string_view recipient) const override;
     bool is_local_domain(std::string_view domain) const;
 
-private:
+  private:
     Router() = default;
     Result<Transport*> add_transport(const config::Transport& t);
 

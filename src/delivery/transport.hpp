@@ -28,10 +28,11 @@ struct RecipientResult {
 };
 
 class Transport {
-public:
+  public:
     virtual ~Transport() = default;
     virtual std::string_view name() const = 0;
-    virtual boost::asio::awaitable<std::vector<RecipientResult>> deliver(const Delivery& delivery) = 0;
+    virtual boost::asio::awaitable<std::vector<RecipientResult>> deliver(
+        const Delivery& delivery) = 0;
 };
 
 }  // namespace herald::delivery

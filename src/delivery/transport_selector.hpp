@@ -8,7 +8,7 @@
 namespace herald::delivery {
 
 class TransportSelector {
-public:
+  public:
     virtual ~TransportSelector() = default;
     virtual Transport* transport_for(std::string_view sender, std::string_view recipient) const = 0;
 };

@@ -31,10 +31,10 @@ template <typename T>
 struct Answer {
     Status status = Status::error;
     std::vector<T> records;
-    std::uint32_t ttl = 0;  // seconds, the smallest TTL of the records
-    bool secure = false;    // DNSSEC-validated (needed for DANE)
+    std::uint32_t ttl = 0;       // seconds, the smallest TTL of the records
+    bool secure = false;         // DNSSEC-validated (needed for DANE)
     std::string canonical_name;  // after CNAMEs, when the resolver followed any
-    std::string why;        // for logs: what went wrong
+    std::string why;             // for logs: what went wrong
 
     bool ok() const { return status == Status::ok; }
     // A temporary failure: try again later (SPF temperror, SMTP deferral).
@@ -42,11 +42,12 @@ struct Answer {
 };
 
 class Resolver {
-public:
+  public:
     virtual ~Resolver() = default;
     virtual boost::asio::awaitable<Answer<MxRecord>> mx(std::string_view name) = 0;
-    virtual boost::asio::awaitable<Answer<std::string>> a(std::string_view name) = 0;     // IPv4 text
-    virtual boost::asio::awaitable<Answer<std::string>> aaaa(std::string_view name) = 0;  // IPv6 text
+    virtual boost::asio::awaitable<Answer<std::string>> a(std::string_view name) = 0;  // IPv4 text
+    virtual boost::asio::awaitable<Answer<std::string>> aaaa(
+        std::string_view name) = 0;  // IPv6 text
     // Each record's character-strings joined without separator (RFC 7208 3.3).
     virtual boost::asio::awaitable<Answer<std::string>> txt(std::string_view name) = 0;
     // The names for an IP address (the reverse name is built here, v4 and v6).

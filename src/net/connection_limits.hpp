@@ -9,14 +9,14 @@
 namespace herald::net {
 
 class ConnectionLimits {
-public:
+  public:
     ConnectionLimits(std::size_t max_total, std::size_t max_per_ip)
         : max_total_(max_total), max_per_ip_(max_per_ip) {}
 
     enum class Refusal { none, total, per_ip };
 
     class Slot {
-    public:
+      public:
         Slot(ConnectionLimits* owner, std::string ip) : owner_(owner), ip_(std::move(ip)) {}
         Slot(Slot&& other) noexcept : owner_(other.owner_), ip_(std::move(other.ip_)) {
             other.owner_ = nullptr;
@@ -28,7 +28,7 @@ public:
             if (owner_) owner_->release(ip_);
         }
 
-    private:
+      private:
         ConnectionLimits* owner_;
         std::string ip_;
     };
@@ -42,7 +42,7 @@ public:
     Admission admit(const std::string& ip);
     std::size_t active() const { return total_; }
 
-private:
+  private:
     void release(const std::string& ip);
 
     std::size_t max_total_;

@@ -38,7 +38,9 @@ ControlServer::ControlServer(stream_protocol::acceptor acceptor, std::filesystem
                              Handler handler)
     : acceptor_(std::move(acceptor)), path_(std::move(path)), handler_(std::move(handler)) {}
 
-ControlServer::~ControlServer() { close(); }
+ControlServer::~ControlServer() {
+    close();
+}
 
 void ControlServer::close() {
     if (!acceptor_.is_open()) return;
@@ -59,13 +61,14 @@ asio::awaitable<void> ControlServer::serve() {
 
 asio::awaitable<void> ControlServer::answer(stream_protocol::socket socket) {
     asio::streambuf buffer(4096);
-    auto [ec, n] = co_await asio::async_read_until(socket, buffer, '\n',
-                                                   asio::as_tuple(asio::use_awaitable));
+    auto [ec, n] =
+        co_await asio::async_read_until(socket, buffer, '\n', asio::as_tuple(asio::use_awaitable));
     std::string reply;
     if (ec) {
         reply = "error request too long or incomplete\n";
     } else {
-        std::string line(asio::buffers_begin(buffer.data()), asio::buffers_begin(buffer.data()) + n);
+        std::string line(asio::buffers_begin(buffer.data()),
+                         asio::buffers_begin(buffer.data()) + n);
         line.pop_back();
         std::string_view view(line);
         auto space = view.find(' ');

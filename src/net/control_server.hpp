@@ -16,7 +16,7 @@
 namespace herald::net {
 
 class ControlServer {
-public:
+  public:
     using Handler = std::function<std::string(std::string_view verb, std::string_view argument)>;
 
     static Result<std::unique_ptr<ControlServer>> bind(boost::asio::any_io_executor executor,
@@ -26,7 +26,7 @@ public:
     boost::asio::awaitable<void> serve();
     void close();
 
-private:
+  private:
     ControlServer(boost::asio::local::stream_protocol::acceptor acceptor,
                   std::filesystem::path path, Handler handler);
     boost::asio::awaitable<void> answer(boost::asio::local::stream_protocol::socket socket);

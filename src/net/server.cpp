@@ -126,11 +126,10 @@ Status Server::Parts::build_services() {
         paniclog->write(context, what);
     };
     control = std::make_unique<queue::QueueControl>(*spool, *mainlog, *scheduler, *bouncer);
-    auto bound = ControlServer::bind(
-        io.get_executor(), config.server.spool_dir / "control.sock",
-        [this](std::string_view verb, std::string_view argument) {
-            return control->handle(verb, argument);
-        });
+    auto bound = ControlServer::bind(io.get_executor(), config.server.spool_dir / "control.sock",
+                                     [this](std::string_view verb, std::string_view argument) {
+                                         return control->handle(verb, argument);
+                                     });
     if (!bound) return Error{bound.error()};
     control_server = std::move(*bound);
 
@@ -209,7 +208,9 @@ Result<std::unique_ptr<Server>> Server::create(config::Config config) {
 Server::Server(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 Server::~Server() = default;
 
-const std::vector<std::string>& Server::startup_report() const { return parts_->report; }
+const std::vector<std::string>& Server::startup_report() const {
+    return parts_->report;
+}
 
 int Server::run() {
     Parts& p = *parts_;

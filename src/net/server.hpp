@@ -12,7 +12,7 @@
 namespace herald::net {
 
 class Server {
-public:
+  public:
     // Opens logs and spool, recovers the queue, binds every listener. Errors are fatal and
     // say which part failed.
     static Result<std::unique_ptr<Server>> create(config::Config config);
@@ -23,7 +23,7 @@ public:
     // Serves until SIGTERM or SIGINT; returns the exit code.
     int run();
 
-private:
+  private:
     struct Parts;
     explicit Server(std::unique_ptr<Parts> parts);
     std::unique_ptr<Parts> parts_;

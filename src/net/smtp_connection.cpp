@@ -35,9 +35,8 @@ std::string client_ip_of(const asio::ip::address& a) {
 // The byte stream under a session: plain TCP until STARTTLS (or from the start, for
 // implicit TLS), then TLS over the same socket.
 class SessionStream {
-public:
-    SessionStream(tcp::socket socket, asio::ssl::context& tls)
-        : stream_(std::move(socket), tls) {}
+  public:
+    SessionStream(tcp::socket socket, asio::ssl::context& tls) : stream_(std::move(socket), tls) {}
 
     tcp::socket& socket() { return stream_.next_layer(); }
     bool tls_active() const { return tls_; }
@@ -45,10 +44,9 @@ public:
     asio::awaitable<bool> handshake(std::chrono::seconds timeout) {
         asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
         boost::system::error_code ec;
-        auto result = co_await (
-            stream_.async_handshake(asio::ssl::stream_base::server,
-                                    asio::redirect_error(use_awaitable, ec)) ||
-            timer.async_wait(use_awaitable));
+        auto result = co_await (stream_.async_handshake(asio::ssl::stream_base::server,
+                                                        asio::redirect_error(use_awaitable, ec)) ||
+                                timer.async_wait(use_awaitable));
         tls_ = result.index() == 0 && !ec;
         co_return tls_;
     }
@@ -59,11 +57,13 @@ public:
         boost::system::error_code ec;
         std::variant<std::size_t, std::monostate> result;
         if (tls_) {
-            result = co_await (stream_.async_read_some(buf, asio::redirect_error(use_awaitable, ec)) ||
-                               timer.async_wait(use_awaitable));
+            result =
+                co_await (stream_.async_read_some(buf, asio::redirect_error(use_awaitable, ec)) ||
+                          timer.async_wait(use_awaitable));
         } else {
-            result = co_await (socket().async_read_some(buf, asio::redirect_error(use_awaitable, ec)) ||
-                               timer.async_wait(use_awaitable));
+            result =
+                co_await (socket().async_read_some(buf, asio::redirect_error(use_awaitable, ec)) ||
+                          timer.async_wait(use_awaitable));
         }
         timed_out_ = result.index() == 1;
         if (timed_out_ || ec) co_return 0;
@@ -94,14 +94,14 @@ public:
         socket().close(ec);
     }
 
-private:
+  private:
     asio::ssl::stream<tcp::socket> stream_;
     bool tls_ = false;
     bool timed_out_ = false;
 };
 
 class Connection {
-public:
+  public:
     Connection(tcp::socket socket, const SmtpServices& services)
         : services_(services), stream_(std::move(socket), *services.tls->context) {}
 
@@ -137,7 +137,7 @@ public:
         co_await stream_.close();
     }
 
-private:
+  private:
     // Writes what the session has to say and carries out what it asks, until it needs input.
     asio::awaitable<bool> handle_events(smtp::ServerSession& session) {
         while (true) {
@@ -184,10 +184,9 @@ private:
         options.mask_client = submission && services_.mask_client_ip;
         options.add_missing_ids = submission;
         queue::Intake* intake = services_.intake;
-        auto outcome = co_await services_.pool->run(
-            [intake, &ready, &options] {
-                return intake->accept(ready.envelope, std::move(ready.data), options);
-            });
+        auto outcome = co_await services_.pool->run([intake, &ready, &options] {
+            return intake->accept(ready.envelope, std::move(ready.data), options);
+        });
         if (auto* accepted = std::get_if<queue::Accepted>(&outcome)) {
             session.message_accepted(accepted->id);
             services_.queued(accepted->id);

@@ -22,12 +22,12 @@ Result<tcp::acceptor> bind_listener(asio::any_io_executor executor, const std::s
     if (ec) return Error{"listener " + host + ": not an IP address"};
     tcp::endpoint endpoint(address, port);
     tcp::acceptor acceptor(executor);
-    std::string where = endpoint.address().is_v6()
-                            ? "[" + host + "]:" + std::to_string(port)
-                            : host + ":" + std::to_string(port);
+    std::string where = endpoint.address().is_v6() ? "[" + host + "]:" + std::to_string(port)
+                                                   : host + ":" + std::to_string(port);
     if (acceptor.open(endpoint.protocol(), ec) ||
         acceptor.set_option(asio::socket_base::reuse_address(true), ec) ||
-        acceptor.bind(endpoint, ec) || acceptor.listen(asio::socket_base::max_listen_connections, ec)) {
+        acceptor.bind(endpoint, ec) ||
+        acceptor.listen(asio::socket_base::max_listen_connections, ec)) {
         return Error{"cannot listen on " + where + ": " + ec.message()};
     }
     return acceptor;
@@ -37,7 +37,8 @@ namespace {
 
 asio::awaitable<void> refuse(tcp::socket socket, std::string reply) {
     boost::system::error_code ec;
-    co_await asio::async_write(socket, asio::buffer(reply), asio::redirect_error(asio::use_awaitable, ec));
+    co_await asio::async_write(socket, asio::buffer(reply),
+                               asio::redirect_error(asio::use_awaitable, ec));
     socket.close(ec);
 }
 
@@ -78,16 +79,17 @@ asio::awaitable<void> accept_smtp_connections(tcp::acceptor& acceptor, Connectio
             asio::co_spawn(executor, refuse(std::move(socket), reply.wire()), asio::detached);
             continue;
         }
-        asio::co_spawn(executor,
-                       serve_smtp_connection(std::move(socket), std::move(*admission.slot), services),
-                       [panic = services.panic](std::exception_ptr e) {
-                           if (!e) return;
-                           try {
-                               std::rethrow_exception(e);
-                           } catch (const std::exception& ex) {
-                               panic("smtp connection", ex.what());
-                           }
-                       });
+        asio::co_spawn(
+            executor,
+            serve_smtp_connection(std::move(socket), std::move(*admission.slot), services),
+            [panic = services.panic](std::exception_ptr e) {
+                if (!e) return;
+                try {
+                    std::rethrow_exception(e);
+                } catch (const std::exception& ex) {
+                    panic("smtp connection", ex.what());
+                }
+            });
     }
 }
 

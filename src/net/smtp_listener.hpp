@@ -14,7 +14,7 @@ namespace herald::net {
 
 // Binds host:port (SO_REUSEADDR); an error says which address and why.
 Result<boost::asio::ip::tcp::acceptor> bind_listener(boost::asio::any_io_executor executor,
-                                                      const std::string& host, std::uint16_t port);
+                                                     const std::string& host, std::uint16_t port);
 
 boost::asio::awaitable<void> accept_smtp_connections(boost::asio::ip::tcp::acceptor& acceptor,
                                                      ConnectionLimits& limits,

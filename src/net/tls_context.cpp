@@ -70,8 +70,8 @@ Status generate_self_signed(const std::filesystem::path& cert_path,
         return Error{"cannot sign the self-signed certificate"};
     }
     FilePtr key_file = open_for_write(key_path, 0600);
-    if (!key_file || !PEM_write_PrivateKey(key_file.get(), key.get(), nullptr, nullptr, 0, nullptr,
-                                           nullptr)) {
+    if (!key_file ||
+        !PEM_write_PrivateKey(key_file.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr)) {
         return Error{"cannot write " + key_path.string()};
     }
     FilePtr cert_file = open_for_write(cert_path, 0644);
@@ -81,7 +81,8 @@ Status generate_self_signed(const std::filesystem::path& cert_path,
     return ok_status();
 }
 
-Result<ServerTls> load_server_tls(const std::filesystem::path& cert, const std::filesystem::path& key,
+Result<ServerTls> load_server_tls(const std::filesystem::path& cert,
+                                  const std::filesystem::path& key,
                                   const std::filesystem::path& generated_dir,
                                   const std::string& hostname) {
     ServerTls tls;

@@ -19,7 +19,8 @@ struct ServerTls {
 };
 
 // cert/key empty: use (or create) a self-signed pair in generated_dir for `hostname`.
-Result<ServerTls> load_server_tls(const std::filesystem::path& cert, const std::filesystem::path& key,
+Result<ServerTls> load_server_tls(const std::filesystem::path& cert,
+                                  const std::filesystem::path& key,
                                   const std::filesystem::path& generated_dir,
                                   const std::string& hostname);
 

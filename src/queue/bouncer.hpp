@@ -13,7 +13,7 @@
 namespace herald::queue {
 
 class Bouncer {
-public:
+  public:
     Bouncer(Intake& intake, log::MainLog& mainlog, std::string hostname)
         : intake_(intake), mainlog_(mainlog), hostname_(std::move(hostname)) {}
 
@@ -22,7 +22,7 @@ public:
                                       std::string_view original_data,
                                       std::vector<message::FailedRecipient> failed);
 
-private:
+  private:
     Intake& intake_;
     log::MainLog& mainlog_;
     std::string hostname_;

@@ -36,21 +36,20 @@ struct DeliveryContext {
     BlockingPool& pool;
     RetrySchedule retry;
     std::mt19937 rng{std::random_device{}()};
-    Bouncer* bouncer = nullptr;                       // null: failures are only logged
+    Bouncer* bouncer = nullptr;                      // null: failures are only logged
     std::function<void(const std::string&)> queued;  // schedules a new message (a bounce)
 };
 
 class DeliveryAttempt {
-public:
+  public:
     using Clock = std::chrono::system_clock;
 
-    DeliveryAttempt(std::string id, DeliveryContext& context)
-        : id_(std::move(id)), ctx_(context) {}
+    DeliveryAttempt(std::string id, DeliveryContext& context) : id_(std::move(id)), ctx_(context) {}
 
     // The time of the next attempt, or nullopt when the message needs none (done, gone, held).
     boost::asio::awaitable<std::optional<Clock::time_point>> run();
 
-private:
+  private:
     boost::asio::awaitable<void> record(const spool::SpooledMessage& message,
                                         std::string_view transport,
                                         const delivery::RecipientResult& result);

@@ -18,10 +18,10 @@ class Spool;
 namespace herald::queue {
 
 struct IntakeOptions {
-    std::string hostname;            // our name, for Received
+    std::string hostname;             // our name, for Received
     std::string client_reverse_name;  // for Received; may be empty
-    bool mask_client = false;        // submission with relay.mask_client_ip
-    bool add_missing_ids = false;    // submission: Message-ID and Date when missing
+    bool mask_client = false;         // submission with relay.mask_client_ip
+    bool add_missing_ids = false;     // submission: Message-ID and Date when missing
 };
 
 struct IntakeFailure {
@@ -34,14 +34,14 @@ struct Accepted {
 };
 
 class Intake {
-public:
+  public:
     Intake(spool::Spool& spool, log::MainLog& mainlog) : spool_(spool), mainlog_(mainlog) {}
 
     // Blocking (fsync): call it off the event loop. Thread-safe.
     std::variant<Accepted, IntakeFailure> accept(const message::Envelope& envelope,
                                                  std::string data, const IntakeOptions& options);
 
-private:
+  private:
     spool::Spool& spool_;
     log::MainLog& mainlog_;
 };

@@ -12,7 +12,8 @@ namespace herald::queue {
 
 std::string QueueControl::handle(std::string_view verb, std::string_view id) {
     if (verb == "flush") return flush(id);
-    if (!spool::is_valid_message_id(id)) return "error " + std::string(verb) + " needs a message id";
+    if (!spool::is_valid_message_id(id))
+        return "error " + std::string(verb) + " needs a message id";
     if (verb == "hold") return hold(id, true);
     if (verb == "release") return hold(id, false);
     if (verb == "delete") return remove(id);

@@ -18,14 +18,13 @@ class Scheduler;
 
 // Runs on the event loop: requests are rare, and each is a few small file operations.
 class QueueControl {
-public:
-    QueueControl(spool::Spool& spool, log::MainLog& mainlog, Scheduler& scheduler,
-                 Bouncer& bouncer)
+  public:
+    QueueControl(spool::Spool& spool, log::MainLog& mainlog, Scheduler& scheduler, Bouncer& bouncer)
         : spool_(spool), mainlog_(mainlog), scheduler_(scheduler), bouncer_(bouncer) {}
 
     std::string handle(std::string_view verb, std::string_view id);
 
-private:
+  private:
     std::string flush(std::string_view id);
     std::string hold(std::string_view id, bool held);
     std::string remove(std::string_view id);

@@ -9,7 +9,7 @@
 namespace herald::queue {
 
 class RetrySchedule {
-public:
+  public:
     RetrySchedule(std::vector<std::chrono::seconds> steps, std::chrono::seconds max_age)
         : steps_(std::move(steps)), max_age_(max_age) {}
 
@@ -22,7 +22,7 @@ public:
         return now - arrival >= max_age_;
     }
 
-private:
+  private:
     std::vector<std::chrono::seconds> steps_;
     std::chrono::seconds max_age_;
 };

@@ -13,8 +13,8 @@ namespace herald::queue {
 namespace asio = boost::asio;
 
 Scheduler::Scheduler(asio::any_io_executor executor, spool::Spool& spool, log::MainLog& mainlog,
-                     const delivery::TransportSelector& router, BlockingPool& pool, SchedulerSettings settings,
-                     Bouncer* bouncer)
+                     const delivery::TransportSelector& router, BlockingPool& pool,
+                     SchedulerSettings settings, Bouncer* bouncer)
     : executor_(executor),
       max_active_(settings.max_active),
       context_{.spool = spool,
@@ -36,7 +36,9 @@ void Scheduler::load_existing() {
     }
 }
 
-void Scheduler::enqueue_now(const std::string& id) { schedule(id, Clock::now()); }
+void Scheduler::enqueue_now(const std::string& id) {
+    schedule(id, Clock::now());
+}
 
 void Scheduler::flush(const std::optional<std::string>& id) {
     auto now = Clock::now();
@@ -51,7 +53,9 @@ void Scheduler::flush(const std::optional<std::string>& id) {
     for (const auto& queued_id : ids) schedule(queued_id, now);
 }
 
-void Scheduler::forget(const std::string& id) { due_at_.erase(id); }
+void Scheduler::forget(const std::string& id) {
+    due_at_.erase(id);
+}
 
 void Scheduler::stop() {
     stopped_ = true;

@@ -37,24 +37,24 @@ struct SchedulerSettings {
 };
 
 class Scheduler {
-public:
+  public:
     using Clock = std::chrono::system_clock;
 
     Scheduler(boost::asio::any_io_executor executor, spool::Spool& spool, log::MainLog& mainlog,
-              const delivery::TransportSelector& router, BlockingPool& pool, SchedulerSettings settings,
-              Bouncer* bouncer);
+              const delivery::TransportSelector& router, BlockingPool& pool,
+              SchedulerSettings settings, Bouncer* bouncer);
 
     // Every message already in the spool, due at its saved next-attempt time (or now).
     void load_existing();
     void enqueue_now(const std::string& id);
     void flush(const std::optional<std::string>& id);  // all deferred (or one) due now
-    void forget(const std::string& id);  // deleted or held by the administrator
+    void forget(const std::string& id);                // deleted or held by the administrator
     void stop();
 
     std::size_t queued() const { return due_at_.size(); }
     std::function<void(const std::string&, const std::string&)> panic;
 
-private:
+  private:
     struct Due {
         Clock::time_point at;
         std::string id;
@@ -71,7 +71,7 @@ private:
     std::size_t max_active_;
     DeliveryContext context_;
 
-    std::unordered_map<std::string, Clock::time_point> due_at_;  // authoritative
+    std::unordered_map<std::string, Clock::time_point> due_at_;           // authoritative
     std::priority_queue<Due, std::vector<Due>, std::greater<>> waiting_;  // lazily pruned
     std::deque<std::string> ready_;
     std::unordered_set<std::string> active_;

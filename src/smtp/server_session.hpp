@@ -49,13 +49,13 @@ struct ClientInfo {
 };
 
 // Events: what the caller must do before the session can go on.
-struct StartTls {};            // handshake now; then tls_started(), or drop the connection
-struct CloseConnection {};     // after flushing take_output()
-struct AuthRequest {           // verify, then auth_result()
+struct StartTls {};         // handshake now; then tls_started(), or drop the connection
+struct CloseConnection {};  // after flushing take_output()
+struct AuthRequest {        // verify, then auth_result()
     std::string user;
     std::string password;
 };
-struct MessageReady {          // make durable, then message_accepted() or message_rejected()
+struct MessageReady {  // make durable, then message_accepted() or message_rejected()
     message::Envelope envelope;
     std::string data;  // CRLF lines, dot-unstuffed, without the terminating ".\r\n"
 };
@@ -68,7 +68,7 @@ struct Rejection {
 };
 
 class ServerSession {
-public:
+  public:
     ServerSession(SessionSettings settings, ClientInfo client, SessionPolicy& policy);
     ~ServerSession();
     ServerSession(const ServerSession&) = delete;
@@ -85,7 +85,7 @@ public:
     void auth_result(bool accepted);
     void message_accepted(std::string_view queue_id);
     void message_rejected(const Reply& reply);
-    void timed_out();    // 421 4.4.2 and close
+    void timed_out();      // 421 4.4.2 and close
     void shutting_down();  // 421 4.3.2 and close
 
     // The timeout that applies to the next read: command or DATA.
@@ -93,7 +93,7 @@ public:
     bool closed() const;
     SessionView view() const;
 
-private:
+  private:
     struct State;
     std::unique_ptr<State> s_;
 };

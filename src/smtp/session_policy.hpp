@@ -22,7 +22,7 @@ struct SessionView {
 };
 
 class SessionPolicy {
-public:
+  public:
     virtual ~SessionPolicy() = default;
     // nullopt accepts; a Reply (4xx/5xx) refuses with that reply.
     virtual std::optional<Reply> check_sender(const SessionView& session,

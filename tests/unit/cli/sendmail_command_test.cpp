@@ -8,8 +8,8 @@ using herald::cli::parse_sendmail_args;
 using herald::cli::read_sendmail_message;
 
 TEST(SendmailArgs, ReadsSenderFlagsAndRecipients) {
-    auto parsed = parse_sendmail_args({"-t", "-i", "-f", "<app@example.com>", "a@x.example",
-                                       "b@y.example, c@z.example"});
+    auto parsed = parse_sendmail_args(
+        {"-t", "-i", "-f", "<app@example.com>", "a@x.example", "b@y.example, c@z.example"});
     ASSERT_TRUE(parsed.ok()) << parsed.error();
     EXPECT_TRUE(parsed->recipients_from_headers);
     EXPECT_FALSE(parsed->dot_ends_message);

@@ -26,8 +26,9 @@ TEST(RouteMatches, MatchesAddressDomainAndStar) {
 }
 
 TEST(Router, TakesTheFirstMatchingRoute) {
-    auto router = Router::from_config(config_with_routes(
-        {{.sender = "*@brand.example", .transport = "brand"}, {.sender = "*", .transport = "rest"}}));
+    auto router =
+        Router::from_config(config_with_routes({{.sender = "*@brand.example", .transport = "brand"},
+                                                {.sender = "*", .transport = "rest"}}));
     ASSERT_TRUE(router.ok()) << router.error();
     EXPECT_EQ(router->transport_for("a@brand.example", "x@remote.example")->name(), "brand");
     EXPECT_EQ(router->transport_for("a@other.example", "x@remote.example")->name(), "rest");
@@ -35,8 +36,9 @@ TEST(Router, TakesTheFirstMatchingRoute) {
 }
 
 TEST(Router, SendsLocalDomainsToTheLocalMailboxWhateverTheSender) {
-    auto router = Router::from_config(config_with_routes(
-        {{.sender = "*@brand.example", .transport = "brand"}, {.sender = "*", .transport = "rest"}}));
+    auto router =
+        Router::from_config(config_with_routes({{.sender = "*@brand.example", .transport = "brand"},
+                                                {.sender = "*", .transport = "rest"}}));
     ASSERT_TRUE(router.ok());
     EXPECT_EQ(router->transport_for("a@brand.example", "bob@example.com")->name(), "local");
     EXPECT_TRUE(router->is_local_domain("EXAMPLE.com"));

@@ -23,7 +23,7 @@ using delivery::RecipientResult;
 
 // "ok-..." delivered, "temp-..." deferred, "perm-..." failed.
 class ScriptedTransport : public delivery::Transport {
-public:
+  public:
     std::string_view name() const override { return "scripted"; }
     boost::asio::awaitable<std::vector<RecipientResult>> deliver(
         const delivery::Delivery& d) override {
@@ -49,10 +49,11 @@ public:
 };
 
 class SchedulerTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("herald-sched-" + std::to_string(::getpid()) + "-" +
-                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        dir_ = fs::temp_directory_path() /
+               ("herald-sched-" + std::to_string(::getpid()) + "-" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::remove_all(dir_);
         spool_ = std::make_unique<spool::Spool>(dir_ / "spool");
         ASSERT_TRUE(spool_->open().ok());
@@ -98,13 +99,13 @@ protected:
     }
 
     class OneTransport : public delivery::TransportSelector {
-    public:
+      public:
         explicit OneTransport(ScriptedTransport& t) : t_(t) {}
         delivery::Transport* transport_for(std::string_view, std::string_view) const override {
             return &t_;
         }
 
-    private:
+      private:
         ScriptedTransport& t_;
     };
 
@@ -141,9 +142,9 @@ TEST_F(SchedulerTest, NeverRepeatsADeliveredRecipientAfterARestart) {
     std::string id = queue("a@example.com", {"ok-1@example.net", "temp-1@example.net"});
     ScriptedTransport first;
     run_scheduler(first);
-    ASSERT_TRUE(spool_->save_schedule(id, {.attempts = 1,
-                                          .next_attempt = std::chrono::system_clock::now()})
-                    .ok());
+    ASSERT_TRUE(
+        spool_->save_schedule(id, {.attempts = 1, .next_attempt = std::chrono::system_clock::now()})
+            .ok());
     ScriptedTransport second;
     run_scheduler(second);
     EXPECT_EQ(second.attempts.count("ok-1@example.net"), 0u);
