@@ -1,0 +1,133 @@
+"""herald check-config: exit 0 for a good file; exit 2 with `file:line: what` lines."""
+import re
+import subprocess
+
+import pytest
+
+from herald_fixture import HERALD_BIN
+
+GOOD = """\
+[server]
+hostname = "mail.herald.test"
+spool_dir = "var/spool"
+log_dir = "var/log"
+
+[[listener]]
+address = "127.0.0.1:2525"
+mode = "relay"
+
+[limits]
+command_timeout = "5m"
+max_recipients = 100
+
+[[transport]]
+name = "discard"
+type = "null"
+
+[[route]]
+sender = "*"
+transport = "discard"
+"""
+ERROR_LINE = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+): (?P<what>\S.*)$")
+
+
+def check(tmp_path, text, name="herald.toml"):
+    path = tmp_path / name
+    path.write_text(text)
+    result = subprocess.run([HERALD_BIN, "check-config", "--config", str(path)],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=30)
+    return result, path
+
+
+def replace_line(n, new):
+    lines = GOOD.splitlines()
+    lines[n - 1] = new
+    return "\n".join(lines) + "\n"
+
+
+def test_good_config_passes(tmp_path, herald_bin):
+    result, _ = check(tmp_path, GOOD)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+
+
+# (line to replace, new text, a word the message should contain)
+BAD = {
+    "mode": (8, 'mode = "smoke"', "mode"),
+    "address": (7, 'address = "127.0.0.1:99999"', "address|port"),
+    "duration": (11, 'command_timeout = "30x"', "command_timeout|duration"),
+    "negative": (12, "max_recipients = -5", "max_recipients"),
+    "route": (20, 'transport = "nowhere"', "nowhere|transport"),
+    "type": (16, 'type = "carrier-pigeon"', "type|carrier-pigeon"),
+    "syntax": (2, 'hostname = "unterminated', ""),
+    "type-of-value": (3, "spool_dir = 42", "spool_dir"),
+    "hostname": (2, 'hostname = "bad host"', "hostname"),
+    "unknown-key": (4, 'log_dri = "var/log"', "log_dri"),
+}
+
+LISTENER = '[[listener]]\naddress = "127.0.0.1:2525"\nmode = "relay"\n'
+# (document, line of the first error, a word the message should contain)
+DOCS = {
+    "cidr": (LISTENER + '[relay]\nnetworks = ["10.0.0.0/33"]\n', 5, "networks"),
+    "password-hash": (LISTENER + '[[user]]\nname = "a"\npassword_hash = "plaintext"\n', 6,
+                      "password_hash"),
+    "retry": (LISTENER + '[queue]\nretry = ["5m", "banana"]\n', 5, "retry"),
+    "mailbox": (LISTENER + '[local]\ndomains = ["x.test"]\nmailbox = "mh"\n', 6, "mailbox"),
+    "bare-line-endings": (LISTENER + '[smtp]\nbare_line_endings = "ignore"\n', 5,
+                          "bare_line_endings"),
+    "duplicate-listener": (LISTENER + LISTENER, 5, "2525"),
+    "boolean": (LISTENER + '[relay]\nmask_client_ip = "yes"\n', 5, "mask_client_ip"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_error_names_file_and_line(tmp_path, herald_bin, case):
+    line, new, word = BAD[case]
+    result, path = check(tmp_path, replace_line(line, new))
+    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
+    errors = [l for l in result.stderr.splitlines() if l.strip()]
+    assert errors, "no error printed"
+    for err in errors:
+        m = ERROR_LINE.match(err)
+        assert m, f"not 'file:line: what': {err!r}"
+        assert m.group("file").endswith("herald.toml"), err
+    first = ERROR_LINE.match(errors[0])
+    assert int(first.group("line")) == line, f"expected line {line}: {errors}"
+    if word:
+        assert re.search(word, result.stderr, re.I), result.stderr
+
+
+@pytest.mark.parametrize("case", list(DOCS))
+def test_error_in_other_sections_names_its_line(tmp_path, herald_bin, case):
+    text, line, word = DOCS[case]
+    result, _ = check(tmp_path, text)
+    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
+    first = ERROR_LINE.match(result.stderr.splitlines()[0])
+    assert first and int(first.group("line")) == line, result.stderr
+    assert re.search(word, result.stderr, re.I), result.stderr
+
+
+def test_every_error_is_reported(tmp_path, herald_bin):
+    text = replace_line(8, 'mode = "smoke"')
+    text = text.replace('command_timeout = "5m"', 'command_timeout = "soon"')
+    result, _ = check(tmp_path, text)
+    assert result.returncode == 2
+    lines = {int(ERROR_LINE.match(l).group("line")) for l in result.stderr.splitlines()
+             if ERROR_LINE.match(l)}
+    assert {8, 11} <= lines, result.stderr
+
+
+def test_missing_file(tmp_path, herald_bin):
+    result = subprocess.run([HERALD_BIN, "check-config", "--config", str(tmp_path / "nope.toml")],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert "nope.toml" in result.stderr
+
+
+def test_serve_refuses_a_bad_config(tmp_path, herald_bin):
+    path = tmp_path / "herald.toml"
+    path.write_text(replace_line(8, 'mode = "smoke"'))
+    result = subprocess.run([HERALD_BIN, "serve", "--config", str(path), "--foreground"],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=30)
+    assert result.returncode != 0
+    assert "herald.toml:8:" in result.stderr

@@ -1,0 +1,121 @@
+"""herald sendmail: sendmail(1)-style injection (-t, -f, -i) into the queue."""
+import mailbox
+import os
+import re
+import subprocess
+
+from herald_fixture import HERALD_BIN, maildir_count, wait_for
+
+LOCAL = "local.herald.test"
+
+
+def start(make_herald, **kw):
+    return make_herald(local={"domains": [LOCAL], "mailbox": "maildir",
+                              "path": "var/mail/{user}"}, **kw)
+
+
+def inbox(h, user, count=1):
+    path = h.path(f"var/mail/{user}")
+    wait_for(lambda: maildir_count(path) >= count, what=f"{count} message(s) for {user}")
+    box = mailbox.Maildir(path, create=False)
+    return [box[k] for k in sorted(box.keys())]
+
+
+def arrivals(h):
+    return [l for l in h.mainlog().splitlines() if " <= " in l]
+
+
+def test_t_takes_recipients_from_headers_and_drops_bcc(make_herald):
+    h = start(make_herald)
+    msg = (f"From: Alice <alice@{LOCAL}>\nTo: bob@{LOCAL}\nCc: Carol <carol@{LOCAL}>\n"
+           f"Bcc: dave@{LOCAL}\nSubject: via sendmail -t\n\nhello from sendmail\n")
+    result = h.cli("sendmail", "-t", input=msg)
+    assert result.returncode == 0, result.stderr
+    for user in ("bob", "carol", "dave"):
+        [m] = inbox(h, user)
+        assert m["Subject"] == "via sendmail -t"
+        assert m["Bcc"] is None, f"Bcc header delivered to {user}"
+        assert "hello from sendmail" in m.get_payload()
+    assert len(arrivals(h)) == 1
+
+
+def test_config_after_the_subcommand_and_f_sets_the_sender(make_herald):
+    h = start(make_herald)
+    result = h.cli("sendmail", "--config", str(h.config_path), "-f", f"sender@{LOCAL}",
+                   f"bob@{LOCAL}", config=False, input="Subject: with -f\n\nbody\n")
+    assert result.returncode == 0, result.stderr
+    [m] = inbox(h, "bob")
+    assert m["Subject"] == "with -f"
+    [line] = arrivals(h)
+    assert f"sender@{LOCAL}" in line, line
+
+
+def test_dot_ends_the_message_unless_i(make_herald):
+    h = start(make_herald)
+    text = "Subject: dots\n\nbefore\n.\nafter\n"
+    assert h.cli("sendmail", f"bob@{LOCAL}", input=text).returncode == 0
+    [m] = inbox(h, "bob")
+    assert "before" in m.get_payload() and "after" not in m.get_payload()
+    assert h.cli("sendmail", "-i", f"carol@{LOCAL}", input=text).returncode == 0
+    [m] = inbox(h, "carol")
+    payload = m.get_payload()
+    assert re.search(r"before\r?\n\.\r?\nafter", payload), payload
+
+
+def test_queued_while_the_server_is_down_and_delivered_when_it_starts(make_herald):
+    h = start(make_herald, start=False)
+    result = h.cli("sendmail", f"bob@{LOCAL}", input="Subject: offline\n\nqueued\n")
+    assert result.returncode == 0, result.stderr
+    assert len(arrivals(h)) == 1
+    h.start()
+    [m] = inbox(h, "bob")
+    assert m["Subject"] == "offline"
+
+
+def test_no_recipients_is_an_error(make_herald):
+    h = start(make_herald)
+    result = h.cli("sendmail", input="Subject: nobody\n\nx\n")
+    assert result.returncode != 0
+    assert result.stderr.strip()
+    assert arrivals(h) == []
+
+
+def test_message_id_and_date_are_added(make_herald):
+    h = start(make_herald)
+    assert h.cli("sendmail", f"bob@{LOCAL}", input="Subject: bare\n\nx\n").returncode == 0
+    [m] = inbox(h, "bob")
+    assert m["Message-ID"] and m["Date"]
+
+
+def sendmail_link(tmp_path):
+    link = tmp_path / "bin" / "sendmail"
+    link.parent.mkdir(exist_ok=True)
+    link.symlink_to(HERALD_BIN)
+    return link
+
+
+def test_invoked_as_sendmail_through_a_symlink(make_herald, tmp_path):
+    h = start(make_herald)
+    link = sendmail_link(tmp_path)
+    result = subprocess.run([str(link), "-C", str(h.config_path), "-f", f"root@{LOCAL}",
+                             f"bob@{LOCAL}"], input=b"Subject: symlinked\n\nhi\n",
+                            capture_output=True, cwd=h.dir, timeout=30)
+    assert result.returncode == 0, result.stderr
+    env = dict(os.environ, HERALD_CONFIG=str(h.config_path))
+    result = subprocess.run([str(link), "-t"], input=f"To: bob@{LOCAL}\nSubject: by env\n\nhi\n"
+                            .encode(), capture_output=True, cwd=h.dir, timeout=30, env=env)
+    assert result.returncode == 0, result.stderr
+    assert sorted(m["Subject"] for m in inbox(h, "bob", 2)) == ["by env", "symlinked"]
+
+
+def test_mailutils_mail_sends_through_herald_sendmail(make_herald, tmp_path):
+    h = start(make_herald)
+    link = sendmail_link(tmp_path)
+    env = dict(os.environ, MAILRC="/dev/null", HERALD_CONFIG=str(h.config_path))
+    result = subprocess.run(["mail", "-E", f"set sendmail=sendmail://{link}", "-s",
+                             "from mail(1)", f"bob@{LOCAL}"], input=b"body from mail(1)\n",
+                            capture_output=True, cwd=h.dir, timeout=30, env=env)
+    assert result.returncode == 0, result.stderr
+    [m] = inbox(h, "bob")
+    assert m["Subject"] == "from mail(1)"
+    assert "body from mail(1)" in m.get_payload()
