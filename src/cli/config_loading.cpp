@@ -11,8 +11,8 @@ std::optional<config::Config> load_config_or_report(const std::filesystem::path&
     for (const auto& error : loaded.errors) fmt::print(stderr, "{}\n", error);
     if (!loaded.config) return std::nullopt;
     // What only the assembled parts can tell: every transport can be built.
-    if (auto router = delivery::Router::from_config(*loaded.config); !router) {
-        fmt::print(stderr, "{}:0: {}\n", path.string(), router.error());
+    if (auto why = delivery::Router::unbuildable(*loaded.config)) {
+        fmt::print(stderr, "{}:0: {}\n", path.string(), *why);
         return std::nullopt;
     }
     return loaded.config;

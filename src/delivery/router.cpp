@@ -5,6 +5,7 @@
 #include "delivery/transports/maildir.hpp"
 #include "delivery/transports/mbox.hpp"
 #include "delivery/transports/null.hpp"
+#include "delivery/transports/smtp.hpp"
 
 namespace herald::delivery {
 
@@ -37,17 +38,32 @@ bool route_matches(std::string_view pattern, std::string_view sender) {
            iequals(domain_of(pattern), domain_of(sender));
 }
 
-Result<Transport*> Router::add_transport(const config::Transport& t) {
+std::optional<std::string> Router::unbuildable(const config::Config& config) {
+    for (const auto& t : config.transports) {
+        if (t.type == config::Transport::Type::http) {
+            return "transport " + t.name + ": type http is not available in this build yet";
+        }
+    }
+    return std::nullopt;
+}
+
+Result<Transport*> Router::add_transport(const config::Transport& t, const std::string& hostname,
+                                         const TransportDependencies& deps) {
     std::unique_ptr<Transport> transport;
     switch (t.type) {
         case config::Transport::Type::null:
             transport = std::make_unique<NullTransport>(t.name);
             break;
         case config::Transport::Type::maildir:
-            transport = std::make_unique<MaildirTransport>(t.name, t.path);
+            transport = std::make_unique<MaildirTransport>(t.name, t.path, deps.pool);
             break;
         case config::Transport::Type::mbox:
-            transport = std::make_unique<MboxTransport>(t.name, t.path);
+            transport = std::make_unique<MboxTransport>(t.name, t.path, deps.pool);
+            break;
+        case config::Transport::Type::smtp:
+            transport = std::make_unique<SmtpTransport>(
+                t, deps.resolver, hostname,
+                SmtpTransportOptions{.pool = deps.pool, .log = deps.log});
             break;
         default:
             return Error{"transport " + t.name + ": this type is not available in this build yet"};
@@ -58,10 +74,13 @@ Result<Transport*> Router::add_transport(const config::Transport& t) {
     return raw;
 }
 
-Result<Router> Router::from_config(const config::Config& config) {
+Result<Router> Router::from_config(const config::Config& config,
+                                   const TransportDependencies& deps) {
+    if (auto why = unbuildable(config)) return Error{*why};
     Router router;
     for (const auto& t : config.transports) {
-        if (auto added = router.add_transport(t); !added) return Error{added.error()};
+        auto added = router.add_transport(t, config.server.hostname, deps);
+        if (!added) return Error{added.error()};
     }
     for (const auto& route : config.routes) {
         auto it = router.by_name_.find(route.transport);
@@ -73,17 +92,17 @@ Result<Router> Router::from_config(const config::Config& config) {
     if (router.routes_.empty()) {
         // No route at all: nothing leaves the machine (docs/config.md).
         config::Transport discard{.name = "null", .type = config::Transport::Type::null};
-        auto added = router.add_transport(discard);
+        auto added = router.add_transport(discard, config.server.hostname, deps);
         router.routes_.emplace_back("*", *added);
     }
     router.local_domains_ = config.local.domains;
     const std::string local_name = "local";
     if (config.local.mailbox == config::Local::Mailbox::mbox) {
         router.transports_.push_back(
-            std::make_unique<MboxTransport>(local_name, config.local.path));
+            std::make_unique<MboxTransport>(local_name, config.local.path, deps.pool));
     } else {
         router.transports_.push_back(
-            std::make_unique<MaildirTransport>(local_name, config.local.path));
+            std::make_unique<MaildirTransport>(local_name, config.local.path, deps.pool));
     }
     router.local_ = router.transports_.back().get();
     return router;

@@ -1,16 +1,20 @@
 #pragma once
 // Chooses the transport for each recipient: local domains go to the local mailbox, everything
 // else by the first [[route]] that matches the envelope sender.
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "base/blocking_pool.hpp"
 #include "base/result.hpp"
 #include "config/config.hpp"
 #include "delivery/transport.hpp"
 #include "delivery/transport_selector.hpp"
+#include "dns/resolver.hpp"
 
 namespace herald::delivery {
 
@@ -18,9 +22,20 @@ namespace herald::delivery {
 // case-insensitively; the null sender matches only "*".
 bool route_matches(std::string_view pattern, std::string_view sender);
 
+// What the transports need from the running server. The pool may be null in tests (file
+// transports then write on the caller's thread).
+struct TransportDependencies {
+    dns::Resolver& resolver;
+    BlockingPool* pool = nullptr;
+    std::function<void(const std::string&)> log;
+};
+
 class Router : public TransportSelector {
   public:
-    static Result<Router> from_config(const config::Config& config);
+    static Result<Router> from_config(const config::Config& config,
+                                      const TransportDependencies& dependencies);
+    // Why this config cannot be assembled into transports, checked without building them.
+    static std::optional<std::string> unbuildable(const config::Config& config);
 
     // Never null: check-config guarantees a route for every sender.
     Transport* transport_for(std::string_view sender, std::string_view recipient) const override;
@@ -28,7 +43,8 @@ class Router : public TransportSelector {
 
   private:
     Router() = default;
-    Result<Transport*> add_transport(const config::Transport& t);
+    Result<Transport*> add_transport(const config::Transport& t, const std::string& hostname,
+                                     const TransportDependencies& dependencies);
 
     std::vector<std::unique_ptr<Transport>> transports_;
     std::unordered_map<std::string, Transport*> by_name_;

@@ -4,13 +4,20 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <fmt/core.h>
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <list>
+#include <optional>
 
 #include "base/blocking_pool.hpp"
 #include "delivery/router.hpp"
+#include "dns/unbound_resolver.hpp"
 #include "log/main_log.hpp"
 #include "log/panic_log.hpp"
 #include "log/reject_log.hpp"
@@ -68,6 +75,7 @@ struct Server::Parts {
     std::unique_ptr<log::PanicLog> paniclog;
     std::unique_ptr<spool::Spool> spool;
     std::unique_ptr<BlockingPool> pool;
+    std::unique_ptr<dns::UnboundResolver> resolver;
     std::optional<delivery::Router> router;
     std::unique_ptr<policy::RelayPolicy> policy;
     std::unique_ptr<policy::PasswordVerifier> verifier;
@@ -81,12 +89,31 @@ struct Server::Parts {
     std::list<SmtpServices> services;  // stable addresses: connections hold references
     std::list<asio::ip::tcp::acceptor> acceptors;
     std::vector<std::string> report;
+    // Caught from before the ports accept: a SIGTERM as soon as clients can connect is a
+    // clean stop, never the signal's default action.
+    std::optional<asio::signal_set> signals;
 
     Status open_storage();
     Status build_services();
     Status bind_listeners();
     SmtpServices services_for(const config::Listener& listener);
+    asio::awaitable<void> drain_then_stop();
 };
+
+// Lets transactions and deliveries under way finish (a client mid-DATA gets its 250), for a
+// few seconds at most; what is cut off then was never acknowledged, or is retried.
+asio::awaitable<void> Server::Parts::drain_then_stop() {
+    constexpr auto kGrace = std::chrono::seconds(5);
+    constexpr auto kPoll = std::chrono::milliseconds(20);
+    asio::steady_timer timer(io);
+    auto deadline = std::chrono::steady_clock::now() + kGrace;
+    while (std::chrono::steady_clock::now() < deadline &&
+           (limits->active() > 0 || scheduler->active() > 0)) {
+        timer.expires_after(kPoll);
+        co_await timer.async_wait(asio::use_awaitable);
+    }
+    io.stop();
+}
 
 Status Server::Parts::open_storage() {
     const auto& server = config.server;
@@ -111,7 +138,15 @@ Status Server::Parts::open_storage() {
 
 Status Server::Parts::build_services() {
     pool = std::make_unique<BlockingPool>(kBlockingThreads);
-    auto built = delivery::Router::from_config(config);
+    auto resolver_made = dns::UnboundResolver::create(
+        io.get_executor(), dns::UnboundOptions{.servers = config.dns.servers});
+    if (!resolver_made) return Error{"dns: " + resolver_made.error()};
+    resolver = std::move(*resolver_made);
+    delivery::TransportDependencies dependencies{
+        .resolver = *resolver, .pool = pool.get(), .log = [this](const std::string& line) {
+            mainlog->note(line);
+        }};
+    auto built = delivery::Router::from_config(config, dependencies);
     if (!built) return Error{built.error()};
     router.emplace(std::move(*built));
     policy = std::make_unique<policy::RelayPolicy>(config);
@@ -196,9 +231,37 @@ Status Server::Parts::bind_listeners() {
     return ok_status();
 }
 
+namespace {
+
+// Each connection is a descriptor: the default soft limit (often 1024) would cap
+// limits.max_connections long before memory does.
+std::string raise_descriptor_limit(std::size_t wanted) {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return "";
+    rlim_t target = std::min<rlim_t>(limit.rlim_max, static_cast<rlim_t>(wanted) + 256);
+    if (limit.rlim_cur < target) {
+        limit.rlim_cur = target;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+        ::getrlimit(RLIMIT_NOFILE, &limit);
+    }
+    if (limit.rlim_cur < wanted + 64) {
+        return fmt::format(
+            "warning: only {} file descriptors for {} connections "
+            "(limits.max_connections); raise the hard limit (ulimit -Hn)",
+            limit.rlim_cur, wanted);
+    }
+    return "";
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Server>> Server::create(config::Config config) {
     auto parts = std::make_unique<Parts>();
+    if (auto warning = raise_descriptor_limit(config.limits.max_connections); !warning.empty()) {
+        parts->report.push_back(warning);
+    }
     parts->config = std::move(config);
+    parts->signals.emplace(parts->io, SIGINT, SIGTERM);
     for (auto step : {&Parts::open_storage, &Parts::build_services, &Parts::bind_listeners}) {
         if (auto st = ((*parts).*step)(); !st) return Error{st.error()};
     }
@@ -224,15 +287,14 @@ int Server::run() {
     p.scheduler->load_existing();
     p.mainlog->note("herald started");
 
-    asio::signal_set signals(p.io, SIGINT, SIGTERM);
-    signals.async_wait([&p](const boost::system::error_code& ec, int) {
+    p.signals->async_wait([&p](const boost::system::error_code& ec, int) {
         if (ec) return;
         p.mainlog->note("herald stopping");
         boost::system::error_code ignored;
         for (auto& acceptor : p.acceptors) acceptor.close(ignored);
         p.control_server->close();
         p.scheduler->stop();
-        p.io.stop();
+        asio::co_spawn(p.io, p.drain_then_stop(), asio::detached);
     });
     p.io.run();
     p.pool.reset();  // joins: fsyncs in flight finish before exit

@@ -52,6 +52,7 @@ class Scheduler {
     void stop();
 
     std::size_t queued() const { return due_at_.size(); }
+    std::size_t active() const { return active_.size(); }
     std::function<void(const std::string&, const std::string&)> panic;
 
   private:

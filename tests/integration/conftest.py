@@ -1,5 +1,6 @@
 """Fixtures for the integration suite: each test gets its own Herald(s) in its own tmp_path."""
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -13,6 +14,14 @@ from herald_fixture import HERALD_BIN, Herald  # noqa: E402
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "allow_panic: the test provokes failures; paniclog may have lines")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.herald_call_passed = report.passed
 
 
 @pytest.fixture
@@ -55,3 +64,8 @@ def make_herald(tmp_path, herald_bin, request):
     if not request.node.get_closest_marker("allow_panic"):
         for herald in created:
             assert herald.paniclog() == "", f"paniclog of {herald.dir}:\n{herald.paniclog()}"
+    if getattr(request.node, "herald_call_passed", False):
+        # A spool is hundreds of directories: drop those of passing tests right away (a
+        # failing test keeps everything for a post-mortem).
+        for herald in created:
+            shutil.rmtree(herald.dir / "var", ignore_errors=True)

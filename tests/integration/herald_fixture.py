@@ -373,12 +373,10 @@ class RawSmtp:
             return False
 
     def ehlo(self, name="client.herald.test"):
-        code, texts = self.reply_to(f"EHLO {name}")
+        """EHLO, expecting 250; returns the reply lines (name, then the extensions)."""
+        code, texts = self.cmd(f"EHLO {name}")
         assert code == 250, (code, texts)
         return texts
-
-    def reply_to(self, line):
-        return self.cmd(line)
 
     def starttls(self, context=None, server_hostname=None):
         """Sends STARTTLS, expects 220, and wraps the socket. Returns the 220 reply."""

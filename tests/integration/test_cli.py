@@ -88,3 +88,14 @@ def gone(pid):
             return f.read().rsplit(")", 1)[1].split()[0] == "Z"
     except FileNotFoundError:
         return True
+
+
+def test_sigterm_as_soon_as_the_ports_accept_exits_0(make_herald):
+    """Ready means the ports accept connections; from then on SIGTERM must be a clean stop,
+    not the default action of the signal (exit -15)."""
+    h = make_herald(start=False)
+    codes = []
+    for _ in range(30):
+        h.start()
+        codes.append(h.stop())
+    assert codes == [0] * len(codes), codes

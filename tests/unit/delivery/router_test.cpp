@@ -1,6 +1,9 @@
 #include "delivery/router.hpp"
 
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include "dns/fixture_resolver.hpp"
 
 namespace herald::delivery {
 namespace {
@@ -15,6 +18,12 @@ config::Config config_with_routes(std::vector<config::Route> routes) {
     return c;
 }
 
+// Routing never resolves anything; the SMTP transports just need a resolver to hold.
+Result<Router> router_for(const config::Config& config) {
+    static auto resolver = dns::FixtureResolver::from_yaml(YAML::Load("{}"));
+    return Router::from_config(config, TransportDependencies{.resolver = *resolver});
+}
+
 TEST(RouteMatches, MatchesAddressDomainAndStar) {
     EXPECT_TRUE(route_matches("*", "a@b.example"));
     EXPECT_TRUE(route_matches("*", ""));
@@ -27,8 +36,8 @@ TEST(RouteMatches, MatchesAddressDomainAndStar) {
 
 TEST(Router, TakesTheFirstMatchingRoute) {
     auto router =
-        Router::from_config(config_with_routes({{.sender = "*@brand.example", .transport = "brand"},
-                                                {.sender = "*", .transport = "rest"}}));
+        router_for(config_with_routes({{.sender = "*@brand.example", .transport = "brand"},
+                                       {.sender = "*", .transport = "rest"}}));
     ASSERT_TRUE(router.ok()) << router.error();
     EXPECT_EQ(router->transport_for("a@brand.example", "x@remote.example")->name(), "brand");
     EXPECT_EQ(router->transport_for("a@other.example", "x@remote.example")->name(), "rest");
@@ -37,21 +46,21 @@ TEST(Router, TakesTheFirstMatchingRoute) {
 
 TEST(Router, SendsLocalDomainsToTheLocalMailboxWhateverTheSender) {
     auto router =
-        Router::from_config(config_with_routes({{.sender = "*@brand.example", .transport = "brand"},
-                                                {.sender = "*", .transport = "rest"}}));
+        router_for(config_with_routes({{.sender = "*@brand.example", .transport = "brand"},
+                                       {.sender = "*", .transport = "rest"}}));
     ASSERT_TRUE(router.ok());
     EXPECT_EQ(router->transport_for("a@brand.example", "bob@example.com")->name(), "local");
     EXPECT_TRUE(router->is_local_domain("EXAMPLE.com"));
 }
 
 TEST(Router, DiscardsEverythingWhenNoRouteIsConfigured) {
-    auto router = Router::from_config(config_with_routes({}));
+    auto router = router_for(config_with_routes({}));
     ASSERT_TRUE(router.ok());
     EXPECT_EQ(router->transport_for("a@b.example", "c@d.example")->name(), "null");
 }
 
 TEST(Router, RefusesARouteToAnUnknownTransport) {
-    auto router = Router::from_config(config_with_routes({{.sender = "*", .transport = "nope"}}));
+    auto router = router_for(config_with_routes({{.sender = "*", .transport = "nope"}}));
     EXPECT_FALSE(router.ok());
 }
 

@@ -1,0 +1,52 @@
+#pragma once
+// At most N connections at a time to one destination (a domain or a smarthost): the
+// `max_connections` of a transport. A delivery over the limit waits for a slot instead of
+// opening one more connection that the receiver would refuse or count against us.
+// Used from the event loop's thread only, like the transport that owns it.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <cstddef>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace herald::delivery {
+
+class ConnectionLimiter {
+  public:
+    explicit ConnectionLimiter(std::size_t per_destination);
+
+    // Holds one slot until destroyed.
+    class Permit {
+      public:
+        Permit(ConnectionLimiter* limiter, std::string key)
+            : limiter_(limiter), key_(std::move(key)) {}
+        Permit(Permit&& other) noexcept
+            : limiter_(std::exchange(other.limiter_, nullptr)), key_(std::move(other.key_)) {}
+        Permit& operator=(Permit&&) = delete;
+        ~Permit() {
+            if (limiter_) limiter_->release(key_);
+        }
+
+      private:
+        ConnectionLimiter* limiter_;
+        std::string key_;
+    };
+
+    boost::asio::awaitable<Permit> acquire(std::string key);
+    std::size_t in_use(const std::string& key) const;
+
+  private:
+    struct Slots {
+        std::size_t in_use = 0;
+        std::deque<std::shared_ptr<boost::asio::steady_timer>> waiting;
+    };
+    void release(const std::string& key);
+
+    std::size_t limit_;
+    std::map<std::string, Slots> slots_;
+};
+
+}  // namespace herald::delivery

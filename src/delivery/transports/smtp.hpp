@@ -1,0 +1,85 @@
+#pragma once
+// The smtp transport: to the MX hosts of each recipient domain (no `host`), or to one
+// smarthost (`host`, `port`, AUTH with the password from `auth_password_file`). One
+// transaction per destination; the hosts and addresses are tried in order until one takes
+// the message (RFC 5321 5.1); STARTTLS as `tls` says; implicit TLS on port 465.
+#include <boost/asio/ssl/context.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/blocking_pool.hpp"
+#include "base/result.hpp"
+#include "config/config.hpp"
+#include "delivery/destination.hpp"
+#include "delivery/transport.hpp"
+#include "delivery/transports/connection_limiter.hpp"
+#include "dns/resolver.hpp"
+#include "smtp/client_session.hpp"
+
+namespace herald::delivery {
+
+// RFC 5321 4.5.3.2: how long to wait for each reply; connect and TLS are ours.
+struct SmtpTimeouts {
+    std::chrono::seconds connect{30};
+    std::chrono::seconds tls_handshake{60};
+    std::chrono::seconds greeting{300};    // 4.5.3.2.1
+    std::chrono::seconds command{300};     // EHLO, STARTTLS, AUTH, RSET, QUIT: as MAIL
+    std::chrono::seconds mail{300};        // 4.5.3.2.2
+    std::chrono::seconds rcpt{300};        // 4.5.3.2.3
+    std::chrono::seconds data_init{120};   // 4.5.3.2.4
+    std::chrono::seconds data_block{180};  // 4.5.3.2.5: each write
+    std::chrono::seconds final_dot{600};   // 4.5.3.2.6
+};
+
+struct SmtpTransportOptions {
+    BlockingPool* pool = nullptr;  // reads the password file; without one it is read inline
+    SmtpTimeouts timeouts;
+    std::filesystem::path ca_file;  // trusted beside the system store when tls = required
+    // Notes worth a log line (TLS without verification, a connection that failed); never
+    // given a secret.
+    std::function<void(const std::string&)> log;
+};
+
+class SmtpTransport final : public Transport {
+  public:
+    SmtpTransport(const config::Transport& config, dns::Resolver& resolver,
+                  std::string default_helo, SmtpTransportOptions options = {});
+
+    std::string_view name() const override { return config_.name; }
+    boost::asio::awaitable<std::vector<RecipientResult>> deliver(const Delivery& delivery) override;
+
+  private:
+    struct Group {
+        std::string destination;  // the recipient domain, or the smarthost
+        std::vector<std::string> recipients;
+    };
+    struct Attempt;
+
+    std::vector<Group> group(const std::vector<std::string>& recipients) const;
+    boost::asio::awaitable<std::vector<RecipientResult>> deliver_group(
+        const Group& group, const Delivery& delivery,
+        const std::optional<smtp::ClientCredentials>& credentials);
+    boost::asio::awaitable<Attempt> attempt(const TargetHost& host, const std::string& ip,
+                                            const smtp::OutboundMessage& message,
+                                            const smtp::ClientSettings& settings);
+    boost::asio::awaitable<Result<std::optional<smtp::ClientCredentials>>> credentials();
+    smtp::ClientSettings client_settings() const;
+    std::chrono::seconds timeout_for(smtp::ClientWait wait) const;
+    void log(const std::string& line) const;
+
+    config::Transport config_;
+    std::string helo_;
+    SmtpTransportOptions options_;
+    DestinationResolver destinations_;
+    ConnectionLimiter limiter_;
+    boost::asio::ssl::context verifying_tls_;
+    boost::asio::ssl::context opportunistic_tls_;
+    std::string tls_setup_error_;  // a CA file that cannot be read: every delivery defers
+};
+
+}  // namespace herald::delivery

@@ -1,0 +1,155 @@
+#include "delivery/transports/smtp_stream.hpp"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <array>
+#include <variant>
+
+namespace herald::delivery {
+
+namespace asio = boost::asio;
+using asio::use_awaitable;
+using asio::ip::tcp;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+Status failure(std::string_view what, bool timed_out, const boost::system::error_code& ec) {
+    if (timed_out) return Error{std::string(what) + ": timed out"};
+    return Error{std::string(what) + ": " + ec.message()};
+}
+
+}  // namespace
+
+SmtpStream::SmtpStream(asio::any_io_executor executor, asio::ssl::context& tls)
+    : stream_(tcp::socket(executor), tls) {}
+
+asio::awaitable<Status> SmtpStream::connect(const std::string& ip, std::uint16_t port,
+                                            const std::string& source_ip,
+                                            std::chrono::seconds timeout) {
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(ip, ec);
+    if (ec) co_return Error{"bad address " + ip};
+    const tcp::endpoint remote(address, port);
+    tcp::socket& socket = stream_.next_layer();
+    socket.open(remote.protocol(), ec);
+    if (ec) co_return failure("socket", false, ec);
+    if (!source_ip.empty()) {
+        const auto source = asio::ip::make_address(source_ip, ec);
+        if (ec || source.is_v6() != address.is_v6()) {
+            co_return Error{"source address " + source_ip + " cannot reach " + ip};
+        }
+        socket.bind(tcp::endpoint(source, 0), ec);
+        if (ec) co_return failure("bind to " + source_ip, false, ec);
+    }
+    asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
+    auto result = co_await (socket.async_connect(remote, asio::redirect_error(use_awaitable, ec)) ||
+                            timer.async_wait(use_awaitable));
+    timed_out_ = result.index() == 1;
+    if (timed_out_ || ec) co_return failure("connect", timed_out_, ec);
+    socket.set_option(tcp::no_delay(true), ec);
+    co_return ok_status();
+}
+
+asio::awaitable<Status> SmtpStream::handshake(const std::string& peer_name, bool verify,
+                                              std::chrono::seconds timeout) {
+    SSL* ssl = stream_.native_handle();
+    boost::system::error_code ec;
+    asio::ip::make_address(peer_name, ec);
+    const bool is_ip = !ec;
+    // RFC 6066 3: SNI carries host names only.
+    if (!is_ip) SSL_set_tlsext_host_name(ssl, peer_name.c_str());
+    if (verify) {
+        stream_.set_verify_mode(asio::ssl::verify_peer);
+        // OpenSSL checks the name during chain verification (RFC 6125).
+        X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+        const int named = is_ip ? X509_VERIFY_PARAM_set1_ip_asc(param, peer_name.c_str())
+                                : SSL_set1_host(ssl, peer_name.c_str());
+        if (named != 1) co_return Error{"cannot verify the name " + peer_name};
+    } else {
+        stream_.set_verify_mode(asio::ssl::verify_none);
+    }
+    asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
+    ec = {};
+    auto result = co_await (stream_.async_handshake(asio::ssl::stream_base::client,
+                                                    asio::redirect_error(use_awaitable, ec)) ||
+                            timer.async_wait(use_awaitable));
+    timed_out_ = result.index() == 1;
+    if (timed_out_ || ec) {
+        if (!timed_out_ && verify && SSL_get_verify_result(ssl) != X509_V_OK) {
+            co_return Error{std::string("certificate verification failed: ") +
+                            X509_verify_cert_error_string(SSL_get_verify_result(ssl))};
+        }
+        co_return failure("TLS handshake", timed_out_, ec);
+    }
+    tls_ = true;
+    co_return ok_status();
+}
+
+asio::awaitable<Result<std::string>> SmtpStream::read_some(std::chrono::seconds timeout) {
+    std::array<char, 16384> buffer;
+    asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
+    boost::system::error_code ec;
+    std::variant<std::size_t, std::monostate> result;
+    auto token = asio::redirect_error(use_awaitable, ec);
+    if (tls_) {
+        result = co_await (stream_.async_read_some(asio::buffer(buffer), token) ||
+                           timer.async_wait(use_awaitable));
+    } else {
+        result = co_await (stream_.next_layer().async_read_some(asio::buffer(buffer), token) ||
+                           timer.async_wait(use_awaitable));
+    }
+    timed_out_ = result.index() == 1;
+    if (timed_out_) co_return Error{"timed out"};
+    if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
+        co_return Error{"connection closed by the server"};
+    }
+    if (ec) co_return Error{ec.message()};
+    co_return std::string(buffer.data(), std::get<0>(result));
+}
+
+asio::awaitable<Status> SmtpStream::write(std::string_view bytes, std::chrono::seconds timeout) {
+    asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
+    boost::system::error_code ec;
+    std::variant<std::size_t, std::monostate> result;
+    auto token = asio::redirect_error(use_awaitable, ec);
+    if (tls_) {
+        result = co_await (asio::async_write(stream_, asio::buffer(bytes), token) ||
+                           timer.async_wait(use_awaitable));
+    } else {
+        result = co_await (asio::async_write(stream_.next_layer(), asio::buffer(bytes), token) ||
+                           timer.async_wait(use_awaitable));
+    }
+    timed_out_ = result.index() == 1;
+    if (timed_out_ || ec) co_return failure("write", timed_out_, ec);
+    co_return ok_status();
+}
+
+asio::awaitable<void> SmtpStream::close() {
+    boost::system::error_code ec;
+    if (tls_) {
+        // A bounded close_notify: a peer that never answers must not hold the connection.
+        asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::seconds(5));
+        co_await (stream_.async_shutdown(asio::redirect_error(use_awaitable, ec)) ||
+                  timer.async_wait(asio::redirect_error(use_awaitable, ec)));
+    }
+    tcp::socket& socket = stream_.next_layer();
+    socket.shutdown(tcp::socket::shutdown_both, ec);
+    socket.close(ec);
+}
+
+std::string SmtpStream::tls_description() const {
+    if (!tls_) return "";
+    SSL* ssl = const_cast<SmtpStream*>(this)->stream_.native_handle();
+    return std::string(SSL_get_version(ssl)) + " " + SSL_get_cipher_name(ssl);
+}
+
+}  // namespace herald::delivery

@@ -1,0 +1,49 @@
+#pragma once
+// One outgoing SMTP connection's byte stream: TCP (bound to a source address when configured),
+// then TLS over the same socket after STARTTLS or from the start (port 465). Every operation
+// has a deadline and reports failure as a value; nothing throws.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/result.hpp"
+
+namespace herald::delivery {
+
+class SmtpStream {
+  public:
+    SmtpStream(boost::asio::any_io_executor executor, boost::asio::ssl::context& tls);
+
+    // `source_ip` empty: the system chooses. A source of the other family than `ip` fails.
+    boost::asio::awaitable<Status> connect(const std::string& ip, std::uint16_t port,
+                                           const std::string& source_ip,
+                                           std::chrono::seconds timeout);
+
+    // `verify`: the chain must verify against the context's trust store and the certificate
+    // must name `peer_name` (a host name or an IP address). Otherwise anything is accepted.
+    boost::asio::awaitable<Status> handshake(const std::string& peer_name, bool verify,
+                                             std::chrono::seconds timeout);
+
+    // Some bytes, or an error ("timed out", "connection closed by the server", ...).
+    boost::asio::awaitable<Result<std::string>> read_some(std::chrono::seconds timeout);
+    boost::asio::awaitable<Status> write(std::string_view bytes, std::chrono::seconds timeout);
+    boost::asio::awaitable<void> close();
+
+    bool tls_active() const { return tls_; }
+    bool timed_out() const { return timed_out_; }
+    // "TLSv1.3 TLS_AES_256_GCM_SHA384" once TLS is active.
+    std::string tls_description() const;
+
+  private:
+    boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream_;
+    bool tls_ = false;
+    bool timed_out_ = false;
+};
+
+}  // namespace herald::delivery

@@ -1,0 +1,397 @@
+#include "delivery/transports/smtp.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "fake_resolver.hpp"
+#include "transport_test_support.hpp"
+
+namespace herald::delivery {
+namespace {
+
+using testing::envelope_from;
+using testing::FakeResolver;
+using testing::read_file;
+using testing::run_delivery;
+using testing::TempDir;
+using Outcome = RecipientResult::Outcome;
+
+bool contains(std::string_view haystack, std::string_view needle) {
+    return haystack.find(needle) != std::string_view::npos;
+}
+
+// A receiver started by the test and killed by its PID when the test ends.
+class Receiver {
+  public:
+    // Runs `argv`; when `announces_port`, waits for "PORT n" on its stdout.
+    Receiver(std::vector<std::string> argv, bool announces_port, std::uint16_t port = 0)
+        : port_(port) {
+        int out[2];
+        if (::pipe(out) != 0) return;
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            // Dies with the test, even when the test crashes.
+            ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+            ::dup2(out[1], STDOUT_FILENO);
+            ::close(out[0]);
+            std::vector<char*> args;
+            for (auto& a : argv) args.push_back(a.data());
+            args.push_back(nullptr);
+            ::execv(args[0], args.data());
+            ::_exit(127);
+        }
+        ::close(out[1]);
+        if (announces_port) port_ = read_port(out[0]);
+        ::close(out[0]);
+        if (port_ != 0) wait_until_listening();
+    }
+    ~Receiver() {
+        if (pid_ <= 0) return;
+        ::kill(pid_, SIGTERM);
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+    }
+    Receiver(const Receiver&) = delete;
+    Receiver& operator=(const Receiver&) = delete;
+
+    bool ready() const { return pid_ > 0 && port_ != 0 && listening_; }
+    std::uint16_t port() const { return port_; }
+
+  private:
+    static std::uint16_t read_port(int fd) {
+        std::string line;
+        char c = 0;
+        pollfd p{fd, POLLIN, 0};
+        while (line.find('\n') == std::string::npos && ::poll(&p, 1, 15000) > 0 &&
+               ::read(fd, &c, 1) == 1) {
+            line += c;
+        }
+        if (!line.starts_with("PORT ")) return 0;
+        return static_cast<std::uint16_t>(std::stoi(line.substr(5)));
+    }
+
+    void wait_until_listening() {
+        namespace asio = boost::asio;
+        for (int i = 0; i < 100 && !listening_; ++i) {
+            asio::io_context io;
+            asio::ip::tcp::socket socket(io);
+            boost::system::error_code ec;
+            socket.connect({asio::ip::make_address("127.0.0.1"), port_}, ec);
+            listening_ = !ec;
+            if (!listening_) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+    }
+
+    pid_t pid_ = -1;
+    std::uint16_t port_ = 0;
+    bool listening_ = false;
+};
+
+std::uint16_t free_port() {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor acceptor(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    return acceptor.local_endpoint().port();
+}
+
+const std::string kFixture = HERALD_SOURCE_DIR "/tests/unit/delivery/fixtures/smtp_receiver.py";
+
+bool have(const char* path) {
+    return ::access(path, X_OK) == 0;
+}
+
+// aiosmtpd with the fixture's handler: messages land in dir/out, one JSON line each.
+std::unique_ptr<Receiver> aiosmtpd(const TempDir& dir, std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv{"/usr/bin/python3", kFixture, "--out", (dir / "out").string()};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return std::make_unique<Receiver>(argv, true);
+}
+
+config::Transport smarthost(std::uint16_t port) {
+    config::Transport t;
+    t.name = "relay";
+    t.type = config::Transport::Type::smtp;
+    t.host = "127.0.0.1";
+    t.port = port;
+    return t;
+}
+
+SmtpTransportOptions quick(std::vector<std::string>* log = nullptr) {
+    SmtpTransportOptions options;
+    const std::chrono::seconds s(10);
+    options.timeouts = {s, s, s, s, s, s, s, s, s};
+    if (log) options.log = [log](const std::string& line) { log->push_back(line); };
+    return options;
+}
+
+constexpr std::string_view kMessage =
+    "From: a@sender.example\r\nSubject: test\r\n\r\n.a line that starts with a dot\r\n.\r\nend\r\n";
+
+TEST(SmtpTransport, DeliversThroughASmarthostWithPerRecipientResults) {
+    TempDir dir;
+    auto receiver = aiosmtpd(dir);
+    if (!receiver->ready()) GTEST_SKIP() << "aiosmtpd did not start";
+    FakeResolver dns;
+    SmtpTransport transport(smarthost(receiver->port()), dns, "herald.test", quick());
+    auto envelope = envelope_from("a@sender.example", {});
+    std::vector<std::string> recipients{"ok@x.example", "reject@x.example", "later@y.example"};
+    auto results = run_delivery(transport, {"id1", envelope, recipients, kMessage});
+    ASSERT_EQ(results.size(), 3u);
+    EXPECT_EQ(results[0].recipient, "ok@x.example");
+    EXPECT_EQ(results[0].outcome, Outcome::delivered);
+    EXPECT_EQ(results[0].detail, "250 2.0.0 Ok: queued");
+    EXPECT_EQ(results[0].remote_host, "127.0.0.1 [127.0.0.1]");
+    EXPECT_EQ(results[1].outcome, Outcome::failed);
+    EXPECT_EQ(results[1].detail, "550 5.1.1 No such user");
+    EXPECT_EQ(results[2].outcome, Outcome::deferred);
+    EXPECT_EQ(results[2].detail, "450 4.2.1 Mailbox busy, try later");
+    const std::string out = read_file(dir / "out");
+    // One transaction for all recipients of the smarthost, the dots arriving unchanged.
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1);
+    EXPECT_TRUE(contains(out, R"("data": "From: a@sender.example\r\nSubject: test\r\n\r\n.a line)"))
+        << out;
+    EXPECT_TRUE(contains(out, R"(\r\n.\r\nend\r\n")")) << out;
+    EXPECT_TRUE(contains(out, R"("helo": "herald.test")")) << out;
+    EXPECT_TRUE(dns.queries.empty());
+}
+
+TEST(SmtpTransport, StartsTlsVerifiesTheCertificateAndAuthenticates) {
+    TempDir dir;
+    auto receiver = aiosmtpd(dir, {"--starttls", dir.path().string(), "--auth", "alice:s3cret"});
+    if (!receiver->ready()) GTEST_SKIP() << "aiosmtpd did not start";
+    std::ofstream(dir / "pass") << "s3cret\n";
+    config::Transport t = smarthost(receiver->port());
+    t.tls = config::Transport::TlsMode::required;
+    t.auth_user = "alice";
+    t.auth_password_file = dir / "pass";
+    t.helo = "relay-client.test";
+    std::vector<std::string> log;
+    SmtpTransportOptions options = quick(&log);
+    options.ca_file = dir / "cert.pem";
+    BlockingPool pool(1);
+    options.pool = &pool;
+    FakeResolver dns;
+    SmtpTransport transport(t, dns, "herald.test", options);
+    auto envelope = envelope_from("a@sender.example", {});
+    auto results = run_delivery(transport, {"id1", envelope, {"b@x.example"}, kMessage});
+    ASSERT_EQ(results.size(), 1u);
+    EXPECT_EQ(results[0].outcome, Outcome::delivered) << results[0].detail;
+    const std::string out = read_file(dir / "out");
+    EXPECT_TRUE(contains(out, R"("tls": true)")) << out;
+    EXPECT_TRUE(contains(out, R"("auth": "alice")")) << out;
+    EXPECT_TRUE(contains(out, R"("helo": "relay-client.test")")) << out;
+    ASSERT_FALSE(log.empty());
+    EXPECT_TRUE(contains(log.back(), "certificate verified")) << log.back();
+    for (const auto& line : log) EXPECT_FALSE(contains(line, "s3cret"));
+}
+
+TEST(SmtpTransport, DefersWhenTheSmarthostRefusesThePassword) {
+    TempDir dir;
+    auto receiver = aiosmtpd(dir, {"--starttls", dir.path().string(), "--auth", "alice:s3cret"});
+    if (!receiver->ready()) GTEST_SKIP() << "aiosmtpd did not start";
+    std::ofstream(dir / "pass") << "wrong\n";
+    config::Transport t = smarthost(receiver->port());
+    t.auth_user = "alice";
+    t.auth_password_file = dir / "pass";
+    FakeResolver dns;
+    SmtpTransport transport(t, dns, "herald.test", quick());
+    auto envelope = envelope_from("a@sender.example", {});
+    auto results = run_delivery(transport, {"id1", envelope, {"b@x.example"}, kMessage});
+    EXPECT_EQ(results.at(0).outcome, Outcome::deferred);
+    EXPECT_TRUE(contains(results[0].detail, "authentication failed: 535")) << results[0].detail;
+    EXPECT_FALSE(contains(results[0].detail, "wrong"));
+}
+
+TEST(SmtpTransport, AcceptsAnUnverifiedCertificateWhenTlsIsOpportunistic) {
+    TempDir dir;
+    auto receiver = aiosmtpd(dir, {"--starttls", dir.path().string()});
+    if (!receiver->ready()) GTEST_SKIP() << "aiosmtpd did not start";
+    std::vector<std::string> log;
+    FakeResolver dns;
+    SmtpTransport transport(smarthost(receiver->port()), dns, "herald.test", quick(&log));
+    auto envelope = envelope_from("a@sender.example", {});
+    auto results = run_delivery(transport, {"id1", envelope, {"b@x.example"}, kMessage});
+    EXPECT_EQ(results.at(0).outcome, Outcome::delivered) << results[0].detail;
+    EXPECT_TRUE(contains(read_file(dir / "out"), R"("tls": true)"));
+    ASSERT_FALSE(log.empty());
+    EXPECT_TRUE(contains(log.back(), "certificate not verified")) << log.back();
+}
+
+TEST(SmtpTransport, DefersWhenTheRequiredCertificateIsNotTrusted) {
+    TempDir dir;
+    auto receiver = aiosmtpd(dir, {"--starttls", dir.path().string()});
+    if (!receiver->ready()) GTEST_SKIP() << "aiosmtpd did not start";
+    config::Transport t = smarthost(receiver->port());
+    t.tls = config::Transport::TlsMode::required;
+    FakeResolver dns;
+    SmtpTransport transport(t, dns, "herald.test", quick());
+    auto envelope = envelope_from("a@sender.example", {});
+    auto results = run_delivery(transport, {"id1", envelope, {"b@x.example"}, kMessage});
+    EXPECT_EQ(results.at(0).outcome, Outcome::deferred);
+    EXPECT_TRUE(contains(results[0].detail, "certificate verification failed"))
+        << results[0].detail;
+    EXPECT_FALSE(std::filesystem::exists(dir / "out"));
+}
+
+TEST(SmtpTransport, DefersWhenTlsIsRequiredAndTheServerOffersNone) {
+    TempDir dir;
+    auto receiver = aiosmtpd(dir);
+    if (!receiver->ready()) GTEST_SKIP() << "aiosmtpd did not start";
+    config::Transport t = smarthost(receiver->port());
+    t.tls = config::Transport::TlsMode::required;
+    FakeResolver dns;
+    SmtpTransport transport(t, dns, "herald.test", quick());
+    auto envelope = envelope_from("a@sender.example", {});
+    auto results = run_delivery(transport, {"id1", envelope, {"b@x.example"}, kMessage});
+    EXPECT_EQ(results.at(0).outcome, Outcome::deferred);
+    EXPECT_EQ(results[0].detail, "TLS is required but the server does not offer STARTTLS");
+}
+
+TEST(SmtpTransport, TriesTheNextMxWhenTheFirstRefusesTheConnection) {
+    TempDir dir;
+    auto receiver = aiosmtpd(dir);
+    if (!receiver->ready()) GTEST_SKIP() << "aiosmtpd did not start";
+    FakeResolver dns;
+    dns.add_mx("x.example", {{10, "dead.x.example"}, {20, "live.x.example"}});
+    dns.add_a("dead.x.example", {"127.0.0.2"});  // loopback, nothing listens there
+    dns.add_a("live.x.example", {"127.0.0.1"});
+    config::Transport t = smarthost(receiver->port());
+    t.host = "";
+    SmtpTransport transport(t, dns, "herald.test", quick());
+    auto envelope = envelope_from("a@sender.example", {});
+    auto results = run_delivery(transport, {"id1", envelope, {"b@x.example"}, kMessage});
+    EXPECT_EQ(results.at(0).outcome, Outcome::delivered) << results[0].detail;
+    EXPECT_EQ(results[0].remote_host, "live.x.example [127.0.0.1]");
+}
+
+TEST(SmtpTransport, OpensOneTransactionPerRecipientDomain) {
+    TempDir dir;
+    auto receiver = aiosmtpd(dir);
+    if (!receiver->ready()) GTEST_SKIP() << "aiosmtpd did not start";
+    FakeResolver dns;
+    dns.add_nodata("x.example");
+    dns.add_a("x.example", {"127.0.0.1"});
+    dns.add_nodata("y.example");
+    dns.add_a("y.example", {"127.0.0.1"});
+    config::Transport t = smarthost(receiver->port());
+    t.host = "";
+    SmtpTransport transport(t, dns, "herald.test", quick());
+    auto envelope = envelope_from("a@sender.example", {});
+    std::vector<std::string> recipients{"a@x.example", "b@y.example", "c@X.example",
+                                        "d@nowhere.example"};
+    auto results = run_delivery(transport, {"id1", envelope, recipients, kMessage});
+    ASSERT_EQ(results.size(), 4u);
+    EXPECT_EQ(results[0].outcome, Outcome::delivered);
+    EXPECT_EQ(results[1].outcome, Outcome::delivered);
+    EXPECT_EQ(results[2].outcome, Outcome::delivered);
+    EXPECT_EQ(results[3].outcome, Outcome::failed);
+    EXPECT_EQ(results[3].detail, "550 5.1.2 Domain nowhere.example does not exist");
+    const std::string out = read_file(dir / "out");
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2);
+    EXPECT_TRUE(contains(out, R"("rcpt_tos": ["a@x.example", "c@X.example"])")) << out;
+}
+
+TEST(SmtpTransport, DefersWhenNothingListens) {
+    FakeResolver dns;
+    std::vector<std::string> log;
+    SmtpTransport transport(smarthost(free_port()), dns, "herald.test", quick(&log));
+    auto envelope = envelope_from("a@sender.example", {});
+    auto results = run_delivery(transport, {"id1", envelope, {"b@x.example"}, kMessage});
+    EXPECT_EQ(results.at(0).outcome, Outcome::deferred);
+    EXPECT_TRUE(contains(results[0].detail, "connect to 127.0.0.1 [127.0.0.1]:"))
+        << results[0].detail;
+    EXPECT_TRUE(contains(results[0].detail, "refused")) << results[0].detail;
+    EXPECT_EQ(log.size(), 1u);
+}
+
+TEST(SmtpTransport, DefersWhenThePasswordFileCannotBeRead) {
+    FakeResolver dns;
+    config::Transport t = smarthost(free_port());
+    t.auth_user = "alice";
+    t.auth_password_file = "/nonexistent/herald/pass";
+    SmtpTransport transport(t, dns, "herald.test", quick());
+    auto envelope = envelope_from("a@sender.example", {});
+    auto results = run_delivery(transport, {"id1", envelope, {"b@x.example"}, kMessage});
+    EXPECT_EQ(results.at(0).outcome, Outcome::deferred);
+    EXPECT_EQ(results[0].detail,
+              "transport relay: cannot read auth_password_file /nonexistent/herald/pass");
+}
+
+TEST(SmtpTransport, DeliversToSmtpSinkWithPipelining) {
+    if (!have("/usr/sbin/smtp-sink")) GTEST_SKIP() << "smtp-sink is not installed";
+    const std::uint16_t port = free_port();
+    Receiver sink(
+        {"/usr/sbin/smtp-sink", "-u", "nobody", "-c", "127.0.0.1:" + std::to_string(port), "100"},
+        false, port);
+    if (!sink.ready()) GTEST_SKIP() << "smtp-sink did not start";
+    FakeResolver dns;
+    SmtpTransport transport(smarthost(port), dns, "herald.test", quick());
+    auto envelope = envelope_from("a@sender.example", {});
+    std::string big;
+    for (int i = 0; i < 20000; ++i) big += ".line " + std::to_string(i) + "\r\n";
+    std::vector<std::string> recipients{"a@x.example", "b@x.example", "c@y.example"};
+    auto results = run_delivery(transport, {"id1", envelope, recipients, big});
+    ASSERT_EQ(results.size(), 3u);
+    for (const auto& r : results) {
+        EXPECT_EQ(r.outcome, Outcome::delivered) << r.detail;
+        EXPECT_TRUE(r.detail.starts_with("250")) << r.detail;
+    }
+}
+
+// ---- the per-destination connection limit ----
+
+TEST(ConnectionLimiter, MakesTheConnectionOverTheLimitWait) {
+    namespace asio = boost::asio;
+    asio::io_context io;
+    ConnectionLimiter limiter(1);
+    std::vector<std::string> order;
+    auto user = [&](std::string name) -> asio::awaitable<void> {
+        auto permit = co_await limiter.acquire("x.example");
+        order.push_back(name + " in");
+        EXPECT_EQ(limiter.in_use("x.example"), 1u);
+        asio::steady_timer pause(io, std::chrono::milliseconds(20));
+        co_await pause.async_wait(asio::use_awaitable);
+        order.push_back(name + " out");
+    };
+    asio::co_spawn(io, user("first"), asio::detached);
+    asio::co_spawn(io, user("second"), asio::detached);
+    io.run();
+    EXPECT_EQ(order,
+              (std::vector<std::string>{"first in", "first out", "second in", "second out"}));
+    EXPECT_EQ(limiter.in_use("x.example"), 0u);
+}
+
+TEST(ConnectionLimiter, KeepsDestinationsApart) {
+    namespace asio = boost::asio;
+    asio::io_context io;
+    ConnectionLimiter limiter(1);
+    int concurrent = 0;
+    int most = 0;
+    auto user = [&](std::string key) -> asio::awaitable<void> {
+        auto permit = co_await limiter.acquire(key);
+        most = std::max(most, ++concurrent);
+        asio::steady_timer pause(io, std::chrono::milliseconds(20));
+        co_await pause.async_wait(asio::use_awaitable);
+        --concurrent;
+    };
+    asio::co_spawn(io, user("x.example"), asio::detached);
+    asio::co_spawn(io, user("y.example"), asio::detached);
+    io.run();
+    EXPECT_EQ(most, 2);
+}
+
+}  // namespace
+}  // namespace herald::delivery
