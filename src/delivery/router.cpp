@@ -108,6 +108,10 @@ Result<Router> Router::from_config(const config::Config& config,
     return router;
 }
 
+void Router::forget_unreachable() const {
+    for (const auto& transport : transports_) transport->forget_unreachable();
+}
+
 bool Router::is_local_domain(std::string_view domain) const {
     return std::any_of(local_domains_.begin(), local_domains_.end(),
                        [&](const std::string& d) { return iequals(d, domain); });

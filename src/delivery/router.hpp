@@ -39,6 +39,7 @@ class Router : public TransportSelector {
 
     // Never null: check-config guarantees a route for every sender.
     Transport* transport_for(std::string_view sender, std::string_view recipient) const override;
+    void forget_unreachable() const override;
     bool is_local_domain(std::string_view domain) const;
 
   private:

@@ -33,6 +33,9 @@ class Transport {
     virtual std::string_view name() const = 0;
     virtual boost::asio::awaitable<std::vector<RecipientResult>> deliver(
         const Delivery& delivery) = 0;
+    // The administrator asked for a retry now (`herald queue flush`): what the transport
+    // learned about unreachable destinations must not hold the mail back.
+    virtual void forget_unreachable() {}
 };
 
 }  // namespace herald::delivery

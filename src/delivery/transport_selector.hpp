@@ -11,6 +11,8 @@ class TransportSelector {
   public:
     virtual ~TransportSelector() = default;
     virtual Transport* transport_for(std::string_view sender, std::string_view recipient) const = 0;
+    // Every transport forgets its unreachable destinations (Transport::forget_unreachable).
+    virtual void forget_unreachable() const {}
 };
 
 }  // namespace herald::delivery

@@ -41,6 +41,7 @@ void Scheduler::enqueue_now(const std::string& id) {
 }
 
 void Scheduler::flush(const std::optional<std::string>& id) {
+    context_.router.forget_unreachable();
     auto now = Clock::now();
     if (id) {
         if (due_at_.contains(*id) || !active_.contains(*id)) schedule(*id, now);

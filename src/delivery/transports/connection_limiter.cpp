@@ -46,4 +46,9 @@ std::size_t ConnectionLimiter::in_use(const std::string& key) const {
     return it == slots_.end() ? 0 : it->second.in_use;
 }
 
+bool ConnectionLimiter::has_waiters(const std::string& key) const {
+    auto it = slots_.find(key);
+    return it != slots_.end() && !it->second.waiting.empty();
+}
+
 }  // namespace herald::delivery

@@ -37,6 +37,7 @@ class ConnectionLimiter {
 
     boost::asio::awaitable<Permit> acquire(std::string key);
     std::size_t in_use(const std::string& key) const;
+    bool has_waiters(const std::string& key) const;
 
   private:
     struct Slots {

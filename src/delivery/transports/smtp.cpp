@@ -17,8 +17,6 @@ using Outcome = RecipientResult::Outcome;
 
 namespace {
 
-// Large messages are written in blocks, each with the RFC 5321 4.5.3.2.5 data block timeout.
-constexpr std::size_t kWriteBlock = 65536;
 // RFC 8314 3.3: port 465 is SMTP submission over implicit TLS.
 constexpr std::uint16_t kImplicitTlsPort = 465;
 
@@ -62,10 +60,58 @@ Result<std::string> read_password(const std::filesystem::path& path) {
 
 // What one connection to one address achieved.
 struct SmtpTransport::Attempt {
-    bool connected = false;  // false: nothing was said; `why` tells
+    std::unique_ptr<ClientConnection> connection;  // null: nothing was said; `why` tells
     std::string why;
-    bool starttls_failed = false;
-    smtp::TransactionResult result;
+    std::string remote;  // "mx.example.net [192.0.2.1]"
+    Exchange exchange;
+};
+
+// A group's recipients still without a final answer, and every answer so far.
+struct SmtpTransport::Pending {
+    const Group& group;
+    const Delivery& delivery;
+    std::vector<RecipientResult> results;
+    std::vector<std::size_t> open;  // indices into group.recipients
+
+    Pending(const Group& g, const Delivery& d) : group(g), delivery(d) {
+        for (std::size_t i = 0; i < g.recipients.size(); ++i) {
+            results.push_back({g.recipients[i], Outcome::deferred, "no host was tried", ""});
+            open.push_back(i);
+        }
+    }
+
+    smtp::OutboundMessage message() const {
+        smtp::OutboundMessage m{delivery.envelope.sender,
+                                {},
+                                delivery.data,
+                                delivery.envelope.smtputf8,
+                                delivery.envelope.body_8bit};
+        for (std::size_t i : open) m.recipients.push_back(group.recipients[i]);
+        return m;
+    }
+
+    // Final answers close recipients; those deferred by trouble with the host (RFC 5321 5.1)
+    // stay open for the next host.
+    void apply(const Attempt& a) {
+        if (!a.connection || !a.exchange.result) {
+            const std::string why =
+                a.connection ? "the server ended the conversation without a transaction" : a.why;
+            for (std::size_t i : open)
+                results[i] = {group.recipients[i], Outcome::deferred, why, a.remote};
+            return;
+        }
+        const smtp::TransactionResult& result = *a.exchange.result;
+        std::vector<std::size_t> still_open;
+        for (std::size_t k = 0; k < result.recipients.size() && k < open.size(); ++k) {
+            const auto& reply = result.recipients[k];
+            const std::size_t i = open[k];
+            results[i] = {group.recipients[i], outcome_of(reply.status), reply.reply, a.remote};
+            if (result.try_next_host && reply.status == smtp::RecipientStatus::deferred) {
+                still_open.push_back(i);
+            }
+        }
+        open = std::move(still_open);
+    }
 };
 
 SmtpTransport::SmtpTransport(const config::Transport& config, dns::Resolver& resolver,
@@ -75,6 +121,7 @@ SmtpTransport::SmtpTransport(const config::Transport& config, dns::Resolver& res
       options_(std::move(options)),
       destinations_(resolver),
       limiter_(config.max_connections),
+      backoff_(options_.unreachable_backoff),
       verifying_tls_(asio::ssl::context::tls_client),
       opportunistic_tls_(asio::ssl::context::tls_client) {
     boost::system::error_code ec;
@@ -129,8 +176,9 @@ std::vector<SmtpTransport::Group> SmtpTransport::group(
 asio::awaitable<std::vector<RecipientResult>> SmtpTransport::deliver_group(
     const Group& g, const Delivery& delivery,
     const std::optional<smtp::ClientCredentials>& credentials) {
-    std::vector<RecipientResult> results;
     // Not a conditional expression: GCC 12 miscompiles co_await inside one.
+    Pending pending(g, delivery);
+    if (held_back(pending)) co_return std::move(pending.results);
     Destination destination;
     if (config_.host.empty()) {
         destination = co_await destinations_.for_domain(g.destination);
@@ -140,134 +188,143 @@ asio::awaitable<std::vector<RecipientResult>> SmtpTransport::deliver_group(
     if (!destination.ok()) {
         const Outcome outcome =
             destination.status == Destination::Status::failed ? Outcome::failed : Outcome::deferred;
-        for (const auto& recipient : g.recipients) {
-            results.push_back({recipient, outcome, destination.reason, ""});
-        }
-        co_return results;
+        for (auto& result : pending.results)
+            result = {result.recipient, outcome, destination.reason, ""};
+        co_return std::move(pending.results);
     }
-    for (const auto& recipient : g.recipients) {
-        results.push_back({recipient, Outcome::deferred, "no host was tried", ""});
+    std::optional<ConnectionLimiter::Permit> permit = co_await try_parked(g.destination, pending);
+    if (pending.open.empty()) co_return std::move(pending.results);
+    if (!permit) {
+        auto granted = co_await limiter_.acquire(g.destination);
+        permit.emplace(std::move(granted));
+        // While this delivery waited for its slot, another may have found the host dead.
+        if (held_back(pending)) co_return std::move(pending.results);
     }
-    auto permit = co_await limiter_.acquire(g.destination);
-    std::vector<std::size_t> pending(g.recipients.size());
-    for (std::size_t i = 0; i < pending.size(); ++i) pending[i] = i;
-
-    smtp::OutboundMessage message{delivery.envelope.sender,
-                                  {},
-                                  delivery.data,
-                                  delivery.envelope.smtputf8,
-                                  delivery.envelope.body_8bit};
+    smtp::ClientSettings settings = client_settings();
+    settings.auth = credentials;
+    bool reached = false;
+    std::string last_failure;
     for (const TargetHost& host : destination.hosts) {
         for (const std::string& ip : host.addresses) {
-            if (pending.empty()) co_return results;
-            message.recipients.clear();
-            for (std::size_t i : pending) message.recipients.push_back(g.recipients[i]);
-            smtp::ClientSettings settings = client_settings();
-            settings.auth = credentials;
-            Attempt a = co_await attempt(host, ip, message, settings);
-            // A server whose TLS is broken still gets the mail in plaintext when TLS is only
-            // opportunistic (RFC 7435), but never credentials.
-            if (a.starttls_failed && settings.tls == smtp::ClientSettings::Tls::opportunistic &&
-                !credentials) {
-                log("TLS with " + host.name + " [" + ip + "] failed; retrying without TLS");
-                settings.tls = smtp::ClientSettings::Tls::none;
-                a = co_await attempt(host, ip, message, settings);
-            }
-            const std::string remote = host.name + " [" + ip + "]";
-            if (!a.connected) {
+            if (pending.open.empty()) break;
+            const smtp::OutboundMessage message = pending.message();
+            Attempt a = co_await attempt_with_fallback(host, ip, message, settings);
+            if (a.connection) {
+                reached = true;
+            } else {
                 log(a.why);
-                for (std::size_t i : pending) {
-                    results[i] = {g.recipients[i], Outcome::deferred, a.why, remote};
-                }
-                continue;
+                last_failure = a.why;
             }
-            std::vector<std::size_t> still_pending;
-            for (std::size_t k = 0; k < a.result.recipients.size() && k < pending.size(); ++k) {
-                const auto& reply = a.result.recipients[k];
-                const std::size_t i = pending[k];
-                results[i] = {g.recipients[i], outcome_of(reply.status), reply.reply, remote};
-                if (a.result.try_next_host && reply.status == smtp::RecipientStatus::deferred) {
-                    still_pending.push_back(i);
-                }
+            pending.apply(a);
+            if (a.connection && a.connection->reusable()) {
+                // The transaction is complete: every recipient has its answer.
+                backoff_.reachable(g.destination);
+                keep_or_close(g.destination, std::move(a.connection), std::move(*permit));
+                co_return std::move(pending.results);
             }
-            pending = std::move(still_pending);
         }
     }
-    co_return results;
+    note_reachability(g.destination, reached, last_failure);
+    co_return std::move(pending.results);
 }
 
-asio::awaitable<SmtpTransport::Attempt> SmtpTransport::attempt(const TargetHost& host,
-                                                               const std::string& ip,
-                                                               const smtp::OutboundMessage& message,
-                                                               const smtp::ClientSettings& client) {
+bool SmtpTransport::held_back(Pending& pending) const {
+    auto why = backoff_.holding(pending.group.destination, DestinationBackoff::Clock::now());
+    if (!why) return false;
+    for (auto& result : pending.results) result.detail = *why;
+    return true;
+}
+
+void SmtpTransport::note_reachability(const std::string& destination, bool reached,
+                                      const std::string& failure) {
+    if (reached || failure.empty()) {
+        backoff_.reachable(destination);
+        return;
+    }
+    auto wait = backoff_.unreachable(destination, failure, DestinationBackoff::Clock::now());
+    log("destination " + destination + " unreachable; its mail waits " +
+        std::to_string(wait.count()) + " s before the next attempt");
+}
+
+// A connection parked by an earlier delivery to this destination carries the message if it
+// still works; its permit then serves any fresh connection the rest needs.
+asio::awaitable<std::optional<ConnectionLimiter::Permit>> SmtpTransport::try_parked(
+    const std::string& destination, Pending& pending) {
+    if (!idle_) {
+        auto executor = co_await asio::this_coro::executor;
+        idle_.emplace(executor, options_.reuse);
+    }
+    auto held = idle_->take(destination);
+    if (!held) co_return std::nullopt;
+    const smtp::OutboundMessage message = pending.message();
     Attempt a;
-    smtp::ClientSettings settings = client;
+    a.remote = held->connection->target().where;
+    a.exchange = co_await held->connection->send_next(message);
+    a.connection = std::move(held->connection);
+    pending.apply(a);
+    if (a.connection->reusable()) {
+        keep_or_close(destination, std::move(a.connection), std::move(held->permit));
+        co_return std::nullopt;
+    }
+    co_return std::move(held->permit);
+}
+
+// A delivery waiting for a slot to this destination gets this one; otherwise the connection
+// waits a little for the next message.
+void SmtpTransport::keep_or_close(const std::string& destination,
+                                  std::unique_ptr<ClientConnection> connection,
+                                  ConnectionLimiter::Permit permit) {
+    HeldConnection held{std::move(connection), std::move(permit)};
+    if (limiter_.has_waiters(destination)) {
+        idle_->close(std::move(held));
+    } else {
+        idle_->park(destination, std::move(held));
+    }
+}
+
+// A server whose TLS is broken still gets the mail in plaintext when TLS is only
+// opportunistic (RFC 7435), but never credentials.
+asio::awaitable<SmtpTransport::Attempt> SmtpTransport::attempt_with_fallback(
+    const TargetHost& host, const std::string& ip, const smtp::OutboundMessage& message,
+    const smtp::ClientSettings& settings) {
+    Attempt a = co_await attempt(host, ip, message, settings);
+    if (a.exchange.starttls_failed && settings.tls == smtp::ClientSettings::Tls::opportunistic &&
+        !settings.auth) {
+        log("TLS with " + a.remote + " failed; retrying without TLS");
+        smtp::ClientSettings plain = settings;
+        plain.tls = smtp::ClientSettings::Tls::none;
+        a = co_await attempt(host, ip, message, plain);
+    }
+    co_return a;
+}
+
+asio::awaitable<SmtpTransport::Attempt> SmtpTransport::attempt(
+    const TargetHost& host, const std::string& ip, const smtp::OutboundMessage& message,
+    const smtp::ClientSettings& settings) {
     const bool verify = settings.tls == smtp::ClientSettings::Tls::required;
-    // A certificate names the host; for an address literal there is only the address.
-    const std::string peer_name = host.name.starts_with('[') ? ip : host.name;
-    const std::string where = host.name + " [" + ip + "]:" + std::to_string(config_.port);
-    SmtpStream stream(co_await asio::this_coro::executor,
-                      verify ? verifying_tls_ : opportunistic_tls_);
-    const SmtpTimeouts& t = options_.timeouts;
-    if (auto connected =
-            co_await stream.connect(ip, config_.port, config_.source_address, t.connect);
-        !connected) {
-        a.why = "connect to " + where + ": " + connected.error();
+    ConnectionTarget target{
+        .ip = ip,
+        .port = config_.port,
+        .source_ip = config_.source_address,
+        // A certificate names the host; for an address literal there is only the address.
+        .peer_name = host.name.starts_with('[') ? ip : host.name,
+        .where = host.name + " [" + ip + "]:" + std::to_string(config_.port),
+        .verify = verify,
+        .implicit_tls =
+            config_.port == kImplicitTlsPort && settings.tls != smtp::ClientSettings::Tls::none,
+    };
+    Attempt a;
+    a.remote = host.name + " [" + ip + "]";
+    auto executor = co_await asio::this_coro::executor;
+    auto connection =
+        std::make_unique<ClientConnection>(executor, verify ? verifying_tls_ : opportunistic_tls_,
+                                           std::move(target), options_.timeouts, options_.log);
+    if (auto opened = co_await connection->open(); !opened) {
+        a.why = opened.error();
         co_return a;
     }
-    if (config_.port == kImplicitTlsPort && settings.tls != smtp::ClientSettings::Tls::none) {
-        auto tls = co_await stream.handshake(peer_name, verify, t.tls_handshake);
-        if (!tls) {
-            a.why = "TLS with " + where + ": " + tls.error();
-            co_await stream.close();
-            co_return a;
-        }
-        settings.tls_active = true;
-    }
-    a.connected = true;
-    smtp::ClientSession session(std::move(settings), message);
-    while (true) {
-        const std::string out = session.take_output();
-        for (std::size_t at = 0; at < out.size(); at += kWriteBlock) {
-            auto written =
-                co_await stream.write(std::string_view(out).substr(at, kWriteBlock), t.data_block);
-            if (!written) {
-                session.connection_lost(written.error());
-                break;
-            }
-        }
-        bool acted = false;
-        while (auto event = session.take_event()) {
-            acted = true;
-            if (std::holds_alternative<smtp::StartTlsNeeded>(*event)) {
-                auto tls = co_await stream.handshake(peer_name, verify, t.tls_handshake);
-                if (tls) {
-                    log("TLS with " + where + ": " + stream.tls_description() +
-                        (verify ? ", certificate verified" : ", certificate not verified"));
-                    session.tls_started();
-                } else {
-                    a.starttls_failed = true;
-                    session.tls_failed(tls.error());
-                }
-            } else if (auto* done = std::get_if<smtp::TransactionDone>(&*event)) {
-                a.result = std::move(done->result);
-                session.quit();
-            }
-        }
-        if (session.closed()) break;
-        if (acted) continue;  // what the events did may have more to write
-        auto read = co_await stream.read_some(timeout_for(session.waiting_for()));
-        if (!read) {
-            if (stream.timed_out()) {
-                session.timed_out();
-            } else {
-                session.connection_lost(read.error());
-            }
-            continue;
-        }
-        session.receive(*read);
-    }
-    co_await stream.close();
+    a.exchange = co_await connection->send_first(settings, message);
+    a.connection = std::move(connection);
     co_return a;
 }
 
@@ -301,28 +358,6 @@ smtp::ClientSettings SmtpTransport::client_settings() const {
             break;
     }
     return settings;
-}
-
-std::chrono::seconds SmtpTransport::timeout_for(smtp::ClientWait wait) const {
-    const SmtpTimeouts& t = options_.timeouts;
-    switch (wait) {
-        case smtp::ClientWait::greeting:
-            return t.greeting;
-        case smtp::ClientWait::mail:
-            return t.mail;
-        case smtp::ClientWait::rcpt:
-            return t.rcpt;
-        case smtp::ClientWait::data_init:
-            return t.data_init;
-        case smtp::ClientWait::final_dot:
-            return t.final_dot;
-        case smtp::ClientWait::tls_handshake:
-            return t.tls_handshake;
-        case smtp::ClientWait::command:
-        case smtp::ClientWait::nothing:
-            break;
-    }
-    return t.command;
 }
 
 void SmtpTransport::log(const std::string& line) const {

@@ -17,28 +17,20 @@
 #include "config/config.hpp"
 #include "delivery/destination.hpp"
 #include "delivery/transport.hpp"
+#include "delivery/transports/client_connection.hpp"
 #include "delivery/transports/connection_limiter.hpp"
+#include "delivery/transports/destination_backoff.hpp"
+#include "delivery/transports/idle_connections.hpp"
 #include "dns/resolver.hpp"
 #include "smtp/client_session.hpp"
 
 namespace herald::delivery {
 
-// RFC 5321 4.5.3.2: how long to wait for each reply; connect and TLS are ours.
-struct SmtpTimeouts {
-    std::chrono::seconds connect{30};
-    std::chrono::seconds tls_handshake{60};
-    std::chrono::seconds greeting{300};    // 4.5.3.2.1
-    std::chrono::seconds command{300};     // EHLO, STARTTLS, AUTH, RSET, QUIT: as MAIL
-    std::chrono::seconds mail{300};        // 4.5.3.2.2
-    std::chrono::seconds rcpt{300};        // 4.5.3.2.3
-    std::chrono::seconds data_init{120};   // 4.5.3.2.4
-    std::chrono::seconds data_block{180};  // 4.5.3.2.5: each write
-    std::chrono::seconds final_dot{600};   // 4.5.3.2.6
-};
-
 struct SmtpTransportOptions {
     BlockingPool* pool = nullptr;  // reads the password file; without one it is read inline
     SmtpTimeouts timeouts;
+    ReuseLimits reuse;
+    std::chrono::seconds unreachable_backoff{60};  // the first; it doubles, up to 15 minutes
     std::filesystem::path ca_file;  // trusted beside the system store when tls = required
     // Notes worth a log line (TLS without verification, a connection that failed); never
     // given a secret.
@@ -52,6 +44,7 @@ class SmtpTransport final : public Transport {
 
     std::string_view name() const override { return config_.name; }
     boost::asio::awaitable<std::vector<RecipientResult>> deliver(const Delivery& delivery) override;
+    void forget_unreachable() override { backoff_.clear(); }
 
   private:
     struct Group {
@@ -59,6 +52,7 @@ class SmtpTransport final : public Transport {
         std::vector<std::string> recipients;
     };
     struct Attempt;
+    struct Pending;
 
     std::vector<Group> group(const std::vector<std::string>& recipients) const;
     boost::asio::awaitable<std::vector<RecipientResult>> deliver_group(
@@ -67,9 +61,19 @@ class SmtpTransport final : public Transport {
     boost::asio::awaitable<Attempt> attempt(const TargetHost& host, const std::string& ip,
                                             const smtp::OutboundMessage& message,
                                             const smtp::ClientSettings& settings);
+    boost::asio::awaitable<Attempt> attempt_with_fallback(const TargetHost& host,
+                                                          const std::string& ip,
+                                                          const smtp::OutboundMessage& message,
+                                                          const smtp::ClientSettings& settings);
+    boost::asio::awaitable<std::optional<ConnectionLimiter::Permit>> try_parked(
+        const std::string& destination, Pending& pending);
+    bool held_back(Pending& pending) const;
+    void note_reachability(const std::string& destination, bool reached,
+                           const std::string& failure);
+    void keep_or_close(const std::string& destination, std::unique_ptr<ClientConnection> connection,
+                       ConnectionLimiter::Permit permit);
     boost::asio::awaitable<Result<std::optional<smtp::ClientCredentials>>> credentials();
     smtp::ClientSettings client_settings() const;
-    std::chrono::seconds timeout_for(smtp::ClientWait wait) const;
     void log(const std::string& line) const;
 
     config::Transport config_;
@@ -77,6 +81,8 @@ class SmtpTransport final : public Transport {
     SmtpTransportOptions options_;
     DestinationResolver destinations_;
     ConnectionLimiter limiter_;
+    DestinationBackoff backoff_;
+    std::optional<IdleConnections> idle_;  // made on the first delivery, on its executor
     boost::asio::ssl::context verifying_tls_;
     boost::asio::ssl::context opportunistic_tls_;
     std::string tls_setup_error_;  // a CA file that cannot be read: every delivery defers

@@ -6,6 +6,8 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <poll.h>
 #include <signal.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <thread>
 
@@ -133,6 +136,8 @@ SmtpTransportOptions quick(std::vector<std::string>* log = nullptr) {
     SmtpTransportOptions options;
     const std::chrono::seconds s(10);
     options.timeouts = {s, s, s, s, s, s, s, s, s};
+    // Each run_delivery() has its own event loop: a connection must not outlive it.
+    options.reuse.max_messages = 0;
     if (log) options.log = [log](const std::string& line) { log->push_back(line); };
     return options;
 }
@@ -314,7 +319,32 @@ TEST(SmtpTransport, DefersWhenNothingListens) {
     EXPECT_TRUE(contains(results[0].detail, "connect to 127.0.0.1 [127.0.0.1]:"))
         << results[0].detail;
     EXPECT_TRUE(contains(results[0].detail, "refused")) << results[0].detail;
-    EXPECT_EQ(log.size(), 1u);
+    ASSERT_EQ(log.size(), 2u);
+    EXPECT_TRUE(contains(log[1], "destination 127.0.0.1 unreachable; its mail waits 60 s"))
+        << log[1];
+}
+
+TEST(SmtpTransport, HoldsMailForAnUnreachableDestinationUntilTheBackoffEnds) {
+    FakeResolver dns;
+    std::vector<std::string> log;
+    SmtpTransport transport(smarthost(free_port()), dns, "herald.test", quick(&log));
+    auto envelope = envelope_from("a@sender.example", {});
+    const Delivery delivery{"id1", envelope, {"b@x.example"}, kMessage};
+    run_delivery(transport, delivery);
+    const std::size_t lines = log.size();
+
+    auto held = run_delivery(transport, delivery);
+    EXPECT_EQ(held.at(0).outcome, Outcome::deferred);
+    EXPECT_TRUE(contains(held[0].detail, "4.4.1 127.0.0.1 was unreachable at the last attempt"))
+        << held[0].detail;
+    EXPECT_TRUE(contains(held[0].detail, "refused")) << held[0].detail;
+    EXPECT_EQ(log.size(), lines) << "no connection was tried";
+
+    transport.forget_unreachable();  // herald queue flush
+    auto retried = run_delivery(transport, delivery);
+    EXPECT_TRUE(contains(retried.at(0).detail, "connect to 127.0.0.1")) << retried[0].detail;
+    ASSERT_GT(log.size(), lines);
+    EXPECT_TRUE(contains(log.back(), "unreachable; its mail waits 60 s")) << log.back();
 }
 
 TEST(SmtpTransport, DefersWhenThePasswordFileCannotBeRead) {
@@ -391,6 +421,84 @@ TEST(ConnectionLimiter, KeepsDestinationsApart) {
     asio::co_spawn(io, user("y.example"), asio::detached);
     io.run();
     EXPECT_EQ(most, 2);
+}
+
+// Deliveries one after the other on one event loop, as the queue makes them; `pause` between
+// them. Returns once every parked connection has been closed.
+std::vector<std::vector<RecipientResult>> run_in_turn(Transport& transport,
+                                                      const std::vector<Delivery>& deliveries,
+                                                      std::chrono::milliseconds pause) {
+    boost::asio::io_context io;
+    std::vector<std::vector<RecipientResult>> all;
+    boost::asio::co_spawn(
+        io,
+        [&]() -> boost::asio::awaitable<void> {
+            boost::asio::steady_timer timer(io);
+            for (const auto& delivery : deliveries) {
+                all.push_back(co_await transport.deliver(delivery));
+                timer.expires_after(pause);
+                co_await timer.async_wait(boost::asio::use_awaitable);
+            }
+        },
+        boost::asio::detached);
+    io.run();
+    return all;
+}
+
+std::vector<std::string> client_ports(const std::string& out) {
+    std::vector<std::string> ports;
+    for (std::size_t at = out.find("\"client_port\": "); at != std::string::npos;
+         at = out.find("\"client_port\": ", at + 1)) {
+        const std::size_t start = at + std::strlen("\"client_port\": ");
+        ports.push_back(out.substr(start, out.find_first_of(",}", start) - start));
+    }
+    return ports;
+}
+
+SmtpTransportOptions reusing(std::chrono::seconds idle_time) {
+    SmtpTransportOptions options = quick();
+    options.reuse = {.idle_time = idle_time, .max_messages = 2};
+    return options;
+}
+
+TEST(SmtpTransport, ReusesTheConnectionForTheNextMessageToTheSameDestination) {
+    TempDir dir;
+    auto receiver = aiosmtpd(dir);
+    if (!receiver->ready()) GTEST_SKIP() << "aiosmtpd did not start";
+    FakeResolver dns;
+    SmtpTransport transport(smarthost(receiver->port()), dns, "herald.test",
+                            reusing(std::chrono::seconds(1)));
+    auto envelope = envelope_from("a@sender.example", {});
+    std::vector<Delivery> three(3, Delivery{"id", envelope, {"ok@x.example"}, kMessage});
+    auto results = run_in_turn(transport, three, std::chrono::milliseconds(0));
+    ASSERT_EQ(results.size(), 3u);
+    for (const auto& r : results) {
+        ASSERT_EQ(r.size(), 1u);
+        EXPECT_EQ(r[0].outcome, Outcome::delivered) << r[0].detail;
+    }
+    const auto ports = client_ports(read_file(dir / "out"));
+    ASSERT_EQ(ports.size(), 3u);
+    // Two messages per connection at most (max_messages), then a new one.
+    EXPECT_EQ(ports[0], ports[1]);
+    EXPECT_NE(ports[1], ports[2]);
+}
+
+TEST(SmtpTransport, ReplacesAParkedConnectionTheServerHasClosed) {
+    TempDir dir;
+    auto receiver = aiosmtpd(dir, {"--idle-timeout", "0.2"});
+    if (!receiver->ready()) GTEST_SKIP() << "aiosmtpd did not start";
+    FakeResolver dns;
+    SmtpTransport transport(smarthost(receiver->port()), dns, "herald.test",
+                            reusing(std::chrono::seconds(2)));
+    auto envelope = envelope_from("a@sender.example", {});
+    std::vector<Delivery> two(2, Delivery{"id", envelope, {"ok@x.example"}, kMessage});
+    // Long enough for the server to hang up on the parked connection.
+    auto results = run_in_turn(transport, two, std::chrono::milliseconds(1000));
+    ASSERT_EQ(results.size(), 2u);
+    EXPECT_EQ(results[1][0].outcome, Outcome::delivered) << results[1][0].detail;
+    const auto ports = client_ports(read_file(dir / "out"));
+    ASSERT_EQ(ports.size(), 2u);
+    EXPECT_NE(ports[0], ports[1]);
 }
 
 }  // namespace
