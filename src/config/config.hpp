@@ -90,6 +90,7 @@ struct Transport {
     std::filesystem::path auth_password_file;
     std::string helo;
     std::string source_address;
+    std::filesystem::path tls_ca_file;  // smtp, http: trusted beside the system's CAs
     std::size_t max_connections = 20;
     std::string url;                // http
     std::string format = "rfc822";  // http: rfc822 | json

@@ -44,6 +44,7 @@ constexpr std::array<std::string_view, 8> kSmtpKeys{
     "source_address", "max_connections"};
 constexpr std::array<std::string_view, 2> kHttpKeys{"url", "format"};
 constexpr std::array<std::string_view, 1> kMailboxKeys{"path"};
+constexpr std::array<std::string_view, 1> kTlsClientKeys{"tls_ca_file"};  // smtp and http
 
 bool printable_word(std::string_view text) {
     return !text.empty() && text.size() <= 255 &&
@@ -127,6 +128,7 @@ void check_transport_keys(TableReader& t, const Transport& transport) {
     if (!smtp) refuse_keys_of_other_types(t, type, kSmtpKeys);
     if (!http) refuse_keys_of_other_types(t, type, kHttpKeys);
     if (!mailbox) refuse_keys_of_other_types(t, type, kMailboxKeys);
+    if (!smtp && !http) refuse_keys_of_other_types(t, type, kTlsClientKeys);
     if (http) t.require("url");
     if (mailbox) t.require("path");
     if (smtp && transport.auth_user.empty() != transport.auth_password_file.empty()) {
@@ -273,6 +275,7 @@ void read_transport(TableReader& t, std::vector<Transport>& out, UniqueNames& na
     t.read_choice("tls", transport.tls, kTlsModes);
     t.read("auth_user", transport.auth_user);
     t.read("auth_password_file", transport.auth_password_file);
+    t.read("tls_ca_file", transport.tls_ca_file);
     if (t.read("helo", transport.helo) && !is_fqdn(transport.helo)) {
         t.error("helo", "'" + transport.helo + "' is not a fully qualified domain name");
     }

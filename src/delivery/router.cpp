@@ -63,7 +63,7 @@ Result<Transport*> Router::add_transport(const config::Transport& t, const std::
         case config::Transport::Type::smtp:
             transport = std::make_unique<SmtpTransport>(
                 t, deps.resolver, hostname,
-                SmtpTransportOptions{.pool = deps.pool, .log = deps.log});
+                SmtpTransportOptions{.pool = deps.pool, .ca_file = t.tls_ca_file, .log = deps.log});
             break;
         default:
             return Error{"transport " + t.name + ": this type is not available in this build yet"};

@@ -127,7 +127,10 @@ SmtpTransport::SmtpTransport(const config::Transport& config, dns::Resolver& res
     boost::system::error_code ec;
     verifying_tls_.set_default_verify_paths(ec);
     if (!ec && !options_.ca_file.empty()) verifying_tls_.load_verify_file(options_.ca_file, ec);
-    if (ec) tls_setup_error_ = "cannot load the trusted certificates: " + ec.message();
+    if (ec) {
+        tls_setup_error_ = "cannot load the trusted certificates " + options_.ca_file.string() +
+                           ": " + ec.message();
+    }
     SSL_CTX_set_min_proto_version(verifying_tls_.native_handle(), TLS1_2_VERSION);
 }
 

@@ -85,6 +85,7 @@ port = 587
 tls = "required"
 auth_user = "u"
 auth_password_file = "secrets/relay.pass"
+tls_ca_file = "secrets/relay-ca.pem"
 helo = "out.example.com"
 source_address = "192.0.2.1"
 max_connections = 5
@@ -180,6 +181,7 @@ TEST(LoadString, ReadsEveryKeyOfTheSpecExample) {
     EXPECT_EQ(relay->port, 587);
     EXPECT_EQ(relay->tls, Transport::TlsMode::required);
     EXPECT_EQ(relay->auth_password_file, "secrets/relay.pass");
+    EXPECT_EQ(relay->tls_ca_file, "secrets/relay-ca.pem");
     EXPECT_EQ(relay->max_connections, 5U);
     EXPECT_EQ(c.find_transport("mx")->tls, Transport::TlsMode::opportunistic);
     EXPECT_EQ(c.find_transport("mx")->port, 25);
@@ -316,6 +318,10 @@ const BadCase kBadCases[] = {
      "t.toml:4: transport.url does not apply to a transport of type smtp"},
     {"smtp key on a null transport", "[[transport]]\nname = \"d\"\ntype = \"null\"\nport = 25\n",
      "t.toml:4: transport.port does not apply to a transport of type null"},
+    {"tls_ca_file on a mailbox transport",
+     "[[transport]]\nname = \"m\"\ntype = \"maildir\"\npath = \"/m/{user}\"\ntls_ca_file = "
+     "\"ca.pem\"\n",
+     "t.toml:5: transport.tls_ca_file does not apply to a transport of type maildir"},
     {"bad tls mode", "[[transport]]\nname = \"mx\"\ntype = \"smtp\"\ntls = \"always\"\n",
      "t.toml:4: transport.tls must be one of none, opportunistic, required"},
     {"port out of range", "[[transport]]\nname = \"mx\"\ntype = \"smtp\"\nport = 70000\n",
