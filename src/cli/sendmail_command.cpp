@@ -153,6 +153,7 @@ int run_sendmail(const std::vector<std::string>& args, const std::string& config
     intake_options.hostname = config->server.hostname;
     intake_options.mask_client = true;
     intake_options.add_missing_ids = true;
+    intake_options.add_missing_from = true;
     auto outcome = intake.accept(envelope, std::move(data), intake_options);
     if (auto* failure = std::get_if<queue::IntakeFailure>(&outcome)) {
         fmt::print(stderr, "herald: sendmail: cannot queue the message: {}\n", failure->message);

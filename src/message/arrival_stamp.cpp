@@ -39,6 +39,9 @@ std::string ArrivalStamp::new_message_id() const {
 std::string ArrivalStamp::apply(std::string_view text, const Envelope& envelope) const {
     const HeaderBlock headers = HeaderBlock::parse(text);
     std::string added;
+    if (add_missing_from && !envelope.sender.empty() && !headers.has("From")) {
+        added += "From: " + envelope.sender + "\r\n";
+    }
     if (add_missing_ids) {
         if (!headers.has("Message-ID")) added += "Message-ID: " + new_message_id() + "\r\n";
         if (!headers.has("Date")) added += "Date: " + rfc5322_date(envelope.arrival) + "\r\n";

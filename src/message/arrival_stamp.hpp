@@ -14,6 +14,9 @@ struct ArrivalStamp {
     std::string client_reverse_name;  // for Received; may be empty
     bool mask_client = false;         // submission: Received names no client (host, IP)
     bool add_missing_ids = false;     // submission: add Message-ID and Date when missing
+    // Local injection (sendmail): a message without From: gets the envelope sender, as
+    // sendmail(1) does, so that it can be signed and aligned.
+    bool add_missing_from = false;
 
     // The text with Received prepended and, when asked, Message-ID and Date appended to the
     // header section. Works on text without headers or without a blank line before the body.

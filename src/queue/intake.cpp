@@ -17,6 +17,7 @@ std::variant<Accepted, IntakeFailure> Intake::accept(const message::Envelope& en
     stamp.client_reverse_name = options.client_reverse_name;
     stamp.mask_client = options.mask_client;
     stamp.add_missing_ids = options.add_missing_ids;
+    stamp.add_missing_from = options.add_missing_from;
     std::string stamped = stamp.apply(data, envelope);
     data.clear();
     data.shrink_to_fit();

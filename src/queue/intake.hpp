@@ -22,6 +22,7 @@ struct IntakeOptions {
     std::string client_reverse_name;  // for Received; may be empty
     bool mask_client = false;         // submission with relay.mask_client_ip
     bool add_missing_ids = false;     // submission: Message-ID and Date when missing
+    bool add_missing_from = false;    // sendmail: From: the envelope sender when missing
 };
 
 struct IntakeFailure {

@@ -87,6 +87,17 @@ def test_message_id_and_date_are_added(make_herald):
     assert m["Message-ID"] and m["Date"]
 
 
+def test_from_is_added_when_missing_and_kept_when_present(make_herald):
+    h = start(make_herald)
+    assert h.cli("sendmail", "-f", f"cron@{LOCAL}", f"bob@{LOCAL}",
+                 input="Subject: from cron\n\nx\n").returncode == 0
+    assert h.cli("sendmail", f"bob@{LOCAL}",
+                 input="From: Alice <alice@example.org>\nSubject: own\n\nx\n").returncode == 0
+    by_subject = {m["Subject"]: m for m in inbox(h, "bob", count=2)}
+    assert by_subject["from cron"].get_all("From") == [f"cron@{LOCAL}"]
+    assert by_subject["own"].get_all("From") == ["Alice <alice@example.org>"]
+
+
 def sendmail_link(tmp_path):
     link = tmp_path / "bin" / "sendmail"
     link.parent.mkdir(exist_ok=True)

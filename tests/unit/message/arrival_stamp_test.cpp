@@ -116,3 +116,30 @@ TEST(ArrivalStamp, NamesTheRecipientOnlyWhenSingle) {
 
 }  // namespace
 }  // namespace herald::message
+
+namespace herald::message {
+namespace {
+
+TEST(ArrivalStamp, AddsFromTheEnvelopeSenderOnlyWhenAskedAndMissing) {
+    ArrivalStamp s = submission_stamp();
+    s.add_missing_from = true;
+    Envelope envelope = sample_envelope();
+    const std::string added = s.apply("Subject: x\r\n\r\nbody\r\n", envelope);
+    ASSERT_NE(HeaderBlock::parse(added).find("From"), nullptr);
+    EXPECT_EQ(HeaderBlock::parse(added).find("From")->value, envelope.sender);
+
+    const std::string kept = s.apply("From: Someone <a@b.example>\r\n\r\nbody\r\n", envelope);
+    EXPECT_EQ(HeaderBlock::parse(kept).count("From"), 1u);
+    EXPECT_EQ(HeaderBlock::parse(kept).find("From")->value, "Someone <a@b.example>");
+
+    s.add_missing_from = false;
+    EXPECT_EQ(HeaderBlock::parse(s.apply("Subject: x\r\n\r\nb\r\n", envelope)).find("From"),
+              nullptr);
+    s.add_missing_from = true;
+    envelope.sender.clear();  // the null sender has no address to show
+    EXPECT_EQ(HeaderBlock::parse(s.apply("Subject: x\r\n\r\nb\r\n", envelope)).find("From"),
+              nullptr);
+}
+
+}  // namespace
+}  // namespace herald::message
