@@ -114,6 +114,8 @@ struct RateLimit {
     std::string limit;  // "100/hour"
     std::uint64_t count = 0;
     Seconds window{3600};
+    std::vector<std::string> exempt_networks;  // CIDRs whose clients this rule does not count
+    std::vector<std::string> exempt_users;     // authenticated users it does not count
 };
 
 struct Reject {

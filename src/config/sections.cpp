@@ -361,6 +361,16 @@ void read_rate_limit(TableReader& t, std::vector<RateLimit>& out) {
                                  "or day)");
         }
     }
+    if (t.read("exempt_networks", limit.exempt_networks)) {
+        for (const auto& network : limit.exempt_networks) {
+            if (!config::Cidr::parse(network)) {
+                t.error("exempt_networks",
+                        "holds '" + network + "', which is not an address or network");
+                break;
+            }
+        }
+    }
+    t.read("exempt_users", limit.exempt_users);
     out.push_back(std::move(limit));
 }
 

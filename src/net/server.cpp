@@ -26,6 +26,7 @@
 #include "net/smtp_listener.hpp"
 #include "net/tls_context.hpp"
 #include "policy/password_verifier.hpp"
+#include "policy/rate_limiter.hpp"
 #include "policy/relay_policy.hpp"
 #include "queue/bouncer.hpp"
 #include "queue/intake.hpp"
@@ -79,6 +80,7 @@ struct Server::Parts {
     std::optional<delivery::Router> router;
     std::unique_ptr<policy::RelayPolicy> policy;
     std::unique_ptr<policy::PasswordVerifier> verifier;
+    std::unique_ptr<policy::RateLimiter> rate_limiter;
     std::unique_ptr<queue::Intake> intake;
     std::unique_ptr<queue::Bouncer> bouncer;
     std::unique_ptr<queue::Scheduler> scheduler;
@@ -98,6 +100,11 @@ struct Server::Parts {
     Status bind_listeners();
     SmtpServices services_for(const config::Listener& listener);
     asio::awaitable<void> drain_then_stop();
+    asio::awaitable<void> keep_rate_limits();
+    void save_rate_limits();
+    std::filesystem::path rate_limits_path() const {
+        return config.server.spool_dir / "ratelimits";
+    }
 };
 
 // Lets transactions and deliveries under way finish (a client mid-DATA gets its 250), for a
@@ -113,6 +120,27 @@ asio::awaitable<void> Server::Parts::drain_then_stop() {
         co_await timer.async_wait(asio::use_awaitable);
     }
     io.stop();
+}
+
+// The counters go to disk every few seconds, so that a restart (even after a crash) does not
+// hand a sender a fresh window.
+asio::awaitable<void> Server::Parts::keep_rate_limits() {
+    constexpr auto kEvery = std::chrono::seconds(5);
+    asio::steady_timer timer(io);
+    while (true) {
+        timer.expires_after(kEvery);
+        co_await timer.async_wait(asio::use_awaitable);
+        save_rate_limits();
+    }
+}
+
+void Server::Parts::save_rate_limits() {
+    if (!rate_limiter || !rate_limiter->changed_since_save()) return;
+    const auto now = policy::RateLimiter::Clock::now();
+    rate_limiter->forget_closed_windows(now);
+    if (auto saved = rate_limiter->save_to(rate_limits_path(), now); !saved) {
+        paniclog->write("rate limits", saved.error());
+    }
 }
 
 Status Server::Parts::open_storage() {
@@ -151,6 +179,10 @@ Status Server::Parts::build_services() {
     router.emplace(std::move(*built));
     policy = std::make_unique<policy::RelayPolicy>(config);
     verifier = std::make_unique<policy::PasswordVerifier>(config.users);
+    if (!config.rate_limits.empty()) {
+        rate_limiter = std::make_unique<policy::RateLimiter>(config.rate_limits);
+        rate_limiter->load_from(rate_limits_path(), policy::RateLimiter::Clock::now());
+    }
     intake = std::make_unique<queue::Intake>(*spool, *mainlog);
     bouncer = std::make_unique<queue::Bouncer>(*intake, *mainlog, config.server.hostname);
     queue::SchedulerSettings settings{
@@ -202,7 +234,8 @@ SmtpServices Server::Parts::services_for(const config::Listener& listener) {
     s.allow_plaintext_auth_on_loopback = config.smtp.allow_plaintext_auth_on_loopback;
     s.mask_client_ip = config.relay.mask_client_ip;
     s.auth_failure_delay = limits_cfg.auth_failure_delay;
-    s.policy = policy.get();
+    s.relay_policy = policy.get();
+    s.rate_limiter = rate_limiter.get();
     s.tls = &tls;
     s.intake = intake.get();
     s.pool = pool.get();
@@ -284,6 +317,7 @@ int Server::run() {
                        asio::detached);
     }
     asio::co_spawn(executor, p.control_server->serve(), asio::detached);
+    if (p.rate_limiter) asio::co_spawn(executor, p.keep_rate_limits(), asio::detached);
     p.scheduler->load_existing();
     p.mainlog->note("herald started");
 
@@ -298,6 +332,7 @@ int Server::run() {
     });
     p.io.run();
     p.pool.reset();  // joins: fsyncs in flight finish before exit
+    p.save_rate_limits();
     return 0;
 }
 

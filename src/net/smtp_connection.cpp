@@ -9,6 +9,8 @@
 
 #include <array>
 
+#include "policy/session_gate.hpp"
+
 namespace herald::net {
 
 namespace asio = boost::asio;
@@ -113,7 +115,8 @@ class Connection {
         settings.allow_plaintext_auth =
             services_.allow_plaintext_auth_on_loopback && is_loopback(remote.address());
         client_.ip = client_ip_of(remote.address());
-        smtp::ServerSession session(settings, client_, *services_.policy);
+        policy::SessionGate gate(*services_.relay_policy, services_.rate_limiter);
+        smtp::ServerSession session(settings, client_, gate);
 
         if (settings.tls_active && !co_await stream_.handshake(settings.command_timeout)) {
             co_await stream_.close();

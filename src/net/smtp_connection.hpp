@@ -10,6 +10,8 @@
 #include "base/blocking_pool.hpp"
 #include "net/connection_limits.hpp"
 #include "net/tls_context.hpp"
+#include "policy/rate_limiter.hpp"
+#include "policy/relay_policy.hpp"
 #include "queue/intake.hpp"
 #include "smtp/server_session.hpp"
 
@@ -21,7 +23,8 @@ struct SmtpServices {
     bool allow_plaintext_auth_on_loopback = false;
     bool mask_client_ip = false;
     std::chrono::seconds auth_failure_delay{2};
-    smtp::SessionPolicy* policy = nullptr;
+    policy::RelayPolicy* relay_policy = nullptr;
+    policy::RateLimiter* rate_limiter = nullptr;  // null: no [[rate_limit]]
     const ServerTls* tls = nullptr;
     queue::Intake* intake = nullptr;
     BlockingPool* pool = nullptr;

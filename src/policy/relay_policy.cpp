@@ -51,6 +51,11 @@ RelayPolicy::RelayPolicy(const config::Config& config)
     }
 }
 
+bool RelayPolicy::is_local_recipient(std::string_view recipient) const {
+    const auto at = recipient.rfind('@');
+    return at != std::string_view::npos && is_local_domain(recipient.substr(at + 1));
+}
+
 bool RelayPolicy::is_local_domain(std::string_view domain) const {
     return local_domains_.contains(config::ascii_lowercase(domain));
 }

@@ -32,6 +32,9 @@ class RelayPolicy : public smtp::SessionPolicy {
     std::optional<smtp::Reply> check_recipient(const smtp::SessionView& session,
                                                std::string_view recipient) override;
 
+    // True for an address in one of [local] domains.
+    bool is_local_recipient(std::string_view recipient) const;
+
   private:
     bool is_local_domain(std::string_view domain) const;
     bool is_rejected_sender(std::string_view sender) const;

@@ -1,0 +1,171 @@
+#include "policy/rate_limiter.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+namespace herald::policy {
+
+namespace {
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+std::int64_t seconds_since_epoch(RateLimiter::Clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+template <typename T>
+bool parse_number(std::string_view text, T& out) {
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return ec == std::errc() && end == text.data() + text.size();
+}
+
+}  // namespace
+
+RateLimiter::RateLimiter(const std::vector<config::RateLimit>& rules) {
+    for (const auto& r : rules) {
+        Rule rule{r.match, r.limit, r.count, r.window, {}, r.exempt_users};
+        // Validated by the config loader; a bad entry would only exempt nobody.
+        if (auto networks = NetworkList::parse(r.exempt_networks)) {
+            rule.exempt_networks = std::move(*networks);
+        }
+        rules_.push_back(std::move(rule));
+    }
+    counters_.resize(rules_.size());
+}
+
+std::optional<std::string> RateLimiter::key_for(const Rule& rule,
+                                                const RateSubject& subject) const {
+    if (subject.sender.empty()) return std::nullopt;  // bounces are never limited
+    if (rule.exempt_networks.contains(subject.client_ip)) return std::nullopt;
+    if (!subject.user.empty() && std::find(rule.exempt_users.begin(), rule.exempt_users.end(),
+                                           subject.user) != rule.exempt_users.end()) {
+        return std::nullopt;
+    }
+    if (rule.match == "sender") return lower(subject.sender);
+    if (rule.match == "sender_domain") {
+        const auto at = subject.sender.rfind('@');
+        if (at == std::string_view::npos) return std::nullopt;
+        return lower(subject.sender.substr(at + 1));
+    }
+    if (rule.match == "user") {
+        if (subject.user.empty()) return std::nullopt;
+        return std::string(subject.user);
+    }
+    if (rule.match == "client_ip") {
+        if (subject.client_ip.empty()) return std::nullopt;
+        return std::string(subject.client_ip);
+    }
+    return std::nullopt;
+}
+
+std::int64_t RateLimiter::window_start(const Rule& rule, Clock::time_point now) const {
+    const std::int64_t window = std::max<std::int64_t>(rule.window.count(), 1);
+    const std::int64_t t = seconds_since_epoch(now);
+    return t - t % window;
+}
+
+std::uint64_t RateLimiter::used(std::size_t rule, const std::string& key,
+                                Clock::time_point now) const {
+    auto it = counters_[rule].find(key);
+    if (it == counters_[rule].end()) return 0;
+    return it->second.window_start == window_start(rules_[rule], now) ? it->second.used : 0;
+}
+
+std::optional<std::string> RateLimiter::over_limit(const RateSubject& subject,
+                                                   Clock::time_point now) const {
+    for (std::size_t i = 0; i < rules_.size(); ++i) {
+        auto key = key_for(rules_[i], subject);
+        if (!key || used(i, *key, now) < rules_[i].count) continue;
+        return "limit of " + rules_[i].limit + " per " + rules_[i].match + " reached for " + *key;
+    }
+    return std::nullopt;
+}
+
+void RateLimiter::count(const RateSubject& subject, Clock::time_point now) {
+    for (std::size_t i = 0; i < rules_.size(); ++i) {
+        auto key = key_for(rules_[i], subject);
+        if (!key) continue;
+        Counter& counter = counters_[i][*key];
+        const std::int64_t start = window_start(rules_[i], now);
+        if (counter.window_start != start) counter = Counter{start, 0};
+        ++counter.used;
+        changed_ = true;
+    }
+}
+
+// "rule window_start used key", the rule named by what it counts and its rate so that a
+// changed config never credits one rule's counts to another. The key goes last: it is the
+// only free text, and holds no spaces or line breaks (addresses, domains, users, IPs).
+std::string RateLimiter::rule_id(const Rule& rule) {
+    return rule.match + ',' + std::to_string(rule.count) + ',' +
+           std::to_string(rule.window.count());
+}
+
+std::string RateLimiter::save(Clock::time_point now) const {
+    std::string out;
+    for (std::size_t i = 0; i < rules_.size(); ++i) {
+        const std::int64_t start = window_start(rules_[i], now);
+        for (const auto& [key, counter] : counters_[i]) {
+            if (counter.window_start != start || counter.used == 0) continue;
+            out += rule_id(rules_[i]) + ' ' + std::to_string(counter.window_start) + ' ' +
+                   std::to_string(counter.used) + ' ' + key + '\n';
+        }
+    }
+    return out;
+}
+
+void RateLimiter::load(std::string_view saved, Clock::time_point now) {
+    std::istringstream in{std::string(saved)};
+    std::string line;
+    while (std::getline(in, line)) {
+        std::istringstream fields(line);
+        std::string id, start_text, used_text, key;
+        if (!(fields >> id >> start_text >> used_text >> key)) continue;
+        std::int64_t start = 0;
+        std::uint64_t used = 0;
+        if (!parse_number(start_text, start) || !parse_number(used_text, used)) continue;
+        for (std::size_t i = 0; i < rules_.size(); ++i) {
+            if (rule_id(rules_[i]) != id || start != window_start(rules_[i], now)) continue;
+            counters_[i][key] = Counter{start, used};
+        }
+    }
+}
+
+Status RateLimiter::save_to(const std::filesystem::path& path, Clock::time_point now) {
+    const std::filesystem::path temporary = path.string() + ".new";
+    {
+        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+        out << save(now);
+        if (!out.flush()) return Error{"cannot write " + temporary.string()};
+    }
+    std::error_code ec;
+    std::filesystem::rename(temporary, path, ec);
+    if (ec) return Error{"cannot replace " + path.string() + ": " + ec.message()};
+    changed_ = false;
+    return ok_status();
+}
+
+void RateLimiter::load_from(const std::filesystem::path& path, Clock::time_point now) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return;
+    std::ostringstream text;
+    text << in.rdbuf();
+    load(text.str(), now);
+}
+
+void RateLimiter::forget_closed_windows(Clock::time_point now) {
+    for (std::size_t i = 0; i < rules_.size(); ++i) {
+        const std::int64_t start = window_start(rules_[i], now);
+        std::erase_if(counters_[i],
+                      [start](const auto& entry) { return entry.second.window_start != start; });
+    }
+}
+
+}  // namespace herald::policy
