@@ -5,6 +5,7 @@
 
 #include "cli/check_config_command.hpp"
 #include "cli/queue_command.hpp"
+#include "cli/reload_command.hpp"
 #include "cli/sendmail_command.hpp"
 #include "cli/serve_command.hpp"
 
@@ -50,6 +51,7 @@ int run(int argc, char** argv) {
     add_check_config_command(app, global, exit_code);
     add_queue_command(app, global, exit_code);
     add_sendmail_command(app, global, exit_code);
+    add_reload_command(app, global, exit_code);
     add_help_command(app);
 
     // CLI11 would call an unknown word a missing subcommand; name it instead.

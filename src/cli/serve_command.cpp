@@ -19,7 +19,7 @@ namespace {
 // Without --foreground the server detaches, but only once it is ready: the child reports
 // "ready" or its start-up error through a pipe, so `herald serve` fails loudly when it
 // cannot start, as a service manager expects.
-int serve_detached(config::Config config) {
+int serve_detached(config::Config config, const std::filesystem::path& path) {
     int pipe_fds[2];
     if (::pipe(pipe_fds) != 0) {
         fmt::print(stderr, "herald: pipe: {}\n", std::strerror(errno));
@@ -43,7 +43,7 @@ int serve_detached(config::Config config) {
     }
     ::close(pipe_fds[0]);
     ::setsid();
-    auto server = net::Server::create(std::move(config));
+    auto server = net::Server::create(std::move(config), path);
     std::string report;
     if (!server) {
         report = "herald: " + server.error() + "\n";
@@ -62,8 +62,8 @@ int serve_detached(config::Config config) {
     ::_exit((*server)->run());
 }
 
-int serve_foreground(config::Config config) {
-    auto server = net::Server::create(std::move(config));
+int serve_foreground(config::Config config, const std::filesystem::path& path) {
+    auto server = net::Server::create(std::move(config), path);
     if (!server) {
         fmt::print(stderr, "herald: {}\n", server.error());
         return kExitFailure;
@@ -85,8 +85,10 @@ void add_serve_command(CLI::App& app, const GlobalOptions& global, int& exit_cod
             exit_code = kExitUsage;
             return;
         }
-        exit_code =
-            *foreground ? serve_foreground(std::move(*config)) : serve_detached(std::move(*config));
+        // Absolute: a reload must find the same file whatever the working directory.
+        const auto path = std::filesystem::absolute(global.config);
+        exit_code = *foreground ? serve_foreground(std::move(*config), path)
+                                : serve_detached(std::move(*config), path);
     });
 }
 

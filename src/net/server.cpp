@@ -25,9 +25,7 @@
 #include "net/control_server.hpp"
 #include "net/smtp_listener.hpp"
 #include "net/tls_context.hpp"
-#include "policy/password_verifier.hpp"
-#include "policy/rate_limiter.hpp"
-#include "policy/relay_policy.hpp"
+#include "policy/policies.hpp"
 #include "queue/bouncer.hpp"
 #include "queue/intake.hpp"
 #include "queue/queue_control.hpp"
@@ -78,9 +76,9 @@ struct Server::Parts {
     std::unique_ptr<BlockingPool> pool;
     std::unique_ptr<dns::UnboundResolver> resolver;
     std::optional<delivery::Router> router;
-    std::unique_ptr<policy::RelayPolicy> policy;
-    std::unique_ptr<policy::PasswordVerifier> verifier;
-    std::unique_ptr<policy::RateLimiter> rate_limiter;
+    std::filesystem::path config_path;
+    std::shared_ptr<policy::Policies> policies;
+    std::optional<asio::signal_set> reload_signal;
     std::unique_ptr<queue::Intake> intake;
     std::unique_ptr<queue::Bouncer> bouncer;
     std::unique_ptr<queue::Scheduler> scheduler;
@@ -102,6 +100,8 @@ struct Server::Parts {
     asio::awaitable<void> drain_then_stop();
     asio::awaitable<void> keep_rate_limits();
     void save_rate_limits();
+    std::string reload();
+    void reload_on_sighup();
     std::filesystem::path rate_limits_path() const {
         return config.server.spool_dir / "ratelimits";
     }
@@ -135,12 +135,53 @@ asio::awaitable<void> Server::Parts::keep_rate_limits() {
 }
 
 void Server::Parts::save_rate_limits() {
-    if (!rate_limiter || !rate_limiter->changed_since_save()) return;
+    policy::RateLimiter* limiter = policies->limiter.get();
+    if (!limiter || !limiter->changed_since_save()) return;
     const auto now = policy::RateLimiter::Clock::now();
-    rate_limiter->forget_closed_windows(now);
-    if (auto saved = rate_limiter->save_to(rate_limits_path(), now); !saved) {
+    limiter->forget_closed_windows(now);
+    if (auto saved = limiter->save_to(rate_limits_path(), now); !saved) {
         paniclog->write("rate limits", saved.error());
     }
+}
+
+// Only the policies are reloaded: relay rules, reject lists, users, rate limits (their counts
+// carried over). What the running parts were built from (listeners, transports, routes,
+// local domains, TLS, limits, queue) stays until a restart; a config that does not load
+// changes nothing.
+std::string Server::Parts::reload() {
+    auto loaded = config::load_file(config_path);
+    std::vector<std::string> errors = loaded.errors;
+    if (loaded.config) {
+        if (auto why = delivery::Router::unbuildable(*loaded.config)) errors.push_back(*why);
+    }
+    if (!loaded.config || !errors.empty()) {
+        std::string joined;
+        for (const auto& error : errors) joined += (joined.empty() ? "" : "; ") + error;
+        mainlog->note("reload of " + config_path.string() + " refused, the running config " +
+                      "stays in force: " + joined);
+        return "error " + joined;
+    }
+    config::Config next = std::move(*loaded.config);
+    // Local domains decide delivery too (the router); they change with a restart only, so
+    // that the relay rules and the router never disagree.
+    next.local = config.local;
+    auto fresh = std::make_shared<policy::Policies>(next);
+    const auto now = policy::RateLimiter::Clock::now();
+    if (fresh->limiter && policies->limiter)
+        fresh->limiter->load(policies->limiter->save(now), now);
+    policies = std::move(fresh);
+    mainlog->note("reloaded " + config_path.string() +
+                  ": relay rules, reject lists, users and rate limits; listeners, transports, "
+                  "routes, local domains and limits change at the next restart");
+    return "ok reloaded";
+}
+
+void Server::Parts::reload_on_sighup() {
+    reload_signal->async_wait([this](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        reload();
+        reload_on_sighup();
+    });
 }
 
 Status Server::Parts::open_storage() {
@@ -177,11 +218,9 @@ Status Server::Parts::build_services() {
     auto built = delivery::Router::from_config(config, dependencies);
     if (!built) return Error{built.error()};
     router.emplace(std::move(*built));
-    policy = std::make_unique<policy::RelayPolicy>(config);
-    verifier = std::make_unique<policy::PasswordVerifier>(config.users);
-    if (!config.rate_limits.empty()) {
-        rate_limiter = std::make_unique<policy::RateLimiter>(config.rate_limits);
-        rate_limiter->load_from(rate_limits_path(), policy::RateLimiter::Clock::now());
+    policies = std::make_shared<policy::Policies>(config);
+    if (policies->limiter) {
+        policies->limiter->load_from(rate_limits_path(), policy::RateLimiter::Clock::now());
     }
     intake = std::make_unique<queue::Intake>(*spool, *mainlog);
     bouncer = std::make_unique<queue::Bouncer>(*intake, *mainlog, config.server.hostname);
@@ -195,6 +234,7 @@ Status Server::Parts::build_services() {
     control = std::make_unique<queue::QueueControl>(*spool, *mainlog, *scheduler, *bouncer);
     auto bound = ControlServer::bind(io.get_executor(), config.server.spool_dir / "control.sock",
                                      [this](std::string_view verb, std::string_view argument) {
+                                         if (verb == "reload") return reload();
                                          return control->handle(verb, argument);
                                      });
     if (!bound) return Error{bound.error()};
@@ -234,14 +274,10 @@ SmtpServices Server::Parts::services_for(const config::Listener& listener) {
     s.allow_plaintext_auth_on_loopback = config.smtp.allow_plaintext_auth_on_loopback;
     s.mask_client_ip = config.relay.mask_client_ip;
     s.auth_failure_delay = limits_cfg.auth_failure_delay;
-    s.relay_policy = policy.get();
-    s.rate_limiter = rate_limiter.get();
+    s.policies = [this] { return policies; };
     s.tls = &tls;
     s.intake = intake.get();
     s.pool = pool.get();
-    s.verify_password = [this](std::string_view user, std::string_view password) {
-        return verifier->verify(user, password);
-    };
     s.log_rejection = [this](const std::string& ip, const smtp::Rejection& rejection) {
         rejectlog->write(ip, rejection.command, rejection.reply.summary());
     };
@@ -288,13 +324,16 @@ std::string raise_descriptor_limit(std::size_t wanted) {
 
 }  // namespace
 
-Result<std::unique_ptr<Server>> Server::create(config::Config config) {
+Result<std::unique_ptr<Server>> Server::create(config::Config config,
+                                               std::filesystem::path config_path) {
     auto parts = std::make_unique<Parts>();
     if (auto warning = raise_descriptor_limit(config.limits.max_connections); !warning.empty()) {
         parts->report.push_back(warning);
     }
     parts->config = std::move(config);
+    parts->config_path = std::move(config_path);
     parts->signals.emplace(parts->io, SIGINT, SIGTERM);
+    parts->reload_signal.emplace(parts->io, SIGHUP);
     for (auto step : {&Parts::open_storage, &Parts::build_services, &Parts::bind_listeners}) {
         if (auto st = ((*parts).*step)(); !st) return Error{st.error()};
     }
@@ -317,7 +356,8 @@ int Server::run() {
                        asio::detached);
     }
     asio::co_spawn(executor, p.control_server->serve(), asio::detached);
-    if (p.rate_limiter) asio::co_spawn(executor, p.keep_rate_limits(), asio::detached);
+    asio::co_spawn(executor, p.keep_rate_limits(), asio::detached);
+    p.reload_on_sighup();
     p.scheduler->load_existing();
     p.mainlog->note("herald started");
 
@@ -327,6 +367,7 @@ int Server::run() {
         boost::system::error_code ignored;
         for (auto& acceptor : p.acceptors) acceptor.close(ignored);
         p.control_server->close();
+        p.reload_signal->cancel();
         p.scheduler->stop();
         asio::co_spawn(p.io, p.drain_then_stop(), asio::detached);
     });

@@ -1,6 +1,7 @@
 #pragma once
 // `herald serve`: everything assembled around one event loop — listeners, spool, scheduler,
 // control socket, signals.
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -15,7 +16,9 @@ class Server {
   public:
     // Opens logs and spool, recovers the queue, binds every listener. Errors are fatal and
     // say which part failed.
-    static Result<std::unique_ptr<Server>> create(config::Config config);
+    // `config_path` is read again on reload (SIGHUP, `herald reload`).
+    static Result<std::unique_ptr<Server>> create(config::Config config,
+                                                  std::filesystem::path config_path);
     ~Server();
 
     // Human-readable lines: where it listens, and warnings (self-signed certificate, ...).

@@ -115,7 +115,8 @@ class Connection {
         settings.allow_plaintext_auth =
             services_.allow_plaintext_auth_on_loopback && is_loopback(remote.address());
         client_.ip = client_ip_of(remote.address());
-        policy::SessionGate gate(*services_.relay_policy, services_.rate_limiter);
+        policies_ = services_.policies();
+        policy::SessionGate gate(policies_->relay, policies_->limiter.get());
         smtp::ServerSession session(settings, client_, gate);
 
         if (settings.tls_active && !co_await stream_.handshake(settings.command_timeout)) {
@@ -165,8 +166,7 @@ class Connection {
 
     asio::awaitable<void> authenticate(smtp::ServerSession& session, smtp::AuthRequest& request) {
         bool accepted = co_await services_.pool->run([this, &request] {
-            bool ok = services_.verify_password &&
-                      services_.verify_password(request.user, request.password);
+            bool ok = policies_->verifier.verify(request.user, request.password);
             std::fill(request.password.begin(), request.password.end(), '\0');
             return ok;
         });
@@ -207,6 +207,7 @@ class Connection {
     }
 
     const SmtpServices& services_;
+    std::shared_ptr<policy::Policies> policies_;
     SessionStream stream_;
     smtp::ClientInfo client_;
 };

@@ -10,8 +10,7 @@
 #include "base/blocking_pool.hpp"
 #include "net/connection_limits.hpp"
 #include "net/tls_context.hpp"
-#include "policy/rate_limiter.hpp"
-#include "policy/relay_policy.hpp"
+#include "policy/policies.hpp"
 #include "queue/intake.hpp"
 #include "smtp/server_session.hpp"
 
@@ -23,12 +22,11 @@ struct SmtpServices {
     bool allow_plaintext_auth_on_loopback = false;
     bool mask_client_ip = false;
     std::chrono::seconds auth_failure_delay{2};
-    policy::RelayPolicy* relay_policy = nullptr;
-    policy::RateLimiter* rate_limiter = nullptr;  // null: no [[rate_limit]]
+    // The policies in force now; a connection takes them when it starts (reload swaps them).
+    std::function<std::shared_ptr<policy::Policies>()> policies;
     const ServerTls* tls = nullptr;
     queue::Intake* intake = nullptr;
     BlockingPool* pool = nullptr;
-    std::function<bool(std::string_view user, std::string_view password)> verify_password;
     std::function<void(const std::string& client_ip, const smtp::Rejection&)> log_rejection;
     std::function<void(const std::string& id)> queued;  // hands a new message to the scheduler
     std::function<void(const std::string& context, const std::string& what)> panic;
