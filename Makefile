@@ -5,7 +5,7 @@ JOBS       ?= $(shell nproc)
 CONFIG     ?= config/herald.toml
 PYTHON     := /usr/bin/python3
 
-.PHONY: all deps build asan run test unit asan-test integration conformance clean format
+.PHONY: all deps build asan run test unit asan-test integration conformance bench clean format
 
 all: build
 
@@ -39,6 +39,10 @@ integration: build
 	HERALD_BIN=$(abspath $(BUILD)/herald) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
 test: unit asan-test integration
+
+# Herald beside Postfix on the same load (bench/run.py); prints medians and ratios.
+bench: build
+	HERALD_BIN=$(abspath $(BUILD)/herald) $(PYTHON) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
