@@ -4,10 +4,13 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/check_config_command.hpp"
+#include "cli/dkim_command.hpp"
+#include "cli/dmarc_command.hpp"
 #include "cli/queue_command.hpp"
 #include "cli/reload_command.hpp"
 #include "cli/sendmail_command.hpp"
 #include "cli/serve_command.hpp"
+#include "cli/spf_command.hpp"
 
 #ifndef HERALD_VERSION
 #define HERALD_VERSION "0.1.0"
@@ -52,6 +55,9 @@ int run(int argc, char** argv) {
     add_queue_command(app, global, exit_code);
     add_sendmail_command(app, global, exit_code);
     add_reload_command(app, global, exit_code);
+    add_dkim_command(app, global, exit_code);
+    add_spf_command(app, global, exit_code);
+    add_dmarc_command(app, global, exit_code);
     add_help_command(app);
 
     // CLI11 would call an unknown word a missing subcommand; name it instead.

@@ -1,0 +1,232 @@
+#include "mailauth/dmarc/record.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <set>
+#include <utility>
+
+namespace herald::mailauth::dmarc {
+namespace {
+
+constexpr std::string_view kWhitespace = " \t\r\n";
+
+char lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+std::string lowered(std::string_view text) {
+    std::string out(text);
+    std::ranges::transform(out, out.begin(), lower);
+    return out;
+}
+
+std::string_view trimmed(std::string_view text) {
+    const auto first = text.find_first_not_of(kWhitespace);
+    if (first == std::string_view::npos) return {};
+    return text.substr(first, text.find_last_not_of(kWhitespace) - first + 1);
+}
+
+struct Tag {
+    std::string name;  // lower case
+    std::string_view value;
+};
+
+Result<std::vector<Tag>> split_tags(std::string_view text) {
+    std::vector<Tag> tags;
+    std::set<std::string, std::less<>> seen;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const auto end = std::min(text.find(';', start), text.size());
+        const std::string_view part = trimmed(text.substr(start, end - start));
+        start = end + 1;
+        if (part.empty()) continue;  // "p=none;" and ";;" are harmless
+        const auto equals = part.find('=');
+        if (equals == std::string_view::npos)
+            return Error{"bad tag: '" + std::string(part) + "' has no '='"};
+        Tag tag{lowered(trimmed(part.substr(0, equals))), trimmed(part.substr(equals + 1))};
+        if (tag.name.empty()) return Error{"bad tag: '" + std::string(part) + "' has no name"};
+        if (!seen.insert(tag.name).second) {
+            return Error{"duplicate tag: " + tag.name + " appears twice"};
+        }
+        tags.push_back(std::move(tag));
+    }
+    return tags;
+}
+
+std::optional<Policy> policy_of(std::string_view value) {
+    const std::string word = lowered(value);
+    if (word == "none") return Policy::none;
+    if (word == "quarantine") return Policy::quarantine;
+    if (word == "reject") return Policy::reject;
+    return std::nullopt;
+}
+
+std::optional<unsigned long> number_of(std::string_view value, unsigned long max) {
+    unsigned long number = 0;
+    const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
+    if (value.empty() || error != std::errc() || end != value.data() + value.size() ||
+        number > max) {
+        return std::nullopt;
+    }
+    return number;
+}
+
+// dmarc-uri (6.4): a URI with a scheme, then an optional "!size" limit; kept as written.
+bool is_report_uri(std::string_view uri) {
+    const auto colon = uri.find(':');
+    if (colon == std::string_view::npos || colon == 0 || colon + 1 == uri.size()) return false;
+    auto scheme_char = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '+' || c == '-' || c == '.';
+    };
+    return std::all_of(uri.begin(), uri.begin() + static_cast<std::ptrdiff_t>(colon),
+                       scheme_char) &&
+           std::none_of(uri.begin(), uri.end(), [](char c) { return c == ' ' || c == '\t'; });
+}
+
+Result<std::vector<std::string>> uris_of(std::string_view name, std::string_view value) {
+    std::vector<std::string> uris;
+    std::size_t start = 0;
+    while (start <= value.size()) {
+        const auto end = std::min(value.find(',', start), value.size());
+        const std::string_view uri = trimmed(value.substr(start, end - start));
+        start = end + 1;
+        if (!is_report_uri(uri))
+            return Error{"bad " + std::string(name) + ": '" + std::string(uri) + "' is not a URI"};
+        uris.emplace_back(uri);
+    }
+    return uris;
+}
+
+// A colon-separated list whose every item is one of `allowed` (fo, rf).
+bool is_option_list(std::string_view value, std::string_view name) {
+    static constexpr std::array<std::string_view, 4> fo_values = {"0", "1", "d", "s"};
+    std::size_t start = 0;
+    while (start <= value.size()) {
+        const auto end = std::min(value.find(':', start), value.size());
+        const std::string item = lowered(trimmed(value.substr(start, end - start)));
+        start = end + 1;
+        const bool known = name == "fo" ? std::ranges::find(fo_values, item) != fo_values.end()
+                                        : item == "afrf" || item == "iodef";
+        if (!known) return false;
+    }
+    return true;
+}
+
+std::optional<Alignment> alignment_of(std::string_view value) {
+    const std::string word = lowered(value);
+    if (word == "r") return Alignment::relaxed;
+    if (word == "s") return Alignment::strict;
+    return std::nullopt;
+}
+
+Error bad(std::string_view name, std::string_view value, std::string_view expected) {
+    return Error{"bad " + std::string(name) + ": '" + std::string(value) + "' is not " +
+                 std::string(expected)};
+}
+
+// Every tag but v, p and sp, whose faults 6.6.3 treats apart.
+Status apply_tag(Record& record, const Tag& tag) {
+    if (tag.name == "adkim" || tag.name == "aspf") {
+        auto alignment = alignment_of(tag.value);
+        if (!alignment) return bad(tag.name, tag.value, "r or s");
+        (tag.name == "adkim" ? record.dkim_alignment : record.spf_alignment) = *alignment;
+    } else if (tag.name == "pct") {
+        auto percent = number_of(tag.value, 100);
+        if (!percent) return bad("pct", tag.value, "a number from 0 to 100");
+        record.percent = static_cast<unsigned>(*percent);
+    } else if (tag.name == "ri") {
+        auto interval = number_of(tag.value, 0xffffffffUL);
+        if (!interval) return bad("ri", tag.value, "a number of seconds");
+        record.report_interval = static_cast<std::uint32_t>(*interval);
+    } else if (tag.name == "np") {
+        record.nonexistent_policy = policy_of(tag.value);
+        if (!record.nonexistent_policy) return bad("np", tag.value, "none, quarantine or reject");
+    } else if (tag.name == "fo" || tag.name == "rf") {
+        if (!is_option_list(tag.value, tag.name)) {
+            return bad(tag.name, tag.value, tag.name == "fo" ? "a list of 0, 1, d, s" : "afrf");
+        }
+        (tag.name == "fo" ? record.failure_options : record.report_format) = lowered(tag.value);
+    } else if (tag.name == "ruf") {
+        auto uris = uris_of("ruf", tag.value);
+        if (!uris) return Error{uris.error()};
+        record.failure_uris = std::move(*uris);
+    }
+    return ok_status();
+}
+
+const Tag* find(const std::vector<Tag>& tags, std::string_view name) {
+    const auto found = std::ranges::find_if(tags, [&](const Tag& t) { return t.name == name; });
+    return found == tags.end() ? nullptr : &*found;
+}
+
+}  // namespace
+
+std::string_view to_string(Policy policy) {
+    switch (policy) {
+        case Policy::none:
+            return "none";
+        case Policy::quarantine:
+            return "quarantine";
+        case Policy::reject:
+            return "reject";
+    }
+    return "none";
+}
+
+std::string_view to_string(Alignment alignment) {
+    return alignment == Alignment::strict ? "strict" : "relaxed";
+}
+
+bool is_dmarc_record(std::string_view text) {
+    text = trimmed(text);
+    if (!text.starts_with("v")) return false;
+    text = trimmed(text.substr(1));
+    if (!text.starts_with("=")) return false;
+    text = trimmed(text.substr(1));
+    return text.starts_with("DMARC1") && (text.size() == 6 || text[6] == ';' ||
+                                          kWhitespace.find(text[6]) != std::string_view::npos);
+}
+
+Result<Record> Record::parse(std::string_view text) {
+    auto tags = split_tags(text);
+    if (!tags && is_dmarc_record(text)) return Error{tags.error()};
+    if (!tags || tags->empty() || tags->front().name != "v") {
+        if (tags && find(*tags, "v"))
+            return Error{"v not first: a DMARC record begins with v=DMARC1"};
+        return Error{"not dmarc: the record does not begin with v=DMARC1"};
+    }
+    const std::string_view version = tags->front().value;
+    // The version is "DMARC1" exactly (6.4: %x44 %x4d %x41 %x52 %x43 %x31).
+    if (version != "DMARC1") {
+        if (lowered(version).starts_with("dmarc")) return bad("version", version, "DMARC1");
+        return Error{"not dmarc: v=" + std::string(version) + " is not DMARC"};
+    }
+    Record record;
+    if (const Tag* rua = find(*tags, "rua")) {
+        auto uris = uris_of("rua", rua->value);
+        if (!uris) return Error{uris.error()};
+        record.aggregate_uris = std::move(*uris);
+    }
+    for (const Tag& tag : *tags) {
+        if (auto applied = apply_tag(record, tag); !applied) return Error{applied.error()};
+    }
+    // 6.6.3: a missing or bad p (or a bad sp) reads as p=none when rua names where to
+    // report; without rua the record is unusable.
+    const Tag* p = find(*tags, "p");
+    const Tag* sp = find(*tags, "sp");
+    const auto policy = p ? policy_of(p->value) : std::nullopt;
+    const auto subdomain_policy = sp ? policy_of(sp->value) : policy;
+    const bool usable = policy && (!sp || subdomain_policy);
+    if (!usable && record.aggregate_uris.empty()) {
+        if (!p) return Error{"missing p: a DMARC record needs p=none, quarantine or reject"};
+        if (!policy) return bad("p", p->value, "none, quarantine or reject");
+        return bad("sp", sp->value, "none, quarantine or reject");
+    }
+    record.policy = usable ? *policy : Policy::none;
+    record.subdomain_policy = usable ? *subdomain_policy : Policy::none;
+    return record;
+}
+
+}  // namespace herald::mailauth::dmarc
