@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "delivery/transports/http.hpp"
+#include "delivery/transports/http_url.hpp"
 #include "delivery/transports/maildir.hpp"
 #include "delivery/transports/mbox.hpp"
 #include "delivery/transports/null.hpp"
@@ -40,8 +42,9 @@ bool route_matches(std::string_view pattern, std::string_view sender) {
 
 std::optional<std::string> Router::unbuildable(const config::Config& config) {
     for (const auto& t : config.transports) {
-        if (t.type == config::Transport::Type::http) {
-            return "transport " + t.name + ": type http is not available in this build yet";
+        if (t.type != config::Transport::Type::http) continue;
+        if (auto url = HttpUrl::parse(t.url); !url) {
+            return "transport " + t.name + ": " + url.error();
         }
     }
     return std::nullopt;
@@ -64,6 +67,10 @@ Result<Transport*> Router::add_transport(const config::Transport& t, const std::
             transport = std::make_unique<SmtpTransport>(
                 t, deps.resolver, hostname,
                 SmtpTransportOptions{.pool = deps.pool, .ca_file = t.tls_ca_file, .log = deps.log});
+            break;
+        case config::Transport::Type::http:
+            transport =
+                std::make_unique<HttpTransport>(t, HttpTransportOptions{.ca_file = t.tls_ca_file});
             break;
         default:
             return Error{"transport " + t.name + ": this type is not available in this build yet"};

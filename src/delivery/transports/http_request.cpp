@@ -1,0 +1,115 @@
+#include "delivery/transports/http_request.hpp"
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <sstream>
+
+#include "smtp/base64.hpp"
+
+namespace herald::delivery {
+
+namespace http = boost::beast::http;
+
+namespace {
+
+// Well-formed UTF-8 (RFC 3629 4): no overlongs, no surrogates, nothing above U+10FFFF.
+bool valid_utf8(std::string_view s) {
+    for (std::size_t i = 0; i < s.size();) {
+        const auto b = static_cast<unsigned char>(s[i]);
+        std::size_t n = 0;
+        unsigned char lo = 0x80, hi = 0xbf;
+        if (b < 0x80) {
+            ++i;
+            continue;
+        }
+        if (b >= 0xc2 && b <= 0xdf) {
+            n = 1;
+        } else if (b >= 0xe0 && b <= 0xef) {
+            n = 2;
+            lo = b == 0xe0 ? 0xa0 : 0x80;
+            hi = b == 0xed ? 0x9f : 0xbf;
+        } else if (b >= 0xf0 && b <= 0xf4) {
+            n = 3;
+            lo = b == 0xf0 ? 0x90 : 0x80;
+            hi = b == 0xf4 ? 0x8f : 0xbf;
+        } else {
+            return false;
+        }
+        if (s.size() - i <= n) return false;
+        for (std::size_t k = 1; k <= n; ++k) {
+            const auto c = static_cast<unsigned char>(s[i + k]);
+            if (c < (k == 1 ? lo : 0x80) || c > (k == 1 ? hi : 0xbf)) return false;
+        }
+        i += n + 1;
+    }
+    return true;
+}
+
+// RFC 9110 5.5: visible characters, space, tab, and obs-text (which carries the UTF-8 of an
+// internationalised address, RFC 6531). Never CR, LF or NUL.
+bool fits_header_value(std::string_view value) {
+    return std::all_of(value.begin(), value.end(), [](char ch) {
+        const auto c = static_cast<unsigned char>(ch);
+        return c == '\t' || (c >= 0x20 && c != 0x7f);
+    });
+}
+
+std::string json_of(const Delivery& delivery) {
+    boost::json::object o;
+    o["mail_from"] = delivery.envelope.sender;
+    boost::json::array rcpt_to;
+    for (const auto& recipient : delivery.recipients) rcpt_to.emplace_back(recipient);
+    o["rcpt_to"] = std::move(rcpt_to);
+    o["message_id"] = delivery.message_id;
+    if (valid_utf8(delivery.data)) {
+        o["message"] = delivery.data;
+    } else {
+        o["message_base64"] = smtp::encode_base64(delivery.data);
+    }
+    return boost::json::serialize(o);
+}
+
+}  // namespace
+
+Result<HttpRequest> HttpRequest::build(const HttpUrl& url, HttpFormat format,
+                                       const Delivery& delivery) {
+    HttpRequest request;
+    http::request_header<> head;
+    head.method(http::verb::post);
+    head.target(url.target);
+    head.version(11);
+    head.set(http::field::host, url.host_header());
+    head.set(http::field::user_agent, "Herald");
+    // One request per connection: no idle connection to manage or to find closed later.
+    head.set(http::field::connection, "close");
+    if (format == HttpFormat::json) {
+        request.json = json_of(delivery);
+        head.set(http::field::content_type, "application/json");
+    } else {
+        if (!fits_header_value(delivery.envelope.sender)) {
+            return Error{"the sender cannot be sent in an HTTP header field"};
+        }
+        head.set(http::field::content_type, "message/rfc822");
+        head.set("X-Herald-Mail-From", delivery.envelope.sender);
+        for (const auto& recipient : delivery.recipients) {
+            if (!fits_header_value(recipient)) {
+                return Error{"a recipient cannot be sent in an HTTP header field"};
+            }
+            head.insert("X-Herald-Rcpt-To", recipient);
+        }
+        head.set("X-Herald-Message-Id", delivery.message_id);
+        request.message = delivery.data;
+    }
+    head.set(http::field::content_length, std::to_string(request.body().size()));
+    std::ostringstream out;
+    out << head;
+    request.head = out.str();
+    return request;
+}
+
+}  // namespace herald::delivery
