@@ -9,6 +9,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from herald_fixture import HERALD_BIN, Herald  # noqa: E402
+# Delivery fixtures (a DNS server, SMTP receivers), registered here for every test module.
+from dns_server import dns_zone  # noqa: E402,F401
+from receivers import smtp_receiver, smtp_sink  # noqa: E402,F401
 
 
 def pytest_configure(config):

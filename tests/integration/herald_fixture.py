@@ -422,3 +422,39 @@ def make_ca_and_cert(directory, names=(HOSTNAME,)):
     run("openssl", "x509", "-req", "-in", str(csr), "-CA", str(ca_cert), "-CAkey", str(ca_key),
         "-CAcreateserial", "-out", str(cert), "-days", "2", "-extfile", str(ext))
     return ca_cert, cert, key
+
+
+# -- delivery tests ---------------------------------------------------------------------------
+
+def delivery_config(dns, port, retry=("1h",), max_age="5d", transports=(), routes=(), mx=None,
+                    **sections):
+    """Config sections for delivery over SMTP: [dns] servers = [dns], an smtp transport "mx"
+    (MX lookup) connecting to `port` (more keys of it in `mx`), and routes: `routes` first,
+    then "*" -> mx. Extra transports come before "mx"; other sections (local, tls, ...) are
+    passed through."""
+    config = {
+        "dns": {"servers": [dns]},
+        "transport": list(transports) + [{"name": "mx", "type": "smtp", "port": port,
+                                           **(mx or {})}],
+        "route": list(routes) + [{"sender": "*", "transport": "mx"}],
+        "queue": {"retry": list(retry), "max_age": max_age},
+    }
+    config.update(sections)
+    return config
+
+
+def send(h, sender, recipients, data=None, mode="relay"):
+    """One message over SMTP (smtplib) to herald h; returns its queue id. `sender` "" is the
+    null sender; `data` defaults to message() from sender to the first recipient."""
+    if data is None:
+        data = message(sender=sender or "mailer-daemon@client.herald.test", to=recipients[0])
+    with h.smtp(mode) as s:
+        s.ehlo("client.herald.test")
+        code, text = s.mail(sender)
+        assert code == 250, (code, text)
+        for rcpt in recipients:
+            code, text = s.rcpt(rcpt)
+            assert code == 250, (rcpt, code, text)
+        code, text = s.data(data)
+        assert code == 250, (code, text)
+        return queued_id(text)
