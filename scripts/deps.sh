@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libssl-dev libunbound-dev libtomlplusplus-dev libyaml-cpp-dev
-  libcli11-dev libfmt-dev libcrypt-dev libpsl-dev libgtest-dev libevent-dev
+  libcli11-dev libfmt-dev libcrypt-dev libpsl-dev libgtest-dev libevent-dev zlib1g-dev
   openssl swaks libnet-ssleay-perl libauthen-sasl-perl
   python3 python3-pytest python3-aiosmtpd python3-dkim
   unbound postfix mailutils

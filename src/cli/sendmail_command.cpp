@@ -10,9 +10,13 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "cli/command_resolver.hpp"
 #include "cli/config_loading.hpp"
 #include "cli/control_client.hpp"
+#include "config/value_formats.hpp"
+#include "dns/unbound_resolver.hpp"
 #include "log/main_log.hpp"
+#include "mailauth/dkim/signing_keys.hpp"
 #include "message/address_list.hpp"
 #include "message/header_block.hpp"
 #include "queue/intake.hpp"
@@ -106,6 +110,37 @@ std::string read_sendmail_message(std::istream& in, bool dot_ends_message) {
     return data;
 }
 
+namespace {
+
+// The From: domain, or the envelope sender's when the From: the stamp adds will be that.
+std::string signing_domain(std::string_view data, std::string_view sender) {
+    if (auto domain = mailauth::dkim::author_domain(data)) return *domain;
+    if (message::HeaderBlock::parse(data).has("From")) return "";
+    const auto at = sender.rfind('@');
+    return at == std::string_view::npos ? "" : config::ascii_lowercase(sender.substr(at + 1));
+}
+
+// The keys the server would sign with, checked against DNS as the server checks them.
+std::vector<mailauth::dkim::SigningChoice> choose_dkim(const config::Config& config,
+                                                       mailauth::dkim::Keyring& keys,
+                                                       const std::string& domain,
+                                                       log::MainLog& mainlog) {
+    if (domain.empty()) return {};
+    boost::asio::io_context io;
+    auto resolver =
+        dns::UnboundResolver::create(io.get_executor(), {.servers = config.dns.servers});
+    if (!resolver) {
+        mainlog.note("dkim: not signing: dns: " + resolver.error());
+        return {};
+    }
+    const mailauth::dkim::Keyring::Note note = [&mainlog](const std::string& line) {
+        mainlog.note(line);
+    };
+    return run_to_completion(io, keys.choose(domain, **resolver, note));
+}
+
+}  // namespace
+
 int run_sendmail(const std::vector<std::string>& args, const std::string& config_path) {
     auto parsed = parse_sendmail_args(args);
     if (!parsed) {
@@ -148,12 +183,25 @@ int run_sendmail(const std::vector<std::string>& args, const std::string& config
         fmt::print(stderr, "herald: sendmail: {}\n", logs.error());
         return kExitTempFail;
     }
+    std::unique_ptr<mailauth::dkim::Keyring> keys;
+    if (!config->dkim_keys.empty()) {
+        auto loaded = mailauth::dkim::Keyring::load(config->dkim_keys);
+        if (!loaded) {
+            fmt::print(stderr, "herald: sendmail: {}\n", loaded.error());
+            return kExitTempFail;
+        }
+        keys = std::move(*loaded);
+    }
     queue::Intake intake(spool, **logs);
     queue::IntakeOptions intake_options;
     intake_options.hostname = config->server.hostname;
     intake_options.mask_client = true;
     intake_options.add_missing_ids = true;
     intake_options.add_missing_from = true;
+    if (keys) {
+        intake_options.dkim =
+            choose_dkim(*config, *keys, signing_domain(data, envelope.sender), **logs);
+    }
     auto outcome = intake.accept(envelope, std::move(data), intake_options);
     if (auto* failure = std::get_if<queue::IntakeFailure>(&outcome)) {
         fmt::print(stderr, "herald: sendmail: cannot queue the message: {}\n", failure->message);

@@ -107,6 +107,7 @@ struct DkimKey {
     std::string selector;
     std::filesystem::path private_key;
     bool require_dns_match = true;
+    std::string canonicalization = "relaxed/relaxed";  // header/body (RFC 6376 3.4)
 };
 
 struct RateLimit {

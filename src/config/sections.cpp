@@ -322,6 +322,18 @@ void read_route(TableReader& t, const UniqueNames& transports, std::vector<Route
     out.push_back(std::move(route));
 }
 
+namespace {
+
+// RFC 6376 3.5 c=: "header/body", or one word for the header alone (the body then simple).
+bool valid_canonicalization(std::string_view c) {
+    const auto is_word = [](std::string_view w) { return w == "simple" || w == "relaxed"; };
+    const auto slash = c.find('/');
+    if (slash == std::string_view::npos) return is_word(c);
+    return is_word(c.substr(0, slash)) && is_word(c.substr(slash + 1));
+}
+
+}  // namespace
+
 void read_dkim_key(TableReader& t, std::vector<DkimKey>& out, UniqueNames& selectors) {
     DkimKey key;
     t.require("domain");
@@ -338,6 +350,12 @@ void read_dkim_key(TableReader& t, std::vector<DkimKey>& out, UniqueNames& selec
     }
     t.read("private_key", key.private_key);
     t.read("require_dns_match", key.require_dns_match);
+    if (t.read("canonicalization", key.canonicalization) &&
+        !valid_canonicalization(key.canonicalization)) {
+        t.error("canonicalization", "'" + key.canonicalization +
+                                        "' is not simple, relaxed or header/body such as "
+                                        "relaxed/simple");
+    }
     if (!key.domain.empty() &&
         !claim(t, "selector", key.selector + "._domainkey." + key.domain, selectors, "dkim.key")) {
         return;

@@ -21,6 +21,7 @@
 #include "log/main_log.hpp"
 #include "log/panic_log.hpp"
 #include "log/reject_log.hpp"
+#include "mailauth/dkim/keyring.hpp"
 #include "net/connection_limits.hpp"
 #include "net/control_server.hpp"
 #include "net/smtp_listener.hpp"
@@ -78,6 +79,7 @@ struct Server::Parts {
     std::optional<delivery::Router> router;
     std::filesystem::path config_path;
     std::shared_ptr<policy::Policies> policies;
+    std::unique_ptr<mailauth::dkim::Keyring> dkim;
     std::optional<asio::signal_set> reload_signal;
     std::unique_ptr<queue::Intake> intake;
     std::unique_ptr<queue::Bouncer> bouncer;
@@ -99,6 +101,7 @@ struct Server::Parts {
     SmtpServices services_for(const config::Listener& listener);
     asio::awaitable<void> drain_then_stop();
     asio::awaitable<void> keep_rate_limits();
+    asio::awaitable<void> check_dkim_keys();
     void save_rate_limits();
     std::string reload();
     void reload_on_sighup();
@@ -132,6 +135,14 @@ asio::awaitable<void> Server::Parts::keep_rate_limits() {
         co_await timer.async_wait(asio::use_awaitable);
         save_rate_limits();
     }
+}
+
+// At start, so that the mainlog tells at once which domains' mail will be signed.
+asio::awaitable<void> Server::Parts::check_dkim_keys() {
+    const mailauth::dkim::Keyring::Note note = [this](const std::string& line) {
+        mainlog->note(line);
+    };
+    co_await dkim->check_named_domains(*resolver, note);
 }
 
 void Server::Parts::save_rate_limits() {
@@ -219,6 +230,11 @@ Status Server::Parts::build_services() {
     if (!built) return Error{built.error()};
     router.emplace(std::move(*built));
     policies = std::make_shared<policy::Policies>(config);
+    if (!config.dkim_keys.empty()) {
+        auto keys = mailauth::dkim::Keyring::load(config.dkim_keys);
+        if (!keys) return Error{keys.error()};
+        dkim = std::move(*keys);
+    }
     if (policies->limiter) {
         policies->limiter->load_from(rate_limits_path(), policy::RateLimiter::Clock::now());
     }
@@ -277,6 +293,9 @@ SmtpServices Server::Parts::services_for(const config::Listener& listener) {
     s.policies = [this] { return policies; };
     s.tls = &tls;
     s.intake = intake.get();
+    s.dkim = dkim.get();
+    s.resolver = resolver.get();
+    s.note = [this](const std::string& line) { mainlog->note(line); };
     s.pool = pool.get();
     s.log_rejection = [this](const std::string& ip, const smtp::Rejection& rejection) {
         rejectlog->write(ip, rejection.command, rejection.reply.summary());
@@ -357,6 +376,7 @@ int Server::run() {
     }
     asio::co_spawn(executor, p.control_server->serve(), asio::detached);
     asio::co_spawn(executor, p.keep_rate_limits(), asio::detached);
+    if (p.dkim) asio::co_spawn(executor, p.check_dkim_keys(), asio::detached);
     p.reload_on_sighup();
     p.scheduler->load_existing();
     p.mainlog->note("herald started");

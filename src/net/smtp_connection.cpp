@@ -9,6 +9,7 @@
 
 #include <array>
 
+#include "mailauth/dkim/signing_keys.hpp"
 #include "policy/session_gate.hpp"
 
 namespace herald::net {
@@ -186,6 +187,12 @@ class Connection {
         bool submission = services_.settings.mode != smtp::SessionMode::relay;
         options.mask_client = submission && services_.mask_client_ip;
         options.add_missing_ids = submission;
+        if (services_.dkim) {
+            if (auto domain = mailauth::dkim::author_domain(ready.data)) {
+                options.dkim =
+                    co_await services_.dkim->choose(*domain, *services_.resolver, services_.note);
+            }
+        }
         queue::Intake* intake = services_.intake;
         auto outcome = co_await services_.pool->run([intake, &ready, &options] {
             return intake->accept(ready.envelope, std::move(ready.data), options);

@@ -8,6 +8,8 @@
 #include <string_view>
 
 #include "base/blocking_pool.hpp"
+#include "dns/resolver.hpp"
+#include "mailauth/dkim/keyring.hpp"
 #include "net/connection_limits.hpp"
 #include "net/tls_context.hpp"
 #include "policy/policies.hpp"
@@ -26,6 +28,9 @@ struct SmtpServices {
     std::function<std::shared_ptr<policy::Policies>()> policies;
     const ServerTls* tls = nullptr;
     queue::Intake* intake = nullptr;
+    mailauth::dkim::Keyring* dkim = nullptr;  // null: no [[dkim.key]]
+    dns::Resolver* resolver = nullptr;
+    std::function<void(const std::string&)> note;  // a mainlog line
     BlockingPool* pool = nullptr;
     std::function<void(const std::string& client_ip, const smtp::Rejection&)> log_rejection;
     std::function<void(const std::string& id)> queued;  // hands a new message to the scheduler

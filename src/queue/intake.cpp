@@ -21,6 +21,12 @@ std::variant<Accepted, IntakeFailure> Intake::accept(const message::Envelope& en
     std::string stamped = stamp.apply(data, envelope);
     data.clear();
     data.shrink_to_fit();
+    if (!options.dkim.empty()) {
+        std::vector<std::string> failures;
+        std::string signatures = mailauth::dkim::sign_message(stamped, options.dkim, failures);
+        for (const auto& failure : failures) mainlog_.note(stamp.queue_id + " " + failure);
+        if (!signatures.empty()) stamped.insert(0, signatures);
+    }
 
     if (auto stored = spool_.store(stamp.queue_id, envelope, stamped); !stored) {
         return IntakeFailure{stored.disk_full(), stored.error()};

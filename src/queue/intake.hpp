@@ -1,11 +1,15 @@
 #pragma once
 // The one way into the queue, for SMTP and for `herald sendmail` alike: finish the message
-// (Received, and Message-ID/Date on submission), write it durably, log its arrival. Only
+// (Received, Message-ID/Date on submission, DKIM signatures), write it durably, log its
+// arrival. Signing here, once, means the spool holds the signed message: a retry never
+// signs again. Only
 // when accept() returns an id may the client be told 250.
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "base/result.hpp"
+#include "mailauth/dkim/keyring.hpp"
 #include "message/envelope.hpp"
 
 namespace herald::log {
@@ -23,6 +27,8 @@ struct IntakeOptions {
     bool mask_client = false;         // submission with relay.mask_client_ip
     bool add_missing_ids = false;     // submission: Message-ID and Date when missing
     bool add_missing_from = false;    // sendmail: From: the envelope sender when missing
+    // The DKIM signatures to add, on the message as finished here (Keyring::choose).
+    std::vector<mailauth::dkim::SigningChoice> dkim;
 };
 
 struct IntakeFailure {

@@ -118,6 +118,7 @@ domain = "example.com"
 selector = "s1"
 private_key = "keys/example.com.s1.key"
 require_dns_match = false
+canonicalization = "relaxed/simple"
 
 [[dkim.key]]
 domain = "*"
@@ -193,6 +194,8 @@ TEST(LoadString, ReadsEveryKeyOfTheSpecExample) {
     ASSERT_EQ(c.dkim_keys.size(), 2U);
     EXPECT_FALSE(c.dkim_keys[0].require_dns_match);
     EXPECT_TRUE(c.dkim_keys[1].require_dns_match);
+    EXPECT_EQ(c.dkim_keys[0].canonicalization, "relaxed/simple");
+    EXPECT_EQ(c.dkim_keys[1].canonicalization, "relaxed/relaxed");
     ASSERT_EQ(c.rate_limits.size(), 2U);
     EXPECT_EQ(c.rate_limits[0].count, 100U);
     EXPECT_EQ(c.rate_limits[0].window, Seconds{3600});
@@ -362,6 +365,11 @@ const BadCase kBadCases[] = {
     {"dkim key with a bad domain",
      "[[dkim.key]]\ndomain = \"-x.com\"\nselector = \"s\"\nprivate_key = \"k\"\n",
      "t.toml:2: dkim.key.domain '-x.com' is not a domain name or *"},
+    {"dkim key with a bad canonicalization",
+     "[[dkim.key]]\ndomain = \"x.com\"\nselector = \"s\"\nprivate_key = \"k\"\n"
+     "canonicalization = \"relaxed/fancy\"\n",
+     "t.toml:5: dkim.key.canonicalization 'relaxed/fancy' is not simple, relaxed or header/body "
+     "such as relaxed/simple"},
     {"unknown key in dkim", "[dkim]\nkeys = []\n",
      "t.toml:2: unknown key 'keys' in dkim (did you mean 'key'?)"},
     {"duplicate dkim key",

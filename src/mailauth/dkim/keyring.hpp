@@ -1,0 +1,78 @@
+#pragma once
+// The configured [[dkim.key]]s as the server uses them: loaded and prepared once, chosen by
+// the From: domain (the domain's own keys, else the "*" keys), and, with require_dns_match,
+// used only while the key published at <selector>._domainkey.<domain> is the private key's
+// public half. That check is made on first use for a domain and again once its result is
+// old (an hour when it matched, five minutes when it did not); every change of its outcome
+// is reported through the `note` callback, so the mainlog says why mail goes unsigned.
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/result.hpp"
+#include "config/config.hpp"
+#include "dns/resolver.hpp"
+#include "mailauth/dkim/signer.hpp"
+
+namespace herald::mailauth::dkim {
+
+// One signature to add: which key, for which d=.
+struct SigningChoice {
+    const Signer* signer;
+    std::string domain;
+    SignOptions options;
+};
+
+class Keyring {
+  public:
+    using Clock = std::chrono::steady_clock;
+    using Note = std::function<void(const std::string&)>;
+
+    // Loads every key; the first that cannot be loaded or is too weak is the error.
+    static Result<std::unique_ptr<Keyring>> load(const std::vector<config::DkimKey>& keys);
+
+    // The signatures a message whose From: domain is `from_domain` gets now (none when no key
+    // applies or none is published correctly). May ask DNS; the keyring must outlive it.
+    boost::asio::awaitable<std::vector<SigningChoice>> choose(const std::string& from_domain,
+                                                              dns::Resolver& resolver,
+                                                              const Note& note);
+
+    // Checks the keys of named domains at once, so that start-up tells their state.
+    boost::asio::awaitable<void> check_named_domains(dns::Resolver& resolver, const Note& note);
+
+    bool empty() const { return keys_.empty(); }
+
+  private:
+    struct Key {
+        std::string domain;  // or "*"
+        Signer signer;
+        bool require_dns_match = true;
+        SignOptions options;
+    };
+    struct Publication {
+        bool matches = false;
+        std::string reason;
+        Clock::time_point checked;
+    };
+
+    boost::asio::awaitable<bool> published(const Key& key, const std::string& domain,
+                                           dns::Resolver& resolver, const Note& note);
+
+    std::vector<Key> keys_;
+    std::map<std::pair<std::string, std::string>, Publication> publications_;  // (s=, d=)
+};
+
+// The DKIM-Signature fields for `message`, one per choice, to prepend to it. A key that fails
+// to sign is skipped; `failures` gets why.
+std::string sign_message(std::string_view message, const std::vector<SigningChoice>& choices,
+                         std::vector<std::string>& failures);
+
+}  // namespace herald::mailauth::dkim
