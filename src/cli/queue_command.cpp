@@ -7,6 +7,7 @@
 
 #include <chrono>
 
+#include "admin/queue_listing.hpp"
 #include "base/timestamp.hpp"
 #include "cli/config_loading.hpp"
 #include "cli/control_client.hpp"
@@ -29,34 +30,8 @@ std::string age_of(Clock::time_point arrival) {
     return fmt::format("{}d{:02}h", secs / 86400, secs % 86400 / 3600);
 }
 
-struct QueueEntry {
-    spool::SpooledMessage message;
-    std::optional<spool::Schedule> schedule;
-    std::vector<std::string> pending;
-};
-
-std::vector<QueueEntry> read_queue(spool::Spool& spool) {
-    std::vector<QueueEntry> entries;
-    for (const auto& id : spool.list()) {
-        auto message = spool.load(id);
-        if (!message) continue;  // removed while we looked
-        QueueEntry entry{std::move(*message), spool.load_schedule(id), {}};
-        for (const auto& r : entry.message.recipients) {
-            if (r.state == spool::RecipientState::pending) entry.pending.push_back(r.address);
-        }
-        entries.push_back(std::move(entry));
-    }
-    std::sort(entries.begin(), entries.end(), [](const QueueEntry& a, const QueueEntry& b) {
-        return a.message.envelope.arrival < b.message.envelope.arrival;
-    });
-    return entries;
-}
-
-std::string next_attempt_text(const QueueEntry& e) {
-    if (e.message.held) return "held";
-    if (!e.schedule) return "now";
-    return iso8601_utc(e.schedule->next_attempt);
-}
+using admin::next_attempt_text;
+using admin::QueueEntry;
 
 void print_list(const std::vector<QueueEntry>& entries) {
     for (const auto& e : entries) {
@@ -71,29 +46,7 @@ void print_list(const std::vector<QueueEntry>& entries) {
 }
 
 void print_json(const std::vector<QueueEntry>& entries) {
-    boost::json::array out;
-    for (const auto& e : entries) {
-        const auto& env = e.message.envelope;
-        boost::json::array recipients;
-        for (const auto& r : e.message.recipients) {
-            recipients.push_back({{"address", r.address}, {"state", spool::to_string(r.state)}});
-        }
-        out.push_back({
-            {"id", e.message.id},
-            {"arrival", iso8601_utc(env.arrival)},
-            {"age_seconds",
-             std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - env.arrival).count()},
-            {"sender", env.sender},
-            {"recipients", std::move(recipients)},
-            {"pending", e.pending.size()},
-            {"held", e.message.held},
-            {"size", e.message.data_size},
-            {"attempts", e.schedule ? e.schedule->attempts : 0},
-            {"next_attempt", next_attempt_text(e)},
-            {"last_error", e.schedule ? e.schedule->last_error : ""},
-        });
-    }
-    fmt::print("{}\n", boost::json::serialize(out));
+    fmt::print("{}\n", boost::json::serialize(admin::queue_json(entries, Clock::now())));
 }
 
 // Shared by every queue subcommand: the config, then the spool it names.
@@ -199,7 +152,7 @@ void add_queue_command(CLI::App& app, const GlobalOptions& global, int& exit_cod
             exit_code = kExitUsage;
             return;
         }
-        auto entries = read_queue(*spool);
+        auto entries = admin::read_queue(*spool).entries;
         *json ? print_json(entries) : print_list(entries);
     });
 

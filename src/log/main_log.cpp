@@ -33,19 +33,30 @@ void MainLog::arrival(std::string_view id, const message::Envelope& envelope, st
     line += field("R", std::to_string(envelope.recipients.size()));
     line += field("T", subject, true);
     file_->append(line);
+    notify({.kind = MainLogEvent::Kind::arrival, .id = id, .envelope = &envelope});
 }
 
-void MainLog::delivery_line(std::string_view id, std::string_view mark, std::string_view recipient,
-                            std::string_view transport, std::string_view host, std::string tail) {
+void MainLog::delivery_line(MainLogEvent::Kind kind, std::string_view id,
+                            std::string_view recipient, std::string_view transport,
+                            std::string_view host, std::string_view text, std::string tail) {
+    using Kind = MainLogEvent::Kind;
+    std::string_view mark = kind == Kind::delivered ? "=>" : kind == Kind::deferred ? "==" : "**";
     std::string line = start(id) + " " + std::string(mark) + " " + format_address(recipient);
     line += field("T", transport);
     line += field("H", host);
     file_->append(line + tail);
+    notify({.kind = kind,
+            .id = id,
+            .recipient = recipient,
+            .transport = transport,
+            .host = host,
+            .text = text});
 }
 
 void MainLog::delivered(std::string_view id, std::string_view recipient, std::string_view transport,
                         std::string_view host, std::string_view reply) {
-    delivery_line(id, "=>", recipient, transport, host, field("C", reply, true));
+    delivery_line(MainLogEvent::Kind::delivered, id, recipient, transport, host, reply,
+                  field("C", reply, true));
 }
 
 void MainLog::deferred(std::string_view id, std::string_view recipient, std::string_view transport,
@@ -53,24 +64,29 @@ void MainLog::deferred(std::string_view id, std::string_view recipient, std::str
                        std::optional<std::chrono::system_clock::time_point> next) {
     std::string tail = field("defer", reason, true);
     if (next) tail += field("next", iso8601_utc(*next));
-    delivery_line(id, "==", recipient, transport, host, std::move(tail));
+    delivery_line(MainLogEvent::Kind::deferred, id, recipient, transport, host, reason,
+                  std::move(tail));
 }
 
 void MainLog::failed(std::string_view id, std::string_view recipient, std::string_view transport,
                      std::string_view host, std::string_view reason) {
-    delivery_line(id, "**", recipient, transport, host, " " + format_quoted(reason));
+    delivery_line(MainLogEvent::Kind::failed, id, recipient, transport, host, reason,
+                  " " + format_quoted(reason));
 }
 
 void MainLog::completed(std::string_view id) {
     file_->append(start(id) + " Completed");
+    notify({.kind = MainLogEvent::Kind::completed, .id = id});
 }
 
 void MainLog::event(std::string_view id, std::string_view text) {
     file_->append(start(id) + " " + format_text(text));
+    notify({.kind = MainLogEvent::Kind::event, .id = id, .text = text});
 }
 
 void MainLog::note(std::string_view text) {
     file_->append(iso8601_now() + " - " + format_text(text));
+    notify({.kind = MainLogEvent::Kind::note, .text = text});
 }
 
 }  // namespace herald::log

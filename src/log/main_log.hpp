@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -21,6 +22,20 @@
 #include "message/envelope.hpp"
 
 namespace herald::log {
+
+// What a line said, for an observer (the admin metrics) that counts events without parsing
+// the text back. Views into the caller's strings: valid during the call only.
+struct MainLogEvent {
+    enum class Kind { arrival, delivered, deferred, failed, completed, event, note };
+    Kind kind = Kind::note;
+    std::string_view id;
+    std::string_view recipient;  // delivered, deferred, failed
+    std::string_view transport;  // delivered, deferred, failed ("" when none was tried)
+    std::string_view host;       // delivered, deferred, failed
+    std::string_view text;       // the reply, the reason, the event or the note
+    const message::Envelope* envelope = nullptr;  // arrival
+};
+using MainLogObserver = std::function<void(const MainLogEvent&)>;
 
 class MainLog {
   public:
@@ -43,11 +58,21 @@ class MainLog {
     Status reopen() { return file_->reopen(); }
     const LogFile& file() const { return *file_; }
 
+    // Called after each line is written, on the writer's thread (the event loop or the
+    // blocking pool): the observer must be thread-safe. Set it before the log is shared.
+    void set_observer(MainLogObserver observer) { observer_ = std::move(observer); }
+
   private:
-    void delivery_line(std::string_view id, std::string_view mark, std::string_view recipient,
-                       std::string_view transport, std::string_view host, std::string tail);
+    void notify(const MainLogEvent& event) const {
+        if (observer_) observer_(event);
+    }
+    // "=>", "==" or "**" per `kind`; `text` is what the observer hears as the event's text.
+    void delivery_line(MainLogEvent::Kind kind, std::string_view id, std::string_view recipient,
+                       std::string_view transport, std::string_view host, std::string_view text,
+                       std::string tail);
 
     std::unique_ptr<LogFile> file_;
+    MainLogObserver observer_;
 };
 
 }  // namespace herald::log

@@ -16,6 +16,7 @@ void RejectLog::write(std::string_view client_ip, std::string_view command, std:
     if (!client_ip.empty()) line += " [" + format_value(client_ip) + "]";
     line += " " + format_quoted(command) + " rejected: " + format_quoted(reply);
     file_->append(line);
+    if (observer_) observer_({client_ip, command, reply, helo});
 }
 
 }  // namespace herald::log

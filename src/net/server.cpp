@@ -15,6 +15,8 @@
 #include <list>
 #include <optional>
 
+#include "admin/admin_server.hpp"
+#include "admin/metrics.hpp"
 #include "base/blocking_pool.hpp"
 #include "delivery/router.hpp"
 #include "dns/unbound_resolver.hpp"
@@ -70,6 +72,7 @@ constexpr std::size_t kBlockingThreads = 16;
 struct Server::Parts {
     config::Config config;
     asio::io_context io{1};
+    std::unique_ptr<admin::Metrics> metrics;  // before the logs: their observers point at it
     std::unique_ptr<log::MainLog> mainlog;
     std::unique_ptr<log::RejectLog> rejectlog;
     std::unique_ptr<log::PanicLog> paniclog;
@@ -94,6 +97,7 @@ struct Server::Parts {
     // Caught from before the ports accept: a SIGTERM as soon as clients can connect is a
     // clean stop, never the signal's default action.
     std::optional<asio::signal_set> signals;
+    std::unique_ptr<admin::AdminServer> admin_server;  // last: it uses the parts above
 
     Status open_storage();
     Status build_services();
@@ -206,6 +210,14 @@ Status Server::Parts::open_storage() {
     auto panic = log::PanicLog::open(server.log_dir / "paniclog");
     if (!panic) return Error{panic.error()};
     paniclog = std::move(*panic);
+    if (!config.admin.http.empty()) {
+        std::vector<std::string> names;
+        for (const auto& t : config.transports) names.push_back(t.name);
+        metrics = std::make_unique<admin::Metrics>(names);
+        mainlog->set_observer([m = metrics.get()](const log::MainLogEvent& e) { m->observe(e); });
+        rejectlog->set_observer(
+            [m = metrics.get()](const log::RejectLogEvent& e) { m->observe(e); });
+    }
 
     spool = std::make_unique<spool::Spool>(server.spool_dir);
     if (auto opened = spool->open(); !opened) return Error{"spool: " + opened.error()};
@@ -294,6 +306,7 @@ SmtpServices Server::Parts::services_for(const config::Listener& listener) {
     s.tls = &tls;
     s.intake = intake.get();
     s.dkim = dkim.get();
+    s.metrics = metrics.get();
     s.resolver = resolver.get();
     s.note = [this](const std::string& line) { mainlog->note(line); };
     s.pool = pool.get();
@@ -315,6 +328,22 @@ Status Server::Parts::bind_listeners() {
         services.push_back(services_for(listener));
         report.push_back(
             fmt::format("listening on {} ({})", listener.address, mode_name(listener.mode)));
+    }
+    if (metrics) {
+        auto bound = admin::AdminServer::bind(
+            io.get_executor(), config.admin.http,
+            admin::AdminServices{
+                .metrics = *metrics,
+                .spool = *spool,
+                .pool = *pool,
+                .queue_action = [this](std::string_view action,
+                                       std::string_view id) { return control->handle(action, id); },
+                .transports = admin::transport_infos(config.transports),
+                .token = config.admin.token});
+        if (!bound) return Error{bound.error()};
+        admin_server = std::move(*bound);
+        report.push_back("admin http on " + admin_server->local_address() +
+                         " (/metrics, /api, console)");
     }
     return ok_status();
 }
@@ -376,6 +405,7 @@ int Server::run() {
     }
     asio::co_spawn(executor, p.control_server->serve(), asio::detached);
     asio::co_spawn(executor, p.keep_rate_limits(), asio::detached);
+    if (p.admin_server) asio::co_spawn(executor, p.admin_server->serve(), asio::detached);
     if (p.dkim) asio::co_spawn(executor, p.check_dkim_keys(), asio::detached);
     p.reload_on_sighup();
     p.scheduler->load_existing();
@@ -387,6 +417,7 @@ int Server::run() {
         boost::system::error_code ignored;
         for (auto& acceptor : p.acceptors) acceptor.close(ignored);
         p.control_server->close();
+        if (p.admin_server) p.admin_server->close();
         p.reload_signal->cancel();
         p.scheduler->stop();
         asio::co_spawn(p.io, p.drain_then_stop(), asio::detached);

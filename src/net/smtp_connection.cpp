@@ -198,6 +198,10 @@ class Connection {
             return intake->accept(ready.envelope, std::move(ready.data), options);
         });
         if (auto* accepted = std::get_if<queue::Accepted>(&outcome)) {
+            if (services_.metrics) {
+                for (const auto& choice : options.dkim)
+                    services_.metrics->dkim_signed(choice.domain);
+            }
             session.message_accepted(accepted->id);
             services_.queued(accepted->id);
             co_return;
@@ -221,9 +225,30 @@ class Connection {
 
 }  // namespace
 
+namespace {
+
+// Counts the connection as open for as long as it lives, however it ends.
+class ConnectionGauge {
+  public:
+    explicit ConnectionGauge(admin::Metrics* metrics) : metrics_(metrics) {
+        if (metrics_) metrics_->connection_opened();
+    }
+    ~ConnectionGauge() {
+        if (metrics_) metrics_->connection_closed();
+    }
+    ConnectionGauge(const ConnectionGauge&) = delete;
+    ConnectionGauge& operator=(const ConnectionGauge&) = delete;
+
+  private:
+    admin::Metrics* metrics_;
+};
+
+}  // namespace
+
 asio::awaitable<void> serve_smtp_connection(tcp::socket socket, ConnectionLimits::Slot slot,
                                             const SmtpServices& services) {
     Connection connection(std::move(socket), services);
+    ConnectionGauge gauge(services.metrics);
     co_await connection.run();
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "admin/metrics.hpp"
 #include "base/blocking_pool.hpp"
 #include "dns/resolver.hpp"
 #include "mailauth/dkim/keyring.hpp"
@@ -29,6 +30,7 @@ struct SmtpServices {
     const ServerTls* tls = nullptr;
     queue::Intake* intake = nullptr;
     mailauth::dkim::Keyring* dkim = nullptr;  // null: no [[dkim.key]]
+    admin::Metrics* metrics = nullptr;        // null: no [admin] http
     dns::Resolver* resolver = nullptr;
     std::function<void(const std::string&)> note;  // a mainlog line
     BlockingPool* pool = nullptr;

@@ -1,0 +1,69 @@
+#pragma once
+// The admin HTTP server ([admin] http): /metrics, the JSON API and the web console, over
+// Boost.Beast on the server's event loop. What each request gets is decided by
+// request_router.hpp and api_responses.hpp; this file only moves bytes, bounds them
+// (header and body limits, a read timeout, a connection ceiling) and reads the spool on the
+// blocking pool so that a long queue never stalls SMTP.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "admin/api_responses.hpp"
+#include "admin/http_types.hpp"
+#include "admin/metrics.hpp"
+#include "base/blocking_pool.hpp"
+#include "base/result.hpp"
+
+namespace herald::spool {
+class Spool;
+}
+
+namespace herald::admin {
+
+struct AdminServices {
+    Metrics& metrics;
+    const spool::Spool& spool;
+    BlockingPool& pool;
+    // QueueControl::handle: runs on the event loop; answers "ok ..." or "error ...".
+    std::function<std::string(std::string_view action, std::string_view id)> queue_action;
+    std::vector<TransportInfo> transports;
+    std::string token;  // [admin] token; empty: none required
+    // How long one request may take to arrive, or its response to leave: a client that
+    // trickles bytes (slowloris) holds a descriptor no longer.
+    std::chrono::milliseconds io_timeout = std::chrono::seconds(10);
+};
+
+class AdminServer {
+  public:
+    // `address` is [admin] http, "host:port". An error names the address and the reason.
+    static Result<std::unique_ptr<AdminServer>> bind(boost::asio::any_io_executor executor,
+                                                     std::string_view address,
+                                                     AdminServices services);
+    ~AdminServer();
+    AdminServer(const AdminServer&) = delete;
+    AdminServer& operator=(const AdminServer&) = delete;
+
+    boost::asio::awaitable<void> serve();
+    void close();
+    // The bound endpoint, e.g. "127.0.0.1:8025", for the start-up report.
+    std::string local_address() const;
+
+  private:
+    AdminServer(boost::asio::ip::tcp::acceptor acceptor, AdminServices services);
+    boost::asio::awaitable<void> answer(boost::asio::ip::tcp::socket socket);
+    boost::asio::awaitable<HttpResponse> respond(const HttpRequest& request);
+
+    boost::asio::ip::tcp::acceptor acceptor_;
+    AdminServices services_;
+    std::size_t connections_ = 0;
+};
+
+}  // namespace herald::admin

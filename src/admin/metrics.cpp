@@ -1,0 +1,177 @@
+#include "admin/metrics.hpp"
+
+#include <fmt/core.h>
+
+namespace herald::admin {
+
+namespace {
+
+// Failures with no transport (expiry, a bounce by the administrator) still count.
+constexpr std::string_view kNoTransport = "none";
+
+std::string_view transport_label(std::string_view transport) {
+    return transport.empty() ? kNoTransport : transport;
+}
+
+// Herald's own DSNs: the null sender (RFC 5321 4.5.5), injected locally by the bouncer.
+bool is_own_bounce(const message::Envelope& envelope) {
+    return envelope.sender.empty() && envelope.protocol == "local";
+}
+
+class Exposition {
+  public:
+    void family(std::string_view name, std::string_view type, std::string_view help) {
+        out_ += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+    }
+    void sample(std::string_view name, std::uint64_t value) {
+        out_ += fmt::format("{} {}\n", name, value);
+    }
+    void sample(std::string_view name, std::string_view label, std::string_view label_value,
+                std::uint64_t value) {
+        out_ += fmt::format("{}{{{}=\"{}\"}} {}\n", name, label, escape_label_value(label_value),
+                            value);
+    }
+    std::string take() { return std::move(out_); }
+
+  private:
+    std::string out_;
+};
+
+}  // namespace
+
+std::string escape_label_value(std::string_view value) {
+    std::string out;
+    out.reserve(value.size());
+    for (char c : value) {
+        if (c == '\\') {
+            out += "\\\\";
+        } else if (c == '"') {
+            out += "\\\"";
+        } else if (c == '\n') {
+            out += "\\n";
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+Metrics::Metrics(const std::vector<std::string>& transports) {
+    for (const auto& name : transports) transports_[name];
+    for (auto reason : kRejectionReasons) rejections_[reason] = 0;
+}
+
+void Metrics::observe(const log::MainLogEvent& event) {
+    using Kind = log::MainLogEvent::Kind;
+    std::lock_guard lock(mutex_);
+    switch (event.kind) {
+        case Kind::arrival:
+            if (event.envelope && is_own_bounce(*event.envelope)) {
+                ++bounces_;
+            } else {
+                ++received_;
+            }
+            break;
+        case Kind::delivered:
+            ++transports_[std::string(transport_label(event.transport))].delivered;
+            break;
+        case Kind::deferred:
+            ++transports_[std::string(transport_label(event.transport))].deferred;
+            break;
+        case Kind::failed:
+            ++transports_[std::string(transport_label(event.transport))].failed;
+            break;
+        default:
+            break;
+    }
+}
+
+void Metrics::observe(const log::RejectLogEvent& event) {
+    auto reason = classify_rejection(event.command, event.reply);
+    std::lock_guard lock(mutex_);
+    ++rejections_[reason];
+    if (reason == RejectionReason::rate_limited) ++rate_limit_hits_;
+}
+
+void Metrics::connection_opened() {
+    std::lock_guard lock(mutex_);
+    ++connections_;
+    ++connections_total_;
+}
+
+void Metrics::connection_closed() {
+    std::lock_guard lock(mutex_);
+    if (connections_ > 0) --connections_;
+}
+
+void Metrics::dkim_signed(std::string_view domain) {
+    std::lock_guard lock(mutex_);
+    auto it = dkim_signatures_.find(domain);
+    if (it == dkim_signatures_.end()) it = dkim_signatures_.emplace(domain, 0).first;
+    ++it->second;
+}
+
+void Metrics::set_queue(std::size_t messages, std::chrono::seconds oldest_age) {
+    std::lock_guard lock(mutex_);
+    queue_messages_ = messages;
+    queue_oldest_age_ = oldest_age;
+}
+
+TransportCounts Metrics::transport(std::string_view name) const {
+    std::lock_guard lock(mutex_);
+    auto it = transports_.find(name);
+    return it == transports_.end() ? TransportCounts{} : it->second;
+}
+
+std::string Metrics::render() const {
+    std::lock_guard lock(mutex_);
+    Exposition x;
+    x.family("herald_messages_received_total", "counter", "Messages accepted into the queue.");
+    x.sample("herald_messages_received_total", received_);
+
+    struct PerTransport {
+        std::string_view name;
+        std::string_view help;
+        std::uint64_t TransportCounts::*count;
+    };
+    for (const auto& [name, help, count] :
+         {PerTransport{"herald_recipients_delivered_total", "Recipients delivered.",
+                       &TransportCounts::delivered},
+          PerTransport{"herald_recipients_deferred_total",
+                       "Delivery attempts deferred, per recipient.", &TransportCounts::deferred},
+          PerTransport{"herald_recipients_failed_total", "Recipients failed for good.",
+                       &TransportCounts::failed}}) {
+        x.family(name, "counter", help);
+        for (const auto& [transport, counts] : transports_) {
+            x.sample(name, "transport", transport, counts.*count);
+        }
+    }
+
+    x.family("herald_bounces_total", "counter", "Delivery status notifications queued.");
+    x.sample("herald_bounces_total", bounces_);
+    x.family("herald_smtp_rejections_total", "counter", "SMTP commands refused, by reason.");
+    for (const auto& [reason, n] : rejections_) {
+        x.sample("herald_smtp_rejections_total", "reason", to_string(reason), n);
+    }
+    x.family("herald_rate_limit_hits_total", "counter", "Commands refused by a rate limit.");
+    x.sample("herald_rate_limit_hits_total", rate_limit_hits_);
+
+    x.family("herald_queue_messages", "gauge", "Messages in the queue.");
+    x.sample("herald_queue_messages", queue_messages_);
+    x.family("herald_queue_oldest_age_seconds", "gauge", "Age of the oldest queued message.");
+    x.sample("herald_queue_oldest_age_seconds",
+             static_cast<std::uint64_t>(std::max<std::int64_t>(0, queue_oldest_age_.count())));
+
+    x.family("herald_smtp_connections", "gauge", "SMTP connections open now.");
+    x.sample("herald_smtp_connections", connections_);
+    x.family("herald_smtp_connections_total", "counter", "SMTP connections accepted.");
+    x.sample("herald_smtp_connections_total", connections_total_);
+
+    x.family("herald_dkim_signatures_total", "counter", "DKIM signatures made, by domain.");
+    for (const auto& [domain, n] : dkim_signatures_) {
+        x.sample("herald_dkim_signatures_total", "domain", domain, n);
+    }
+    return x.take();
+}
+
+}  // namespace herald::admin

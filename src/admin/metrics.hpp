@@ -1,0 +1,64 @@
+#pragma once
+// The server's counters and gauges, rendered for Prometheus (text exposition format 0.0.4).
+// Most are fed by the mainlog and rejectlog observers, which see every event; the rest by
+// the parts that know them (connections, DKIM signing, the queue sampled at scrape time).
+//
+// Thread-safe: log lines are written from the event loop and from the blocking pool alike.
+// One mutex guards everything; an update is a few map look-ups, far cheaper than the log
+// line beside it.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "admin/rejection_reason.hpp"
+#include "log/main_log.hpp"
+#include "log/reject_log.hpp"
+
+namespace herald::admin {
+
+struct TransportCounts {
+    std::uint64_t delivered = 0;
+    std::uint64_t deferred = 0;
+    std::uint64_t failed = 0;
+};
+
+class Metrics {
+  public:
+    // The configured transports start at zero, so that a rate over them exists from the
+    // first scrape.
+    explicit Metrics(const std::vector<std::string>& transports = {});
+
+    void observe(const log::MainLogEvent& event);
+    void observe(const log::RejectLogEvent& event);
+
+    void connection_opened();
+    void connection_closed();
+    void dkim_signed(std::string_view domain);
+    void set_queue(std::size_t messages, std::chrono::seconds oldest_age);
+
+    TransportCounts transport(std::string_view name) const;
+    std::string render() const;
+
+  private:
+    mutable std::mutex mutex_;
+    std::uint64_t received_ = 0;
+    std::uint64_t bounces_ = 0;
+    std::map<std::string, TransportCounts, std::less<>> transports_;
+    std::map<RejectionReason, std::uint64_t> rejections_;
+    std::uint64_t rate_limit_hits_ = 0;
+    std::uint64_t connections_ = 0;
+    std::uint64_t connections_total_ = 0;
+    std::map<std::string, std::uint64_t, std::less<>> dkim_signatures_;
+    std::size_t queue_messages_ = 0;
+    std::chrono::seconds queue_oldest_age_{0};
+};
+
+// A Prometheus label value: backslash, double quote and newline escaped (format 0.0.4).
+std::string escape_label_value(std::string_view value);
+
+}  // namespace herald::admin

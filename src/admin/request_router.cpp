@@ -1,0 +1,151 @@
+#include "admin/request_router.hpp"
+
+#include <boost/asio/ip/address.hpp>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <optional>
+
+#include "smtp/ascii_case.hpp"
+#include "spool/message_id.hpp"
+
+namespace herald::admin {
+
+namespace {
+
+constexpr std::array<std::string_view, 5> kActions = {"flush", "hold", "release", "delete",
+                                                      "bounce"};
+
+// The host of a Host header (RFC 9110 7.2: uri-host [":" port]), brackets removed.
+std::string_view host_name(std::string_view host) {
+    if (host.starts_with('[')) {
+        auto end = host.find(']');
+        return end == std::string_view::npos ? std::string_view{} : host.substr(1, end - 1);
+    }
+    return host.substr(0, host.find(':'));
+}
+
+// Without a token, loopback is the only guard, and a web page could reach it through DNS
+// rebinding (its own name resolving to 127.0.0.1): such a request names that host in Host.
+bool is_loopback_host(std::string_view host) {
+    std::string_view name = host_name(host);
+    if (smtp::equals_ignoring_case(name, "localhost")) return true;
+    boost::system::error_code ec;
+    auto address = boost::asio::ip::make_address(std::string(name), ec);
+    return !ec && address.is_loopback();
+}
+
+// A browser names the page that sent a request in Origin (RFC 6454 7): a page of another
+// site must not flush or delete mail through the administrator's browser.
+bool is_same_origin(std::string_view origin, std::string_view host) {
+    constexpr std::string_view kScheme = "http://";
+    return origin.starts_with(kScheme) && origin.substr(kScheme.size()) == host && !host.empty();
+}
+
+std::variant<Route, HttpResponse> only(std::string_view allowed, const HttpRequest& request,
+                                       Route route) {
+    if (request.method == allowed) return route;
+    HttpResponse response = json_error(405, "use " + std::string(allowed) + " here");
+    response.headers.emplace_back("Allow", std::string(allowed));
+    return response;
+}
+
+// The value of `key` in "a=1&limit=20", or nullopt.
+std::optional<std::string_view> query_value(std::string_view query, std::string_view key) {
+    while (!query.empty()) {
+        auto amp = query.find('&');
+        std::string_view pair = query.substr(0, amp);
+        if (pair.size() > key.size() && pair.starts_with(key) && pair[key.size()] == '=') {
+            return pair.substr(key.size() + 1);
+        }
+        if (amp == std::string_view::npos) break;
+        query.remove_prefix(amp + 1);
+    }
+    return std::nullopt;
+}
+
+std::variant<Route, HttpResponse> queue_list(const HttpRequest& request, std::string_view query) {
+    Route route{.endpoint = Endpoint::queue_list, .limit = kDefaultQueueLimit};
+    if (auto text = query_value(query, "limit")) {
+        std::size_t limit = 0;
+        auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
+        if (ec != std::errc() || end != text->data() + text->size() || limit == 0 ||
+            limit > kMaxQueueLimit) {
+            return json_error(400,
+                              "limit must be a number from 1 to " + std::to_string(kMaxQueueLimit));
+        }
+        route.limit = limit;
+    }
+    return only("GET", request, std::move(route));
+}
+
+// "/api/queue/flush" or "/api/queue/<id>/<action>", given what follows "/api/queue/".
+std::variant<Route, HttpResponse> queue_action(const HttpRequest& request, std::string_view rest) {
+    Route route{.endpoint = Endpoint::queue_action};
+    if (rest == "flush") {
+        route.action = "flush";
+        return only("POST", request, std::move(route));
+    }
+    auto slash = rest.find('/');
+    if (slash == std::string_view::npos) return json_error(404, "no such endpoint");
+    std::string_view id = rest.substr(0, slash);
+    std::string_view action = rest.substr(slash + 1);
+    if (std::find(kActions.begin(), kActions.end(), action) == kActions.end()) {
+        return json_error(404, "no such queue action");
+    }
+    if (!spool::is_valid_message_id(id)) return json_error(400, "not a message id");
+    route.action = action;
+    route.id = id;
+    return only("POST", request, std::move(route));
+}
+
+}  // namespace
+
+bool authorized(std::string_view authorization, std::string_view token) {
+    constexpr std::string_view kScheme = "Bearer ";
+    if (token.empty()) return false;
+    if (!smtp::starts_with_ignoring_case(authorization, kScheme)) return false;
+    std::string_view given = authorization.substr(kScheme.size());
+    // Every byte compared whatever the first difference: the time taken tells nothing of
+    // how much of a guess was right.
+    unsigned char difference = given.size() == token.size() ? 0 : 1;
+    for (std::size_t i = 0; i < given.size(); ++i) {
+        difference |= static_cast<unsigned char>(given[i] ^ token[i % token.size()]);
+    }
+    return difference == 0;
+}
+
+std::variant<Route, HttpResponse> route_request(const HttpRequest& request,
+                                                std::string_view token) {
+    if (token.empty() && !is_loopback_host(request.host)) {
+        return json_error(403, "the Host header must name a loopback address");
+    }
+    if (!request.origin.empty() && !is_same_origin(request.origin, request.host)) {
+        return json_error(403, "cross-origin requests are refused");
+    }
+    std::string_view target = request.target;
+    auto question = target.find('?');
+    std::string_view path = target.substr(0, question);
+    std::string_view query =
+        question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
+
+    // The console page holds no data; it asks for the token and sends it with each call.
+    if (path == "/") return only("GET", request, Route{.endpoint = Endpoint::console});
+    if (!token.empty() && !authorized(request.authorization, token)) {
+        HttpResponse response = json_error(401, "a valid bearer token is required");
+        response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"herald\"");
+        return response;
+    }
+    if (path == "/metrics") return only("GET", request, Route{.endpoint = Endpoint::metrics});
+    if (path == "/api/transports") {
+        return only("GET", request, Route{.endpoint = Endpoint::transports});
+    }
+    if (path == "/api/queue") return queue_list(request, query);
+    constexpr std::string_view kQueuePrefix = "/api/queue/";
+    if (path.starts_with(kQueuePrefix))
+        return queue_action(request, path.substr(kQueuePrefix.size()));
+    return json_error(404, "no such endpoint");
+}
+
+}  // namespace herald::admin

@@ -1,0 +1,38 @@
+#pragma once
+// Which endpoint a request asks for, or why it is refused, decided from the request alone:
+//   GET  /                              the web console (a static page, no data)
+//   GET  /metrics                       Prometheus text format
+//   GET  /api/queue[?limit=N]           the queue, as `herald queue list --json`
+//   POST /api/queue/flush               try every deferred message now
+//   POST /api/queue/<id>/<action>       flush, hold, release, delete, bounce
+//   GET  /api/transports                the configured transports and their counts
+// With a token configured, everything but the console needs "Authorization: Bearer <token>".
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "admin/http_types.hpp"
+
+namespace herald::admin {
+
+enum class Endpoint { console, metrics, queue_list, queue_action, transports };
+
+struct Route {
+    Endpoint endpoint = Endpoint::console;
+    std::string action;     // queue_action: flush, hold, release, delete, bounce
+    std::string id;         // queue_action: "" for flush of the whole queue
+    std::size_t limit = 0;  // queue_list: most entries to return
+};
+
+inline constexpr std::size_t kDefaultQueueLimit = 1000;
+inline constexpr std::size_t kMaxQueueLimit = 100000;
+
+// `token` is [admin] token; empty means none is required (the loader allows that on
+// loopback only).
+std::variant<Route, HttpResponse> route_request(const HttpRequest& request, std::string_view token);
+
+// "Bearer <token>" (RFC 6750 2.1), the scheme in any case, compared in constant time.
+bool authorized(std::string_view authorization, std::string_view token);
+
+}  // namespace herald::admin

@@ -1,0 +1,268 @@
+"""[admin] http: /metrics scraped and parsed by the Prometheus text parser, the JSON queue API
+(list, hold, release, flush, delete) against a queue that cannot drain, the bearer token, the
+console page, hostile requests, and a port that is taken."""
+import json
+import socket
+import urllib.error
+import urllib.request
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from herald_fixture import free_port, send
+
+TOKEN = "admin-token-0123456789"
+
+
+def admin(port, token=None):
+    section = {"http": f"127.0.0.1:{port}"}
+    if token:
+        section["token"] = token
+    return section
+
+
+def discarding(port, **sections):
+    """Every message delivered at once (the null transport), the admin API on `port`."""
+    return dict(transport=[{"name": "discard", "type": "null"}],
+                route=[{"sender": "*", "transport": "discard"}],
+                admin=admin(port), **sections)
+
+
+def stuck(port, token=None):
+    """Every message deferred: the only route goes to a smarthost port that nobody listens
+    on, retried in an hour; so messages stay queued."""
+    return dict(transport=[{"name": "smarthost", "type": "smtp", "host": "127.0.0.1",
+                            "port": free_port(), "tls": "none"}],
+                route=[{"sender": "*", "transport": "smarthost"}],
+                queue={"retry": ["1h"], "max_age": "5d"},
+                admin=admin(port, token))
+
+
+def call(port, path, method="GET", token=None, headers=None):
+    """(status, headers, body bytes); 4xx and 5xx are returned, not raised."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method,
+                                     data=b"" if method == "POST" else None)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+def call_json(port, path, method="GET", token=None):
+    status, headers, body = call(port, path, method, token)
+    assert headers.get("Content-Type", "").startswith("application/json"), headers
+    return status, json.loads(body)
+
+
+def scrape(port, token=None):
+    """{(sample name, frozenset of labels): value}, and {name: type} for every sample name
+    and every family name (the parser names a counter family without its _total)."""
+    status, headers, body = call(port, "/metrics", token=token)
+    assert status == 200, body
+    assert headers["Content-Type"].startswith("text/plain; version=0.0.4"), headers
+    samples, types = {}, {}
+    for family in text_string_to_metric_families(body.decode("utf-8")):
+        types.setdefault(family.name, family.type)
+        for sample in family.samples:
+            types[sample.name] = family.type
+            samples[(sample.name, frozenset(sample.labels.items()))] = sample.value
+    return samples, types
+
+
+def value(samples, name, **labels):
+    return samples.get((name, frozenset(labels.items())))
+
+
+def raw_exchange(port, data, timeout=30):
+    """Sends bytes, reads until the server closes; returns what it said."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(data)
+        reply = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return reply
+            reply += chunk
+
+
+def test_metrics_parse_and_count_received_delivered_and_rejected(make_herald):
+    port = free_port()
+    h = make_herald(**discarding(port, reject={"senders": ["spam@bad.herald.test"]}))
+    ids = [send(h, f"m{i}@client.herald.test", ["a@example.net", "b@example.net"])
+           for i in range(2)]
+    for msg_id in ids:
+        h.wait_for(lambda: h.completed(msg_id), what=f"{msg_id} delivered")
+    with h.smtp() as s:
+        s.ehlo("client.herald.test")
+        code, _ = s.mail("spam@bad.herald.test")
+        assert code == 550
+    h.wait_for_log(r"spam@bad\.herald\.test", log="rejectlog")
+
+    samples, types = scrape(port)
+    for name, kind in [("herald_messages_received_total", "counter"),
+                       ("herald_recipients_delivered_total", "counter"),
+                       ("herald_recipients_deferred_total", "counter"),
+                       ("herald_recipients_failed_total", "counter"),
+                       ("herald_bounces_total", "counter"),
+                       ("herald_smtp_rejections_total", "counter"),
+                       ("herald_rate_limit_hits_total", "counter"),
+                       ("herald_smtp_connections_total", "counter"),
+                       ("herald_smtp_connections", "gauge"),
+                       ("herald_dkim_signatures", "counter"),  # no samples before signing
+                       ("herald_queue_messages", "gauge"),
+                       ("herald_queue_oldest_age_seconds", "gauge")]:
+        assert types.get(name) == kind, (name, types)
+    assert value(samples, "herald_messages_received_total") == 2
+    assert value(samples, "herald_recipients_delivered_total", transport="discard") == 4
+    assert value(samples, "herald_recipients_failed_total", transport="discard") == 0
+    assert value(samples, "herald_smtp_rejections_total", reason="rejected_sender") == 1
+    assert value(samples, "herald_smtp_rejections_total", reason="relay_denied") == 0
+    assert value(samples, "herald_bounces_total") == 0
+    assert value(samples, "herald_queue_messages") == 0
+
+
+def test_queue_api_lists_holds_releases_flushes_and_deletes(make_herald):
+    port = free_port()
+    h = make_herald(**stuck(port))
+    msg_id = send(h, "held@client.herald.test", ["far@example.net"])
+    other = send(h, "other@client.herald.test", ["away@example.net"])
+    for i in (msg_id, other):
+        h.wait_for(lambda: h.events(i, "=="), what=f"{i} deferred")
+
+    status, listed = call_json(port, "/api/queue")
+    assert status == 200
+    by_id = {e["id"]: e for e in listed}
+    assert set(by_id) == {msg_id, other}
+    # The same entries, field for field, as `herald queue list --json`.
+    cli = {e["id"]: e for e in h.queue_list_json()}
+    for i in by_id:
+        assert set(by_id[i]) == set(cli[i]), (by_id[i], cli[i])
+        for key in ("sender", "recipients", "held", "pending", "size", "next_attempt"):
+            assert by_id[i][key] == cli[i][key], key
+    assert by_id[msg_id]["sender"] == "held@client.herald.test"
+    assert by_id[msg_id]["held"] is False
+    assert by_id[msg_id]["last_error"], by_id[msg_id]
+
+    status, body = call_json(port, f"/api/queue/{msg_id}/hold", "POST")
+    assert (status, body["ok"]) == (200, True), body
+    assert {e["id"]: e for e in call_json(port, "/api/queue")[1]}[msg_id]["held"] is True
+    assert {e["id"]: e for e in h.queue_list_json()}[msg_id]["held"] is True
+    h.wait_for_log(rf"{msg_id} held by administrator")
+
+    status, body = call_json(port, f"/api/queue/{msg_id}/release", "POST")
+    assert (status, body["ok"]) == (200, True), body
+    h.wait_for(lambda: {e["id"]: e for e in call_json(port, "/api/queue")[1]}[msg_id]["held"]
+               is False, what="released")
+
+    before = len(h.events(other, "=="))
+    status, body = call_json(port, f"/api/queue/{other}/flush", "POST")
+    assert status == 200, body
+    h.wait_for(lambda: len(h.events(other, "==")) > before, what="another attempt after flush")
+    status, body = call_json(port, "/api/queue/flush", "POST")
+    assert status == 200, body
+
+    samples, _ = scrape(port)
+    assert value(samples, "herald_queue_messages") == 2
+    assert value(samples, "herald_queue_oldest_age_seconds") >= 0
+    assert value(samples, "herald_recipients_deferred_total", transport="smarthost") >= 2
+
+    status, transports = call_json(port, "/api/transports")
+    assert status == 200
+    [smarthost] = [t for t in transports if t["name"] == "smarthost"]
+    assert smarthost["type"] == "smtp" and smarthost["deferred"] >= 2, smarthost
+
+    status, body = call_json(port, f"/api/queue/{other}/delete", "POST")
+    assert (status, body["ok"]) == (200, True), body
+    h.wait_for(lambda: other not in {e["id"] for e in call_json(port, "/api/queue")[1]},
+               what=f"{other} gone")
+    assert other not in h.queue_ids()
+
+    # Bounced by the administrator: failed without a transport, and a DSN queued.
+    status, body = call_json(port, f"/api/queue/{msg_id}/bounce", "POST")
+    assert (status, body["ok"]) == (200, True), body
+    h.wait_for(lambda: h.events(msg_id, "**"), what=f"{msg_id} failed")
+    samples, _ = scrape(port)
+    assert value(samples, "herald_recipients_failed_total", transport="none") == 1
+    assert value(samples, "herald_bounces_total") == 1
+
+
+def test_queue_api_errors_are_json(make_herald):
+    port = free_port()
+    make_herald(**stuck(port))
+    status, body = call_json(port, "/api/queue/0000000000000000zzzz/hold", "POST")
+    assert status == 404 and "error" in body, body
+    status, body = call_json(port, "/api/queue/not.an.id/hold", "POST")
+    assert status == 400 and "error" in body, body
+    status, body = call_json(port, "/api/queue/0000000000000000zzzz/explode", "POST")
+    assert status == 404, body
+    status, body = call_json(port, "/api/queue", "POST")
+    assert status == 405, body
+    status, body = call_json(port, "/no/such/thing")
+    assert status == 404, body
+    # A page of another site cannot steer the queue through the administrator's browser.
+    status, _, _ = call(port, "/api/queue/flush", "POST",
+                        headers={"Origin": "http://evil.example"})
+    assert status == 403
+
+
+def test_a_configured_token_is_required(make_herald):
+    port = free_port()
+    make_herald(**stuck(port, token=TOKEN))
+    for path, method in [("/metrics", "GET"), ("/api/queue", "GET"), ("/api/transports", "GET"),
+                         ("/api/queue/flush", "POST")]:
+        status, headers, _ = call(port, path, method)
+        assert status == 401, path
+        assert headers.get("WWW-Authenticate", "").startswith("Bearer"), headers
+        assert call(port, path, method, token=TOKEN + "x")[0] == 401, path
+        assert call(port, path, method, token=TOKEN)[0] == 200, path
+    scrape(port, token=TOKEN)
+
+
+def test_console_page_is_served(make_herald):
+    port = free_port()
+    make_herald(**discarding(port))
+    status, headers, body = call(port, "/")
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/html"), headers
+    assert b"<table" in body and b"/api/queue" in body
+    assert "default-src 'none'" in headers.get("Content-Security-Policy", "")
+
+
+def test_hostile_requests_get_errors_and_the_server_carries_on(make_herald):
+    port = free_port()
+    h = make_herald(**discarding(port))
+    huge = (b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 200_000 +
+            b"\r\n\r\n")
+    assert raw_exchange(port, huge).startswith(b"HTTP/1.1 431 ")
+    assert raw_exchange(port, b"\x16\x03\x01\x00\xff garbage\r\n\r\n").startswith(b"HTTP/1.1 400 ")
+    assert raw_exchange(port, b"GET / HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n") \
+        .startswith(b"HTTP/1.1 413 ")
+    # Rebinding: a request for another host name is refused when there is no token.
+    reply = raw_exchange(port, b"GET /api/queue HTTP/1.1\r\nHost: evil.example\r\n"
+                               b"Connection: close\r\n\r\n")
+    assert reply.startswith(b"HTTP/1.1 403 "), reply[:100]
+    # A client that says nothing, and one that leaves mid-request.
+    idle = socket.create_connection(("127.0.0.1", port), timeout=30)
+    half = socket.create_connection(("127.0.0.1", port), timeout=30)
+    half.sendall(b"GET /metr")
+    half.close()
+    assert call(port, "/metrics")[0] == 200
+    idle.close()
+    h.assert_alive()
+    send(h, "after@client.herald.test", ["x@example.net"])
+
+
+def test_a_taken_port_stops_start_up_with_a_clear_line(make_herald):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        h = make_herald(start=False, **discarding(port))
+        with pytest.raises(AssertionError) as failure:
+            h.start()
+    assert "admin.http" in str(failure.value) and str(port) in str(failure.value), failure.value

@@ -1,0 +1,103 @@
+#include "admin/api_responses.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+#include "admin_test_support.hpp"
+
+namespace herald::admin {
+namespace {
+
+boost::json::value body_of(const HttpResponse& response) {
+    boost::system::error_code ec;
+    auto value = boost::json::parse(response.body, ec);
+    EXPECT_FALSE(ec) << response.body;
+    return value;
+}
+
+TEST(ActionResponse, OkIs200WithTheDetail) {
+    auto response = action_response("ok held 0abc");
+    EXPECT_EQ(response.status, 200u);
+    auto body = body_of(response);
+    EXPECT_EQ(body.at("ok").as_bool(), true);
+    EXPECT_EQ(body.at("detail").as_string(), "held 0abc");
+}
+
+TEST(ActionResponse, AMissingMessageIs404) {
+    auto response = action_response("error no message 0abc in the queue");
+    EXPECT_EQ(response.status, 404u);
+    EXPECT_EQ(body_of(response).at("error").as_string(), "no message 0abc in the queue");
+}
+
+TEST(ActionResponse, OtherErrorsAre500) {
+    EXPECT_EQ(action_response("error write /x: No space left on device").status, 500u);
+    EXPECT_EQ(action_response("").status, 500u);
+}
+
+TEST(TransportsResponse, ListsConfiguredTransportsWithTheirCounts) {
+    std::vector<config::Transport> configured(3);
+    configured[0].name = "mx";
+    configured[1].name = "relay";
+    configured[1].host = "smarthost.example";
+    configured[1].port = 587;
+    configured[2].name = "box";
+    configured[2].type = config::Transport::Type::maildir;
+    configured[2].path = "var/mail/{user}";
+    Metrics metrics({"mx", "relay", "box"});
+    metrics.observe(
+        log::MainLogEvent{.kind = log::MainLogEvent::Kind::delivered, .transport = "relay"});
+    auto body = body_of(transports_response(transport_infos(configured), metrics));
+    ASSERT_EQ(body.as_array().size(), 3u);
+    const auto& mx = body.as_array()[0].as_object();
+    EXPECT_EQ(mx.at("type").as_string(), "smtp");
+    EXPECT_EQ(mx.at("target").as_string(), "MX");
+    const auto& relay = body.as_array()[1].as_object();
+    EXPECT_EQ(relay.at("target").as_string(), "smarthost.example:587");
+    EXPECT_EQ(relay.at("delivered").to_number<std::uint64_t>(), 1u);
+    EXPECT_EQ(relay.at("failed").to_number<std::uint64_t>(), 0u);
+    EXPECT_EQ(body.as_array()[2].as_object().at("type").as_string(), "maildir");
+}
+
+TEST(QueueResponse, IsTheQueueArrayWithTheTotalInAHeader) {
+    TestSpool t;
+    t.store("a@example.com", {"x@example.net"});
+    t.store("b@example.com", {"x@example.net"});
+    auto response = queue_response(read_queue(t.spool(), 1), std::chrono::system_clock::now());
+    EXPECT_EQ(response.status, 200u);
+    EXPECT_EQ(response.content_type, "application/json");
+    EXPECT_EQ(body_of(response).as_array().size(), 1u);
+    ASSERT_EQ(response.headers.size(), 1u);
+    EXPECT_EQ(response.headers[0], (std::pair<std::string, std::string>{"X-Total-Count", "2"}));
+}
+
+TEST(MetricsResponse, IsPrometheusText) {
+    Metrics metrics;
+    auto response = metrics_response(metrics);
+    EXPECT_EQ(response.content_type, "text/plain; version=0.0.4; charset=utf-8");
+    EXPECT_NE(response.body.find("# TYPE herald_messages_received_total counter"),
+              std::string::npos);
+}
+
+TEST(ConsoleResponse, IsSelfContainedHtmlUnderAStrictPolicy) {
+    auto response = console_response();
+    EXPECT_EQ(response.content_type, "text/html; charset=utf-8");
+    EXPECT_TRUE(response.body.starts_with("<!DOCTYPE html>"));
+    // No external assets: nothing is loaded from another origin.
+    EXPECT_EQ(response.body.find("src=\"http"), std::string::npos);
+    EXPECT_EQ(response.body.find("href=\"http"), std::string::npos);
+    // Queue data goes in as text only.
+    EXPECT_EQ(response.body.find("innerHTML"), std::string::npos);
+    ASSERT_EQ(response.headers.size(), 1u);
+    EXPECT_EQ(response.headers[0].first, "Content-Security-Policy");
+    EXPECT_NE(response.headers[0].second.find("default-src 'none'"), std::string::npos);
+}
+
+TEST(JsonError, IsAnErrorObjectWithEscapedText) {
+    auto response = json_error(400, "bad \"thing\"\n");
+    EXPECT_EQ(response.status, 400u);
+    EXPECT_EQ(body_of(response).at("error").as_string(), "bad \"thing\"\n");
+}
+
+}  // namespace
+}  // namespace herald::admin

@@ -1,0 +1,174 @@
+#include "admin/request_router.hpp"
+
+#include <gtest/gtest.h>
+
+namespace herald::admin {
+namespace {
+
+constexpr std::string_view kToken = "0123456789abcdef-secret";
+constexpr std::string_view kHost = "127.0.0.1:8025";
+
+HttpRequest get(std::string_view target, std::string_view authorization = {}) {
+    return {.method = "GET", .target = target, .host = kHost, .authorization = authorization};
+}
+HttpRequest post(std::string_view target, std::string_view authorization = {}) {
+    return {.method = "POST", .target = target, .host = kHost, .authorization = authorization};
+}
+
+Route routed(const HttpRequest& request, std::string_view token = {}) {
+    auto result = route_request(request, token);
+    if (auto* refusal = std::get_if<HttpResponse>(&result)) {
+        ADD_FAILURE() << request.method << " " << request.target << ": " << refusal->status << " "
+                      << refusal->body;
+        return {};
+    }
+    return std::get<Route>(result);
+}
+
+HttpResponse refused(const HttpRequest& request, std::string_view token = {}) {
+    auto result = route_request(request, token);
+    if (auto* refusal = std::get_if<HttpResponse>(&result)) return *refusal;
+    ADD_FAILURE() << request.method << " " << request.target << " was routed";
+    return {};
+}
+
+std::string header(const HttpResponse& response, std::string_view name) {
+    for (const auto& [n, v] : response.headers) {
+        if (n == name) return v;
+    }
+    return "";
+}
+
+TEST(RequestRouter, RoutesEachEndpoint) {
+    EXPECT_EQ(routed(get("/")).endpoint, Endpoint::console);
+    EXPECT_EQ(routed(get("/metrics")).endpoint, Endpoint::metrics);
+    EXPECT_EQ(routed(get("/api/transports")).endpoint, Endpoint::transports);
+    auto list = routed(get("/api/queue"));
+    EXPECT_EQ(list.endpoint, Endpoint::queue_list);
+    EXPECT_EQ(list.limit, kDefaultQueueLimit);
+}
+
+TEST(RequestRouter, RoutesQueueActionsWithTheirId) {
+    for (std::string action : {"flush", "hold", "release", "delete", "bounce"}) {
+        std::string target = "/api/queue/0abc123def4560001xyz/" + action;
+        auto route = routed(post(target));
+        EXPECT_EQ(route.endpoint, Endpoint::queue_action);
+        EXPECT_EQ(route.action, action);
+        EXPECT_EQ(route.id, "0abc123def4560001xyz");
+    }
+    auto all = routed(post("/api/queue/flush"));
+    EXPECT_EQ(all.endpoint, Endpoint::queue_action);
+    EXPECT_EQ(all.action, "flush");
+    EXPECT_EQ(all.id, "");
+}
+
+TEST(RequestRouter, ReadsTheQueueLimitAndIgnoresOtherParameters) {
+    EXPECT_EQ(routed(get("/api/queue?limit=20")).limit, 20u);
+    EXPECT_EQ(routed(get("/api/queue?x=1&limit=5&y")).limit, 5u);
+    EXPECT_EQ(routed(get("/metrics?anything")).endpoint, Endpoint::metrics);
+}
+
+TEST(RequestRouter, RefusesABadQueueLimit) {
+    for (std::string_view target :
+         {"/api/queue?limit=", "/api/queue?limit=0", "/api/queue?limit=abc", "/api/queue?limit=12x",
+          "/api/queue?limit=-1", "/api/queue?limit=100001",
+          "/api/queue?limit=99999999999999999999999"}) {
+        EXPECT_EQ(refused(get(target)).status, 400u) << target;
+    }
+}
+
+TEST(RequestRouter, UnknownPathsAre404WithAJsonBody) {
+    for (std::string_view target :
+         {"/nope", "/api", "/api/queue/", "/api/queue/abc", "/api/queue/abc/explode", "/metrics/",
+          "http://x/metrics", "", "*"}) {
+        auto response = refused(get(target));
+        EXPECT_EQ(response.status, 404u) << target;
+        EXPECT_EQ(response.content_type, "application/json");
+        EXPECT_NE(response.body.find("\"error\""), std::string::npos);
+    }
+}
+
+TEST(RequestRouter, ABadMessageIdIs400) {
+    EXPECT_EQ(refused(post("/api/queue/..%2f..%2fetc/hold")).status, 400u);
+    EXPECT_EQ(refused(post("/api/queue/a.b/delete")).status, 400u);
+    EXPECT_EQ(refused(post("/api/queue/" + std::string(65, 'a') + "/delete")).status, 400u);
+}
+
+TEST(RequestRouter, WrongMethodIs405WithAllow) {
+    auto response = refused(post("/metrics"));
+    EXPECT_EQ(response.status, 405u);
+    EXPECT_EQ(header(response, "Allow"), "GET");
+    response = refused(get("/api/queue/0abc123def4560001xyz/delete"));
+    EXPECT_EQ(response.status, 405u);
+    EXPECT_EQ(header(response, "Allow"), "POST");
+    EXPECT_EQ(refused({.method = "DELETE", .target = "/api/queue", .host = kHost}).status, 405u);
+    EXPECT_EQ(refused({.method = "get", .target = "/metrics", .host = kHost}).status, 405u);
+}
+
+TEST(RequestRouter, WithATokenEveryApiCallNeedsIt) {
+    for (auto request : {get("/metrics"), get("/api/queue"), get("/api/transports"),
+                         post("/api/queue/flush"), get("/nope")}) {
+        auto response = refused(request, kToken);
+        EXPECT_EQ(response.status, 401u) << request.target;
+        EXPECT_EQ(header(response, "WWW-Authenticate"), "Bearer realm=\"herald\"");
+    }
+    std::string bearer = "Bearer " + std::string(kToken);
+    EXPECT_EQ(routed(get("/metrics", bearer), kToken).endpoint, Endpoint::metrics);
+    EXPECT_EQ(routed(post("/api/queue/flush", bearer), kToken).action, "flush");
+}
+
+TEST(RequestRouter, TheConsolePageNeedsNoToken) {
+    EXPECT_EQ(routed(get("/"), kToken).endpoint, Endpoint::console);
+}
+
+TEST(RequestRouter, WithATokenAnyHostIsAccepted) {
+    std::string bearer = "Bearer " + std::string(kToken);
+    HttpRequest request{.method = "GET",
+                        .target = "/metrics",
+                        .host = "admin.example.com:8025",
+                        .authorization = bearer};
+    EXPECT_EQ(routed(request, kToken).endpoint, Endpoint::metrics);
+}
+
+TEST(RequestRouter, WithoutATokenOnlyLoopbackHostsAreServed) {
+    for (std::string_view host :
+         {"127.0.0.1:8025", "localhost:8025", "LOCALHOST", "[::1]:8025", "127.0.0.2"}) {
+        HttpRequest request{.method = "GET", .target = "/metrics", .host = host};
+        EXPECT_EQ(routed(request).endpoint, Endpoint::metrics) << host;
+    }
+    // DNS rebinding: a page of evil.example whose name now resolves to 127.0.0.1.
+    for (std::string_view host :
+         {"evil.example:8025", "", "[::1", "192.0.2.1:8025", "localhost.evil.example"}) {
+        HttpRequest request{.method = "GET", .target = "/metrics", .host = host};
+        EXPECT_EQ(refused(request).status, 403u) << host;
+    }
+}
+
+TEST(RequestRouter, CrossOriginRequestsAreRefused) {
+    HttpRequest request = post("/api/queue/flush");
+    request.origin = "http://evil.example";
+    EXPECT_EQ(refused(request).status, 403u);
+    request.origin = "null";
+    EXPECT_EQ(refused(request).status, 403u);
+    request.origin = "http://127.0.0.1:8025";  // the console itself
+    EXPECT_EQ(routed(request).action, "flush");
+}
+
+TEST(Authorized, AcceptsOnlyTheExactBearerToken) {
+    const std::string token(kToken);
+    EXPECT_TRUE(authorized("Bearer " + token, kToken));
+    EXPECT_TRUE(authorized("bearer " + token, kToken));  // RFC 9110 11.1: scheme is case-free
+    EXPECT_FALSE(authorized("", kToken));
+    EXPECT_FALSE(authorized("Bearer", kToken));
+    EXPECT_FALSE(authorized("Bearer ", kToken));
+    EXPECT_FALSE(authorized("Basic " + token, kToken));
+    EXPECT_FALSE(authorized("Bearer " + token + "x", kToken));
+    EXPECT_FALSE(authorized("Bearer " + token.substr(1), kToken));
+    EXPECT_FALSE(authorized("Bearer " + token.substr(0, token.size() - 1) + "X", kToken));
+    EXPECT_FALSE(authorized("Bearer  " + token, kToken));
+    EXPECT_FALSE(authorized("Bearer x", ""));
+    EXPECT_FALSE(authorized("Bearer ", ""));
+}
+
+}  // namespace
+}  // namespace herald::admin
