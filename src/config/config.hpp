@@ -135,6 +135,14 @@ struct Admin {
     std::string token;
 };
 
+// The alignment preflight: what receivers will make of each relayed message (SPF, DKIM,
+// DMARC), known before it leaves.
+struct Preflight {
+    enum class Mode { off, log, reject };
+    Mode mode = Mode::log;
+    std::string ip;  // the public address mail leaves from, for SPF; empty: unknown
+};
+
 struct Config {
     std::filesystem::path source;  // the file it was read from
     Server server;
@@ -153,6 +161,7 @@ struct Config {
     Reject reject;
     Queue queue;
     Admin admin;
+    Preflight preflight;
 
     const Transport* find_transport(std::string_view name) const;
     const User* find_user(std::string_view name) const;

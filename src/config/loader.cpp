@@ -74,6 +74,7 @@ Config read_config(const toml::table& root, Diagnostics& diagnostics) {
     read_table(doc, "reject", c.reject, read_reject);
     read_table(doc, "queue", c.queue, read_queue);
     read_table(doc, "admin", c.admin, read_admin);
+    read_table(doc, "preflight", c.preflight, read_preflight);
     read_tables(doc, "listener", "listener", [&, seen = UniqueNames()](TableReader& t) mutable {
         read_listener(t, c.listeners, seen);
     });

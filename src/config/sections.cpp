@@ -423,4 +423,14 @@ void read_admin(TableReader& t, Admin& out) {
     }
 }
 
+void read_preflight(TableReader& t, Preflight& out) {
+    constexpr std::array kModes{Choice<Preflight::Mode>{"off", Preflight::Mode::off},
+                                Choice<Preflight::Mode>{"log", Preflight::Mode::log},
+                                Choice<Preflight::Mode>{"reject", Preflight::Mode::reject}};
+    t.read_choice("mode", out.mode, kModes);
+    if (t.read("ip", out.ip) && !is_ip_address(out.ip)) {
+        t.error("ip", "'" + out.ip + "' is not an IP address");
+    }
+}
+
 }  // namespace herald::config

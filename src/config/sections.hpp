@@ -26,5 +26,6 @@ void read_rate_limit(TableReader& t, std::vector<RateLimit>& out);
 void read_reject(TableReader& t, Reject& out);
 void read_queue(TableReader& t, Queue& out);
 void read_admin(TableReader& t, Admin& out);
+void read_preflight(TableReader& t, Preflight& out);
 
 }  // namespace herald::config

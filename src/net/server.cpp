@@ -24,6 +24,7 @@
 #include "log/panic_log.hpp"
 #include "log/reject_log.hpp"
 #include "mailauth/dkim/keyring.hpp"
+#include "mailauth/preflight.hpp"
 #include "net/connection_limits.hpp"
 #include "net/control_server.hpp"
 #include "net/smtp_listener.hpp"
@@ -83,6 +84,7 @@ struct Server::Parts {
     std::filesystem::path config_path;
     std::shared_ptr<policy::Policies> policies;
     std::unique_ptr<mailauth::dkim::Keyring> dkim;
+    std::unique_ptr<mailauth::Preflight> preflight;
     std::optional<asio::signal_set> reload_signal;
     std::unique_ptr<queue::Intake> intake;
     std::unique_ptr<queue::Bouncer> bouncer;
@@ -108,6 +110,7 @@ struct Server::Parts {
     asio::awaitable<void> check_dkim_keys();
     void save_rate_limits();
     std::string reload();
+    std::string sending_ip_for(std::string_view sender) const;
     void reload_on_sighup();
     std::filesystem::path rate_limits_path() const {
         return config.server.spool_dir / "ratelimits";
@@ -191,6 +194,19 @@ std::string Server::Parts::reload() {
     return "ok reloaded";
 }
 
+// The source_address of the transport the sender's route picks, else [preflight] ip. A
+// smarthost's own address is what receivers see, but it is not ours to know: [preflight] ip
+// says it.
+std::string Server::Parts::sending_ip_for(std::string_view sender) const {
+    for (const auto& route : config.routes) {
+        if (!delivery::route_matches(route.sender, sender)) continue;
+        const config::Transport* t = config.find_transport(route.transport);
+        if (t && !t->source_address.empty()) return t->source_address;
+        break;
+    }
+    return config.preflight.ip;
+}
+
 void Server::Parts::reload_on_sighup() {
     reload_signal->async_wait([this](const boost::system::error_code& ec, int) {
         if (ec) return;
@@ -242,6 +258,9 @@ Status Server::Parts::build_services() {
     if (!built) return Error{built.error()};
     router.emplace(std::move(*built));
     policies = std::make_shared<policy::Policies>(config);
+    if (config.preflight.mode != config::Preflight::Mode::off) {
+        preflight = std::make_unique<mailauth::Preflight>();
+    }
     if (!config.dkim_keys.empty()) {
         auto keys = mailauth::dkim::Keyring::load(config.dkim_keys);
         if (!keys) return Error{keys.error()};
@@ -307,6 +326,9 @@ SmtpServices Server::Parts::services_for(const config::Listener& listener) {
     s.intake = intake.get();
     s.dkim = dkim.get();
     s.metrics = metrics.get();
+    s.preflight = preflight.get();
+    s.preflight_rejects = config.preflight.mode == config::Preflight::Mode::reject;
+    s.sending_ip = [this](std::string_view sender) { return sending_ip_for(sender); };
     s.resolver = resolver.get();
     s.note = [this](const std::string& line) { mainlog->note(line); };
     s.pool = pool.get();

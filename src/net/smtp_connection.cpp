@@ -7,7 +7,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include <algorithm>
 #include <array>
+#include <optional>
 
 #include "mailauth/dkim/signing_keys.hpp"
 #include "policy/session_gate.hpp"
@@ -193,6 +195,19 @@ class Connection {
                     co_await services_.dkim->choose(*domain, *services_.resolver, services_.note);
             }
         }
+        std::optional<std::string> verdict;
+        if (services_.preflight && relayed(ready.envelope)) {
+            auto input = preflight_input(ready, options);
+            if (input) {
+                auto result = co_await services_.preflight->check(*input, *services_.resolver);
+                auto refusal = result.refusal(*input);
+                if (services_.preflight_rejects && refusal) {
+                    session.message_rejected(smtp::Reply(550, "5.7.1", *refusal));
+                    co_return;
+                }
+                verdict = result.summary();
+            }
+        }
         queue::Intake* intake = services_.intake;
         auto outcome = co_await services_.pool->run([intake, &ready, &options] {
             return intake->accept(ready.envelope, std::move(ready.data), options);
@@ -202,6 +217,7 @@ class Connection {
                 for (const auto& choice : options.dkim)
                     services_.metrics->dkim_signed(choice.domain);
             }
+            if (verdict) services_.note(accepted->id + " preflight " + *verdict);
             session.message_accepted(accepted->id);
             services_.queued(accepted->id);
             co_return;
@@ -215,6 +231,24 @@ class Connection {
             session.message_rejected(
                 smtp::Reply(451, "4.3.0", "Local error in processing, try again later"));
         }
+    }
+
+    bool relayed(const message::Envelope& envelope) const {
+        return std::any_of(
+            envelope.recipients.begin(), envelope.recipients.end(),
+            [this](const std::string& r) { return !policies_->relay.is_local_recipient(r); });
+    }
+
+    std::optional<mailauth::PreflightInput> preflight_input(
+        const smtp::MessageReady& ready, const queue::IntakeOptions& options) const {
+        auto from_domain = mailauth::dkim::author_domain(ready.data);
+        if (!from_domain) return std::nullopt;
+        mailauth::PreflightInput input{.from_domain = *from_domain,
+                                       .sender = ready.envelope.sender,
+                                       .helo = services_.settings.hostname,
+                                       .ip = services_.sending_ip(ready.envelope.sender)};
+        for (const auto& choice : options.dkim) input.dkim_domains.push_back(choice.domain);
+        return input;
     }
 
     const SmtpServices& services_;

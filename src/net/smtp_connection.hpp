@@ -11,6 +11,7 @@
 #include "base/blocking_pool.hpp"
 #include "dns/resolver.hpp"
 #include "mailauth/dkim/keyring.hpp"
+#include "mailauth/preflight.hpp"
 #include "net/connection_limits.hpp"
 #include "net/tls_context.hpp"
 #include "policy/policies.hpp"
@@ -29,8 +30,12 @@ struct SmtpServices {
     std::function<std::shared_ptr<policy::Policies>()> policies;
     const ServerTls* tls = nullptr;
     queue::Intake* intake = nullptr;
-    mailauth::dkim::Keyring* dkim = nullptr;  // null: no [[dkim.key]]
-    admin::Metrics* metrics = nullptr;        // null: no [admin] http
+    mailauth::dkim::Keyring* dkim = nullptr;   // null: no [[dkim.key]]
+    admin::Metrics* metrics = nullptr;         // null: no [admin] http
+    mailauth::Preflight* preflight = nullptr;  // null: [preflight] mode = "off"
+    bool preflight_rejects = false;            // mode = "reject"
+    // The address mail from this sender leaves from, for SPF; "" when unknown.
+    std::function<std::string(std::string_view sender)> sending_ip;
     dns::Resolver* resolver = nullptr;
     std::function<void(const std::string&)> note;  // a mainlog line
     BlockingPool* pool = nullptr;

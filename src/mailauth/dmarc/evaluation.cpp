@@ -145,7 +145,8 @@ Evaluation evaluate(const PolicyLookup& lookup, const Identifiers& identifiers) 
 }
 
 awaitable<Evaluation> check(dns::Resolver& resolver, Identifiers identifiers) {
-    const PolicyLookup lookup = co_await discover(resolver, identifiers.from_domain);
+    std::string from_domain = identifiers.from_domain;  // moved: see check_mail_from
+    const PolicyLookup lookup = co_await discover(resolver, std::move(from_domain));
     co_return evaluate(lookup, identifiers);
 }
 

@@ -93,7 +93,7 @@ class Evaluator {
     Evaluator(dns::Resolver& resolver, MacroValues values)
         : resolver_(resolver), values_(std::move(values)) {}
 
-    awaitable<Verdict> check(std::string domain);
+    awaitable<Verdict> check(const std::string& name);
     awaitable<std::string> explain(const Verdict& verdict);
 
   private:
@@ -120,8 +120,8 @@ class Evaluator {
     std::map<std::string, std::string> validated_names_;  // %{p} by <domain>
 };
 
-awaitable<Verdict> Evaluator::check(std::string domain) {
-    domain = without_root_dot(std::move(domain));
+awaitable<Verdict> Evaluator::check(const std::string& name) {
+    const std::string domain = without_root_dot(name);
     Verdict verdict{Outcome::none, domain, "", "", ""};
     // 4.3: a malformed or single-label <domain> gives none, before any query.
     if (!is_queryable(domain) || domain.find('.') == std::string::npos) {
@@ -429,8 +429,9 @@ std::optional<Outcome> outcome_from_string(std::string_view text) {
     return std::nullopt;
 }
 
-awaitable<CheckResult> check_host(dns::Resolver& resolver, std::string ip, std::string domain,
-                                  std::string sender, std::string helo, CheckOptions options) {
+awaitable<CheckResult> check_host(dns::Resolver& resolver, const std::string& ip,
+                                  const std::string& domain, const std::string& sender,
+                                  const std::string& helo, const CheckOptions& options) {
     const auto address = IpAddress::parse(ip);
     if (!address)
         co_return CheckResult{Outcome::permerror, domain, "", "",
@@ -454,16 +455,17 @@ awaitable<CheckResult> check_host(dns::Resolver& resolver, std::string ip, std::
     co_return result;
 }
 
-awaitable<CheckResult> check_mail_from(dns::Resolver& resolver, std::string ip,
-                                       std::string mail_from, std::string helo,
-                                       CheckOptions options) {
-    if (mail_from.empty()) mail_from = "postmaster@" + helo;
+awaitable<CheckResult> check_mail_from(dns::Resolver& resolver, const std::string& ip,
+                                       const std::string& reverse_path, const std::string& helo,
+                                       const CheckOptions& options) {
+    const std::string mail_from = reverse_path.empty() ? "postmaster@" + helo : reverse_path;
     const auto at = mail_from.rfind('@');
     std::string local = at == std::string::npos ? "" : mail_from.substr(0, at);
     std::string domain = at == std::string::npos ? mail_from : mail_from.substr(at + 1);
     if (local.empty()) local = "postmaster";
-    co_return co_await check_host(resolver, std::move(ip), domain, local + "@" + domain,
-                                  std::move(helo), std::move(options));
+    const std::string sender = local + "@" + domain;
+    CheckResult result = co_await check_host(resolver, ip, domain, sender, helo, options);
+    co_return result;
 }
 
 }  // namespace herald::mailauth::spf

@@ -41,14 +41,19 @@ inline constexpr std::size_t kMaxPtrNames = 10;
 
 // check_host() of RFC 7208 4. `ip`: the client's address (IPv4-mapped IPv6 is IPv4);
 // `sender`: "local@domain" of the identity checked; `helo`: for the %{h} macro.
-boost::asio::awaitable<CheckResult> check_host(dns::Resolver& resolver, std::string ip,
-                                               std::string domain, std::string sender,
-                                               std::string helo, CheckOptions options = {});
+// The arguments are references, which must outlive the awaiting, as they do in
+// `co_await check_host(...)`. Inside a coroutine, pass `options` as a named object: GCC 12
+// mislocates a co_await expression's temporaries that own strings (the default argument).
+boost::asio::awaitable<CheckResult> check_host(dns::Resolver& resolver, const std::string& ip,
+                                               const std::string& domain, const std::string& sender,
+                                               const std::string& helo,
+                                               const CheckOptions& options = {});
 
 // The MAIL FROM identity (2.4): the reverse-path's domain, "postmaster" for a missing
 // local-part (4.3), and postmaster@<helo> for the null reverse-path.
-boost::asio::awaitable<CheckResult> check_mail_from(dns::Resolver& resolver, std::string ip,
-                                                    std::string mail_from, std::string helo,
-                                                    CheckOptions options = {});
+boost::asio::awaitable<CheckResult> check_mail_from(dns::Resolver& resolver, const std::string& ip,
+                                                    const std::string& mail_from,
+                                                    const std::string& helo,
+                                                    const CheckOptions& options = {});
 
 }  // namespace herald::mailauth::spf

@@ -1,0 +1,84 @@
+#include "mailauth/preflight.hpp"
+
+namespace herald::mailauth {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr auto kKeep = std::chrono::minutes(5);
+
+std::string domain_of(const std::string& address) {
+    const auto at = address.rfind('@');
+    return at == std::string::npos ? "" : address.substr(at + 1);
+}
+
+}  // namespace
+
+std::string PreflightResult::summary() const {
+    std::string out = std::string("dmarc=") + (dmarc.pass ? "pass" : "fail");
+    out += " spf=";
+    out += spf ? std::string(spf::to_string(spf->outcome)) : "unknown";
+    out += " dkim=";
+    out += dmarc.aligned_dkim_domain.empty() ? "none" : dmarc.aligned_dkim_domain;
+    out += " policy=" + std::string(dmarc::to_string(dmarc.policy));
+    if (!dmarc.pass) out += ": " + dmarc.why;
+    return out;
+}
+
+std::optional<std::string> PreflightResult::refusal(const PreflightInput& input) const {
+    if (dmarc.pass || dmarc.policy != dmarc::Policy::reject) return std::nullopt;
+    std::string fix = "sign it with a DKIM key for " + input.from_domain;
+    if (!input.ip.empty()) {
+        fix += " or let the SPF record of " + domain_of(input.sender) + " cover " + input.ip;
+    }
+    return "This message would fail DMARC at " + input.from_domain + " (p=reject): " + fix;
+}
+
+asio::awaitable<PreflightResult> Preflight::check(const PreflightInput& input,
+                                                  dns::Resolver& resolver) {
+    PreflightResult result;
+    dmarc::Identifiers ids;
+    ids.from_domain = input.from_domain;
+    if (!input.ip.empty()) {
+        spf::CheckResult spf = co_await spf_for(input, resolver);
+        ids.spf = spf.outcome;
+        result.spf = std::move(spf);
+    }
+    ids.spf_domain = input.sender.empty() ? input.helo : domain_of(input.sender);
+    for (const auto& d : input.dkim_domains) ids.dkim.push_back({d, true});
+    dmarc::PolicyLookup lookup = co_await policy_for(input.from_domain, resolver);
+    result.dmarc = dmarc::evaluate(lookup, ids);
+    co_return result;
+}
+
+asio::awaitable<spf::CheckResult> Preflight::spf_for(const PreflightInput& input,
+                                                     dns::Resolver& resolver) {
+    const auto key =
+        std::make_pair(input.sender.empty() ? input.helo : domain_of(input.sender), input.ip);
+    const auto now = Clock::now();
+    if (auto it = spf_.find(key); it != spf_.end() && now - it->second.at < kKeep) {
+        co_return it->second.value;
+    }
+    // Named, not defaulted: GCC 12 mislocates a co_await expression's temporaries.
+    const spf::CheckOptions options;
+    spf::CheckResult found =
+        co_await spf::check_mail_from(resolver, input.ip, input.sender, input.helo, options);
+    if (found.outcome != spf::Outcome::temperror) spf_[key] = {found, now};
+    co_return found;
+}
+
+asio::awaitable<dmarc::PolicyLookup> Preflight::policy_for(const std::string& from_domain,
+                                                           dns::Resolver& resolver) {
+    const auto now = Clock::now();
+    if (auto it = policies_.find(from_domain);
+        it != policies_.end() && now - it->second.at < kKeep) {
+        co_return it->second.value;
+    }
+    std::string domain = from_domain;
+    dmarc::PolicyLookup found = co_await dmarc::discover(resolver, std::move(domain));
+    if (found.status != dmarc::PolicyStatus::temperror) policies_[from_domain] = {found, now};
+    co_return found;
+}
+
+}  // namespace herald::mailauth
