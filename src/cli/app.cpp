@@ -11,6 +11,8 @@
 #include "cli/sendmail_command.hpp"
 #include "cli/serve_command.hpp"
 #include "cli/spf_command.hpp"
+#include "cli/summary_command.hpp"
+#include "cli/trace_command.hpp"
 
 #ifndef HERALD_VERSION
 #define HERALD_VERSION "0.1.0"
@@ -58,6 +60,8 @@ int run(int argc, char** argv) {
     add_dkim_command(app, global, exit_code);
     add_spf_command(app, global, exit_code);
     add_dmarc_command(app, global, exit_code);
+    add_summary_command(app, global, exit_code);
+    add_trace_command(app, global, exit_code);
     add_help_command(app);
 
     // CLI11 would call an unknown word a missing subcommand; name it instead.

@@ -10,33 +10,21 @@ namespace {
 
 constexpr std::array<std::string_view, 4> kMarks = {"<=", "=>", "==", "**"};
 
-// Splits at spaces outside quoted strings. nullopt when a quoted string is not closed.
+bool is_mark(std::string_view token) {
+    return std::find(kMarks.begin(), kMarks.end(), token) != kMarks.end();
+}
+
+// Every token of `line`; nullopt when a quoted string is not closed.
 std::optional<std::vector<std::string_view>> tokens_of(std::string_view line) {
     std::vector<std::string_view> tokens;
-    std::size_t i = 0;
-    while (i < line.size()) {
-        if (line[i] == ' ') {
-            ++i;
-            continue;
-        }
-        std::size_t start = i;
-        bool quoted = false;
-        for (; i < line.size() && (quoted || line[i] != ' '); ++i) {
-            if (line[i] == '"') {
-                quoted = !quoted;
-            } else if (quoted && line[i] == '\\') {
-                ++i;
-            }
-        }
-        if (quoted || i > line.size()) return std::nullopt;
-        tokens.push_back(line.substr(start, i - start));
-    }
+    TokenCursor cursor(line);
+    while (auto token = cursor.next()) tokens.push_back(*token);
+    if (cursor.damaged()) return std::nullopt;
     return tokens;
 }
 
-// The text from `token` to the end of the line, unquoted when it is one quoted string.
-std::optional<std::string> rest_from(std::string_view line, std::string_view token) {
-    auto rest = line.substr(static_cast<std::size_t>(token.data() - line.data()));
+// Free text that ends a line: unquoted when it is one quoted string.
+std::optional<std::string> text_of(std::string_view rest) {
     if (!rest.empty() && rest.front() == '"') return parse_value(rest);
     return std::string(rest);
 }
@@ -76,30 +64,91 @@ const std::string* LogLine::field(std::string_view key) const {
     return it == fields.end() ? nullptr : &it->second;
 }
 
+void TokenCursor::skip_spaces() {
+    while (pos_ < line_.size() && line_[pos_] == ' ') ++pos_;
+}
+
+std::optional<std::string_view> TokenCursor::next() {
+    skip_spaces();
+    if (pos_ >= line_.size()) return std::nullopt;
+    std::size_t start = pos_;
+    // Most tokens hold no quote: find their end without tracking quoted strings.
+    while (pos_ < line_.size() && line_[pos_] != ' ' && line_[pos_] != '"') ++pos_;
+    if (pos_ == line_.size() || line_[pos_] == ' ') return line_.substr(start, pos_ - start);
+    bool quoted = false;
+    for (; pos_ < line_.size() && (quoted || line_[pos_] != ' '); ++pos_) {
+        if (line_[pos_] == '"') {
+            quoted = !quoted;
+        } else if (quoted && line_[pos_] == '\\') {
+            ++pos_;
+        }
+    }
+    if (quoted || pos_ > line_.size()) {
+        damaged_ = true;
+        pos_ = line_.size();
+        return std::nullopt;
+    }
+    return line_.substr(start, pos_ - start);
+}
+
+std::string_view TokenCursor::rest() {
+    skip_spaces();
+    return line_.substr(pos_);
+}
+
+std::optional<MainLogView> split_main_log_line(std::string_view line) {
+    TokenCursor cursor(line);
+    auto ts = cursor.next();
+    auto id = cursor.next();
+    auto third = cursor.next();
+    if (!third) return std::nullopt;
+    MainLogView view{*ts, *id, {}, {}, {}};
+    if (!is_mark(*third)) {
+        view.rest = line.substr(static_cast<std::size_t>(third->data() - line.data()));
+        return view;
+    }
+    auto address = cursor.next();
+    if (!address) return std::nullopt;
+    view.mark = *third;
+    view.address = *address;
+    view.rest = cursor.rest();
+    return view;
+}
+
+std::optional<std::string_view> raw_field(std::string_view token, std::string_view key) {
+    if (key == "ip") {
+        if (token.size() < 2 || token.front() != '[' || token.back() != ']') return std::nullopt;
+        return token.substr(1, token.size() - 2);
+    }
+    if (token.size() <= key.size() || token[key.size()] != '=' || !token.starts_with(key)) {
+        return std::nullopt;
+    }
+    return token.substr(key.size() + 1);
+}
+
 std::optional<LogLine> parse_main_log_line(std::string_view line) {
-    auto tokens = tokens_of(line);
-    if (!tokens || tokens->size() < 3) return std::nullopt;
-    const auto& t = *tokens;
+    auto view = split_main_log_line(line);
+    if (!view || !tokens_of(view->rest)) return std::nullopt;
     LogLine out;
-    out.ts = std::string(t[0]);
-    if (t[1] != "-") {
-        auto id = parse_value(t[1]);
+    out.ts = std::string(view->ts);
+    if (view->id != "-") {
+        auto id = parse_value(view->id);
         if (!id) return std::nullopt;
         out.id = std::move(*id);
     }
-    if (std::find(kMarks.begin(), kMarks.end(), t[2]) == kMarks.end()) {
-        auto text = rest_from(line, t[2]);
+    if (view->mark.empty()) {
+        auto text = text_of(view->rest);
         if (!text) return std::nullopt;
         out.text = std::move(*text);
         return out;
     }
-    if (t.size() < 4) return std::nullopt;
-    out.mark = std::string(t[2]);
-    auto address = parse_address(t[3]);
+    out.mark = std::string(view->mark);
+    auto address = parse_address(view->address);
     if (!address) return std::nullopt;
     out.address = std::move(*address);
-    for (std::size_t i = 4; i < t.size(); ++i) {
-        if (!add_token(out, t[i])) return std::nullopt;
+    TokenCursor cursor(view->rest);
+    while (auto token = cursor.next()) {
+        if (!add_token(out, *token)) return std::nullopt;
     }
     return out;
 }

@@ -61,5 +61,45 @@ TEST(LogLine, RandomBytesNeverCrashTheParsers) {
     }
 }
 
+TEST(LogLine, SplitsAMainLogLineWithoutUnescaping) {
+    auto view = split_main_log_line(
+        "2026-11-22T20:55:49.123Z id1 <= \"a b\"@example.com [192.0.2.1] A=u R=2 T=\"x y\"");
+    ASSERT_TRUE(view);
+    EXPECT_EQ(view->ts, "2026-11-22T20:55:49.123Z");
+    EXPECT_EQ(view->id, "id1");
+    EXPECT_EQ(view->mark, "<=");
+    EXPECT_EQ(view->address, "\"a b\"@example.com");
+    EXPECT_EQ(view->rest, "[192.0.2.1] A=u R=2 T=\"x y\"");
+    TokenCursor cursor(view->rest);
+    EXPECT_EQ(raw_field(*cursor.next(), "ip"), "192.0.2.1");
+    EXPECT_EQ(raw_field(*cursor.next(), "A"), "u");
+    auto r = cursor.next();
+    EXPECT_EQ(raw_field(*r, "R"), "2");
+    EXPECT_FALSE(raw_field(*r, "A"));
+    EXPECT_EQ(raw_field(*cursor.next(), "T"), "\"x y\"");
+    EXPECT_FALSE(cursor.next());
+    EXPECT_FALSE(cursor.damaged());
+}
+
+TEST(LogLine, SplitKeepsTheTextOfOtherLines) {
+    auto view = split_main_log_line("2026-11-22T20:55:49.123Z id1 Completed");
+    ASSERT_TRUE(view);
+    EXPECT_EQ(view->mark, "");
+    EXPECT_EQ(view->rest, "Completed");
+    EXPECT_FALSE(split_main_log_line("2026-11-22T20:55:49.123Z id1"));
+    EXPECT_FALSE(split_main_log_line("2026-11-22T20:55:49.123Z id1 =>"));
+}
+
+TEST(LogLine, TokenCursorStopsAtAnUnclosedQuote) {
+    TokenCursor cursor("a \"b c");
+    EXPECT_EQ(cursor.next(), "a");
+    EXPECT_FALSE(cursor.next());
+    EXPECT_TRUE(cursor.damaged());
+    EXPECT_EQ(cursor.rest(), "");
+    TokenCursor trailing_backslash("\"ab\\");
+    EXPECT_FALSE(trailing_backslash.next());
+    EXPECT_TRUE(trailing_backslash.damaged());
+}
+
 }  // namespace
 }  // namespace herald::log
