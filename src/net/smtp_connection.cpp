@@ -195,7 +195,6 @@ class Connection {
                     co_await services_.dkim->choose(*domain, *services_.resolver, services_.note);
             }
         }
-        std::optional<std::string> verdict;
         if (services_.preflight && relayed(ready.envelope)) {
             auto input = preflight_input(ready, options);
             if (input) {
@@ -205,7 +204,7 @@ class Connection {
                     session.message_rejected(smtp::Reply(550, "5.7.1", *refusal));
                     co_return;
                 }
-                verdict = result.summary();
+                options.preflight = result.summary();
             }
         }
         queue::Intake* intake = services_.intake;
@@ -217,7 +216,6 @@ class Connection {
                 for (const auto& choice : options.dkim)
                     services_.metrics->dkim_signed(choice.domain);
             }
-            if (verdict) services_.note(accepted->id + " preflight " + *verdict);
             session.message_accepted(accepted->id);
             services_.queued(accepted->id);
             co_return;

@@ -34,6 +34,8 @@ std::variant<Accepted, IntakeFailure> Intake::accept(const message::Envelope& en
     auto headers = message::HeaderBlock::parse(stamped);
     const auto* subject = headers.find("Subject");
     mainlog_.arrival(stamp.queue_id, envelope, stamped.size(), subject ? subject->value : "");
+    if (!options.preflight.empty())
+        mainlog_.event(stamp.queue_id, "preflight " + options.preflight);
     return Accepted{stamp.queue_id};
 }
 

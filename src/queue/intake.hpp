@@ -29,6 +29,7 @@ struct IntakeOptions {
     bool add_missing_from = false;    // sendmail: From: the envelope sender when missing
     // The DKIM signatures to add, on the message as finished here (Keyring::choose).
     std::vector<mailauth::dkim::SigningChoice> dkim;
+    std::string preflight;  // the verdict, logged after the arrival; "" when not checked
 };
 
 struct IntakeFailure {
