@@ -1,6 +1,6 @@
 #include "admin/rejection_reason.hpp"
 
-#include "smtp/ascii_case.hpp"
+#include "base/ascii_case.hpp"
 
 namespace herald::admin {
 
@@ -44,10 +44,10 @@ RejectionReason classify_rejection(std::string_view command, std::string_view re
     }
     // RFC 3463 3.8: 5.7.1, delivery not authorized; whose fault depends on the command.
     if (enhanced == "5.7.1") {
-        if (smtp::starts_with_ignoring_case(command, "MAIL")) {
+        if (starts_with_ignoring_case(command, "MAIL")) {
             return RejectionReason::rejected_sender;
         }
-        if (smtp::starts_with_ignoring_case(command, "RCPT")) return RejectionReason::relay_denied;
+        if (starts_with_ignoring_case(command, "RCPT")) return RejectionReason::relay_denied;
     }
     return RejectionReason::other;
 }

@@ -7,7 +7,7 @@
 #include <charconv>
 #include <optional>
 
-#include "smtp/ascii_case.hpp"
+#include "base/ascii_case.hpp"
 #include "spool/message_id.hpp"
 
 namespace herald::admin {
@@ -30,7 +30,7 @@ std::string_view host_name(std::string_view host) {
 // rebinding (its own name resolving to 127.0.0.1): such a request names that host in Host.
 bool is_loopback_host(std::string_view host) {
     std::string_view name = host_name(host);
-    if (smtp::equals_ignoring_case(name, "localhost")) return true;
+    if (equals_ignoring_case(name, "localhost")) return true;
     boost::system::error_code ec;
     auto address = boost::asio::ip::make_address(std::string(name), ec);
     return !ec && address.is_loopback();
@@ -105,7 +105,7 @@ std::variant<Route, HttpResponse> queue_action(const HttpRequest& request, std::
 bool authorized(std::string_view authorization, std::string_view token) {
     constexpr std::string_view kScheme = "Bearer ";
     if (token.empty()) return false;
-    if (!smtp::starts_with_ignoring_case(authorization, kScheme)) return false;
+    if (!starts_with_ignoring_case(authorization, kScheme)) return false;
     std::string_view given = authorization.substr(kScheme.size());
     // Every byte compared whatever the first difference: the time taken tells nothing of
     // how much of a guess was right.

@@ -20,10 +20,6 @@ bool is_alpha(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-char lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 // Reads the leading run of digits of text into value; returns how many characters it took
 // (0 when there are none or the number does not fit).
 std::size_t take_number(std::string_view text, std::uint64_t& value) {
@@ -35,7 +31,7 @@ std::size_t take_number(std::string_view text, std::uint64_t& value) {
 }
 
 std::optional<std::uint64_t> unit_seconds(char unit) {
-    switch (lower(unit)) {
+    switch (ascii_lower(unit)) {
         case 's':
             return 1;
         case 'm':
@@ -91,7 +87,7 @@ std::optional<std::size_t> parse_size(std::string_view text) {
     auto suffix = text.substr(digits);
     std::uint64_t multiplier = 1;
     if (suffix.size() == 1) {
-        switch (lower(suffix[0])) {
+        switch (ascii_lower(suffix[0])) {
             case 'k':
                 multiplier = 1ULL << 10;
                 break;
@@ -123,12 +119,6 @@ std::optional<Rate> parse_rate(std::string_view text) {
         if (window == name) return Rate{count, Seconds{seconds}};
     }
     return std::nullopt;
-}
-
-std::string ascii_lowercase(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), lower);
-    return out;
 }
 
 bool is_domain_name(std::string_view name) {

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/ascii_case.hpp"
+
 #include "base/result.hpp"
 #include "config/config.hpp"
 
@@ -30,7 +32,7 @@ std::optional<Rate> parse_rate(std::string_view text);
 
 // ASCII letters in lower case, other bytes as they are: how domain names are compared
 // (RFC 4343), free of locale rules.
-std::string ascii_lowercase(std::string_view text);
+using herald::ascii_lowercase;
 
 // Dot-separated letter-digit-hyphen labels (RFC 1035 2.3.1, RFC 1123 2.1), no trailing dot.
 bool is_domain_name(std::string_view name);

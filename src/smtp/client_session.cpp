@@ -6,7 +6,7 @@
 #include <deque>
 #include <utility>
 
-#include "smtp/ascii_case.hpp"
+#include "base/ascii_case.hpp"
 #include "smtp/base64.hpp"
 #include "smtp/reply.hpp"
 

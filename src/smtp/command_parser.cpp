@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "smtp/ascii_case.hpp"
+#include "base/ascii_case.hpp"
 
 namespace herald::smtp {
 

@@ -4,8 +4,8 @@
 #include <cctype>
 #include <utility>
 
+#include "base/ascii_case.hpp"
 #include "message/header_block.hpp"
-#include "smtp/ascii_case.hpp"
 #include "smtp/base64.hpp"
 #include "smtp/command_parser.hpp"
 #include "smtp/data_reader.hpp"

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "base/utf8.hpp"
 #include "smtp/base64.hpp"
 
 namespace herald::delivery {
@@ -16,39 +17,6 @@ namespace herald::delivery {
 namespace http = boost::beast::http;
 
 namespace {
-
-// Well-formed UTF-8 (RFC 3629 4): no overlongs, no surrogates, nothing above U+10FFFF.
-bool valid_utf8(std::string_view s) {
-    for (std::size_t i = 0; i < s.size();) {
-        const auto b = static_cast<unsigned char>(s[i]);
-        std::size_t n = 0;
-        unsigned char lo = 0x80, hi = 0xbf;
-        if (b < 0x80) {
-            ++i;
-            continue;
-        }
-        if (b >= 0xc2 && b <= 0xdf) {
-            n = 1;
-        } else if (b >= 0xe0 && b <= 0xef) {
-            n = 2;
-            lo = b == 0xe0 ? 0xa0 : 0x80;
-            hi = b == 0xed ? 0x9f : 0xbf;
-        } else if (b >= 0xf0 && b <= 0xf4) {
-            n = 3;
-            lo = b == 0xf0 ? 0x90 : 0x80;
-            hi = b == 0xf4 ? 0x8f : 0xbf;
-        } else {
-            return false;
-        }
-        if (s.size() - i <= n) return false;
-        for (std::size_t k = 1; k <= n; ++k) {
-            const auto c = static_cast<unsigned char>(s[i + k]);
-            if (c < (k == 1 ? lo : 0x80) || c > (k == 1 ? hi : 0xbf)) return false;
-        }
-        i += n + 1;
-    }
-    return true;
-}
 
 // RFC 9110 5.5: visible characters, space, tab, and obs-text (which carries the UTF-8 of an
 // internationalised address, RFC 6531). Never CR, LF or NUL.

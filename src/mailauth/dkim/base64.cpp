@@ -4,13 +4,11 @@
 
 #include <algorithm>
 
+#include "mailauth/dkim/tag_list.hpp"
+
 namespace herald::mailauth::dkim {
 
 namespace {
-
-bool is_fws(char c) {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
 
 bool is_base64_char(char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||

@@ -12,16 +12,6 @@ namespace {
 
 constexpr std::size_t kMaxLine = 78;
 
-bool is_fws(char c) {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-std::string_view trim_fws(std::string_view s) {
-    while (!s.empty() && is_fws(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_fws(s.back())) s.remove_suffix(1);
-    return s;
-}
-
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
                return std::tolower(static_cast<unsigned char>(x)) ==

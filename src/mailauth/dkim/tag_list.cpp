@@ -7,16 +7,6 @@ namespace herald::mailauth::dkim {
 
 namespace {
 
-bool is_fws(char c) {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-std::string_view trim_fws(std::string_view s) {
-    while (!s.empty() && is_fws(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_fws(s.back())) s.remove_suffix(1);
-    return s;
-}
-
 // tag-name = ALPHA *ALNUMPUNC, ALNUMPUNC = ALPHA / DIGIT / "_"
 bool valid_tag_name(std::string_view name) {
     auto alnumpunc = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
@@ -34,6 +24,16 @@ bool valid_tag_value(std::string_view value) {
 }
 
 }  // namespace
+
+bool is_fws(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+std::string_view trim_fws(std::string_view s) {
+    while (!s.empty() && is_fws(s.front())) s.remove_prefix(1);
+    while (!s.empty() && is_fws(s.back())) s.remove_suffix(1);
+    return s;
+}
 
 Result<TagList> TagList::parse(std::string_view text) {
     TagList list;

@@ -10,6 +10,10 @@
 
 namespace herald::mailauth::dkim {
 
+// Folding whitespace as the tag lists allow it (RFC 6376 2.8), and a value without it around.
+bool is_fws(char c);
+std::string_view trim_fws(std::string_view s);
+
 struct Tag {
     std::string name;
     std::string value;  // surrounding whitespace removed

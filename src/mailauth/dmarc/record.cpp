@@ -6,20 +6,12 @@
 #include <set>
 #include <utility>
 
+#include "base/ascii_case.hpp"
+
 namespace herald::mailauth::dmarc {
 namespace {
 
 constexpr std::string_view kWhitespace = " \t\r\n";
-
-char lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string lowered(std::string_view text) {
-    std::string out(text);
-    std::ranges::transform(out, out.begin(), lower);
-    return out;
-}
 
 std::string_view trimmed(std::string_view text) {
     const auto first = text.find_first_not_of(kWhitespace);
@@ -44,7 +36,7 @@ Result<std::vector<Tag>> split_tags(std::string_view text) {
         const auto equals = part.find('=');
         if (equals == std::string_view::npos)
             return Error{"bad tag: '" + std::string(part) + "' has no '='"};
-        Tag tag{lowered(trimmed(part.substr(0, equals))), trimmed(part.substr(equals + 1))};
+        Tag tag{ascii_lowercase(trimmed(part.substr(0, equals))), trimmed(part.substr(equals + 1))};
         if (tag.name.empty()) return Error{"bad tag: '" + std::string(part) + "' has no name"};
         if (!seen.insert(tag.name).second) {
             return Error{"duplicate tag: " + tag.name + " appears twice"};
@@ -55,7 +47,7 @@ Result<std::vector<Tag>> split_tags(std::string_view text) {
 }
 
 std::optional<Policy> policy_of(std::string_view value) {
-    const std::string word = lowered(value);
+    const std::string word = ascii_lowercase(value);
     if (word == "none") return Policy::none;
     if (word == "quarantine") return Policy::quarantine;
     if (word == "reject") return Policy::reject;
@@ -105,7 +97,7 @@ bool is_option_list(std::string_view value, std::string_view name) {
     std::size_t start = 0;
     while (start <= value.size()) {
         const auto end = std::min(value.find(':', start), value.size());
-        const std::string item = lowered(trimmed(value.substr(start, end - start)));
+        const std::string item = ascii_lowercase(trimmed(value.substr(start, end - start)));
         start = end + 1;
         const bool known = name == "fo" ? std::ranges::find(fo_values, item) != fo_values.end()
                                         : item == "afrf" || item == "iodef";
@@ -115,7 +107,7 @@ bool is_option_list(std::string_view value, std::string_view name) {
 }
 
 std::optional<Alignment> alignment_of(std::string_view value) {
-    const std::string word = lowered(value);
+    const std::string word = ascii_lowercase(value);
     if (word == "r") return Alignment::relaxed;
     if (word == "s") return Alignment::strict;
     return std::nullopt;
@@ -147,7 +139,8 @@ Status apply_tag(Record& record, const Tag& tag) {
         if (!is_option_list(tag.value, tag.name)) {
             return bad(tag.name, tag.value, tag.name == "fo" ? "a list of 0, 1, d, s" : "afrf");
         }
-        (tag.name == "fo" ? record.failure_options : record.report_format) = lowered(tag.value);
+        (tag.name == "fo" ? record.failure_options : record.report_format) =
+            ascii_lowercase(tag.value);
     } else if (tag.name == "ruf") {
         auto uris = uris_of("ruf", tag.value);
         if (!uris) return Error{uris.error()};
@@ -200,7 +193,7 @@ Result<Record> Record::parse(std::string_view text) {
     const std::string_view version = tags->front().value;
     // The version is "DMARC1" exactly (6.4: %x44 %x4d %x41 %x52 %x43 %x31).
     if (version != "DMARC1") {
-        if (lowered(version).starts_with("dmarc")) return bad("version", version, "DMARC1");
+        if (ascii_lowercase(version).starts_with("dmarc")) return bad("version", version, "DMARC1");
         return Error{"not dmarc: v=" + std::string(version) + " is not DMARC"};
     }
     Record record;

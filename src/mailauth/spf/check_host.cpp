@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/ascii_case.hpp"
 #include "mailauth/spf/ip_address.hpp"
 #include "mailauth/spf/macro.hpp"
 #include "mailauth/spf/record.hpp"
@@ -19,19 +20,9 @@ using boost::asio::awaitable;
 constexpr std::array<std::string_view, 7> kOutcomeNames = {
     "none", "neutral", "pass", "fail", "softfail", "temperror", "permerror"};
 
-char lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string lowered(std::string_view text) {
-    std::string out(text);
-    std::ranges::transform(out, out.begin(), lower);
-    return out;
-}
-
 // Whether `name` equals `domain` or lies under it, case aside (5.5).
 bool within(std::string_view name, std::string_view domain) {
-    const std::string n = lowered(name), d = lowered(domain);
+    const std::string n = ascii_lowercase(name), d = ascii_lowercase(domain);
     return n == d || (n.size() > d.size() && n.ends_with(d) && n[n.size() - d.size() - 1] == '.');
 }
 
@@ -369,7 +360,9 @@ awaitable<std::string> Evaluator::validated_name(const std::string& domain) {
             answer.records.begin(),
             answer.records.begin() + std::min(answer.records.size(), kMaxPtrNames));
         auto rank = [&](const std::string& name) {
-            return lowered(name) == lowered(domain) ? 0 : within(name, domain) ? 1 : 2;
+            return ascii_lowercase(name) == ascii_lowercase(domain) ? 0
+                   : within(name, domain)                           ? 1
+                                                                    : 2;
         };
         std::ranges::stable_sort(names, {}, rank);
         for (const auto& name : names) {
@@ -422,7 +415,7 @@ std::string_view to_string(Outcome outcome) {
 }
 
 std::optional<Outcome> outcome_from_string(std::string_view text) {
-    const std::string name = lowered(text);
+    const std::string name = ascii_lowercase(text);
     for (std::size_t i = 0; i < kOutcomeNames.size(); ++i) {
         if (kOutcomeNames[i] == name) return static_cast<Outcome>(i);
     }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "base/ascii_case.hpp"
+
 namespace herald::mailauth::spf {
 namespace {
 
@@ -18,10 +20,6 @@ struct Macro {
     bool reverse = false;
     std::string_view delimiters = ".";
 };
-
-char lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
 
 bool is_digit(char c) {
     return c >= '0' && c <= '9';
@@ -50,7 +48,7 @@ Result<Macro> parse_macro(std::string_view text, std::size_t& pos, MacroUse use)
     ++pos;  // '{'
     if (pos >= text.size()) return Error{"unterminated macro"};
     const char letter = text[pos++];
-    macro.letter = lower(letter);
+    macro.letter = ascii_lower(letter);
     macro.url_escape = letter != macro.letter;
     if (!is_letter_allowed(macro.letter, use)) {
         return Error{"macro letter '" + std::string(1, letter) + "' not allowed here"};
@@ -64,7 +62,7 @@ Result<Macro> parse_macro(std::string_view text, std::size_t& pos, MacroUse use)
     }
     // 7.3: "If a DIGIT is specified, the value MUST be nonzero."
     if (pos > digits_start && macro.keep == 0) return Error{"macro keeps zero parts"};
-    if (pos < text.size() && lower(text[pos]) == 'r') {
+    if (pos < text.size() && ascii_lower(text[pos]) == 'r') {
         macro.reverse = true;
         ++pos;
     }
@@ -233,7 +231,7 @@ bool uses_macro(std::string_view text, char letter) {
     bool found = false;
     const Status walked = walk(
         text, MacroUse::explanation, [](std::string_view) {},
-        [&](const Macro& macro) { found = found || macro.letter == lower(letter); });
+        [&](const Macro& macro) { found = found || macro.letter == ascii_lower(letter); });
     return walked.ok() && found;
 }
 

@@ -4,6 +4,7 @@
 #include <array>
 #include <utility>
 
+#include "base/ascii_case.hpp"
 #include "mailauth/spf/macro.hpp"
 
 namespace herald::mailauth::spf {
@@ -11,13 +12,10 @@ namespace {
 
 constexpr std::string_view kVersion = "v=spf1";
 
-char lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                              [](char x, char y) { return lower(x) == lower(y); });
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return ascii_lower(x) == ascii_lower(y);
+           });
 }
 
 bool all_digits(std::string_view text) {

@@ -1,13 +1,20 @@
 #pragma once
-// Case-insensitive ASCII comparison: SMTP verbs, parameters and mechanism names are
-// case-insensitive (RFC 5321 2.4), and locale rules must not apply to them.
+// Case-insensitive ASCII: SMTP verbs and parameters (RFC 5321 2.4), domain names, DKIM, SPF
+// and DMARC tags are compared without regard to ASCII case, and locale rules must not apply.
 #include <algorithm>
+#include <string>
 #include <string_view>
 
-namespace herald::smtp {
+namespace herald {
 
 inline char ascii_lower(char c) {
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+}
+
+inline std::string ascii_lowercase(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(), ascii_lower);
+    return out;
 }
 
 inline bool equals_ignoring_case(std::string_view a, std::string_view b) {
@@ -20,4 +27,4 @@ inline bool starts_with_ignoring_case(std::string_view s, std::string_view prefi
     return s.size() >= prefix.size() && equals_ignoring_case(s.substr(0, prefix.size()), prefix);
 }
 
-}  // namespace herald::smtp
+}  // namespace herald
