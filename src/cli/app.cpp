@@ -7,7 +7,7 @@
 #include "cli/dkim_command.hpp"
 #include "cli/dmarc_command.hpp"
 #include "cli/queue_command.hpp"
-#include "cli/reload_command.hpp"
+#include "cli/control_commands.hpp"
 #include "cli/sendmail_command.hpp"
 #include "cli/serve_command.hpp"
 #include "cli/spf_command.hpp"
@@ -56,7 +56,7 @@ int run(int argc, char** argv) {
     add_check_config_command(app, global, exit_code);
     add_queue_command(app, global, exit_code);
     add_sendmail_command(app, global, exit_code);
-    add_reload_command(app, global, exit_code);
+    add_control_commands(app, global, exit_code);
     add_dkim_command(app, global, exit_code);
     add_spf_command(app, global, exit_code);
     add_dmarc_command(app, global, exit_code);

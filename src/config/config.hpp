@@ -26,6 +26,8 @@ struct Server {
     std::string hostname = "localhost.localdomain";
     std::filesystem::path spool_dir = "var/spool";
     std::filesystem::path log_dir = "var/log";
+    std::size_t log_rotate_size = 0;  // rotate once the mainlog is this big; 0: never by size
+    std::size_t log_keep = 10;        // generations kept: mainlog.1 ... mainlog.N
 };
 
 // RFC 5321 4.5.3 limits and the abuse limits around them.

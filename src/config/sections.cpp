@@ -162,6 +162,8 @@ void read_server(TableReader& t, Server& out) {
     }
     t.read("spool_dir", out.spool_dir);
     t.read("log_dir", out.log_dir);
+    t.read_size("log_rotate_size", out.log_rotate_size);
+    t.read_count("log_keep", out.log_keep, 1);
 }
 
 void read_limits(TableReader& t, Limits& out) {

@@ -20,6 +20,7 @@
 #include "base/blocking_pool.hpp"
 #include "delivery/router.hpp"
 #include "dns/unbound_resolver.hpp"
+#include "log/log_rotation.hpp"
 #include "log/main_log.hpp"
 #include "log/panic_log.hpp"
 #include "log/reject_log.hpp"
@@ -86,6 +87,7 @@ struct Server::Parts {
     std::unique_ptr<mailauth::dkim::Keyring> dkim;
     std::unique_ptr<mailauth::Preflight> preflight;
     std::optional<asio::signal_set> reload_signal;
+    std::optional<asio::signal_set> rotate_signal;
     std::unique_ptr<queue::Intake> intake;
     std::unique_ptr<queue::Bouncer> bouncer;
     std::unique_ptr<queue::Scheduler> scheduler;
@@ -110,6 +112,9 @@ struct Server::Parts {
     asio::awaitable<void> check_dkim_keys();
     void save_rate_limits();
     std::string reload();
+    std::string rotate_logs();
+    void rotate_on_sigusr1();
+    asio::awaitable<void> rotate_by_size();
     std::string sending_ip_for(std::string_view sender) const;
     void reload_on_sighup();
     std::filesystem::path rate_limits_path() const {
@@ -207,6 +212,46 @@ std::string Server::Parts::sending_ip_for(std::string_view sender) const {
     return config.preflight.ip;
 }
 
+// Each log in turn: its generations shift, then the writer reopens (log_rotation.hpp).
+std::string Server::Parts::rotate_logs() {
+    const auto keep = config.server.log_keep;
+    std::string trouble;
+    auto rotate = [&](auto& log) {
+        auto shifted = log::shift_generations(log.file().path(), keep);
+        auto reopened = shifted ? log.reopen() : Status(Error{shifted.error()});
+        if (!reopened) trouble += (trouble.empty() ? "" : "; ") + reopened.error();
+    };
+    rotate(*mainlog);
+    rotate(*rejectlog);
+    rotate(*paniclog);
+    if (!trouble.empty()) {
+        paniclog->write("log rotation", trouble);
+        return "error " + trouble;
+    }
+    mainlog->note("logs rotated");
+    return "ok logs rotated";
+}
+
+void Server::Parts::rotate_on_sigusr1() {
+    rotate_signal->async_wait([this](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        rotate_logs();
+        rotate_on_sigusr1();
+    });
+}
+
+asio::awaitable<void> Server::Parts::rotate_by_size() {
+    constexpr auto kEvery = std::chrono::seconds(10);
+    asio::steady_timer timer(io);
+    while (true) {
+        timer.expires_after(kEvery);
+        co_await timer.async_wait(asio::use_awaitable);
+        std::error_code ec;
+        const auto size = std::filesystem::file_size(mainlog->file().path(), ec);
+        if (!ec && size >= config.server.log_rotate_size) rotate_logs();
+    }
+}
+
 void Server::Parts::reload_on_sighup() {
     reload_signal->async_wait([this](const boost::system::error_code& ec, int) {
         if (ec) return;
@@ -282,6 +327,7 @@ Status Server::Parts::build_services() {
     auto bound = ControlServer::bind(io.get_executor(), config.server.spool_dir / "control.sock",
                                      [this](std::string_view verb, std::string_view argument) {
                                          if (verb == "reload") return reload();
+                                         if (verb == "logrotate") return rotate_logs();
                                          return control->handle(verb, argument);
                                      });
     if (!bound) return Error{bound.error()};
@@ -404,6 +450,7 @@ Result<std::unique_ptr<Server>> Server::create(config::Config config,
     parts->config_path = std::move(config_path);
     parts->signals.emplace(parts->io, SIGINT, SIGTERM);
     parts->reload_signal.emplace(parts->io, SIGHUP);
+    parts->rotate_signal.emplace(parts->io, SIGUSR1);
     for (auto step : {&Parts::open_storage, &Parts::build_services, &Parts::bind_listeners}) {
         if (auto st = ((*parts).*step)(); !st) return Error{st.error()};
     }
@@ -430,6 +477,10 @@ int Server::run() {
     if (p.admin_server) asio::co_spawn(executor, p.admin_server->serve(), asio::detached);
     if (p.dkim) asio::co_spawn(executor, p.check_dkim_keys(), asio::detached);
     p.reload_on_sighup();
+    p.rotate_on_sigusr1();
+    if (p.config.server.log_rotate_size > 0) {
+        asio::co_spawn(executor, p.rotate_by_size(), asio::detached);
+    }
     p.scheduler->load_existing();
     p.mainlog->note("herald started");
 
@@ -441,6 +492,7 @@ int Server::run() {
         p.control_server->close();
         if (p.admin_server) p.admin_server->close();
         p.reload_signal->cancel();
+        p.rotate_signal->cancel();
         p.scheduler->stop();
         asio::co_spawn(p.io, p.drain_then_stop(), asio::detached);
     });
