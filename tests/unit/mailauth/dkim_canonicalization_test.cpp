@@ -52,7 +52,8 @@ std::string rfc_notation(const std::string& file) {
 
 std::string canonical_headers(Canonicalization c, const std::string& message) {
     std::string out;
-    for (const auto& f : herald::message::HeaderBlock::parse(message).fields()) {
+    const auto block = herald::message::HeaderBlock::parse(message);
+    for (const auto& f : block.fields()) {
         canonicalize_header(c, std::string_view(message).substr(f.begin, f.end - f.begin), out);
     }
     return out;
