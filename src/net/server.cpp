@@ -377,6 +377,9 @@ SmtpServices Server::Parts::services_for(const config::Listener& listener) {
     s.sending_ip = [this](std::string_view sender) { return sending_ip_for(sender); };
     s.resolver = resolver.get();
     s.note = [this](const std::string& line) { mainlog->note(line); };
+    s.message_event = [this](const std::string& id, const std::string& event) {
+        mainlog->event(id, event);
+    };
     s.pool = pool.get();
     s.log_rejection = [this](const std::string& ip, const smtp::Rejection& rejection) {
         rejectlog->write(ip, rejection.command, rejection.reply.summary());

@@ -1,10 +1,12 @@
 #include "net/smtp_connection.hpp"
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/write.hpp>
 
 #include <algorithm>
@@ -22,6 +24,14 @@ using asio::ip::tcp;
 using namespace asio::experimental::awaitable_operators;
 
 namespace {
+
+// Log mode: the verdict of a message already accepted, as an event of that message.
+asio::awaitable<void> log_preflight(mailauth::Preflight& preflight, dns::Resolver& resolver,
+                                    mailauth::PreflightInput input, std::string id,
+                                    MessageEventLog log) {
+    auto result = co_await preflight.check(input, resolver);
+    if (log) log(id, "preflight " + result.summary());
+}
 
 bool is_loopback(const asio::ip::address& a) {
     if (a.is_v6() && a.to_v6().is_v4_mapped()) {
@@ -195,17 +205,19 @@ class Connection {
                     co_await services_.dkim->choose(*domain, *services_.resolver, services_.note);
             }
         }
+        std::optional<mailauth::PreflightInput> preflight;
         if (services_.preflight && relayed(ready.envelope)) {
-            auto input = preflight_input(ready, options);
-            if (input) {
-                auto result = co_await services_.preflight->check(*input, *services_.resolver);
-                auto refusal = result.refusal(*input);
-                if (services_.preflight_rejects && refusal) {
-                    session.message_rejected(smtp::Reply(550, "5.7.1", *refusal));
-                    co_return;
-                }
-                options.preflight = result.summary();
+            preflight = preflight_input(ready, options);
+        }
+        // Only reject mode makes the client wait for the verdict; log mode finds it after.
+        if (preflight && services_.preflight_rejects) {
+            auto result = co_await services_.preflight->check(*preflight, *services_.resolver);
+            if (auto refusal = result.refusal(*preflight)) {
+                session.message_rejected(smtp::Reply(550, "5.7.1", *refusal));
+                co_return;
             }
+            options.preflight = result.summary();
+            preflight.reset();
         }
         queue::Intake* intake = services_.intake;
         auto outcome = co_await services_.pool->run([intake, &ready, &options] {
@@ -218,6 +230,15 @@ class Connection {
             }
             session.message_accepted(accepted->id);
             services_.queued(accepted->id);
+            if (preflight) {
+                // The executor first: no co_await in an expression with owning temporaries.
+                auto executor = co_await asio::this_coro::executor;
+                asio::co_spawn(
+                    executor,
+                    log_preflight(*services_.preflight, *services_.resolver, std::move(*preflight),
+                                  accepted->id, services_.message_event),
+                    asio::detached);
+            }
             co_return;
         }
         auto& failure = std::get<queue::IntakeFailure>(outcome);

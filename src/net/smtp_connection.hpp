@@ -20,6 +20,8 @@
 
 namespace herald::net {
 
+using MessageEventLog = std::function<void(const std::string& id, const std::string& event)>;
+
 // What every connection of one listener shares. Owned by the server; outlives connections.
 struct SmtpServices {
     smtp::SessionSettings settings;  // per listener; copied into each session
@@ -38,6 +40,7 @@ struct SmtpServices {
     std::function<std::string(std::string_view sender)> sending_ip;
     dns::Resolver* resolver = nullptr;
     std::function<void(const std::string&)> note;  // a mainlog line
+    MessageEventLog message_event;                 // a mainlog line about one message
     BlockingPool* pool = nullptr;
     std::function<void(const std::string& client_ip, const smtp::Rejection&)> log_rejection;
     std::function<void(const std::string& id)> queued;  // hands a new message to the scheduler
