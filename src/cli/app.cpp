@@ -5,6 +5,7 @@
 
 #include "cli/check_config_command.hpp"
 #include "cli/dkim_command.hpp"
+#include "cli/doctor_command.hpp"
 #include "cli/dmarc_command.hpp"
 #include "cli/queue_command.hpp"
 #include "cli/control_commands.hpp"
@@ -58,6 +59,7 @@ int run(int argc, char** argv) {
     add_sendmail_command(app, global, exit_code);
     add_control_commands(app, global, exit_code);
     add_dkim_command(app, global, exit_code);
+    add_doctor_command(app, global, exit_code);
     add_spf_command(app, global, exit_code);
     add_dmarc_command(app, global, exit_code);
     add_summary_command(app, global, exit_code);

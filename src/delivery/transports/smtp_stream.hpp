@@ -39,6 +39,9 @@ class SmtpStream {
     bool timed_out() const { return timed_out_; }
     // "TLSv1.3 TLS_AES_256_GCM_SHA384" once TLS is active.
     std::string tls_description() const;
+    // The TLS session, for a report on the peer's certificate (herald doctor); null before
+    // handshake() succeeded.
+    SSL* tls_session() { return tls_ ? stream_.native_handle() : nullptr; }
 
   private:
     boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream_;

@@ -1,0 +1,101 @@
+#include "cli/doctor_command.hpp"
+
+#include <fmt/core.h>
+#include <boost/json.hpp>
+
+#include <memory>
+
+#include "cli/command_resolver.hpp"
+#include "config/value_formats.hpp"
+#include "doctor/checks.hpp"
+#include "mailauth/spf/ip_address.hpp"
+
+namespace herald::cli {
+
+namespace {
+
+struct DoctorOptions {
+    std::string domain;
+    std::string ip;
+    std::string helo;
+    std::string selector;
+    std::vector<std::string> rbl;
+    std::vector<std::string> dbl;
+    std::string tls;
+    std::string ca_file;
+    bool json = false;
+};
+
+int usage_error(const std::string& what) {
+    fmt::print(stderr, "herald doctor: {}\n", what);
+    return kExitUsage;
+}
+
+int run_doctor(const GlobalOptions& global, const DoctorOptions& o) {
+    if (!config::is_domain_name(o.domain))
+        return usage_error("--domain '" + o.domain + "' is not a domain name");
+    if (!o.ip.empty() && !mailauth::spf::IpAddress::parse(o.ip)) {
+        return usage_error("--ip '" + o.ip + "' is not an IP address");
+    }
+    for (const auto& [option, zones] : {std::pair{"--rbl", &o.rbl}, std::pair{"--dbl", &o.dbl}}) {
+        for (const auto& zone : *zones) {
+            if (!config::is_domain_name(zone)) {
+                return usage_error(std::string(option) + " '" + zone + "' is not a DNS zone");
+            }
+        }
+    }
+    doctor::DoctorInput input{.domain = ascii_lowercase(o.domain),
+                              .ip = o.ip,
+                              .helo = o.helo,
+                              .selector = o.selector,
+                              .ip_lists = o.rbl,
+                              .domain_lists = o.dbl};
+    if (!o.tls.empty()) {
+        auto target = doctor::parse_tls_target(o.tls);
+        if (!target) return usage_error("--tls: " + target.error());
+        input.tls = *target;
+    }
+    input.tls_options.ca_file = o.ca_file;
+    // The configured keys and hostname, when there is a valid config: the keys' DNS state is
+    // what decides whether Herald signs, the hostname is what it says in EHLO.
+    if (auto loaded = config::load_file(global.config); loaded.config) {
+        input.keys = loaded.config->dkim_keys;
+        if (input.helo.empty()) input.helo = loaded.config->server.hostname;
+    }
+    if (!input.helo.empty()) input.tls_options.helo = input.helo;
+    boost::asio::io_context io;
+    auto resolver = command_resolver(io, global);
+    if (!resolver) return usage_error(resolver.error());
+    auto findings = run_to_completion(io, doctor::run_doctor(**resolver, input));
+    if (o.json) {
+        fmt::print("{}\n", boost::json::serialize(doctor::to_json(findings)));
+    } else {
+        fmt::print("{}", doctor::to_text(findings));
+    }
+    return doctor::any_failure(findings) ? kExitFailure : kExitOk;
+}
+
+}  // namespace
+
+void add_doctor_command(CLI::App& app, const GlobalOptions& global, int& exit_code) {
+    auto* cmd = app.add_subcommand(
+        "doctor",
+        "The deliverability report: SPF, DKIM, DMARC, MX, FCrDNS, HELO, block lists, TLS");
+    auto o = std::make_shared<DoctorOptions>();
+    cmd->add_option("--domain", o->domain, "the domain mail is sent from")->required();
+    cmd->add_option("--ip", o->ip, "the address mail leaves from (checked against SPF)");
+    cmd->add_option("--helo", o->helo, "the name Herald says in EHLO");
+    cmd->add_option("--selector", o->selector, "a DKIM selector to check");
+    cmd->add_option("--rbl", o->rbl, "DNS block lists to look the IP up in, comma-separated")
+        ->delimiter(',');
+    cmd->add_option("--dbl", o->dbl, "domain block lists to look the domain up in")->delimiter(',');
+    cmd->add_option("--tls", o->tls,
+                    "HOST:PORT whose TLS to check: STARTTLS, or TLS at once on port 465 or "
+                    "with smtps://HOST:PORT");
+    cmd->add_option("--ca-file", o->ca_file,
+                    "PEM certificates trusted beside the system's CAs for --tls");
+    cmd->add_flag("--json", o->json, "the findings as JSON");
+    cmd->callback([&global, &exit_code, o] { exit_code = run_doctor(global, *o); });
+}
+
+}  // namespace herald::cli
