@@ -174,7 +174,8 @@ std::string_view to_string(Alignment alignment) {
 
 bool is_dmarc_record(std::string_view text) {
     text = trimmed(text);
-    if (!text.starts_with("v")) return false;
+    // The tag name is an ABNF string, "v" in any case (RFC 5234 2.3); the value is not.
+    if (!text.starts_with("v") && !text.starts_with("V")) return false;
     text = trimmed(text.substr(1));
     if (!text.starts_with("=")) return false;
     text = trimmed(text.substr(1));
@@ -196,6 +197,8 @@ Result<Record> Record::parse(std::string_view text) {
         if (ascii_lowercase(version).starts_with("dmarc")) return bad("version", version, "DMARC1");
         return Error{"not dmarc: v=" + std::string(version) + " is not DMARC"};
     }
+    // Discovery keeps only what begins with v=DMARC1 (6.6.3), not ";v=DMARC1".
+    if (!is_dmarc_record(text)) return Error{"not dmarc: the record does not begin with v=DMARC1"};
     Record record;
     if (const Tag* rua = find(*tags, "rua")) {
         auto uris = uris_of("rua", rua->value);

@@ -51,9 +51,13 @@ TEST(DmarcRecord, RecognisesOnlyVersionOneRecordsInDiscovery) {
     EXPECT_TRUE(is_dmarc_record("v=DMARC1; p=none"));
     EXPECT_TRUE(is_dmarc_record("v=DMARC1"));
     EXPECT_TRUE(is_dmarc_record("v = DMARC1;p=none"));
+    EXPECT_TRUE(is_dmarc_record("V=DMARC1; p=none"));   // the tag name in any case
+    EXPECT_FALSE(is_dmarc_record("v=dmarc1; p=none"));  // the value exactly
     EXPECT_FALSE(is_dmarc_record("v=DMARC10; p=none"));
     EXPECT_FALSE(is_dmarc_record("v=spf1 -all"));
     EXPECT_FALSE(is_dmarc_record("p=none; v=DMARC1"));
+    EXPECT_FALSE(is_dmarc_record(";v=DMARC1; p=none"));
+    EXPECT_FALSE(Record::parse(";v=DMARC1; p=none"));
 }
 
 TEST(DmarcRecord, SurvivesHostileRecords) {
