@@ -1,10 +1,21 @@
 #pragma once
 // UTF-8 as RFC 3629 defines it: what SMTPUTF8 addresses (RFC 6531) and JSON strings must be.
+#include <cstddef>
+#include <optional>
 #include <string_view>
 
 namespace herald {
 
-// Well-formed UTF-8 (RFC 3629 4): no overlongs, no surrogates, nothing above U+10FFFF.
+struct CodePoint {
+    char32_t value = 0;
+    std::size_t length = 0;  // bytes it takes: 1 to 4
+};
+
+// The code point `s` begins with; nullopt when `s` is empty or does not begin with
+// well-formed UTF-8 (RFC 3629 4: no overlongs, no surrogates, nothing above U+10FFFF).
+std::optional<CodePoint> decode_utf8(std::string_view s);
+
+// Well-formed UTF-8 throughout.
 bool valid_utf8(std::string_view s);
 
 }  // namespace herald

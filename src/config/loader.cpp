@@ -3,6 +3,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "config/ascii_toml.hpp"
 #include "config/config.hpp"
 #include "config/diagnostics.hpp"
 #include "config/sections.hpp"
@@ -104,8 +105,14 @@ LoadResult finish(Diagnostics& diagnostics) {
 
 LoadResult load_string(std::string_view text, const std::filesystem::path& name) {
     Diagnostics diagnostics(name.string());
+    auto ascii = to_ascii_toml(text);
+    if (const auto* problem = std::get_if<TomlTextError>(&ascii)) {
+        diagnostics.add(problem->line, "syntax error: " + problem->what);
+        return finish(diagnostics);
+    }
     try {
-        const toml::table root = toml::parse(text, std::string_view(name.native()));
+        const toml::table root =
+            toml::parse(std::get<std::string>(ascii), std::string_view(name.native()));
         Config config = read_config(root, diagnostics);
         if (!diagnostics.empty()) return finish(diagnostics);
         config.source = name;
