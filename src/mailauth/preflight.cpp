@@ -1,12 +1,36 @@
 #include "mailauth/preflight.hpp"
 
+#include <algorithm>
+
+#include "dns/ttl_recording_resolver.hpp"
+
 namespace herald::mailauth {
 
 namespace asio = boost::asio;
+using Clock = Preflight::Clock;
 
 namespace {
 
-constexpr auto kKeep = std::chrono::minutes(5);
+constexpr std::chrono::seconds kMaxKeep = std::chrono::minutes(5);
+// Senders and From: domains seen within kMaxKeep; beyond that many, the oldest news goes.
+constexpr std::size_t kMaxEntries = 10000;
+
+// Until when a result made from `resolver`'s answers may be used.
+Clock::time_point expiry(const dns::TtlRecordingResolver& resolver, Clock::time_point now) {
+    const auto ttl = std::chrono::seconds(resolver.min_ttl().value_or(0));
+    return now + std::min(ttl, kMaxKeep);
+}
+
+template <typename Map, typename Key, typename Value>
+void remember(Map& cache, const Key& key, Value value, Clock::time_point now,
+              Clock::time_point expires) {
+    if (expires <= now) return;
+    if (cache.size() >= kMaxEntries) {
+        std::erase_if(cache, [now](const auto& entry) { return entry.second.expires <= now; });
+        if (cache.size() >= kMaxEntries) cache.clear();
+    }
+    cache[key] = {std::move(value), expires};
+}
 
 std::string domain_of(const std::string& address) {
     const auto at = address.rfind('@');
@@ -57,27 +81,32 @@ asio::awaitable<spf::CheckResult> Preflight::spf_for(const PreflightInput& input
     const auto key =
         std::make_pair(input.sender.empty() ? input.helo : domain_of(input.sender), input.ip);
     const auto now = Clock::now();
-    if (auto it = spf_.find(key); it != spf_.end() && now - it->second.at < kKeep) {
+    if (auto it = spf_.find(key); it != spf_.end() && now < it->second.expires) {
         co_return it->second.value;
     }
     // Named, not defaulted: GCC 12 mislocates a co_await expression's temporaries.
     const spf::CheckOptions options;
+    dns::TtlRecordingResolver recording(resolver);
     spf::CheckResult found =
-        co_await spf::check_mail_from(resolver, input.ip, input.sender, input.helo, options);
-    if (found.outcome != spf::Outcome::temperror) spf_[key] = {found, now};
+        co_await spf::check_mail_from(recording, input.ip, input.sender, input.helo, options);
+    if (found.outcome != spf::Outcome::temperror) {
+        remember(spf_, key, found, now, expiry(recording, now));
+    }
     co_return found;
 }
 
 asio::awaitable<dmarc::PolicyLookup> Preflight::policy_for(const std::string& from_domain,
                                                            dns::Resolver& resolver) {
     const auto now = Clock::now();
-    if (auto it = policies_.find(from_domain);
-        it != policies_.end() && now - it->second.at < kKeep) {
+    if (auto it = policies_.find(from_domain); it != policies_.end() && now < it->second.expires) {
         co_return it->second.value;
     }
     std::string domain = from_domain;
-    dmarc::PolicyLookup found = co_await dmarc::discover(resolver, std::move(domain));
-    if (found.status != dmarc::PolicyStatus::temperror) policies_[from_domain] = {found, now};
+    dns::TtlRecordingResolver recording(resolver);
+    dmarc::PolicyLookup found = co_await dmarc::discover(recording, std::move(domain));
+    if (found.status != dmarc::PolicyStatus::temperror) {
+        remember(policies_, from_domain, found, now, expiry(recording, now));
+    }
     co_return found;
 }
 

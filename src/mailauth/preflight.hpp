@@ -2,9 +2,10 @@
 // The alignment preflight: before a relayed message leaves, what will receivers make of it?
 // SPF of the envelope sender for the address mail leaves from, DKIM of the keys it is signed
 // with (a signature we make verifies, so it passes), and the DMARC verdict for its From:
-// domain. Results are kept per (sender domain, IP) and per From: domain for five minutes
-// (temporary DNS failures are not kept), so a stream of messages costs DNS lookups only once
-// in a while; SPF macros on the local part are the rare record this approximates.
+// domain. Results are kept per (sender domain, IP) and per From: domain as long as the
+// records they were made from may be cached (their smallest TTL), five minutes at most;
+// temporary DNS failures are not kept. A stream of messages costs DNS lookups only once in a
+// while; SPF macros on the local part are the rare record this approximates.
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
@@ -49,16 +50,18 @@ class Preflight {
     template <typename T>
     struct Cached {
         T value;
-        Clock::time_point at;
+        Clock::time_point expires;
     };
+    template <typename Key, typename T>
+    using Cache = std::map<Key, Cached<T>>;
 
     boost::asio::awaitable<spf::CheckResult> spf_for(const PreflightInput& input,
                                                      dns::Resolver& resolver);
     boost::asio::awaitable<dmarc::PolicyLookup> policy_for(const std::string& from_domain,
                                                            dns::Resolver& resolver);
 
-    std::map<std::pair<std::string, std::string>, Cached<spf::CheckResult>> spf_;
-    std::map<std::string, Cached<dmarc::PolicyLookup>> policies_;
+    Cache<std::pair<std::string, std::string>, spf::CheckResult> spf_;
+    Cache<std::string, dmarc::PolicyLookup> policies_;
 };
 
 }  // namespace herald::mailauth
