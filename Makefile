@@ -1,11 +1,14 @@
 # Herald: `make run` to start it, `make test` to test everything. Both install what is missing.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_RUNS  ?= 20000
+FUZZ_TIME  ?= 600
 JOBS       ?= $(shell nproc)
 CONFIG     ?= config/herald.toml
 PYTHON     := /usr/bin/python3
 
-.PHONY: all deps build asan run test unit asan-test integration conformance bench clean format
+.PHONY: all deps build asan run test unit asan-test fuzz-build fuzz-test fuzz integration conformance bench clean format
 
 all: build
 
@@ -25,6 +28,20 @@ $(ASAN_BUILD)/build.ninja:
 asan: deps $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
+# libFuzzer targets (tests/fuzz): clang with ASan+UBSan, only the modules they use.
+$(FUZZ_BUILD)/build.ninja:
+	CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DHERALD_FUZZ=ON
+
+fuzz-build: deps $(FUZZ_BUILD)/build.ninja
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_targets
+
+fuzz-test: fuzz-build
+	scripts/fuzz.sh $(FUZZ_BUILD) -runs=$(FUZZ_RUNS)
+
+fuzz: fuzz-build
+	scripts/fuzz.sh $(FUZZ_BUILD) -max_total_time=$(FUZZ_TIME)
+
 run: build
 	$(BUILD)/herald serve --config $(CONFIG) --foreground
 
@@ -38,14 +55,14 @@ asan-test: asan
 integration: build
 	HERALD_BIN=$(abspath $(BUILD)/herald) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
-test: unit asan-test integration
+test: unit asan-test fuzz-test integration
 
 # Herald beside Postfix on the same load (bench/run.py); prints medians and ratios.
 bench: build
 	HERALD_BIN=$(abspath $(BUILD)/herald) $(PYTHON) bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
 
 format:
 	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp')
