@@ -16,6 +16,7 @@
 #include <exception>
 
 #include "admin/queue_listing.hpp"
+#include "admin/report_endpoints.hpp"
 #include "admin/request_router.hpp"
 #include "config/value_formats.hpp"
 
@@ -199,10 +200,48 @@ asio::awaitable<HttpResponse> AdminServer::respond(const HttpRequest& request) {
         }
         case Endpoint::queue_action:
             co_return action_response(services_.queue_action(route.action, route.id));
+        case Endpoint::summary:
+            co_return co_await summary(route.params, now);
+        case Endpoint::trace:
+            co_return co_await trace(route.params);
+        case Endpoint::doctor:
+            co_return co_await doctor(route.params);
         case Endpoint::transports:
             break;
     }
     co_return transports_response(services_.transports, services_.metrics);
+}
+
+asio::awaitable<HttpResponse> AdminServer::summary(const QueryString& params,
+                                                   std::chrono::system_clock::time_point now) {
+    auto request = summary_request(params, now);
+    if (auto* refusal = std::get_if<HttpResponse>(&request)) co_return std::move(*refusal);
+    const auto& options = std::get<log::SummaryOptions>(request);
+    // Captures by reference only: GCC 12 mislocates owning temporaries of a co_await
+    // expression, and `request` lives in this frame until the pool is done.
+    auto scan = co_await services_.pool.run(
+        [this, &options] { return log::summarize_log_dir(services_.log_dir, options); });
+    co_return summary_response(scan, options);
+}
+
+asio::awaitable<HttpResponse> AdminServer::trace(const QueryString& params) {
+    auto request = trace_request(params);
+    if (auto* refusal = std::get_if<HttpResponse>(&request)) co_return std::move(*refusal);
+    const auto& query = std::get<log::TraceQuery>(request);
+    auto scan = co_await services_.pool.run(
+        [this, &query] { return log::trace_log_dir(services_.log_dir, query); });
+    co_return trace_response(scan);
+}
+
+asio::awaitable<HttpResponse> AdminServer::doctor(const QueryString& params) {
+    auto request = doctor_request(params);
+    if (auto* refusal = std::get_if<HttpResponse>(&request)) co_return std::move(*refusal);
+    if (services_.resolver == nullptr) co_return json_error(503, "no resolver");
+    auto& input = std::get<doctor::DoctorInput>(request);
+    input.keys = services_.dkim_keys;
+    if (input.helo.empty()) input.helo = services_.hostname;
+    auto findings = co_await doctor::run_doctor(*services_.resolver, input);
+    co_return doctor_response(findings);
 }
 
 }  // namespace herald::admin

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -19,11 +20,16 @@
 #include "admin/api_responses.hpp"
 #include "admin/http_types.hpp"
 #include "admin/metrics.hpp"
+#include "admin/query_string.hpp"
 #include "base/blocking_pool.hpp"
 #include "base/result.hpp"
+#include "config/config.hpp"
 
 namespace herald::spool {
 class Spool;
+}
+namespace herald::dns {
+class Resolver;
 }
 
 namespace herald::admin {
@@ -36,6 +42,12 @@ struct AdminServices {
     std::function<std::string(std::string_view action, std::string_view id)> queue_action;
     std::vector<TransportInfo> transports;
     std::string token;  // [admin] token; empty: none required
+    // For /api/summary and /api/trace (read on the blocking pool) and /api/doctor (the
+    // server's resolver; the configured DKIM keys checked, the hostname as the HELO name).
+    std::filesystem::path log_dir;
+    dns::Resolver* resolver = nullptr;
+    std::vector<config::DkimKey> dkim_keys;
+    std::string hostname;
     // How long one request may take to arrive, or its response to leave: a client that
     // trickles bytes (slowloris) holds a descriptor no longer.
     std::chrono::milliseconds io_timeout = std::chrono::seconds(10);
@@ -60,6 +72,10 @@ class AdminServer {
     AdminServer(boost::asio::ip::tcp::acceptor acceptor, AdminServices services);
     boost::asio::awaitable<void> answer(boost::asio::ip::tcp::socket socket);
     boost::asio::awaitable<HttpResponse> respond(const HttpRequest& request);
+    boost::asio::awaitable<HttpResponse> summary(const QueryString& params,
+                                                 std::chrono::system_clock::time_point now);
+    boost::asio::awaitable<HttpResponse> trace(const QueryString& params);
+    boost::asio::awaitable<HttpResponse> doctor(const QueryString& params);
 
     boost::asio::ip::tcp::acceptor acceptor_;
     AdminServices services_;

@@ -42,11 +42,11 @@ std::string target_of(const config::Transport& t) {
     return "";
 }
 
+}  // namespace
+
 HttpResponse json_response(const boost::json::value& value) {
     return HttpResponse{.body = boost::json::serialize(value)};
 }
-
-}  // namespace
 
 std::vector<TransportInfo> transport_infos(const std::vector<config::Transport>& transports) {
     std::vector<TransportInfo> out;

@@ -1,6 +1,8 @@
 #pragma once
 // The bodies of the admin endpoints, built from what the server gathered for them: pure
 // functions, so that every answer is tested without a socket.
+#include <boost/json/value.hpp>
+
 #include <chrono>
 #include <string>
 #include <string_view>
@@ -21,6 +23,8 @@ struct TransportInfo {
 
 std::vector<TransportInfo> transport_infos(const std::vector<config::Transport>& transports);
 
+// 200 with the value serialized.
+HttpResponse json_response(const boost::json::value& value);
 HttpResponse console_response();
 HttpResponse metrics_response(const Metrics& metrics);
 // The array of `herald queue list --json`; X-Total-Count says how many are queued in all.

@@ -51,23 +51,9 @@ std::variant<Route, HttpResponse> only(std::string_view allowed, const HttpReque
     return response;
 }
 
-// The value of `key` in "a=1&limit=20", or nullopt.
-std::optional<std::string_view> query_value(std::string_view query, std::string_view key) {
-    while (!query.empty()) {
-        auto amp = query.find('&');
-        std::string_view pair = query.substr(0, amp);
-        if (pair.size() > key.size() && pair.starts_with(key) && pair[key.size()] == '=') {
-            return pair.substr(key.size() + 1);
-        }
-        if (amp == std::string_view::npos) break;
-        query.remove_prefix(amp + 1);
-    }
-    return std::nullopt;
-}
-
-std::variant<Route, HttpResponse> queue_list(const HttpRequest& request, std::string_view query) {
+std::variant<Route, HttpResponse> queue_list(const HttpRequest& request, const QueryString& query) {
     Route route{.endpoint = Endpoint::queue_list, .limit = kDefaultQueueLimit};
-    if (auto text = query_value(query, "limit")) {
+    if (auto text = query.get("limit")) {
         std::size_t limit = 0;
         auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
         if (ec != std::errc() || end != text->data() + text->size() || limit == 0 ||
@@ -127,8 +113,9 @@ std::variant<Route, HttpResponse> route_request(const HttpRequest& request,
     std::string_view target = request.target;
     auto question = target.find('?');
     std::string_view path = target.substr(0, question);
-    std::string_view query =
-        question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
+    auto query = QueryString::parse(
+        question == std::string_view::npos ? std::string_view{} : target.substr(question + 1));
+    if (!query) return json_error(400, "malformed query string");
 
     // The console page holds no data; it asks for the token and sends it with each call.
     if (path == "/") return only("GET", request, Route{.endpoint = Endpoint::console});
@@ -141,7 +128,13 @@ std::variant<Route, HttpResponse> route_request(const HttpRequest& request,
     if (path == "/api/transports") {
         return only("GET", request, Route{.endpoint = Endpoint::transports});
     }
-    if (path == "/api/queue") return queue_list(request, query);
+    if (path == "/api/queue") return queue_list(request, *query);
+    for (auto [name, endpoint] :
+         {std::pair{"/api/summary", Endpoint::summary}, std::pair{"/api/trace", Endpoint::trace},
+          std::pair{"/api/doctor", Endpoint::doctor}}) {
+        if (path == name)
+            return only("GET", request, Route{.endpoint = endpoint, .params = *query});
+    }
     constexpr std::string_view kQueuePrefix = "/api/queue/";
     if (path.starts_with(kQueuePrefix))
         return queue_action(request, path.substr(kQueuePrefix.size()));

@@ -6,6 +6,9 @@
 //   POST /api/queue/flush               try every deferred message now
 //   POST /api/queue/<id>/<action>       flush, hold, release, delete, bounce
 //   GET  /api/transports                the configured transports and their counts
+//   GET  /api/summary[?since=&sender=]  `herald summary --json`
+//   GET  /api/trace?q=QUERY             `herald trace --json`
+//   GET  /api/doctor?domain=D[&ip=&selector=&rbl=&dbl=]   `herald doctor --json`, DNS checks
 // With a token configured, everything but the console needs "Authorization: Bearer <token>".
 #include <cstddef>
 #include <string>
@@ -13,16 +16,27 @@
 #include <variant>
 
 #include "admin/http_types.hpp"
+#include "admin/query_string.hpp"
 
 namespace herald::admin {
 
-enum class Endpoint { console, metrics, queue_list, queue_action, transports };
+enum class Endpoint {
+    console,
+    metrics,
+    queue_list,
+    queue_action,
+    transports,
+    summary,
+    trace,
+    doctor
+};
 
 struct Route {
     Endpoint endpoint = Endpoint::console;
     std::string action;     // queue_action: flush, hold, release, delete, bounce
     std::string id;         // queue_action: "" for flush of the whole queue
     std::size_t limit = 0;  // queue_list: most entries to return
+    QueryString params;     // summary, trace, doctor: read by report_endpoints.hpp
 };
 
 inline constexpr std::size_t kDefaultQueueLimit = 1000;

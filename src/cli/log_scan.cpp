@@ -3,7 +3,6 @@
 #include <fmt/core.h>
 
 #include "cli/config_loading.hpp"
-#include "log/log_reader.hpp"
 
 namespace herald::cli {
 
@@ -15,14 +14,9 @@ std::optional<std::filesystem::path> log_dir_or_report(const GlobalOptions& glob
     return config->server.log_dir;
 }
 
-bool scan_log(const std::vector<std::filesystem::path>& files,
-              const std::function<void(std::string_view)>& each, std::string_view command) {
-    log::LogReader reader(files);
-    while (auto line = reader.next()) each(*line);
-    for (const auto& error : reader.errors()) {
+void report_unreadable(const std::vector<std::string>& errors, std::string_view command) {
+    for (const auto& error : errors)
         fmt::print(stderr, "herald: {}: warning: {}\n", command, error);
-    }
-    return reader.errors().empty();
 }
 
 }  // namespace herald::cli

@@ -1,8 +1,7 @@
 #pragma once
-// What `herald summary` and `herald trace` share: where the logs are, and reading one with
-// its rotated generations while telling the user about files that could not be read.
+// What `herald summary` and `herald trace` share: where the logs are, and telling the user
+// about files that could not be read.
 #include <filesystem>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,9 +16,7 @@ namespace herald::cli {
 std::optional<std::filesystem::path> log_dir_or_report(const GlobalOptions& global,
                                                        const std::string& log_dir_option);
 
-// Feeds every line of `files`, oldest first, to `each`. Files that could not be read are
-// reported on stderr as "herald: COMMAND: warning: ..."; returns false when there were any.
-bool scan_log(const std::vector<std::filesystem::path>& files,
-              const std::function<void(std::string_view)>& each, std::string_view command);
+// Log files that could not be read, on stderr as "herald: COMMAND: warning: ...".
+void report_unreadable(const std::vector<std::string>& errors, std::string_view command);
 
 }  // namespace herald::cli

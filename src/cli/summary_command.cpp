@@ -5,15 +5,10 @@
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
-#include <algorithm>
 #include <chrono>
 
-#include "base/timestamp.hpp"
 #include "cli/log_scan.hpp"
-#include "config/value_formats.hpp"
-#include "log/log_reader.hpp"
-#include "log/log_time.hpp"
-#include "log/summary.hpp"
+#include "log/log_views.hpp"
 
 namespace herald::cli {
 namespace {
@@ -24,59 +19,6 @@ struct SummaryArgs {
     std::string log_dir;
     bool json = false;
 };
-
-// "1h", "2d", "1h30m" back from now, or an ISO 8601 time: as a log timestamp.
-std::optional<std::string> since_timestamp(const std::string& text) {
-    if (auto ago = config::parse_duration(text)) {
-        return iso8601_utc(std::chrono::system_clock::now() - *ago);
-    }
-    if (auto at = log::parse_iso8601(text)) return iso8601_utc(*at);
-    return std::nullopt;
-}
-
-// An address, "*@domain", "@domain" or "<>": nothing with spaces, controls or other '*'.
-bool valid_sender_pattern(std::string_view pattern) {
-    if (pattern.starts_with("*@")) pattern.remove_prefix(2);
-    return !pattern.empty() && std::none_of(pattern.begin(), pattern.end(), [](char c) {
-        return static_cast<unsigned char>(c) <= ' ' || c == 0x7f || c == '*';
-    });
-}
-
-boost::json::object counts_json(const log::SummaryCounts& c) {
-    return {{"messages", c.messages},
-            {"recipients", c.recipients},
-            {"delivered", c.delivered},
-            {"deferred", c.deferred},
-            {"bounced", c.bounced}};
-}
-
-boost::json::array rows_json(const std::vector<log::SummaryRow>& rows, std::string_view key) {
-    boost::json::array out;
-    for (const auto& row : rows) {
-        boost::json::object o{{key, row.name}};
-        for (const auto& [k, v] : counts_json(row.counts)) o[k] = v;
-        o["distinct_recipients"] = row.distinct_recipients;
-        o["distinct_senders"] = row.distinct_senders;
-        o["peak_per_hour"] = row.peak_per_hour;
-        boost::json::array flags;
-        for (const auto& flag : row.flags) flags.emplace_back(flag);
-        o["flags"] = std::move(flags);
-        out.push_back(std::move(o));
-    }
-    return out;
-}
-
-void print_json(const log::SummaryReport& report, const std::string& since) {
-    boost::json::object out{
-        {"since", since.empty() ? boost::json::value(nullptr) : boost::json::value(since)},
-        {"total", counts_json(report.total)},
-        {"senders", rows_json(report.senders, "sender")},
-        {"users", rows_json(report.users, "user")},
-        {"client_ips", rows_json(report.client_ips, "ip")},
-        {"damaged_lines", report.damaged_lines},
-    };
-    fmt::print("{}\n", boost::json::serialize(out));
-}
 
 void print_rows(std::string_view title, const std::vector<log::SummaryRow>& rows) {
     fmt::print("\n{}:\n", title);
@@ -107,7 +49,7 @@ void print_text(const log::SummaryReport& report, const std::string& since) {
 int run_summary(const GlobalOptions& global, const SummaryArgs& args) {
     log::SummaryOptions options;
     if (!args.since.empty()) {
-        auto since = since_timestamp(args.since);
+        auto since = log::since_timestamp(args.since, std::chrono::system_clock::now());
         if (!since) {
             fmt::print(stderr,
                        "herald: summary: --since '{}' is neither a time (2026-11-22T08:00Z) nor "
@@ -117,7 +59,7 @@ int run_summary(const GlobalOptions& global, const SummaryArgs& args) {
         }
         options.since = *since;
     }
-    if (!args.sender.empty() && !valid_sender_pattern(args.sender)) {
+    if (!args.sender.empty() && !log::valid_sender_pattern(args.sender)) {
         fmt::print(stderr, "herald: summary: --sender '{}' is not an address, *@domain or <>\n",
                    args.sender);
         return kExitUsage;
@@ -125,17 +67,19 @@ int run_summary(const GlobalOptions& global, const SummaryArgs& args) {
     options.sender = args.sender;
     auto dir = log_dir_or_report(global, args.log_dir);
     if (!dir) return kExitUsage;
-    auto files = log::log_generations(*dir / "mainlog");
-    if (files.empty()) {
+    auto scanned = log::summarize_log_dir(*dir, options);
+    if (!scanned.found) {
         fmt::print(stderr, "herald: summary: no mainlog in {}\n", dir->string());
         return kExitFailure;
     }
-    log::Summary summary(options);
-    bool complete = scan_log(
-        files, [&](std::string_view line) { summary.add(line); }, "summary");
-    auto report = summary.report();
-    args.json ? print_json(report, options.since) : print_text(report, options.since);
-    return complete ? kExitOk : kExitFailure;
+    report_unreadable(scanned.errors, "summary");
+    if (args.json) {
+        fmt::print("{}\n",
+                   boost::json::serialize(log::summary_json(scanned.report, options.since)));
+    } else {
+        print_text(scanned.report, options.since);
+    }
+    return scanned.errors.empty() ? kExitOk : kExitFailure;
 }
 
 }  // namespace

@@ -5,8 +5,7 @@
 #include <boost/json.hpp>
 
 #include "cli/log_scan.hpp"
-#include "log/log_reader.hpp"
-#include "log/trace.hpp"
+#include "log/log_views.hpp"
 
 namespace herald::cli {
 namespace {
@@ -17,12 +16,6 @@ struct TraceArgs {
     bool json = false;
 };
 
-void print_json(const std::vector<log::TracedLine>& lines) {
-    boost::json::array out;
-    for (const auto& l : lines) out.push_back({{"log", l.log}, {"ts", l.ts}, {"line", l.line}});
-    fmt::print("{}\n", boost::json::serialize(out));
-}
-
 int run_trace(const GlobalOptions& global, const TraceArgs& args) {
     auto query = log::TraceQuery::parse(args.query);
     if (!query) {
@@ -32,26 +25,15 @@ int run_trace(const GlobalOptions& global, const TraceArgs& args) {
     }
     auto dir = log_dir_or_report(global, args.log_dir);
     if (!dir) return kExitUsage;
-    auto mainlog = log::log_generations(*dir / "mainlog");
-    auto rejectlog = log::log_generations(*dir / "rejectlog");
-    if (mainlog.empty() && rejectlog.empty()) {
+    auto scanned = log::trace_log_dir(*dir, *query);
+    if (!scanned.found) {
         fmt::print(stderr, "herald: trace: no mainlog or rejectlog in {}\n", dir->string());
         return kExitFailure;
     }
-    log::Trace trace(*query);
-    bool complete = scan_log(
-        mainlog, [&](std::string_view line) { trace.find(line); }, "trace");
-    if (trace.messages() > 0) {
-        scan_log(
-            mainlog, [&](std::string_view line) { trace.collect(line); }, "trace");
-    }
-    complete =
-        scan_log(
-            rejectlog, [&](std::string_view line) { trace.collect_reject(line); }, "trace") &&
-        complete;
-    auto lines = trace.lines();
+    report_unreadable(scanned.errors, "trace");
+    const auto& lines = scanned.lines;
     if (args.json) {
-        print_json(lines);
+        fmt::print("{}\n", boost::json::serialize(log::trace_json(lines)));
     } else {
         for (const auto& l : lines) fmt::print("{}\n", l.line);
     }
@@ -59,7 +41,7 @@ int run_trace(const GlobalOptions& global, const TraceArgs& args) {
         fmt::print(stderr, "herald: trace: nothing in the logs matches '{}'\n", args.query);
         return kExitFailure;
     }
-    return complete ? kExitOk : kExitFailure;
+    return scanned.errors.empty() ? kExitOk : kExitFailure;
 }
 
 }  // namespace

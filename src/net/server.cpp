@@ -410,7 +410,11 @@ Status Server::Parts::bind_listeners() {
                 .queue_action = [this](std::string_view action,
                                        std::string_view id) { return control->handle(action, id); },
                 .transports = admin::transport_infos(config.transports),
-                .token = config.admin.token});
+                .token = config.admin.token,
+                .log_dir = config.server.log_dir,
+                .resolver = resolver.get(),
+                .dkim_keys = config.dkim_keys,
+                .hostname = config.server.hostname});
         if (!bound) return Error{bound.error()};
         admin_server = std::move(*bound);
         report.push_back("admin http on " + admin_server->local_address() +

@@ -266,3 +266,45 @@ def test_a_taken_port_stops_start_up_with_a_clear_line(make_herald):
         with pytest.raises(AssertionError) as failure:
             h.start()
     assert "admin.http" in str(failure.value) and str(port) in str(failure.value), failure.value
+
+
+def test_summary_and_trace_api_answer_as_the_commands_do(make_herald):
+    port = free_port()
+    h = make_herald(**discarding(port))
+    ids = [send(h, "burst@brand.test", ["a@example.net", "b@example.net"]) for _ in range(3)]
+    send(h, "other@example.org", ["c@example.net"])
+    h.wait_for(lambda: all(h.completed(i) for i in ids), what="the burst delivered")
+    status, body = call_json(port, "/api/summary?sender=%2A%40brand.test&since=1h")
+    assert status == 200, body
+    cli = json.loads(h.cli("summary", "--sender", "*@brand.test", "--since", "1h", "--json").stdout)
+    assert body["senders"] == cli["senders"]
+    assert [row["sender"] for row in body["senders"]] == ["burst@brand.test"]
+    assert body["senders"][0]["messages"] == 3 and body["senders"][0]["recipients"] == 6
+    assert body["unreadable"] == []
+
+    status, body = call_json(port, f"/api/trace?q={ids[0]}")
+    assert status == 200, body
+    cli = json.loads(h.cli("trace", ids[0], "--json").stdout)
+    assert body["lines"] == cli and any(" <= " in l["line"] for l in cli), body
+
+    for path in ("/api/summary?since=yesterday", "/api/summary?sender=a%20b",
+                 "/api/trace", "/api/trace?q=two%20words", "/api/summary?since=%zz"):
+        status, body = call_json(port, path)
+        assert status == 400 and "error" in body, (path, body)
+
+
+def test_doctor_api_runs_the_dns_checks(make_herald, dns_zone):
+    port = free_port()
+    dns = dns_zone(['brand.test. IN TXT "v=spf1 ip4:192.0.2.10 -all"',
+                    '_dmarc.brand.test. IN TXT "v=DMARC1; p=reject"',
+                    'brand.test. IN MX 10 mail.brand.test.'])
+    make_herald(dns={"servers": [dns]}, **discarding(port))
+    status, body = call_json(port, "/api/doctor?domain=brand.test&ip=192.0.2.99")
+    assert status == 200, body
+    checks = {(f["check"], f["level"]) for f in body["findings"]}
+    assert ("spf", "PASS") in checks and ("dmarc", "PASS") in checks and ("mx", "PASS") in checks
+    assert ("spf-ip", "FAIL") in checks and body["failed"] is True, body
+    status, body = call_json(port, "/api/doctor?ip=192.0.2.99")
+    assert status == 400 and "domain" in body["error"], body
+    status, body = call_json(port, "/api/doctor?domain=brand.test&rbl=bad%20zone")
+    assert status == 400, body

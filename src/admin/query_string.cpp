@@ -1,0 +1,60 @@
+#include "admin/query_string.hpp"
+
+namespace herald::admin {
+
+namespace {
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+std::optional<std::string> decode(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '+') {
+            out.push_back(' ');
+        } else if (text[i] != '%') {
+            out.push_back(text[i]);
+        } else {
+            if (i + 2 >= text.size()) return std::nullopt;
+            const int high = hex_value(text[i + 1]);
+            const int low = hex_value(text[i + 2]);
+            if (high < 0 || low < 0) return std::nullopt;
+            out.push_back(static_cast<char>(high * 16 + low));
+            i += 2;
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::optional<QueryString> QueryString::parse(std::string_view query) {
+    QueryString out;
+    while (!query.empty()) {
+        const auto amp = query.find('&');
+        const std::string_view pair = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+        if (pair.empty()) continue;
+        const auto equals = pair.find('=');
+        auto name = decode(pair.substr(0, equals));
+        auto value =
+            decode(equals == std::string_view::npos ? std::string_view{} : pair.substr(equals + 1));
+        if (!name || !value) return std::nullopt;
+        out.pairs_.emplace_back(std::move(*name), std::move(*value));
+    }
+    return out;
+}
+
+std::optional<std::string> QueryString::get(std::string_view name) const {
+    for (const auto& [n, v] : pairs_) {
+        if (n == name) return v;
+    }
+    return std::nullopt;
+}
+
+}  // namespace herald::admin
