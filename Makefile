@@ -8,7 +8,7 @@ JOBS       ?= $(shell nproc)
 CONFIG     ?= config/herald.toml
 PYTHON     := /usr/bin/python3
 
-.PHONY: all deps build asan run test unit asan-test fuzz-build fuzz-test fuzz integration conformance bench clean format
+.PHONY: all deps build asan run test unit asan-test fuzz-build fuzz-test fuzz soak integration conformance bench clean format
 
 all: build
 
@@ -56,6 +56,11 @@ integration: build
 	HERALD_BIN=$(abspath $(BUILD)/herald) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
 test: unit asan-test fuzz-test integration
+
+# The long reliability runs: kill -9 under load 20 times instead of 3.
+soak: build
+	HERALD_BIN=$(abspath $(BUILD)/herald) HERALD_CRASH_KILLS=20 $(PYTHON) -m pytest -q -s \
+	  -p no:cacheprovider tests/integration/test_crash_under_load.py
 
 # Herald beside Postfix on the same load (bench/run.py); prints medians and ratios.
 bench: build
