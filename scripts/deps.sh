@@ -8,7 +8,7 @@ packages=(
   libcli11-dev libfmt-dev libcrypt-dev libpsl-dev libgtest-dev libevent-dev zlib1g-dev
   openssl swaks libnet-ssleay-perl libauthen-sasl-perl
   python3 python3-pytest python3-aiosmtpd python3-dkim python3-prometheus-client
-  unbound postfix mailutils
+  unbound postfix mailutils testssl.sh
 )
 
 missing=()
