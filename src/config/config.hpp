@@ -94,9 +94,10 @@ struct Transport {
     std::string source_address;
     std::filesystem::path tls_ca_file;  // smtp, http: trusted beside the system's CAs
     std::size_t max_connections = 20;
-    std::string url;                // http
-    std::string format = "rfc822";  // http: rfc822 | json
-    std::string path;               // maildir | mbox: template with {user} (and {domain})
+    std::size_t max_messages_per_minute = 0;  // smtp: per destination; 0: no pace
+    std::string url;                          // http
+    std::string format = "rfc822";            // http: rfc822 | json
+    std::string path;                         // maildir | mbox: template with {user} (and {domain})
 };
 
 struct Route {

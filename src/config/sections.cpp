@@ -39,9 +39,15 @@ constexpr std::array kRateMatches{Choice<std::string_view>{"sender", "sender"},
                                   Choice<std::string_view>{"sender_domain", "sender_domain"}};
 
 // The keys of [[transport]] that only some types take.
-constexpr std::array<std::string_view, 8> kSmtpKeys{
-    "host",           "port",           "tls", "auth_user", "auth_password_file", "helo",
-    "source_address", "max_connections"};
+constexpr std::array<std::string_view, 9> kSmtpKeys{"host",
+                                                    "port",
+                                                    "tls",
+                                                    "auth_user",
+                                                    "auth_password_file",
+                                                    "helo",
+                                                    "source_address",
+                                                    "max_connections",
+                                                    "max_messages_per_minute"};
 constexpr std::array<std::string_view, 2> kHttpKeys{"url", "format"};
 constexpr std::array<std::string_view, 1> kMailboxKeys{"path"};
 constexpr std::array<std::string_view, 1> kTlsClientKeys{"tls_ca_file"};  // smtp and http
@@ -286,6 +292,7 @@ void read_transport(TableReader& t, std::vector<Transport>& out, UniqueNames& na
         t.error("source_address", "'" + transport.source_address + "' is not an IP address");
     }
     t.read_count("max_connections", transport.max_connections, 1);
+    t.read_count("max_messages_per_minute", transport.max_messages_per_minute, 1);
     if (t.read("url", transport.url) && !transport.url.starts_with("http://") &&
         !transport.url.starts_with("https://")) {
         t.error("url", "must start with http:// or https://");

@@ -4,6 +4,8 @@
 // happened; the queue turns that into spool state, log lines, retries and bounces.
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +27,9 @@ struct RecipientResult {
     Outcome outcome = Outcome::deferred;
     std::string detail;       // remote reply or local error, for the log and the bounce
     std::string remote_host;  // "mx.example.net [192.0.2.1]", a path, or ""
+    // Deferred without an attempt: the destination's pace lets it go at this time. Not a
+    // failure, not logged as a deferral, not counted against the retry schedule.
+    std::optional<std::chrono::steady_clock::time_point> paced_until;
 };
 
 class Transport {

@@ -1,5 +1,6 @@
 #include "queue/delivery_attempt.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include "log/main_log.hpp"
@@ -45,6 +46,13 @@ asio::awaitable<std::optional<DeliveryAttempt::Clock::time_point>> DeliveryAttem
 asio::awaitable<void> DeliveryAttempt::record(const spool::SpooledMessage& message,
                                               std::string_view transport,
                                               const RecipientResult& result) {
+    if (result.paced_until) {
+        const auto wait = *result.paced_until - std::chrono::steady_clock::now();
+        const auto at = Clock::now() + std::chrono::duration_cast<Clock::duration>(wait);
+        paced_ = paced_ ? std::min(*paced_, at) : at;
+        co_return;
+    }
+    attempted_ = true;
     if (result.outcome == Outcome::deferred) {
         last_error_ = result.detail;
         ctx_.mainlog.deferred(id_, result.recipient, transport, result.remote_host, result.detail);
@@ -97,11 +105,14 @@ asio::awaitable<std::optional<DeliveryAttempt::Clock::time_point>> DeliveryAttem
         ctx_.mainlog.completed(id_);
         co_return std::nullopt;
     }
+    // Only waiting for its destination's pace: not an attempt, nothing to note in the spool.
+    if (!attempted_ && paced_) co_return *paced_;
     auto previous = co_await ctx_.pool.run([this] { return ctx_.spool.load_schedule(id_); });
     spool::Schedule schedule;
     schedule.attempts = (previous ? previous->attempts : 0) + 1;
     schedule.next_attempt =
         Clock::now() + ctx_.retry.jittered_delay_after(schedule.attempts, ctx_.rng);
+    if (paced_) schedule.next_attempt = std::min(schedule.next_attempt, *paced_);
     schedule.last_error = last_error_;
     co_await ctx_.pool.run([this, &schedule] { return ctx_.spool.save_schedule(id_, schedule); });
     co_return schedule.next_attempt;

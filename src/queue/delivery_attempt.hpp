@@ -62,6 +62,8 @@ class DeliveryAttempt {
     std::optional<std::string> data_;
     std::vector<message::FailedRecipient> failed_;
     std::string last_error_;
+    bool attempted_ = false;                  // some recipient was really tried
+    std::optional<Clock::time_point> paced_;  // the earliest time a paced recipient may go
 };
 
 }  // namespace herald::queue

@@ -122,6 +122,7 @@ SmtpTransport::SmtpTransport(const config::Transport& config, dns::Resolver& res
       destinations_(resolver),
       limiter_(config.max_connections),
       backoff_(options_.unreachable_backoff),
+      pacer_(config.max_messages_per_minute),
       verifying_tls_(asio::ssl::context::tls_client),
       opportunistic_tls_(asio::ssl::context::tls_client) {
     boost::system::error_code ec;
@@ -181,7 +182,7 @@ asio::awaitable<std::vector<RecipientResult>> SmtpTransport::deliver_group(
     const std::optional<smtp::ClientCredentials>& credentials) {
     // Not a conditional expression: GCC 12 miscompiles co_await inside one.
     Pending pending(g, delivery);
-    if (held_back(pending)) co_return std::move(pending.results);
+    if (held_back(pending) || paced(pending)) co_return std::move(pending.results);
     Destination destination;
     if (config_.host.empty()) {
         destination = co_await destinations_.for_domain(g.destination);
@@ -235,6 +236,19 @@ bool SmtpTransport::held_back(Pending& pending) const {
     auto why = backoff_.holding(pending.group.destination, DestinationBackoff::Clock::now());
     if (!why) return false;
     for (auto& result : pending.results) result.detail = *why;
+    return true;
+}
+
+bool SmtpTransport::paced(Pending& pending) {
+    const auto now = DestinationPacer::Clock::now();
+    const std::string& destination = pending.group.destination;
+    const auto at = pacer_.slot(destination, std::string(pending.delivery.message_id), now);
+    if (at <= now) return false;
+    for (auto& result : pending.results) {
+        result.detail = "paced: " + destination + " gets " +
+                        std::to_string(config_.max_messages_per_minute) + " messages a minute";
+        result.paced_until = at;
+    }
     return true;
 }
 

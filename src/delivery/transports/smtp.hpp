@@ -20,6 +20,7 @@
 #include "delivery/transports/client_connection.hpp"
 #include "delivery/transports/connection_limiter.hpp"
 #include "delivery/transports/destination_backoff.hpp"
+#include "delivery/transports/destination_pacer.hpp"
 #include "delivery/transports/idle_connections.hpp"
 #include "dns/resolver.hpp"
 #include "smtp/client_session.hpp"
@@ -68,6 +69,7 @@ class SmtpTransport final : public Transport {
     boost::asio::awaitable<std::optional<ConnectionLimiter::Permit>> try_parked(
         const std::string& destination, Pending& pending);
     bool held_back(Pending& pending) const;
+    bool paced(Pending& pending);
     void note_reachability(const std::string& destination, bool reached,
                            const std::string& failure);
     void keep_or_close(const std::string& destination, std::unique_ptr<ClientConnection> connection,
@@ -82,6 +84,7 @@ class SmtpTransport final : public Transport {
     DestinationResolver destinations_;
     ConnectionLimiter limiter_;
     DestinationBackoff backoff_;
+    DestinationPacer pacer_;
     std::optional<IdleConnections> idle_;  // made on the first delivery, on its executor
     boost::asio::ssl::context verifying_tls_;
     boost::asio::ssl::context opportunistic_tls_;

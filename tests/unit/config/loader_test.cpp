@@ -89,6 +89,7 @@ tls_ca_file = "secrets/relay-ca.pem"
 helo = "out.example.com"
 source_address = "192.0.2.1"
 max_connections = 5
+max_messages_per_minute = 600
 
 [[transport]]
 name = "discard"
@@ -184,6 +185,8 @@ TEST(LoadString, ReadsEveryKeyOfTheSpecExample) {
     EXPECT_EQ(relay->auth_password_file, "secrets/relay.pass");
     EXPECT_EQ(relay->tls_ca_file, "secrets/relay-ca.pem");
     EXPECT_EQ(relay->max_connections, 5U);
+    EXPECT_EQ(relay->max_messages_per_minute, 600U);
+    EXPECT_EQ(c.find_transport("mx")->max_messages_per_minute, 0U);  // no pace
     EXPECT_EQ(c.find_transport("mx")->tls, Transport::TlsMode::opportunistic);
     EXPECT_EQ(c.find_transport("mx")->port, 25);
     EXPECT_EQ(c.find_transport("api")->format, "json");
@@ -321,6 +324,12 @@ const BadCase kBadCases[] = {
      "t.toml:4: transport.url does not apply to a transport of type smtp"},
     {"smtp key on a null transport", "[[transport]]\nname = \"d\"\ntype = \"null\"\nport = 25\n",
      "t.toml:4: transport.port does not apply to a transport of type null"},
+    {"pacing of an http transport",
+     "[[transport]]\nname = \"a\"\ntype = \"http\"\nurl = \"http://x\"\n"
+     "max_messages_per_minute = 10\n",
+     "t.toml:5: transport.max_messages_per_minute does not apply to a transport of type http"},
+    {"zero pace", "[[transport]]\nname = \"m\"\ntype = \"smtp\"\nmax_messages_per_minute = 0\n",
+     "t.toml:4: transport.max_messages_per_minute must be at least 1 (got 0)"},
     {"tls_ca_file on a mailbox transport",
      "[[transport]]\nname = \"m\"\ntype = \"maildir\"\npath = \"/m/{user}\"\ntls_ca_file = "
      "\"ca.pem\"\n",
