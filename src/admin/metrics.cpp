@@ -2,6 +2,8 @@
 
 #include <fmt/core.h>
 
+#include "base/ascii_case.hpp"
+
 namespace herald::admin {
 
 namespace {
@@ -74,16 +76,30 @@ void Metrics::observe(const log::MainLogEvent& event) {
             break;
         case Kind::delivered:
             ++transports_[std::string(transport_label(event.transport))].delivered;
+            ++destination_of(event.recipient).delivered;
             break;
         case Kind::deferred:
             ++transports_[std::string(transport_label(event.transport))].deferred;
+            ++destination_of(event.recipient).deferred;
             break;
         case Kind::failed:
             ++transports_[std::string(transport_label(event.transport))].failed;
+            ++destination_of(event.recipient).failed;
             break;
         default:
             break;
     }
+}
+
+TransportCounts& Metrics::destination_of(std::string_view recipient) {
+    const auto at = recipient.rfind('@');
+    std::string domain =
+        ascii_lowercase(at == std::string_view::npos ? "" : recipient.substr(at + 1));
+    if (domain.empty()) domain = "none";
+    auto it = destinations_.find(domain);
+    if (it != destinations_.end()) return it->second;
+    if (destinations_.size() >= kMaxDestinations) return destinations_["other"];
+    return destinations_[domain];
 }
 
 void Metrics::observe(const log::RejectLogEvent& event) {
@@ -123,6 +139,12 @@ TransportCounts Metrics::transport(std::string_view name) const {
     return it == transports_.end() ? TransportCounts{} : it->second;
 }
 
+TransportCounts Metrics::destination(std::string_view domain) const {
+    std::lock_guard lock(mutex_);
+    auto it = destinations_.find(domain);
+    return it == destinations_.end() ? TransportCounts{} : it->second;
+}
+
 std::string Metrics::render() const {
     std::lock_guard lock(mutex_);
     Exposition x;
@@ -144,6 +166,20 @@ std::string Metrics::render() const {
         x.family(name, "counter", help);
         for (const auto& [transport, counts] : transports_) {
             x.sample(name, "transport", transport, counts.*count);
+        }
+    }
+    for (const auto& [name, help, count] :
+         {PerTransport{"herald_destination_recipients_delivered_total",
+                       "Recipients delivered, by recipient domain.", &TransportCounts::delivered},
+          PerTransport{"herald_destination_recipients_deferred_total",
+                       "Delivery attempts deferred, by recipient domain.",
+                       &TransportCounts::deferred},
+          PerTransport{"herald_destination_recipients_failed_total",
+                       "Recipients failed for good, by recipient domain.",
+                       &TransportCounts::failed}}) {
+        x.family(name, "counter", help);
+        for (const auto& [domain, counts] : destinations_) {
+            x.sample(name, "destination", domain, counts.*count);
         }
     }
 

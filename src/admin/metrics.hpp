@@ -42,13 +42,20 @@ class Metrics {
     void set_queue(std::size_t messages, std::chrono::seconds oldest_age);
 
     TransportCounts transport(std::string_view name) const;
+    // Per recipient domain. The first kMaxDestinations domains get their own counts; the
+    // rest are added up as "other", so that a spammer's list cannot blow up the scrape.
+    static constexpr std::size_t kMaxDestinations = 200;
+    TransportCounts destination(std::string_view domain) const;
     std::string render() const;
 
   private:
     mutable std::mutex mutex_;
     std::uint64_t received_ = 0;
     std::uint64_t bounces_ = 0;
+    TransportCounts& destination_of(std::string_view recipient);
+
     std::map<std::string, TransportCounts, std::less<>> transports_;
+    std::map<std::string, TransportCounts, std::less<>> destinations_;
     std::map<RejectionReason, std::uint64_t> rejections_;
     std::uint64_t rate_limit_hits_ = 0;
     std::uint64_t connections_ = 0;

@@ -131,6 +131,28 @@ TEST_F(MetricsTest, CountsArrivalsAndDeliveriesFromTheMainlog) {
     EXPECT_EQ(metrics_.transport("unknown").delivered, 0u);
 }
 
+TEST_F(MetricsTest, CountsPerRecipientDomainUpToALimit) {
+    mainlog_->delivered("id1", "a@Example.NET", "mx", "mx.example.net", "250 ok");
+    mainlog_->deferred("id1", "b@example.net", "mx", "mx.example.net", "451 later");
+    mainlog_->failed("id1", "c@other.example", "mx", "", "550 no");
+    auto x = scrape();
+    EXPECT_EQ(
+        x.samples["herald_destination_recipients_delivered_total{destination=\"example.net\"}"],
+        "1");
+    EXPECT_EQ(
+        x.samples["herald_destination_recipients_deferred_total{destination=\"example.net\"}"],
+        "1");
+    EXPECT_EQ(
+        x.samples["herald_destination_recipients_failed_total{destination=\"other.example\"}"],
+        "1");
+    for (std::size_t i = 0; i < Metrics::kMaxDestinations + 50; ++i) {
+        mainlog_->delivered("id2", "r@d" + std::to_string(i) + ".example", "mx", "", "250 ok");
+    }
+    EXPECT_EQ(metrics_.destination("example.net").delivered, 1u);  // still counted on its own
+    EXPECT_EQ(metrics_.destination("other").delivered, 52u);       // 202 named, 52 others
+    EXPECT_EQ(metrics_.destination("d199.example").delivered, 0u);
+}
+
 TEST_F(MetricsTest, OwnBouncesAreCountedApartFromReceivedMail) {
     mainlog_->arrival("dsn", envelope("", "local"), 100, "Undelivered Mail");
     mainlog_->arrival("remote-dsn", envelope("", "esmtp"), 100, "a bounce from elsewhere");
