@@ -120,6 +120,10 @@ struct RateLimit {
     Seconds window{3600};
     std::vector<std::string> exempt_networks;  // CIDRs whose clients this rule does not count
     std::vector<std::string> exempt_users;     // authenticated users it does not count
+    // When either is set, the rule counts only these clients: a separate limit for trusted
+    // networks or users (with the general rule exempting them).
+    std::vector<std::string> networks;
+    std::vector<std::string> users;
 };
 
 struct Reject {

@@ -372,6 +372,16 @@ void read_dkim_key(TableReader& t, std::vector<DkimKey>& out, UniqueNames& selec
     out.push_back(std::move(key));
 }
 
+void read_networks(TableReader& t, std::string_view key, std::vector<std::string>& out) {
+    if (!t.read(key, out)) return;
+    for (const auto& network : out) {
+        if (!config::Cidr::parse(network)) {
+            t.error(key, "holds '" + network + "', which is not an address or network");
+            return;
+        }
+    }
+}
+
 void read_rate_limit(TableReader& t, std::vector<RateLimit>& out) {
     RateLimit limit;
     t.require("match");
@@ -388,16 +398,10 @@ void read_rate_limit(TableReader& t, std::vector<RateLimit>& out) {
                                  "or day)");
         }
     }
-    if (t.read("exempt_networks", limit.exempt_networks)) {
-        for (const auto& network : limit.exempt_networks) {
-            if (!config::Cidr::parse(network)) {
-                t.error("exempt_networks",
-                        "holds '" + network + "', which is not an address or network");
-                break;
-            }
-        }
-    }
+    read_networks(t, "exempt_networks", limit.exempt_networks);
     t.read("exempt_users", limit.exempt_users);
+    read_networks(t, "networks", limit.networks);
+    t.read("users", limit.users);
     out.push_back(std::move(limit));
 }
 

@@ -30,24 +30,38 @@ bool parse_number(std::string_view text, T& out) {
 
 RateLimiter::RateLimiter(const std::vector<config::RateLimit>& rules) {
     for (const auto& r : rules) {
-        Rule rule{r.match, r.limit, r.count, r.window, {}, r.exempt_users};
-        // Validated by the config loader; a bad entry would only exempt nobody.
+        Rule rule{.match = r.match,
+                  .limit = r.limit,
+                  .count = r.count,
+                  .window = r.window,
+                  .exempt_users = r.exempt_users,
+                  .users = r.users,
+                  .scoped = !r.networks.empty() || !r.users.empty()};
+        // Validated by the config loader; a bad entry would only match nobody.
         if (auto networks = NetworkList::parse(r.exempt_networks)) {
             rule.exempt_networks = std::move(*networks);
         }
+        if (auto networks = NetworkList::parse(r.networks)) rule.networks = std::move(*networks);
         rules_.push_back(std::move(rule));
     }
     counters_.resize(rules_.size());
 }
 
+bool RateLimiter::counts(const Rule& rule, const RateSubject& subject) {
+    const auto listed = [&](const std::vector<std::string>& users) {
+        return !subject.user.empty() &&
+               std::find(users.begin(), users.end(), subject.user) != users.end();
+    };
+    if (rule.exempt_networks.contains(subject.client_ip) || listed(rule.exempt_users)) {
+        return false;
+    }
+    return !rule.scoped || rule.networks.contains(subject.client_ip) || listed(rule.users);
+}
+
 std::optional<std::string> RateLimiter::key_for(const Rule& rule,
                                                 const RateSubject& subject) const {
     if (subject.sender.empty()) return std::nullopt;  // bounces are never limited
-    if (rule.exempt_networks.contains(subject.client_ip)) return std::nullopt;
-    if (!subject.user.empty() && std::find(rule.exempt_users.begin(), rule.exempt_users.end(),
-                                           subject.user) != rule.exempt_users.end()) {
-        return std::nullopt;
-    }
+    if (!counts(rule, subject)) return std::nullopt;
     if (rule.match == "sender") return lower(subject.sender);
     if (rule.match == "sender_domain") {
         const auto at = subject.sender.rfind('@');

@@ -58,7 +58,11 @@ class RateLimiter {
         std::chrono::seconds window{3600};
         NetworkList exempt_networks;
         std::vector<std::string> exempt_users;
+        NetworkList networks;  // with users: the only clients counted, when set
+        std::vector<std::string> users;
+        bool scoped = false;  // networks or users were given
     };
+    static bool counts(const Rule& rule, const RateSubject& subject);
     struct Counter {
         std::int64_t window_start = 0;  // seconds since the epoch
         std::uint64_t used = 0;

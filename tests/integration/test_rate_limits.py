@@ -56,6 +56,18 @@ def test_exempt_networks_are_not_counted(make_herald):
         assert relay_one(h, "app@client.herald.test") is None
 
 
+def test_trusted_networks_get_their_own_higher_limit(make_herald):
+    h = make_herald(relay=RELAY, local=LOCAL,
+                    rate_limit=[{"match": "client_ip", "limit": "1/hour",
+                                 "exempt_networks": ["127.0.0.0/8"]},
+                                {"match": "client_ip", "limit": "3/hour",
+                                 "networks": ["127.0.0.0/8"]}])
+    for _ in range(3):
+        assert relay_one(h, "app@client.herald.test") is None
+    code, text = relay_one(h, "app@client.herald.test")
+    assert code == 451 and b"3/hour" in text, (code, text)
+
+
 def test_the_count_survives_a_restart(make_herald):
     h = make_herald(relay=RELAY, local=LOCAL, rate_limit=[{"match": "sender", "limit": "2/day"}])
     assert relay_one(h, "app@client.herald.test") is None

@@ -75,6 +75,30 @@ TEST(RateLimiter, NeverLimitsBouncesOrExemptClients) {
               "limit of 1/60s per client_ip reached for 127.0.0.1");
 }
 
+TEST(RateLimiter, GivesTrustedClientsASeparateHigherLimit) {
+    auto general = rule("sender", 1, seconds(3600));
+    general.exempt_networks = {"10.0.0.0/8"};
+    general.exempt_users = {"app"};
+    auto trusted = rule("sender", 3, seconds(3600));
+    trusted.networks = {"10.0.0.0/8"};
+    trusted.users = {"app"};
+    RateLimiter limiter({general, trusted});
+    const RateSubject outsider{"a@example.com", "", "192.0.2.1"};
+    const RateSubject inside{"b@example.com", "", "10.1.2.3"};
+    const RateSubject app{"c@example.com", "app", "192.0.2.9"};
+    for (const auto& subject : {outsider, inside, app}) limiter.count(subject, kHour);
+    EXPECT_TRUE(limiter.over_limit(outsider, kHour));  // the general limit of 1
+    for (const auto& subject : {inside, app}) {
+        EXPECT_FALSE(limiter.over_limit(subject, kHour));
+        limiter.count(subject, kHour);
+        EXPECT_FALSE(limiter.over_limit(subject, kHour));
+        limiter.count(subject, kHour);
+        auto why = limiter.over_limit(subject, kHour);  // the trusted limit of 3
+        ASSERT_TRUE(why);
+        EXPECT_NE(why->find("limit of 3/"), std::string::npos) << *why;
+    }
+}
+
 TEST(RateLimiter, CarriesCountsAcrossARestartWithinTheWindow) {
     const auto rules = std::vector{rule("sender", 3, seconds(3600)), rule("user", 9, seconds(60))};
     RateLimiter before(rules);
@@ -99,8 +123,8 @@ TEST(RateLimiter, CarriesCountsAcrossARestartWithinTheWindow) {
 
 TEST(RateLimiter, SkipsSavedLinesItCannotRead) {
     RateLimiter limiter({rule("sender", 3, seconds(3600))});
-    const std::string start = std::to_string(
-        std::chrono::duration_cast<seconds>(kHour.time_since_epoch()).count());
+    const std::string start =
+        std::to_string(std::chrono::duration_cast<seconds>(kHour.time_since_epoch()).count());
     limiter.load("garbage\nsender,3,3600 notanumber 1 a@b\nsender,3,3600 " + start +
                      " 99999999999999999999999 a@b\n\nsender,3,3600 " + start + " 3 ok@b\n",
                  kHour);
@@ -109,8 +133,8 @@ TEST(RateLimiter, SkipsSavedLinesItCannotRead) {
 }
 
 TEST(RateLimiter, SavesToAFileAndReadsItBack) {
-    const auto dir = std::filesystem::temp_directory_path() /
-                     ("herald-rate-" + std::to_string(::getpid()));
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("herald-rate-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     const auto path = dir / "ratelimits";
     RateLimiter before({rule("sender", 1, seconds(3600))});
