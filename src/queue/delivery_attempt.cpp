@@ -14,13 +14,17 @@ using delivery::RecipientResult;
 using Outcome = RecipientResult::Outcome;
 
 asio::awaitable<std::optional<DeliveryAttempt::Clock::time_point>> DeliveryAttempt::run() {
-    auto loaded = co_await ctx_.pool.run([this] { return ctx_.spool.load(id_); });
-    if (!loaded) co_return std::nullopt;  // deleted meanwhile, or set aside by recovery
+    // One trip to the pool for both: each trip costs two context switches.
+    auto loaded = co_await ctx_.pool.run([this]() -> std::optional<spool::SpooledMessage> {
+        auto found = ctx_.spool.load(id_);
+        if (!found || found->held) return std::nullopt;
+        if (auto data = ctx_.spool.read_data(id_)) data_ = std::move(*data);
+        return std::move(*found);
+    });
+    // Deleted meanwhile, set aside by recovery, or held.
+    if (!loaded) co_return std::nullopt;
     const spool::SpooledMessage& message = *loaded;
-    if (message.held) co_return std::nullopt;
-    auto data = co_await ctx_.pool.run([this] { return ctx_.spool.read_data(id_); });
-    if (!data) co_return Clock::now() + ctx_.retry.delay_after(1);
-    data_ = std::move(*data);
+    if (!data_) co_return Clock::now() + ctx_.retry.delay_after(1);
 
     if (ctx_.retry.expired(message.envelope.arrival, Clock::now())) {
         co_await expire(message);
@@ -98,10 +102,15 @@ asio::awaitable<void> DeliveryAttempt::bounce(const spool::SpooledMessage& messa
 }
 
 asio::awaitable<std::optional<DeliveryAttempt::Clock::time_point>> DeliveryAttempt::finish() {
-    auto reloaded = co_await ctx_.pool.run([this] { return ctx_.spool.load(id_); });
-    if (!reloaded) co_return std::nullopt;
-    if (reloaded->finished()) {
-        co_await ctx_.pool.run([this] { return ctx_.spool.remove(id_); });
+    enum class State { gone, finished, pending };
+    const State state = co_await ctx_.pool.run([this] {
+        auto reloaded = ctx_.spool.load(id_);
+        if (!reloaded) return State::gone;
+        if (!reloaded->finished()) return State::pending;
+        return ctx_.spool.remove(id_) ? State::finished : State::gone;
+    });
+    if (state == State::gone) co_return std::nullopt;
+    if (state == State::finished) {
         ctx_.mainlog.completed(id_);
         co_return std::nullopt;
     }
