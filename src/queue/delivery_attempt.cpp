@@ -25,6 +25,9 @@ asio::awaitable<std::optional<DeliveryAttempt::Clock::time_point>> DeliveryAttem
     if (!loaded) co_return std::nullopt;
     const spool::SpooledMessage& message = *loaded;
     if (!data_) co_return Clock::now() + ctx_.retry.delay_after(1);
+    pending_ = static_cast<std::size_t>(
+        std::count_if(message.recipients.begin(), message.recipients.end(),
+                      [](const auto& r) { return r.state == spool::RecipientState::pending; }));
 
     if (ctx_.retry.expired(message.envelope.arrival, Clock::now())) {
         co_await expire(message);
@@ -38,9 +41,8 @@ asio::awaitable<std::optional<DeliveryAttempt::Clock::time_point>> DeliveryAttem
         }
         for (auto& [transport, recipients] : batches) {
             delivery::Delivery delivery{id_, message.envelope, std::move(recipients), *data_};
-            for (const auto& result : co_await transport->deliver(delivery)) {
-                co_await record(message, transport->name(), result);
-            }
+            const auto results = co_await transport->deliver(delivery);
+            co_await record(message, transport->name(), results);
         }
     }
     co_await bounce(message);
@@ -49,47 +51,77 @@ asio::awaitable<std::optional<DeliveryAttempt::Clock::time_point>> DeliveryAttem
 
 asio::awaitable<void> DeliveryAttempt::record(const spool::SpooledMessage& message,
                                               std::string_view transport,
-                                              const RecipientResult& result) {
-    if (result.paced_until) {
-        const auto wait = *result.paced_until - std::chrono::steady_clock::now();
-        const auto at = Clock::now() + std::chrono::duration_cast<Clock::duration>(wait);
-        paced_ = paced_ ? std::min(*paced_, at) : at;
-        co_return;
-    }
-    attempted_ = true;
-    if (result.outcome == Outcome::deferred) {
-        last_error_ = result.detail;
-        ctx_.mainlog.deferred(id_, result.recipient, transport, result.remote_host, result.detail);
-        co_return;
-    }
-    auto state = result.outcome == Outcome::delivered ? spool::RecipientState::delivered
-                                                      : spool::RecipientState::failed;
-    // Durable before it is logged: a restart must never repeat this recipient.
-    for (std::size_t i = 0; i < message.recipients.size(); ++i) {
-        if (message.recipients[i].address != result.recipient ||
-            message.recipients[i].state != spool::RecipientState::pending) {
+                                              const std::vector<RecipientResult>& results) {
+    struct Mark {
+        std::size_t index;
+        spool::RecipientState state;
+        const RecipientResult* result;
+    };
+    std::vector<Mark> marks;
+    for (const auto& result : results) {
+        if (result.paced_until) {
+            const auto wait = *result.paced_until - std::chrono::steady_clock::now();
+            const auto at = Clock::now() + std::chrono::duration_cast<Clock::duration>(wait);
+            paced_ = paced_ ? std::min(*paced_, at) : at;
             continue;
         }
-        auto marked = co_await ctx_.pool.run(
-            [this, i, state] { return ctx_.spool.mark_recipient(id_, i, state); });
-        if (!marked) last_error_ = "cannot record the outcome: " + marked.error();
+        attempted_ = true;
+        if (result.outcome == Outcome::deferred) {
+            last_error_ = result.detail;
+            ctx_.mainlog.deferred(id_, result.recipient, transport, result.remote_host,
+                                  result.detail);
+            continue;
+        }
+        const auto state = result.outcome == Outcome::delivered ? spool::RecipientState::delivered
+                                                                : spool::RecipientState::failed;
+        for (std::size_t i = 0; i < message.recipients.size(); ++i) {
+            if (message.recipients[i].address == result.recipient &&
+                message.recipients[i].state == spool::RecipientState::pending) {
+                marks.push_back({i, state, &result});
+            }
+        }
     }
-    if (state == spool::RecipientState::delivered) {
-        ctx_.mainlog.delivered(id_, result.recipient, transport, result.remote_host, result.detail);
-        co_return;
+    if (marks.empty()) co_return;
+    pending_ -= std::min(pending_, marks.size());
+    const bool any_failed =
+        !failed_.empty() || std::any_of(marks.begin(), marks.end(), [](const Mark& m) {
+            return m.state == spool::RecipientState::failed;
+        });
+    // With its last recipient done and no bounce to send first, the message leaves the queue
+    // in the same trip to the pool.
+    const bool completes = pending_ == 0 && !any_failed;
+    // Durable before it is logged: a restart must never repeat these recipients.
+    const std::string error = co_await ctx_.pool.run([this, &marks, completes] {
+        std::string problem;
+        for (const auto& m : marks) {
+            if (auto marked = ctx_.spool.mark_recipient(id_, m.index, m.state); !marked) {
+                problem = "cannot record the outcome: " + marked.error();
+            }
+        }
+        removed_ = completes && problem.empty() && ctx_.spool.remove(id_).ok();
+        return problem;
+    });
+    if (!error.empty()) last_error_ = error;
+    for (const auto& m : marks) {
+        const RecipientResult& r = *m.result;
+        if (m.state == spool::RecipientState::delivered) {
+            ctx_.mainlog.delivered(id_, r.recipient, transport, r.remote_host, r.detail);
+        } else {
+            ctx_.mainlog.failed(id_, r.recipient, transport, r.remote_host, r.detail);
+            failed_.push_back({r.recipient, r.detail, r.remote_host});
+        }
     }
-    ctx_.mainlog.failed(id_, result.recipient, transport, result.remote_host, result.detail);
-    failed_.push_back({result.recipient, result.detail, result.remote_host});
 }
 
 asio::awaitable<void> DeliveryAttempt::expire(const spool::SpooledMessage& message) {
-    RecipientResult expired{.outcome = Outcome::failed,
-                            .detail = "4.4.7 message expired: too long in the queue"};
+    std::vector<RecipientResult> expired;
     for (const auto& r : message.recipients) {
         if (r.state != spool::RecipientState::pending) continue;
-        expired.recipient = r.address;
-        co_await record(message, "", expired);
+        expired.push_back({.recipient = r.address,
+                           .outcome = Outcome::failed,
+                           .detail = "4.4.7 message expired: too long in the queue"});
     }
+    co_await record(message, "", expired);
 }
 
 asio::awaitable<void> DeliveryAttempt::bounce(const spool::SpooledMessage& message) {
@@ -102,6 +134,10 @@ asio::awaitable<void> DeliveryAttempt::bounce(const spool::SpooledMessage& messa
 }
 
 asio::awaitable<std::optional<DeliveryAttempt::Clock::time_point>> DeliveryAttempt::finish() {
+    if (removed_) {
+        ctx_.mainlog.completed(id_);
+        co_return std::nullopt;
+    }
     enum class State { gone, finished, pending };
     const State state = co_await ctx_.pool.run([this] {
         auto reloaded = ctx_.spool.load(id_);

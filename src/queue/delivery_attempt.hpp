@@ -50,9 +50,10 @@ class DeliveryAttempt {
     boost::asio::awaitable<std::optional<Clock::time_point>> run();
 
   private:
+    // One transport's results: final ones made durable in one trip to the pool, then logged.
     boost::asio::awaitable<void> record(const spool::SpooledMessage& message,
                                         std::string_view transport,
-                                        const delivery::RecipientResult& result);
+                                        const std::vector<delivery::RecipientResult>& results);
     boost::asio::awaitable<void> expire(const spool::SpooledMessage& message);
     boost::asio::awaitable<void> bounce(const spool::SpooledMessage& message);
     boost::asio::awaitable<std::optional<Clock::time_point>> finish();
@@ -63,6 +64,8 @@ class DeliveryAttempt {
     std::vector<message::FailedRecipient> failed_;
     std::string last_error_;
     bool attempted_ = false;                  // some recipient was really tried
+    std::size_t pending_ = 0;                 // recipients without a final outcome
+    bool removed_ = false;                    // done, and out of the queue already
     std::optional<Clock::time_point> paced_;  // the earliest time a paced recipient may go
 };
 
