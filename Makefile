@@ -1,14 +1,13 @@
 # Herald: `make run` to start it, `make test` to test everything. Both install what is missing.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
-FUZZ_BUILD ?= build-fuzz
 FUZZ_RUNS  ?= 20000
 FUZZ_TIME  ?= 600
 JOBS       ?= $(shell nproc)
 CONFIG     ?= config/herald.toml
 PYTHON     := /usr/bin/python3
 
-.PHONY: all deps build asan run test unit asan-test fuzz-build fuzz-test fuzz soak integration conformance bench clean format
+.PHONY: all deps build asan run test unit asan-test fuzz-test fuzz soak integration conformance bench clean format
 
 all: build
 
@@ -21,26 +20,20 @@ $(BUILD)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
+# Unit tests under ASan+UBSan, and the libFuzzer targets (tests/fuzz) from the same objects:
+# clang, for libFuzzer.
 $(ASAN_BUILD)/build.ninja:
-	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHERALD_SANITIZE=ON \
-	  -DHERALD_UNIT_TESTS_ONLY=ON
+	CXX=clang++ cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHERALD_SANITIZE=ON \
+	  -DHERALD_UNIT_TESTS_ONLY=ON -DHERALD_FUZZ=ON
 
 asan: deps $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
-# libFuzzer targets (tests/fuzz): clang with ASan+UBSan, only the modules they use.
-$(FUZZ_BUILD)/build.ninja:
-	CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DHERALD_FUZZ=ON
+fuzz-test: asan
+	scripts/fuzz.sh $(ASAN_BUILD) -runs=$(FUZZ_RUNS)
 
-fuzz-build: deps $(FUZZ_BUILD)/build.ninja
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_targets
-
-fuzz-test: fuzz-build
-	scripts/fuzz.sh $(FUZZ_BUILD) -runs=$(FUZZ_RUNS)
-
-fuzz: fuzz-build
-	scripts/fuzz.sh $(FUZZ_BUILD) -max_total_time=$(FUZZ_TIME)
+fuzz: asan
+	scripts/fuzz.sh $(ASAN_BUILD) -max_total_time=$(FUZZ_TIME)
 
 run: build
 	$(BUILD)/herald serve --config $(CONFIG) --foreground
@@ -67,7 +60,7 @@ bench: build
 	HERALD_BIN=$(abspath $(BUILD)/herald) $(PYTHON) bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD)
 
 format:
 	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp')
