@@ -1,15 +1,10 @@
 #include "admin/query_string.hpp"
 
+#include "base/ascii_case.hpp"
+
 namespace herald::admin {
 
 namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 std::optional<std::string> decode(std::string_view text) {
     std::string out;
@@ -21,8 +16,8 @@ std::optional<std::string> decode(std::string_view text) {
             out.push_back(text[i]);
         } else {
             if (i + 2 >= text.size()) return std::nullopt;
-            const int high = hex_value(text[i + 1]);
-            const int low = hex_value(text[i + 2]);
+            const int high = hex_digit_value(text[i + 1]);
+            const int low = hex_digit_value(text[i + 2]);
             if (high < 0 || low < 0) return std::nullopt;
             out.push_back(static_cast<char>(high * 16 + low));
             i += 2;

@@ -27,4 +27,12 @@ inline bool starts_with_ignoring_case(std::string_view s, std::string_view prefi
     return s.size() >= prefix.size() && equals_ignoring_case(s.substr(0, prefix.size()), prefix);
 }
 
+// The value of a hexadecimal digit in either case, or -1.
+inline int hex_digit_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
 }  // namespace herald

@@ -1,5 +1,7 @@
 #include "log/log_value.hpp"
 
+#include "base/ascii_case.hpp"
+
 #include <algorithm>
 #include <array>
 
@@ -101,13 +103,6 @@ bool is_plain(std::string_view value) {
                        [](char c) { return plain_byte(static_cast<unsigned char>(c)); });
 }
 
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 std::optional<std::string> unquote(std::string_view token) {
     if (token.size() < 2 || token.back() != '"') return std::nullopt;
     token = token.substr(1, token.size() - 2);
@@ -139,7 +134,7 @@ std::optional<std::string> unquote(std::string_view token) {
                 break;
             case 'x': {
                 if (i + 2 >= token.size()) return std::nullopt;
-                int high = hex_digit(token[i + 1]), low = hex_digit(token[i + 2]);
+                int high = hex_digit_value(token[i + 1]), low = hex_digit_value(token[i + 2]);
                 if (high < 0 || low < 0) return std::nullopt;
                 out.push_back(static_cast<char>(high * 16 + low));
                 i += 2;
