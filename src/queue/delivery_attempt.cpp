@@ -159,7 +159,11 @@ asio::awaitable<std::optional<DeliveryAttempt::Clock::time_point>> DeliveryAttem
         Clock::now() + ctx_.retry.jittered_delay_after(schedule.attempts, ctx_.rng);
     if (paced_) schedule.next_attempt = std::min(schedule.next_attempt, *paced_);
     schedule.last_error = last_error_;
-    co_await ctx_.pool.run([this, &schedule] { return ctx_.spool.save_schedule(id_, schedule); });
+    // Unsaved (disk trouble), the schedule still holds in memory; after a restart the message
+    // is only retried sooner.
+    const Status saved = co_await ctx_.pool.run(
+        [this, &schedule] { return ctx_.spool.save_schedule(id_, schedule); });
+    static_cast<void>(saved);
     co_return schedule.next_attempt;
 }
 
