@@ -132,3 +132,16 @@ def test_bad_arguments_are_usage_errors(make_herald):
         result = h.cli("doctor", *args)
         assert result.returncode == 2, (args, result)
         assert result.stderr.decode().startswith("herald doctor: "), result.stderr
+
+
+def test_a_configured_key_that_is_not_published_fails_and_says_so(make_herald, dns_zone,
+                                                                  tmp_path):
+    key, record = dkim_key(tmp_path)  # made, but its record is not in the zone
+    dns = dns_zone(RECORDS, zones=ZONES)
+    h = make_herald(start=False, server={"hostname": f"mail.{DOMAIN}"}, **{"dkim.key": [key]})
+    h.write_config()
+    code, lines, result = doctor(h, dns, "--ip", GOOD_IP)
+    assert code == 1, result
+    line = lines["FAIL dkim-key"]
+    assert f"nothing published at s1._domainkey.{DOMAIN}" in line, line
+    assert "Herald does not sign with it until it is published" in line, line
