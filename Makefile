@@ -46,7 +46,8 @@ asan-test: asan
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
 integration: build
-	HERALD_BIN=$(abspath $(BUILD)/herald) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
+	HERALD_BIN=$(abspath $(BUILD)/herald) $(PYTHON) -m pytest -q -p no:cacheprovider \
+	  -n $(JOBS) tests/integration
 
 test: unit asan-test fuzz-test integration
 
