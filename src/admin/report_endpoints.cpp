@@ -3,8 +3,7 @@
 #include <boost/json/object.hpp>
 
 #include "admin/api_responses.hpp"
-#include "config/value_formats.hpp"
-#include "mailauth/spf/ip_address.hpp"
+#include "base/ascii_case.hpp"
 
 namespace herald::admin {
 
@@ -57,25 +56,12 @@ std::variant<log::TraceQuery, HttpResponse> trace_request(const QueryString& par
 std::variant<doctor::DoctorInput, HttpResponse> doctor_request(const QueryString& params) {
     doctor::DoctorInput input;
     input.domain = ascii_lowercase(params.get("domain").value_or(""));
-    if (!config::is_domain_name(input.domain)) {
-        return json_error(400, "domain is required and must be a domain name");
-    }
     input.ip = params.get("ip").value_or("");
-    if (!input.ip.empty() && !mailauth::spf::IpAddress::parse(input.ip)) {
-        return json_error(400, "ip is not an IP address");
-    }
     input.helo = params.get("helo").value_or("");
     input.selector = params.get("selector").value_or("");
-    if (!input.selector.empty() && !config::is_domain_name(input.selector)) {
-        return json_error(400, "selector is not a DNS label");
-    }
     input.ip_lists = split_zones(params.get("rbl").value_or(""));
     input.domain_lists = split_zones(params.get("dbl").value_or(""));
-    for (const auto* zones : {&input.ip_lists, &input.domain_lists}) {
-        for (const auto& zone : *zones) {
-            if (!config::is_domain_name(zone)) return json_error(400, "not a DNS zone: " + zone);
-        }
-    }
+    if (auto problem = doctor::input_problem(input)) return json_error(400, *problem);
     return input;
 }
 

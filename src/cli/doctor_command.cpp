@@ -5,10 +5,9 @@
 
 #include <memory>
 
+#include "base/ascii_case.hpp"
 #include "cli/command_resolver.hpp"
-#include "config/value_formats.hpp"
 #include "doctor/checks.hpp"
-#include "mailauth/spf/ip_address.hpp"
 
 namespace herald::cli {
 
@@ -32,24 +31,13 @@ int usage_error(const std::string& what) {
 }
 
 int run_doctor(const GlobalOptions& global, const DoctorOptions& o) {
-    if (!config::is_domain_name(o.domain))
-        return usage_error("--domain '" + o.domain + "' is not a domain name");
-    if (!o.ip.empty() && !mailauth::spf::IpAddress::parse(o.ip)) {
-        return usage_error("--ip '" + o.ip + "' is not an IP address");
-    }
-    for (const auto& [option, zones] : {std::pair{"--rbl", &o.rbl}, std::pair{"--dbl", &o.dbl}}) {
-        for (const auto& zone : *zones) {
-            if (!config::is_domain_name(zone)) {
-                return usage_error(std::string(option) + " '" + zone + "' is not a DNS zone");
-            }
-        }
-    }
     doctor::DoctorInput input{.domain = ascii_lowercase(o.domain),
                               .ip = o.ip,
                               .helo = o.helo,
                               .selector = o.selector,
                               .ip_lists = o.rbl,
                               .domain_lists = o.dbl};
+    if (auto problem = doctor::input_problem(input)) return usage_error("--" + *problem);
     if (!o.tls.empty()) {
         auto target = doctor::parse_tls_target(o.tls);
         if (!target) return usage_error("--tls: " + target.error());

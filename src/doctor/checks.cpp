@@ -9,6 +9,8 @@
 #include "mailauth/dnsbl.hpp"
 #include "mailauth/fcrdns.hpp"
 #include "mailauth/spf/check_host.hpp"
+#include "mailauth/spf/ip_address.hpp"
+#include "mailauth/spf/record.hpp"
 
 namespace herald::doctor {
 
@@ -16,11 +18,6 @@ namespace asio = boost::asio;
 using Level = Finding::Level;
 
 namespace {
-
-bool is_spf_record(std::string_view text) {
-    const std::string lowered = ascii_lowercase(text.substr(0, 7));
-    return lowered == "v=spf1" || lowered == "v=spf1 ";
-}
 
 // The "all" mechanism of a record, with its qualifier ("+" when none), or "".
 std::string all_mechanism(const std::string& record) {
@@ -31,9 +28,13 @@ std::string all_mechanism(const std::string& record) {
     return lowered.find(" all ") != std::string::npos ? "+all" : "";
 }
 
+// The SPF mechanism that covers one address: "ip4:192.0.2.1" or "ip6:2001:db8::1".
+std::string ip_mechanism(const std::string& ip) {
+    return (ip.find(':') != std::string::npos ? "ip6:" : "ip4:") + ip;
+}
+
 std::string suggested_spf(const DoctorInput& input) {
-    const bool v6 = input.ip.find(':') != std::string::npos;
-    const std::string source = input.ip.empty() ? "mx" : (v6 ? "ip6:" : "ip4:") + input.ip;
+    const std::string source = input.ip.empty() ? "mx" : ip_mechanism(input.ip);
     return input.domain + ". TXT \"v=spf1 " + source + " -all\"";
 }
 
@@ -194,7 +195,7 @@ asio::awaitable<std::vector<Finding>> check_spf(dns::Resolver& resolver, const D
     }
     std::vector<std::string> records;
     for (const auto& text : answer.records) {
-        if (is_spf_record(text)) records.push_back(text);
+        if (mailauth::spf::is_spf_record(text)) records.push_back(text);
     }
     if (records.empty()) {
         out.push_back({Level::fail, "spf",
@@ -219,8 +220,7 @@ asio::awaitable<std::vector<Finding>> check_spf(dns::Resolver& resolver, const D
     } else {
         out.push_back({Level::fail, "spf-ip",
                        input.ip + " gets " + std::string(mailauth::spf::to_string(result.outcome)) +
-                           ": it is not covered. Add " +
-                           (input.ip.find(':') != std::string::npos ? "ip6:" : "ip4:") + input.ip +
+                           ": it is not covered. Add " + ip_mechanism(input.ip) +
                            " to the SPF record"});
     }
     co_return out;
@@ -356,6 +356,27 @@ asio::awaitable<std::vector<Finding>> check_block_lists(dns::Resolver& resolver,
         out.push_back(listing_finding(listing, input.domain));
     }
     co_return out;
+}
+
+std::optional<std::string> input_problem(const DoctorInput& input) {
+    if (!config::is_domain_name(input.domain)) {
+        return "domain '" + input.domain + "' is not a domain name";
+    }
+    if (!input.ip.empty() && !mailauth::spf::IpAddress::parse(input.ip)) {
+        return "ip '" + input.ip + "' is not an IP address";
+    }
+    if (!input.selector.empty() && !config::is_domain_name(input.selector)) {
+        return "selector '" + input.selector + "' is not a DNS name";
+    }
+    for (const auto& [field, zones] :
+         {std::pair{"rbl", &input.ip_lists}, std::pair{"dbl", &input.domain_lists}}) {
+        for (const auto& zone : *zones) {
+            if (!config::is_domain_name(zone)) {
+                return std::string(field) + " '" + zone + "' is not a DNS zone";
+            }
+        }
+    }
+    return std::nullopt;
 }
 
 asio::awaitable<std::vector<Finding>> run_doctor(dns::Resolver& resolver,

@@ -40,6 +40,10 @@ boost::asio::awaitable<std::vector<Finding>> check_reverse_dns(dns::Resolver& re
 boost::asio::awaitable<std::vector<Finding>> check_block_lists(dns::Resolver& resolver,
                                                                const DoctorInput& input);
 
+// What is wrong with a user's input (command-line options, API parameters), naming the
+// field: "domain 'x' is not a domain name"; nullopt when it can be checked as it is.
+std::optional<std::string> input_problem(const DoctorInput& input);
+
 // Every check above, in that order, then TLS when a target is given.
 boost::asio::awaitable<std::vector<Finding>> run_doctor(dns::Resolver& resolver,
                                                         const DoctorInput& input);

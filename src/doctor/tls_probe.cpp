@@ -10,6 +10,7 @@
 #include <variant>
 
 #include "config/value_formats.hpp"
+#include "delivery/destination.hpp"
 #include "delivery/transports/smtp_stream.hpp"
 #include "smtp/client_session.hpp"
 
@@ -19,15 +20,6 @@ namespace asio = boost::asio;
 using Level = Finding::Level;
 
 namespace {
-
-asio::awaitable<Result<std::string>> resolve(dns::Resolver& resolver, const std::string& host) {
-    if (config::is_ip_address(host)) co_return host;
-    auto v4 = co_await resolver.a(host);
-    if (v4.ok() && !v4.records.empty()) co_return v4.records.front();
-    auto v6 = co_await resolver.aaaa(host);
-    if (v6.ok() && !v6.records.empty()) co_return v6.records.front();
-    co_return Error{"cannot resolve " + host + ": " + std::string(dns::to_string(v4.status))};
-}
 
 // EHLO and STARTTLS, as a sender would say them. The session needs a transaction to refuse
 // so that it reports why TLS could not start; it never reaches MAIL, the probe stops at the
@@ -192,8 +184,12 @@ Result<TlsTarget> parse_tls_target(std::string_view text) {
 
 asio::awaitable<std::vector<Finding>> check_tls(dns::Resolver& resolver, const TlsTarget& target,
                                                 const TlsProbeOptions& options) {
-    auto address = co_await resolve(resolver, target.host);
-    if (!address) co_return failed(address.error());
+    // Resolved as the smtp transport resolves a smarthost: an address literal as it is,
+    // else A, then AAAA.
+    delivery::DestinationResolver destinations(resolver);
+    const auto destination = co_await destinations.for_host(target.host);
+    if (!destination.ok()) co_return failed(destination.reason);
+    const std::string& address = destination.hosts.front().addresses.front();
     asio::ssl::context context(asio::ssl::context::tls_client);
     boost::system::error_code ec;
     context.set_default_verify_paths(ec);
@@ -202,7 +198,7 @@ asio::awaitable<std::vector<Finding>> check_tls(dns::Resolver& resolver, const T
     auto executor = co_await asio::this_coro::executor;
     delivery::SmtpStream stream(executor, context);
     const std::string any_source;
-    auto connected = co_await stream.connect(*address, target.port, any_source, options.timeout);
+    auto connected = co_await stream.connect(address, target.port, any_source, options.timeout);
     if (!connected)
         co_return failed(target.host + ":" + std::to_string(target.port) + ": " +
                          connected.error());

@@ -9,10 +9,6 @@ namespace herald::mailauth::dnsbl {
 
 namespace {
 
-bool starts_with(std::string_view text, std::string_view prefix) {
-    return text.substr(0, prefix.size()) == prefix;
-}
-
 // The reason the list gives, from the TXT record beside the A record; many lists publish one
 // with the URL where the listing is explained.
 boost::asio::awaitable<std::string> listing_text(dns::Resolver& resolver, const std::string& name) {
@@ -90,8 +86,8 @@ Verdict interpret(const dns::Answer<std::string>& answer) {
     if (!answer.ok() || answer.records.empty()) return Verdict::error;
     bool refused = false;
     for (const auto& record : answer.records) {
-        if (!starts_with(record, "127.")) return Verdict::error;
-        if (starts_with(record, "127.255.255.")) refused = true;
+        if (!record.starts_with("127.")) return Verdict::error;
+        if (record.starts_with("127.255.255.")) refused = true;
     }
     return refused ? Verdict::refused : Verdict::listed;
 }
