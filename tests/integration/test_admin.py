@@ -131,8 +131,13 @@ def test_queue_api_lists_holds_releases_flushes_and_deletes(make_herald):
     h = make_herald(**stuck(port))
     msg_id = send(h, "held@client.herald.test", ["far@example.net"])
     other = send(h, "other@client.herald.test", ["away@example.net"])
+    # Deferred, and its schedule saved: the "==" line is written before the schedule is.
+    def deferred_and_scheduled():
+        entries = {e["id"]: e for e in h.queue_list_json()}
+        return all(entries.get(i, {}).get("last_error") for i in (msg_id, other))
     for i in (msg_id, other):
         h.wait_for(lambda: h.events(i, "=="), what=f"{i} deferred")
+    h.wait_for(deferred_and_scheduled, what="both schedules saved")
 
     status, listed = call_json(port, "/api/queue")
     assert status == 200
