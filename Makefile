@@ -47,7 +47,7 @@ asan-test: asan
 
 integration: build
 	HERALD_BIN=$(abspath $(BUILD)/herald) $(PYTHON) -m pytest -q -p no:cacheprovider \
-	  -n $(JOBS) tests/integration
+	  tests/integration
 
 test: unit asan-test fuzz-test integration
 
