@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "base/address_parts.hpp"
+#include "base/ascii_case.hpp"
 #include "cli/command_resolver.hpp"
 #include "cli/config_loading.hpp"
 #include "cli/control_client.hpp"
@@ -116,8 +118,7 @@ namespace {
 std::string signing_domain(std::string_view data, std::string_view sender) {
     if (auto domain = mailauth::dkim::author_domain(data)) return *domain;
     if (message::HeaderBlock::parse(data).has("From")) return "";
-    const auto at = sender.rfind('@');
-    return at == std::string_view::npos ? "" : config::ascii_lowercase(sender.substr(at + 1));
+    return ascii_lowercase(domain_of(sender));
 }
 
 // The keys the server would sign with, checked against DNS as the server checks them.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "base/address_parts.hpp"
+#include "base/ascii_case.hpp"
 #include "delivery/transports/http.hpp"
 #include "delivery/transports/http_url.hpp"
 #include "delivery/transports/maildir.hpp"
@@ -11,33 +13,13 @@
 
 namespace herald::delivery {
 
-namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-        return std::tolower(static_cast<unsigned char>(x)) ==
-               std::tolower(static_cast<unsigned char>(y));
-    });
-}
-
-std::string_view domain_of(std::string_view address) {
-    auto at = address.rfind('@');
-    return at == std::string_view::npos ? std::string_view{} : address.substr(at + 1);
-}
-
-std::string_view local_part_of(std::string_view address) {
-    auto at = address.rfind('@');
-    return at == std::string_view::npos ? address : address.substr(0, at);
-}
-
-}  // namespace
-
 bool route_matches(std::string_view pattern, std::string_view sender) {
     if (pattern == "*") return true;
     if (sender.empty()) return false;
-    if (pattern.starts_with("*@")) return iequals(pattern.substr(2), domain_of(sender));
+    if (pattern.starts_with("*@"))
+        return equals_ignoring_case(pattern.substr(2), domain_of(sender));
     return local_part_of(pattern) == local_part_of(sender) &&
-           iequals(domain_of(pattern), domain_of(sender));
+           equals_ignoring_case(domain_of(pattern), domain_of(sender));
 }
 
 std::optional<std::string> Router::unbuildable(const config::Config& config) {
@@ -121,7 +103,7 @@ void Router::forget_unreachable() const {
 
 bool Router::is_local_domain(std::string_view domain) const {
     return std::any_of(local_domains_.begin(), local_domains_.end(),
-                       [&](const std::string& d) { return iequals(d, domain); });
+                       [&](const std::string& d) { return equals_ignoring_case(d, domain); });
 }
 
 Transport* Router::transport_for(std::string_view sender, std::string_view recipient) const {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/address_parts.hpp"
 #include "dns/ttl_recording_resolver.hpp"
 
 namespace herald::mailauth {
@@ -32,11 +33,6 @@ void remember(Map& cache, const Key& key, Value value, Clock::time_point now,
     cache[key] = {std::move(value), expires};
 }
 
-std::string domain_of(const std::string& address) {
-    const auto at = address.rfind('@');
-    return at == std::string::npos ? "" : address.substr(at + 1);
-}
-
 }  // namespace
 
 std::string PreflightResult::summary() const {
@@ -54,7 +50,8 @@ std::optional<std::string> PreflightResult::refusal(const PreflightInput& input)
     if (dmarc.pass || dmarc.policy != dmarc::Policy::reject) return std::nullopt;
     std::string fix = "sign it with a DKIM key for " + input.from_domain;
     if (!input.ip.empty()) {
-        fix += " or let the SPF record of " + domain_of(input.sender) + " cover " + input.ip;
+        fix += " or let the SPF record of " + std::string(domain_of(input.sender)) + " cover " +
+               input.ip;
     }
     return "This message would fail DMARC at " + input.from_domain + " (p=reject): " + fix;
 }
@@ -69,7 +66,7 @@ asio::awaitable<PreflightResult> Preflight::check(const PreflightInput& input,
         ids.spf = spf.outcome;
         result.spf = std::move(spf);
     }
-    ids.spf_domain = input.sender.empty() ? input.helo : domain_of(input.sender);
+    ids.spf_domain = input.sender.empty() ? input.helo : std::string(domain_of(input.sender));
     for (const auto& d : input.dkim_domains) ids.dkim.push_back({d, true});
     dmarc::PolicyLookup lookup = co_await policy_for(input.from_domain, resolver);
     result.dmarc = dmarc::evaluate(lookup, ids);
@@ -78,8 +75,8 @@ asio::awaitable<PreflightResult> Preflight::check(const PreflightInput& input,
 
 asio::awaitable<spf::CheckResult> Preflight::spf_for(const PreflightInput& input,
                                                      dns::Resolver& resolver) {
-    const auto key =
-        std::make_pair(input.sender.empty() ? input.helo : domain_of(input.sender), input.ip);
+    const auto key = std::make_pair(
+        input.sender.empty() ? input.helo : std::string(domain_of(input.sender)), input.ip);
     const auto now = Clock::now();
     if (auto it = spf_.find(key); it != spf_.end() && now < it->second.expires) {
         co_return it->second.value;

@@ -5,16 +5,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/address_parts.hpp"
+#include "base/ascii_case.hpp"
+
 namespace herald::policy {
 
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
 
 std::int64_t seconds_since_epoch(RateLimiter::Clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
@@ -62,11 +58,11 @@ std::optional<std::string> RateLimiter::key_for(const Rule& rule,
                                                 const RateSubject& subject) const {
     if (subject.sender.empty()) return std::nullopt;  // bounces are never limited
     if (!counts(rule, subject)) return std::nullopt;
-    if (rule.match == "sender") return lower(subject.sender);
+    if (rule.match == "sender") return ascii_lowercase(subject.sender);
     if (rule.match == "sender_domain") {
-        const auto at = subject.sender.rfind('@');
-        if (at == std::string_view::npos) return std::nullopt;
-        return lower(subject.sender.substr(at + 1));
+        const auto domain = domain_of(subject.sender);
+        if (domain.empty()) return std::nullopt;
+        return ascii_lowercase(domain);
     }
     if (rule.match == "user") {
         if (subject.user.empty()) return std::nullopt;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iterator>
 
+#include "base/address_parts.hpp"
 #include "config/value_formats.hpp"
 #include "policy/recipient_address.hpp"
 
@@ -20,9 +21,7 @@ Container lowered(const std::vector<std::string>& values) {
 
 // The domain of a reverse-path, lower-case; empty for the null sender.
 std::string sender_domain(std::string_view sender) {
-    auto at = sender.rfind('@');
-    return at == std::string_view::npos ? std::string{}
-                                        : config::ascii_lowercase(sender.substr(at + 1));
+    return ascii_lowercase(domain_of(sender));
 }
 
 bool contains(const std::vector<std::string>& values, std::string_view value) {
@@ -52,8 +51,8 @@ RelayPolicy::RelayPolicy(const config::Config& config)
 }
 
 bool RelayPolicy::is_local_recipient(std::string_view recipient) const {
-    const auto at = recipient.rfind('@');
-    return at != std::string_view::npos && is_local_domain(recipient.substr(at + 1));
+    const auto domain = domain_of(recipient);
+    return !domain.empty() && is_local_domain(domain);
 }
 
 bool RelayPolicy::is_local_domain(std::string_view domain) const {

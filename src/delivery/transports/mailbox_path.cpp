@@ -2,19 +2,14 @@
 
 #include <algorithm>
 
+#include "base/address_parts.hpp"
+#include "base/ascii_case.hpp"
+
 namespace herald::delivery {
 
 namespace {
 
 constexpr std::size_t kMaxNameLength = 64;  // RFC 5321 4.5.3.1.1: the longest local part
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-        return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : static_cast<char>(c);
-    });
-    return out;
-}
 
 bool is_name_char(unsigned char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
@@ -37,9 +32,8 @@ bool is_safe_mailbox_name(std::string_view name) {
 }
 
 Result<std::filesystem::path> MailboxPath::for_recipient(std::string_view recipient) const {
-    auto at = recipient.rfind('@');
-    std::string user = lower(recipient.substr(0, at));
-    std::string domain = at == std::string_view::npos ? "" : lower(recipient.substr(at + 1));
+    std::string user = ascii_lowercase(local_part_of(recipient));
+    std::string domain = ascii_lowercase(domain_of(recipient));
     std::string path = template_;
     if (path.find("{user}") != std::string::npos) {
         if (!is_safe_mailbox_name(user)) return Error{"unsafe mailbox name"};

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "base/address_parts.hpp"
+#include "base/ascii_case.hpp"
 #include "delivery/transports/smtp_stream.hpp"
 
 namespace herald::delivery {
@@ -30,18 +32,6 @@ Outcome outcome_of(smtp::RecipientStatus status) {
             break;
     }
     return Outcome::deferred;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
-std::string domain_of(std::string_view address) {
-    const std::size_t at = address.rfind('@');
-    return at == std::string_view::npos ? "" : lower(address.substr(at + 1));
 }
 
 // The password is the file's content without its line ending; it is never logged.
@@ -168,7 +158,8 @@ std::vector<SmtpTransport::Group> SmtpTransport::group(
     const std::vector<std::string>& recipients) const {
     std::vector<Group> groups;
     for (const auto& recipient : recipients) {
-        const std::string destination = config_.host.empty() ? domain_of(recipient) : config_.host;
+        const std::string destination =
+            config_.host.empty() ? ascii_lowercase(domain_of(recipient)) : config_.host;
         auto it = std::find_if(groups.begin(), groups.end(),
                                [&](const Group& g) { return g.destination == destination; });
         if (it == groups.end()) it = groups.insert(groups.end(), Group{destination, {}});
