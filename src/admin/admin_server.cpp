@@ -186,12 +186,9 @@ asio::awaitable<HttpResponse> AdminServer::respond(const HttpRequest& request) {
     switch (route.endpoint) {
         case Endpoint::console:
             co_return console_response();
-        case Endpoint::metrics: {
-            auto size = co_await services_.pool.run(
-                [this, now] { return measure_queue(services_.spool, now); });
-            services_.metrics.set_queue(size.messages, size.oldest_age);
+        case Endpoint::metrics:
+            services_.metrics.set_queue(services_.census.snapshot(now));
             co_return metrics_response(services_.metrics);
-        }
         case Endpoint::queue_list: {
             const std::size_t limit = route.limit;
             auto listing = co_await services_.pool.run(
@@ -209,7 +206,8 @@ asio::awaitable<HttpResponse> AdminServer::respond(const HttpRequest& request) {
         case Endpoint::transports:
             break;
     }
-    co_return transports_response(services_.transports, services_.metrics);
+    co_return transports_response(services_.transports, services_.metrics,
+                                  services_.census.snapshot(now));
 }
 
 asio::awaitable<HttpResponse> AdminServer::summary(const QueryString& params,

@@ -36,6 +36,7 @@ namespace herald::admin {
 
 struct AdminServices {
     Metrics& metrics;
+    const queue::QueueCensus& census;
     const spool::Spool& spool;
     BlockingPool& pool;
     // QueueControl::handle: runs on the event loop; answers "ok ..." or "error ...".

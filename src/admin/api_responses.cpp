@@ -89,16 +89,21 @@ HttpResponse action_response(std::string_view reply) {
 }
 
 HttpResponse transports_response(const std::vector<TransportInfo>& transports,
-                                 const Metrics& metrics) {
+                                 const Metrics& metrics, const queue::QueueCensusSnapshot& census) {
     boost::json::array out;
     for (const auto& t : transports) {
         auto counts = metrics.transport(t.name);
+        auto queued = census.transports.find(t.name);
+        const auto gauge = queued == census.transports.end() ? queue::QueueGauge{} : queued->second;
         out.push_back({{"name", t.name},
                        {"type", t.type},
                        {"target", t.target},
                        {"delivered", counts.delivered},
                        {"deferred", counts.deferred},
-                       {"failed", counts.failed}});
+                       {"failed", counts.failed},
+                       {"queued_messages", gauge.messages},
+                       {"queued_recipients", gauge.recipients},
+                       {"oldest_age_seconds", gauge.oldest_age.count()}});
     }
     return json_response(out);
 }

@@ -31,7 +31,8 @@ HttpResponse metrics_response(const Metrics& metrics);
 HttpResponse queue_response(const QueueListing& listing, std::chrono::system_clock::time_point now);
 // From QueueControl's one-line answer, "ok ..." or "error ...".
 HttpResponse action_response(std::string_view reply);
+// Each transport with its counters and what waits for it in the queue.
 HttpResponse transports_response(const std::vector<TransportInfo>& transports,
-                                 const Metrics& metrics);
+                                 const Metrics& metrics, const queue::QueueCensusSnapshot& census);
 
 }  // namespace herald::admin

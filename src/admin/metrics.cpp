@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include "base/address_parts.hpp"
 #include "base/ascii_case.hpp"
 
 namespace herald::admin {
@@ -38,6 +39,38 @@ class Exposition {
   private:
     std::string out_;
 };
+
+void render_queue(Exposition& x, const queue::QueueCensusSnapshot& queue) {
+    const auto age = [](const queue::QueueGauge& g) {
+        return static_cast<std::uint64_t>(std::max<std::int64_t>(0, g.oldest_age.count()));
+    };
+    x.family("herald_queue_messages", "gauge", "Messages in the queue.");
+    x.sample("herald_queue_messages", queue.total.messages);
+    x.family("herald_queue_recipients", "gauge", "Recipients in the queue still to deliver.");
+    x.sample("herald_queue_recipients", queue.total.recipients);
+    x.family("herald_queue_oldest_age_seconds", "gauge", "Age of the oldest queued message.");
+    x.sample("herald_queue_oldest_age_seconds", age(queue.total));
+
+    struct PerGroup {
+        std::string_view label;  // and part of the name: herald_queue_<label>_...
+        std::string_view by;
+        const std::map<std::string, queue::QueueGauge, std::less<>>* gauges;
+    };
+    for (const auto& [label, by, gauges] :
+         {PerGroup{"transport", "transport", &queue.transports},
+          PerGroup{"destination", "recipient domain", &queue.destinations}}) {
+        const std::string messages = fmt::format("herald_queue_{}_messages", label);
+        const std::string recipients = fmt::format("herald_queue_{}_recipients", label);
+        const std::string oldest = fmt::format("herald_queue_{}_oldest_age_seconds", label);
+        x.family(messages, "gauge",
+                 fmt::format("Queued messages with recipients still to deliver, by {}.", by));
+        for (const auto& [name, g] : *gauges) x.sample(messages, label, name, g.messages);
+        x.family(recipients, "gauge", fmt::format("Recipients still to deliver, by {}.", by));
+        for (const auto& [name, g] : *gauges) x.sample(recipients, label, name, g.recipients);
+        x.family(oldest, "gauge", fmt::format("Age of the oldest queued message, by {}.", by));
+        for (const auto& [name, g] : *gauges) x.sample(oldest, label, name, age(g));
+    }
+}
 
 }  // namespace
 
@@ -92,9 +125,7 @@ void Metrics::observe(const log::MainLogEvent& event) {
 }
 
 TransportCounts& Metrics::destination_of(std::string_view recipient) {
-    const auto at = recipient.rfind('@');
-    std::string domain =
-        ascii_lowercase(at == std::string_view::npos ? "" : recipient.substr(at + 1));
+    std::string domain = ascii_lowercase(domain_of(recipient));
     if (domain.empty()) domain = "none";
     auto it = destinations_.find(domain);
     if (it != destinations_.end()) return it->second;
@@ -127,10 +158,11 @@ void Metrics::dkim_signed(std::string_view domain) {
     ++it->second;
 }
 
-void Metrics::set_queue(std::size_t messages, std::chrono::seconds oldest_age) {
+void Metrics::set_queue(queue::QueueCensusSnapshot census) {
     std::lock_guard lock(mutex_);
-    queue_messages_ = messages;
-    queue_oldest_age_ = oldest_age;
+    queue_ = std::move(census);
+    // Configured transports show zero when nothing waits for them, as their counters do.
+    for (const auto& [name, counts] : transports_) queue_.transports.try_emplace(name);
 }
 
 TransportCounts Metrics::transport(std::string_view name) const {
@@ -192,11 +224,7 @@ std::string Metrics::render() const {
     x.family("herald_rate_limit_hits_total", "counter", "Commands refused by a rate limit.");
     x.sample("herald_rate_limit_hits_total", rate_limit_hits_);
 
-    x.family("herald_queue_messages", "gauge", "Messages in the queue.");
-    x.sample("herald_queue_messages", queue_messages_);
-    x.family("herald_queue_oldest_age_seconds", "gauge", "Age of the oldest queued message.");
-    x.sample("herald_queue_oldest_age_seconds",
-             static_cast<std::uint64_t>(std::max<std::int64_t>(0, queue_oldest_age_.count())));
+    render_queue(x, queue_);
 
     x.family("herald_smtp_connections", "gauge", "SMTP connections open now.");
     x.sample("herald_smtp_connections", connections_);

@@ -1,7 +1,7 @@
 #pragma once
 // The server's counters and gauges, rendered for Prometheus (text exposition format 0.0.4).
 // Most are fed by the mainlog and rejectlog observers, which see every event; the rest by
-// the parts that know them (connections, DKIM signing, the queue sampled at scrape time).
+// the parts that know them (connections, DKIM signing, the queue census taken at scrape time).
 //
 // Thread-safe: log lines are written from the event loop and from the blocking pool alike.
 // One mutex guards everything; an update is a few map look-ups, far cheaper than the log
@@ -18,6 +18,7 @@
 #include "admin/rejection_reason.hpp"
 #include "log/main_log.hpp"
 #include "log/reject_log.hpp"
+#include "queue/queue_census.hpp"
 
 namespace herald::admin {
 
@@ -39,7 +40,7 @@ class Metrics {
     void connection_opened();
     void connection_closed();
     void dkim_signed(std::string_view domain);
-    void set_queue(std::size_t messages, std::chrono::seconds oldest_age);
+    void set_queue(queue::QueueCensusSnapshot census);
 
     TransportCounts transport(std::string_view name) const;
     // Per recipient domain. The first kMaxDestinations domains get their own counts; the
@@ -61,8 +62,7 @@ class Metrics {
     std::uint64_t connections_ = 0;
     std::uint64_t connections_total_ = 0;
     std::map<std::string, std::uint64_t, std::less<>> dkim_signatures_;
-    std::size_t queue_messages_ = 0;
-    std::chrono::seconds queue_oldest_age_{0};
+    queue::QueueCensusSnapshot queue_;
 };
 
 // A Prometheus label value: backslash, double quote and newline escaped (format 0.0.4).

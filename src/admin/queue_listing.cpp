@@ -69,17 +69,4 @@ boost::json::array queue_json(const std::vector<QueueEntry>& entries, Clock::tim
     return out;
 }
 
-QueueSize measure_queue(const spool::Spool& spool, Clock::time_point now) {
-    auto ids = spool.list();
-    QueueSize size{.messages = ids.size()};
-    // Ids sort by arrival; the first that still loads is the oldest.
-    for (const auto& id : ids) {
-        if (auto message = spool.load(id)) {
-            size.oldest_age = age(message->envelope.arrival, now);
-            break;
-        }
-    }
-    return size;
-}
-
 }  // namespace herald::admin

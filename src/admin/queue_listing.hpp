@@ -36,11 +36,4 @@ std::string next_attempt_text(const QueueEntry& entry);
 boost::json::array queue_json(const std::vector<QueueEntry>& entries,
                               std::chrono::system_clock::time_point now);
 
-// For the gauges: how many messages, and how long the oldest has waited.
-struct QueueSize {
-    std::size_t messages = 0;
-    std::chrono::seconds oldest_age{0};
-};
-QueueSize measure_queue(const spool::Spool& spool, std::chrono::system_clock::time_point now);
-
 }  // namespace herald::admin

@@ -33,6 +33,7 @@
 #include "policy/policies.hpp"
 #include "queue/bouncer.hpp"
 #include "queue/intake.hpp"
+#include "queue/queue_census.hpp"
 #include "queue/queue_control.hpp"
 #include "queue/scheduler.hpp"
 #include "spool/spool.hpp"
@@ -88,6 +89,7 @@ struct Server::Parts {
     std::unique_ptr<mailauth::Preflight> preflight;
     std::optional<asio::signal_set> reload_signal;
     std::optional<asio::signal_set> rotate_signal;
+    std::unique_ptr<queue::QueueCensus> census;
     std::unique_ptr<queue::Intake> intake;
     std::unique_ptr<queue::Bouncer> bouncer;
     std::unique_ptr<queue::Scheduler> scheduler;
@@ -314,12 +316,14 @@ Status Server::Parts::build_services() {
     if (policies->limiter) {
         policies->limiter->load_from(rate_limits_path(), policy::RateLimiter::Clock::now());
     }
-    intake = std::make_unique<queue::Intake>(*spool, *mainlog);
+    // Only /metrics reads the census: without it, no memory is spent on it.
+    if (metrics) census = std::make_unique<queue::QueueCensus>(*router);
+    intake = std::make_unique<queue::Intake>(*spool, *mainlog, census.get());
     bouncer = std::make_unique<queue::Bouncer>(*intake, *mainlog, config.server.hostname);
     queue::SchedulerSettings settings{
         .max_active = 64, .retry = queue::RetrySchedule(config.queue.retry, config.queue.max_age)};
     scheduler = std::make_unique<queue::Scheduler>(io.get_executor(), *spool, *mainlog, *router,
-                                                   *pool, settings, bouncer.get());
+                                                   *pool, settings, bouncer.get(), census.get());
     scheduler->panic = [this](const std::string& context, const std::string& what) {
         paniclog->write(context, what);
     };
@@ -405,6 +409,7 @@ Status Server::Parts::bind_listeners() {
             io.get_executor(), config.admin.http,
             admin::AdminServices{
                 .metrics = *metrics,
+                .census = *census,
                 .spool = *spool,
                 .pool = *pool,
                 .queue_action = [this](std::string_view action,

@@ -5,6 +5,7 @@
 
 #include "log/main_log.hpp"
 #include "queue/bouncer.hpp"
+#include "queue/queue_census.hpp"
 #include "spool/spool.hpp"
 
 namespace herald::queue {
@@ -17,7 +18,12 @@ asio::awaitable<std::optional<DeliveryAttempt::Clock::time_point>> DeliveryAttem
     // One trip to the pool for both: each trip costs two context switches.
     auto loaded = co_await ctx_.pool.run([this]() -> std::optional<spool::SpooledMessage> {
         auto found = ctx_.spool.load(id_);
-        if (!found || found->held) return std::nullopt;
+        if (!found) {
+            count_gone();
+            return std::nullopt;
+        }
+        if (ctx_.census) ctx_.census->place(*found);
+        if (found->held) return std::nullopt;
         if (auto data = ctx_.spool.read_data(id_)) data_ = std::move(*data);
         return std::move(*found);
     });
@@ -135,14 +141,19 @@ asio::awaitable<void> DeliveryAttempt::bounce(const spool::SpooledMessage& messa
 
 asio::awaitable<std::optional<DeliveryAttempt::Clock::time_point>> DeliveryAttempt::finish() {
     if (removed_) {
+        count_gone();
         ctx_.mainlog.completed(id_);
         co_return std::nullopt;
     }
     enum class State { gone, finished, pending };
     const State state = co_await ctx_.pool.run([this] {
         auto reloaded = ctx_.spool.load(id_);
+        if (reloaded && !reloaded->finished()) {
+            if (ctx_.census) ctx_.census->place(*reloaded);
+            return State::pending;
+        }
+        count_gone();
         if (!reloaded) return State::gone;
-        if (!reloaded->finished()) return State::pending;
         return ctx_.spool.remove(id_) ? State::finished : State::gone;
     });
     if (state == State::gone) co_return std::nullopt;
@@ -165,6 +176,10 @@ asio::awaitable<std::optional<DeliveryAttempt::Clock::time_point>> DeliveryAttem
         [this, &schedule] { return ctx_.spool.save_schedule(id_, schedule); });
     static_cast<void>(saved);
     co_return schedule.next_attempt;
+}
+
+void DeliveryAttempt::count_gone() {
+    if (ctx_.census) ctx_.census->remove(id_);
 }
 
 }  // namespace herald::queue

@@ -27,6 +27,7 @@ struct SpooledMessage;
 namespace herald::queue {
 
 class Bouncer;
+class QueueCensus;
 
 // What every attempt works with; owned by the Scheduler.
 struct DeliveryContext {
@@ -37,6 +38,7 @@ struct DeliveryContext {
     RetrySchedule retry;
     std::mt19937 rng{std::random_device{}()};
     Bouncer* bouncer = nullptr;                      // null: failures are only logged
+    QueueCensus* census = nullptr;                   // null: nothing counts the queue
     std::function<void(const std::string&)> queued;  // schedules a new message (a bounce)
 };
 
@@ -57,6 +59,7 @@ class DeliveryAttempt {
     boost::asio::awaitable<void> expire(const spool::SpooledMessage& message);
     boost::asio::awaitable<void> bounce(const spool::SpooledMessage& message);
     boost::asio::awaitable<std::optional<Clock::time_point>> finish();
+    void count_gone();  // out of the queue: out of the census
 
     std::string id_;
     DeliveryContext& ctx_;

@@ -3,6 +3,7 @@
 #include "log/main_log.hpp"
 #include "message/arrival_stamp.hpp"
 #include "message/header_block.hpp"
+#include "queue/queue_census.hpp"
 #include "spool/message_id.hpp"
 #include "spool/spool.hpp"
 
@@ -33,6 +34,7 @@ std::variant<Accepted, IntakeFailure> Intake::accept(const message::Envelope& en
     }
     auto headers = message::HeaderBlock::parse(stamped);
     const auto* subject = headers.find("Subject");
+    if (census_) census_->place(stamp.queue_id, envelope);
     mainlog_.arrival(stamp.queue_id, envelope, stamped.size(), subject ? subject->value : "");
     if (!options.preflight.empty())
         mainlog_.event(stamp.queue_id, "preflight " + options.preflight);

@@ -21,6 +21,8 @@ class Spool;
 
 namespace herald::queue {
 
+class QueueCensus;
+
 struct IntakeOptions {
     std::string hostname;             // our name, for Received
     std::string client_reverse_name;  // for Received; may be empty
@@ -43,7 +45,9 @@ struct Accepted {
 
 class Intake {
   public:
-    Intake(spool::Spool& spool, log::MainLog& mainlog) : spool_(spool), mainlog_(mainlog) {}
+    // `census`, when given, counts every message queued here (the server's; not sendmail's).
+    Intake(spool::Spool& spool, log::MainLog& mainlog, QueueCensus* census = nullptr)
+        : spool_(spool), mainlog_(mainlog), census_(census) {}
 
     // Blocking (fsync): call it off the event loop. Thread-safe.
     std::variant<Accepted, IntakeFailure> accept(const message::Envelope& envelope,
@@ -52,6 +56,7 @@ class Intake {
   private:
     spool::Spool& spool_;
     log::MainLog& mainlog_;
+    QueueCensus* census_;
 };
 
 }  // namespace herald::queue

@@ -49,7 +49,7 @@ std::string QueueControl::hold(std::string_view id, bool held) {
 std::string QueueControl::remove(std::string_view id) {
     if (auto st = spool_.remove(id); !st) return "error " + st.error();
     std::string sid(id);
-    scheduler_.forget(sid);
+    scheduler_.removed(sid);
     mainlog_.event(sid, "deleted by administrator");
     return "ok deleted " + sid;
 }

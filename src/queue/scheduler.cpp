@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "queue/delivery_attempt.hpp"
+#include "queue/queue_census.hpp"
 #include "spool/spool.hpp"
 
 namespace herald::queue {
@@ -14,7 +15,7 @@ namespace asio = boost::asio;
 
 Scheduler::Scheduler(asio::any_io_executor executor, spool::Spool& spool, log::MainLog& mainlog,
                      const delivery::TransportSelector& router, BlockingPool& pool,
-                     SchedulerSettings settings, Bouncer* bouncer)
+                     SchedulerSettings settings, Bouncer* bouncer, QueueCensus* census)
     : executor_(executor),
       max_active_(settings.max_active),
       context_{.spool = spool,
@@ -23,6 +24,7 @@ Scheduler::Scheduler(asio::any_io_executor executor, spool::Spool& spool, log::M
                .pool = pool,
                .retry = std::move(settings.retry),
                .bouncer = bouncer,
+               .census = census,
                .queued = [this](const std::string& id) { enqueue_now(id); }},
       timer_(executor) {
     asio::co_spawn(executor_, wait_for_due(), asio::detached);
@@ -31,6 +33,11 @@ Scheduler::Scheduler(asio::any_io_executor executor, spool::Spool& spool, log::M
 void Scheduler::load_existing() {
     auto now = Clock::now();
     for (const auto& id : context_.spool.list()) {
+        if (context_.census) {
+            auto message = context_.spool.load(id);
+            if (!message) continue;  // set aside by recovery
+            context_.census->place(*message);
+        }
         auto saved = context_.spool.load_schedule(id);
         schedule(id, saved ? std::max(saved->next_attempt, now) : now);
     }
@@ -56,6 +63,11 @@ void Scheduler::flush(const std::optional<std::string>& id) {
 
 void Scheduler::forget(const std::string& id) {
     due_at_.erase(id);
+}
+
+void Scheduler::removed(const std::string& id) {
+    forget(id);
+    if (context_.census) context_.census->remove(id);
 }
 
 void Scheduler::stop() {

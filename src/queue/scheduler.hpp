@@ -42,13 +42,15 @@ class Scheduler {
 
     Scheduler(boost::asio::any_io_executor executor, spool::Spool& spool, log::MainLog& mainlog,
               const delivery::TransportSelector& router, BlockingPool& pool,
-              SchedulerSettings settings, Bouncer* bouncer);
+              SchedulerSettings settings, Bouncer* bouncer, QueueCensus* census = nullptr);
 
-    // Every message already in the spool, due at its saved next-attempt time (or now).
+    // Every message already in the spool, due at its saved next-attempt time (or now), and
+    // counted in the census.
     void load_existing();
     void enqueue_now(const std::string& id);
     void flush(const std::optional<std::string>& id);  // all deferred (or one) due now
-    void forget(const std::string& id);                // deleted or held by the administrator
+    void forget(const std::string& id);                // held by the administrator
+    void removed(const std::string& id);               // deleted by the administrator
     void stop();
 
     std::size_t queued() const { return due_at_.size(); }

@@ -196,6 +196,69 @@ def test_queue_api_lists_holds_releases_flushes_and_deletes(make_herald):
     assert value(samples, "herald_bounces_total") == 1
 
 
+def test_queue_gauges_per_transport_and_destination_survive_a_restart(make_herald):
+    port = free_port()
+    dead = free_port()
+    h = make_herald(
+        transport=[{"name": name, "type": "smtp", "host": "127.0.0.1", "port": dead,
+                    "tls": "none"} for name in ("newsletter", "smarthost")],
+        route=[{"sender": "*@news.herald.test", "transport": "newsletter"},
+               {"sender": "*", "transport": "smarthost"}],
+        queue={"retry": ["1h"], "max_age": "5d"}, admin=admin(port))
+    news = send(h, "promo@news.herald.test", ["a@example.net", "b@example.org"])
+    plain = send(h, "user@client.herald.test", ["c@Example.NET"])
+    for i in (news, plain):
+        h.wait_for(lambda: h.events(i, "=="), what=f"{i} deferred")
+
+    def gauges():
+        samples, types = scrape(port)
+        assert types["herald_queue_transport_messages"] == "gauge"
+        return {
+            "total": (value(samples, "herald_queue_messages"),
+                      value(samples, "herald_queue_recipients")),
+            "newsletter": (value(samples, "herald_queue_transport_messages",
+                                 transport="newsletter"),
+                           value(samples, "herald_queue_transport_recipients",
+                                 transport="newsletter")),
+            "smarthost": (value(samples, "herald_queue_transport_messages",
+                                transport="smarthost"),
+                          value(samples, "herald_queue_transport_recipients",
+                                transport="smarthost")),
+            "example.net": (value(samples, "herald_queue_destination_messages",
+                                  destination="example.net"),
+                            value(samples, "herald_queue_destination_recipients",
+                                  destination="example.net")),
+            "example.org": (value(samples, "herald_queue_destination_messages",
+                                  destination="example.org"),
+                            value(samples, "herald_queue_destination_recipients",
+                                  destination="example.org")),
+            "age": value(samples, "herald_queue_destination_oldest_age_seconds",
+                         destination="example.org"),
+        }
+
+    expected = {"total": (2, 3), "newsletter": (1, 2), "smarthost": (1, 1),
+                "example.net": (2, 2), "example.org": (1, 1)}
+    before = gauges()
+    assert {k: v for k, v in before.items() if k != "age"} == expected, before
+    assert before["age"] >= 0
+    status, transports = call_json(port, "/api/transports")
+    assert status == 200
+    queued = {t["name"]: (t["queued_messages"], t["queued_recipients"]) for t in transports}
+    assert queued == {"newsletter": (1, 2), "smarthost": (1, 1)}, transports
+
+    # Counted again from the spool at start-up, not from what the last run remembered.
+    h.restart()
+    after = gauges()
+    assert {k: v for k, v in after.items() if k != "age"} == expected, after
+    assert after["age"] >= before["age"]
+
+    status, body = call_json(port, f"/api/queue/{news}/delete", "POST")
+    assert (status, body["ok"]) == (200, True), body
+    left = gauges()
+    assert left["total"] == (1, 1) and left["newsletter"] == (0, 0), left
+    assert left["example.org"] == (0, 0) and left["example.net"] == (1, 1), left
+
+
 def test_queue_api_errors_are_json(make_herald):
     port = free_port()
     make_herald(**stuck(port))

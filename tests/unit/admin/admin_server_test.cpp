@@ -33,11 +33,20 @@ std::uint16_t free_port() {
     return probe.local_endpoint().port();
 }
 
+// The census asks which transport takes a recipient; these tests need none.
+class NoTransport : public delivery::TransportSelector {
+  public:
+    delivery::Transport* transport_for(std::string_view, std::string_view) const override {
+        return nullptr;
+    }
+};
+
 class AdminServerTest : public ::testing::Test {
   protected:
     void start(std::string token = {}) {
         AdminServices services{
             .metrics = metrics_,
+            .census = census_,
             .spool = spool_.spool(),
             .pool = pool_,
             .queue_action =
@@ -103,6 +112,8 @@ class AdminServerTest : public ::testing::Test {
     asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
     BlockingPool pool_{1};
     TestSpool spool_;
+    NoTransport router_;
+    queue::QueueCensus census_{router_};
     Metrics metrics_{{"mx"}};
     std::unique_ptr<AdminServer> server_;
     std::thread thread_;
@@ -112,13 +123,17 @@ class AdminServerTest : public ::testing::Test {
     std::vector<std::string> actions_;
 };
 
-TEST_F(AdminServerTest, ServesMetricsWithQueueGaugesSampledFromTheSpool) {
-    spool_.store("a@example.com", {"x@example.net"}, 100s);
+TEST_F(AdminServerTest, ServesMetricsWithQueueGaugesFromTheCensus) {
+    census_.place("m1", {.sender = "a@example.com",
+                         .recipients = {"x@example.net"},
+                         .arrival = std::chrono::system_clock::now() - 100s});
     start();
     auto reply = request("GET", "/metrics");
     EXPECT_EQ(status_line(reply), "HTTP/1.1 200 OK");
     EXPECT_NE(reply.find("Content-Type: text/plain; version=0.0.4"), std::string::npos);
     EXPECT_NE(reply.find("\nherald_queue_messages 1\n"), std::string::npos) << reply;
+    EXPECT_NE(reply.find("\nherald_queue_destination_messages{destination=\"example.net\"} 1\n"),
+              std::string::npos);
     EXPECT_NE(reply.find("herald_recipients_delivered_total{transport=\"mx\"} 0"),
               std::string::npos);
 }
@@ -217,8 +232,11 @@ TEST(AdminServerBind, ReportsAnAddressInUse) {
     BlockingPool pool(1);
     spool::Spool spool("/nonexistent");  // never read: bind fails first
     Metrics metrics;
-    auto bound = AdminServer::bind(io.get_executor(), "127.0.0.1:" + std::to_string(port),
-                                   {.metrics = metrics, .spool = spool, .pool = pool});
+    NoTransport router;
+    queue::QueueCensus census(router);
+    auto bound =
+        AdminServer::bind(io.get_executor(), "127.0.0.1:" + std::to_string(port),
+                          {.metrics = metrics, .census = census, .spool = spool, .pool = pool});
     ASSERT_FALSE(bound);
     EXPECT_NE(bound.error().find("admin.http 127.0.0.1:" + std::to_string(port)),
               std::string::npos);
@@ -230,9 +248,12 @@ TEST(AdminServerBind, RefusesAnAddressThatIsNoIp) {
     BlockingPool pool(1);
     spool::Spool spool("/nonexistent");  // never read: bind fails first
     Metrics metrics;
+    NoTransport router;
+    queue::QueueCensus census(router);
     for (std::string_view address : {"mail.example.com:8025", "127.0.0.1", "nonsense"}) {
-        auto bound = AdminServer::bind(io.get_executor(), address,
-                                       {.metrics = metrics, .spool = spool, .pool = pool});
+        auto bound =
+            AdminServer::bind(io.get_executor(), address,
+                              {.metrics = metrics, .census = census, .spool = spool, .pool = pool});
         EXPECT_FALSE(bound) << address;
     }
 }

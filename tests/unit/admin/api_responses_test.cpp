@@ -47,7 +47,10 @@ TEST(TransportsResponse, ListsConfiguredTransportsWithTheirCounts) {
     Metrics metrics({"mx", "relay", "box"});
     metrics.observe(
         log::MainLogEvent{.kind = log::MainLogEvent::Kind::delivered, .transport = "relay"});
-    auto body = body_of(transports_response(transport_infos(configured), metrics));
+    queue::QueueCensusSnapshot census;
+    census.transports["relay"] = {
+        .messages = 3, .recipients = 4, .oldest_age = std::chrono::seconds(90)};
+    auto body = body_of(transports_response(transport_infos(configured), metrics, census));
     ASSERT_EQ(body.as_array().size(), 3u);
     const auto& mx = body.as_array()[0].as_object();
     EXPECT_EQ(mx.at("type").as_string(), "smtp");
@@ -56,6 +59,10 @@ TEST(TransportsResponse, ListsConfiguredTransportsWithTheirCounts) {
     EXPECT_EQ(relay.at("target").as_string(), "smarthost.example:587");
     EXPECT_EQ(relay.at("delivered").to_number<std::uint64_t>(), 1u);
     EXPECT_EQ(relay.at("failed").to_number<std::uint64_t>(), 0u);
+    EXPECT_EQ(relay.at("queued_messages").to_number<std::uint64_t>(), 3u);
+    EXPECT_EQ(relay.at("queued_recipients").to_number<std::uint64_t>(), 4u);
+    EXPECT_EQ(relay.at("oldest_age_seconds").to_number<std::int64_t>(), 90);
+    EXPECT_EQ(mx.at("queued_messages").to_number<std::uint64_t>(), 0u);
     EXPECT_EQ(body.as_array()[2].as_object().at("type").as_string(), "maildir");
 }
 

@@ -89,12 +89,16 @@ class MetricsTest : public ::testing::Test {
 
 TEST_F(MetricsTest, EveryFamilyHasHelpAndType) {
     auto x = scrape();
-    for (const char* name : {"herald_messages_received_total", "herald_recipients_delivered_total",
-                             "herald_recipients_deferred_total", "herald_recipients_failed_total",
-                             "herald_bounces_total", "herald_smtp_rejections_total",
-                             "herald_queue_messages", "herald_queue_oldest_age_seconds",
-                             "herald_smtp_connections", "herald_smtp_connections_total",
-                             "herald_dkim_signatures_total", "herald_rate_limit_hits_total"}) {
+    for (const char* name :
+         {"herald_messages_received_total", "herald_recipients_delivered_total",
+          "herald_recipients_deferred_total", "herald_recipients_failed_total",
+          "herald_bounces_total", "herald_smtp_rejections_total", "herald_queue_messages",
+          "herald_queue_oldest_age_seconds", "herald_queue_recipients",
+          "herald_queue_transport_messages", "herald_queue_transport_recipients",
+          "herald_queue_transport_oldest_age_seconds", "herald_queue_destination_messages",
+          "herald_queue_destination_recipients", "herald_queue_destination_oldest_age_seconds",
+          "herald_smtp_connections", "herald_smtp_connections_total",
+          "herald_dkim_signatures_total", "herald_rate_limit_hits_total"}) {
         ASSERT_TRUE(x.families.contains(name)) << name;
         EXPECT_FALSE(x.families[name].help.empty()) << name;
         bool counter = std::string_view(name).ends_with("_total");
@@ -191,12 +195,27 @@ TEST_F(MetricsTest, ConnectionGaugeGoesUpAndDownAndNeverBelowZero) {
     EXPECT_EQ(scrape().samples["herald_smtp_connections"], "0");
 }
 
-TEST_F(MetricsTest, QueueGaugesShowTheLastSample) {
-    metrics_.set_queue(42, std::chrono::seconds(3600));
+TEST_F(MetricsTest, QueueGaugesShowTheLastCensus) {
+    queue::QueueCensusSnapshot census{
+        .total = {.messages = 42, .recipients = 50, .oldest_age = std::chrono::seconds(3600)}};
+    census.transports["mx"] = {
+        .messages = 40, .recipients = 45, .oldest_age = std::chrono::seconds(3600)};
+    census.destinations["gmail.com"] = {
+        .messages = 2, .recipients = 5, .oldest_age = std::chrono::seconds(60)};
+    metrics_.set_queue(census);
     auto x = scrape();
     EXPECT_EQ(x.samples["herald_queue_messages"], "42");
+    EXPECT_EQ(x.samples["herald_queue_recipients"], "50");
     EXPECT_EQ(x.samples["herald_queue_oldest_age_seconds"], "3600");
-    metrics_.set_queue(0, std::chrono::seconds(-5));  // a clock stepped back
+    EXPECT_EQ(x.samples["herald_queue_transport_messages{transport=\"mx\"}"], "40");
+    EXPECT_EQ(x.samples["herald_queue_transport_recipients{transport=\"mx\"}"], "45");
+    // A configured transport with nothing queued still has its gauges, at zero.
+    EXPECT_EQ(x.samples["herald_queue_transport_messages{transport=\"stuck\"}"], "0");
+    EXPECT_EQ(x.samples["herald_queue_transport_oldest_age_seconds{transport=\"stuck\"}"], "0");
+    EXPECT_EQ(x.samples["herald_queue_destination_recipients{destination=\"gmail.com\"}"], "5");
+    EXPECT_EQ(x.samples["herald_queue_destination_oldest_age_seconds{destination=\"gmail.com\"}"],
+              "60");
+    metrics_.set_queue({.total = {.oldest_age = std::chrono::seconds(-5)}});  // clock stepped back
     EXPECT_EQ(scrape().samples["herald_queue_oldest_age_seconds"], "0");
 }
 

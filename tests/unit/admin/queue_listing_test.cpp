@@ -59,16 +59,5 @@ TEST(QueueListing, NextAttemptIsNowBeforeTheFirstTry) {
     EXPECT_EQ(next_attempt_text(read_queue(t.spool()).entries.at(0)), "now");
 }
 
-TEST(QueueListing, MeasuresSizeAndOldestAge) {
-    TestSpool t;
-    EXPECT_EQ(measure_queue(t.spool(), std::chrono::system_clock::now()).messages, 0u);
-    t.store("a@example.com", {"x@example.net"}, 3600s);
-    t.store("b@example.com", {"x@example.net"}, 10s);
-    auto size = measure_queue(t.spool(), std::chrono::system_clock::now());
-    EXPECT_EQ(size.messages, 2u);
-    EXPECT_GE(size.oldest_age, 3600s);
-    EXPECT_LT(size.oldest_age, 3700s);
-}
-
 }  // namespace
 }  // namespace herald::admin

@@ -13,6 +13,7 @@
 #include "log/main_log.hpp"
 #include "queue/bouncer.hpp"
 #include "queue/intake.hpp"
+#include "queue/queue_census.hpp"
 #include "spool/spool.hpp"
 
 namespace herald::queue {
@@ -76,7 +77,7 @@ class SchedulerTest : public ::testing::Test {
 
     // Runs one scheduler over the spool until nothing is due now, with `transport` standing
     // in for whatever the router picks.
-    void run_scheduler(ScriptedTransport& transport) {
+    void run_scheduler(ScriptedTransport& transport, QueueCensus* census = nullptr) {
         boost::asio::io_context io;
         BlockingPool pool(2);
         OneTransport router(transport);
@@ -84,7 +85,7 @@ class SchedulerTest : public ::testing::Test {
                             SchedulerSettings{.max_active = 4,
                                               .retry = RetrySchedule({std::chrono::seconds(3600)},
                                                                      std::chrono::hours(24))},
-                            bouncer_.get());
+                            bouncer_.get(), census);
         scheduler.load_existing();
         io.run_for(std::chrono::milliseconds(500));
         scheduler.stop();
@@ -178,6 +179,25 @@ TEST_F(SchedulerTest, LeavesAHeldMessageAlone) {
     run_scheduler(t);
     EXPECT_TRUE(t.attempts.empty());
     EXPECT_EQ(spool_->list(), std::vector<std::string>{id});
+}
+
+// Counted at start-up from the spool, then kept as attempts deliver and defer: what stays is
+// exactly the deferred recipients.
+TEST_F(SchedulerTest, CensusCountsWhatStaysQueued) {
+    ScriptedTransport transport;
+    OneTransport router(transport);
+    QueueCensus census(router);
+    queue("a@example.com", {"ok-1@example.net"});
+    queue("a@example.com", {"temp-1@example.net", "temp-2@Example.ORG", "ok-3@example.org"});
+    run_scheduler(transport, &census);
+
+    const auto snapshot = census.snapshot(std::chrono::system_clock::now());
+    EXPECT_EQ(snapshot.total.messages, 1u);
+    EXPECT_EQ(snapshot.total.recipients, 2u);
+    EXPECT_EQ(snapshot.transports.at("scripted").recipients, 2u);
+    EXPECT_EQ(snapshot.destinations.at("example.net").recipients, 1u);
+    EXPECT_EQ(snapshot.destinations.at("example.org").messages, 1u);
+    EXPECT_EQ(snapshot.destinations.at("example.org").recipients, 1u);
 }
 
 }  // namespace
