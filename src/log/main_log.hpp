@@ -57,6 +57,7 @@ class MainLog {
 
     Status reopen() { return file_->reopen(); }
     const LogFile& file() const { return *file_; }
+    LogFile& file() { return *file_; }
 
     // Called after each line is written, on the writer's thread (the event loop or the
     // blocking pool): the observer must be thread-safe. Set it before the log is shared.

@@ -19,6 +19,7 @@ class PanicLog {
 
     Status reopen() { return file_->reopen(); }
     const LogFile& file() const { return *file_; }
+    LogFile& file() { return *file_; }
 
   private:
     std::unique_ptr<LogFile> file_;

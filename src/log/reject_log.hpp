@@ -32,6 +32,7 @@ class RejectLog {
 
     Status reopen() { return file_->reopen(); }
     const LogFile& file() const { return *file_; }
+    LogFile& file() { return *file_; }
 
     // Called after each line is written, on the writer's thread; set it before the log is
     // shared.

@@ -106,6 +106,8 @@ struct Server::Parts {
     std::unique_ptr<admin::AdminServer> admin_server;  // last: it uses the parts above
 
     Status open_storage();
+    void report_log_trouble();
+    void recover_spool();
     Status build_services();
     Status bind_listeners();
     SmtpServices services_for(const config::Listener& listener);
@@ -262,6 +264,19 @@ void Server::Parts::reload_on_sighup() {
     });
 }
 
+// A log that cannot be written says so in the paniclog and on stderr; the paniclog itself only
+// on stderr.
+void Server::Parts::report_log_trouble() {
+    auto to_stderr = [](std::string_view text) { fmt::print(stderr, "herald: {}\n", text); };
+    paniclog->file().set_trouble_reporter(to_stderr);
+    auto to_paniclog = [this, to_stderr](std::string_view text) {
+        paniclog->write("log", text);
+        to_stderr(text);
+    };
+    mainlog->file().set_trouble_reporter(to_paniclog);
+    rejectlog->file().set_trouble_reporter(to_paniclog);
+}
+
 Status Server::Parts::open_storage() {
     const auto& server = config.server;
     auto main = log::MainLog::open(server.log_dir / "mainlog");
@@ -273,6 +288,7 @@ Status Server::Parts::open_storage() {
     auto panic = log::PanicLog::open(server.log_dir / "paniclog");
     if (!panic) return Error{panic.error()};
     paniclog = std::move(*panic);
+    report_log_trouble();
     if (!config.admin.http.empty()) {
         std::vector<std::string> names;
         for (const auto& t : config.transports) names.push_back(t.name);
