@@ -300,11 +300,19 @@ Status Server::Parts::open_storage() {
 
     spool = std::make_unique<spool::Spool>(server.spool_dir);
     if (auto opened = spool->open(); !opened) return Error{"spool: " + opened.error()};
-    auto recovered = spool->recover();
-    report.push_back(fmt::format("spool {}: {} queued, {} incomplete removed",
-                                 server.spool_dir.string(), recovered.kept, recovered.removed));
-    for (const auto& problem : recovered.problems) paniclog->write("spool recovery", problem);
     return ok_status();
+}
+
+// Once the scheduler exists: each queue file is read once, to check it and to queue it.
+void Server::Parts::recover_spool() {
+    auto recovered = spool->recover(
+        [this](spool::SpooledMessage&& message, std::optional<spool::Schedule>&& schedule) {
+            scheduler->adopt(message, schedule);
+        });
+    report.push_back(fmt::format("spool {}: {} queued, {} incomplete removed",
+                                 config.server.spool_dir.string(), recovered.kept,
+                                 recovered.removed));
+    for (const auto& problem : recovered.problems) paniclog->write("spool recovery", problem);
 }
 
 Status Server::Parts::build_services() {
@@ -344,6 +352,7 @@ Status Server::Parts::build_services() {
         paniclog->write(context, what);
     };
     control = std::make_unique<queue::QueueControl>(*spool, *mainlog, *scheduler, *bouncer);
+    recover_spool();
     auto bound = ControlServer::bind(io.get_executor(), config.server.spool_dir / "control.sock",
                                      [this](std::string_view verb, std::string_view argument) {
                                          if (verb == "reload") return reload();
@@ -509,7 +518,6 @@ int Server::run() {
     if (p.config.server.log_rotate_size > 0) {
         asio::co_spawn(executor, p.rotate_by_size(), asio::detached);
     }
-    p.scheduler->load_existing();
     p.mainlog->note("herald started");
 
     p.signals->async_wait([&p](const boost::system::error_code& ec, int) {

@@ -30,17 +30,11 @@ Scheduler::Scheduler(asio::any_io_executor executor, spool::Spool& spool, log::M
     asio::co_spawn(executor_, wait_for_due(), asio::detached);
 }
 
-void Scheduler::load_existing() {
-    auto now = Clock::now();
-    for (const auto& id : context_.spool.list()) {
-        if (context_.census) {
-            auto message = context_.spool.load(id);
-            if (!message) continue;  // set aside by recovery
-            context_.census->place(*message);
-        }
-        auto saved = context_.spool.load_schedule(id);
-        schedule(id, saved ? std::max(saved->next_attempt, now) : now);
-    }
+void Scheduler::adopt(const spool::SpooledMessage& message,
+                      const std::optional<spool::Schedule>& saved) {
+    if (context_.census) context_.census->place(message);
+    const auto now = Clock::now();
+    enter(message.id, saved ? std::max(saved->next_attempt, now) : now);
 }
 
 void Scheduler::enqueue_now(const std::string& id) {
@@ -77,15 +71,22 @@ void Scheduler::stop() {
 
 void Scheduler::schedule(const std::string& id, Clock::time_point at) {
     if (stopped_) return;
+    const bool earliest = waiting_.empty() || at < waiting_.top().at;
+    if (enter(id, at)) {
+        pump();
+    } else if (earliest) {
+        timer_.cancel();  // wait_for_due() re-reads the earliest time
+    }
+}
+
+bool Scheduler::enter(const std::string& id, Clock::time_point at) {
     due_at_[id] = at;
     if (at <= Clock::now()) {
         ready_.push_back(id);
-        pump();
-        return;
+        return true;
     }
-    bool earliest = waiting_.empty() || at < waiting_.top().at;
     waiting_.push({at, id});
-    if (earliest) timer_.cancel();  // wait_for_due() re-reads the earliest time
+    return false;
 }
 
 void Scheduler::pump() {
@@ -115,6 +116,7 @@ asio::awaitable<void> Scheduler::deliver(std::string id) {
 }
 
 asio::awaitable<void> Scheduler::wait_for_due() {
+    pump();  // what adopt() made ready before the event loop ran
     while (!stopped_) {
         while (!waiting_.empty()) {
             auto it = due_at_.find(waiting_.top().id);

@@ -21,13 +21,15 @@
 #include "delivery/transport_selector.hpp"
 #include "queue/delivery_attempt.hpp"
 #include "queue/retry_schedule.hpp"
+#include "spool/schedule.hpp"
 
 namespace herald::log {
 class MainLog;
 }
 namespace herald::spool {
 class Spool;
-}
+struct SpooledMessage;
+}  // namespace herald::spool
 
 namespace herald::queue {
 
@@ -44,9 +46,10 @@ class Scheduler {
               const delivery::TransportSelector& router, BlockingPool& pool,
               SchedulerSettings settings, Bouncer* bouncer, QueueCensus* census = nullptr);
 
-    // Every message already in the spool, due at its saved next-attempt time (or now), and
-    // counted in the census.
-    void load_existing();
+    // A message found in the spool at start-up: due at its saved next-attempt time (or now),
+    // and counted in the census. Spool::recover() hands over each one, before the event loop
+    // runs, from its threads one at a time: so this touches no timer and starts nothing.
+    void adopt(const spool::SpooledMessage& message, const std::optional<spool::Schedule>& saved);
     void enqueue_now(const std::string& id);
     void flush(const std::optional<std::string>& id);  // all deferred (or one) due now
     void forget(const std::string& id);                // held by the administrator
@@ -65,6 +68,7 @@ class Scheduler {
     };
 
     void schedule(const std::string& id, Clock::time_point at);
+    bool enter(const std::string& id, Clock::time_point at);  // true: due now, in ready_
     void pump();
     void arm_timer();
     boost::asio::awaitable<void> deliver(std::string id);

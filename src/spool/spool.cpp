@@ -11,7 +11,9 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
+#include <iterator>
 #include <system_error>
+#include <thread>
 
 #include "spool/directory_sync.hpp"
 #include "spool/file_descriptor.hpp"
@@ -28,6 +30,7 @@ constexpr std::string_view kQueue = "queue";
 constexpr std::string_view kSchedule = "schedule";
 constexpr std::string_view kCorrupt = "corrupt";
 constexpr unsigned kBuckets = 256;
+constexpr unsigned kRecoveryThreads = 8;
 // A header larger than this is garbage: 100k recipients of 100 bytes fit.
 constexpr std::uint64_t kMaxHeaderSize = 16 * 1024 * 1024;
 constexpr std::size_t kMaxScheduleSize = 64 * 1024;
@@ -145,6 +148,18 @@ Result<QueueFile> open_queue_file(const fs::path& path, std::string_view id, int
     return file;
 }
 
+Result<SpooledMessage> load_queue_file(const fs::path& path, std::string_view id) {
+    auto file = open_queue_file(path, id, O_RDONLY);
+    if (!file) return Error{file.error()};
+    QueueFileHeader& h = file->header;
+    SpooledMessage message{std::string(id), std::move(h.envelope), {}, h.held, h.data_size};
+    message.recipients.reserve(h.states.size());
+    for (std::size_t i = 0; i < h.states.size(); ++i) {
+        message.recipients.push_back({message.envelope.recipients[i], h.states[i]});
+    }
+    return message;
+}
+
 Status write_in_place(const QueueFile& file, const fs::path& path, std::uint64_t offset,
                       char byte) {
     if (int err = file.fd.pwrite_byte(byte, offset); err != 0) {
@@ -245,15 +260,7 @@ StoreStatus Spool::store(std::string_view id, const message::Envelope& envelope,
 
 Result<SpooledMessage> Spool::load(std::string_view id) const {
     if (!is_valid_message_id(id)) return Error{not_an_id(id)};
-    auto file = open_queue_file(path_of(id), id, O_RDONLY);
-    if (!file) return Error{file.error()};
-    QueueFileHeader& h = file->header;
-    SpooledMessage message{std::string(id), std::move(h.envelope), {}, h.held, h.data_size};
-    message.recipients.reserve(h.states.size());
-    for (std::size_t i = 0; i < h.states.size(); ++i) {
-        message.recipients.push_back({message.envelope.recipients[i], h.states[i]});
-    }
-    return message;
+    return load_queue_file(path_of(id), id);
 }
 
 Result<std::string> Spool::read_data(std::string_view id) const {
@@ -314,11 +321,32 @@ std::vector<std::string> Spool::list() const {
     return ids;
 }
 
-RecoveryReport Spool::recover() {
+RecoveryReport Spool::recover(const KeptMessage& kept) {
     RecoveryReport report;
     recover_incoming(report);
-    recover_queue(report);
-    recover_schedules();
+    // Buckets side by side: with a long queue, start-up time goes to system calls (open,
+    // read, close per message) and to waiting for the disk, which threads share out.
+    std::vector<RecoveryReport> buckets(kBuckets);
+    std::atomic<unsigned> next{0};
+    std::mutex kept_mutex;
+    auto work = [&] {
+        for (unsigned b = next++; b < kBuckets; b = next++) {
+            buckets[b] = recover_bucket(b, kept, kept_mutex);
+        }
+    };
+    {
+        std::vector<std::jthread> helpers;
+        for (unsigned i = 1; i < kRecoveryThreads; ++i) helpers.emplace_back(work);
+        work();
+    }
+    for (auto& bucket : buckets) {
+        report.kept += bucket.kept;
+        report.removed += bucket.removed;
+        std::move(bucket.removed_ids.begin(), bucket.removed_ids.end(),
+                  std::back_inserter(report.removed_ids));
+        std::move(bucket.problems.begin(), bucket.problems.end(),
+                  std::back_inserter(report.problems));
+    }
     return report;
 }
 
@@ -338,43 +366,52 @@ void Spool::recover_incoming(RecoveryReport& report) const {
     }
 }
 
-void Spool::recover_queue(RecoveryReport& report) const {
-    for (unsigned b = 0; b < kBuckets; ++b) {
-        auto bucket = bucket_name(b);
-        for (const auto& name : names_in(dir_ / kQueue / bucket)) {
-            auto path = dir_ / kQueue / bucket / name;
-            std::string why;
-            if (!is_valid_message_id(name) || bucket_of(name) != bucket) {
-                why = path.string() + ": not a queue file name";
-            } else if (auto file = open_queue_file(path, name, O_RDONLY); !file) {
-                why = file.error();
-            } else {
-                ++report.kept;
-                continue;
+// One bucket of queue/ and the same bucket of schedule/: each queue file is read once, its
+// schedule only when there is one, and a schedule without its message is dropped.
+RecoveryReport Spool::recover_bucket(unsigned b, const KeptMessage& kept,
+                                     std::mutex& kept_mutex) const {
+    RecoveryReport report;
+    const auto bucket = bucket_name(b);
+    auto scheduled = names_in(dir_ / kSchedule / bucket);
+    std::sort(scheduled.begin(), scheduled.end());
+    std::vector<std::string> queued;
+    for (auto& name : names_in(dir_ / kQueue / bucket)) {
+        auto path = dir_ / kQueue / bucket / name;
+        std::string why;
+        if (!is_valid_message_id(name) || bucket_of(name) != bucket) {
+            why = path.string() + ": not a queue file name";
+        } else if (auto message = load_queue_file(path, name); !message) {
+            why = message.error();
+        } else {
+            std::optional<Schedule> schedule;
+            if (std::binary_search(scheduled.begin(), scheduled.end(), name)) {
+                schedule = load_schedule(name);
             }
-            // Never acknowledged in this state, but kept for a human to look at rather
-            // than deleted: it left the queue either way.
-            auto aside = dir_ / kCorrupt / name;
-            if (::rename(path.c_str(), aside.c_str()) != 0) {
-                report.problems.push_back(describe_errno("rename", path, errno));
-                continue;
-            }
-            ++report.removed;
-            report.removed_ids.push_back(name);
-            report.problems.push_back(why + "; moved to " + aside.string());
+            ++report.kept;
+            queued.push_back(std::move(name));
+            if (!kept) continue;
+            std::lock_guard lock(kept_mutex);
+            kept(std::move(*message), std::move(schedule));
+            continue;
+        }
+        // Never acknowledged in this state, but kept for a human to look at rather than
+        // deleted: it left the queue either way.
+        auto aside = dir_ / kCorrupt / name;
+        if (::rename(path.c_str(), aside.c_str()) != 0) {
+            report.problems.push_back(describe_errno("rename", path, errno));
+            continue;
+        }
+        ++report.removed;
+        report.removed_ids.push_back(name);
+        report.problems.push_back(why + "; moved to " + aside.string());
+    }
+    std::sort(queued.begin(), queued.end());
+    for (const auto& name : scheduled) {
+        if (!std::binary_search(queued.begin(), queued.end(), name)) {
+            ::unlink((dir_ / kSchedule / bucket / name).c_str());
         }
     }
-}
-
-void Spool::recover_schedules() const {
-    for (unsigned b = 0; b < kBuckets; ++b) {
-        auto bucket = dir_ / kSchedule / bucket_name(b);
-        for (const auto& name : names_in(bucket)) {
-            std::error_code ec;
-            bool orphan = !is_valid_message_id(name) || !fs::exists(path_of(name), ec);
-            if (orphan) ::unlink((bucket / name).c_str());
-        }
-    }
+    return report;
 }
 
 Status Spool::save_schedule(std::string_view id, const Schedule& schedule) {

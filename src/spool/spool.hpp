@@ -8,7 +8,9 @@
 // (the server and `herald sendmail`) on the same directory.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -99,7 +101,10 @@ class Spool {
 
     // At start-up: deletes unfinished writes left by a crash, sets aside (in corrupt/) queue
     // files that are incomplete or unreadable, drops schedules of messages that are gone.
-    RecoveryReport recover();
+    // Every message kept is handed to `kept` with its schedule, if it has one: its file is
+    // read once at start-up, here. Calls come from several threads, one at a time.
+    using KeptMessage = std::function<void(SpooledMessage&&, std::optional<Schedule>&&)>;
+    RecoveryReport recover(const KeptMessage& kept = {});
 
     // Not fsync'd (see schedule.hpp); survives a clean restart.
     Status save_schedule(std::string_view id, const Schedule& schedule);
@@ -115,8 +120,8 @@ class Spool {
   private:
     std::filesystem::path schedule_path_of(std::string_view id) const;
     void recover_incoming(RecoveryReport& report) const;
-    void recover_queue(RecoveryReport& report) const;
-    void recover_schedules() const;
+    RecoveryReport recover_bucket(unsigned bucket, const KeptMessage& kept,
+                                  std::mutex& kept_mutex) const;
 
     std::filesystem::path dir_;
     std::unique_ptr<DirectorySync> sync_;

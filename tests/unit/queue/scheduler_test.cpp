@@ -86,7 +86,10 @@ class SchedulerTest : public ::testing::Test {
                                               .retry = RetrySchedule({std::chrono::seconds(3600)},
                                                                      std::chrono::hours(24))},
                             bouncer_.get(), census);
-        scheduler.load_existing();
+        static_cast<void>(spool_->recover(
+            [&scheduler](spool::SpooledMessage&& message, std::optional<spool::Schedule>&& saved) {
+                scheduler.adopt(message, saved);
+            }));
         io.run_for(std::chrono::milliseconds(500));
         scheduler.stop();
         io.run_for(std::chrono::milliseconds(50));
