@@ -65,7 +65,6 @@ class Herald:
         self.dir = workdir
         self.port, self.admin_port = free_port(), free_port()
         (workdir / "herald.toml").write_text(config(self.port, free_port(), self.admin_port))
-        self.mainlog = workdir / "var" / "log" / "mainlog"
 
     def start(self):
         """Seconds until Herald serves: its admin API answers only once the queue is loaded
@@ -84,15 +83,15 @@ class Herald:
                      for field in ("VmRSS", "VmHWM"))
         return now, peak
 
-    def gauge(self, name):
+    def gauge(self, sample):
+        """The value of one sample of /metrics, e.g. 'herald_queue_messages'."""
         body = subprocess.run(["curl", "-sf", "--max-time", "600",
                                f"http://127.0.0.1:{self.admin_port}/metrics"],
                               capture_output=True, text=True, check=True).stdout
-        return int(float(re.search(rf"^{name} (\S+)$", body, re.M).group(1)))
+        return int(float(re.search(rf"^{re.escape(sample)} (\S+)$", body, re.M).group(1)))
 
     def deferrals(self):
-        with open(self.mainlog, "rb") as log:
-            return sum(1 for line in log if b" == " in line)
+        return self.gauge('herald_recipients_deferred_total{transport="down"}')
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
