@@ -29,6 +29,15 @@ FileDescriptor FileDescriptor::open(const std::filesystem::path& path, int flags
     return FileDescriptor(fd);
 }
 
+FileDescriptor FileDescriptor::open_in(const FileDescriptor& directory, const std::string& name,
+                                       int flags, mode_t mode) {
+    int fd;
+    do {
+        fd = ::openat(directory.get(), name.c_str(), flags | O_CLOEXEC, mode);
+    } while (fd < 0 && errno == EINTR);
+    return FileDescriptor(fd);
+}
+
 int FileDescriptor::release() {
     int fd = fd_;
     fd_ = -1;

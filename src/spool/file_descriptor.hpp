@@ -23,6 +23,9 @@ class FileDescriptor {
 
     // open(2) with O_CLOEXEC; an invalid descriptor with errno set on failure.
     static FileDescriptor open(const std::filesystem::path& path, int flags, mode_t mode = 0600);
+    // openat(2): `name` in the open `directory`.
+    static FileDescriptor open_in(const FileDescriptor& directory, const std::string& name,
+                                  int flags, mode_t mode = 0600);
 
     int get() const { return fd_; }
     explicit operator bool() const { return fd_ >= 0; }
