@@ -116,6 +116,10 @@ class Herald:
             "server": {"hostname": HOSTNAME, "spool_dir": "var/spool", "log_dir": "var/log"},
             "listener": [{"address": f"127.0.0.1:{port}", "mode": mode}
                          for mode, port in self.listeners],
+            # Nothing leaves loopback: a test that wants DNS names its test server, one that
+            # wants preflight turns it on; otherwise lookups go to a port where none answers.
+            "dns": {"servers": [f"127.0.0.1:{free_port()}"]},
+            "preflight": {"mode": "off"},
         }
         for name, body in sections.items():
             if isinstance(body, dict) and isinstance(self.config.get(name), dict):
