@@ -7,7 +7,7 @@ JOBS       ?= $(shell nproc)
 CONFIG     ?= config/herald.toml
 PYTHON     := /usr/bin/python3
 
-.PHONY: all deps build asan run test unit asan-test fuzz-test fuzz soak integration conformance bench clean format
+.PHONY: all deps build asan run test unit asan-test fuzz-test fuzz soak integration conformance bench bench-queue clean format
 
 all: build
 
@@ -58,7 +58,13 @@ soak: build
 
 # Herald beside Postfix on the same load (bench/run.py); prints medians and ratios.
 bench: build
+	@scripts/deps.sh bench
 	HERALD_BIN=$(abspath $(BUILD)/herald) $(PYTHON) bench/run.py $(BENCH_ARGS)
+
+# A million messages queued with the receiver down: memory, and the time to restart.
+bench-queue: build
+	@scripts/deps.sh bench
+	HERALD_BIN=$(abspath $(BUILD)/herald) $(PYTHON) bench/million_queue.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

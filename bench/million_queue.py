@@ -10,14 +10,14 @@ directory, removed at the end).
 import argparse
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from run import HERALD, free_port, wait_port
+from local_service import free_port, stop_child, wait_port
+from run import HERALD
 
 SESSIONS = 40
 SIZE = 2048
@@ -46,6 +46,13 @@ max_age = "5d"
 
 [admin]
 http = "127.0.0.1:{admin_port}"
+
+# Nothing leaves loopback: no preflight lookups, and no resolver but a dead loopback port.
+[preflight]
+mode = "off"
+
+[dns]
+servers = ["127.0.0.1:{free_port()}"]
 
 [[transport]]
 name = "down"
@@ -94,8 +101,7 @@ class Herald:
         return self.gauge('herald_recipients_deferred_total{transport="down"}')
 
     def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(timeout=300)
+        stop_child(self.proc, timeout=300)
 
 
 def settle(herald, messages, deadline=3600):

@@ -8,7 +8,7 @@ from pathlib import Path
 SHARED_MAIN_CF = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "postfix-main.cf"
 
 
-def _master_cf(smtpd_port, milter=False):
+def _master_cf(smtpd_port):
     """The system's master.cf without chroot, smtpd on our port only."""
     lines = []
     for line in Path("/etc/postfix/master.cf").read_text().splitlines():
@@ -43,6 +43,7 @@ class PostfixPeer:
                  "smtpd_client_connection_count_limit = 0\n"
                  "smtpd_client_connection_rate_limit = 0\n")
         if milter_port:
+            # tempfail: were the milter unreachable, mail would wait rather than leave unsigned.
             main += (f"smtpd_milters = inet:127.0.0.1:{milter_port}\n"
                      "milter_default_action = tempfail\n")
         (self.config_dir / "main.cf").write_text(main)

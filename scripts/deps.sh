@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Herald builds and tests with; installs only what is missing.
+# `deps.sh bench` adds what only the benchmark needs (OpenDKIM, Postfix's signing peer).
 set -euo pipefail
 
 packages=(
@@ -10,6 +11,9 @@ packages=(
   python3 python3-pytest python3-pytest-xdist python3-aiosmtpd python3-dkim python3-prometheus-client
   unbound postfix mailutils testssl.sh
 )
+if [ "${1:-}" = bench ]; then
+  packages+=(opendkim opendkim-tools curl)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
