@@ -211,30 +211,19 @@ def test_queue_gauges_per_transport_and_destination_survive_a_restart(make_heral
         h.wait_for(lambda: h.events(i, "=="), what=f"{i} deferred")
 
     def gauges():
+        """{group: (messages, recipients)} for the whole queue, each transport and domain."""
         samples, types = scrape(port)
         assert types["herald_queue_transport_messages"] == "gauge"
-        return {
-            "total": (value(samples, "herald_queue_messages"),
-                      value(samples, "herald_queue_recipients")),
-            "newsletter": (value(samples, "herald_queue_transport_messages",
-                                 transport="newsletter"),
-                           value(samples, "herald_queue_transport_recipients",
-                                 transport="newsletter")),
-            "smarthost": (value(samples, "herald_queue_transport_messages",
-                                transport="smarthost"),
-                          value(samples, "herald_queue_transport_recipients",
-                                transport="smarthost")),
-            "example.net": (value(samples, "herald_queue_destination_messages",
-                                  destination="example.net"),
-                            value(samples, "herald_queue_destination_recipients",
-                                  destination="example.net")),
-            "example.org": (value(samples, "herald_queue_destination_messages",
-                                  destination="example.org"),
-                            value(samples, "herald_queue_destination_recipients",
-                                  destination="example.org")),
-            "age": value(samples, "herald_queue_destination_oldest_age_seconds",
-                         destination="example.org"),
-        }
+        out = {"total": (value(samples, "herald_queue_messages"),
+                         value(samples, "herald_queue_recipients")),
+               "age": value(samples, "herald_queue_destination_oldest_age_seconds",
+                            destination="example.org")}
+        for label, names in (("transport", ("newsletter", "smarthost")),
+                             ("destination", ("example.net", "example.org"))):
+            for name in names:
+                out[name] = tuple(value(samples, f"herald_queue_{label}_{kind}", **{label: name})
+                                  for kind in ("messages", "recipients"))
+        return out
 
     expected = {"total": (2, 3), "newsletter": (1, 2), "smarthost": (1, 1),
                 "example.net": (2, 2), "example.org": (1, 1)}

@@ -3,6 +3,7 @@ mail is accepted again once there is room. The spool is a 2 MB tmpfs (needs root
 import errno
 import os
 import subprocess
+from contextlib import contextmanager
 
 import pytest
 
@@ -45,18 +46,26 @@ def send(h, sender, size_lines):
         return code, " ".join(texts)
 
 
+@contextmanager
+def small_tmpfs(directory, size):
+    """A tmpfs of `size` (mount's syntax: "2m") on directory for the block; skips the test
+    where mounting is not allowed. The test stops Herald before the block ends."""
+    directory.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs",
+                              str(directory)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs: {mounted.stderr.strip()}")
+    try:
+        yield directory
+    finally:
+        if subprocess.run(["umount", str(directory)], capture_output=True).returncode != 0:
+            subprocess.run(["umount", "-l", str(directory)], capture_output=True)
+
+
 @pytest.fixture
 def tmpfs_spool(tmp_path):
-    spool = tmp_path / "var" / "spool"
-    spool.mkdir(parents=True)
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(spool)],
-                             capture_output=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs: {mounted.stderr.decode().strip()}")
-    yield spool
-    # Herald is stopped by the test itself (finally) before this runs.
-    if subprocess.run(["umount", str(spool)], capture_output=True).returncode != 0:
-        subprocess.run(["umount", "-l", str(spool)], capture_output=True)
+    with small_tmpfs(tmp_path / "var" / "spool", "2m") as spool:
+        yield spool
 
 
 @pytest.mark.allow_panic

@@ -17,7 +17,7 @@ import pytest
 from dns_server import DnsServer
 from herald_fixture import delivery_config, maildir_count, message, send
 from receivers import free_port_on
-from test_full_disk import fill
+from test_full_disk import fill, small_tmpfs
 
 MX = "127.0.0.2"
 ZONE = ["one.test. MX 10 mx.one.test.", "mx.one.test. A 127.0.0.2"]
@@ -46,16 +46,9 @@ def maildir_herald(make_herald, tmp_path):
 
 @pytest.fixture
 def tmpfs_log_dir(tmp_path):
-    """var/log of the test's Herald on a 1 MB tmpfs (the test stops Herald before the end)."""
-    log_dir = tmp_path / "var" / "log"
-    log_dir.mkdir(parents=True)
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(log_dir)],
-                             capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs: {mounted.stderr.strip()}")
-    yield log_dir
-    if subprocess.run(["umount", str(log_dir)], capture_output=True).returncode != 0:
-        subprocess.run(["umount", "-l", str(log_dir)], capture_output=True)
+    """var/log of the test's Herald on a 1 MB tmpfs."""
+    with small_tmpfs(tmp_path / "var" / "log", "1m") as log_dir:
+        yield log_dir
 
 
 # -- an unwritable log ------------------------------------------------------------------------
