@@ -45,9 +45,10 @@ asan-test: asan
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
+# Two at a time on two cores (pytest-xdist): each test has its own Herald, ports and files.
 integration: build
 	HERALD_BIN=$(abspath $(BUILD)/herald) $(PYTHON) -m pytest -q -p no:cacheprovider \
-	  tests/integration
+	  -n $(JOBS) tests/integration
 
 test: unit asan-test fuzz-test integration
 
