@@ -2,9 +2,6 @@
 
 #include <fmt/core.h>
 
-#include "base/address_parts.hpp"
-#include "base/ascii_case.hpp"
-
 namespace herald::admin {
 
 namespace {
@@ -125,11 +122,12 @@ void Metrics::observe(const log::MainLogEvent& event) {
 }
 
 TransportCounts& Metrics::destination_of(std::string_view recipient) {
-    std::string domain = ascii_lowercase(domain_of(recipient));
-    if (domain.empty()) domain = "none";
+    std::string domain = queue::destination_label(recipient);
     auto it = destinations_.find(domain);
     if (it != destinations_.end()) return it->second;
-    if (destinations_.size() >= kMaxDestinations) return destinations_["other"];
+    if (destinations_.size() >= kMaxDestinations) {
+        return destinations_[std::string(queue::kOtherDestinations)];
+    }
     return destinations_[domain];
 }
 

@@ -43,9 +43,9 @@ class Metrics {
     void set_queue(queue::QueueCensusSnapshot census);
 
     TransportCounts transport(std::string_view name) const;
-    // Per recipient domain. The first kMaxDestinations domains get their own counts; the
-    // rest are added up as "other", so that a spammer's list cannot blow up the scrape.
-    static constexpr std::size_t kMaxDestinations = 200;
+    // Per recipient domain, labelled as queue/destination_label.hpp says (the first
+    // kMaxDestinations domains, then "other").
+    static constexpr std::size_t kMaxDestinations = queue::kMaxDestinationLabels;
     TransportCounts destination(std::string_view domain) const;
     std::string render() const;
 

@@ -2,16 +2,13 @@
 
 #include <algorithm>
 
-#include "base/address_parts.hpp"
-#include "base/ascii_case.hpp"
 #include "spool/spool.hpp"
 
 namespace herald::queue {
 
 namespace {
 
-constexpr std::string_view kOther = "other";
-constexpr std::string_view kNone = "none";  // no domain in the address, or no transport
+constexpr std::string_view kNoTransport = "none";
 
 std::int64_t second_of(QueueCensus::Clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
@@ -60,7 +57,7 @@ QueueCensus::Shares QueueCensus::shares_of(std::string_view sender,
     Shares shares;
     for (auto recipient : pending) {
         const auto* transport = router_.transport_for(sender, recipient);
-        const Share share{transport_index(transport ? transport->name() : kNone),
+        const Share share{transport_index(transport ? transport->name() : kNoTransport),
                           destination_index(recipient), 1};
         auto same = std::find_if(shares.begin(), shares.end(), [&share](const Share& s) {
             return s.transport == share.transport && s.destination == share.destination;
@@ -85,12 +82,11 @@ std::uint16_t QueueCensus::transport_index(std::string_view name) {
 }
 
 std::uint16_t QueueCensus::destination_index(std::string_view recipient) {
-    std::string domain = ascii_lowercase(domain_of(recipient));
-    if (domain.empty()) domain = kNone;
+    std::string domain = destination_label(recipient);
     if (auto it = destination_indexes_.find(domain); it != destination_indexes_.end()) {
         return it->second;
     }
-    if (destination_names_.size() >= kMaxDestinations) domain = kOther;
+    if (destination_names_.size() >= kMaxDestinations) domain = kOtherDestinations;
     const auto index = static_cast<std::uint16_t>(destination_names_.size());
     auto [it, added] = destination_indexes_.try_emplace(domain, index);
     if (!added) return it->second;  // "other", made already

@@ -18,6 +18,7 @@
 
 #include "delivery/transport_selector.hpp"
 #include "message/envelope.hpp"
+#include "queue/destination_label.hpp"
 
 namespace herald::spool {
 struct SpooledMessage;
@@ -40,9 +41,7 @@ struct QueueCensusSnapshot {
 class QueueCensus {
   public:
     using Clock = std::chrono::system_clock;
-    // The first domains get their own gauges; the rest are added up as "other", so that a
-    // spammer's list cannot blow up the scrape.
-    static constexpr std::size_t kMaxDestinations = 200;
+    static constexpr std::size_t kMaxDestinations = kMaxDestinationLabels;
 
     explicit QueueCensus(const delivery::TransportSelector& router) : router_(router) {}
 
