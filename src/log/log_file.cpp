@@ -34,7 +34,7 @@ LogFile::~LogFile() {
 
 void LogFile::append(std::string_view line) {
     std::string buffer;
-    buffer.reserve(line.size() + 2);
+    buffer.reserve(line.size() + 1);
     buffer.append(line);
     buffer.push_back('\n');
     std::shared_lock lock(mutex_);
@@ -83,7 +83,6 @@ void LogFile::append_in_trouble(const std::string& buffer) {
 // Called with trouble_mutex_ held.
 void LogFile::lost(const Written& written, bool started_with_newline) {
     ++lost_now_;
-    ++lost_total_;
     // Only the newline that ends the earlier fragment made it: no new fragment.
     if (written.bytes > 0) torn_ = !(started_with_newline && written.bytes == 1);
     if (in_trouble_.exchange(true, std::memory_order_acq_rel)) return;

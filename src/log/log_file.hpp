@@ -41,7 +41,6 @@ class LogFile {
     void set_trouble_reporter(TroubleReporter reporter) { reporter_ = std::move(reporter); }
 
     const std::filesystem::path& path() const { return path_; }
-    std::size_t lost_lines() const { return lost_total_.load(); }
 
   private:
     struct Written {
@@ -62,7 +61,6 @@ class LogFile {
     std::mutex trouble_mutex_;
     bool torn_ = false;         // the file ends with part of a line
     std::size_t lost_now_ = 0;  // since the trouble began
-    std::atomic<std::size_t> lost_total_{0};
 };
 
 // What each log's open() does: the file, then the writer around it.
