@@ -17,15 +17,15 @@ using Outcome = RecipientResult::Outcome;
 asio::awaitable<std::optional<DeliveryAttempt::Clock::time_point>> DeliveryAttempt::run() {
     // One trip to the pool for both: each trip costs two context switches.
     auto loaded = co_await ctx_.pool.run([this]() -> std::optional<spool::SpooledMessage> {
-        auto found = ctx_.spool.load(id_);
+        auto found = ctx_.spool.load_with_data(id_);
         if (!found) {
             count_gone();
             return std::nullopt;
         }
-        if (ctx_.census) ctx_.census->place(*found);
-        if (found->held) return std::nullopt;
-        if (auto data = ctx_.spool.read_data(id_)) data_ = std::move(*data);
-        return std::move(*found);
+        if (ctx_.census) ctx_.census->place(found->message);
+        if (found->message.held) return std::nullopt;
+        if (found->data) data_ = std::move(*found->data);
+        return std::move(found->message);
     });
     // Deleted meanwhile, set aside by recovery, or held.
     if (!loaded) co_return std::nullopt;
@@ -98,14 +98,14 @@ asio::awaitable<void> DeliveryAttempt::record(const spool::SpooledMessage& messa
     const bool completes = pending_ == 0 && !any_failed;
     // Durable before it is logged: a restart must never repeat these recipients.
     const std::string error = co_await ctx_.pool.run([this, &marks, completes] {
-        std::string problem;
-        for (const auto& m : marks) {
-            if (auto marked = ctx_.spool.mark_recipient(id_, m.index, m.state); !marked) {
-                problem = "cannot record the outcome: " + marked.error();
-            }
+        std::vector<spool::RecipientMark> states;
+        states.reserve(marks.size());
+        for (const auto& m : marks) states.push_back({m.index, m.state});
+        if (auto marked = ctx_.spool.mark_recipients(id_, states); !marked) {
+            return "cannot record the outcome: " + marked.error();
         }
-        removed_ = completes && problem.empty() && ctx_.spool.remove(id_).ok();
-        return problem;
+        removed_ = completes && ctx_.spool.remove(id_).ok();
+        return std::string();
     });
     if (!error.empty()) last_error_ = error;
     for (const auto& m : marks) {

@@ -55,22 +55,24 @@ std::string QueueControl::remove(std::string_view id) {
 }
 
 std::string QueueControl::bounce(std::string_view id) {
-    auto message = spool_.load(id);
-    if (!message) return "error " + message.error();
-    auto data = spool_.read_data(id);
-    if (!data) return "error " + data.error();
+    auto loaded = spool_.load_with_data(id);
+    if (!loaded) return "error " + loaded.error();
+    if (!loaded->data) return "error " + loaded->data.error();
+    const spool::SpooledMessage& message = loaded->message;
     std::string sid(id);
     const std::string reason = "5.0.0 returned to the sender by the administrator";
+    std::vector<spool::RecipientMark> marks;
     std::vector<message::FailedRecipient> failed;
-    for (std::size_t i = 0; i < message->recipients.size(); ++i) {
-        if (message->recipients[i].state != spool::RecipientState::pending) continue;
-        if (auto st = spool_.mark_recipient(id, i, spool::RecipientState::failed); !st) {
-            return "error " + st.error();
-        }
-        mainlog_.failed(sid, message->recipients[i].address, "", "", reason);
-        failed.push_back({message->recipients[i].address, reason, ""});
+    for (std::size_t i = 0; i < message.recipients.size(); ++i) {
+        if (message.recipients[i].state != spool::RecipientState::pending) continue;
+        marks.push_back({i, spool::RecipientState::failed});
+        failed.push_back({message.recipients[i].address, reason, ""});
     }
-    if (auto bounce_id = bouncer_.bounce(id, message->envelope, *data, std::move(failed))) {
+    if (!marks.empty()) {
+        if (auto st = spool_.mark_recipients(id, marks); !st) return "error " + st.error();
+    }
+    for (const auto& f : failed) mainlog_.failed(sid, f.address, "", "", reason);
+    if (auto bounce_id = bouncer_.bounce(id, message.envelope, *loaded->data, std::move(failed))) {
         scheduler_.enqueue_now(*bounce_id);
     }
     scheduler_.flush(sid);  // the next attempt finds nothing pending and completes it

@@ -2,8 +2,6 @@
 
 #include <fcntl.h>
 
-#include "spool/file_descriptor.hpp"
-
 namespace herald::spool {
 
 Status DirectorySync::sync(const std::filesystem::path& dir) {
@@ -41,7 +39,8 @@ std::uint64_t DirectorySync::rounds() const {
 std::string DirectorySync::fsync_all(const std::set<std::filesystem::path>& dirs) {
     std::string error;
     for (const auto& dir : dirs) {
-        auto fd = FileDescriptor::open(dir, O_RDONLY | O_DIRECTORY);
+        auto& fd = open_dirs_[dir];
+        if (!fd) fd = FileDescriptor::open(dir, O_RDONLY | O_DIRECTORY);
         int err = fd ? fd.full_sync() : errno;
         if (err != 0 && error.empty()) error = describe_errno("fsync", dir, err);
     }

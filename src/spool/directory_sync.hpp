@@ -7,12 +7,14 @@
 // arrive meanwhile form the next batch. No lock is held across an fsync.
 #include <condition_variable>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
 
 #include "base/result.hpp"
+#include "spool/file_descriptor.hpp"
 
 namespace herald::spool {
 
@@ -31,7 +33,11 @@ class DirectorySync {
         std::string error;
     };
 
-    static std::string fsync_all(const std::set<std::filesystem::path>& dirs);
+    std::string fsync_all(const std::set<std::filesystem::path>& dirs);
+
+    // Kept open: a store would otherwise open and close its bucket each time. Only the
+    // leader, one at a time, touches it.
+    std::map<std::filesystem::path, FileDescriptor> open_dirs_;
 
     mutable std::mutex mutex_;
     std::condition_variable finished_;

@@ -102,6 +102,17 @@ int FileDescriptor::read_at(std::uint64_t offset, std::size_t length, std::strin
     return 0;
 }
 
+int FileDescriptor::read_some_at(std::uint64_t offset, std::size_t length, std::string& out) const {
+    std::size_t start = out.size();
+    out.resize(start + length);
+    ssize_t n;
+    do {
+        n = ::pread(fd_, out.data() + start, length, static_cast<off_t>(offset));
+    } while (n < 0 && errno == EINTR);
+    out.resize(start + static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
+    return n < 0 ? errno : 0;
+}
+
 int FileDescriptor::data_sync() const {
     while (::fdatasync(fd_) != 0) {
         if (errno != EINTR) return errno;

@@ -36,6 +36,8 @@ class FileDescriptor {
     int write_all(std::span<const std::string_view> pieces) const;
     int pwrite_byte(char byte, std::uint64_t offset) const;
     int read_at(std::uint64_t offset, std::size_t length, std::string& out) const;  // appends
+    // One pread: may get less than `length` without being at the end of the file.
+    int read_some_at(std::uint64_t offset, std::size_t length, std::string& out) const;
     int data_sync() const;
     int full_sync() const;
     int regular_file_size(std::uint64_t& out) const;  // EINVAL for a FIFO, a device, ...

@@ -37,7 +37,7 @@ struct QueueFileHeader {
     bool held = false;
     std::uint64_t data_size = 0;
     std::uint64_t data_offset = 0;  // the length of the header
-    // Where the bytes that change in place live, for mark_recipient() and set_held().
+    // Where the bytes that change in place live, for mark_recipients() and set_held().
     std::vector<std::uint64_t> state_offsets;
     std::uint64_t held_offset = 0;
 

@@ -102,6 +102,7 @@ std::vector<std::string> names_in(const fs::path& dir) {
 struct QueueFile {
     FileDescriptor fd;
     QueueFileHeader header;
+    std::string first_bytes;  // what the header reads got: a small message whole
 };
 
 // The first bytes of the file, at least its whole header (whose length is returned too).
@@ -147,11 +148,13 @@ Result<QueueFile> open_queue_file(const fs::path& path, std::string_view id, int
     }
     // A FIFO, a directory or a device fails this read (ESPIPE, EISDIR, ...) or the stat.
     std::string first;
-    if (int err = file.fd.read_at(0, kFirstRead, first); err != 0) {
+    if (int err = file.fd.read_some_at(0, kFirstRead, first); err != 0) {
         return Error{describe_errno("read", path, err)};
     }
+    // A short read that ends like a queue file is the whole of it (the size its header gives
+    // confirms that below); anything else is measured.
     std::uint64_t size = first.size();
-    if (first.size() == kFirstRead) {
+    if (first.size() == kFirstRead || !first.ends_with(kEndRecord)) {
         if (int err = file.fd.regular_file_size(size); err != 0) {
             return Error{describe_errno("stat", path, err)};
         }
@@ -174,14 +177,11 @@ Result<QueueFile> open_queue_file(const fs::path& path, std::string_view id, int
     }
     if (tail != kEndRecord) return Error{path.string() + ": incomplete (no end record)"};
     file.header = std::move(*header);
+    file.first_bytes = std::move(read->bytes);
     return file;
 }
 
-Result<SpooledMessage> load_queue_file(const fs::path& path, std::string_view id,
-                                       const FileDescriptor* directory = nullptr) {
-    auto file = open_queue_file(path, id, O_RDONLY, directory);
-    if (!file) return Error{file.error()};
-    QueueFileHeader& h = file->header;
+SpooledMessage message_of(std::string_view id, QueueFileHeader& h) {
     SpooledMessage message{std::string(id), std::move(h.envelope), {}, h.held, h.data_size};
     message.recipients.reserve(h.states.size());
     for (std::size_t i = 0; i < h.states.size(); ++i) {
@@ -190,10 +190,39 @@ Result<SpooledMessage> load_queue_file(const fs::path& path, std::string_view id
     return message;
 }
 
-Status write_in_place(const QueueFile& file, const fs::path& path, std::uint64_t offset,
-                      char byte) {
-    if (int err = file.fd.pwrite_byte(byte, offset); err != 0) {
-        return Error{describe_errno("write", path, err)};
+Result<SpooledMessage> load_queue_file(const fs::path& path, std::string_view id,
+                                       const FileDescriptor* directory = nullptr) {
+    auto file = open_queue_file(path, id, O_RDONLY, directory);
+    if (!file) return Error{file.error()};
+    return message_of(id, file->header);
+}
+
+// The data of an open queue file; a small message's came with its header.
+Result<std::string> data_of(const QueueFile& file, const fs::path& path) {
+    const auto& h = file.header;
+    if (file.first_bytes.size() >= h.data_offset + h.data_size) {
+        return file.first_bytes.substr(h.data_offset, h.data_size);
+    }
+    std::string data;
+    if (int err = file.fd.read_at(h.data_offset, h.data_size, data); err != 0) {
+        return Error{describe_errno("read", path, err)};
+    }
+    if (data.size() != h.data_size) return Error{path.string() + ": shorter than its data size"};
+    return data;
+}
+
+struct ByteAt {
+    std::uint64_t offset;
+    char byte;
+};
+
+// All of them, then one fdatasync.
+Status write_in_place(const QueueFile& file, const fs::path& path,
+                      const std::vector<ByteAt>& bytes) {
+    for (const auto& b : bytes) {
+        if (int err = file.fd.pwrite_byte(b.byte, b.offset); err != 0) {
+            return Error{describe_errno("write", path, err)};
+        }
     }
     if (int err = file.fd.data_sync(); err != 0) {
         return Error{describe_errno("fdatasync", path, err)};
@@ -305,25 +334,33 @@ Result<std::string> Spool::read_data(std::string_view id) const {
     auto path = path_of(id);
     auto file = open_queue_file(path, id, O_RDONLY);
     if (!file) return Error{file.error()};
-    std::string data;
-    const auto& h = file->header;
-    if (int err = file->fd.read_at(h.data_offset, h.data_size, data); err != 0) {
-        return Error{describe_errno("read", path, err)};
-    }
-    if (data.size() != h.data_size) return Error{path.string() + ": shorter than its data size"};
-    return data;
+    return data_of(*file, path);
 }
 
-Status Spool::mark_recipient(std::string_view id, std::size_t index, RecipientState state) {
+Result<SpooledMessageWithData> Spool::load_with_data(std::string_view id) const {
+    if (!is_valid_message_id(id)) return Error{not_an_id(id)};
+    auto path = path_of(id);
+    auto file = open_queue_file(path, id, O_RDONLY);
+    if (!file) return Error{file.error()};
+    return SpooledMessageWithData{message_of(id, file->header), data_of(*file, path)};
+}
+
+Status Spool::mark_recipients(std::string_view id, const std::vector<RecipientMark>& marks) {
     if (!is_valid_message_id(id)) return Error{not_an_id(id)};
     auto path = path_of(id);
     auto file = open_queue_file(path, id, O_RDWR);
     if (!file) return Error{file.error()};
     const auto& offsets = file->header.state_offsets;
-    if (index >= offsets.size()) {
-        return Error{"message " + std::string(id) + " has no recipient #" + std::to_string(index)};
+    std::vector<ByteAt> bytes;
+    bytes.reserve(marks.size());
+    for (const auto& mark : marks) {
+        if (mark.index >= offsets.size()) {
+            return Error{"message " + std::string(id) + " has no recipient #" +
+                         std::to_string(mark.index)};
+        }
+        bytes.push_back({offsets[mark.index], to_record_byte(mark.state)});
     }
-    return write_in_place(*file, path, offsets[index], to_record_byte(state));
+    return write_in_place(*file, path, bytes);
 }
 
 Status Spool::set_held(std::string_view id, bool held) {
@@ -331,7 +368,8 @@ Status Spool::set_held(std::string_view id, bool held) {
     auto path = path_of(id);
     auto file = open_queue_file(path, id, O_RDWR);
     if (!file) return Error{file.error()};
-    return write_in_place(*file, path, file->header.held_offset, held ? kHeldFlag : kActiveFlag);
+    return write_in_place(*file, path,
+                          {{file->header.held_offset, held ? kHeldFlag : kActiveFlag}});
 }
 
 Status Spool::remove(std::string_view id) {

@@ -42,6 +42,16 @@ struct SpooledMessage {
     bool finished() const;
 };
 
+struct SpooledMessageWithData {
+    SpooledMessage message;
+    Result<std::string> data;  // a read error here leaves the message loaded
+};
+
+struct RecipientMark {
+    std::size_t index;  // in SpooledMessage::recipients
+    RecipientState state;
+};
+
 // The outcome of store(): a full disk (ENOSPC, EDQUOT) is told apart, because the client then
 // hears 452 4.3.1 rather than 451 4.3.0 (RFC 3463 section 3.4).
 class [[nodiscard]] StoreStatus {
@@ -89,10 +99,13 @@ class Spool {
 
     Result<SpooledMessage> load(std::string_view id) const;
     Result<std::string> read_data(std::string_view id) const;
+    // Both in one opening of the file (a small message in one read): a delivery's load.
+    Result<SpooledMessageWithData> load_with_data(std::string_view id) const;
 
-    // One byte rewritten in place and fdatasync'd: a delivered recipient stays delivered
-    // after a crash, so it is never delivered twice.
-    Status mark_recipient(std::string_view id, std::size_t index, RecipientState state);
+    // A byte per recipient rewritten in place, then one fdatasync: a delivered recipient
+    // stays delivered after a crash, so it is never delivered twice. Nothing is written
+    // when an index is out of range.
+    Status mark_recipients(std::string_view id, const std::vector<RecipientMark>& marks);
     Status set_held(std::string_view id, bool held);
     Status remove(std::string_view id);
 

@@ -15,7 +15,7 @@ TEST(QueueListing, ListsEveryMessageOldestFirstWithItsPendingRecipients) {
     TestSpool t;
     auto first = t.store("a@example.com", {"x@example.net", "y@example.net"}, 120s);
     auto second = t.store("b@example.com", {"z@example.net"}, 60s);
-    ASSERT_TRUE(t.spool().mark_recipient(first, 0, spool::RecipientState::delivered));
+    ASSERT_TRUE(t.spool().mark_recipients(first, {{0, spool::RecipientState::delivered}}));
     auto listing = read_queue(t.spool());
     ASSERT_EQ(listing.entries.size(), 2u);
     EXPECT_EQ(listing.total, 2u);

@@ -130,6 +130,21 @@ TEST_F(SpoolTest, BinaryDataAndEmptyDataSurviveUnchanged) {
     ASSERT_TRUE(spool_.store(b, envelope_to({"x@y"}), ""));
     EXPECT_EQ(spool_.read_data(a).value(), binary);
     EXPECT_EQ(spool_.read_data(b).value(), "");
+    // Beyond the first read of the file, and within it.
+    EXPECT_EQ(spool_.load_with_data(a)->data.value(), binary);
+    EXPECT_EQ(spool_.load_with_data(b)->data.value(), "");
+}
+
+TEST_F(SpoolTest, LoadWithDataGivesTheEnvelopeAndTheDataOfOneMessage) {
+    auto id = store_one({"a@x", "b@x"});
+    auto loaded = spool_.load_with_data(id);
+    ASSERT_TRUE(loaded) << loaded.error();
+    EXPECT_EQ(loaded->message.id, id);
+    EXPECT_EQ(loaded->message.envelope.recipients, (std::vector<std::string>{"a@x", "b@x"}));
+    EXPECT_EQ(loaded->message.data_size, kData.size());
+    EXPECT_EQ(loaded->data.value(), kData);
+    EXPECT_FALSE(spool_.load_with_data(new_message_id()));
+    EXPECT_FALSE(spool_.load_with_data("../escape"));
 }
 
 TEST_F(SpoolTest, HostileEnvelopeValuesRoundTripWithoutBreakingTheFile) {
@@ -204,7 +219,7 @@ TEST_F(SpoolTest, ATruncatedFileIsNeverCompleteAtAnyLength) {
         write_bytes(path, n < whole.size() ? whole.substr(0, n) : whole + "E");
         EXPECT_FALSE(spool_.load(id)) << n;
         EXPECT_FALSE(spool_.read_data(id)) << n;
-        EXPECT_FALSE(spool_.mark_recipient(id, 0, RecipientState::delivered)) << n;
+        EXPECT_FALSE(spool_.mark_recipients(id, {{0, RecipientState::delivered}})) << n;
         EXPECT_TRUE(spool_.list().empty()) << n;
         auto report = spool_.recover();
         EXPECT_EQ(report.kept, 0u) << n;
@@ -244,7 +259,7 @@ TEST_F(SpoolTest, FifosAndSymlinksInTheQueueNeitherHangNorLoad) {
 
     EXPECT_FALSE(spool_.load(fifo_id));
     EXPECT_FALSE(spool_.load(link_id));
-    EXPECT_FALSE(spool_.mark_recipient(link_id, 0, RecipientState::delivered));
+    EXPECT_FALSE(spool_.mark_recipients(link_id, {{0, RecipientState::delivered}}));
     EXPECT_EQ(spool_.list(), std::vector<std::string>{good});
     auto report = spool_.recover();
     EXPECT_EQ(report.kept, 1u);
@@ -273,9 +288,11 @@ TEST_F(SpoolTest, RecoverDeletesUnfinishedWritesButNotOnesInProgress) {
 
 TEST_F(SpoolTest, RecipientOutcomesPersistAcrossANewSpoolObject) {
     auto id = store_one({"a@x", "b@x", "c@x"});
-    ASSERT_TRUE(spool_.mark_recipient(id, 0, RecipientState::delivered));
-    ASSERT_TRUE(spool_.mark_recipient(id, 2, RecipientState::failed));
-    EXPECT_FALSE(spool_.mark_recipient(id, 3, RecipientState::failed));
+    ASSERT_TRUE(
+        spool_.mark_recipients(id, {{0, RecipientState::delivered}, {2, RecipientState::failed}}));
+    // One index out of range: nothing of the call is written.
+    EXPECT_FALSE(
+        spool_.mark_recipients(id, {{1, RecipientState::failed}, {3, RecipientState::failed}}));
 
     Spool reopened(dir_.path() / "spool");
     ASSERT_TRUE(reopened.open());
@@ -286,7 +303,7 @@ TEST_F(SpoolTest, RecipientOutcomesPersistAcrossANewSpoolObject) {
     EXPECT_EQ(loaded->recipients[1].state, RecipientState::pending);
     EXPECT_EQ(loaded->recipients[2].state, RecipientState::failed);
     EXPECT_FALSE(loaded->finished());
-    ASSERT_TRUE(reopened.mark_recipient(id, 1, RecipientState::delivered));
+    ASSERT_TRUE(reopened.mark_recipients(id, {{1, RecipientState::delivered}}));
     EXPECT_TRUE(spool_.load(id)->finished());
     EXPECT_EQ(spool_.read_data(id).value(), kData);
 }
@@ -432,7 +449,7 @@ TEST_F(FullDiskTest, AFullDiskFailsCleanlyAndDamagesNothing) {
         before.push_back(new_message_id());
         ASSERT_TRUE(spool.store(before.back(), envelope_to({"x@y"}), kData));
     }
-    ASSERT_TRUE(spool.mark_recipient(before[0], 0, RecipientState::delivered));
+    ASSERT_TRUE(spool.mark_recipients(before[0], {{0, RecipientState::delivered}}));
 
     const std::string big(600 * 1024, 'b');
     auto first_big = new_message_id();
