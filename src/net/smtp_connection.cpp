@@ -13,6 +13,7 @@
 #include <array>
 #include <optional>
 
+#include "base/expiry.hpp"
 #include "mailauth/dkim/signing_keys.hpp"
 #include "policy/session_gate.hpp"
 
@@ -61,7 +62,7 @@ class SessionStream {
         boost::system::error_code ec;
         auto result = co_await (stream_.async_handshake(asio::ssl::stream_base::server,
                                                         asio::redirect_error(use_awaitable, ec)) ||
-                                timer.async_wait(use_awaitable));
+                                expiry(timer));
         tls_ = result.index() == 0 && !ec;
         co_return tls_;
     }
@@ -74,11 +75,11 @@ class SessionStream {
         if (tls_) {
             result =
                 co_await (stream_.async_read_some(buf, asio::redirect_error(use_awaitable, ec)) ||
-                          timer.async_wait(use_awaitable));
+                          expiry(timer));
         } else {
             result =
                 co_await (socket().async_read_some(buf, asio::redirect_error(use_awaitable, ec)) ||
-                          timer.async_wait(use_awaitable));
+                          expiry(timer));
         }
         timed_out_ = result.index() == 1;
         if (timed_out_ || ec) co_return 0;

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "base/expiry.hpp"
 #include "delivery/transports/http_response.hpp"
 
 namespace herald::delivery {
@@ -165,7 +166,7 @@ asio::awaitable<Result<std::vector<std::string>>> HttpTransport::addresses() {
     asio::steady_timer timer(executor, options_.timeouts.connect);
     auto found = co_await (resolver.async_resolve(url_->host, std::to_string(url_->port),
                                                   asio::redirect_error(use_awaitable, ec)) ||
-                           timer.async_wait(use_awaitable));
+                           expiry(timer));
     if (found.index() == 1) co_return Error{"cannot resolve " + url_->host + ": timed out"};
     if (ec) co_return Error{"cannot resolve " + url_->host + ": " + ec.message()};
     std::vector<std::string> ips;

@@ -13,6 +13,8 @@
 #include <array>
 #include <variant>
 
+#include "base/expiry.hpp"
+
 namespace herald::delivery {
 
 namespace asio = boost::asio;
@@ -52,7 +54,7 @@ asio::awaitable<Status> SmtpStream::connect(const std::string& ip, std::uint16_t
     }
     asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
     auto result = co_await (socket.async_connect(remote, asio::redirect_error(use_awaitable, ec)) ||
-                            timer.async_wait(use_awaitable));
+                            expiry(timer));
     timed_out_ = result.index() == 1;
     if (timed_out_ || ec) co_return failure("connect", timed_out_, ec);
     socket.set_option(tcp::no_delay(true), ec);
@@ -81,7 +83,7 @@ asio::awaitable<Status> SmtpStream::handshake(const std::string& peer_name, bool
     ec = {};
     auto result = co_await (stream_.async_handshake(asio::ssl::stream_base::client,
                                                     asio::redirect_error(use_awaitable, ec)) ||
-                            timer.async_wait(use_awaitable));
+                            expiry(timer));
     timed_out_ = result.index() == 1;
     if (timed_out_ || ec) {
         if (!timed_out_ && verify && SSL_get_verify_result(ssl) != X509_V_OK) {
@@ -101,11 +103,10 @@ asio::awaitable<Result<std::string>> SmtpStream::read_some(std::chrono::seconds 
     std::variant<std::size_t, std::monostate> result;
     auto token = asio::redirect_error(use_awaitable, ec);
     if (tls_) {
-        result = co_await (stream_.async_read_some(asio::buffer(buffer), token) ||
-                           timer.async_wait(use_awaitable));
+        result = co_await (stream_.async_read_some(asio::buffer(buffer), token) || expiry(timer));
     } else {
         result = co_await (stream_.next_layer().async_read_some(asio::buffer(buffer), token) ||
-                           timer.async_wait(use_awaitable));
+                           expiry(timer));
     }
     timed_out_ = result.index() == 1;
     if (timed_out_) co_return Error{"timed out"};
@@ -122,11 +123,10 @@ asio::awaitable<Status> SmtpStream::write(std::string_view bytes, std::chrono::s
     std::variant<std::size_t, std::monostate> result;
     auto token = asio::redirect_error(use_awaitable, ec);
     if (tls_) {
-        result = co_await (asio::async_write(stream_, asio::buffer(bytes), token) ||
-                           timer.async_wait(use_awaitable));
+        result = co_await (asio::async_write(stream_, asio::buffer(bytes), token) || expiry(timer));
     } else {
         result = co_await (asio::async_write(stream_.next_layer(), asio::buffer(bytes), token) ||
-                           timer.async_wait(use_awaitable));
+                           expiry(timer));
     }
     timed_out_ = result.index() == 1;
     if (timed_out_ || ec) co_return failure("write", timed_out_, ec);
