@@ -122,13 +122,7 @@ void Metrics::observe(const log::MainLogEvent& event) {
 }
 
 TransportCounts& Metrics::destination_of(std::string_view recipient) {
-    std::string domain = queue::destination_label(recipient);
-    auto it = destinations_.find(domain);
-    if (it != destinations_.end()) return it->second;
-    if (destinations_.size() >= kMaxDestinations) {
-        return destinations_[std::string(queue::kOtherDestinations)];
-    }
-    return destinations_[domain];
+    return destinations_[queue::capped_destination_label(recipient, destinations_)];
 }
 
 void Metrics::observe(const log::RejectLogEvent& event) {

@@ -82,14 +82,10 @@ std::uint16_t QueueCensus::transport_index(std::string_view name) {
 }
 
 std::uint16_t QueueCensus::destination_index(std::string_view recipient) {
-    std::string domain = destination_label(recipient);
-    if (auto it = destination_indexes_.find(domain); it != destination_indexes_.end()) {
-        return it->second;
-    }
-    if (destination_names_.size() >= kMaxDestinations) domain = kOtherDestinations;
+    std::string domain = capped_destination_label(recipient, destination_indexes_);
     const auto index = static_cast<std::uint16_t>(destination_names_.size());
     auto [it, added] = destination_indexes_.try_emplace(domain, index);
-    if (!added) return it->second;  // "other", made already
+    if (!added) return it->second;
     destination_names_.push_back(std::move(domain));
     destinations_.emplace_back();
     return index;
