@@ -104,7 +104,7 @@ class SessionStream {
         if (tls_) {
             asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::seconds(5));
             co_await (stream_.async_shutdown(asio::redirect_error(use_awaitable, ec)) ||
-                      timer.async_wait(asio::redirect_error(use_awaitable, ec)));
+                      expiry(timer));
         }
         socket().shutdown(tcp::socket::shutdown_both, ec);
         socket().close(ec);

@@ -138,8 +138,7 @@ asio::awaitable<void> SmtpStream::close() {
     if (tls_) {
         // A bounded close_notify: a peer that never answers must not hold the connection.
         asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::seconds(5));
-        co_await (stream_.async_shutdown(asio::redirect_error(use_awaitable, ec)) ||
-                  timer.async_wait(asio::redirect_error(use_awaitable, ec)));
+        co_await (stream_.async_shutdown(asio::redirect_error(use_awaitable, ec)) || expiry(timer));
     }
     tcp::socket& socket = stream_.next_layer();
     socket.shutdown(tcp::socket::shutdown_both, ec);
