@@ -86,18 +86,10 @@ int FileDescriptor::pwrite_byte(char byte, std::uint64_t offset) const {
 }
 
 int FileDescriptor::read_at(std::uint64_t offset, std::size_t length, std::string& out) const {
-    std::size_t start = out.size();
-    out.resize(start + length);
-    std::size_t done = 0;
-    while (done < length) {
-        ssize_t n = ::pread(fd_, out.data() + start + done, length - done,
-                            static_cast<off_t>(offset + done));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            out.resize(start + done);
-            return n < 0 ? errno : 0;  // a short read: the caller sees the size it got
-        }
-        done += static_cast<std::size_t>(n);
+    const std::size_t start = out.size();
+    for (std::size_t done = 0; done < length; done = out.size() - start) {
+        if (int err = read_some_at(offset + done, length - done, out); err != 0) return err;
+        if (out.size() - start == done) break;  // the end of the file: the caller sees the size
     }
     return 0;
 }
