@@ -23,61 +23,26 @@ import time
 from pathlib import Path
 
 from local_service import free_port, stop_child, wait_port
-from run import HERALD
+from run import HERALD, herald_config
 
 SESSIONS = 40
 SIZE = 2048
-
-
-def config(port, dead_port, admin_port):
-    return f"""
-[server]
-hostname = "bench.herald.test"
-spool_dir = "var/spool"
-log_dir = "var/log"
-
-[[listener]]
-address = "127.0.0.1:{port}"
-mode = "relay"
-
-[relay]
-networks = ["127.0.0.0/8"]
-
-[limits]
-max_connections_per_ip = 1000
-
-[queue]
-retry = ["6h"]
-max_age = "5d"
-
-[admin]
-http = "127.0.0.1:{admin_port}"
-
-# Nothing leaves loopback: no preflight lookups, and no resolver but a dead loopback port.
-[preflight]
-mode = "off"
-
-[dns]
-servers = ["127.0.0.1:{free_port()}"]
-
-[[transport]]
-name = "down"
-type = "smtp"
-host = "127.0.0.1"
-port = {dead_port}
-tls = "none"
-
-[[route]]
-sender = "*"
-transport = "down"
-"""
 
 
 class Herald:
     def __init__(self, workdir):
         self.dir = workdir
         self.port, self.admin_port = free_port(), free_port()
-        (workdir / "herald.toml").write_text(config(self.port, free_port(), self.admin_port))
+        sections = f"""
+[queue]
+retry = ["6h"]
+max_age = "5d"
+
+[admin]
+http = "127.0.0.1:{self.admin_port}"
+"""
+        (workdir / "herald.toml").write_text(
+            herald_config(self.port, "down", free_port(), sections=sections))
 
     def start(self):
         """Seconds until Herald serves: its admin API answers only once the queue is loaded

@@ -126,6 +126,48 @@ def smtp_source(port, messages, sessions=SESSIONS):
     return time.monotonic() - start
 
 
+def herald_config(port, transport, transport_port, transport_settings="", sections=""):
+    """Herald relaying all it gets on 127.0.0.1:port through one SMTP transport to
+    127.0.0.1:transport_port, plus transport_settings (lines of that transport's table) and
+    sections (more TOML tables)."""
+    return f"""
+[server]
+hostname = "bench.herald.test"
+spool_dir = "var/spool"
+log_dir = "var/log"
+
+[[listener]]
+address = "127.0.0.1:{port}"
+mode = "relay"
+
+[relay]
+networks = ["127.0.0.0/8"]
+
+[limits]
+max_connections_per_ip = 1000
+
+[[transport]]
+name = "{transport}"
+type = "smtp"
+host = "127.0.0.1"
+port = {transport_port}
+tls = "none"
+{transport_settings}
+[[route]]
+sender = "*"
+transport = "{transport}"
+
+# Preflight asks DNS about the sender's domain (SPF, DMARC): Postfix does no such work, and
+# the benchmark must not send anything beyond loopback. Any other lookup goes to a loopback
+# port where nothing listens, and fails at once.
+[preflight]
+mode = "off"
+
+[dns]
+servers = ["127.0.0.1:{free_port()}"]
+""" + sections
+
+
 def _herald_dkim_section(key):
     if key is None:
         return ""
@@ -151,43 +193,9 @@ class HeraldSystem:
         self.port = free_port()
         self.mainlog = self.dir / "var" / "log" / "mainlog"
         self.proc = None
-        (self.dir / "herald.toml").write_text(f"""
-[server]
-hostname = "bench.herald.test"
-spool_dir = "var/spool"
-log_dir = "var/log"
-
-[[listener]]
-address = "127.0.0.1:{self.port}"
-mode = "relay"
-
-[relay]
-networks = ["127.0.0.0/8"]
-
-[limits]
-max_connections_per_ip = 1000
-
-[[transport]]
-name = "sink"
-type = "smtp"
-host = "127.0.0.1"
-port = {relay_port}
-tls = "none"
-max_connections = 20
-
-[[route]]
-sender = "*"
-transport = "sink"
-
-# Preflight asks DNS about the sender's domain (SPF, DMARC): Postfix does no such work, and
-# the benchmark must not send anything beyond loopback. Any other lookup goes to a loopback
-# port where nothing listens, and fails at once.
-[preflight]
-mode = "off"
-
-[dns]
-servers = ["127.0.0.1:{free_port()}"]
-""" + _herald_dkim_section(dkim_key))
+        (self.dir / "herald.toml").write_text(
+            herald_config(self.port, "sink", relay_port, "max_connections = 20\n",
+                          _herald_dkim_section(dkim_key)))
 
     def start(self):
         self.proc = subprocess.Popen([str(HERALD), "serve", "--foreground", "--config", "herald.toml"],
