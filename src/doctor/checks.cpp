@@ -255,6 +255,39 @@ asio::awaitable<std::vector<Finding>> check_dkim(dns::Resolver& resolver,
     co_return out;
 }
 
+namespace {
+
+// The verdict on a DMARC record that receivers apply. Values they discard (RFC 7489 6.3: a
+// bad pct, adkim, rua...) do not void the record, but the owner meant something else by them.
+Finding dmarc_policy_finding(const mailauth::dmarc::PolicyLookup& lookup) {
+    namespace dmarc = mailauth::dmarc;
+    const auto& record = lookup.record;
+    const std::string where = "record at _dmarc." + lookup.record_domain;
+    const std::string policy(dmarc::to_string(record.policy));
+    Finding finding{Level::pass, "dmarc", "p=" + policy + " (" + where + ")"};
+    if (record.policy == dmarc::Policy::none) {
+        finding = {Level::warn, "dmarc",
+                   "p=none (" + where +
+                       ") only monitors: move to p=quarantine once the reports show all your "
+                       "mail aligned"};
+    } else if (record.percent < 100) {
+        finding = {Level::warn, "dmarc",
+                   "p=" + policy + " but pct=" + std::to_string(record.percent) + " (" + where +
+                       "): raise pct to 100 when you can"};
+    }
+    if (!record.ignored.empty()) {
+        finding.level = Level::warn;
+        finding.detail += ". Receivers apply the record but ignore ";
+        for (std::size_t i = 0; i < record.ignored.size(); ++i) {
+            finding.detail += (i ? "; " : "") + record.ignored[i];
+        }
+        finding.detail += " (the tag's default applies instead): correct or remove it";
+    }
+    return finding;
+}
+
+}  // namespace
+
 asio::awaitable<std::vector<Finding>> check_dmarc(dns::Resolver& resolver,
                                                   const DoctorInput& input) {
     namespace dmarc = mailauth::dmarc;
@@ -280,23 +313,7 @@ asio::awaitable<std::vector<Finding>> check_dmarc(dns::Resolver& resolver,
         case dmarc::PolicyStatus::found:
             break;
     }
-    const auto& record = lookup.record;
-    const std::string where = "record at _dmarc." + lookup.record_domain;
-    if (record.policy == dmarc::Policy::none) {
-        co_return std::vector<Finding>{
-            {Level::warn, "dmarc",
-             "p=none (" + where +
-                 ") only monitors: move to "
-                 "p=quarantine once the reports show all your mail aligned"}};
-    }
-    const std::string policy(dmarc::to_string(record.policy));
-    if (record.percent < 100) {
-        co_return std::vector<Finding>{{Level::warn, "dmarc",
-                                        "p=" + policy +
-                                            " but pct=" + std::to_string(record.percent) + " (" +
-                                            where + "): raise pct to 100 when you can"}};
-    }
-    co_return std::vector<Finding>{{Level::pass, "dmarc", "p=" + policy + " (" + where + ")"}};
+    co_return std::vector<Finding>{dmarc_policy_finding(lookup)};
 }
 
 asio::awaitable<std::vector<Finding>> check_mx(dns::Resolver& resolver, const DoctorInput& input) {

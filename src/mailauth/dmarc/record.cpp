@@ -77,16 +77,22 @@ bool is_report_uri(std::string_view uri) {
            std::none_of(uri.begin(), uri.end(), [](char c) { return c == ' ' || c == '\t'; });
 }
 
-Result<std::vector<std::string>> uris_of(std::string_view name, std::string_view value) {
+// The URIs of a rua or ruf list. One that is not a URI is discarded on its own (6.3), and
+// named in `ignored`; the others still count (6.6.3: "at least one syntactically valid").
+std::vector<std::string> uris_of(std::string_view name, std::string_view value,
+                                 std::vector<std::string>& ignored) {
     std::vector<std::string> uris;
     std::size_t start = 0;
     while (start <= value.size()) {
         const auto end = std::min(value.find(',', start), value.size());
         const std::string_view uri = trimmed(value.substr(start, end - start));
         start = end + 1;
-        if (!is_report_uri(uri))
-            return Error{"bad " + std::string(name) + ": '" + std::string(uri) + "' is not a URI"};
-        uris.emplace_back(uri);
+        if (is_report_uri(uri)) {
+            uris.emplace_back(uri);
+        } else {
+            ignored.push_back("bad " + std::string(name) + ": '" + std::string(uri) +
+                              "' is not a URI");
+        }
     }
     return uris;
 }
@@ -113,13 +119,14 @@ std::optional<Alignment> alignment_of(std::string_view value) {
     return std::nullopt;
 }
 
-Error bad(std::string_view name, std::string_view value, std::string_view expected) {
-    return Error{"bad " + std::string(name) + ": '" + std::string(value) + "' is not " +
-                 std::string(expected)};
+std::string bad(std::string_view name, std::string_view value, std::string_view expected) {
+    return "bad " + std::string(name) + ": '" + std::string(value) + "' is not " +
+           std::string(expected);
 }
 
-// Every tag but v, p and sp, whose faults 6.6.3 treats apart.
-Status apply_tag(Record& record, const Tag& tag) {
+// Every tag but v and p, whose faults 6.6.3 treats apart. A bad value leaves the tag's
+// default in place and is returned as what was ignored (6.3).
+std::optional<std::string> apply_tag(Record& record, const Tag& tag) {
     if (tag.name == "adkim" || tag.name == "aspf") {
         auto alignment = alignment_of(tag.value);
         if (!alignment) return bad(tag.name, tag.value, "r or s");
@@ -141,12 +148,11 @@ Status apply_tag(Record& record, const Tag& tag) {
         }
         (tag.name == "fo" ? record.failure_options : record.report_format) =
             ascii_lowercase(tag.value);
-    } else if (tag.name == "ruf") {
-        auto uris = uris_of("ruf", tag.value);
-        if (!uris) return Error{uris.error()};
-        record.failure_uris = std::move(*uris);
+    } else if (tag.name == "rua" || tag.name == "ruf") {
+        (tag.name == "rua" ? record.aggregate_uris : record.failure_uris) =
+            uris_of(tag.name, tag.value, record.ignored);
     }
-    return ok_status();
+    return std::nullopt;
 }
 
 const Tag* find(const std::vector<Tag>& tags, std::string_view name) {
@@ -194,34 +200,37 @@ Result<Record> Record::parse(std::string_view text) {
     const std::string_view version = tags->front().value;
     // The version is "DMARC1" exactly (6.4: %x44 %x4d %x41 %x52 %x43 %x31).
     if (version != "DMARC1") {
-        if (ascii_lowercase(version).starts_with("dmarc")) return bad("version", version, "DMARC1");
+        if (ascii_lowercase(version).starts_with("dmarc"))
+            return Error{bad("version", version, "DMARC1")};
         return Error{"not dmarc: v=" + std::string(version) + " is not DMARC"};
     }
     // Discovery keeps only what begins with v=DMARC1 (6.6.3), not ";v=DMARC1".
     if (!is_dmarc_record(text)) return Error{"not dmarc: the record does not begin with v=DMARC1"};
     Record record;
-    if (const Tag* rua = find(*tags, "rua")) {
-        auto uris = uris_of("rua", rua->value);
-        if (!uris) return Error{uris.error()};
-        record.aggregate_uris = std::move(*uris);
-    }
     for (const Tag& tag : *tags) {
-        if (auto applied = apply_tag(record, tag); !applied) return Error{applied.error()};
+        if (auto ignored = apply_tag(record, tag)) record.ignored.push_back(std::move(*ignored));
     }
-    // 6.6.3: a missing or bad p (or a bad sp) reads as p=none when rua names where to
+    // 6.6.3: a missing or bad p reads as a record of p=none alone when rua names where to
     // report; without rua the record is unusable.
     const Tag* p = find(*tags, "p");
-    const Tag* sp = find(*tags, "sp");
     const auto policy = p ? policy_of(p->value) : std::nullopt;
-    const auto subdomain_policy = sp ? policy_of(sp->value) : policy;
-    const bool usable = policy && (!sp || subdomain_policy);
-    if (!usable && record.aggregate_uris.empty()) {
-        if (!p) return Error{"missing p: a DMARC record needs p=none, quarantine or reject"};
-        if (!policy) return bad("p", p->value, "none, quarantine or reject");
-        return bad("sp", sp->value, "none, quarantine or reject");
+    if (!policy) {
+        if (record.aggregate_uris.empty()) {
+            if (!p) return Error{"missing p: a DMARC record needs p=none, quarantine or reject"};
+            return Error{bad("p", p->value, "none, quarantine or reject")};
+        }
+        record.policy = record.subdomain_policy = Policy::none;
+        return record;
     }
-    record.policy = usable ? *policy : Policy::none;
-    record.subdomain_policy = usable ? *subdomain_policy : Policy::none;
+    record.policy = *policy;
+    record.subdomain_policy = *policy;
+    if (const Tag* sp = find(*tags, "sp")) {
+        if (const auto subdomain_policy = policy_of(sp->value)) {
+            record.subdomain_policy = *subdomain_policy;
+        } else {
+            record.ignored.push_back(bad("sp", sp->value, "none, quarantine or reject"));
+        }
+    }
     return record;
 }
 

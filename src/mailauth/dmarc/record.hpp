@@ -1,6 +1,9 @@
 #pragma once
-// A DMARC policy record (RFC 7489 6.3, 6.4), "v=DMARC1; p=reject; ...": every tag parsed,
-// a bad value refused with an error naming the tag. Unknown tags are ignored (6.3).
+// A DMARC policy record (RFC 7489 6.3, 6.4), "v=DMARC1; p=reject; ...": every tag parsed.
+// Only a bad v or p (6.6.3) makes the record unusable. A bad value of any other tag is
+// discarded in favour of that tag's default, and the record still applies (6.3); the
+// discarded values are kept in `ignored` so that doctor can tell the domain's owner.
+// Unknown tags are ignored (6.3).
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -28,9 +31,11 @@ struct Record {
     std::string failure_options = "0";              // fo: "0", "1", "d", "s" joined by ':'
     std::string report_format = "afrf";             // rf
     std::uint32_t report_interval = 86400;          // ri, seconds
+    // One line a discarded value: "bad pct: '150' is not a number from 0 to 100".
+    std::vector<std::string> ignored;
 
     // Errors start with what the check names: "not dmarc", "v not first", "bad version",
-    // "missing p", "bad p", "bad sp", "bad pct", "bad adkim", ... then say why.
+    // "missing p", "bad p", "bad tag", "duplicate tag", then say why.
     static Result<Record> parse(std::string_view text);
 };
 

@@ -115,6 +115,18 @@ TEST(Doctor, WarnsOfAWeakRsaKeyAndOfDmarcThatOnlyMonitors) {
     EXPECT_EQ(find(all, "dmarc")->level, Level::warn);
 }
 
+TEST(Doctor, SaysARecordWithABadPctStillAppliesAndWhatIsIgnored) {
+    std::string zone = well_configured("v=spf1 ip4:192.0.2.10 -all");
+    zone.replace(zone.find("p=reject"), 8, "p=reject; pct=150");
+    const auto all = run(zone, input());
+    const Finding* dmarc = find(all, "dmarc");
+    ASSERT_NE(dmarc, nullptr);
+    EXPECT_EQ(dmarc->level, Level::warn);
+    EXPECT_NE(dmarc->detail.find("p=reject"), std::string::npos) << dmarc->detail;
+    EXPECT_NE(dmarc->detail.find("bad pct: '150'"), std::string::npos) << dmarc->detail;
+    EXPECT_EQ(dmarc->detail.find("receivers ignore it"), std::string::npos) << dmarc->detail;
+}
+
 TEST(Doctor, ReportsANullMx) {
     auto all = run("example.com:\n  - MX: [0, \"\"]\n", {.domain = "example.com"});
     const Finding* mx = find(all, "mx");

@@ -22,6 +22,8 @@ _dmarc.two.example.org:
   - TXT: v=DMARC1; p=reject
 _dmarc.broken.example.org:
   - TXT: v=DMARC1; p=reject; pct=500
+_dmarc.broken.example.net:
+  - TXT: v=DMARC1; p=block
 _dmarc.slow.example.org:
   - TIMEOUT
 _dmarc.other.example.org:
@@ -112,12 +114,21 @@ TEST_F(DmarcEvaluationTest, HoldsStrictAlignmentToTheExactName) {
 
 TEST_F(DmarcEvaluationTest, AppliesNoPolicyForMultipleOrInvalidRecords) {
     EXPECT_EQ(discovered("two.example.org").status, PolicyStatus::multiple);
-    const auto broken = discovered("broken.example.org");
+    const auto broken = discovered("broken.example.net");
     EXPECT_EQ(broken.status, PolicyStatus::invalid);
-    EXPECT_NE(broken.problem.find("bad pct"), std::string::npos);
+    EXPECT_NE(broken.problem.find("bad p"), std::string::npos);
     const auto evaluation =
-        evaluate(broken, {"broken.example.org", spf::Outcome::fail, "broken.example.org", {}});
+        evaluate(broken, {"broken.example.net", spf::Outcome::fail, "broken.example.net", {}});
     EXPECT_EQ(evaluation.disposition(0), Policy::none);
+}
+
+TEST_F(DmarcEvaluationTest, AppliesARecordWhoseOnlyFaultIsAnotherTagsValue) {
+    const auto lookup = discovered("broken.example.org");  // p=reject; pct=500
+    ASSERT_EQ(lookup.status, PolicyStatus::found);
+    EXPECT_EQ(lookup.record.percent, 100u);
+    const auto evaluation =
+        evaluate(lookup, {"broken.example.org", spf::Outcome::fail, "broken.example.org", {}});
+    EXPECT_EQ(evaluation.disposition(0), Policy::reject);
 }
 
 TEST_F(DmarcEvaluationTest, ReportsTemperrorWhenTheLookupTimesOut) {

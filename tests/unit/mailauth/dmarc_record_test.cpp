@@ -28,17 +28,46 @@ TEST(DmarcRecord, ParsesEveryTag) {
     EXPECT_EQ(record->report_interval, 3600u);
 }
 
-TEST(DmarcRecord, NamesEachBadValue) {
-    EXPECT_NE(error_of("v=DMARC1; p=none; aspf=x").find("bad aspf"), std::string::npos);
-    EXPECT_NE(error_of("v=DMARC1; p=none; pct=-1").find("bad pct"), std::string::npos);
-    EXPECT_NE(error_of("v=DMARC1; p=none; pct=99999999999999999999").find("bad pct"),
+// What the record kept of a tag's bad value: the one "ignored" line naming it, or "".
+std::string ignored_of(std::string_view text) {
+    auto record = Record::parse(text);
+    if (!record.ok()) return "error: " + record.error();
+    return record->ignored.size() == 1 ? record->ignored.front() : "";
+}
+
+TEST(DmarcRecord, IgnoresEachBadValueAndKeepsTheTagsDefault) {
+    EXPECT_NE(ignored_of("v=DMARC1; p=none; aspf=x").find("bad aspf"), std::string::npos);
+    EXPECT_NE(ignored_of("v=DMARC1; p=none; pct=-1").find("bad pct"), std::string::npos);
+    EXPECT_NE(ignored_of("v=DMARC1; p=none; pct=99999999999999999999").find("bad pct"),
               std::string::npos);
-    EXPECT_NE(error_of("v=DMARC1; p=none; fo=2").find("bad fo"), std::string::npos);
-    EXPECT_NE(error_of("v=DMARC1; p=none; ri=soon").find("bad ri"), std::string::npos);
-    EXPECT_NE(error_of("v=DMARC1; p=none; rua=d@example.com").find("bad rua"), std::string::npos);
-    EXPECT_NE(error_of("v=DMARC1; p=none; sp=maybe").find("bad sp"), std::string::npos);
+    EXPECT_NE(ignored_of("v=DMARC1; p=none; fo=2").find("bad fo"), std::string::npos);
+    EXPECT_NE(ignored_of("v=DMARC1; p=none; ri=soon").find("bad ri"), std::string::npos);
+    EXPECT_NE(ignored_of("v=DMARC1; p=none; rua=d@example.com").find("bad rua"), std::string::npos);
+    EXPECT_NE(ignored_of("v=DMARC1; p=none; sp=maybe").find("bad sp"), std::string::npos);
+
+    const auto record = Record::parse("v=DMARC1; p=reject; sp=maybe; pct=150; adkim=x; ri=soon");
+    ASSERT_TRUE(record.ok()) << record.error();
+    EXPECT_EQ(record->policy, Policy::reject);
+    EXPECT_EQ(record->subdomain_policy, Policy::reject);  // sp's default is p
+    EXPECT_EQ(record->percent, 100u);
+    EXPECT_EQ(record->dkim_alignment, Alignment::relaxed);
+    EXPECT_EQ(record->report_interval, 86400u);
+    EXPECT_EQ(record->ignored.size(), 4u);
+}
+
+TEST(DmarcRecord, KeepsTheValidReportUrisBesideABadOne) {
+    const auto record = Record::parse("v=DMARC1; p=none; rua=mailto:a@example.com, nonsense");
+    ASSERT_TRUE(record.ok()) << record.error();
+    EXPECT_EQ(record->aggregate_uris, std::vector<std::string>{"mailto:a@example.com"});
+    EXPECT_EQ(record->ignored.size(), 1u);
+}
+
+TEST(DmarcRecord, RefusesAMalformedRecord) {
     EXPECT_NE(error_of("v=DMARC1; p=none; p=reject").find("duplicate"), std::string::npos);
     EXPECT_NE(error_of("v=DMARC1; p").find("no '='"), std::string::npos);
+    EXPECT_NE(error_of("v=DMARC1; p=block").find("bad p"), std::string::npos);
+    // A bad p with only a bad rua: nowhere to report, so no usable record (6.6.3).
+    EXPECT_NE(error_of("v=DMARC1; p=block; rua=nonsense").find("bad p"), std::string::npos);
 }
 
 TEST(DmarcRecord, ReadsABadPolicyAsNoneWhenReportsAreAskedFor) {
