@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include "delivery/router.hpp"
+#include "policy/policies.hpp"
 
 namespace herald::cli {
 
@@ -13,6 +14,10 @@ std::optional<config::Config> load_config_or_report(const std::filesystem::path&
     // What only the assembled parts can tell: every transport can be built.
     if (auto why = delivery::Router::unbuildable(*loaded.config)) {
         fmt::print(stderr, "{}:0: {}\n", path.string(), *why);
+        return std::nullopt;
+    }
+    if (auto why = policy::Policies::unloadable(*loaded.config)) {
+        fmt::print(stderr, "{}\n", *why);
         return std::nullopt;
     }
     return loaded.config;

@@ -78,6 +78,15 @@ struct Local {
     std::vector<std::string> domains;
     Mailbox mailbox = Mailbox::maildir;
     std::string path = "var/mail/{user}";
+    // The local recipients accepted at RCPT (anything else: 550 5.1.1): "user" (in every local
+    // domain) or "user@domain". recipients_file adds one a line; aliases_file maps names to
+    // mailboxes or addresses ("team: alice, bob@example.net"). Both are read again on reload.
+    std::vector<std::string> recipients;
+    std::filesystem::path recipients_file;
+    std::filesystem::path aliases_file;
+    // Where RCPT TO:<postmaster> goes (RFC 5321 4.5.1); empty: postmaster@ the first local
+    // domain, or postmaster@ server.hostname without local domains.
+    std::string postmaster;
 };
 
 struct Transport {
@@ -111,6 +120,13 @@ struct DkimKey {
     std::filesystem::path private_key;
     bool require_dns_match = true;
     std::string canonicalization = "relaxed/relaxed";  // header/body (RFC 6376 3.4)
+};
+
+// Who Herald signs for beyond its trusted networks: an authenticated user whose From: is a
+// domain the user may not send as is refused (550 5.7.1), or relayed unsigned.
+struct DkimSigning {
+    enum class UnownedFrom { reject, relay_unsigned };
+    UnownedFrom unowned_from = UnownedFrom::reject;
 };
 
 struct RateLimit {
@@ -164,6 +180,7 @@ struct Config {
     std::vector<Transport> transports;
     std::vector<Route> routes;
     std::vector<DkimKey> dkim_keys;
+    DkimSigning dkim_signing;
     std::vector<RateLimit> rate_limits;
     Reject reject;
     Queue queue;

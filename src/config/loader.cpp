@@ -88,10 +88,11 @@ Config read_config(const toml::table& root, Diagnostics& diagnostics) {
     check_route_coverage(c.routes, route_lines, diagnostics);
     read_tables(doc, "rate_limit", "rate_limit",
                 [&](TableReader& t) { read_rate_limit(t, c.rate_limits); });
-    read_table(doc, "dkim", c.dkim_keys, [](TableReader& dkim, std::vector<DkimKey>& keys) {
+    read_table(doc, "dkim", c.dkim_keys, [&c](TableReader& dkim, std::vector<DkimKey>& keys) {
         read_tables(dkim, "key", "dkim.key", [&, seen = UniqueNames()](TableReader& t) mutable {
             read_dkim_key(t, keys, seen);
         });
+        read_dkim_signing(dkim, c.dkim_signing);
     });
     doc.report_unknown_keys();
     return c;

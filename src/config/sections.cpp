@@ -22,6 +22,9 @@ constexpr std::array kBareLineEndings{
     Choice<Smtp::BareLineEndings>{"normalize", Smtp::BareLineEndings::normalize}};
 constexpr std::array kMailboxes{Choice<Local::Mailbox>{"maildir", Local::Mailbox::maildir},
                                 Choice<Local::Mailbox>{"mbox", Local::Mailbox::mbox}};
+constexpr std::array kUnownedFrom{
+    Choice<DkimSigning::UnownedFrom>{"reject", DkimSigning::UnownedFrom::reject},
+    Choice<DkimSigning::UnownedFrom>{"relay_unsigned", DkimSigning::UnownedFrom::relay_unsigned}};
 constexpr std::array kTransportTypes{Choice<Transport::Type>{"smtp", Transport::Type::smtp},
                                      Choice<Transport::Type>{"null", Transport::Type::null},
                                      Choice<Transport::Type>{"http", Transport::Type::http},
@@ -268,6 +271,17 @@ void read_local(TableReader& t, Local& out) {
     if (t.read("path", out.path) && out.path.find("{user}") == std::string::npos) {
         t.error("path", "must contain {user}, e.g. \"var/mail/{user}\"");
     }
+    t.read("recipients", out.recipients);
+    t.read("recipients_file", out.recipients_file);
+    t.read("aliases_file", out.aliases_file);
+    if (t.read("postmaster", out.postmaster) &&
+        (out.postmaster.find('@') == std::string::npos || out.postmaster.front() == '@')) {
+        t.error("postmaster", "must be an address, e.g. \"hostmaster@example.com\"");
+    }
+}
+
+void read_dkim_signing(TableReader& t, DkimSigning& out) {
+    t.read_choice("unowned_from", out.unowned_from, kUnownedFrom);
 }
 
 void read_transport(TableReader& t, std::vector<Transport>& out, UniqueNames& names) {

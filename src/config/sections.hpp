@@ -22,6 +22,7 @@ void read_transport(TableReader& t, std::vector<Transport>& out, UniqueNames& na
 // transports: the names read_transport claimed.
 void read_route(TableReader& t, const UniqueNames& transports, std::vector<Route>& out);
 void read_dkim_key(TableReader& t, std::vector<DkimKey>& out, UniqueNames& selectors);
+void read_dkim_signing(TableReader& t, DkimSigning& out);
 void read_rate_limit(TableReader& t, std::vector<RateLimit>& out);
 void read_reject(TableReader& t, Reject& out);
 void read_queue(TableReader& t, Queue& out);

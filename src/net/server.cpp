@@ -180,6 +180,7 @@ std::string Server::Parts::reload() {
     std::vector<std::string> errors = loaded.errors;
     if (loaded.config) {
         if (auto why = delivery::Router::unbuildable(*loaded.config)) errors.push_back(*why);
+        if (auto why = policy::Policies::unloadable(*loaded.config)) errors.push_back(*why);
     }
     if (!loaded.config || !errors.empty()) {
         std::string joined;
@@ -189,16 +190,20 @@ std::string Server::Parts::reload() {
         return "error " + joined;
     }
     config::Config next = std::move(*loaded.config);
-    // Local domains decide delivery too (the router); they change with a restart only, so
-    // that the relay rules and the router never disagree.
-    next.local = config.local;
+    // Local domains and mailboxes decide delivery too (the router); they change with a restart
+    // only, so that the relay rules and the router never disagree. The recipient map and the
+    // aliases are read again.
+    next.local.domains = config.local.domains;
+    next.local.mailbox = config.local.mailbox;
+    next.local.path = config.local.path;
     auto fresh = std::make_shared<policy::Policies>(next);
     const auto now = policy::RateLimiter::Clock::now();
     if (fresh->limiter && policies->limiter)
         fresh->limiter->load(policies->limiter->save(now), now);
     policies = std::move(fresh);
     mainlog->note("reloaded " + config_path.string() +
-                  ": relay rules, reject lists, users and rate limits; listeners, transports, "
+                  ": relay rules, local recipients and aliases, reject lists, users, rate limits "
+                  "and signing rights; listeners, transports, "
                   "routes, local domains and limits change at the next restart");
     return "ok reloaded";
 }

@@ -1,10 +1,14 @@
 #pragma once
-// Everything the server decides about clients from the config: relay rules and reject lists,
-// AUTH accounts, rate limits. Built whole from one config and swapped whole on reload; a
-// connection keeps the set it started with, so that no decision mixes two configs.
+// Everything the server decides about clients from the config: relay rules, local recipients
+// and reject lists, AUTH accounts, rate limits, whom Herald signs for. Built whole from one config
+// and swapped whole on reload; a connection keeps the set it started with, so that no decision
+// mixes two configs.
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "config/config.hpp"
+#include "policy/local_recipients.hpp"
 #include "policy/password_verifier.hpp"
 #include "policy/rate_limiter.hpp"
 #include "policy/relay_policy.hpp"
@@ -14,11 +18,21 @@ namespace herald::policy {
 struct Policies {
     explicit Policies(const config::Config& config)
         : relay(config),
+          dkim_signing(config.dkim_signing),
           verifier(config.users),
           limiter(config.rate_limits.empty() ? nullptr
                                              : std::make_unique<RateLimiter>(config.rate_limits)) {}
 
+    // What only the files beside the config can tell (an unreadable recipient map), checked
+    // where the config is: check-config, start-up and reload.
+    static std::optional<std::string> unloadable(const config::Config& config) {
+        auto local = LocalRecipients::load(config.local, config.server.hostname);
+        if (!local) return local.error();
+        return std::nullopt;
+    }
+
     RelayPolicy relay;
+    config::DkimSigning dkim_signing;
     PasswordVerifier verifier;
     std::unique_ptr<RateLimiter> limiter;  // null: no [[rate_limit]]
 };

@@ -6,6 +6,7 @@
 #include "base/address_parts.hpp"
 #include "config/value_formats.hpp"
 #include "policy/recipient_address.hpp"
+#include "smtp/canonical_address.hpp"
 
 namespace herald::policy {
 
@@ -17,6 +18,26 @@ Container lowered(const std::vector<std::string>& values) {
     std::transform(values.begin(), values.end(), std::inserter(out, out.end()),
                    [](const std::string& v) { return config::ascii_lowercase(v); });
     return out;
+}
+
+// A [reject] senders entry in the form senders are compared in: "\"bad\"@Example.com" is
+// bad@example.com. An entry that is no address ("*@domain") is only lower-cased.
+std::unordered_set<std::string> rejected_sender_entries(const std::vector<std::string>& entries) {
+    std::unordered_set<std::string> out;
+    for (const auto& entry : entries) {
+        auto canonical = entry.starts_with("*@") ? Result<std::string>(Error{""})
+                                                 : smtp::canonical_mailbox(entry);
+        out.insert(ascii_lowercase(canonical ? *canonical : entry));
+    }
+    return out;
+}
+
+// What [local] says, or, should a file have become unreadable since the config was checked,
+// no recipient but postmaster (fail closed: refused at RCPT, never accepted and lost).
+LocalRecipients local_recipients(const config::Config& config) {
+    auto loaded = LocalRecipients::load(config.local, config.server.hostname);
+    if (loaded) return std::move(*loaded);
+    return LocalRecipients::none(config.local, config.server.hostname);
 }
 
 // The domain of a reverse-path, lower-case; empty for the null sender.
@@ -41,8 +62,8 @@ smtp::Reply auth_required() {
 
 RelayPolicy::RelayPolicy(const config::Config& config)
     : block_auth_relay_on_relay_listeners_(config.relay.block_auth_relay_on_relay_listeners),
-      local_domains_(lowered<std::unordered_set<std::string>>(config.local.domains)),
-      rejected_senders_(lowered<std::unordered_set<std::string>>(config.reject.senders)),
+      local_(local_recipients(config)),
+      rejected_senders_(rejected_sender_entries(config.reject.senders)),
       rejected_users_(config.reject.users.begin(), config.reject.users.end()) {
     if (auto networks = NetworkList::parse(config.relay.networks)) networks_ = std::move(*networks);
     for (const auto& user : config.users) {
@@ -51,12 +72,17 @@ RelayPolicy::RelayPolicy(const config::Config& config)
 }
 
 bool RelayPolicy::is_local_recipient(std::string_view recipient) const {
+    if (recipient == "postmaster") return true;  // RFC 5321 4.5.1: ours, whatever it becomes
     const auto domain = domain_of(recipient);
-    return !domain.empty() && is_local_domain(domain);
+    return !domain.empty() && local_.is_local_domain(domain);
 }
 
-bool RelayPolicy::is_local_domain(std::string_view domain) const {
-    return local_domains_.contains(config::ascii_lowercase(domain));
+bool RelayPolicy::is_trusted_client(std::string_view client_ip, std::string_view auth_user) const {
+    return !auth_user.empty() || networks_.contains(client_ip);
+}
+
+std::vector<std::string> RelayPolicy::delivery_addresses(std::string_view recipient) {
+    return local_.delivery_addresses(recipient);
 }
 
 // A reject list that a change of case could slip past would be no list: the whole address
@@ -67,10 +93,10 @@ bool RelayPolicy::is_rejected_sender(std::string_view sender) const {
            rejected_senders_.contains("*@" + sender_domain(sender));
 }
 
-bool RelayPolicy::may_send_as(std::string_view user, std::string_view sender) const {
+bool RelayPolicy::may_send_as_domain(std::string_view user, std::string_view domain) const {
     auto it = sender_domains_.find(std::string(user));
-    if (it == sender_domains_.end() || sender.empty()) return false;
-    return contains(it->second, "*") || contains(it->second, sender_domain(sender));
+    if (it == sender_domains_.end() || domain.empty()) return false;
+    return contains(it->second, "*") || contains(it->second, ascii_lowercase(domain));
 }
 
 std::optional<smtp::Reply> RelayPolicy::check_sender(const smtp::SessionView& session,
@@ -83,7 +109,7 @@ std::optional<smtp::Reply> RelayPolicy::check_sender(const smtp::SessionView& se
     }
     // An account sends only as its own domains: no forging another customer's sender, and
     // no null sender, which only bounces may use (RFC 5321 4.5.5).
-    if (!may_send_as(session.auth_user, sender)) {
+    if (!may_send_as_domain(session.auth_user, sender_domain(sender))) {
         return smtp::Reply{553, "5.7.1",
                            "Sender address not owned by user " + std::string(session.auth_user)};
     }
@@ -105,6 +131,7 @@ std::optional<smtp::Reply> RelayPolicy::check_relay(const smtp::SessionView& ses
 std::optional<smtp::Reply> RelayPolicy::check_recipient(const smtp::SessionView& session,
                                                         std::string_view recipient) {
     if (needs_auth_first(session)) return auth_required();
+    if (recipient == "postmaster") return std::nullopt;  // RFC 5321 4.5.1, from anyone
     auto address = RecipientAddress::parse(recipient);
     if (!address) {
         return smtp::Reply{553, "5.1.3", "Bad recipient address syntax: " + address.error()};
@@ -115,9 +142,9 @@ std::optional<smtp::Reply> RelayPolicy::check_recipient(const smtp::SessionView&
         return smtp::Reply{550, "5.7.1",
                            "Address not accepted: it contains " + std::string(*address->trick)};
     }
-    if (is_local_domain(address->domain)) {
-        if (!address->local_part_is_mailbox_name()) {
-            return smtp::Reply{550, "5.1.1", "No such mailbox here"};
+    if (local_.is_local_domain(address->domain)) {
+        if (!local_.accepts(recipient)) {
+            return smtp::Reply{550, "5.1.1", "User unknown in local recipient table"};
         }
         return std::nullopt;
     }

@@ -20,6 +20,9 @@ class SessionGate final : public smtp::SessionPolicy {
                                             std::string_view sender) override;
     std::optional<smtp::Reply> check_recipient(const smtp::SessionView& session,
                                                std::string_view recipient) override;
+    std::vector<std::string> delivery_addresses(std::string_view recipient) override {
+        return relay_.delivery_addresses(recipient);
+    }
 
   private:
     std::optional<smtp::Reply> over_limit(const RateSubject& subject) const;

@@ -7,6 +7,7 @@
 #include "base/ascii_case.hpp"
 #include "message/header_block.hpp"
 #include "smtp/base64.hpp"
+#include "smtp/canonical_address.hpp"
 #include "smtp/command_parser.hpp"
 #include "smtp/data_reader.hpp"
 
@@ -302,7 +303,9 @@ struct ServerSession::State {
         if (args.size && *args.size > settings.max_message_size) {
             return Reply(552, "5.3.4", "Message size exceeds fixed maximum message size");
         }
-        const std::string address = args.sender.str();
+        auto canonical = canonical_address(args.sender);
+        if (!canonical) return Reply(553, "5.1.7", "Bad sender address: " + canonical.error());
+        const std::string& address = *canonical;
         if (auto refused = policy.check_sender(view(), address)) return *refused;
         mail_given = true;
         sender = address;
@@ -325,10 +328,13 @@ struct ServerSession::State {
         if (recipient.has_source_route) {
             return Reply(550, "5.7.1", "Source routes are not accepted");
         }
-        const std::string address = recipient.str();
-        if (auto refused = policy.check_recipient(view(), address)) return *refused;
-        if (std::find(recipients.begin(), recipients.end(), address) == recipients.end()) {
-            recipients.push_back(address);
+        auto canonical = canonical_address(recipient);
+        if (!canonical) return Reply(553, "5.1.3", "Bad recipient address: " + canonical.error());
+        if (auto refused = policy.check_recipient(view(), *canonical)) return *refused;
+        for (auto& address : policy.delivery_addresses(*canonical)) {
+            if (std::find(recipients.begin(), recipients.end(), address) == recipients.end()) {
+                recipients.push_back(std::move(address));
+            }
         }
         return Reply(250, "2.1.5", "Ok");
     }

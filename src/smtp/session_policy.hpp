@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "smtp/reply.hpp"
 
@@ -29,6 +30,11 @@ class SessionPolicy {
                                               std::string_view sender) = 0;
     virtual std::optional<Reply> check_recipient(const SessionView& session,
                                                  std::string_view recipient) = 0;
+    // The envelope recipients an accepted recipient becomes: itself, or what an alias or
+    // <postmaster> (RFC 5321 4.5.1) stands for.
+    virtual std::vector<std::string> delivery_addresses(std::string_view recipient) {
+        return {std::string(recipient)};
+    }
 };
 
 }  // namespace herald::smtp

@@ -24,6 +24,10 @@ STOP_DEADLINE = 30.0
 # A transport that can never deliver: every attempt is deferred, so messages stay queued.
 STUCK_PATH = "/dev/null/nowhere/{user}"
 
+# The mailboxes the tests' local domains have ([local] recipients): any other local part is
+# refused at RCPT with 550 5.1.1.
+LOCAL_USERS = ["alice", "bob", "carol", "dave", "root", "cron", "sender", "user", "victim"]
+
 QUEUED_AS = re.compile(r"queued as (\S+)")
 
 

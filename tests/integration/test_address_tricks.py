@@ -1,6 +1,8 @@
 """Addresses that smuggle another destination through a local domain are never relayed."""
 import pytest
 
+from herald_fixture import LOCAL_USERS
+
 LOCAL_DOMAIN = "local.herald.test"
 
 TRICKS = [
@@ -18,7 +20,7 @@ TRICKS = [
 
 @pytest.mark.parametrize("address", TRICKS)
 def test_trick_address_is_refused(make_herald, address):
-    h = make_herald(relay={"networks": []}, local={"domains": [LOCAL_DOMAIN]})
+    h = make_herald(relay={"networks": []}, local={"recipients": LOCAL_USERS, "domains": [LOCAL_DOMAIN]})
     with h.raw() as c:
         c.reply()
         c.ehlo()

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from herald_fixture import maildir_count, message, queued_id, stuck_queue_config
+from herald_fixture import LOCAL_USERS, maildir_count, message, queued_id, stuck_queue_config
 
 CLIENTS = 4
 
@@ -97,7 +97,7 @@ def test_kill_9_during_burst_loses_nothing_acknowledged(make_herald):
 def test_delivered_recipient_is_not_delivered_again_after_restart(make_herald, how):
     """One recipient delivered (local maildir), one deferred; after a restart and a flush
     the delivered one must not get a second copy."""
-    h = make_herald(local={"domains": ["local.herald.test"], "mailbox": "maildir",
+    h = make_herald(local={"recipients": LOCAL_USERS, "domains": ["local.herald.test"], "mailbox": "maildir",
                            "path": "var/mail/{user}"}, **stuck_queue_config())
     with h.smtp() as s:
         s.ehlo("client.herald.test")

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from herald_fixture import send, wait_for
+from herald_fixture import LOCAL_USERS, send, wait_for
 
 FIXTURE = Path(__file__).resolve().parent.parent / "unit" / "delivery" / "fixtures" / "http_receiver.py"
-LOCAL = {"domains": ["local.herald.test"], "mailbox": "maildir", "path": "var/mail/{user}"}
+LOCAL = {"recipients": LOCAL_USERS, "domains": ["local.herald.test"], "mailbox": "maildir", "path": "var/mail/{user}"}
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 import dkim
 import pytest
 
-from herald_fixture import HERALD_BIN, maildir_count, wait_for
+from herald_fixture import LOCAL_USERS, HERALD_BIN, maildir_count, wait_for
 
 LOCAL = "local.herald.test"
 SIGNER = "signer.test"
@@ -44,7 +44,7 @@ class Published:
 
 def start(make_herald, dns, keys, **extra):
     return make_herald(relay={"networks": ["127.0.0.0/8"]}, dns={"servers": [dns]},
-                       local={"domains": [LOCAL], "mailbox": "maildir",
+                       local={"recipients": LOCAL_USERS, "domains": [LOCAL], "mailbox": "maildir",
                               "path": "var/mail/{user}"},
                        **{"dkim.key": keys}, **extra)
 

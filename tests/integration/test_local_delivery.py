@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from herald_fixture import HOSTNAME, message, openssl_passwd, queued_id
+from herald_fixture import LOCAL_USERS, HOSTNAME, message, openssl_passwd, queued_id
 
 LOCAL = "local.herald.test"
 UTF8_LINE = "Gr\u00fc\u00dfe aus K\u00f6ln \u2014 \u65e5\u672c\u8a9e"
@@ -18,7 +18,7 @@ BODY_LINES = ["first line", ".dot first", ".", UTF8_LINE, "last line"]
 
 
 def local(mailbox_kind):
-    return {"domains": [LOCAL], "mailbox": mailbox_kind, "path": "var/mail/{user}"}
+    return {"recipients": LOCAL_USERS, "domains": [LOCAL], "mailbox": mailbox_kind, "path": "var/mail/{user}"}
 
 
 def send(h, rcpts, subject, body=BODY_SENT, mode="relay", login=None, headers=None):

@@ -5,7 +5,7 @@ import base64
 
 import pytest
 
-from herald_fixture import insecure_tls, message, openssl_passwd
+from herald_fixture import LOCAL_USERS, insecure_tls, message, openssl_passwd
 
 LOCAL = "local.herald.test"
 PASSWORD = "correct horse battery staple"
@@ -54,7 +54,7 @@ def herald(make_herald):
     return make_herald(listeners=("relay", "submission"), user=users,
                        relay={"networks": ["10.0.0.0/8"],
                               "block_auth_relay_on_relay_listeners": True},
-                       local={"domains": [LOCAL]})
+                       local={"recipients": LOCAL_USERS, "domains": [LOCAL]})
 
 
 def refused(h, ehlo, sender, rcpt, mode="relay", login=None):

@@ -3,7 +3,7 @@ and in reject mode a message that would fail DMARC at a p=reject domain refused 
 import re
 import subprocess
 
-from herald_fixture import HERALD_BIN, message, wait_for
+from herald_fixture import LOCAL_USERS, HERALD_BIN, message, wait_for
 
 DOMAIN = "brand.test"
 ZONE = [f'{DOMAIN}. IN TXT "v=spf1 ip4:192.0.2.10 -all"',
@@ -74,7 +74,7 @@ def test_an_aligned_dkim_signature_passes_whatever_the_ip(make_herald, dns_zone,
 
 def test_local_mail_is_not_checked(make_herald, dns_zone):
     h = start(make_herald, dns_zone(ZONE), {"mode": "reject", "ip": "192.0.2.99"},
-              local={"domains": ["local.herald.test"]})
+              local={"recipients": LOCAL_USERS, "domains": ["local.herald.test"]})
     with h.smtp() as s:
         s.ehlo("client.herald.test")
         s.mail(f"news@{DOMAIN}")

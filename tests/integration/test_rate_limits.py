@@ -2,9 +2,9 @@
 and exempt clients never count; the count survives a restart within the window."""
 import smtplib
 
-from herald_fixture import message, wait_for
+from herald_fixture import LOCAL_USERS, message, wait_for
 
-LOCAL = {"domains": ["local.herald.test"]}
+LOCAL = {"recipients": LOCAL_USERS, "domains": ["local.herald.test"]}
 RELAY = {"networks": ["127.0.0.0/8"]}
 
 

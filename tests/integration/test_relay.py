@@ -1,9 +1,9 @@
 """Relay rules: local domains from anyone, other domains only from relay.networks or AUTH."""
 import re
 
-from herald_fixture import message, queued_id, wait_for
+from herald_fixture import LOCAL_USERS, message, queued_id, wait_for
 
-LOCAL = {"domains": ["local.herald.test"]}
+LOCAL = {"recipients": LOCAL_USERS, "domains": ["local.herald.test"]}
 
 
 def test_relay_denied_outside_relay_networks_and_logged(make_herald):

@@ -9,7 +9,7 @@ import mailbox
 
 import pytest
 
-from herald_fixture import maildir_count, queued_id
+from herald_fixture import LOCAL_USERS, maildir_count, queued_id
 
 LOCAL = "local.herald.test"
 VARIANTS = {
@@ -42,7 +42,7 @@ def send_with_fake_end(h, fake_end):
 
 
 def start(make_herald, mode):
-    return make_herald(local={"domains": [LOCAL], "mailbox": "maildir",
+    return make_herald(local={"recipients": LOCAL_USERS, "domains": [LOCAL], "mailbox": "maildir",
                               "path": "var/mail/{user}"},
                        smtp={"bare_line_endings": mode})
 

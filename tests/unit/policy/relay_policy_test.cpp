@@ -15,6 +15,7 @@ constexpr const char* kOutside = "192.0.2.1";  // not
 config::Config test_config() {
     config::Config c;
     c.local.domains = {"local.test", "Other.Local.Test"};
+    c.local.recipients = {"bob", "bob+news", "carol@local.test"};
     c.relay.networks = {"10.0.0.0/8", "2001:db8::/32"};
     c.relay.block_auth_relay_on_relay_listeners = true;
     c.users = {{.name = "alice", .password_hash = "$6$s$h", .sender_domains = {"example.com"}},
@@ -71,7 +72,15 @@ const Decision kRecipientDecisions[] = {
     {"local domain from a stranger", R, kOutside, "", "bob@local.test", 0, ""},
     {"local domain in another case", R, kOutside, "", "BOB@LOCAL.TEST", 0, ""},
     {"second local domain, mixed case", R, kOutside, "", "bob@other.LOCAL.test", 0, ""},
-    {"quoted plain local part", R, kOutside, "", "\"bob\"@local.test", 0, ""},
+    {"unknown local user", R, kOutside, "", "mallory@local.test", 550, "5.1.1"},
+    {"user listed for another local domain only", R, kOutside, "", "carol@other.local.test", 550,
+     "5.1.1"},
+    {"user listed for this local domain", R, kOutside, "", "carol@local.test", 0, ""},
+    {"postmaster of a local domain, unlisted", R, kOutside, "", "postmaster@other.local.test", 0,
+     ""},
+    {"postmaster without a domain (RFC 5321 4.5.1)", R, kOutside, "", "postmaster", 0, ""},
+    {"quoted local part left quoted is never a mailbox", R, kOutside, "", "\"bob\"@local.test", 550,
+     "5.1.1"},
     {"plus-tagged local part", R, kOutside, "", "bob+news@local.test", 0, ""},
     {"relay from a stranger", R, kOutside, "", "victim@example.net", 554, "5.7.1"},
     {"relay from the relay network", R, kInside, "", "anyone@example.net", 0, ""},
@@ -117,7 +126,7 @@ const Decision kRecipientDecisions[] = {
     {"leading dot local part", R, kOutside, "", ".bob@local.test", 550, "5.1.1"},
     {"slashes in a quoted local part", R, kOutside, "", "\"a/../../b\"@local.test", 550, "5.1.1"},
     {"empty address", R, kInside, "", "", 553, "5.1.3"},
-    {"no domain", R, kInside, "", "postmaster", 553, "5.1.3"},
+    {"no domain", R, kInside, "", "bob", 553, "5.1.3"},
     {"trailing dot domain", R, kOutside, "", "bob@local.test.", 553, "5.1.3"},
     {"control character", R, kInside, "", "bob@local.test\r\nRCPT TO:<x@y.z>", 553, "5.1.3"},
 };
@@ -165,6 +174,26 @@ TEST_P(SenderDecisions, FollowTheSenderRules) {
 }
 
 INSTANTIATE_TEST_SUITE_P(RelayPolicy, SenderDecisions, ::testing::ValuesIn(kSenderDecisions));
+
+TEST(RelayPolicy, RejectsEverySpellingOfARejectedSender) {
+    auto config = test_config();
+    config.reject.senders = {"\"Bad\"@Example.NET"};
+    RelayPolicy policy(config);
+    smtp::SessionView session{.mode = SessionMode::relay, .client_ip = kInside};
+    // The session hands over canonical addresses: "bad"@ and "b\ad"@ arrive as bad@.
+    EXPECT_TRUE(policy.check_sender(session, "bad@example.net"));
+    EXPECT_TRUE(policy.check_sender(session, "BAD@example.net"));
+}
+
+TEST(RelayPolicy, TrustsItsNetworksAndAuthenticatedUsersOnly) {
+    RelayPolicy policy(test_config());
+    EXPECT_TRUE(policy.is_trusted_client(kInside, ""));
+    EXPECT_TRUE(policy.is_trusted_client(kOutside, "alice"));
+    EXPECT_FALSE(policy.is_trusted_client(kOutside, ""));
+    EXPECT_TRUE(policy.may_send_as_domain("alice", "Example.COM"));
+    EXPECT_FALSE(policy.may_send_as_domain("alice", "example.org"));
+    EXPECT_TRUE(policy.may_send_as_domain("bob", "anything.example"));
+}
 
 TEST(RelayPolicy, DeniesRelayByNetworkWhenTheNetworkListIsMalformed) {
     auto config = test_config();

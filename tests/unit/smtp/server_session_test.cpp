@@ -232,6 +232,40 @@ TEST(ServerSession, AsksThePolicyAboutSenderAndRecipients) {
     EXPECT_EQ(c.rejections[1].reply.code, 554);
 }
 
+TEST(ServerSession, HandsThePolicyAndTheEnvelopeOneCanonicalFormOfEachAddress) {
+    Conversation c;
+    c.send("EHLO a.example\r\n");
+    EXPECT_EQ(c.send("MAIL FROM:<\"b\\ad\"@X.Example>\r\n"), "250 2.1.0 Ok\r\n");
+    EXPECT_EQ(c.send("RCPT TO:<\"bob\"@Local.Example>\r\n"), "250 2.1.5 Ok\r\n");
+    EXPECT_EQ(c.send("RCPT TO:<\"a b\"@local.example>\r\n"), "250 2.1.5 Ok\r\n");
+    EXPECT_EQ(c.send("RCPT TO:<BOB@local.example>\r\n"), "250 2.1.5 Ok\r\n");
+    EXPECT_EQ(c.policy.senders, std::vector<std::string>{"bad@x.example"});
+    EXPECT_EQ(c.policy.recipients,
+              (std::vector<std::string>{"bob@local.example", "\"a b\"@local.example",
+                                        "BOB@local.example"}));
+    c.send("DATA\r\n");
+    c.send("Subject: x\r\n\r\nx\r\n.\r\n");
+    ASSERT_EQ(c.messages.size(), 1u);
+    EXPECT_EQ(c.messages[0].envelope.sender, "bad@x.example");
+    EXPECT_EQ(c.messages[0].envelope.recipients,
+              (std::vector<std::string>{"bob@local.example", "\"a b\"@local.example",
+                                        "BOB@local.example"}));
+}
+
+TEST(ServerSession, KeepsWhatAnAcceptedRecipientStandsFor) {
+    Conversation c;
+    c.send("EHLO a.example\r\n");
+    c.send("MAIL FROM:<a@x.example>\r\n");
+    EXPECT_EQ(c.send("RCPT TO:<team@x.example>\r\n"), "250 2.1.5 Ok\r\n");
+    EXPECT_EQ(c.send("RCPT TO:<ann@x.example>\r\n"), "250 2.1.5 Ok\r\n");
+    EXPECT_EQ(c.send("RCPT TO:<Postmaster>\r\n"), "250 2.1.5 Ok\r\n");
+    c.send("DATA\r\n");
+    c.send("Subject: x\r\n\r\nx\r\n.\r\n");
+    ASSERT_EQ(c.messages.size(), 1u);
+    EXPECT_EQ(c.messages[0].envelope.recipients,
+              (std::vector<std::string>{"ann@x.example", "ben@x.example", "postmaster"}));
+}
+
 TEST(ServerSession, RefusesSourceRoutedRecipientsBeforeAskingThePolicy) {
     Conversation c;
     c.send("EHLO a.example\r\n");

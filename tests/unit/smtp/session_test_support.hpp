@@ -28,6 +28,11 @@ class FakePolicy : public SessionPolicy {
         }
         return std::nullopt;
     }
+    // "team@x.example" stands for two mailboxes, as an alias does.
+    std::vector<std::string> delivery_addresses(std::string_view recipient) override {
+        if (recipient == "team@x.example") return {"ann@x.example", "ben@x.example"};
+        return {std::string(recipient)};
+    }
 
     std::vector<std::string> senders;
     std::vector<std::string> recipients;
