@@ -35,6 +35,23 @@ std::string one_line(std::string_view text) {
     return out;
 }
 
+// The original header section as returned in the report: at most kMaxReturnedHeaders octets,
+// whole fields only, and without DKIM-Signature fields. A signature Herald made, handed back
+// to whoever the sender is, would let them replay signed headers as their own (and a bounce
+// needs none of them to say what failed).
+std::string returned_header_section(std::string_view original) {
+    std::string out;
+    const HeaderBlock headers = HeaderBlock::parse(original);
+    for (const auto& field : headers.fields()) {
+        if (same_field_name(field.name, "DKIM-Signature")) continue;
+        std::string_view text = original.substr(field.begin, field.end - field.begin);
+        if (out.size() + text.size() + 2 > DeliveryReport::kMaxReturnedHeaders) break;
+        out += text;
+        if (!text.ends_with('\n')) out += "\r\n";
+    }
+    return out;
+}
+
 std::string boundary() {
     std::random_device rd;
     return fmt::format("herald-report-{:08x}{:08x}", rd(), rd());
@@ -46,8 +63,8 @@ std::string status_code_of(std::string_view diagnostic) {
     std::size_t pos = 0;
     for (int word = 0; word < 3 && pos < diagnostic.size(); ++word) {
         auto end = diagnostic.find(' ', pos);
-        std::string_view token =
-            diagnostic.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+        std::string_view token = diagnostic.substr(
+            pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
         if (is_status_code(token)) return std::string(token);
         if (end == std::string_view::npos) break;
         pos = end + 1;
@@ -94,9 +111,7 @@ std::string DeliveryReport::build(std::string_view message_id) const {
     }
     out += "\r\n--" + b + "\r\n";
     out += "Content-Type: text/rfc822-headers\r\n\r\n";
-    auto headers = HeaderBlock::parse(original_message);
-    out += original_message.substr(0, headers.end());
-    if (!headers.ends_with_line_break()) out += "\r\n";
+    out += returned_header_section(original_message);
     out += "\r\n--" + b + "--\r\n";
     return out;
 }

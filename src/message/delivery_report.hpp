@@ -4,6 +4,7 @@
 // (text/rfc822-headers), sent to the envelope sender of a message that could not be
 // delivered to some recipients.
 #include <chrono>
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,9 @@ struct DeliveryReport {
     std::string original_sender;
     std::vector<FailedRecipient> failed;
     std::string original_message;  // CRLF; only its header section is included
+    // How much of that header section is returned, whole fields only; DKIM-Signature fields
+    // never are.
+    static constexpr std::size_t kMaxReturnedHeaders = 16 * 1024;
 
     // The complete message (CRLF), with From: MAILER-DAEMON@reporting_host, To: the original
     // sender, Auto-Submitted: auto-replied (RFC 3834), Message-ID and Date.

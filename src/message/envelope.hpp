@@ -15,6 +15,10 @@ struct Envelope {
     std::string client_ip;                // "" for local injection (sendmail)
     std::string auth_user;                // "" when not authenticated
     std::string protocol;                 // "smtp", "esmtp", "esmtpsa", ... (RFC 3848) or "local"
+    // Sent by a client Herald does not act for (not local, not in the relay networks, not
+    // authenticated): such mail is only for local recipients, and is never bounced, since its
+    // sender may be forged (backscatter).
+    bool from_outsider = false;
     std::chrono::system_clock::time_point arrival;
 };
 

@@ -13,6 +13,7 @@
 #include <array>
 #include <optional>
 
+#include "accept/signing_decision.hpp"
 #include "base/expiry.hpp"
 #include "mailauth/dkim/signing_keys.hpp"
 #include "policy/session_gate.hpp"
@@ -200,11 +201,19 @@ class Connection {
         bool submission = services_.settings.mode != smtp::SessionMode::relay;
         options.mask_client = submission && services_.mask_client_ip;
         options.add_missing_ids = submission;
-        if (services_.dkim) {
-            if (auto domain = mailauth::dkim::author_domain(ready.data)) {
-                options.dkim =
-                    co_await services_.dkim->choose(*domain, *services_.resolver, services_.note);
-            }
+        ready.envelope.from_outsider =
+            accept::origin_of(policies_->relay, ready.envelope) == accept::Origin::outsider;
+        const auto from_domain = mailauth::dkim::author_domain(ready.data);
+        const auto signing = accept::decide_signing(
+            policies_->relay, policies_->dkim_signing.unowned_from, ready.envelope, from_domain);
+        using Verdict = accept::SigningDecision::Verdict;
+        if (signing.verdict == Verdict::refuse) {
+            session.message_rejected(smtp::Reply(550, "5.7.1", "Not sent: " + signing.reason));
+            co_return;
+        }
+        if (services_.dkim && from_domain && signing.verdict == Verdict::sign) {
+            options.dkim =
+                co_await services_.dkim->choose(*from_domain, *services_.resolver, services_.note);
         }
         std::optional<mailauth::PreflightInput> preflight;
         if (services_.preflight && relayed(ready.envelope)) {

@@ -12,6 +12,12 @@ std::optional<std::string> Bouncer::bounce(std::string_view id, const message::E
         mainlog_.event(id, "no bounce: the sender is the null sender");
         return std::nullopt;
     }
+    // Its sender may be forged: a bounce would be backscatter, carrying our own headers to a
+    // third party. Unknown recipients are refused at RCPT; what fails later is only logged.
+    if (original.from_outsider) {
+        mainlog_.event(id, "no bounce: the message came from an untrusted client");
+        return std::nullopt;
+    }
     message::DeliveryReport report{.reporting_host = hostname_,
                                    .queue_id = std::string(id),
                                    .arrival = original.arrival,

@@ -1,7 +1,8 @@
 #pragma once
 // Sends the bounce (RFC 3464 DSN) for recipients that failed for good, to the envelope
 // sender, through the same intake as any message. Never to the null sender: a bounce that
-// fails is logged and dropped, so bounces never loop (RFC 5321 6.1).
+// fails is logged and dropped, so bounces never loop (RFC 5321 6.1). Never for mail from an
+// untrusted client either (Envelope::from_outsider): its sender may be forged.
 #include <optional>
 #include <string>
 #include <string_view>

@@ -89,6 +89,8 @@ bool HeaderParser::record(std::string_view line, std::uint64_t offset) {
             return flag(env.smtputf8);
         case 'B':
             return flag(env.body_8bit);
+        case 'O':
+            return flag(env.from_outsider);
         case 'F':
             if (value != "-" && value != "h") return false;
             h_.held = value[0] == kHeldFlag;
@@ -130,6 +132,8 @@ std::string encode_queue_file_header(const message::Envelope& envelope, std::uin
     add_record(out, 'P', envelope.protocol);
     add_record(out, 'U', envelope.smtputf8 ? "1" : "0");
     add_record(out, 'B', envelope.body_8bit ? "1" : "0");
+    // Written only when set, so that a queue file without it reads as before.
+    if (envelope.from_outsider) add_record(out, 'O', "1");
     add_record(out, 'F', std::string_view(&kActiveFlag, 1));
     for (const auto& rcpt : envelope.recipients) {
         out.push_back('R');

@@ -31,7 +31,8 @@ TEST(StatusCodeOf, FindsTheEnhancedCodeOfADiagnostic) {
 
 TEST(DeliveryReport, IsAMultipartReportToTheSenderFromMailerDaemon) {
     std::string text = sample().build("bounce.x@mail.example.com");
-    EXPECT_TRUE(text.starts_with("From: Mail Delivery System <MAILER-DAEMON@mail.example.com>\r\n"));
+    EXPECT_TRUE(
+        text.starts_with("From: Mail Delivery System <MAILER-DAEMON@mail.example.com>\r\n"));
     EXPECT_TRUE(contains(text, "To: <alice@example.com>\r\n"));
     EXPECT_TRUE(contains(text, "Auto-Submitted: auto-replied\r\n"));
     EXPECT_TRUE(contains(text, "Content-Type: multipart/report; report-type=delivery-status;"));
@@ -41,10 +42,12 @@ TEST(DeliveryReport, IsAMultipartReportToTheSenderFromMailerDaemon) {
 
 TEST(DeliveryReport, ReportsEachRecipientWithStatusAndDiagnostic) {
     std::string text = sample().build("b@x");
-    EXPECT_TRUE(contains(text, "Final-Recipient: rfc822; bob@example.net\r\nAction: failed\r\n"
-                               "Status: 5.1.1\r\nRemote-MTA: dns; mx.example.net\r\n"));
-    EXPECT_TRUE(contains(text, "Final-Recipient: rfc822; carol@example.org\r\nAction: failed\r\n"
-                               "Status: 4.4.7\r\n"));
+    EXPECT_TRUE(contains(text,
+                         "Final-Recipient: rfc822; bob@example.net\r\nAction: failed\r\n"
+                         "Status: 5.1.1\r\nRemote-MTA: dns; mx.example.net\r\n"));
+    EXPECT_TRUE(contains(text,
+                         "Final-Recipient: rfc822; carol@example.org\r\nAction: failed\r\n"
+                         "Status: 4.4.7\r\n"));
 }
 
 TEST(DeliveryReport, IncludesTheOriginalHeadersButNotTheBody) {
@@ -58,6 +61,41 @@ TEST(DeliveryReport, KeepsARemoteReplyFromBreakingItsLines) {
     r.failed = {{"bob@example.net", "550 5.1.1 bad\r\nInjected: header", "mx [192.0.2.1]"}};
     std::string text = r.build("b@x");
     EXPECT_FALSE(contains(text, "\r\nInjected: header"));
+}
+
+}  // namespace
+}  // namespace herald::message
+
+namespace herald::message {
+namespace {
+
+TEST(DeliveryReport, ReturnsNoDkimSignatureOfTheOriginal) {
+    DeliveryReport report = sample();
+    report.original_message =
+        "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=s1;\r\n\tb=abc\r\n"
+        "Subject: hello\r\ndkim-signature: v=1; d=other.example\r\n"
+        "From: alice@example.com\r\n\r\nbody\r\n";
+    const std::string text = report.build("bounce.x@mail.example.com");
+    EXPECT_FALSE(contains(text, "DKIM-Signature")) << text;
+    EXPECT_FALSE(contains(text, "dkim-signature")) << text;
+    EXPECT_FALSE(contains(text, "b=abc")) << text;
+    EXPECT_TRUE(contains(text, "Subject: hello\r\nFrom: alice@example.com\r\n")) << text;
+}
+
+TEST(DeliveryReport, ReturnsABoundedPartOfTheHeaderSectionInWholeFields) {
+    DeliveryReport report = sample();
+    std::string headers;
+    for (int i = 0; i < 2000; ++i)
+        headers += "X-Filler-" + std::to_string(i) + ": " + std::string(40, 'x') + "\r\n";
+    report.original_message = "Subject: first\r\n" + headers + "\r\nbody\r\n";
+    const std::string text = report.build("bounce.x@mail.example.com");
+    EXPECT_LT(text.size(), DeliveryReport::kMaxReturnedHeaders + 4096);
+    EXPECT_TRUE(contains(text, "Subject: first\r\n"));
+    const auto part = text.find("text/rfc822-headers");
+    ASSERT_NE(part, std::string::npos);
+    // No field is cut in the middle: each returned line is a whole filler field.
+    const auto last = text.rfind("X-Filler-");
+    EXPECT_EQ(text.substr(text.find("\r\n", last) - 40, 40), std::string(40, 'x'));
 }
 
 }  // namespace
