@@ -87,21 +87,32 @@ class SessionStream {
     }
     bool timed_out() const { return timed_out_; }
 
-    asio::awaitable<bool> write(std::string_view bytes) {
+    // False on timeout or error. A client that pipelines commands and never reads the
+    // replies stops this write once the socket buffers fill: without a deadline it would
+    // hold its connection slot (and its per-IP share) for ever.
+    asio::awaitable<bool> write(std::string_view bytes, std::chrono::seconds timeout) {
+        asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
         boost::system::error_code ec;
+        std::variant<std::size_t, std::monostate> result;
         if (tls_) {
-            co_await asio::async_write(stream_, asio::buffer(bytes),
-                                       asio::redirect_error(use_awaitable, ec));
+            result = co_await (asio::async_write(stream_, asio::buffer(bytes),
+                                                 asio::redirect_error(use_awaitable, ec)) ||
+                               expiry(timer));
         } else {
-            co_await asio::async_write(socket(), asio::buffer(bytes),
-                                       asio::redirect_error(use_awaitable, ec));
+            result = co_await (asio::async_write(socket(), asio::buffer(bytes),
+                                                 asio::redirect_error(use_awaitable, ec)) ||
+                               expiry(timer));
         }
-        co_return !ec;
+        write_timed_out_ = result.index() == 1;
+        co_return !write_timed_out_ && !ec;
     }
+    bool write_timed_out() const { return write_timed_out_; }
 
     asio::awaitable<void> close() {
         boost::system::error_code ec;
-        if (tls_) {
+        // After a cut-off write the TLS stream is mid-record: a close_notify would only wait
+        // on the same full buffers.
+        if (tls_ && !write_timed_out_) {
             asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::seconds(5));
             co_await (stream_.async_shutdown(asio::redirect_error(use_awaitable, ec)) ||
                       expiry(timer));
@@ -114,6 +125,7 @@ class SessionStream {
     asio::ssl::stream<tcp::socket> stream_;
     bool tls_ = false;
     bool timed_out_ = false;
+    bool write_timed_out_ = false;
 };
 
 class Connection {
@@ -163,7 +175,7 @@ class Connection {
                 services_.log_rejection(client_.ip, rejection);
             }
             std::string out = session.take_output();
-            if (!out.empty() && !co_await stream_.write(out)) co_return false;
+            if (!out.empty() && !co_await write(out)) co_return false;
             auto event = session.take_event();
             if (!event) co_return true;
             if (std::holds_alternative<smtp::CloseConnection>(*event)) co_return false;
@@ -176,6 +188,18 @@ class Connection {
                 co_await enqueue(session, std::move(*msg));
             }
         }
+    }
+
+    // The command timeout bounds a write as it bounds a read: the client has that long to
+    // take our replies.
+    asio::awaitable<bool> write(std::string_view out) {
+        const auto timeout = services_.settings.command_timeout;
+        if (co_await stream_.write(out, timeout)) co_return true;
+        if (stream_.write_timed_out()) {
+            services_.note("connection from " + client_.ip + " closed: replies not read for " +
+                           std::to_string(timeout.count()) + "s");
+        }
+        co_return false;
     }
 
     asio::awaitable<void> authenticate(smtp::ServerSession& session, smtp::AuthRequest& request) {
