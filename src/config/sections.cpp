@@ -185,6 +185,8 @@ void read_limits(TableReader& t, Limits& out) {
     t.read_duration("command_timeout", out.command_timeout);
     t.read_duration("data_timeout", out.data_timeout);
     t.read_duration("auth_failure_delay", out.auth_failure_delay, Seconds{0});
+    // Issue 14: what an attacker can pin (disk) and guess (passwords).
+    t.read_size("spool_reserve", out.spool_reserve);
 }
 
 void read_smtp(TableReader& t, Smtp& out) {

@@ -36,6 +36,7 @@
 #include "queue/queue_census.hpp"
 #include "queue/queue_control.hpp"
 #include "queue/scheduler.hpp"
+#include "spool/free_space.hpp"
 #include "spool/spool.hpp"
 
 namespace herald::net {
@@ -396,6 +397,11 @@ SmtpServices Server::Parts::services_for(const config::Listener& listener) {
     s.allow_plaintext_auth_on_loopback = config.smtp.allow_plaintext_auth_on_loopback;
     s.mask_client_ip = config.relay.mask_client_ip;
     s.auth_failure_delay = limits_cfg.auth_failure_delay;
+    s.settings.has_room_for = [dir = config.server.spool_dir,
+                               reserve = limits_cfg.spool_reserve](std::uint64_t size) {
+        const auto free = spool::free_bytes(dir);
+        return !free || spool::has_room_for(*free, size, reserve);
+    };
     s.policies = [this] { return policies; };
     s.tls = &tls;
     s.intake = intake.get();

@@ -302,6 +302,10 @@ struct ServerSession::State {
         if (args.size && *args.size > settings.max_message_size) {
             return Reply(552, "5.3.4", "Message size exceeds fixed maximum message size");
         }
+        // RFC 1870 6.1 again, for what the disk can take now (Postfix says the same).
+        if (args.size && settings.has_room_for && !settings.has_room_for(*args.size)) {
+            return Reply(452, "4.3.1", "Insufficient system storage");
+        }
         const std::string address = args.sender.str();
         if (auto refused = policy.check_sender(view(), address)) return *refused;
         mail_given = true;
