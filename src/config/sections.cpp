@@ -187,6 +187,8 @@ void read_limits(TableReader& t, Limits& out) {
     t.read_duration("auth_failure_delay", out.auth_failure_delay, Seconds{0});
     // Issue 14: what an attacker can pin (disk) and guess (passwords).
     t.read_size("spool_reserve", out.spool_reserve);
+    t.read_count("auth_failures_before_lockout", out.auth_failures_before_lockout);
+    t.read_duration("auth_lockout", out.auth_lockout);
 }
 
 void read_smtp(TableReader& t, Smtp& out) {

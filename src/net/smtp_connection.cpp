@@ -48,6 +48,17 @@ std::string client_ip_of(const asio::ip::address& a) {
     return a.to_string();
 }
 
+// A user name as the client sent it, fit for a log line.
+std::string loggable_name(std::string_view name) {
+    constexpr std::size_t kMaxLogged = 64;
+    std::string out(name.substr(0, kMaxLogged));
+    for (char& c : out) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u <= 32 || u == 127) c = '?';
+    }
+    return out;
+}
+
 // The byte stream under a session: plain TCP until STARTTLS (or from the start, for
 // implicit TLS), then TLS over the same socket.
 class SessionStream {
@@ -203,18 +214,45 @@ class Connection {
     }
 
     asio::awaitable<void> authenticate(smtp::ServerSession& session, smtp::AuthRequest& request) {
+        policy::AuthThrottle* throttle = services_.auth_throttle;
+        if (throttle &&
+            throttle->locked(client_.ip, request.user, policy::AuthThrottle::Clock::now())) {
+            // Refused before the password is checked: during a lockout, guessing learns nothing.
+            std::fill(request.password.begin(), request.password.end(), '\0');
+            session.auth_refused(smtp::Reply(454, "4.7.0", "Temporary authentication failure"));
+            co_return;
+        }
         bool accepted = co_await services_.pool->run([this, &request] {
             bool ok = policies_->verifier.verify(request.user, request.password);
             std::fill(request.password.begin(), request.password.end(), '\0');
             return ok;
         });
-        if (!accepted) {
-            // Slows down guessing; the failure itself goes to the rejectlog via the session.
-            asio::steady_timer delay(co_await asio::this_coro::executor,
-                                     services_.auth_failure_delay);
-            co_await delay.async_wait(use_awaitable);
+        if (accepted) {
+            if (throttle) throttle->succeeded(client_.ip);
+            session.auth_result(true);
+            co_return;
         }
-        session.auth_result(accepted);
+        // Slows down guessing; the failure itself goes to the rejectlog via the session.
+        std::chrono::milliseconds wait = services_.auth_failure_delay;
+        if (throttle) {
+            const auto failure =
+                throttle->failed(client_.ip, request.user, policy::AuthThrottle::Clock::now());
+            wait = failure.delay;
+            if (failure.ip_locked) note_lockout(*throttle, "client " + client_.ip);
+            if (failure.user_locked) note_lockout(*throttle, "user " + loggable_name(request.user));
+        }
+        asio::steady_timer delay(co_await asio::this_coro::executor, wait);
+        co_await delay.async_wait(asio::as_tuple(use_awaitable));
+        session.auth_result(false);
+    }
+
+    // Every limit says when it bites.
+    void note_lockout(const policy::AuthThrottle& throttle, const std::string& who) {
+        const auto& settings = throttle.settings();
+        services_.note("AUTH locked out for " + who + " after " +
+                       std::to_string(settings.failures_before_lockout) +
+                       " failures: refused with 454 for " +
+                       std::to_string(settings.lockout.count()) + "s");
     }
 
     asio::awaitable<void> enqueue(smtp::ServerSession& session, smtp::MessageReady ready) {

@@ -633,6 +633,16 @@ void ServerSession::auth_result(bool accepted) {
     s_->process();
 }
 
+void ServerSession::auth_refused(const Reply& reply) {
+    if (s_->phase != State::Phase::awaiting_auth) return;
+    s_->phase = State::Phase::command;
+    const std::string user = std::exchange(s_->pending_auth_user, std::string());
+    s_->respond(reply, s_->auth_log);
+    // Whoever unlocks an account needs its name; the password was never kept.
+    if (!s_->rejections.empty()) s_->rejections.back().command += " user=" + loggable(user);
+    s_->process();
+}
+
 void ServerSession::message_accepted(std::string_view queue_id) {
     if (s_->phase != State::Phase::awaiting_message) return;
     s_->end_transaction(Reply(250, "2.0.0", "Ok: queued as " + std::string(queue_id)), false);

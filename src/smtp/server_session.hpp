@@ -88,6 +88,9 @@ class ServerSession {
 
     void tls_started();
     void auth_result(bool accepted);
+    // AUTH refused before any password was checked (throttling: 454 4.7.0); the rejectlog
+    // names the user tried.
+    void auth_refused(const Reply& reply);
     void message_accepted(std::string_view queue_id);
     void message_rejected(const Reply& reply);
     void timed_out();      // 421 4.4.2 and close

@@ -480,6 +480,20 @@ TEST(ServerSession, AuthenticatesWithPlainInitialResponse) {
     EXPECT_EQ(c.send("AUTH PLAIN\r\n"), "503 5.5.1 Already authenticated\r\n");
 }
 
+TEST(ServerSession, RefusesThrottledAuthWith454NamingTheUserButNotThePassword) {
+    Conversation c(with_auth());
+    c.throttle_auth = true;
+    c.send("EHLO a.example\r\n");
+    EXPECT_EQ(c.send("AUTH PLAIN " + plain_credentials("alice", "secret") + "\r\n"),
+              "454 4.7.0 Temporary authentication failure\r\n");
+    EXPECT_EQ(c.session.view().auth_user, "");
+    ASSERT_EQ(c.rejections.size(), 1u);
+    EXPECT_EQ(c.rejections[0].command, "AUTH PLAIN user=alice");
+    EXPECT_FALSE(contains(c.rejections[0].command, "secret"));
+    // The session goes on: the client may try again later, or send without AUTH.
+    EXPECT_EQ(c.send("NOOP\r\n"), "250 2.0.0 Ok\r\n");
+}
+
 TEST(ServerSession, AuthenticatesWithPlainContinuation) {
     Conversation c(with_auth());
     c.send("EHLO a.example\r\n");
