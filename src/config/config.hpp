@@ -41,6 +41,10 @@ struct Limits {
     Seconds command_timeout{300};           // RFC 5321 4.5.3.2.7: 5 minutes
     Seconds data_timeout{600};              // 4.5.3.2.6: DATA termination, 10 minutes
     Seconds auth_failure_delay{2};
+    // Issue 14: what an attacker can pin (disk) and guess (passwords).
+    std::size_t spool_reserve = 10485760;           // free bytes kept beyond 1.5 x SIZE (10 MiB)
+    std::size_t auth_failures_before_lockout = 10;  // 0: never lock out
+    Seconds auth_lockout{900};                      // and the window failures are counted in
 };
 
 struct Smtp {

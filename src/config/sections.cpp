@@ -188,6 +188,10 @@ void read_limits(TableReader& t, Limits& out) {
     t.read_duration("command_timeout", out.command_timeout);
     t.read_duration("data_timeout", out.data_timeout);
     t.read_duration("auth_failure_delay", out.auth_failure_delay, Seconds{0});
+    // Issue 14: what an attacker can pin (disk) and guess (passwords).
+    t.read_size("spool_reserve", out.spool_reserve);
+    t.read_count("auth_failures_before_lockout", out.auth_failures_before_lockout);
+    t.read_duration("auth_lockout", out.auth_lockout);
 }
 
 void read_smtp(TableReader& t, Smtp& out) {

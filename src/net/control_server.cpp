@@ -5,15 +5,29 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+
+#include "base/expiry.hpp"
 
 namespace herald::net {
 
 namespace asio = boost::asio;
 using asio::local::stream_protocol;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+// Only the owner may connect, but a stuck CLI (stopped in a pipe, a socat left open) must
+// not hold a coroutine and its reply for ever: every read and write has this long.
+constexpr std::chrono::seconds kControlTimeout{30};
+
+}  // namespace
 
 Result<std::unique_ptr<ControlServer>> ControlServer::bind(asio::any_io_executor executor,
                                                            const std::filesystem::path& path,
@@ -61,8 +75,12 @@ asio::awaitable<void> ControlServer::serve() {
 
 asio::awaitable<void> ControlServer::answer(stream_protocol::socket socket) {
     asio::streambuf buffer(4096);
-    auto [ec, n] =
-        co_await asio::async_read_until(socket, buffer, '\n', asio::as_tuple(asio::use_awaitable));
+    asio::steady_timer timer(co_await asio::this_coro::executor, kControlTimeout);
+    auto read = co_await (
+        asio::async_read_until(socket, buffer, '\n', asio::as_tuple(asio::use_awaitable)) ||
+        expiry(timer));
+    if (read.index() == 1) co_return;  // silent too long: nobody to answer
+    auto [ec, n] = std::get<0>(read);
     std::string reply;
     if (ec) {
         reply = "error request too long or incomplete\n";
@@ -76,7 +94,10 @@ asio::awaitable<void> ControlServer::answer(stream_protocol::socket socket) {
         std::string_view argument = space == std::string_view::npos ? "" : view.substr(space + 1);
         reply = handler_(verb, argument) + "\n";
     }
-    co_await asio::async_write(socket, asio::buffer(reply), asio::as_tuple(asio::use_awaitable));
+    // The action is done; a reply the client does not take is dropped when the time is up.
+    timer.expires_after(kControlTimeout);
+    co_await (asio::async_write(socket, asio::buffer(reply), asio::as_tuple(asio::use_awaitable)) ||
+              expiry(timer));
 }
 
 }  // namespace herald::net

@@ -30,12 +30,14 @@
 #include "net/control_server.hpp"
 #include "net/smtp_listener.hpp"
 #include "net/tls_context.hpp"
+#include "policy/auth_throttle.hpp"
 #include "policy/policies.hpp"
 #include "queue/bouncer.hpp"
 #include "queue/intake.hpp"
 #include "queue/queue_census.hpp"
 #include "queue/queue_control.hpp"
 #include "queue/scheduler.hpp"
+#include "spool/free_space.hpp"
 #include "spool/spool.hpp"
 
 namespace herald::net {
@@ -85,6 +87,8 @@ struct Server::Parts {
     std::optional<delivery::Router> router;
     std::filesystem::path config_path;
     std::shared_ptr<policy::Policies> policies;
+    // Outside the policies: a reload must not hand a password guesser a fresh count.
+    std::unique_ptr<policy::AuthThrottle> auth_throttle;
     std::unique_ptr<mailauth::dkim::Keyring> dkim;
     std::unique_ptr<mailauth::Preflight> preflight;
     std::optional<asio::signal_set> reload_signal;
@@ -334,6 +338,10 @@ Status Server::Parts::build_services() {
     if (!built) return Error{built.error()};
     router.emplace(std::move(*built));
     policies = std::make_shared<policy::Policies>(config);
+    auth_throttle = std::make_unique<policy::AuthThrottle>(policy::AuthThrottleSettings{
+        .base_delay = config.limits.auth_failure_delay,
+        .failures_before_lockout = config.limits.auth_failures_before_lockout,
+        .lockout = config.limits.auth_lockout});
     if (config.preflight.mode != config::Preflight::Mode::off) {
         preflight = std::make_unique<mailauth::Preflight>();
     }
@@ -401,6 +409,12 @@ SmtpServices Server::Parts::services_for(const config::Listener& listener) {
     s.allow_plaintext_auth_on_loopback = config.smtp.allow_plaintext_auth_on_loopback;
     s.mask_client_ip = config.relay.mask_client_ip;
     s.auth_failure_delay = limits_cfg.auth_failure_delay;
+    s.auth_throttle = auth_throttle.get();
+    s.settings.has_room_for = [dir = config.server.spool_dir,
+                               reserve = limits_cfg.spool_reserve](std::uint64_t size) {
+        const auto free = spool::free_bytes(dir);
+        return !free || spool::has_room_for(*free, size, reserve);
+    };
     s.policies = [this] { return policies; };
     s.tls = &tls;
     s.intake = intake.get();

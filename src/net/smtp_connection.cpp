@@ -49,6 +49,17 @@ std::string client_ip_of(const asio::ip::address& a) {
     return a.to_string();
 }
 
+// A user name as the client sent it, fit for a log line.
+std::string loggable_name(std::string_view name) {
+    constexpr std::size_t kMaxLogged = 64;
+    std::string out(name.substr(0, kMaxLogged));
+    for (char& c : out) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u <= 32 || u == 127) c = '?';
+    }
+    return out;
+}
+
 // The byte stream under a session: plain TCP until STARTTLS (or from the start, for
 // implicit TLS), then TLS over the same socket.
 class SessionStream {
@@ -88,21 +99,32 @@ class SessionStream {
     }
     bool timed_out() const { return timed_out_; }
 
-    asio::awaitable<bool> write(std::string_view bytes) {
+    // False on timeout or error. A client that pipelines commands and never reads the
+    // replies stops this write once the socket buffers fill: without a deadline it would
+    // hold its connection slot (and its per-IP share) for ever.
+    asio::awaitable<bool> write(std::string_view bytes, std::chrono::seconds timeout) {
+        asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
         boost::system::error_code ec;
+        std::variant<std::size_t, std::monostate> result;
         if (tls_) {
-            co_await asio::async_write(stream_, asio::buffer(bytes),
-                                       asio::redirect_error(use_awaitable, ec));
+            result = co_await (asio::async_write(stream_, asio::buffer(bytes),
+                                                 asio::redirect_error(use_awaitable, ec)) ||
+                               expiry(timer));
         } else {
-            co_await asio::async_write(socket(), asio::buffer(bytes),
-                                       asio::redirect_error(use_awaitable, ec));
+            result = co_await (asio::async_write(socket(), asio::buffer(bytes),
+                                                 asio::redirect_error(use_awaitable, ec)) ||
+                               expiry(timer));
         }
-        co_return !ec;
+        write_timed_out_ = result.index() == 1;
+        co_return !write_timed_out_ && !ec;
     }
+    bool write_timed_out() const { return write_timed_out_; }
 
     asio::awaitable<void> close() {
         boost::system::error_code ec;
-        if (tls_) {
+        // After a cut-off write the TLS stream is mid-record: a close_notify would only wait
+        // on the same full buffers.
+        if (tls_ && !write_timed_out_) {
             asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::seconds(5));
             co_await (stream_.async_shutdown(asio::redirect_error(use_awaitable, ec)) ||
                       expiry(timer));
@@ -115,6 +137,7 @@ class SessionStream {
     asio::ssl::stream<tcp::socket> stream_;
     bool tls_ = false;
     bool timed_out_ = false;
+    bool write_timed_out_ = false;
 };
 
 class Connection {
@@ -164,7 +187,7 @@ class Connection {
                 services_.log_rejection(client_.ip, rejection);
             }
             std::string out = session.take_output();
-            if (!out.empty() && !co_await stream_.write(out)) co_return false;
+            if (!out.empty() && !co_await write(out)) co_return false;
             auto event = session.take_event();
             if (!event) co_return true;
             if (std::holds_alternative<smtp::CloseConnection>(*event)) co_return false;
@@ -179,19 +202,58 @@ class Connection {
         }
     }
 
+    // The command timeout bounds a write as it bounds a read: the client has that long to
+    // take our replies.
+    asio::awaitable<bool> write(std::string_view out) {
+        const auto timeout = services_.settings.command_timeout;
+        if (co_await stream_.write(out, timeout)) co_return true;
+        if (stream_.write_timed_out()) {
+            services_.note("connection from " + client_.ip + " closed: replies not read for " +
+                           std::to_string(timeout.count()) + "s");
+        }
+        co_return false;
+    }
+
     asio::awaitable<void> authenticate(smtp::ServerSession& session, smtp::AuthRequest& request) {
+        policy::AuthThrottle* throttle = services_.auth_throttle;
+        if (throttle &&
+            throttle->locked(client_.ip, request.user, policy::AuthThrottle::Clock::now())) {
+            // Refused before the password is checked: during a lockout, guessing learns nothing.
+            std::fill(request.password.begin(), request.password.end(), '\0');
+            session.auth_refused(smtp::Reply(454, "4.7.0", "Temporary authentication failure"));
+            co_return;
+        }
         bool accepted = co_await services_.pool->run([this, &request] {
             bool ok = policies_->verifier.verify(request.user, request.password);
             std::fill(request.password.begin(), request.password.end(), '\0');
             return ok;
         });
-        if (!accepted) {
-            // Slows down guessing; the failure itself goes to the rejectlog via the session.
-            asio::steady_timer delay(co_await asio::this_coro::executor,
-                                     services_.auth_failure_delay);
-            co_await delay.async_wait(use_awaitable);
+        if (accepted) {
+            if (throttle) throttle->succeeded(client_.ip);
+            session.auth_result(true);
+            co_return;
         }
-        session.auth_result(accepted);
+        // Slows down guessing; the failure itself goes to the rejectlog via the session.
+        std::chrono::milliseconds wait = services_.auth_failure_delay;
+        if (throttle) {
+            const auto failure =
+                throttle->failed(client_.ip, request.user, policy::AuthThrottle::Clock::now());
+            wait = failure.delay;
+            if (failure.ip_locked) note_lockout(*throttle, "client " + client_.ip);
+            if (failure.user_locked) note_lockout(*throttle, "user " + loggable_name(request.user));
+        }
+        asio::steady_timer delay(co_await asio::this_coro::executor, wait);
+        co_await delay.async_wait(asio::as_tuple(use_awaitable));
+        session.auth_result(false);
+    }
+
+    // Every limit says when it bites.
+    void note_lockout(const policy::AuthThrottle& throttle, const std::string& who) {
+        const auto& settings = throttle.settings();
+        services_.note("AUTH locked out for " + who + " after " +
+                       std::to_string(settings.failures_before_lockout) +
+                       " failures: refused with 454 for " +
+                       std::to_string(settings.lockout.count()) + "s");
     }
 
     asio::awaitable<void> enqueue(smtp::ServerSession& session, smtp::MessageReady ready) {

@@ -14,6 +14,7 @@
 #include "mailauth/preflight.hpp"
 #include "net/connection_limits.hpp"
 #include "net/tls_context.hpp"
+#include "policy/auth_throttle.hpp"
 #include "policy/policies.hpp"
 #include "queue/intake.hpp"
 #include "smtp/server_session.hpp"
@@ -27,7 +28,8 @@ struct SmtpServices {
     smtp::SessionSettings settings;  // per listener; copied into each session
     bool allow_plaintext_auth_on_loopback = false;
     bool mask_client_ip = false;
-    std::chrono::seconds auth_failure_delay{2};
+    std::chrono::seconds auth_failure_delay{2};     // without a throttle
+    policy::AuthThrottle* auth_throttle = nullptr;  // the server's; survives reloads
     // The policies in force now; a connection takes them when it starts (reload swaps them).
     std::function<std::shared_ptr<policy::Policies>()> policies;
     const ServerTls* tls = nullptr;

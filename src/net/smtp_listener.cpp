@@ -3,17 +3,22 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
 #include <exception>
 
+#include "base/expiry.hpp"
+
 namespace herald::net {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
+using namespace asio::experimental::awaitable_operators;
 
 Result<tcp::acceptor> bind_listener(asio::any_io_executor executor, const std::string& host,
                                     std::uint16_t port) {
@@ -35,10 +40,15 @@ Result<tcp::acceptor> bind_listener(asio::any_io_executor executor, const std::s
 
 namespace {
 
+// A fresh socket's buffer takes the line at once, but a write without a deadline is a
+// promise nobody checks: it gets one all the same.
 asio::awaitable<void> refuse(tcp::socket socket, std::string reply) {
+    constexpr std::chrono::seconds kRefusalTimeout{10};
+    asio::steady_timer timer(co_await asio::this_coro::executor, kRefusalTimeout);
     boost::system::error_code ec;
-    co_await asio::async_write(socket, asio::buffer(reply),
-                               asio::redirect_error(asio::use_awaitable, ec));
+    co_await (asio::async_write(socket, asio::buffer(reply),
+                                asio::redirect_error(asio::use_awaitable, ec)) ||
+              expiry(timer));
     socket.close(ec);
 }
 

@@ -303,6 +303,10 @@ struct ServerSession::State {
         if (args.size && *args.size > settings.max_message_size) {
             return Reply(552, "5.3.4", "Message size exceeds fixed maximum message size");
         }
+        // RFC 1870 6.1 again, for what the disk can take now (Postfix says the same).
+        if (args.size && settings.has_room_for && !settings.has_room_for(*args.size)) {
+            return Reply(452, "4.3.1", "Insufficient system storage");
+        }
         auto canonical = canonical_address(args.sender);
         if (!canonical) return Reply(553, "5.1.7", "Bad sender address: " + canonical.error());
         const std::string& address = *canonical;
@@ -632,6 +636,16 @@ void ServerSession::auth_result(bool accepted) {
     } else {
         s_->respond(Reply(535, "5.7.8", "Authentication credentials invalid"), s_->auth_log);
     }
+    s_->process();
+}
+
+void ServerSession::auth_refused(const Reply& reply) {
+    if (s_->phase != State::Phase::awaiting_auth) return;
+    s_->phase = State::Phase::command;
+    const std::string user = std::exchange(s_->pending_auth_user, std::string());
+    s_->respond(reply, s_->auth_log);
+    // Whoever unlocks an account needs its name; the password was never kept.
+    if (!s_->rejections.empty()) s_->rejections.back().command += " user=" + loggable(user);
     s_->process();
 }
 

@@ -13,7 +13,9 @@
 // caller reports the outcome (tls_started, auth_result, message_accepted/rejected).
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,6 +43,9 @@ struct SessionSettings {
     bool allow_plaintext_auth = false;         // offer AUTH without TLS (loopback, by config)
     std::chrono::seconds command_timeout{300};
     std::chrono::seconds data_timeout{600};
+    // Whether the spool has room now for a message of this many bytes (the caller asks the
+    // file system); empty: not asked.
+    std::function<bool(std::uint64_t size)> has_room_for;
 };
 
 struct ClientInfo {
@@ -83,6 +88,9 @@ class ServerSession {
 
     void tls_started();
     void auth_result(bool accepted);
+    // AUTH refused before any password was checked (throttling: 454 4.7.0); the rejectlog
+    // names the user tried.
+    void auth_refused(const Reply& reply);
     void message_accepted(std::string_view queue_id);
     void message_rejected(const Reply& reply);
     void timed_out();      // 421 4.4.2 and close

@@ -130,3 +130,34 @@ def test_message_that_fills_the_disk_midway_leaves_no_debris(make_herald, tmpfs_
         assert senders == {f"small{n}@client.herald.test" for n in range(3)}, senders
     finally:
         h.stop()
+
+
+def test_size_the_spool_cannot_take_is_refused_at_mail_with_452(make_herald, tmpfs_spool):
+    """RFC 1870 SIZE against the free space of the spool's file system (2 MB here): a message
+    that cannot fit, with half its size again and the reserve, gets 452 4.3.1 at MAIL, before
+    a byte of it is sent; one that fits is accepted and goes through."""
+    h = make_herald(start=False, limits={"spool_reserve": "256k"}, **stuck_queue_config())
+    try:
+        h.start()
+        with h.raw() as c:
+            c.reply()
+            c.ehlo()
+            code, texts = c.cmd("MAIL FROM:<big@client.herald.test> SIZE=1500000")
+            assert code == 452 and texts[0] == "4.3.1 Insufficient system storage", (code, texts)
+            # Room for this one: the session goes on and the message is queued.
+            body = message(sender="fits@client.herald.test", body=("f" * 76 + "\r\n") * 1000)
+            code, texts = c.cmd(f"MAIL FROM:<fits@client.herald.test> SIZE={len(body)}")
+            assert code == 250, (code, texts)
+            assert c.cmd("RCPT TO:<x@example.net>")[0] == 250
+            assert c.cmd("DATA")[0] == 354
+            c.send(body)
+            code, texts = c.cmd(".")
+            assert code == 250, (code, texts)
+        h.wait_for(lambda: "452" in h.rejectlog(), what="the 452 in the rejectlog")
+        line = next(l for l in h.rejectlog().splitlines() if "452" in l)
+        assert "big@client.herald.test" in line and "SIZE=1500000" in line, line
+        assert "4.3.1" in line, line
+        senders = {e["sender"] for e in h.queue_list_json()}
+        assert senders == {"fits@client.herald.test"}, senders
+    finally:
+        h.stop()

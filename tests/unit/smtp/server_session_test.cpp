@@ -283,6 +283,26 @@ TEST(ServerSession, RefusesDeclaredSizeOverTheLimit) {
     EXPECT_EQ(c.send("MAIL FROM:<a@x.example> SIZE=10000\r\n"), "250 2.1.0 Ok\r\n");
 }
 
+TEST(ServerSession, RefusesDeclaredSizeTheSpoolHasNoRoomForWith452) {
+    SessionSettings s = test_settings();
+    std::vector<std::uint64_t> asked;
+    s.has_room_for = [&asked](std::uint64_t size) {
+        asked.push_back(size);
+        return size <= 4000;
+    };
+    Conversation c(s);
+    c.send("EHLO a.example\r\n");
+    EXPECT_EQ(c.send("MAIL FROM:<a@x.example> SIZE=5000\r\n"),
+              "452 4.3.1 Insufficient system storage\r\n");
+    ASSERT_EQ(c.rejections.size(), 1u);
+    EXPECT_EQ(c.rejections[0].reply.code, 452);
+    EXPECT_EQ(c.send("MAIL FROM:<a@x.example> SIZE=4000\r\n"), "250 2.1.0 Ok\r\n");
+    c.send("RSET\r\n");
+    // Without SIZE there is nothing to ask about: DATA and the spool decide.
+    EXPECT_EQ(c.send("MAIL FROM:<a@x.example>\r\n"), "250 2.1.0 Ok\r\n");
+    EXPECT_EQ(asked, (std::vector<std::uint64_t>{5000, 4000}));
+}
+
 TEST(ServerSession, LimitsRecipientsWithoutCountingItAsAnError) {
     SessionSettings s = test_settings();
     s.max_errors = 2;
@@ -492,6 +512,20 @@ TEST(ServerSession, AuthenticatesWithPlainInitialResponse) {
     EXPECT_EQ(c.auth_requests[0].password, "secret");
     EXPECT_EQ(c.session.view().auth_user, "alice");
     EXPECT_EQ(c.send("AUTH PLAIN\r\n"), "503 5.5.1 Already authenticated\r\n");
+}
+
+TEST(ServerSession, RefusesThrottledAuthWith454NamingTheUserButNotThePassword) {
+    Conversation c(with_auth());
+    c.throttle_auth = true;
+    c.send("EHLO a.example\r\n");
+    EXPECT_EQ(c.send("AUTH PLAIN " + plain_credentials("alice", "secret") + "\r\n"),
+              "454 4.7.0 Temporary authentication failure\r\n");
+    EXPECT_EQ(c.session.view().auth_user, "");
+    ASSERT_EQ(c.rejections.size(), 1u);
+    EXPECT_EQ(c.rejections[0].command, "AUTH PLAIN user=alice");
+    EXPECT_FALSE(contains(c.rejections[0].command, "secret"));
+    // The session goes on: the client may try again later, or send without AUTH.
+    EXPECT_EQ(c.send("NOOP\r\n"), "250 2.0.0 Ok\r\n");
 }
 
 TEST(ServerSession, AuthenticatesWithPlainContinuation) {

@@ -91,6 +91,7 @@ class Conversation {
     bool hold_messages = false;  // leave MessageReady unanswered
     bool hold_tls = false;       // leave StartTls unanswered
     std::string password = "secret";
+    bool throttle_auth = false;  // answer AUTH as a lockout does: 454, no password checked
 
   private:
     void handle(SessionEvent& event) {
@@ -101,6 +102,10 @@ class Conversation {
             close_requested = true;
         } else if (auto* auth = std::get_if<AuthRequest>(&event)) {
             auth_requests.push_back(*auth);
+            if (throttle_auth) {
+                session.auth_refused(Reply(454, "4.7.0", "Temporary authentication failure"));
+                return;
+            }
             session.auth_result(auth->user == "alice" && auth->password == password);
         } else if (auto* ready = std::get_if<MessageReady>(&event)) {
             messages.push_back(std::move(*ready));
