@@ -16,6 +16,7 @@
 #include <optional>
 
 #include "admin/admin_server.hpp"
+#include "admin/admin_token.hpp"
 #include "admin/metrics.hpp"
 #include "base/blocking_pool.hpp"
 #include "delivery/router.hpp"
@@ -421,15 +422,18 @@ SmtpServices Server::Parts::services_for(const config::Listener& listener) {
 }
 
 Status Server::Parts::bind_listeners() {
-    for (const auto& listener : config.listeners) {
-        auto acceptor = bind_listener(io.get_executor(), listener.host, listener.port);
-        if (!acceptor) return Error{acceptor.error()};
-        acceptors.push_back(std::move(*acceptor));
-        services.push_back(services_for(listener));
-        report.push_back(
-            fmt::format("listening on {} ({})", listener.address, mode_name(listener.mode)));
-    }
+    // The admin server first: once a client can connect to SMTP, its token file exists and
+    // the admin API answers.
+    std::vector<std::string> admin_report;
     if (metrics) {
+        // Without [admin] token, the one kept in the spool: the API is never open to every
+        // local user (only its owner can read the file).
+        std::string token = config.admin.token;
+        if (token.empty()) {
+            auto generated = admin::load_or_create_admin_token(config.server.spool_dir);
+            if (!generated) return Error{"admin token: " + generated.error()};
+            token = std::move(*generated);
+        }
         auto bound = admin::AdminServer::bind(
             io.get_executor(), config.admin.http,
             admin::AdminServices{
@@ -440,16 +444,31 @@ Status Server::Parts::bind_listeners() {
                 .queue_action = [this](std::string_view action,
                                        std::string_view id) { return control->handle(action, id); },
                 .transports = admin::transport_infos(config.transports),
-                .token = config.admin.token,
+                .token = std::move(token),
+                .loopback_only = config.admin.token.empty(),
+                .note = [this](const std::string& line) { mainlog->note(line); },
                 .log_dir = config.server.log_dir,
                 .resolver = resolver.get(),
                 .dkim_keys = config.dkim_keys,
                 .hostname = config.server.hostname});
         if (!bound) return Error{bound.error()};
         admin_server = std::move(*bound);
-        report.push_back("admin http on " + admin_server->local_address() +
-                         " (/metrics, /api, console)");
+        admin_report.push_back("admin http on " + admin_server->local_address() +
+                               " (/metrics, /api, console)");
+        if (config.admin.token.empty()) {
+            admin_report.push_back("admin token in " +
+                                   (config.server.spool_dir / admin::kAdminTokenFile).string());
+        }
     }
+    for (const auto& listener : config.listeners) {
+        auto acceptor = bind_listener(io.get_executor(), listener.host, listener.port);
+        if (!acceptor) return Error{acceptor.error()};
+        acceptors.push_back(std::move(*acceptor));
+        services.push_back(services_for(listener));
+        report.push_back(
+            fmt::format("listening on {} ({})", listener.address, mode_name(listener.mode)));
+    }
+    report.insert(report.end(), admin_report.begin(), admin_report.end());
     return ok_status();
 }
 
