@@ -74,7 +74,8 @@ asio::awaitable<void> ControlServer::answer(stream_protocol::socket socket) {
         auto space = view.find(' ');
         std::string_view verb = view.substr(0, space);
         std::string_view argument = space == std::string_view::npos ? "" : view.substr(space + 1);
-        reply = handler_(verb, argument) + "\n";
+        reply = co_await handler_(verb, argument);
+        reply += "\n";
     }
     co_await asio::async_write(socket, asio::buffer(reply), asio::as_tuple(asio::use_awaitable));
 }
