@@ -11,6 +11,9 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <fmt/core.h>
+
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <exception>
@@ -167,6 +170,7 @@ asio::awaitable<void> AdminServer::answer(tcp::socket socket) {
             } catch (const std::exception& e) {
                 response = json_error(500, e.what());
             }
+            note_refusal(view_of, response, stream.socket());
         }
         auto out = to_beast(std::move(response), read_error ? 11 : request.version(), keep_alive);
         stream.expires_after(services_.io_timeout);
@@ -178,8 +182,32 @@ asio::awaitable<void> AdminServer::answer(tcp::socket socket) {
     --connections_;
 }
 
+// Someone without the credential tried: the operator should know who and what, but the log
+// must never hold a token (a wrong one may be a right one mistyped, or another system's).
+void AdminServer::note_refusal(const HttpRequest& request, const HttpResponse& response,
+                               const tcp::socket& socket) const {
+    if (response.status != 401 || !services_.note) return;
+    boost::system::error_code ec;
+    auto peer = socket.remote_endpoint(ec);
+    // What the client sent, made printable and short: it is theirs, not ours.
+    constexpr std::size_t kShown = 200;
+    std::string path(request.target.substr(0, std::min(request.target.find('?'), kShown)));
+    for (char& c : path) {
+        if (c <= ' ' || c >= 0x7f) c = '?';
+    }
+    std::string method(request.method.substr(0, 16));
+    for (char& c : method) {
+        if (c <= ' ' || c >= 0x7f) c = '?';
+    }
+    services_.note(
+        fmt::format("admin: refused {} {} from {}: {}", method, path,
+                    ec ? std::string("?") : peer.address().to_string(),
+                    request.authorization.empty() ? "no bearer token" : "wrong credentials"));
+}
+
 asio::awaitable<HttpResponse> AdminServer::respond(const HttpRequest& request) {
-    auto routed = route_request(request, services_.token);
+    auto routed = route_request(
+        request, AdminAccess{.token = services_.token, .loopback_only = services_.loopback_only});
     if (auto* refusal = std::get_if<HttpResponse>(&routed)) co_return std::move(*refusal);
     const Route& route = std::get<Route>(routed);
     const auto now = std::chrono::system_clock::now();

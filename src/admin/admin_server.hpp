@@ -42,7 +42,12 @@ struct AdminServices {
     // QueueControl::handle: runs on the event loop; answers "ok ..." or "error ...".
     std::function<std::string(std::string_view action, std::string_view id)> queue_action;
     std::vector<TransportInfo> transports;
-    std::string token;  // [admin] token; empty: none required
+    // [admin] token, or the one generated in the spool (admin_token.hpp); empty: nothing but
+    // the console is served. loopback_only: the token was generated (see AdminAccess).
+    std::string token;
+    bool loopback_only = false;
+    // A mainlog line, for refused credentials (never with the token given).
+    std::function<void(const std::string&)> note;
     // For /api/summary and /api/trace (read on the blocking pool) and /api/doctor (the
     // server's resolver; the configured DKIM keys checked, the hostname as the HELO name).
     std::filesystem::path log_dir;
@@ -73,6 +78,8 @@ class AdminServer {
     AdminServer(boost::asio::ip::tcp::acceptor acceptor, AdminServices services);
     boost::asio::awaitable<void> answer(boost::asio::ip::tcp::socket socket);
     boost::asio::awaitable<HttpResponse> respond(const HttpRequest& request);
+    void note_refusal(const HttpRequest& request, const HttpResponse& response,
+                      const boost::asio::ip::tcp::socket& socket) const;
     boost::asio::awaitable<HttpResponse> summary(const QueryString& params,
                                                  std::chrono::system_clock::time_point now);
     boost::asio::awaitable<HttpResponse> trace(const QueryString& params);

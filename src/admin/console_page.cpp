@@ -49,7 +49,10 @@ function status(text) { $("status").textContent = text; }
 async function api(path, method) {
   const headers = token ? { "Authorization": "Bearer " + token } : {};
   const response = await fetch(path, { method: method || "GET", headers });
-  if (response.status === 401) throw new Error("a token is required: enter it above");
+  if (response.status === 401) {
+    throw new Error("a valid token is required: enter it above (without [admin] token, " +
+                    "Herald keeps one in <spool_dir>/admin.token)");
+  }
   if (!response.ok) {
     let detail = response.statusText;
     try { detail = (await response.json()).error; } catch (e) {}

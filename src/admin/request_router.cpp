@@ -26,8 +26,8 @@ std::string_view host_name(std::string_view host) {
     return host.substr(0, host.find(':'));
 }
 
-// Without a token, loopback is the only guard, and a web page could reach it through DNS
-// rebinding (its own name resolving to 127.0.0.1): such a request names that host in Host.
+// On loopback, /metrics needs no token, and a web page could reach it through DNS rebinding
+// (its own name resolving to 127.0.0.1): such a request names that host in Host.
 bool is_loopback_host(std::string_view host) {
     std::string_view name = host_name(host);
     if (equals_ignoring_case(name, "localhost")) return true;
@@ -102,9 +102,8 @@ bool authorized(std::string_view authorization, std::string_view token) {
     return difference == 0;
 }
 
-std::variant<Route, HttpResponse> route_request(const HttpRequest& request,
-                                                std::string_view token) {
-    if (token.empty() && !is_loopback_host(request.host)) {
+std::variant<Route, HttpResponse> route_request(const HttpRequest& request, AdminAccess access) {
+    if (access.loopback_only && !is_loopback_host(request.host)) {
         return json_error(403, "the Host header must name a loopback address");
     }
     if (!request.origin.empty() && !is_same_origin(request.origin, request.host)) {
@@ -119,8 +118,12 @@ std::variant<Route, HttpResponse> route_request(const HttpRequest& request,
 
     // The console page holds no data; it asks for the token and sends it with each call.
     if (path == "/") return only("GET", request, Route{.endpoint = Endpoint::console});
-    if (!token.empty() && !authorized(request.authorization, token)) {
-        HttpResponse response = json_error(401, "a valid bearer token is required");
+    // Counters only, no addresses or ids: a local Prometheus scrapes without a secret.
+    const bool open = path == "/metrics" && access.loopback_only;
+    if (!open && !authorized(request.authorization, access.token)) {
+        HttpResponse response =
+            json_error(401, request.authorization.empty() ? "a bearer token is required"
+                                                          : "the bearer token is not valid");
         response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"herald\"");
         return response;
     }

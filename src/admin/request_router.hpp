@@ -9,7 +9,8 @@
 //   GET  /api/summary[?since=&sender=]  `herald summary --json`
 //   GET  /api/trace?q=QUERY             `herald trace --json`
 //   GET  /api/doctor?domain=D[&ip=&selector=&rbl=&dbl=]   `herald doctor --json`, DNS checks
-// With a token configured, everything but the console needs "Authorization: Bearer <token>".
+// Everything but the console needs "Authorization: Bearer <token>" (AdminAccess says which
+// token, and whether /metrics is open).
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -42,9 +43,19 @@ struct Route {
 inline constexpr std::size_t kDefaultQueueLimit = 1000;
 inline constexpr std::size_t kMaxQueueLimit = 100000;
 
-// `token` is [admin] token; empty means none is required (the loader allows that on
-// loopback only).
-std::variant<Route, HttpResponse> route_request(const HttpRequest& request, std::string_view token);
+// Who may ask what. Queue actions and message data (the queue, traces, summaries) always
+// need the token: loopback is reachable by every local user, so it is no credential.
+struct AdminAccess {
+    // [admin] token, or the one generated in the spool (admin_token.hpp). Empty: nothing
+    // but the console is served (fails closed).
+    std::string_view token;
+    // The token was generated, so the server listens on loopback only (the loader insists on
+    // a configured token beyond it): /metrics is served without the token, for a local
+    // Prometheus, and every request must name a loopback Host (DNS rebinding).
+    bool loopback_only = false;
+};
+
+std::variant<Route, HttpResponse> route_request(const HttpRequest& request, AdminAccess access);
 
 // "Bearer <token>" (RFC 6750 2.1), the scheme in any case, compared in constant time.
 bool authorized(std::string_view authorization, std::string_view token);

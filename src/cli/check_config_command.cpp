@@ -10,7 +10,7 @@ namespace herald::cli {
 void add_check_config_command(CLI::App& app, const GlobalOptions& global, int& exit_code) {
     auto* cmd = app.add_subcommand("check-config", "Validate the configuration file");
     cmd->callback([&global, &exit_code] {
-        auto config = load_config_or_report(global.config);
+        auto config = load_serving_config_or_report(global.config);
         if (!config) {
             exit_code = kExitUsage;
             return;

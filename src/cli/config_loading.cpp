@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include "config/reload_guard.hpp"
 #include "delivery/router.hpp"
 #include "policy/policies.hpp"
 
@@ -21,6 +22,16 @@ std::optional<config::Config> load_config_or_report(const std::filesystem::path&
         return std::nullopt;
     }
     return loaded.config;
+}
+
+std::optional<config::Config> load_serving_config_or_report(const std::filesystem::path& path) {
+    auto config = load_config_or_report(path);
+    if (!config) return std::nullopt;
+    if (auto error = config::missing_listener_error(*config); !error.empty()) {
+        fmt::print(stderr, "{}\n", error);
+        return std::nullopt;
+    }
+    return config;
 }
 
 }  // namespace herald::cli

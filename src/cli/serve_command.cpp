@@ -80,7 +80,7 @@ void add_serve_command(CLI::App& app, const GlobalOptions& global, int& exit_cod
     auto foreground = std::make_shared<bool>(false);
     cmd->add_flag("--foreground", *foreground, "stay in the foreground (logs still go to files)");
     cmd->callback([&global, &exit_code, foreground] {
-        auto config = load_config_or_report(global.config);
+        auto config = load_serving_config_or_report(global.config);
         if (!config) {
             exit_code = kExitUsage;
             return;

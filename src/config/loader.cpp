@@ -1,7 +1,11 @@
 // load_file and load_string: TOML text -> validated Config, or every error found.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
-#include <fstream>
 
 #include "config/ascii_toml.hpp"
 #include "config/config.hpp"
@@ -15,8 +19,9 @@ namespace herald::config {
 namespace {
 
 // A config file is a few kilobytes; anything this large is a mistake (or an attack on the
-// parser), not a config.
-constexpr std::size_t kMaxFileSize = 4 * 1024 * 1024;
+// parser), not a config. The same limit for serve, check-config and reload.
+constexpr std::size_t kMaxFileSize = 1024 * 1024;
+constexpr std::string_view kTooLarge = "cannot read: larger than 1 MiB, so not a config file";
 
 template <typename Section, typename Read>
 void read_table(TableReader& doc, std::string_view name, Section& out, Read read) {
@@ -128,26 +133,50 @@ LoadResult load_string(std::string_view text, const std::filesystem::path& name)
 
 LoadResult load_file(const std::filesystem::path& path) {
     Diagnostics diagnostics(path.string());
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) {
-        diagnostics.add(0, "cannot read: is a directory");
-        return finish(diagnostics);
-    }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    // Non-blocking: opening a FIFO for reading would wait for a writer, and a reload (or a
+    // check-config in a script) would hang with it. Whatever was opened is then checked: a
+    // FIFO, a device or a directory is never read.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
         diagnostics.add(0, std::string("cannot read: ") + std::strerror(errno));
         return finish(diagnostics);
     }
-    // Bounded read: the path may name a FIFO or a device that never ends.
-    std::string text(kMaxFileSize + 1, '\0');
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    if (in.bad()) {
-        diagnostics.add(0, "cannot read: I/O error");
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+        diagnostics.add(0, std::string("cannot read: ") + std::strerror(errno));
         return finish(diagnostics);
     }
-    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (S_ISDIR(st.st_mode)) {
+        diagnostics.add(0, "cannot read: is a directory");
+        return finish(diagnostics);
+    }
+    if (!S_ISREG(st.st_mode)) {
+        diagnostics.add(0, "cannot read: not a regular file (a FIFO, socket or device)");
+        return finish(diagnostics);
+    }
+    if (static_cast<std::uint64_t>(st.st_size) > kMaxFileSize) {
+        diagnostics.add(0, kTooLarge);
+        return finish(diagnostics);
+    }
+    // Bounded read all the same: the file may grow while it is read.
+    std::string text;
+    char buffer[65536];
+    while (text.size() <= kMaxFileSize) {
+        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            diagnostics.add(0, std::string("cannot read: ") + std::strerror(errno));
+            return finish(diagnostics);
+        }
+        if (n == 0) break;
+        text.append(buffer, static_cast<std::size_t>(n));
+    }
     if (text.size() > kMaxFileSize) {
-        diagnostics.add(0, "cannot read: larger than 4 MiB, so not a config file");
+        diagnostics.add(0, kTooLarge);
         return finish(diagnostics);
     }
     return load_string(text, path);

@@ -92,7 +92,8 @@ asio::awaitable<void> ControlServer::answer(stream_protocol::socket socket) {
         auto space = view.find(' ');
         std::string_view verb = view.substr(0, space);
         std::string_view argument = space == std::string_view::npos ? "" : view.substr(space + 1);
-        reply = handler_(verb, argument) + "\n";
+        reply = co_await handler_(verb, argument);
+        reply += "\n";
     }
     // The action is done; a reply the client does not take is dropped when the time is up.
     timer.expires_after(kControlTimeout);

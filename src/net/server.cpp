@@ -16,8 +16,10 @@
 #include <optional>
 
 #include "admin/admin_server.hpp"
+#include "admin/admin_token.hpp"
 #include "admin/metrics.hpp"
 #include "base/blocking_pool.hpp"
+#include "config/reload_guard.hpp"
 #include "delivery/router.hpp"
 #include "dns/unbound_resolver.hpp"
 #include "log/log_rotation.hpp"
@@ -89,6 +91,8 @@ struct Server::Parts {
     std::shared_ptr<policy::Policies> policies;
     // Outside the policies: a reload must not hand a password guesser a fresh count.
     std::unique_ptr<policy::AuthThrottle> auth_throttle;
+    std::optional<config::Config> reloaded;  // what `policies` came from, once reloaded
+    bool reloading = false;
     std::unique_ptr<mailauth::dkim::Keyring> dkim;
     std::unique_ptr<mailauth::Preflight> preflight;
     std::optional<asio::signal_set> reload_signal;
@@ -119,7 +123,10 @@ struct Server::Parts {
     asio::awaitable<void> keep_rate_limits();
     asio::awaitable<void> check_dkim_keys();
     void save_rate_limits();
-    std::string reload();
+    asio::awaitable<std::string> control_request(std::string_view verb, std::string_view argument);
+    asio::awaitable<std::string> reload(bool force);
+    config::LoadResult read_config_for_reload() const;
+    const config::Config& in_force() const { return reloaded ? *reloaded : config; }
     std::string rotate_logs();
     void rotate_on_sigusr1();
     asio::awaitable<void> rotate_by_size();
@@ -175,25 +182,61 @@ void Server::Parts::save_rate_limits() {
     }
 }
 
+// The file is read and checked on the blocking pool: whatever the path names (a file on a
+// slow disk, a FIFO nobody writes), SMTP and the admin API keep being served meanwhile.
+config::LoadResult Server::Parts::read_config_for_reload() const {
+    auto loaded = config::load_file(config_path);
+    if (loaded.config) {
+        if (auto why = delivery::Router::unbuildable(*loaded.config)) {
+            loaded.errors.push_back(*why);
+            loaded.config.reset();
+        } else if (auto why = policy::Policies::unloadable(*loaded.config)) {
+            loaded.errors.push_back(*why);
+            loaded.config.reset();
+        }
+    }
+    return loaded;
+}
+
+asio::awaitable<std::string> Server::Parts::control_request(std::string_view verb,
+                                                            std::string_view argument) {
+    if (verb == "reload") {
+        if (argument.empty() || argument == "force") co_return co_await reload(!argument.empty());
+        co_return "error reload takes no argument but \"force\"";
+    }
+    if (verb == "logrotate") co_return rotate_logs();
+    co_return control->handle(verb, argument);
+}
+
 // Only the policies are reloaded: relay rules, reject lists, users, rate limits (their counts
 // carried over). What the running parts were built from (listeners, transports, routes,
 // local domains, TLS, limits, queue) stays until a restart; a config that does not load
-// changes nothing.
-std::string Server::Parts::reload() {
-    auto loaded = config::load_file(config_path);
-    std::vector<std::string> errors = loaded.errors;
-    if (loaded.config) {
-        if (auto why = delivery::Router::unbuildable(*loaded.config)) errors.push_back(*why);
-        if (auto why = policy::Policies::unloadable(*loaded.config)) errors.push_back(*why);
-    }
-    if (!loaded.config || !errors.empty()) {
+// changes nothing, and neither does one that would strip the server (reload_guard.hpp)
+// unless `force`.
+asio::awaitable<std::string> Server::Parts::reload(bool force) {
+    // One at a time: two reloads racing would apply in whichever order their reads end.
+    if (reloading) co_return "error a reload is already under way";
+    reloading = true;
+    struct ClearOnExit {
+        bool& flag;
+        ~ClearOnExit() { flag = false; }
+    } clear{reloading};
+    auto loaded = co_await pool->run([this] { return read_config_for_reload(); });
+    auto refuse = [&](const std::vector<std::string>& errors, std::string_view advice) {
         std::string joined;
         for (const auto& error : errors) joined += (joined.empty() ? "" : "; ") + error;
         mainlog->note("reload of " + config_path.string() + " refused, the running config " +
-                      "stays in force: " + joined);
-        return "error " + joined;
-    }
+                      "stays in force: " + joined + std::string(advice));
+        return "error " + joined + std::string(advice);
+    };
+    if (!loaded.config) co_return refuse(loaded.errors, "");
     config::Config next = std::move(*loaded.config);
+    if (auto stripped = config::what_reload_would_strip(in_force(), next); !stripped.empty()) {
+        if (!force) co_return refuse(stripped, " (herald reload --force applies it anyway)");
+        std::string joined;
+        for (const auto& reason : stripped) joined += (joined.empty() ? "" : "; ") + reason;
+        mainlog->note("reload of " + config_path.string() + " forced although " + joined);
+    }
     // Local domains and mailboxes decide delivery too (the router); they change with a restart
     // only, so that the relay rules and the router never disagree. The recipient map and the
     // aliases are read again.
@@ -205,11 +248,12 @@ std::string Server::Parts::reload() {
     if (fresh->limiter && policies->limiter)
         fresh->limiter->load(policies->limiter->save(now), now);
     policies = std::move(fresh);
+    reloaded = std::move(next);
     mainlog->note("reloaded " + config_path.string() +
                   ": relay rules, local recipients and aliases, reject lists, users, rate limits "
                   "and signing rights; listeners, transports, "
                   "routes, local domains and limits change at the next restart");
-    return "ok reloaded";
+    co_return force ? "ok reloaded (forced)" : "ok reloaded";
 }
 
 // The source_address of the transport the sender's route picks, else [preflight] ip. A
@@ -268,7 +312,7 @@ asio::awaitable<void> Server::Parts::rotate_by_size() {
 void Server::Parts::reload_on_sighup() {
     reload_signal->async_wait([this](const boost::system::error_code& ec, int) {
         if (ec) return;
-        reload();
+        asio::co_spawn(io, reload(false), asio::detached);
         reload_on_sighup();
     });
 }
@@ -368,9 +412,7 @@ Status Server::Parts::build_services() {
     recover_spool();
     auto bound = ControlServer::bind(io.get_executor(), config.server.spool_dir / "control.sock",
                                      [this](std::string_view verb, std::string_view argument) {
-                                         if (verb == "reload") return reload();
-                                         if (verb == "logrotate") return rotate_logs();
-                                         return control->handle(verb, argument);
+                                         return control_request(verb, argument);
                                      });
     if (!bound) return Error{bound.error()};
     control_server = std::move(*bound);
@@ -440,15 +482,18 @@ SmtpServices Server::Parts::services_for(const config::Listener& listener) {
 }
 
 Status Server::Parts::bind_listeners() {
-    for (const auto& listener : config.listeners) {
-        auto acceptor = bind_listener(io.get_executor(), listener.host, listener.port);
-        if (!acceptor) return Error{acceptor.error()};
-        acceptors.push_back(std::move(*acceptor));
-        services.push_back(services_for(listener));
-        report.push_back(
-            fmt::format("listening on {} ({})", listener.address, mode_name(listener.mode)));
-    }
+    // The admin server first: once a client can connect to SMTP, its token file exists and
+    // the admin API answers.
+    std::vector<std::string> admin_report;
     if (metrics) {
+        // Without [admin] token, the one kept in the spool: the API is never open to every
+        // local user (only its owner can read the file).
+        std::string token = config.admin.token;
+        if (token.empty()) {
+            auto generated = admin::load_or_create_admin_token(config.server.spool_dir);
+            if (!generated) return Error{"admin token: " + generated.error()};
+            token = std::move(*generated);
+        }
         auto bound = admin::AdminServer::bind(
             io.get_executor(), config.admin.http,
             admin::AdminServices{
@@ -459,16 +504,31 @@ Status Server::Parts::bind_listeners() {
                 .queue_action = [this](std::string_view action,
                                        std::string_view id) { return control->handle(action, id); },
                 .transports = admin::transport_infos(config.transports),
-                .token = config.admin.token,
+                .token = std::move(token),
+                .loopback_only = config.admin.token.empty(),
+                .note = [this](const std::string& line) { mainlog->note(line); },
                 .log_dir = config.server.log_dir,
                 .resolver = resolver.get(),
                 .dkim_keys = config.dkim_keys,
                 .hostname = config.server.hostname});
         if (!bound) return Error{bound.error()};
         admin_server = std::move(*bound);
-        report.push_back("admin http on " + admin_server->local_address() +
-                         " (/metrics, /api, console)");
+        admin_report.push_back("admin http on " + admin_server->local_address() +
+                               " (/metrics, /api, console)");
+        if (config.admin.token.empty()) {
+            admin_report.push_back("admin token in " +
+                                   (config.server.spool_dir / admin::kAdminTokenFile).string());
+        }
     }
+    for (const auto& listener : config.listeners) {
+        auto acceptor = bind_listener(io.get_executor(), listener.host, listener.port);
+        if (!acceptor) return Error{acceptor.error()};
+        acceptors.push_back(std::move(*acceptor));
+        services.push_back(services_for(listener));
+        report.push_back(
+            fmt::format("listening on {} ({})", listener.address, mode_name(listener.mode)));
+    }
+    report.insert(report.end(), admin_report.begin(), admin_report.end());
     return ok_status();
 }
 

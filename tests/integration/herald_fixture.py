@@ -104,6 +104,15 @@ def stuck_queue_config():
     }
 
 
+# The Herald whose admin API listens on a port: admin_token_for(port) finds its token.
+ADMIN_SERVERS = {}
+
+
+def admin_token_for(port):
+    """The bearer token of the Herald last started with [admin] http on `port`."""
+    return ADMIN_SERVERS[port].admin_token()
+
+
 class Herald:
     """One Herald process.
 
@@ -170,6 +179,11 @@ class Herald:
                 cwd=self.dir, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
         deadline = time.monotonic() + START_DEADLINE
         pending = [port for _, port in self.listeners]
+        admin = self.config.get("admin", {})
+        admin_port = None
+        if isinstance(admin, dict) and admin.get("http"):
+            admin_port = int(admin["http"].rsplit(":", 1)[1])
+            pending.append(admin_port)
         while pending:
             if self.proc.poll() is not None:
                 code = self.proc.returncode
@@ -187,6 +201,8 @@ class Herald:
                 pending.pop(0)
             except OSError:
                 time.sleep(0.05)
+        if admin_port is not None:
+            ADMIN_SERVERS[admin_port] = self
         return self
 
     def running(self):
@@ -233,6 +249,16 @@ class Herald:
             input = input.encode()
         return subprocess.run(argv, cwd=self.dir, input=input, capture_output=True,
                               timeout=timeout)
+
+    # -- the admin API ------------------------------------------------------------------
+
+    def admin_token(self):
+        """The admin API's bearer token: [admin] token, else the one Herald generated in
+        <spool_dir>/admin.token on its first start."""
+        configured = self.config.get("admin", {}).get("token")
+        if configured:
+            return configured
+        return (self.spool_dir / "admin.token").read_text().strip()
 
     def queue_list_json(self):
         result = self.cli("queue", "list", "--json")

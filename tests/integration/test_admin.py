@@ -2,14 +2,19 @@
 (list, hold, release, flush, delete) against a queue that cannot drain, the bearer token, the
 console page, hostile requests, and a port that is taken."""
 import json
+import os
+import re
+import shutil
 import socket
+import stat
+import subprocess
 import urllib.error
 import urllib.request
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from herald_fixture import free_port, send
+from herald_fixture import admin_token_for, free_port, send
 
 TOKEN = "admin-token-0123456789"
 
@@ -38,10 +43,17 @@ def stuck(port, token=None):
                 admin=admin(port, token))
 
 
-def call(port, path, method="GET", token=None, headers=None):
-    """(status, headers, body bytes); 4xx and 5xx are returned, not raised."""
+# The token of the Herald on that port (admin_token_for): what an operator would send.
+AUTO = object()
+
+
+def call(port, path, method="GET", token=AUTO, headers=None):
+    """(status, headers, body bytes); 4xx and 5xx are returned, not raised. token=None sends
+    no Authorization header."""
     request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method,
                                      data=b"" if method == "POST" else None)
+    if token is AUTO:
+        token = admin_token_for(port)
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     for name, value in (headers or {}).items():
@@ -53,13 +65,13 @@ def call(port, path, method="GET", token=None, headers=None):
         return e.code, e.headers, e.read()
 
 
-def call_json(port, path, method="GET", token=None):
+def call_json(port, path, method="GET", token=AUTO):
     status, headers, body = call(port, path, method, token)
     assert headers.get("Content-Type", "").startswith("application/json"), headers
     return status, json.loads(body)
 
 
-def scrape(port, token=None):
+def scrape(port, token=AUTO):
     """{(sample name, frozenset of labels): value}, and {name: type} for every sample name
     and every family name (the parser names a counter family without its _total)."""
     status, headers, body = call(port, "/metrics", token=token)
@@ -272,7 +284,7 @@ def test_a_configured_token_is_required(make_herald):
     make_herald(**stuck(port, token=TOKEN))
     for path, method in [("/metrics", "GET"), ("/api/queue", "GET"), ("/api/transports", "GET"),
                          ("/api/queue/flush", "POST")]:
-        status, headers, _ = call(port, path, method)
+        status, headers, _ = call(port, path, method, token=None)
         assert status == 401, path
         assert headers.get("WWW-Authenticate", "").startswith("Bearer"), headers
         assert call(port, path, method, token=TOKEN + "x")[0] == 401, path
@@ -365,3 +377,117 @@ def test_doctor_api_runs_the_dns_checks(make_herald, dns_zone):
     assert status == 400 and "domain" in body["error"], body
     status, body = call_json(port, "/api/doctor?domain=brand.test&rbl=bad%20zone")
     assert status == 400, body
+
+
+# -- the credential (issue 14): without [admin] token, the generated one is required ----------
+
+def curl(port, path, method="GET", token=None, user=None):
+    """(status, headers text, body text) of curl, run as `user` (runuser) when given."""
+    argv = ["curl", "-sS", "-X", method, "-D", "-", "--max-time", "30",
+            f"http://127.0.0.1:{port}{path}"]
+    if token:
+        argv[1:1] = ["-H", f"Authorization: Bearer {token}"]
+    if user:
+        argv = ["runuser", "-u", user, "--"] + argv
+    result = subprocess.run(argv, capture_output=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    head, _, body = result.stdout.decode().partition("\r\n\r\n")
+    return int(head.split()[1]), head, body
+
+
+def test_without_a_configured_token_the_api_needs_the_generated_one(make_herald):
+    port = free_port()
+    h = make_herald(**stuck(port))
+    msg_id = send(h, "kept@client.herald.test", ["far@example.net"])
+    h.wait_for(lambda: h.events(msg_id, "=="), what=f"{msg_id} deferred")
+
+    path = h.spool_dir / "admin.token"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    token = path.read_text().strip()
+    assert re.fullmatch(r"[0-9a-f]{64}", token), token
+    assert "admin token in var/spool/admin.token" in h.stdout()  # where, never what
+    for text in (h.stdout(), h.stderr(), h.mainlog()):
+        assert token not in text
+
+    wrong = "0" * 64
+    for target, method in [("/api/queue", "GET"), ("/api/transports", "GET"),
+                           (f"/api/trace?q={msg_id}", "GET"), ("/api/summary", "GET"),
+                           (f"/api/queue/{msg_id}/delete", "POST"),
+                           (f"/api/queue/{msg_id}/bounce", "POST"),
+                           (f"/api/queue/{msg_id}/hold", "POST"), ("/api/queue/flush", "POST")]:
+        for given in (None, wrong):
+            status, head, body = curl(port, target, method, token=given)
+            assert status == 401, (target, given, head)
+            assert re.search(r"(?im)^WWW-Authenticate: Bearer", head), head
+            assert "error" in json.loads(body), body
+    # Nothing was deleted or bounced, nor shown.
+    assert msg_id in h.queue_ids()
+    assert not h.events(msg_id, "**")
+    refused = [l for l in h.mainlog().splitlines() if "admin: refused" in l]
+    assert any(f"POST /api/queue/{msg_id}/delete from 127.0.0.1: no bearer token" in l
+               for l in refused), refused
+    assert any("wrong credentials" in l for l in refused), refused
+    assert wrong not in h.mainlog() and token not in h.mainlog()
+
+    # /metrics stays open on loopback, for a local Prometheus.
+    status, _, body = curl(port, "/metrics")
+    assert status == 200 and "herald_queue_messages 1" in body, body
+
+    # With the token, everything works; the console's page itself needs none.
+    status, _, body = curl(port, "/api/queue", token=token)
+    assert status == 200 and [e["id"] for e in json.loads(body)] == [msg_id], body
+    assert curl(port, "/")[0] == 200
+    status, _, body = curl(port, f"/api/queue/{msg_id}/delete", "POST", token=token)
+    assert status == 200 and json.loads(body)["ok"] is True, body
+    h.wait_for(lambda: msg_id not in h.queue_ids(), what=f"{msg_id} deleted")
+
+    # The same token after a restart: clients keep working.
+    h.restart()
+    assert path.read_text().strip() == token
+    assert curl(port, "/api/queue", token=token)[0] == 200
+    assert curl(port, "/api/queue")[0] == 401
+
+
+def test_a_local_user_cannot_read_the_token_and_is_refused(make_herald):
+    if os.geteuid() != 0 or not shutil.which("runuser"):
+        pytest.skip("needs root and runuser to act as nobody")
+    port = free_port()
+    h = make_herald(**stuck(port))
+    msg_id = send(h, "kept@client.herald.test", ["far@example.net"])
+    path = h.spool_dir / "admin.token"
+    # Let nobody reach the spool: only the file's own mode then stands in the way.
+    opened = []
+    for directory in [h.spool_dir, *h.spool_dir.parents]:
+        mode = stat.S_IMODE(directory.stat().st_mode)
+        if not mode & stat.S_IXOTH:
+            os.chmod(directory, mode | stat.S_IXOTH)
+            opened.append((directory, mode))
+    try:
+        read = subprocess.run(["runuser", "-u", "nobody", "--", "cat", str(path)],
+                              capture_output=True, text=True, timeout=60)
+        assert read.returncode != 0 and "Permission denied" in read.stderr, read
+        seen = subprocess.run(["runuser", "-u", "nobody", "--", "stat", str(path)],
+                              capture_output=True, text=True, timeout=60)
+        assert seen.returncode == 0, seen  # the file was reachable: its mode refused it
+        status, _, _ = curl(port, "/api/queue", user="nobody")
+        assert status == 401
+        status, _, _ = curl(port, f"/api/queue/{msg_id}/delete", "POST", user="nobody")
+        assert status == 401
+        assert curl(port, "/metrics", user="nobody")[0] == 200
+    finally:
+        for directory, mode in opened:
+            os.chmod(directory, mode)
+    assert msg_id in h.queue_ids()
+
+
+def test_a_token_file_others_may_read_stops_start_up(make_herald):
+    port = free_port()
+    h = make_herald(**stuck(port))
+    h.stop()
+    path = h.spool_dir / "admin.token"
+    os.chmod(path, 0o644)
+    with pytest.raises(AssertionError) as failure:
+        h.start()
+    assert "admin.token" in str(failure.value) and "chmod 600" in str(failure.value)
+    os.chmod(path, 0o600)
+    h.start()

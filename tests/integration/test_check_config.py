@@ -1,4 +1,5 @@
 """herald check-config: exit 0 for a good file; exit 2 with `file:line: what` lines."""
+import os
 import re
 import subprocess
 
@@ -131,3 +132,34 @@ def test_serve_refuses_a_bad_config(tmp_path, herald_bin):
                             capture_output=True, text=True, cwd=tmp_path, timeout=30)
     assert result.returncode != 0
     assert "herald.toml:8:" in result.stderr
+
+
+def test_a_config_without_a_listener_is_refused(tmp_path, herald_bin):
+    text = GOOD.replace('[[listener]]\naddress = "127.0.0.1:2525"\nmode = "relay"\n', "")
+    assert "[[listener]]" not in text
+    for body in (text, ""):
+        result, _ = check(tmp_path, body)
+        assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
+        [error] = [l for l in result.stderr.splitlines() if l.strip()]
+        m = ERROR_LINE.match(error)
+        assert m and m.group("file").endswith("herald.toml"), error
+        assert "no [[listener]]" in m.group("what"), error
+    path = tmp_path / "herald.toml"
+    result = subprocess.run([HERALD_BIN, "serve", "--config", str(path), "--foreground"],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=30)
+    assert result.returncode == 2 and "no [[listener]]" in result.stderr, result
+
+
+def test_a_fifo_or_a_huge_file_is_refused_at_once(tmp_path, herald_bin):
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)
+    huge = tmp_path / "huge.toml"
+    huge.write_text(GOOD + "# padding\n" * (1024 * 1024 // 10 + 1))
+    for path, what in ((fifo, "not a regular file"), (huge, "larger than 1 MiB")):
+        for command in ("check-config", "serve"):
+            result = subprocess.run([HERALD_BIN, command, "--config", str(path), "--foreground"]
+                                    if command == "serve" else
+                                    [HERALD_BIN, command, "--config", str(path)],
+                                    capture_output=True, text=True, cwd=tmp_path, timeout=30)
+            assert result.returncode == 2, (command, path, result)
+            assert f"{path}:0: cannot read: {what}" in result.stderr, result.stderr

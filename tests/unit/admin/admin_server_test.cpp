@@ -25,6 +25,8 @@ using asio::ip::tcp;
 using namespace std::chrono_literals;
 
 constexpr std::string_view kToken = "0123456789abcdef-secret";
+constexpr std::string_view kWithToken = "Authorization: Bearer 0123456789abcdef-secret\r\n";
+constexpr std::string_view kNoToken = "";
 
 // A loopback port that was free a moment ago: [admin] http names a real port, never 0.
 std::uint16_t free_port() {
@@ -43,7 +45,8 @@ class NoTransport : public delivery::TransportSelector {
 
 class AdminServerTest : public ::testing::Test {
   protected:
-    void start(std::string token = {}) {
+    // By default as a server without [admin] token runs: a generated token, /metrics open.
+    void start(std::string token = std::string(kToken), bool loopback_only = true) {
         AdminServices services{
             .metrics = metrics_,
             .census = census_,
@@ -57,6 +60,12 @@ class AdminServerTest : public ::testing::Test {
                 },
             .transports = {{"mx", "smtp", "MX"}},
             .token = std::move(token),
+            .loopback_only = loopback_only,
+            .note =
+                [this](const std::string& line) {
+                    std::lock_guard lock(mutex_);
+                    notes_.push_back(line);
+                },
             .io_timeout = 500ms};
         port_ = free_port();
         auto bound = AdminServer::bind(io_.get_executor(), "127.0.0.1:" + std::to_string(port_),
@@ -93,8 +102,9 @@ class AdminServerTest : public ::testing::Test {
         return reply;
     }
 
+    // With the token unless `extra_headers` says otherwise (kNoToken).
     std::string request(std::string_view method, std::string_view target,
-                        std::string_view extra_headers = {}) {
+                        std::string_view extra_headers = kWithToken) {
         return exchange(std::string(method) + " " + std::string(target) +
                         " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" +
                         std::string(extra_headers) + "\r\n");
@@ -121,6 +131,7 @@ class AdminServerTest : public ::testing::Test {
     asio::io_context client_io_;
     std::mutex mutex_;
     std::vector<std::string> actions_;
+    std::vector<std::string> notes_;
 };
 
 TEST_F(AdminServerTest, ServesMetricsWithQueueGaugesFromTheCensus) {
@@ -166,21 +177,39 @@ TEST_F(AdminServerTest, ServesTransportsAndTheConsole) {
 }
 
 TEST_F(AdminServerTest, WithATokenRequestsWithoutItAre401) {
-    start(std::string(kToken));
-    auto reply = request("GET", "/metrics");
+    start(std::string(kToken), false);
+    auto reply = request("GET", "/metrics", kNoToken);
     EXPECT_EQ(status_line(reply), "HTTP/1.1 401 Unauthorized");
     EXPECT_NE(reply.find("WWW-Authenticate: Bearer"), std::string::npos);
-    reply = request("GET", "/metrics", "Authorization: Bearer " + std::string(kToken) + "\r\n");
+    reply = request("GET", "/metrics");
     EXPECT_EQ(status_line(reply), "HTTP/1.1 200 OK");
     std::lock_guard lock(mutex_);
     EXPECT_TRUE(actions_.empty());
+}
+
+TEST_F(AdminServerTest, QueueActionsWithoutTheTokenAreRefusedAndLoggedWithoutIt) {
+    start();
+    EXPECT_EQ(status_line(request("POST", "/api/queue/0abc123def4560001xyz/delete", kNoToken)),
+              "HTTP/1.1 401 Unauthorized");
+    EXPECT_EQ(status_line(request("GET", "/api/queue?limit=5",
+                                  "Authorization: Bearer guessed-guessed-guessed\r\n")),
+              "HTTP/1.1 401 Unauthorized");
+    EXPECT_EQ(status_line(request("GET", "/metrics", kNoToken)), "HTTP/1.1 200 OK");
+    std::lock_guard lock(mutex_);
+    EXPECT_TRUE(actions_.empty());
+    ASSERT_EQ(notes_.size(), 2u);
+    EXPECT_EQ(notes_[0],
+              "admin: refused POST /api/queue/0abc123def4560001xyz/delete from 127.0.0.1: "
+              "no bearer token");
+    EXPECT_EQ(notes_[1], "admin: refused GET /api/queue from 127.0.0.1: wrong credentials");
 }
 
 TEST_F(AdminServerTest, AnswersSeveralRequestsOnOneConnection) {
     start();
     std::string two =
         "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
-        "GET /api/transports HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+        "GET /api/transports HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" +
+        std::string(kWithToken) + "\r\n";
     auto reply = exchange(two);
     EXPECT_EQ(reply.find("HTTP/1.1 200 OK"), 0u);
     EXPECT_NE(reply.find("HTTP/1.1 200 OK", 10), std::string::npos) << reply;
@@ -188,7 +217,9 @@ TEST_F(AdminServerTest, AnswersSeveralRequestsOnOneConnection) {
 
 TEST_F(AdminServerTest, AHugeHeaderIs431AndTheServerCarriesOn) {
     start();
-    auto reply = request("GET", "/metrics", "X-Big: " + std::string(64 * 1024, 'a') + "\r\n");
+    auto reply =
+        request("GET", "/metrics",
+                std::string(kWithToken) + "X-Big: " + std::string(64 * 1024, 'a') + "\r\n");
     EXPECT_EQ(status_line(reply), "HTTP/1.1 431 Request Header Fields Too Large");
     EXPECT_EQ(status_line(request("GET", "/metrics")), "HTTP/1.1 200 OK");
 }
@@ -214,6 +245,7 @@ TEST_F(AdminServerTest, GarbageIs400) {
 TEST_F(AdminServerTest, AnUnknownMethodIs405) {
     start();
     EXPECT_EQ(status_line(request("BREW", "/metrics")), "HTTP/1.1 405 Method Not Allowed");
+    EXPECT_EQ(status_line(request("BREW", "/api/queue", kNoToken)), "HTTP/1.1 401 Unauthorized");
 }
 
 TEST_F(AdminServerTest, ASilentClientIsDisconnectedAfterTheTimeout) {

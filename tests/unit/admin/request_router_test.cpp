@@ -5,18 +5,22 @@
 namespace herald::admin {
 namespace {
 
-constexpr std::string_view kToken = "0123456789abcdef-secret";
+constexpr std::string_view kBearer = "Bearer 0123456789abcdef-secret";
+constexpr std::string_view kToken = kBearer.substr(7);
 constexpr std::string_view kHost = "127.0.0.1:8025";
+constexpr AdminAccess kConfigured{.token = kToken};
+constexpr AdminAccess kGenerated{.token = kToken, .loopback_only = true};
 
-HttpRequest get(std::string_view target, std::string_view authorization = {}) {
+// With the right token unless told otherwise.
+HttpRequest get(std::string_view target, std::string_view authorization = kBearer) {
     return {.method = "GET", .target = target, .host = kHost, .authorization = authorization};
 }
-HttpRequest post(std::string_view target, std::string_view authorization = {}) {
+HttpRequest post(std::string_view target, std::string_view authorization = kBearer) {
     return {.method = "POST", .target = target, .host = kHost, .authorization = authorization};
 }
 
-Route routed(const HttpRequest& request, std::string_view token = {}) {
-    auto result = route_request(request, token);
+Route routed(const HttpRequest& request, AdminAccess access = kConfigured) {
+    auto result = route_request(request, access);
     if (auto* refusal = std::get_if<HttpResponse>(&result)) {
         ADD_FAILURE() << request.method << " " << request.target << ": " << refusal->status << " "
                       << refusal->body;
@@ -25,8 +29,8 @@ Route routed(const HttpRequest& request, std::string_view token = {}) {
     return std::get<Route>(result);
 }
 
-HttpResponse refused(const HttpRequest& request, std::string_view token = {}) {
-    auto result = route_request(request, token);
+HttpResponse refused(const HttpRequest& request, AdminAccess access = kConfigured) {
+    auto result = route_request(request, access);
     if (auto* refusal = std::get_if<HttpResponse>(&result)) return *refusal;
     ADD_FAILURE() << request.method << " " << request.target << " was routed";
     return {};
@@ -101,46 +105,76 @@ TEST(RequestRouter, WrongMethodIs405WithAllow) {
     response = refused(get("/api/queue/0abc123def4560001xyz/delete"));
     EXPECT_EQ(response.status, 405u);
     EXPECT_EQ(header(response, "Allow"), "POST");
-    EXPECT_EQ(refused({.method = "DELETE", .target = "/api/queue", .host = kHost}).status, 405u);
-    EXPECT_EQ(refused({.method = "get", .target = "/metrics", .host = kHost}).status, 405u);
+    EXPECT_EQ(
+        refused(
+            {.method = "DELETE", .target = "/api/queue", .host = kHost, .authorization = kBearer})
+            .status,
+        405u);
+    EXPECT_EQ(
+        refused({.method = "get", .target = "/metrics", .host = kHost, .authorization = kBearer})
+            .status,
+        405u);
 }
 
 TEST(RequestRouter, WithATokenEveryApiCallNeedsIt) {
-    for (auto request : {get("/metrics"), get("/api/queue"), get("/api/transports"),
-                         post("/api/queue/flush"), get("/nope")}) {
-        auto response = refused(request, kToken);
+    for (auto request : {get("/metrics", ""), get("/api/queue", ""), get("/api/transports", ""),
+                         post("/api/queue/flush", ""), get("/nope", ""),
+                         get("/api/queue", "Bearer 0123456789abcdef-secreT"),
+                         get("/api/trace?q=x", "Basic 0123456789abcdef-secret")}) {
+        auto response = refused(request);
         EXPECT_EQ(response.status, 401u) << request.target;
         EXPECT_EQ(header(response, "WWW-Authenticate"), "Bearer realm=\"herald\"");
+        EXPECT_NE(response.body.find("\"error\""), std::string::npos);
     }
-    std::string bearer = "Bearer " + std::string(kToken);
-    EXPECT_EQ(routed(get("/metrics", bearer), kToken).endpoint, Endpoint::metrics);
-    EXPECT_EQ(routed(post("/api/queue/flush", bearer), kToken).action, "flush");
+    EXPECT_EQ(routed(get("/metrics")).endpoint, Endpoint::metrics);
+    EXPECT_EQ(routed(post("/api/queue/flush")).action, "flush");
+}
+
+TEST(RequestRouter, WithAGeneratedTokenOnlyMetricsAreOpen) {
+    EXPECT_EQ(routed(get("/metrics", ""), kGenerated).endpoint, Endpoint::metrics);
+    for (auto request :
+         {get("/api/queue", ""), get("/api/transports", ""), get("/api/summary", ""),
+          get("/api/trace?q=a%40b", ""), get("/api/doctor?domain=example.com", ""),
+          post("/api/queue/flush", ""), post("/api/queue/0abc123def4560001xyz/delete", ""),
+          post("/api/queue/0abc123def4560001xyz/bounce", "Bearer wrong-wrong-wrong-wrong")}) {
+        EXPECT_EQ(refused(request, kGenerated).status, 401u) << request.target;
+    }
+    EXPECT_EQ(routed(post("/api/queue/0abc123def4560001xyz/bounce"), kGenerated).action, "bounce");
+}
+
+TEST(RequestRouter, WithoutAnyTokenNothingButTheConsoleIsServed) {
+    for (AdminAccess access : {AdminAccess{}, AdminAccess{.loopback_only = true}}) {
+        EXPECT_EQ(routed(get("/", ""), access).endpoint, Endpoint::console);
+        EXPECT_EQ(refused(get("/api/queue", ""), access).status, 401u);
+        EXPECT_EQ(refused(get("/api/queue", "Bearer "), access).status, 401u);
+        EXPECT_EQ(refused(post("/api/queue/flush"), access).status, 401u);
+    }
 }
 
 TEST(RequestRouter, TheConsolePageNeedsNoToken) {
-    EXPECT_EQ(routed(get("/"), kToken).endpoint, Endpoint::console);
+    EXPECT_EQ(routed(get("/", "")).endpoint, Endpoint::console);
+    EXPECT_EQ(routed(get("/", ""), kGenerated).endpoint, Endpoint::console);
 }
 
-TEST(RequestRouter, WithATokenAnyHostIsAccepted) {
-    std::string bearer = "Bearer " + std::string(kToken);
+TEST(RequestRouter, WithAConfiguredTokenAnyHostIsAccepted) {
     HttpRequest request{.method = "GET",
                         .target = "/metrics",
                         .host = "admin.example.com:8025",
-                        .authorization = bearer};
-    EXPECT_EQ(routed(request, kToken).endpoint, Endpoint::metrics);
+                        .authorization = kBearer};
+    EXPECT_EQ(routed(request).endpoint, Endpoint::metrics);
 }
 
-TEST(RequestRouter, WithoutATokenOnlyLoopbackHostsAreServed) {
+TEST(RequestRouter, WithAGeneratedTokenOnlyLoopbackHostsAreServed) {
     for (std::string_view host :
          {"127.0.0.1:8025", "localhost:8025", "LOCALHOST", "[::1]:8025", "127.0.0.2"}) {
         HttpRequest request{.method = "GET", .target = "/metrics", .host = host};
-        EXPECT_EQ(routed(request).endpoint, Endpoint::metrics) << host;
+        EXPECT_EQ(routed(request, kGenerated).endpoint, Endpoint::metrics) << host;
     }
     // DNS rebinding: a page of evil.example whose name now resolves to 127.0.0.1.
     for (std::string_view host :
          {"evil.example:8025", "", "[::1", "192.0.2.1:8025", "localhost.evil.example"}) {
         HttpRequest request{.method = "GET", .target = "/metrics", .host = host};
-        EXPECT_EQ(refused(request).status, 403u) << host;
+        EXPECT_EQ(refused(request, kGenerated).status, 403u) << host;
     }
 }
 

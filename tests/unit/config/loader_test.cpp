@@ -1,6 +1,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -518,6 +521,36 @@ TEST(LoadFile, RefusesADirectory) {
     auto loaded = load_file("/tmp");
     EXPECT_FALSE(loaded.config);
     EXPECT_THAT(loaded.errors.at(0), HasSubstr("is a directory"));
+}
+
+TEST(LoadFile, RefusesAFifoWithoutWaitingForAWriter) {
+    auto path = std::filesystem::path(::testing::TempDir()) / "herald_loader_test.fifo";
+    std::filesystem::remove(path);
+    ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+    auto loaded = load_file(path);  // would block forever if it opened the FIFO for reading
+    EXPECT_FALSE(loaded.config);
+    ASSERT_EQ(loaded.errors.size(), 1U);
+    EXPECT_EQ(loaded.errors[0], path.string() +
+                                    ":0: cannot read: not a regular file (a FIFO, "
+                                    "socket or device)");
+    std::filesystem::remove(path);
+}
+
+TEST(LoadFile, RefusesAFileOverOneMebibyte) {
+    auto path = std::filesystem::path(::testing::TempDir()) / "herald_loader_test_big.toml";
+    {
+        std::ofstream out(path);
+        out << "[server]\nhostname = \"mail.example.org\"\n";
+        out << std::string(1024 * 1024, '#');
+    }
+    auto loaded = load_file(path);
+    EXPECT_FALSE(loaded.config);
+    ASSERT_EQ(loaded.errors.size(), 1U);
+    EXPECT_THAT(loaded.errors[0], HasSubstr(":0: cannot read: larger than 1 MiB"));
+    // Just under the limit is read (a comment-only tail is still TOML).
+    std::filesystem::resize_file(path, 1024 * 1024);
+    EXPECT_TRUE(load_file(path).config);
+    std::filesystem::remove(path);
 }
 
 TEST(LoadFile, ReadsAFileAndRemembersItsPath) {
