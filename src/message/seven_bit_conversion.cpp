@@ -172,6 +172,73 @@ bool quoted_printable_is_reasonable(std::string_view body) {
     return static_cast<std::size_t>(high) * 2 <= body.size();
 }
 
+struct Delimiter {
+    std::size_t begin = 0;  // the CRLF before it, where there is one
+    std::size_t line = 0;   // the "--boundary" line
+    std::size_t next = 0;   // the line after it
+    bool close = false;
+};
+
+// The delimiter lines of a multipart body, up to and with the close delimiter (RFC 2046
+// 5.1.1): "--boundary" at the start of a line, then only transport padding, or "--" for the
+// last.
+std::vector<Delimiter> find_delimiters(std::string_view body, std::string_view boundary) {
+    std::vector<Delimiter> delimiters;
+    const std::string dash = "--" + std::string(boundary);
+    std::size_t pos = 0;
+    while (pos < body.size()) {
+        std::size_t lf = body.find('\n', pos);
+        const std::size_t next = lf == std::string_view::npos ? body.size() : lf + 1;
+        std::string_view line = body.substr(pos, next - pos);
+        while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
+            line.remove_suffix(1);
+        }
+        if (line.starts_with(dash)) {
+            std::string_view rest = line.substr(dash.size());
+            const bool close = rest.starts_with("--");
+            if (close) rest.remove_prefix(2);
+            if (trim(rest).empty()) {  // transport padding only
+                std::size_t begin = pos;
+                if (begin >= 2 && body.substr(begin - 2, 2) == "\r\n") {
+                    begin -= 2;
+                } else if (begin >= 1 && body[begin - 1] == '\n') {
+                    begin -= 1;
+                }
+                delimiters.push_back({begin, pos, next, close});
+                if (close) break;
+            }
+        }
+        pos = next;
+    }
+    return delimiters;
+}
+
+// Whether a header section of `text` or of anything it encloses has 8-bit octets.
+bool eight_bit_header_in(std::string_view text, bool in_digest, int depth) {
+    if (!has_eight_bit(text)) return false;
+    if (depth > kMaxDepth) return true;  // too deep to tell: assume the worst
+    const Entity e(text);
+    if (has_eight_bit(e.header_section())) return true;
+    const HeaderField* type_field = e.headers.find("Content-Type");
+    ContentType type = type_field ? parse_content_type(type_field->value) : ContentType{};
+    if (type.type.empty() && in_digest) type = {"message", "rfc822", std::nullopt};
+    if (type.type == "message" && (type.subtype == "rfc822" || type.subtype == "global")) {
+        return eight_bit_header_in(e.body(), false, depth + 1);
+    }
+    if (type.type != "multipart" || !type.boundary) return false;
+    const std::string_view body = e.body();
+    const auto delimiters = find_delimiters(body, *type.boundary);
+    for (std::size_t i = 0; i + 1 < delimiters.size(); ++i) {
+        const std::size_t begin = delimiters[i].next;
+        const std::size_t end = std::max(begin, delimiters[i + 1].begin);
+        if (eight_bit_header_in(body.substr(begin, end - begin), type.subtype == "digest",
+                                depth + 1)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 class Converter {
   public:
     Result<std::string> entity(std::string_view text, bool is_message, bool in_digest, int depth) {
@@ -240,44 +307,11 @@ class Converter {
     }
 
   private:
-    struct Delimiter {
-        std::size_t begin = 0;  // the CRLF before it, where there is one
-        std::size_t line = 0;   // the "--boundary" line
-        std::size_t next = 0;   // the line after it
-        bool close = false;
-    };
-
     // RFC 2046 5.1.1: each part is what lies between two delimiter lines, the CRLF before a
     // delimiter belonging to the delimiter. Everything but the parts is kept byte for byte.
     Result<std::string> multipart(std::string_view body, std::string_view boundary, bool digest,
                                   int depth) {
-        std::vector<Delimiter> delimiters;
-        const std::string dash = "--" + std::string(boundary);
-        std::size_t pos = 0;
-        while (pos < body.size()) {
-            std::size_t lf = body.find('\n', pos);
-            const std::size_t next = lf == std::string_view::npos ? body.size() : lf + 1;
-            std::string_view line = body.substr(pos, next - pos);
-            while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
-                line.remove_suffix(1);
-            }
-            if (line.starts_with(dash)) {
-                std::string_view rest = line.substr(dash.size());
-                const bool close = rest.starts_with("--");
-                if (close) rest.remove_prefix(2);
-                if (trim(rest).empty()) {  // transport padding only
-                    std::size_t begin = pos;
-                    if (begin >= 2 && body.substr(begin - 2, 2) == "\r\n") {
-                        begin -= 2;
-                    } else if (begin >= 1 && body[begin - 1] == '\n') {
-                        begin -= 1;
-                    }
-                    delimiters.push_back({begin, pos, next, close});
-                    if (close) break;
-                }
-            }
-            pos = next;
-        }
+        const std::vector<Delimiter> delimiters = find_delimiters(body, boundary);
         if (delimiters.empty() || !delimiters.back().close) {
             return Error{"a multipart without its close delimiter"};
         }
@@ -318,6 +352,10 @@ class Converter {
 
 bool has_eight_bit(std::string_view data) {
     return std::any_of(data.begin(), data.end(), is_eight_bit);
+}
+
+bool has_eight_bit_header(std::string_view message) {
+    return has_eight_bit(message) && eight_bit_header_in(message, false, 0);
 }
 
 Result<std::string> convert_to_seven_bit(std::string_view message) {

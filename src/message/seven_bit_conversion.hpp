@@ -29,6 +29,11 @@ inline constexpr std::size_t kMaxEncodedLine = 76;
 // Whether `data` has an octet above 127.
 bool has_eight_bit(std::string_view data);
 
+// Whether a header section has 8-bit octets: the message's, or that of a MIME part or an
+// enclosed message (message/rfc822, message/global) at any depth. In SMTPUTF8 mail these are
+// UTF-8 (RFC 6532 3.2, 3.5), and only a server that offers SMTPUTF8 may receive them.
+bool has_eight_bit_header(std::string_view message);
+
 // The message (CRLF lines, as spooled) in 7-bit MIME; `message` itself when it is 7-bit.
 // Errors say why it cannot be converted.
 Result<std::string> convert_to_seven_bit(std::string_view message);

@@ -261,6 +261,28 @@ TEST(SevenBitConversion, TreatsDigestPartsAsMessages) {
     EXPECT_NE(out.find("Subject: one\r\nMIME-Version: 1.0\r\n"), std::string::npos) << out;
 }
 
+// ---- where 8-bit headers hide ----
+
+TEST(EightBitHeaders, AreFoundInTheMessageItsPartsAndEnclosedMessages) {
+    EXPECT_FALSE(has_eight_bit_header("Subject: hi\r\n\r\n" + kUtf8Text));
+    EXPECT_TRUE(has_eight_bit_header("Subject: " + kUtf8Text + "\r\n\r\nx\r\n"));
+    const std::string part_header =
+        "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+        "--b\r\nContent-Type: text/plain\r\n\r\n" +
+        kUtf8Text + "\r\n--b\r\nContent-Disposition: attachment; filename=\"" + kUtf8Text +
+        "\"\r\n\r\nx\r\n--b--\r\n";
+    EXPECT_TRUE(has_eight_bit_header(part_header));
+    const std::string enclosed =
+        "MIME-Version: 1.0\r\nContent-Type: message/global\r\n\r\nSubject: " + kUtf8Text +
+        "\r\n\r\nx\r\n";
+    EXPECT_TRUE(has_eight_bit_header(enclosed));
+    const std::string body_only =
+        "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+        "--b\r\nContent-Type: text/plain\r\n\r\n" +
+        kUtf8Text + "\r\n--b--\r\n";
+    EXPECT_FALSE(has_eight_bit_header(body_only));
+}
+
 // ---- what cannot be converted ----
 
 void expect_refused(std::string_view message, std::string_view why) {
