@@ -120,7 +120,13 @@ struct Entity {
         }
     }
 
-    std::string_view header_section() const { return text.substr(0, headers.end()); }
+    // Everything up to the blank line, lines the header parser stopped at included: 8-bit
+    // octets there are header octets to any reader that is less strict.
+    std::string_view up_to_blank_line() const {
+        if (text.starts_with("\r\n")) return {};
+        const std::size_t blank = text.find("\r\n\r\n");
+        return blank == std::string_view::npos ? text : text.substr(0, blank + 2);
+    }
     std::string_view body() const { return text.substr(body_begin); }
 };
 
@@ -218,7 +224,7 @@ bool eight_bit_header_in(std::string_view text, bool in_digest, int depth) {
     if (!has_eight_bit(text)) return false;
     if (depth > kMaxDepth) return true;  // too deep to tell: assume the worst
     const Entity e(text);
-    if (has_eight_bit(e.header_section())) return true;
+    if (has_eight_bit(e.up_to_blank_line())) return true;
     const HeaderField* type_field = e.headers.find("Content-Type");
     ContentType type = type_field ? parse_content_type(type_field->value) : ContentType{};
     if (type.type.empty() && in_digest) type = {"message", "rfc822", std::nullopt};
@@ -245,7 +251,7 @@ class Converter {
         if (!has_eight_bit(text)) return std::string(text);
         if (depth > kMaxDepth) return Error{"the MIME structure is nested too deeply"};
         const Entity e(text);
-        if (has_eight_bit(e.header_section())) {
+        if (has_eight_bit(e.up_to_blank_line())) {
             return Error{"8-bit octets in a header section, which only SMTPUTF8 may carry"};
         }
         const HeaderField* type_field = e.headers.find("Content-Type");

@@ -266,6 +266,9 @@ TEST(SevenBitConversion, TreatsDigestPartsAsMessages) {
 TEST(EightBitHeaders, AreFoundInTheMessageItsPartsAndEnclosedMessages) {
     EXPECT_FALSE(has_eight_bit_header("Subject: hi\r\n\r\n" + kUtf8Text));
     EXPECT_TRUE(has_eight_bit_header("Subject: " + kUtf8Text + "\r\n\r\nx\r\n"));
+    EXPECT_TRUE(
+        has_eight_bit_header("Subject: x\r\nGr\xc3\xbc\xc3\x9f"
+                             "e: x\r\n\r\nx\r\n"));
     const std::string part_header =
         "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
         "--b\r\nContent-Type: text/plain\r\n\r\n" +
@@ -293,6 +296,9 @@ void expect_refused(std::string_view message, std::string_view why) {
 
 TEST(SevenBitConversion, RefusesEightBitHeaders) {
     expect_refused("Subject: caf\xc3\xa9\r\n\r\nbody\r\n", "header section");
+    // A line the header parser does not take (its name is not a field name) is still
+    // before the blank line.
+    expect_refused("Subject: x\r\nCaf\xc3\xa9: y\r\n\r\nbody\r\n", "header section");
     expect_refused(
         "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
         "Content-Disposition: attachment; filename=\"caf\xc3\xa9.txt\"\r\n\r\nx\r\n--b--\r\n",
