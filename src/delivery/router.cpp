@@ -46,9 +46,12 @@ Result<Transport*> Router::add_transport(const config::Transport& t, const std::
             transport = std::make_unique<MboxTransport>(t.name, t.path, deps.pool);
             break;
         case config::Transport::Type::smtp:
-            transport = std::make_unique<SmtpTransport>(
-                t, deps.resolver, hostname,
-                SmtpTransportOptions{.pool = deps.pool, .ca_file = t.tls_ca_file, .log = deps.log});
+            transport =
+                std::make_unique<SmtpTransport>(t, deps.resolver, hostname,
+                                                SmtpTransportOptions{.pool = deps.pool,
+                                                                     .ca_file = t.tls_ca_file,
+                                                                     .log = deps.log,
+                                                                     .dkim = deps.dkim});
             break;
         case config::Transport::Type::http:
             transport =

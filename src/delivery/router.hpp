@@ -15,6 +15,7 @@
 #include "delivery/transport.hpp"
 #include "delivery/transport_selector.hpp"
 #include "dns/resolver.hpp"
+#include "mailauth/dkim/keyring.hpp"
 
 namespace herald::delivery {
 
@@ -28,6 +29,9 @@ struct TransportDependencies {
     dns::Resolver& resolver;
     BlockingPool* pool = nullptr;
     std::function<void(const std::string&)> log;
+    // The server's DKIM keys (null when none): the smtp transport signs again what it
+    // converts to 7-bit MIME.
+    const mailauth::dkim::Keyring* dkim = nullptr;
 };
 
 class Router : public TransportSelector {

@@ -86,6 +86,8 @@ struct Server::Parts {
     std::unique_ptr<spool::Spool> spool;
     std::unique_ptr<BlockingPool> pool;
     std::unique_ptr<dns::UnboundResolver> resolver;
+    // Before the router: its smtp transports sign with these keys.
+    std::unique_ptr<mailauth::dkim::Keyring> dkim;
     std::optional<delivery::Router> router;
     std::filesystem::path config_path;
     std::shared_ptr<policy::Policies> policies;
@@ -93,7 +95,6 @@ struct Server::Parts {
     std::unique_ptr<policy::AuthThrottle> auth_throttle;
     std::optional<config::Config> reloaded;  // what `policies` came from, once reloaded
     bool reloading = false;
-    std::unique_ptr<mailauth::dkim::Keyring> dkim;
     std::unique_ptr<mailauth::Preflight> preflight;
     std::optional<asio::signal_set> reload_signal;
     std::optional<asio::signal_set> rotate_signal;
@@ -374,10 +375,17 @@ Status Server::Parts::build_services() {
         io.get_executor(), dns::UnboundOptions{.servers = config.dns.servers});
     if (!resolver_made) return Error{"dns: " + resolver_made.error()};
     resolver = std::move(*resolver_made);
+    // Before the transports: the smtp transport signs again what it converts to 7-bit.
+    if (!config.dkim_keys.empty()) {
+        auto keys = mailauth::dkim::Keyring::load(config.dkim_keys);
+        if (!keys) return Error{keys.error()};
+        dkim = std::move(*keys);
+    }
     delivery::TransportDependencies dependencies{
-        .resolver = *resolver, .pool = pool.get(), .log = [this](const std::string& line) {
-            mainlog->note(line);
-        }};
+        .resolver = *resolver,
+        .pool = pool.get(),
+        .log = [this](const std::string& line) { mainlog->note(line); },
+        .dkim = dkim.get()};
     auto built = delivery::Router::from_config(config, dependencies);
     if (!built) return Error{built.error()};
     router.emplace(std::move(*built));
@@ -388,11 +396,6 @@ Status Server::Parts::build_services() {
         .lockout = config.limits.auth_lockout});
     if (config.preflight.mode != config::Preflight::Mode::off) {
         preflight = std::make_unique<mailauth::Preflight>();
-    }
-    if (!config.dkim_keys.empty()) {
-        auto keys = mailauth::dkim::Keyring::load(config.dkim_keys);
-        if (!keys) return Error{keys.error()};
-        dkim = std::move(*keys);
     }
     if (policies->limiter) {
         policies->limiter->load_from(rate_limits_path(), policy::RateLimiter::Clock::now());

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "base/ascii_case.hpp"
+#include "message/seven_bit_conversion.hpp"
 #include "smtp/base64.hpp"
 #include "smtp/reply.hpp"
 
@@ -184,11 +185,6 @@ bool safe_in_command(std::string_view address) {
            });
 }
 
-std::string_view header_section(std::string_view data) {
-    const std::size_t end = data.find("\r\n\r\n");
-    return end == std::string_view::npos ? data : data.substr(0, end);
-}
-
 // 2xx delivered, 4xx deferred, 5xx failed (RFC 5321 4.2.1); anything else is not success.
 RecipientStatus status_of(const Reply& reply) {
     if (reply.code >= 200 && reply.code < 300) return RecipientStatus::delivered;
@@ -260,6 +256,8 @@ struct ClientSession::State {
     bool authenticated = false;
 
     // The transaction of `message`.
+    std::string_view data;        // what is sent: message.data, or `converted`
+    std::string converted;        // message.data in 7-bit MIME, for a server without 8BITMIME
     bool message_pending = true;  // given and not yet reported
     std::vector<RecipientReply> results;
     std::vector<RcptState> rcpt_states;
@@ -460,6 +458,8 @@ struct ClientSession::State {
         for (const auto& recipient : message.recipients) {
             results.push_back({recipient, RecipientStatus::deferred, ""});
         }
+        data = message.data;
+        converted.clear();
         message_pending = true;
         mail_refused = false;
         mail_deferred = false;
@@ -482,20 +482,35 @@ struct ClientSession::State {
         const auto& m = message;
         return has_non_ascii(m.sender) ||
                std::any_of(m.recipients.begin(), m.recipients.end(), has_non_ascii) ||
-               (m.smtputf8 && has_non_ascii(header_section(m.data)));
+               (m.smtputf8 && herald::message::has_eight_bit_header(m.data));
     }
 
     bool needs_8bit() const { return message.body_8bit || has_non_ascii(message.data); }
 
     // Refusals known before anything is sent: they are the message's fault, not the host's.
-    std::optional<std::string> refusal() const {
+    // What is sent is settled here too, once the server has said what it takes.
+    std::optional<std::string> refusal() {
         if (!safe_in_command(message.sender)) return "501 5.1.7 Bad sender address syntax";
         if (needs_smtputf8() && !caps.smtputf8) {
             return "553 5.6.7 The receiving server does not support SMTPUTF8, which this "
                    "message needs (RFC 6531 3.4)";
         }
+        // RFC 6152 3: 8-bit octets go only to a server that offered 8BITMIME; any other gets
+        // the message in 7-bit MIME, or nothing.
+        if (!caps.eight_bit_mime && has_non_ascii(message.data)) {
+            auto seven_bit = settings.to_seven_bit
+                                 ? settings.to_seven_bit(message.data)
+                                 : herald::message::convert_to_seven_bit(message.data);
+            if (!seven_bit) {
+                return "554 5.6.3 The receiving server does not support 8BITMIME and this "
+                       "message cannot be converted to 7-bit MIME: " +
+                       seven_bit.error();
+            }
+            converted = std::move(*seven_bit);
+            data = converted;
+        }
         // RFC 1870 6.1: do not send what the server has already said it will refuse.
-        if (caps.size && *caps.size > 0 && message.data.size() > *caps.size) {
+        if (caps.size && *caps.size > 0 && data.size() > *caps.size) {
             return "552 5.3.4 Message size exceeds the receiving server's limit of " +
                    std::to_string(*caps.size) + " octets";
         }
@@ -504,7 +519,7 @@ struct ClientSession::State {
 
     std::string mail_command() const {
         std::string command = "MAIL FROM:<" + message.sender + ">";
-        if (caps.size) command += " SIZE=" + std::to_string(message.data.size());
+        if (caps.size) command += " SIZE=" + std::to_string(data.size());
         if (caps.eight_bit_mime && needs_8bit()) command += " BODY=8BITMIME";
         if (needs_smtputf8()) command += " SMTPUTF8";
         return command;
@@ -592,7 +607,7 @@ struct ClientSession::State {
             decide_all(status, reply.summary());
             return finish_transaction(false);
         }
-        output += dot_stuff(message.data);
+        output += dot_stuff(data);
         expected.push_back({Expect::final_dot});
         dot_sent = true;
     }

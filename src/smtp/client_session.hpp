@@ -12,12 +12,15 @@
 // After TransactionDone the session is idle: the caller sends the next message over the same
 // connection (send_next(): RSET, then the transaction) or ends it (quit()).
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
+
+#include "base/result.hpp"
 
 namespace herald::smtp {
 
@@ -26,12 +29,19 @@ struct ClientCredentials {
     std::string password;
 };
 
+// What 8-bit mail becomes for a server that did not offer 8BITMIME (RFC 6152 3): the message
+// in 7-bit MIME, or why it cannot be (the recipients then fail with 5.6.3).
+using SevenBitConversion = std::function<Result<std::string>(std::string_view data)>;
+
 struct ClientSettings {
     enum class Tls { none, opportunistic, required };
     std::string helo = "localhost";
     Tls tls = Tls::opportunistic;
     bool tls_active = false;  // implicit TLS (port 465): no STARTTLS
     std::optional<ClientCredentials> auth;
+    // Empty: message::convert_to_seven_bit. The smtp transport also remakes Herald's own DKIM
+    // signatures, which the conversion breaks.
+    SevenBitConversion to_seven_bit;
 };
 
 // One message to send. `data` is the message as spooled (CRLF lines, not dot-stuffed); the

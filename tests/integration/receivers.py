@@ -141,11 +141,12 @@ class SmtpReceiver:
     auth: (user, password) to require AUTH PLAIN/LOGIN (over TLS only when tls is given).
     greeting: a code other than 220 (e.g. 421): said at connect, then the connection closes.
     data_delay: seconds to wait before answering the end of DATA (keeps connections open).
+    hide: EHLO keywords not to offer ("8BITMIME", "SMTPUTF8"): a server that lacks them.
     """
 
     def __init__(self, directory, host="127.0.0.1", port=None, replies=None, tls=None,
                  require_tls=False, auth=None, greeting=None, hostname="receiver.test",
-                 implicit_tls=False, data_delay=0):
+                 implicit_tls=False, data_delay=0, hide=()):
         self.dir = Path(directory)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.host = host
@@ -160,6 +161,7 @@ class SmtpReceiver:
             "tls": [str(p) for p in tls] if tls else None, "require_tls": require_tls,
             "auth": list(auth) if auth else None, "greeting": greeting,
             "implicit_tls": implicit_tls, "data_delay": data_delay,
+            "hide": [k.upper() for k in hide],
         }
         self.proc = None
 
@@ -362,6 +364,13 @@ def _serve(settings_path):
         return value.decode("utf-8", "surrogateescape") if isinstance(value, bytes) else value
 
     class Handler:
+        async def handle_EHLO(self, server, session, envelope, hostname, responses):
+            # aiosmtpd offers 8BITMIME whenever it keeps data as bytes: strip what the
+            # settings hide. This hook replaces the default, which records the EHLO name.
+            session.host_name = hostname
+            return [r for r in responses
+                    if r[4:].split(" ")[0].upper() not in settings["hide"]]
+
         async def handle_MAIL(self, server, session, envelope, address, mail_options):
             envelope.mail_from = address
             envelope.mail_options.extend(mail_options)
@@ -441,7 +450,8 @@ def _serve(settings_path):
 
     def make_smtp():
         kwargs = {"hostname": settings["hostname"], "ident": "aiosmtpd receiver",
-                  "decode_data": False, "enable_SMTPUTF8": True,
+                  "decode_data": False,
+                  "enable_SMTPUTF8": "SMTPUTF8" not in settings["hide"],
                   "loop": asyncio.get_running_loop()}
         if tls_context and not settings["implicit_tls"]:
             kwargs["tls_context"] = tls_context

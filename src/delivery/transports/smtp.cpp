@@ -113,6 +113,7 @@ SmtpTransport::SmtpTransport(const config::Transport& config, dns::Resolver& res
       limiter_(config.max_connections),
       backoff_(options_.unreachable_backoff),
       pacer_(config.max_messages_per_minute),
+      downgrade_(options_.dkim, options_.log),
       verifying_tls_(asio::ssl::context::tls_client),
       opportunistic_tls_(asio::ssl::context::tls_client) {
     boost::system::error_code ec;
@@ -354,6 +355,8 @@ asio::awaitable<Result<std::optional<smtp::ClientCredentials>>> SmtpTransport::c
 smtp::ClientSettings SmtpTransport::client_settings() const {
     smtp::ClientSettings settings;
     settings.helo = config_.helo.empty() ? helo_ : config_.helo;
+    // The transport outlives every connection and session it makes.
+    settings.to_seven_bit = [this](std::string_view data) { return downgrade_(data); };
     switch (config_.tls) {
         case config::Transport::TlsMode::none:
             settings.tls = smtp::ClientSettings::Tls::none;

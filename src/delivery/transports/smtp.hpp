@@ -22,6 +22,7 @@
 #include "delivery/transports/destination_backoff.hpp"
 #include "delivery/transports/destination_pacer.hpp"
 #include "delivery/transports/idle_connections.hpp"
+#include "delivery/transports/seven_bit_downgrade.hpp"
 #include "dns/resolver.hpp"
 #include "smtp/client_session.hpp"
 
@@ -36,6 +37,9 @@ struct SmtpTransportOptions {
     // Notes worth a log line (TLS without verification, a connection that failed); never
     // given a secret.
     std::function<void(const std::string&)> log;
+    // Herald's DKIM keys, to sign again what is converted to 7-bit for a server without
+    // 8BITMIME; null when none are configured. Outlives the transport.
+    const mailauth::dkim::Keyring* dkim = nullptr;
 };
 
 class SmtpTransport final : public Transport {
@@ -85,6 +89,7 @@ class SmtpTransport final : public Transport {
     ConnectionLimiter limiter_;
     DestinationBackoff backoff_;
     DestinationPacer pacer_;
+    SevenBitDowngrade downgrade_;
     std::optional<IdleConnections> idle_;  // made on the first delivery, on its executor
     boost::asio::ssl::context verifying_tls_;
     boost::asio::ssl::context opportunistic_tls_;

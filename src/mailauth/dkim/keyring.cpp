@@ -1,6 +1,10 @@
 #include "mailauth/dkim/keyring.hpp"
 
+#include "base/ascii_case.hpp"
 #include "mailauth/dkim/private_key.hpp"
+#include "mailauth/dkim/signature.hpp"
+#include "mailauth/dkim/verifier.hpp"
+#include "message/header_block.hpp"
 
 namespace herald::mailauth::dkim {
 
@@ -63,6 +67,47 @@ asio::awaitable<void> Keyring::check_named_domains(dns::Resolver& resolver, cons
         if (key.domain == "*" || !key.require_dns_match) continue;
         co_await published(key, key.domain, resolver, note);
     }
+}
+
+// The key that signs for `domain` with `selector`: the domain's own, else a "*" key.
+const Keyring::Key* Keyring::key_for(std::string_view selector, std::string_view domain) const {
+    const Key* fallback = nullptr;
+    for (const Key& key : keys_) {
+        if (key.signer.selector() != selector) continue;
+        if (equals_ignoring_case(key.domain, domain)) return &key;
+        if (key.domain == "*" && !fallback) fallback = &key;
+    }
+    return fallback;
+}
+
+std::vector<OwnSignature> Keyring::own_signatures(std::string_view message,
+                                                  std::int64_t now) const {
+    std::vector<OwnSignature> own;
+    // Each signature is checked against the key Herald would have used for it, as if DNS
+    // had answered with that key's record.
+    KeyAnswers answers;
+    const auto block = message::HeaderBlock::parse(message);
+    std::vector<const message::HeaderField*> fields;
+    for (const auto& field : block.fields()) {
+        if (!message::same_field_name(field.name, kSignatureField)) continue;
+        fields.push_back(&field);
+        auto signature = parse_signature(field.value);
+        if (!signature) continue;
+        if (const Key* key = key_for(signature->selector, signature->domain)) {
+            answers[key_query_name(signature->selector, signature->domain)] =
+                KeyAnswer{dns::Status::ok, {key->signer.key().record_text()}};
+        }
+    }
+    if (answers.empty()) return own;
+    const auto results = verify_message(message, answers, now);
+    for (std::size_t i = 0; i < results.size() && i < fields.size(); ++i) {
+        if (results[i].outcome != Outcome::pass) continue;
+        const Key* key = key_for(results[i].selector, results[i].domain);
+        if (!key) continue;
+        own.push_back({fields[i]->begin, fields[i]->end,
+                       SigningChoice{&key->signer, results[i].domain, key->options}});
+    }
+    return own;
 }
 
 asio::awaitable<bool> Keyring::published(const Key& key, const std::string& domain,

@@ -8,6 +8,8 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -31,6 +33,13 @@ struct SigningChoice {
     SignOptions options;
 };
 
+// A DKIM-Signature field of a message that Herald made, and how to make it again.
+struct OwnSignature {
+    std::size_t begin = 0;  // the field's bytes in the message, its line ending included
+    std::size_t end = 0;
+    SigningChoice choice;
+};
+
 class Keyring {
   public:
     using Clock = std::chrono::steady_clock;
@@ -48,6 +57,12 @@ class Keyring {
     // Checks the keys of named domains at once, so that start-up tells their state.
     boost::asio::awaitable<void> check_named_domains(dns::Resolver& resolver, const Note& note);
 
+    // The signatures on `message` that Herald made: those that verify with the public half of
+    // one of these keys for their s= and d=. A field that merely names a selector Herald uses
+    // proves nothing, and re-signing it would hand a stranger a signature. Pure: no DNS, no
+    // state; `now` is seconds since the epoch.
+    std::vector<OwnSignature> own_signatures(std::string_view message, std::int64_t now) const;
+
     bool empty() const { return keys_.empty(); }
 
   private:
@@ -63,6 +78,7 @@ class Keyring {
         Clock::time_point checked;
     };
 
+    const Key* key_for(std::string_view selector, std::string_view domain) const;
     boost::asio::awaitable<bool> published(const Key& key, const std::string& domain,
                                            dns::Resolver& resolver, const Note& note);
 

@@ -434,6 +434,111 @@ TEST(ClientSession, SendsAsciiMailWithoutSmtputf8EvenIfTheSenderAskedForIt) {
     EXPECT_EQ(s.reply(kEhloPlain), "MAIL FROM:<a@x.example>\r\n");
 }
 
+TEST(ClientSession, FailsMailWhoseHeadersNeedSmtputf8WhenTheServerLacksIt) {
+    OutboundMessage m = message({"b@y.example"}, "Subject: \xc3\xa9t\xc3\xa9\r\n\r\nx\r\n");
+    m.smtputf8 = true;
+    Script s(settings(), m);
+    s.reply("220 mx.test\r\n");
+    EXPECT_EQ(s.reply(kEhloPlain), "QUIT\r\n");
+    EXPECT_EQ(s.recipient(0).status, RecipientStatus::failed);
+    EXPECT_TRUE(s.recipient(0).reply.starts_with("553 5.6.7 ")) << s.recipient(0).reply;
+    EXPECT_FALSE(contains(s.transcript, "MAIL FROM"));
+}
+
+TEST(ClientSession, FailsSmtputf8MailWithUtf8InAPartHeaderWhenTheServerLacksSmtputf8) {
+    OutboundMessage m = message(
+        {"b@y.example"},
+        "Subject: files\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n"
+        "\r\n--b\r\nContent-Type: text/plain; name=\"\xc3\xa9t\xc3\xa9.txt\"\r\n\r\nx\r\n"
+        "--b--\r\n");
+    m.smtputf8 = true;
+    Script s(settings(), m);
+    s.reply("220 mx.test\r\n");
+    EXPECT_EQ(s.reply(kEhloPlain), "QUIT\r\n");
+    EXPECT_TRUE(s.recipient(0).reply.starts_with("553 5.6.7 ")) << s.recipient(0).reply;
+}
+
+// ---- 8-bit mail to a server without 8BITMIME (RFC 6152 3) ----
+
+constexpr std::string_view kEightBitMessage =
+    "Subject: hi\r\n\r\nGr\xc3\xbc\xc3\x9f"
+    "e\r\n";
+constexpr std::string_view kEhloSeven = "250-mx.test\r\n250 SIZE 1000\r\n";
+
+TEST(ClientSession, ConvertsEightBitMailForAServerWithout8BitMime) {
+    OutboundMessage m = message({"b@y.example"}, kEightBitMessage);
+    m.body_8bit = true;
+    Script s(settings(), m);
+    s.reply("220 mx.test\r\n");
+    const std::string converted =
+        "Subject: hi\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        "Content-Transfer-Encoding: quoted-printable\r\n\r\nGr=C3=BC=C3=9Fe\r\n";
+    EXPECT_EQ(s.reply(kEhloSeven),
+              "MAIL FROM:<a@x.example> SIZE=" + std::to_string(converted.size()) + "\r\n");
+    EXPECT_EQ(s.reply("250 Ok\r\n"), "RCPT TO:<b@y.example>\r\n");
+    EXPECT_EQ(s.reply("250 Ok\r\n"), "DATA\r\n");
+    EXPECT_EQ(s.reply("354 go\r\n"), converted + ".\r\n");
+    s.reply("250 Ok\r\n");
+    EXPECT_EQ(s.recipient(0).status, RecipientStatus::delivered);
+}
+
+TEST(ClientSession, NeverDeclares8BitMimeToAServerThatDidNotOfferIt) {
+    OutboundMessage m = message();
+    m.body_8bit = true;
+    Script s(settings(), m);
+    s.reply("220 mx.test\r\n");
+    EXPECT_EQ(s.reply("250-mx.test\r\n250 PIPELINING\r\n"),
+              "MAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\nDATA\r\n");
+}
+
+TEST(ClientSession, SendsSevenBitMailUnchangedToAServerWithout8BitMime) {
+    Script s(settings(), message());
+    s.reply("220 mx.test\r\n");
+    s.reply("250 mx.test\r\n");
+    s.reply("250 Ok\r\n250 Ok\r\n");
+    EXPECT_EQ(s.reply("354 go\r\n"), std::string(kMessage) + ".\r\n");
+}
+
+TEST(ClientSession, FailsWith563WhatCannotBeConverted) {
+    OutboundMessage m = message({"b@y.example"}, "Subject: caf\xc3\xa9\r\n\r\nx\r\n");
+    Script s(settings(), m);
+    s.reply("220 mx.test\r\n");
+    EXPECT_EQ(s.reply(kEhloSeven), "QUIT\r\n");
+    EXPECT_EQ(s.recipient(0).status, RecipientStatus::failed);
+    EXPECT_TRUE(s.recipient(0).reply.starts_with("554 5.6.3 ")) << s.recipient(0).reply;
+    EXPECT_FALSE(s.result().try_next_host);
+    EXPECT_FALSE(contains(s.transcript, "MAIL FROM"));
+}
+
+TEST(ClientSession, SendsWhatTheCallersConversionMakes) {
+    ClientSettings custom = settings();
+    int calls = 0;
+    custom.to_seven_bit = [&calls](std::string_view data) -> Result<std::string> {
+        ++calls;
+        return "X-Converted: yes\r\n" + std::string(data.substr(0, data.find("\r\n\r\n"))) +
+               "\r\n\r\nseven\r\n";
+    };
+    Script s(custom, message({"b@y.example"}, kEightBitMessage));
+    s.reply("220 mx.test\r\n");
+    s.reply("250 mx.test\r\n");
+    s.reply("250 Ok\r\n250 Ok\r\n");
+    EXPECT_EQ(s.reply("354 go\r\n"), "X-Converted: yes\r\nSubject: hi\r\n\r\nseven\r\n.\r\n");
+    EXPECT_EQ(calls, 1);
+}
+
+TEST(ClientSession, DecidesTheConversionAgainForTheNextMessage) {
+    Script s(settings(), message({"b@y.example"}, kEightBitMessage));
+    s.quit_when_done = false;
+    s.reply("220 mx.test\r\n");
+    s.reply("250 mx.test\r\n");
+    s.reply("250 Ok\r\n250 Ok\r\n354 go\r\n250 Ok\r\n");
+    ASSERT_TRUE(s.session.idle());
+    ASSERT_TRUE(s.session.send_next(message()));
+    s.drain();
+    s.reply("250 Ok\r\n250 Ok\r\n250 Ok\r\n");
+    EXPECT_EQ(s.reply("354 go\r\n"), std::string(kMessage) + ".\r\n");
+}
+
 TEST(ClientSession, FailsAddressesThatWouldBreakTheCommandLine) {
     Script s(settings(), message({"evil@y.example>\r\nRCPT TO:<x@z", "b@y.example"}));
     s.reply("220 mx.test\r\n");
