@@ -16,6 +16,7 @@
 #include "base/expiry.hpp"
 #include "mailauth/dkim/signing_keys.hpp"
 #include "policy/session_gate.hpp"
+#include "spool/incoming_text.hpp"
 
 namespace herald::net {
 
@@ -153,6 +154,7 @@ class Connection {
             session.receive(std::string_view(buf.data(), n));
         }
         co_await stream_.close();
+        co_await drop_text();  // a client gone in the middle of DATA leaves nothing behind
     }
 
   private:
@@ -172,10 +174,35 @@ class Connection {
                 session.tls_started();
             } else if (auto* auth = std::get_if<smtp::AuthRequest>(&*event)) {
                 co_await authenticate(session, *auth);
+            } else if (auto* piece = std::get_if<smtp::MessageData>(&*event)) {
+                co_await keep_text(piece->text);
+            } else if (std::holds_alternative<smtp::DiscardMessage>(*event)) {
+                co_await drop_text();
             } else if (auto* msg = std::get_if<smtp::MessageReady>(&*event)) {
-                co_await enqueue(session, std::move(*msg));
+                co_await keep_text({});  // an empty message has a file too
+                std::string headers;
+                co_await services_.pool->run(
+                    [this, &headers, msg] { (void)text_->read_at(0, msg->header_size, headers); });
+                co_await enqueue(session, std::move(*msg), headers);
+                co_await drop_text();
             }
         }
+    }
+
+    // DATA goes to a file in the spool as it arrives, written on the blocking pool: the
+    // connection holds one read's worth of text, and a disk that stalls stalls only the
+    // connections writing to it, not the event loop.
+    asio::awaitable<void> keep_text(std::string_view piece) {
+        queue::Intake* intake = services_.intake;
+        co_await services_.pool->run([this, intake, piece] {
+            if (!text_) text_.emplace(intake->incoming());
+            text_->append(piece);
+        });
+    }
+
+    asio::awaitable<void> drop_text() {
+        if (!text_) co_return;
+        co_await services_.pool->run([this] { text_.reset(); });  // unlink: may take a while
     }
 
     asio::awaitable<void> authenticate(smtp::ServerSession& session, smtp::AuthRequest& request) {
@@ -193,7 +220,9 @@ class Connection {
         session.auth_result(accepted);
     }
 
-    asio::awaitable<void> enqueue(smtp::ServerSession& session, smtp::MessageReady ready) {
+    // `headers`: the message's header section, read back from its file.
+    asio::awaitable<void> enqueue(smtp::ServerSession& session, smtp::MessageReady ready,
+                                  const std::string& headers) {
         queue::IntakeOptions options;
         options.hostname = services_.settings.hostname;
         options.client_reverse_name = client_.reverse_name;
@@ -201,14 +230,14 @@ class Connection {
         options.mask_client = submission && services_.mask_client_ip;
         options.add_missing_ids = submission;
         if (services_.dkim) {
-            if (auto domain = mailauth::dkim::author_domain(ready.data)) {
+            if (auto domain = mailauth::dkim::author_domain(headers)) {
                 options.dkim =
                     co_await services_.dkim->choose(*domain, *services_.resolver, services_.note);
             }
         }
         std::optional<mailauth::PreflightInput> preflight;
         if (services_.preflight && relayed(ready.envelope)) {
-            preflight = preflight_input(ready, options);
+            preflight = preflight_input(ready, headers, options);
         }
         // Only reject mode makes the client wait for the verdict; log mode finds it after.
         if (preflight && services_.preflight_rejects) {
@@ -221,8 +250,9 @@ class Connection {
             preflight.reset();
         }
         queue::Intake* intake = services_.intake;
-        auto outcome = co_await services_.pool->run([intake, &ready, &options] {
-            return intake->accept(ready.envelope, std::move(ready.data), options);
+        const spool::IncomingText& text = *text_;
+        auto outcome = co_await services_.pool->run([intake, &ready, &text, &options] {
+            return intake->accept(ready.envelope, text, ready.header_size, options);
         });
         if (auto* accepted = std::get_if<queue::Accepted>(&outcome)) {
             if (services_.metrics) {
@@ -260,8 +290,9 @@ class Connection {
     }
 
     std::optional<mailauth::PreflightInput> preflight_input(
-        const smtp::MessageReady& ready, const queue::IntakeOptions& options) const {
-        auto from_domain = mailauth::dkim::author_domain(ready.data);
+        const smtp::MessageReady& ready, const std::string& headers,
+        const queue::IntakeOptions& options) const {
+        auto from_domain = mailauth::dkim::author_domain(headers);
         if (!from_domain) return std::nullopt;
         mailauth::PreflightInput input{.from_domain = *from_domain,
                                        .sender = ready.envelope.sender,
@@ -275,6 +306,7 @@ class Connection {
     std::shared_ptr<policy::Policies> policies_;
     SessionStream stream_;
     smtp::ClientInfo client_;
+    std::optional<spool::IncomingText> text_;  // of the message in DATA, as far as it came
 };
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "smtp/data_reader.hpp"
 
+#include <utility>
+
 namespace herald::smtp {
 
 namespace {
@@ -31,7 +33,7 @@ std::size_t DataReader::feed(std::string_view bytes) {
 }
 
 std::string DataReader::take_text() {
-    return std::move(text_);
+    return std::exchange(text_, std::string());
 }
 
 void DataReader::on_byte(char c) {
@@ -85,14 +87,15 @@ void DataReader::on_bare_line_ending() {
 
 void DataReader::append(std::string_view bytes) {
     if (oversized_) return;
-    if (text_.size() + bytes.size() > limits_.max_message_size) {
-        // Keep reading to the end so the reply lands after it, but keep nothing: memory
-        // stays bounded whatever the client sends.
+    if (size_ + bytes.size() > limits_.max_message_size) {
+        // Keep reading to the end so the reply lands after it, but pass nothing more on:
+        // neither memory nor the spool grows past the limit, whatever the client sends.
         oversized_ = true;
         std::string().swap(text_);
         return;
     }
     text_ += bytes;
+    size_ += bytes.size();
 }
 
 }  // namespace herald::smtp
