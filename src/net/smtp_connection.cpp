@@ -179,10 +179,13 @@ class Connection {
             } else if (std::holds_alternative<smtp::DiscardMessage>(*event)) {
                 co_await drop_text();
             } else if (auto* msg = std::get_if<smtp::MessageReady>(&*event)) {
-                co_await keep_text({});  // an empty message has a file too
+                // The header section, read back in one hop (an empty message has a file too).
                 std::string headers;
-                co_await services_.pool->run(
-                    [this, &headers, msg] { (void)text_->read_at(0, msg->header_size, headers); });
+                queue::Intake* intake = services_.intake;
+                co_await services_.pool->run([this, intake, &headers, msg] {
+                    if (!text_) text_.emplace(intake->incoming());
+                    (void)text_->read_at(0, msg->header_size, headers);
+                });
                 co_await enqueue(session, std::move(*msg), headers);
                 co_await drop_text();
             }
