@@ -37,7 +37,16 @@ std::string ArrivalStamp::new_message_id() const {
 }
 
 std::string ArrivalStamp::apply(std::string_view text, const Envelope& envelope) const {
-    const HeaderBlock headers = HeaderBlock::parse(text);
+    const std::size_t end = HeaderBlock::parse(text).end();
+    const std::string_view rest = text.substr(end);
+    std::string out = apply_to_header(text.substr(0, end), rest, envelope);
+    out += rest;
+    return out;
+}
+
+std::string ArrivalStamp::apply_to_header(std::string_view header_text, std::string_view rest,
+                                          const Envelope& envelope) const {
+    const HeaderBlock headers = HeaderBlock::parse(header_text);
     std::string added;
     if (add_missing_from && !envelope.sender.empty() && !headers.has("From")) {
         added += "From: " + envelope.sender + "\r\n";
@@ -47,9 +56,7 @@ std::string ArrivalStamp::apply(std::string_view text, const Envelope& envelope)
         if (!headers.has("Date")) added += "Date: " + rfc5322_date(envelope.arrival) + "\r\n";
     }
     std::string out = received_field(*this, envelope);
-    out.reserve(out.size() + text.size() + added.size() + 4);
-    const std::string_view header_text = text.substr(0, headers.end());
-    const std::string_view rest = text.substr(headers.end());
+    out.reserve(out.size() + header_text.size() + added.size() + 4);
     out += header_text;
     if (!added.empty() && !headers.ends_with_line_break()) out += "\r\n";
     out += added;
@@ -57,7 +64,6 @@ std::string ArrivalStamp::apply(std::string_view text, const Envelope& envelope)
     // give it the blank line RFC 5322 2.1 puts between the two.
     const bool rest_starts_blank = rest.starts_with("\r\n") || rest.starts_with("\n");
     if (headers.fields().empty() && !rest.empty() && !rest_starts_blank) out += "\r\n";
-    out += rest;
     return out;
 }
 

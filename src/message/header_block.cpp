@@ -61,22 +61,33 @@ std::string unfold(std::string_view value) {
     return out;
 }
 
+HeaderLine classify_header_line(std::string_view content, bool after_field,
+                                std::string_view* name) {
+    if (content.empty()) return HeaderLine::end;  // the blank line before the body
+    if (is_wsp(content.front())) {
+        // A continuation line; before any field it means there is no header section.
+        return after_field ? HeaderLine::continuation : HeaderLine::end;
+    }
+    const std::size_t colon = content.find(':');
+    if (colon == std::string_view::npos) return HeaderLine::end;  // body text, no blank line
+    std::string_view field_name = content.substr(0, colon);
+    while (!field_name.empty() && is_wsp(field_name.back())) field_name.remove_suffix(1);
+    if (!valid_field_name(field_name)) return HeaderLine::end;
+    if (name) *name = field_name;
+    return HeaderLine::field;
+}
+
 HeaderBlock HeaderBlock::parse(std::string_view text) {
     HeaderBlock block;
     std::size_t offset = 0;
     while (offset < text.size()) {
         const Line line = line_at(text, offset);
-        if (line.content.empty()) break;  // the blank line before the body
-        if (is_wsp(line.content.front())) {
-            // A continuation line; before any field it means there is no header section.
-            if (block.fields_.empty()) break;
+        std::string_view name;
+        const HeaderLine kind = classify_header_line(line.content, !block.fields_.empty(), &name);
+        if (kind == HeaderLine::end) break;
+        if (kind == HeaderLine::continuation) {
             block.fields_.back().end = line.next;
         } else {
-            const std::size_t colon = line.content.find(':');
-            if (colon == std::string_view::npos) break;  // body text without a blank line
-            std::string_view name = line.content.substr(0, colon);
-            while (!name.empty() && is_wsp(name.back())) name.remove_suffix(1);
-            if (!valid_field_name(name)) break;
             block.fields_.push_back({std::string(name), "", offset, line.next});
         }
         block.end_ = line.next;

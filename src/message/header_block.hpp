@@ -39,6 +39,15 @@ class HeaderBlock {
     bool ends_with_line_break_ = true;
 };
 
+// How HeaderBlock::parse reads one line of a header section (`content`: without its line
+// ending): a new field (its name, trailing whitespace removed, goes to `name`), the
+// continuation of the field before it, or the end of the section (the blank line, a
+// continuation with no field before it, a line that is no field: body text without a blank
+// line). Shared with HeaderSectionScanner so that both draw the same boundary.
+enum class HeaderLine { field, continuation, end };
+HeaderLine classify_header_line(std::string_view content, bool after_field,
+                                std::string_view* name = nullptr);
+
 // Removes the line breaks of folding: CRLF (or LF) followed by whitespace (RFC 5322 2.2.3).
 std::string unfold(std::string_view value);
 

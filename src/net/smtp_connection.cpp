@@ -17,6 +17,7 @@
 #include "base/expiry.hpp"
 #include "mailauth/dkim/signing_keys.hpp"
 #include "policy/session_gate.hpp"
+#include "spool/incoming_text.hpp"
 
 namespace herald::net {
 
@@ -177,6 +178,7 @@ class Connection {
             session.receive(std::string_view(buf.data(), n));
         }
         co_await stream_.close();
+        co_await drop_text();  // a client gone in the middle of DATA leaves nothing behind
     }
 
   private:
@@ -196,8 +198,20 @@ class Connection {
                 session.tls_started();
             } else if (auto* auth = std::get_if<smtp::AuthRequest>(&*event)) {
                 co_await authenticate(session, *auth);
+            } else if (auto* piece = std::get_if<smtp::MessageData>(&*event)) {
+                co_await keep_text(piece->text);
+            } else if (std::holds_alternative<smtp::DiscardMessage>(*event)) {
+                co_await drop_text();
             } else if (auto* msg = std::get_if<smtp::MessageReady>(&*event)) {
-                co_await enqueue(session, std::move(*msg));
+                // The header section, read back in one hop (an empty message has a file too).
+                std::string headers;
+                queue::Intake* intake = services_.intake;
+                co_await services_.pool->run([this, intake, &headers, msg] {
+                    if (!text_) text_.emplace(intake->incoming());
+                    (void)text_->read_at(0, msg->header_size, headers);
+                });
+                co_await enqueue(session, std::move(*msg), headers);
+                co_await drop_text();
             }
         }
     }
@@ -212,6 +226,22 @@ class Connection {
                            std::to_string(timeout.count()) + "s");
         }
         co_return false;
+    }
+
+    // DATA goes to a file in the spool as it arrives, written on the blocking pool: the
+    // connection holds one read's worth of text, and a disk that stalls stalls only the
+    // connections writing to it, not the event loop.
+    asio::awaitable<void> keep_text(std::string_view piece) {
+        queue::Intake* intake = services_.intake;
+        co_await services_.pool->run([this, intake, piece] {
+            if (!text_) text_.emplace(intake->incoming());
+            text_->append(piece);
+        });
+    }
+
+    asio::awaitable<void> drop_text() {
+        if (!text_) co_return;
+        co_await services_.pool->run([this] { text_.reset(); });  // unlink: may take a while
     }
 
     asio::awaitable<void> authenticate(smtp::ServerSession& session, smtp::AuthRequest& request) {
@@ -256,7 +286,9 @@ class Connection {
                        std::to_string(settings.lockout.count()) + "s");
     }
 
-    asio::awaitable<void> enqueue(smtp::ServerSession& session, smtp::MessageReady ready) {
+    // `headers`: the message's header section, read back from its file.
+    asio::awaitable<void> enqueue(smtp::ServerSession& session, smtp::MessageReady ready,
+                                  const std::string& headers) {
         queue::IntakeOptions options;
         options.hostname = services_.settings.hostname;
         options.client_reverse_name = client_.reverse_name;
@@ -265,7 +297,7 @@ class Connection {
         options.add_missing_ids = submission;
         ready.envelope.from_outsider =
             accept::origin_of(policies_->relay, ready.envelope) == accept::Origin::outsider;
-        const auto from_domain = mailauth::dkim::author_domain(ready.data);
+        const auto from_domain = mailauth::dkim::author_domain(headers);
         const auto signing = accept::decide_signing(
             policies_->relay, policies_->dkim_signing.unowned_from, ready.envelope, from_domain);
         using Verdict = accept::SigningDecision::Verdict;
@@ -279,7 +311,7 @@ class Connection {
         }
         std::optional<mailauth::PreflightInput> preflight;
         if (services_.preflight && relayed(ready.envelope)) {
-            preflight = preflight_input(ready, options);
+            preflight = preflight_input(ready, headers, options);
         }
         // Only reject mode makes the client wait for the verdict; log mode finds it after.
         if (preflight && services_.preflight_rejects) {
@@ -292,8 +324,9 @@ class Connection {
             preflight.reset();
         }
         queue::Intake* intake = services_.intake;
-        auto outcome = co_await services_.pool->run([intake, &ready, &options] {
-            return intake->accept(ready.envelope, std::move(ready.data), options);
+        const spool::IncomingText& text = *text_;
+        auto outcome = co_await services_.pool->run([intake, &ready, &text, &options] {
+            return intake->accept(ready.envelope, text, ready.header_size, options);
         });
         if (auto* accepted = std::get_if<queue::Accepted>(&outcome)) {
             if (services_.metrics) {
@@ -331,8 +364,9 @@ class Connection {
     }
 
     std::optional<mailauth::PreflightInput> preflight_input(
-        const smtp::MessageReady& ready, const queue::IntakeOptions& options) const {
-        auto from_domain = mailauth::dkim::author_domain(ready.data);
+        const smtp::MessageReady& ready, const std::string& headers,
+        const queue::IntakeOptions& options) const {
+        auto from_domain = mailauth::dkim::author_domain(headers);
         if (!from_domain) return std::nullopt;
         mailauth::PreflightInput input{.from_domain = *from_domain,
                                        .sender = ready.envelope.sender,
@@ -346,6 +380,7 @@ class Connection {
     std::shared_ptr<policy::Policies> policies_;
     SessionStream stream_;
     smtp::ClientInfo client_;
+    std::optional<spool::IncomingText> text_;  // of the message in DATA, as far as it came
 };
 
 }  // namespace

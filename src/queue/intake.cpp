@@ -1,17 +1,72 @@
 #include "queue/intake.hpp"
 
 #include "log/main_log.hpp"
+#include "mailauth/dkim/body_hash.hpp"
 #include "message/arrival_stamp.hpp"
 #include "message/header_block.hpp"
 #include "queue/queue_census.hpp"
+#include "spool/file_descriptor.hpp"
 #include "spool/message_id.hpp"
 #include "spool/spool.hpp"
 
 namespace herald::queue {
 
+namespace {
+
+// The body is read for its DKIM hash in pieces this large.
+constexpr std::size_t kBodyChunk = 64 * 1024;
+
+IntakeFailure read_failure(const spool::IncomingText& text, int err) {
+    return IntakeFailure{false, spool::describe_errno("read", text.path(), err)};
+}
+
+// The body hashes every signature needs, from `from` (the body's first octet) to the end.
+std::optional<IntakeFailure> hash_body(const spool::IncomingText& text, std::uint64_t from,
+                                       mailauth::dkim::StreamedBodyHashes& hashes) {
+    std::string chunk;
+    for (std::uint64_t at = from; at < text.size(); at += chunk.size()) {
+        chunk.clear();
+        if (int err = text.read_at(at, kBodyChunk, chunk); err != 0) {
+            return read_failure(text, err);
+        }
+        if (chunk.empty()) return IntakeFailure{false, text.path().string() + ": short read"};
+        hashes.update(chunk);
+    }
+    hashes.finish();
+    return std::nullopt;
+}
+
+}  // namespace
+
+spool::IncomingText Intake::incoming() {
+    return spool_.create_incoming();
+}
+
 std::variant<Accepted, IntakeFailure> Intake::accept(const message::Envelope& envelope,
                                                      std::string data,
                                                      const IntakeOptions& options) {
+    spool::IncomingText text = spool_.create_incoming();
+    text.append(data);
+    const std::uint64_t header_size = message::HeaderBlock::parse(data).end();
+    std::string().swap(data);
+    return accept(envelope, text, header_size, options);
+}
+
+std::variant<Accepted, IntakeFailure> Intake::accept(const message::Envelope& envelope,
+                                                     const spool::IncomingText& text,
+                                                     std::uint64_t header_size,
+                                                     const IntakeOptions& options) {
+    if (!text.error().empty()) return IntakeFailure{text.disk_full(), text.error()};
+    if (header_size > text.size()) {
+        return IntakeFailure{false, "header section larger than the message"};
+    }
+    std::string header;
+    std::string rest_start;  // the blank line after the header section, if there is one
+    if (int err = text.read_at(0, header_size, header); err != 0) return read_failure(text, err);
+    if (int err = text.read_at(header_size, 2, rest_start); err != 0) {
+        return read_failure(text, err);
+    }
+
     message::ArrivalStamp stamp;
     stamp.hostname = options.hostname;
     stamp.queue_id = spool::new_message_id();
@@ -19,23 +74,33 @@ std::variant<Accepted, IntakeFailure> Intake::accept(const message::Envelope& en
     stamp.mask_client = options.mask_client;
     stamp.add_missing_ids = options.add_missing_ids;
     stamp.add_missing_from = options.add_missing_from;
-    std::string stamped = stamp.apply(data, envelope);
-    data.clear();
-    data.shrink_to_fit();
+    std::string head = stamp.apply_to_header(header, rest_start, envelope);
+    std::string().swap(header);
     if (!options.dkim.empty()) {
+        // The body as DKIM sees it (mailauth::dkim::message_body): after the blank line.
+        std::uint64_t body_from = header_size;
+        if (rest_start.starts_with("\r\n")) {
+            body_from += 2;
+        } else if (rest_start.starts_with("\n")) {
+            body_from += 1;
+        }
+        mailauth::dkim::StreamedBodyHashes hashes;
+        mailauth::dkim::want_body_hashes(hashes, options.dkim);
+        if (auto failed = hash_body(text, body_from, hashes)) return *failed;
         std::vector<std::string> failures;
-        std::string signatures = mailauth::dkim::sign_message(stamped, options.dkim, failures);
+        std::string signatures = mailauth::dkim::sign_message(head, hashes, options.dkim, failures);
         for (const auto& failure : failures) mainlog_.note(stamp.queue_id + " " + failure);
-        if (!signatures.empty()) stamped.insert(0, signatures);
+        if (!signatures.empty()) head.insert(0, signatures);
     }
 
-    if (auto stored = spool_.store(stamp.queue_id, envelope, stamped); !stored) {
+    if (auto stored = spool_.store(stamp.queue_id, envelope, head, text, header_size); !stored) {
         return IntakeFailure{stored.disk_full(), stored.error()};
     }
-    auto headers = message::HeaderBlock::parse(stamped);
+    auto headers = message::HeaderBlock::parse(head);
     const auto* subject = headers.find("Subject");
     if (census_) census_->place(stamp.queue_id, envelope);
-    mainlog_.arrival(stamp.queue_id, envelope, stamped.size(), subject ? subject->value : "");
+    mainlog_.arrival(stamp.queue_id, envelope, head.size() + (text.size() - header_size),
+                     subject ? subject->value : "");
     if (!options.preflight.empty())
         mainlog_.event(stamp.queue_id, "preflight " + options.preflight);
     return Accepted{stamp.queue_id};

@@ -4,6 +4,11 @@
 // arrival. Signing here, once, means the spool holds the signed message: a retry never
 // signs again. Only
 // when accept() returns an id may the client be told 250.
+//
+// The text comes in a spool::IncomingText (a file in the spool written as it arrived): only
+// its header section is read into memory; the body is hashed for DKIM in chunks and copied
+// into the queue file by the kernel, so a message costs the same memory whatever its size.
+#include <cstdint>
 #include <string>
 #include <variant>
 #include <vector>
@@ -16,8 +21,9 @@ namespace herald::log {
 class MainLog;
 }
 namespace herald::spool {
+class IncomingText;
 class Spool;
-}
+}  // namespace herald::spool
 
 namespace herald::queue {
 
@@ -49,7 +55,17 @@ class Intake {
     Intake(spool::Spool& spool, log::MainLog& mainlog, QueueCensus* census = nullptr)
         : spool_(spool), mainlog_(mainlog), census_(census) {}
 
-    // Blocking (fsync): call it off the event loop. Thread-safe.
+    // A file in the spool's incoming/ for a text to come (spool::Spool::create_incoming).
+    spool::IncomingText incoming();
+
+    // Blocking (reads, fsync): call it off the event loop. Thread-safe. `header_size`: the
+    // octets of `text` that are its header section (HeaderBlock::parse(text).end()).
+    std::variant<Accepted, IntakeFailure> accept(const message::Envelope& envelope,
+                                                 const spool::IncomingText& text,
+                                                 std::uint64_t header_size,
+                                                 const IntakeOptions& options);
+    // For texts made in memory (sendmail, bounces): written to an incoming file, then the
+    // same way as above.
     std::variant<Accepted, IntakeFailure> accept(const message::Envelope& envelope,
                                                  std::string data, const IntakeOptions& options);
 

@@ -6,7 +6,11 @@
 // a receiver that ends on "\n.\n" while the next hop does not lets a sender smuggle a second
 // message past every check (the 2023 "SMTP smuggling" attacks). The text is never aborted in
 // the middle; whatever is wrong is reported once the real end arrives.
+//
+// The text is handed on in pieces (take_text() after each feed()), so that the caller can
+// write it out as it comes: what the reader holds is bounded by what one feed() gave it.
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -30,8 +34,11 @@ class DataReader {
     bool line_too_long() const { return line_too_long_; }
     bool bare_line_ending() const { return bare_line_ending_; }
 
-    // The text: CRLF lines, dot-unstuffed, without the end mark. Empty when oversized.
+    // The text that came since the last call: CRLF lines, dot-unstuffed, without the end
+    // mark. Once oversized, nothing more comes (and what was not yet taken is dropped).
     std::string take_text();
+    // Octets of text so far, taken or not; never more than max_message_size.
+    std::uint64_t size() const { return size_; }
 
   private:
     void on_byte(char c);
@@ -41,6 +48,7 @@ class DataReader {
 
     DataLimits limits_;
     std::string text_;
+    std::uint64_t size_ = 0;
     std::size_t line_length_ = 0;        // octets of the current line as sent, without its ending
     bool line_start_after_crlf_ = true;  // DATA's own CRLF starts the first line
     bool held_dot_ = false;              // a leading '.' not yet known to be stuffing or the end

@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "base/ascii_case.hpp"
-#include "message/header_block.hpp"
+#include "message/header_section_scanner.hpp"
 #include "smtp/base64.hpp"
 #include "smtp/canonical_address.hpp"
 #include "smtp/command_parser.hpp"
@@ -115,6 +115,7 @@ struct ServerSession::State {
     bool body_8bit = false;
     std::vector<std::string> recipients;
     std::optional<DataReader> data;
+    message::HeaderSectionScanner header_section;  // of the text being read
 
     State(SessionSettings s, ClientInfo c, SessionPolicy& p)
         : settings(std::move(s)), client(std::move(c)), policy(p), tls(settings.tls_active) {}
@@ -349,6 +350,7 @@ struct ServerSession::State {
         // RFC 2920 3.1: after pipelined RCPTs that all failed, DATA must fail too.
         if (recipients.empty()) return Reply(554, "5.5.1", "No valid recipients");
         data.emplace(DataLimits{settings.max_message_size, settings.normalize_bare_line_endings});
+        header_section = {};
         phase = Phase::data;
         return Reply(354, "", "End data with <CR><LF>.<CR><LF>");
     }
@@ -488,13 +490,23 @@ struct ServerSession::State {
     // Feeds buffered input to the DATA reader; true once the message is complete.
     bool read_data() {
         const std::string_view pending = std::string_view(input).substr(input_pos);
-        input_pos += data->feed(pending);
-        if (!data->done()) return false;
-        finish_data();
-        return true;
+        input_pos += feed_data(pending);
+        return phase != Phase::data;
     }
 
-    std::optional<Reply> data_refusal(const std::string& text) const {
+    // Gives `bytes` to the DATA reader and passes its text on; returns how much it used.
+    std::size_t feed_data(std::string_view bytes) {
+        const std::size_t used = data->feed(bytes);
+        std::string text = data->take_text();
+        if (!text.empty()) {
+            header_section.update(text);
+            events.emplace_back(MessageData{std::move(text)});
+        }
+        if (data->done()) finish_data();
+        return used;
+    }
+
+    std::optional<Reply> data_refusal() const {
         if (data->oversized()) {
             return Reply(552, "5.3.4", "Message size exceeds fixed maximum message size");
         }
@@ -502,25 +514,28 @@ struct ServerSession::State {
             return Reply(550, "5.6.0", "Bare CR or LF not allowed in message; use CRLF");
         }
         if (data->line_too_long()) return Reply(500, "5.5.6", "Line too long (over 1000 octets)");
+        if (header_section.size() > settings.max_header_size) {
+            return Reply(552, "5.3.4", "Message header section too large");
+        }
         // RFC 5321 6.3: too many Received fields means a mail loop.
-        const auto hops = message::HeaderBlock::parse(text).count("Received");
-        if (hops > settings.max_received_headers) {
+        if (header_section.received_fields() > settings.max_received_headers) {
             return Reply(554, "5.4.6", "Too many hops (mail loop?)");
         }
         return std::nullopt;
     }
 
     void finish_data() {
-        std::string text = data->take_text();
-        if (auto refused = data_refusal(text)) {
-            data.reset();
+        header_section.finish();
+        auto refused = data_refusal();
+        const std::uint64_t size = data->size();
+        data.reset();
+        if (refused) {
+            events.emplace_back(DiscardMessage{});
             phase = Phase::command;
             reset_transaction();
             return respond(*refused, "DATA");
         }
-        data.reset();
-        MessageReady ready{envelope(), std::move(text)};
-        events.emplace_back(std::move(ready));
+        events.emplace_back(MessageReady{envelope(), size, header_section.size()});
         phase = Phase::awaiting_message;
     }
 
@@ -594,6 +609,11 @@ void ServerSession::receive(std::string_view bytes) {
     if (s_->phase == Phase::closed) return;
     // Bytes sent before the TLS handshake cannot be trusted afterwards (RFC 3207 4.2).
     if (s_->phase == Phase::awaiting_tls) return;
+    if (s_->phase == Phase::data && s_->input.empty()) {
+        // The usual case in DATA: read from the caller's buffer, nothing copied or kept.
+        bytes.remove_prefix(s_->feed_data(bytes));
+        if (bytes.empty()) return;
+    }
     s_->input.append(bytes);
     s_->process();
 }

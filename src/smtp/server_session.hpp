@@ -10,7 +10,10 @@
 //         session.receive(read_some());
 //
 // While an event is outstanding the session consumes no further input; it resumes when the
-// caller reports the outcome (tls_started, auth_result, message_accepted/rejected).
+// caller reports the outcome (tls_started, auth_result, message_accepted/rejected). The
+// exceptions are MessageData and DiscardMessage, which ask for no outcome: the message text
+// comes out in pieces, in order with the other events, as DATA arrives, so that the caller
+// writes it out instead of holding it (a client cannot pin its size in memory).
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -36,6 +39,10 @@ struct SessionSettings {
     std::size_t max_recipients = 100;
     std::size_t max_errors = 10;
     std::size_t max_received_headers = 30;
+    // The header section is read back into memory at the end of DATA (DKIM key choice,
+    // Received): bounded, unlike the body. Postfix's header_size_limit is 100 KiB, Exim's
+    // 1 MiB; this leaves room for thousands of addresses in To:.
+    std::size_t max_header_size = 256 * 1024;
     bool normalize_bare_line_endings = false;  // false: reject them (smuggling defence)
     bool tls_available = false;                // a certificate is loaded: offer STARTTLS
     bool tls_active = false;                   // implicit TLS (submissions)
@@ -60,11 +67,18 @@ struct AuthRequest {        // verify, then auth_result()
     std::string user;
     std::string password;
 };
-struct MessageReady {  // make durable, then message_accepted() or message_rejected()
-    message::Envelope envelope;
-    std::string data;  // CRLF lines, dot-unstuffed, without the terminating ".\r\n"
+struct MessageData {   // the next piece of the text after DATA: keep it (a file), no outcome
+    std::string text;  // CRLF lines, dot-unstuffed; the pieces never hold the final ".\r\n"
 };
-using SessionEvent = std::variant<StartTls, CloseConnection, AuthRequest, MessageReady>;
+struct DiscardMessage {};  // the text given since DATA was refused at its end: drop it
+struct MessageReady {      // the text given since DATA is the message: make it durable,
+                           // then message_accepted() or message_rejected()
+    message::Envelope envelope;
+    std::uint64_t size = 0;         // octets of text, all given in MessageData events
+    std::uint64_t header_size = 0;  // of which the header section (HeaderBlock::end())
+};
+using SessionEvent =
+    std::variant<StartTls, CloseConnection, AuthRequest, MessageData, DiscardMessage, MessageReady>;
 
 // A refused command, for the rejectlog.
 struct Rejection {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <climits>
 #include <system_error>
@@ -103,6 +104,41 @@ int FileDescriptor::read_some_at(std::uint64_t offset, std::size_t length, std::
     } while (n < 0 && errno == EINTR);
     out.resize(start + static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
     return n < 0 ? errno : 0;
+}
+
+int FileDescriptor::copy_from(const FileDescriptor& source, std::uint64_t offset,
+                              std::uint64_t length) const {
+    auto in = static_cast<loff_t>(offset);
+    bool in_kernel = true;
+    std::string buffer;
+    while (length > 0) {
+        constexpr std::uint64_t kPiece = 64 * 1024;
+        if (in_kernel) {
+            const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(length, 1u << 30));
+            ssize_t n = ::copy_file_range(source.get(), &in, fd_, nullptr, want, 0);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0 &&
+                (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP)) {
+                in_kernel = false;  // file systems or kernels that cannot: copy by hand
+                continue;
+            }
+            if (n < 0) return errno;
+            if (n == 0) return EIO;
+            length -= static_cast<std::uint64_t>(n);
+            continue;
+        }
+        buffer.clear();
+        const auto want = static_cast<std::size_t>(std::min(length, kPiece));
+        if (int err = source.read_at(static_cast<std::uint64_t>(in), want, buffer); err != 0) {
+            return err;
+        }
+        if (buffer.empty()) return EIO;
+        const std::array<std::string_view, 1> piece{buffer};
+        if (int err = write_all(piece); err != 0) return err;
+        in += static_cast<loff_t>(buffer.size());
+        length -= buffer.size();
+    }
+    return 0;
 }
 
 int FileDescriptor::data_sync() const {

@@ -38,6 +38,9 @@ class FileDescriptor {
     int read_at(std::uint64_t offset, std::size_t length, std::string& out) const;  // appends
     // One pread: may get less than `length` without being at the end of the file.
     int read_some_at(std::uint64_t offset, std::size_t length, std::string& out) const;
+    // Appends `length` octets of `source` from `offset` at this file's position: in the
+    // kernel (copy_file_range), else by reads and writes of 64 KiB. EIO if `source` is short.
+    int copy_from(const FileDescriptor& source, std::uint64_t offset, std::uint64_t length) const;
     int data_sync() const;
     int full_sync() const;
     int regular_file_size(std::uint64_t& out) const;  // EINVAL for a FIFO, a device, ...

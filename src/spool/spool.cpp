@@ -293,6 +293,36 @@ fs::path Spool::schedule_path_of(std::string_view id) const {
 
 StoreStatus Spool::store(std::string_view id, const message::Envelope& envelope,
                          std::string_view data) {
+    return write_message(id, envelope, data, nullptr, 0);
+}
+
+StoreStatus Spool::store(std::string_view id, const message::Envelope& envelope,
+                         std::string_view head, const IncomingText& text, std::uint64_t from) {
+    if (!text.error().empty()) return StoreStatus::failure(text.error(), text.disk_full());
+    if (from > text.size()) return StoreStatus::failure("incoming text shorter than said", false);
+    return write_message(id, envelope, head, &text, from);
+}
+
+IncomingText Spool::create_incoming() {
+    // Not an id (the dot): never mistaken for a message store() is writing.
+    fs::path path = dir_ / kIncoming / (new_message_id() + ".text");
+    auto fd = FileDescriptor::open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+    if (!fd) {
+        const int err = errno;
+        IncomingText failed({}, {});
+        failed.error_ = describe_errno("create", path, err);
+        failed.disk_full_ = is_disk_full(err);
+        return failed;
+    }
+    IncomingText text(std::move(path), std::move(fd));
+    // Held while it lives: recover() in another process (herald sendmail) leaves it alone.
+    if (::flock(text.fd_.get(), LOCK_EX) != 0) text.fail("lock", errno);
+    return text;
+}
+
+StoreStatus Spool::write_message(std::string_view id, const message::Envelope& envelope,
+                                 std::string_view head, const IncomingText* text,
+                                 std::uint64_t from) {
     if (!is_valid_message_id(id)) return StoreStatus::failure(not_an_id(id), false);
     const fs::path temp = dir_ / kIncoming / std::string(id);
     const fs::path final_path = path_of(id);
@@ -311,9 +341,20 @@ StoreStatus Spool::store(std::string_view id, const message::Envelope& envelope,
     // Held until the rename: recover() in another process leaves a locked file alone.
     if (::flock(fd.get(), LOCK_EX) != 0) return fail("lock", temp, errno);
 
-    const std::string header = encode_queue_file_header(envelope, data.size());
-    const std::array<std::string_view, 3> pieces{header, data, kEndRecord};
-    if (int err = fd.write_all(pieces); err != 0) return fail("write", temp, err);
+    const std::uint64_t copied = text ? text->size() - from : 0;
+    const std::string header = encode_queue_file_header(envelope, head.size() + copied);
+    if (text) {
+        const std::array<std::string_view, 2> pieces{header, head};
+        if (int err = fd.write_all(pieces); err != 0) return fail("write", temp, err);
+        if (int err = fd.copy_from(text->file(), from, copied); err != 0) {
+            return fail("copy to", temp, err);
+        }
+        const std::array<std::string_view, 1> end{kEndRecord};
+        if (int err = fd.write_all(end); err != 0) return fail("write", temp, err);
+    } else {
+        const std::array<std::string_view, 3> pieces{header, head, kEndRecord};
+        if (int err = fd.write_all(pieces); err != 0) return fail("write", temp, err);
+    }
     if (int err = fd.data_sync(); err != 0) return fail("fdatasync", temp, err);
     if (int err = rename_no_replace(temp, final_path); err != 0) {
         return fail("rename to", final_path, err);

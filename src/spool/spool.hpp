@@ -18,6 +18,7 @@
 
 #include "base/result.hpp"
 #include "message/envelope.hpp"
+#include "spool/incoming_text.hpp"
 #include "spool/recipient_state.hpp"
 #include "spool/schedule.hpp"
 
@@ -96,6 +97,15 @@ class Spool {
     // touched.
     StoreStatus store(std::string_view id, const message::Envelope& envelope,
                       std::string_view data);
+    // The same, for data that is `head` followed by the octets of `text` from `from` on,
+    // copied from file to file in the kernel (copy_file_range): a message of any size is
+    // stored without being read into memory. Fails with text.error() if its writing failed.
+    StoreStatus store(std::string_view id, const message::Envelope& envelope, std::string_view head,
+                      const IncomingText& text, std::uint64_t from);
+
+    // A new file in incoming/ for a message's text while it arrives (see incoming_text.hpp).
+    // Blocking. A failure to create it is kept in the result's error().
+    IncomingText create_incoming();
 
     Result<SpooledMessage> load(std::string_view id) const;
     Result<std::string> read_data(std::string_view id) const;
@@ -131,6 +141,8 @@ class Spool {
     std::uint64_t directory_sync_rounds() const;
 
   private:
+    StoreStatus write_message(std::string_view id, const message::Envelope& envelope,
+                              std::string_view head, const IncomingText* text, std::uint64_t from);
     std::filesystem::path schedule_path_of(std::string_view id) const;
     void recover_incoming(RecoveryReport& report) const;
     RecoveryReport recover_bucket(unsigned bucket, const KeptMessage& kept,

@@ -26,6 +26,28 @@ Sha256Digest BodyHasher::finish() {
     return sha_.finish();
 }
 
+void StreamedBodyHashes::want(Canonicalization c) {
+    for (const auto& h : hashes_) {
+        if (h.c == c) return;
+    }
+    hashes_.push_back({c, std::make_unique<BodyHasher>(c), {}});
+}
+
+void StreamedBodyHashes::update(std::string_view bytes) {
+    for (auto& h : hashes_) h.hasher->update(bytes);
+}
+
+void StreamedBodyHashes::finish() {
+    for (auto& h : hashes_) h.digest = h.hasher->finish();
+}
+
+const Sha256Digest* StreamedBodyHashes::digest(Canonicalization c) const {
+    for (const auto& h : hashes_) {
+        if (h.c == c) return &h.digest;
+    }
+    return nullptr;
+}
+
 BodyDigest hash_body(std::string_view body, Canonicalization c,
                      std::optional<std::uint64_t> length_limit) {
     BodyHasher hasher(c, length_limit);

@@ -1,9 +1,11 @@
 #pragma once
 // The body hash (bh=, RFC 6376 3.7): SHA-256 over the canonical body, computed in one pass.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mailauth/dkim/canonicalization.hpp"
 #include "mailauth/dkim/openssl_handles.hpp"
@@ -29,6 +31,25 @@ class BodyHasher {
     std::optional<std::uint64_t> limit_;
     std::uint64_t length_ = 0;
     BodyCanonicalizer canonicalizer_;
+};
+
+// The body hashes one body needs for several signatures, one per body canonicalization
+// asked for, fed in pieces: a spooled body is read once, in chunks, whatever signs it.
+class StreamedBodyHashes {
+  public:
+    void want(Canonicalization c);  // before the first update()
+    void update(std::string_view bytes);
+    void finish();
+    // After finish(); null for a canonicalization not wanted.
+    const Sha256Digest* digest(Canonicalization c) const;
+
+  private:
+    struct Hash {
+        Canonicalization c;
+        std::unique_ptr<BodyHasher> hasher;
+        Sha256Digest digest{};
+    };
+    std::vector<Hash> hashes_;
 };
 
 struct BodyDigest {

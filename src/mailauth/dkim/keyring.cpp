@@ -167,4 +167,27 @@ std::string sign_message(std::string_view message, const std::vector<SigningChoi
     return fields;
 }
 
+void want_body_hashes(StreamedBodyHashes& bodies, const std::vector<SigningChoice>& choices) {
+    for (const auto& choice : choices) bodies.want(choice.options.body_c);
+}
+
+std::string sign_message(std::string_view header, const StreamedBodyHashes& bodies,
+                         const std::vector<SigningChoice>& choices,
+                         std::vector<std::string>& failures) {
+    std::string fields;
+    for (const auto& choice : choices) {
+        const Sha256Digest* body_hash = bodies.digest(choice.options.body_c);
+        auto field = body_hash ? choice.signer->sign_header(header, *body_hash, choice.domain,
+                                                            choice.options)
+                               : Result<std::string>(Error{"no body hash"});
+        if (field) {
+            fields += *field;
+        } else {
+            failures.push_back("dkim: signing for " + choice.domain + " with selector " +
+                               choice.signer->selector() + " failed: " + field.error());
+        }
+    }
+    return fields;
+}
+
 }  // namespace herald::mailauth::dkim

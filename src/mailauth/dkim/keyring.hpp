@@ -22,6 +22,7 @@
 #include "base/result.hpp"
 #include "config/config.hpp"
 #include "dns/resolver.hpp"
+#include "mailauth/dkim/body_hash.hpp"
 #include "mailauth/dkim/signer.hpp"
 
 namespace herald::mailauth::dkim {
@@ -90,5 +91,12 @@ class Keyring {
 // to sign is skipped; `failures` gets why.
 std::string sign_message(std::string_view message, const std::vector<SigningChoice>& choices,
                          std::vector<std::string>& failures);
+
+// The same for a message whose body is hashed apart: `header` is its header section, and
+// `bodies` was fed its body, wanting every choice's body canonicalization (want_body_hashes).
+std::string sign_message(std::string_view header, const StreamedBodyHashes& bodies,
+                         const std::vector<SigningChoice>& choices,
+                         std::vector<std::string>& failures);
+void want_body_hashes(StreamedBodyHashes& bodies, const std::vector<SigningChoice>& choices);
 
 }  // namespace herald::mailauth::dkim

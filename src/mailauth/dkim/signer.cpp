@@ -76,6 +76,12 @@ Result<Signer> Signer::create(std::string selector, PrivateKey key) {
 
 Result<std::string> Signer::sign(std::string_view message, std::string_view domain,
                                  const SignOptions& options) const {
+    const auto digest = hash_body(message_body(message), options.body_c).digest;
+    return sign_header(message, digest, domain, options);
+}
+
+Result<std::string> Signer::sign_header(std::string_view message, const Sha256Digest& digest,
+                                        std::string_view domain, const SignOptions& options) const {
     if (!valid_dns_name(domain)) return Error{"bad signing domain \"" + std::string(domain) + "\""};
     SignatureSpec spec;
     spec.algorithm = algorithm();
@@ -94,7 +100,6 @@ Result<std::string> Signer::sign(std::string_view message, std::string_view doma
             return Error{"bad header name \"" + name + "\" in the signed header list"};
         }
     }
-    const auto digest = hash_body(message_body(message), spec.body_c).digest;
     spec.body_hash.assign(digest.begin(), digest.end());
     std::string field = format_unsigned_field(spec);
     const std::size_t b_at = field.size();

@@ -43,6 +43,12 @@ class Signer {
     Result<std::string> sign(std::string_view message, std::string_view domain,
                              const SignOptions& options = {}) const;
 
+    // The same for a message whose body was hashed apart (read in pieces from the spool):
+    // `header` holds its header section (more may follow: only the fields are read),
+    // `body_hash` the bh= of its body under options.body_c.
+    Result<std::string> sign_header(std::string_view header, const Sha256Digest& body_hash,
+                                    std::string_view domain, const SignOptions& options = {}) const;
+
     // Signs with a DKIM-Signature field written by the caller (its tags taken as they are,
     // its b= value replaced): reproduces published examples such as RFC 8463 Appendix A.
     Result<std::string> sign_with_template(std::string_view message,

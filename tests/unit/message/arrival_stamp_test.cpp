@@ -141,5 +141,23 @@ TEST(ArrivalStamp, AddsFromTheEnvelopeSenderOnlyWhenAskedAndMissing) {
               nullptr);
 }
 
+// The intake stamps the header section of a spooled text and copies the rest: the outcome
+// must be what apply() makes of the whole text.
+TEST(ArrivalStamp, StampsAHeaderSectionKeptApartAsTheWholeText) {
+    ArrivalStamp s = submission_stamp();
+    s.add_missing_ids = false;  // random: compared apart above
+    s.add_missing_from = true;
+    for (std::string_view text :
+         {"Subject: x\r\n\r\nbody\r\n", "", "just a body\r\n", "\r\nbody after blank\r\n",
+          "Subject: x\r\nno separator\r\n", "Subject: only\r\n", " odd first line\r\n"}) {
+        const std::size_t end = HeaderBlock::parse(text).end();
+        const std::string_view rest = text.substr(end);
+        std::string out =
+            s.apply_to_header(text.substr(0, end), rest.substr(0, 2), sample_envelope());
+        out += rest;
+        EXPECT_EQ(out, s.apply(text, sample_envelope())) << testing::PrintToString(text);
+    }
+}
+
 }  // namespace
 }  // namespace herald::message

@@ -130,6 +130,50 @@ TEST(DataReader, GivesTheSameTextForEverySplit) {
     }
 }
 
+// The text is taken after every feed, as the session does: the pieces join up to the text
+// read whole, and none is larger than what its feed brought (twice that when bare line
+// endings become CRLF).
+TEST(DataReader, HandsTheTextOnInPiecesThatJoinUpToTheWhole) {
+    std::string input = "Subject: x\r\n\r\n";
+    for (int i = 0; i < 500; ++i) input += "..line " + std::to_string(i) + "\nmore\r\n";
+    input += ".\r\n";
+    for (bool normalize : {false, true}) {
+        DataLimits limits;
+        limits.normalize_bare_line_endings = normalize;
+        const ReadResult whole = read_all(input, limits);
+        for (std::size_t piece : {1u, 7u, 100u, 4096u}) {
+            DataReader reader(limits);
+            std::string joined;
+            for (std::size_t at = 0; at < input.size() && !reader.done(); at += piece) {
+                const std::string_view part = std::string_view(input).substr(at, piece);
+                reader.feed(part);
+                const std::string text = reader.take_text();
+                EXPECT_LE(text.size(), 2 * part.size() + 1);
+                joined += text;
+            }
+            EXPECT_TRUE(reader.done());
+            EXPECT_EQ(joined, whole.text) << piece;
+            EXPECT_EQ(reader.size(), whole.text.size());
+        }
+    }
+}
+
+TEST(DataReader, HandsNothingMoreOnOnceOversized) {
+    DataLimits limits;
+    limits.max_message_size = 100;
+    DataReader reader(limits);
+    std::string taken;
+    for (int i = 0; i < 50; ++i) {
+        reader.feed("0123456789\r\n");
+        taken += reader.take_text();
+    }
+    reader.feed(".\r\n");
+    EXPECT_TRUE(reader.done());
+    EXPECT_TRUE(reader.oversized());
+    EXPECT_LE(taken.size(), 100u);
+    EXPECT_LE(reader.size(), 100u);
+}
+
 TEST(DataReader, PassesNulAndEightBitBytesThrough) {
     const std::string body("a\0b\xff\xfe\r\n.\r\n", 10);
     ReadResult r = read_all(body);

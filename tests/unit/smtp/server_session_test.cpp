@@ -454,6 +454,64 @@ TEST_F(DataSession, CountsOnlyReceivedInTheHeaderSection) {
     EXPECT_EQ(c.send(text), "250 2.0.0 Ok: queued as Q1\r\n");
 }
 
+// The text leaves the session as it arrives: nothing of a large message stays inside it.
+TEST_F(DataSession, PassesTheTextOnInPiecesAsItArrives) {
+    const std::string line = std::string(98, 'x') + "\r\n";
+    std::string sent = "Subject: big\r\n\r\n";
+    c.send(sent);
+    for (int i = 0; i < 90; ++i) {
+        c.send(line);
+        sent += line;
+        EXPECT_EQ(c.text, sent);
+    }
+    EXPECT_LE(c.largest_piece, line.size());
+    EXPECT_EQ(c.send(".\r\n"), "250 2.0.0 Ok: queued as Q1\r\n");
+    ASSERT_EQ(c.messages.size(), 1u);
+    EXPECT_EQ(c.messages[0].data, sent);
+    EXPECT_EQ(c.messages[0].size, sent.size());
+    EXPECT_EQ(c.messages[0].header_size, std::string_view("Subject: big\r\n").size());
+}
+
+TEST_F(DataSession, StopsPassingTextOnOnceOversized) {
+    const std::string line = std::string(98, 'x') + "\r\n";
+    for (int i = 0; i < 300; ++i) c.send(line);
+    EXPECT_LE(c.text.size(), 10000u);
+    EXPECT_EQ(c.send(".\r\n"), "552 5.3.4 Message size exceeds fixed maximum message size\r\n");
+    EXPECT_EQ(c.discarded, 1);
+    EXPECT_EQ(c.text, "");
+}
+
+TEST_F(DataSession, DiscardsARefusedTextBeforeTheNextTransactionBegins) {
+    // Both transactions in one piece: the refused text must not run into the next one.
+    EXPECT_EQ(c.send("a\nb\r\n.\r\nMAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\n"
+                     "DATA\r\nSubject: 2\r\n\r\ntwo\r\n.\r\n"),
+              "550 5.6.0 Bare CR or LF not allowed in message; use CRLF\r\n"
+              "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n"
+              "250 2.0.0 Ok: queued as Q1\r\n");
+    EXPECT_EQ(c.discarded, 1);
+    ASSERT_EQ(c.messages.size(), 1u);
+    EXPECT_EQ(c.messages[0].data, "Subject: 2\r\n\r\ntwo\r\n");
+}
+
+TEST(ServerSession, RefusesAnOverlargeHeaderSection) {
+    SessionSettings settings = test_settings();
+    settings.max_header_size = 200;
+    for (std::size_t fields : {10u, 11u}) {
+        Conversation c(settings);
+        c.send("EHLO c.example\r\nMAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\nDATA\r\n");
+        std::string headers;
+        for (std::size_t i = 0; i < fields; ++i)
+            headers += "X-Filler: " + std::string(8, 'f') + "\r\n";
+        // 20 octets a field: 10 fit in 200, 11 do not.
+        const std::string reply = c.send(headers + "\r\nbody\r\n.\r\n");
+        if (fields * 20 > 200) {
+            EXPECT_EQ(reply, "552 5.3.4 Message header section too large\r\n") << fields;
+        } else {
+            EXPECT_EQ(reply, "250 2.0.0 Ok: queued as Q1\r\n") << fields;
+        }
+    }
+}
+
 TEST_F(DataSession, UsesTheDataTimeoutWhileReadingData) {
     EXPECT_EQ(c.session.read_timeout(), std::chrono::seconds(600));
     c.send(".\r\n");

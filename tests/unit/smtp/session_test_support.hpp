@@ -1,8 +1,11 @@
 #pragma once
 // A ServerSession driven as net/ drives it, with a fake policy and every event answered at
 // once, so that a test reads as a transcript.
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "smtp/server_session.hpp"
@@ -50,6 +53,14 @@ inline SessionSettings test_settings() {
     return s;
 }
 
+// A MessageReady with the text its MessageData events gave, as net/ puts it together.
+struct ReceivedMessage {
+    message::Envelope envelope;
+    std::string data;
+    std::uint64_t size = 0;
+    std::uint64_t header_size = 0;
+};
+
 class Conversation {
   public:
     explicit Conversation(SessionSettings settings = test_settings(),
@@ -83,7 +94,10 @@ class Conversation {
     ServerSession session;
     std::string greeting;
     std::string transcript;
-    std::vector<MessageReady> messages;
+    std::vector<ReceivedMessage> messages;
+    std::string text;   // MessageData since the last DATA
+    int discarded = 0;  // DiscardMessage events
+    std::size_t largest_piece = 0;
     std::vector<AuthRequest> auth_requests;
     std::vector<Rejection> rejections;
     int tls_handshakes = 0;
@@ -107,8 +121,15 @@ class Conversation {
                 return;
             }
             session.auth_result(auth->user == "alice" && auth->password == password);
+        } else if (auto* piece = std::get_if<MessageData>(&event)) {
+            largest_piece = std::max(largest_piece, piece->text.size());
+            text += piece->text;
+        } else if (std::holds_alternative<DiscardMessage>(event)) {
+            ++discarded;
+            text.clear();
         } else if (auto* ready = std::get_if<MessageReady>(&event)) {
-            messages.push_back(std::move(*ready));
+            messages.push_back({std::move(ready->envelope), std::exchange(text, std::string()),
+                                ready->size, ready->header_size});
             if (!hold_messages) session.message_accepted("Q" + std::to_string(messages.size()));
         }
     }

@@ -267,6 +267,49 @@ TEST_F(SpoolTest, FifosAndSymlinksInTheQueueNeitherHangNorLoad) {
     EXPECT_EQ(file_bytes(outside), file_bytes(spool_.path_of(good)));
 }
 
+// A message's text arrives in pieces into incoming/ and is stored from there: the queue file
+// is the one store() writes from the same text in memory.
+TEST_F(SpoolTest, StoresATextFromItsIncomingFileAsFromMemory) {
+    std::string text = "Subject: big\r\n\r\n";
+    for (int i = 0; i < 20000; ++i) text += "line " + std::to_string(i) + "\r\n";
+    IncomingText incoming = spool_.create_incoming();
+    for (std::size_t at = 0; at < text.size(); at += 16384) {
+        incoming.append(std::string_view(text).substr(at, 16384));
+    }
+    ASSERT_EQ(incoming.error(), "");
+    ASSERT_EQ(incoming.size(), text.size());
+    const std::string head = "Received: by us\r\n";
+    const std::size_t from = std::string_view("Subject: big\r\n").size();
+    auto a = new_message_id(), b = new_message_id();
+    ASSERT_TRUE(spool_.store(a, envelope_to({"x@y"}), head, incoming, from));
+    ASSERT_TRUE(spool_.store(b, envelope_to({"x@y"}), head + text.substr(from)));
+    auto data = spool_.read_data(a);
+    ASSERT_TRUE(data.ok()) << data.error();
+    EXPECT_EQ(*data, head + text.substr(from));
+    const auto file_a = file_bytes(spool_.path_of(a)), file_b = file_bytes(spool_.path_of(b));
+    EXPECT_EQ(file_a, file_b);
+}
+
+TEST_F(SpoolTest, RemovesAnIncomingTextWhenItGoes) {
+    const auto incoming_dir = dir_.path() / "spool" / "incoming";
+    {
+        IncomingText text = spool_.create_incoming();
+        text.append("Subject: x\r\n");
+        EXPECT_EQ(entries_in(incoming_dir), 1u);
+        IncomingText moved = std::move(text);
+        EXPECT_EQ(entries_in(incoming_dir), 1u);
+    }
+    EXPECT_EQ(entries_in(incoming_dir), 0u);
+}
+
+TEST_F(SpoolTest, RecoverLeavesALiveIncomingTextAlone) {
+    IncomingText text = spool_.create_incoming();
+    text.append("Subject: x\r\n");
+    Spool other(dir_.path() / "spool");  // as herald sendmail would
+    EXPECT_EQ(other.recover().removed, 0u);
+    EXPECT_TRUE(fs::exists(text.path()));
+}
+
 TEST_F(SpoolTest, RecoverDeletesUnfinishedWritesButNotOnesInProgress) {
     auto incoming = dir_.path() / "spool" / "incoming";
     auto kept = store_one();
