@@ -152,21 +152,6 @@ asio::awaitable<bool> Keyring::published(const Key& key, const std::string& doma
     co_return found.matches;
 }
 
-std::string sign_message(std::string_view message, const std::vector<SigningChoice>& choices,
-                         std::vector<std::string>& failures) {
-    std::string fields;
-    for (const auto& choice : choices) {
-        auto field = choice.signer->sign(message, choice.domain, choice.options);
-        if (field) {
-            fields += *field;
-        } else {
-            failures.push_back("dkim: signing for " + choice.domain + " with selector " +
-                               choice.signer->selector() + " failed: " + field.error());
-        }
-    }
-    return fields;
-}
-
 void want_body_hashes(StreamedBodyHashes& bodies, const std::vector<SigningChoice>& choices) {
     for (const auto& choice : choices) bodies.want(choice.options.body_c);
 }
@@ -188,6 +173,15 @@ std::string sign_message(std::string_view header, const StreamedBodyHashes& bodi
         }
     }
     return fields;
+}
+
+std::string sign_message(std::string_view message, const std::vector<SigningChoice>& choices,
+                         std::vector<std::string>& failures) {
+    StreamedBodyHashes bodies;
+    want_body_hashes(bodies, choices);
+    bodies.update(message_body(message));
+    bodies.finish();
+    return sign_message(message, bodies, choices, failures);
 }
 
 }  // namespace herald::mailauth::dkim
