@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from herald_fixture import message, queued_id, wait_for
+from herald_fixture import LOCAL_USERS, message, queued_id, wait_for
 
 LOCAL_DOMAIN = "local.herald.test"
 SENDER = "alice@client.herald.test"
@@ -42,7 +42,7 @@ def mailutils(program, *args):
 @pytest.fixture
 def local_herald(make_herald):
     def make(kind):
-        return make_herald(local={"domains": [LOCAL_DOMAIN], "mailbox": kind,
+        return make_herald(local={"recipients": LOCAL_USERS, "domains": [LOCAL_DOMAIN], "mailbox": kind,
                                   "path": "var/mail/{user}"})
     return make
 
