@@ -25,9 +25,11 @@ Container lowered(const std::vector<std::string>& values) {
 std::unordered_set<std::string> rejected_sender_entries(const std::vector<std::string>& entries) {
     std::unordered_set<std::string> out;
     for (const auto& entry : entries) {
-        auto canonical = entry.starts_with("*@") ? Result<std::string>(Error{""})
-                                                 : smtp::canonical_mailbox(entry);
-        out.insert(ascii_lowercase(canonical ? *canonical : entry));
+        std::string form = entry;
+        if (!entry.starts_with("*@")) {
+            if (auto canonical = smtp::canonical_mailbox(entry)) form = std::move(*canonical);
+        }
+        out.insert(ascii_lowercase(form));
     }
     return out;
 }
