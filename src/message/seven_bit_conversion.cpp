@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/ascii_case.hpp"
+#include "base/trimmed.hpp"
 #include "base/utf8.hpp"
 #include "message/header_block.hpp"
 
@@ -29,10 +30,9 @@ bool is_wsp(char c) {
     return c == ' ' || c == '\t';
 }
 
+// Header values are unfolded: only spaces and tabs remain to trim (RFC 5322 3.2.2).
 std::string_view trim(std::string_view s) {
-    while (!s.empty() && is_wsp(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_wsp(s.back())) s.remove_suffix(1);
-    return s;
+    return trimmed(s, " \t");
 }
 
 // The parts of a Content-Type value that decide the conversion (RFC 2045 5.1).

@@ -7,6 +7,7 @@
 
 #include "base/address_parts.hpp"
 #include "base/ascii_case.hpp"
+#include "base/trimmed.hpp"
 #include "policy/recipient_address.hpp"
 #include "smtp/canonical_address.hpp"
 
@@ -14,21 +15,7 @@ namespace herald::policy {
 
 namespace {
 
-constexpr std::string_view kSpace = " \t\r";
 constexpr std::size_t kMaxFileSize = 64 * 1024 * 1024;
-
-std::string_view trimmed(std::string_view text) {
-    const auto first = text.find_first_not_of(kSpace);
-    if (first == std::string_view::npos) return {};
-    return text.substr(first, text.find_last_not_of(kSpace) - first + 1);
-}
-
-// A name that delivery can make a mailbox of (RecipientAddress's rule, the same wall).
-bool is_mailbox_name(std::string_view name) {
-    RecipientAddress address;
-    address.local_part = std::string(name);
-    return address.local_part_is_mailbox_name();
-}
 
 // Calls `add` for each line of the file that is not blank or a comment ("# ...").
 Status read_lines(const std::filesystem::path& path,

@@ -109,7 +109,10 @@ Result<RecipientAddress> RecipientAddress::parse(std::string_view address) {
 }
 
 bool RecipientAddress::local_part_is_mailbox_name() const {
-    const std::string_view name = local_part;
+    return is_mailbox_name(local_part);
+}
+
+bool is_mailbox_name(std::string_view name) {
     if (name.empty() || name.size() > kMaxLocalPartLength) return false;
     if (name.front() == '.' || name.back() == '.' || name.find("..") != std::string_view::npos) {
         return false;

@@ -22,9 +22,12 @@ struct RecipientAddress {
     // The address as given in RCPT TO, without angle brackets. Fails on bad syntax.
     static Result<RecipientAddress> parse(std::string_view address);
 
-    // A local part that is safe as a mailbox file name: letters, digits and . _ + -,
-    // no leading or trailing dot, no "..", at most 64 octets (RFC 5321 4.5.3.1.1).
+    // is_mailbox_name(local_part).
     bool local_part_is_mailbox_name() const;
 };
+
+// A name that is safe as a mailbox file name: letters, digits and . _ + -, no leading or
+// trailing dot, no "..", at most 64 octets (RFC 5321 4.5.3.1.1).
+bool is_mailbox_name(std::string_view name);
 
 }  // namespace herald::policy

@@ -7,17 +7,12 @@
 #include <utility>
 
 #include "base/ascii_case.hpp"
+#include "base/trimmed.hpp"
 
 namespace herald::mailauth::dmarc {
 namespace {
 
 constexpr std::string_view kWhitespace = " \t\r\n";
-
-std::string_view trimmed(std::string_view text) {
-    const auto first = text.find_first_not_of(kWhitespace);
-    if (first == std::string_view::npos) return {};
-    return text.substr(first, text.find_last_not_of(kWhitespace) - first + 1);
-}
 
 struct Tag {
     std::string name;  // lower case
