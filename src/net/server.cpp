@@ -244,7 +244,8 @@ asio::awaitable<std::string> Server::Parts::reload(bool force) {
     next.local.domains = config.local.domains;
     next.local.mailbox = config.local.mailbox;
     next.local.path = config.local.path;
-    auto fresh = std::make_shared<policy::Policies>(next);
+    // Policies read the recipient map and aliases: off the loop too.
+    auto fresh = co_await pool->run([&next] { return std::make_shared<policy::Policies>(next); });
     const auto now = policy::RateLimiter::Clock::now();
     if (fresh->limiter && policies->limiter)
         fresh->limiter->load(policies->limiter->save(now), now);
