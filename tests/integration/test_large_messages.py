@@ -65,14 +65,19 @@ def incoming(h):
     return list(directory.iterdir()) if directory.is_dir() else []
 
 
-def test_an_abandoned_transfer_leaves_no_file_in_the_spool(make_herald):
-    h = make_herald(limits={"max_message_size": 20 * MB})
-    c = h.raw()
+def open_data(c):
+    """Greeting, EHLO, MAIL, RCPT and DATA on a raw connection, each expected to succeed."""
     c.reply()
     c.ehlo()
     assert c.cmd("MAIL FROM:<a@client.herald.test>")[0] == 250
     assert c.cmd("RCPT TO:<b@example.net>")[0] == 250
     assert c.cmd("DATA")[0] == 354
+
+
+def test_an_abandoned_transfer_leaves_no_file_in_the_spool(make_herald):
+    h = make_herald(limits={"max_message_size": 20 * MB})
+    c = h.raw()
+    open_data(c)
     c.send(b"Subject: never finished\r\n\r\n" + b"y" * 998 + b"\r\n")
     chunk = (b"z" * 998 + b"\r\n") * 1000
     for _ in range(3):
@@ -89,11 +94,7 @@ def test_an_oversized_transfer_stops_growing_its_file_at_the_limit(make_herald):
     limit = 1 * MB
     h = make_herald(limits={"max_message_size": limit})
     with h.raw() as c:
-        c.reply()
-        c.ehlo()
-        assert c.cmd("MAIL FROM:<a@client.herald.test>")[0] == 250
-        assert c.cmd("RCPT TO:<b@example.net>")[0] == 250
-        assert c.cmd("DATA")[0] == 354
+        open_data(c)
         line = b"w" * 998 + b"\r\n"
         for _ in range(3):
             c.send(line * 1000)
@@ -109,11 +110,7 @@ def test_an_oversized_transfer_stops_growing_its_file_at_the_limit(make_herald):
 def test_a_text_left_by_a_crash_mid_data_is_removed_at_start(make_herald):
     h = make_herald()
     c = h.raw()
-    c.reply()
-    c.ehlo()
-    assert c.cmd("MAIL FROM:<a@client.herald.test>")[0] == 250
-    assert c.cmd("RCPT TO:<b@example.net>")[0] == 250
-    assert c.cmd("DATA")[0] == 354
+    open_data(c)
     c.send(b"Subject: cut short\r\n\r\n" + (b"v" * 998 + b"\r\n") * 500)
     wait_for(lambda: incoming(h) != [], what="the text in spool/incoming")
     h.kill9()
