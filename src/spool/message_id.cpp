@@ -32,12 +32,12 @@ std::uint64_t random_bits() {
     return value;
 }
 
+constexpr std::uint64_t kCounterMask = (std::uint64_t{1} << (5 * kCounterDigits)) - 1;
+
 struct Generator {
     std::mutex mutex;
     pid_t pid = -1;
-    std::uint64_t random = 0;
-    std::uint64_t counter = 0;
-    std::uint64_t last_micros = 0;
+    MessageIdSequence sequence{0};
 };
 
 Generator& generator() {
@@ -46,6 +46,24 @@ Generator& generator() {
 }
 
 }  // namespace
+
+MessageIdSequence::MessageIdSequence(std::uint64_t random)
+    : random_(random), counter_((random >> 32) & kCounterMask) {}
+
+std::string MessageIdSequence::next(std::uint64_t now_micros) {
+    // Never backwards, even if the clock is stepped: ids stay sorted within a process.
+    last_micros_ = std::max(last_micros_, now_micros);
+    counter_ = (counter_ + 1) & kCounterMask;
+    // The counter starts at a random value, so it can wrap within one microsecond: borrow
+    // the next microsecond then, or the id after "zzzz" would sort before the one before it.
+    if (counter_ == 0) ++last_micros_;
+    std::string id;
+    id.reserve(kMessageIdLength);
+    append_base32(id, last_micros_, kTimeDigits);
+    append_base32(id, counter_, kCounterDigits);
+    append_base32(id, random_, kRandomDigits);
+    return id;
+}
 
 std::string new_message_id() {
     auto now = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -56,19 +74,9 @@ std::string new_message_id() {
     // A forked child (sendmail started by the server, a test) must not repeat its parent.
     if (pid_t pid = ::getpid(); pid != g.pid) {
         g.pid = pid;
-        g.random = random_bits();
-        g.counter = g.random >> 32;
+        g.sequence = MessageIdSequence(random_bits());
     }
-    // Never backwards, even if the clock is stepped: ids stay sorted within a process.
-    g.last_micros =
-        std::max(g.last_micros, static_cast<std::uint64_t>(std::max<long long>(now, 0)));
-    ++g.counter;
-    std::string id;
-    id.reserve(kMessageIdLength);
-    append_base32(id, g.last_micros, kTimeDigits);
-    append_base32(id, g.counter, kCounterDigits);
-    append_base32(id, g.random, kRandomDigits);
-    return id;
+    return g.sequence.next(static_cast<std::uint64_t>(std::max<long long>(now, 0)));
 }
 
 bool is_generated_message_id(std::string_view id) {

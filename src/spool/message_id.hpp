@@ -9,12 +9,26 @@
 //       that pick the same microsecond and counter still differ.
 // The spool also refuses to overwrite an existing file, so even that last chance of a
 // collision cannot lose a message.
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace herald::spool {
 
 inline constexpr std::size_t kMessageIdLength = 20;
+
+// The ids of one process, given the clock: separate from new_message_id() so that the
+// counter's wrap-around can be tested without waiting for a microsecond to hold 2^20 ids.
+class MessageIdSequence {
+  public:
+    explicit MessageIdSequence(std::uint64_t random);
+    std::string next(std::uint64_t now_micros);
+
+  private:
+    std::uint64_t random_;
+    std::uint64_t counter_;
+    std::uint64_t last_micros_ = 0;
+};
 
 std::string new_message_id();
 
