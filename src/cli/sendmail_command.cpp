@@ -10,17 +10,21 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "base/address_parts.hpp"
-#include "base/ascii_case.hpp"
+#include "accept/acceptance.hpp"
+#include "accept/envelope_check.hpp"
+#include "base/blocking_pool.hpp"
 #include "cli/command_resolver.hpp"
 #include "cli/config_loading.hpp"
 #include "cli/control_client.hpp"
 #include "config/value_formats.hpp"
 #include "dns/unbound_resolver.hpp"
 #include "log/main_log.hpp"
-#include "mailauth/dkim/signing_keys.hpp"
+#include "mailauth/dkim/keyring.hpp"
+#include "mailauth/preflight.hpp"
 #include "message/address_list.hpp"
 #include "message/header_block.hpp"
+#include "policy/policies.hpp"
+#include "policy/session_gate.hpp"
 #include "queue/intake.hpp"
 #include "spool/spool.hpp"
 
@@ -87,12 +91,20 @@ Result<SendmailOptions> parse_sendmail_args(const std::vector<std::string>& args
         } else {
             return Error{"sendmail: option -" + std::string(1, option) + " needs a value"};
         }
-        if (option == 'f' || option == 'r') options.sender = strip_angles(value);
+        if (option == 'f' || option == 'r') {
+            options.sender = strip_angles(value);
+            options.sender_given = true;
+        }
         if (option == 'F') options.full_name = value;
         if (option == 'C') options.config = value;
     }
     for (; i < args.size(); ++i) {
-        // "a@x, b@y" in one argument is common from scripts.
+        // "a@x, b@y" in one argument is common from scripts; anything else is one address,
+        // right or wrong, so that "not an address" is refused as one and not sent as three.
+        if (args[i].find_first_of(",<") == std::string::npos) {
+            options.recipients.push_back(args[i]);
+            continue;
+        }
         for (auto& part : message::split_address_list(args[i])) {
             options.recipients.push_back(std::move(part));
         }
@@ -114,31 +126,105 @@ std::string read_sendmail_message(std::istream& in, bool dot_ends_message) {
 
 namespace {
 
-// The From: domain, or the envelope sender's when the From: the stamp adds will be that.
-std::string signing_domain(std::string_view data, std::string_view sender) {
-    if (auto domain = mailauth::dkim::author_domain(data)) return *domain;
-    if (message::HeaderBlock::parse(data).has("From")) return "";
-    return ascii_lowercase(domain_of(sender));
+// sysexits(3), as sendmail(1) callers expect them.
+constexpr int kExitBadAddress = 64;  // EX_USAGE: an address that is not one
+constexpr int kExitRefused = 65;     // EX_DATAERR: refused, as SMTP would refuse it for good
+
+int exit_code_for(const smtp::Reply& reply) {
+    if (reply.transient()) return kExitTempFail;
+    // 5.1.3 and 5.1.7: the address itself is malformed (what SMTP answers at MAIL and RCPT).
+    if (reply.enhanced == "5.1.3" || reply.enhanced == "5.1.7") return kExitBadAddress;
+    return kExitRefused;
 }
 
-// The keys the server would sign with, checked against DNS as the server checks them.
-std::vector<mailauth::dkim::SigningChoice> choose_dkim(const config::Config& config,
-                                                       mailauth::dkim::Keyring& keys,
-                                                       const std::string& domain,
-                                                       log::MainLog& mainlog) {
-    if (domain.empty()) return {};
-    boost::asio::io_context io;
-    auto resolver =
-        dns::UnboundResolver::create(io.get_executor(), {.servers = config.dns.servers});
-    if (!resolver) {
-        mainlog.note("dkim: not signing: dns: " + resolver.error());
-        return {};
+// What the server would do with a message from a local user, done here: the same acceptance
+// steps (accept/acceptance.hpp), with this process's own spool handle, logs and resolver.
+class LocalInjection {
+  public:
+    LocalInjection(const config::Config& config, spool::Spool& spool, log::MainLog& mainlog,
+                   mailauth::dkim::Keyring* keys)
+        : config_(config), mainlog_(mainlog), intake_(spool, mainlog), policies_(config) {
+        if (policies_.limiter) policies_.limiter->load_from(rate_limits_path(), now());
+        services_.intake = &intake_;
+        services_.pool = &pool_;
+        services_.hostname = config.server.hostname;
+        services_.mask_client_ip = true;  // a local user's address is nobody's business
+        services_.dkim = keys;
+        services_.note = [this](const std::string& line) { mainlog_.note(line); };
+        services_.message_event = [this](const std::string& id, const std::string& event) {
+            mainlog_.event(id, event);
+        };
+        // Tell a running server at once; otherwise it finds the message when it starts.
+        services_.queued = [this](const std::string& id) {
+            send_control_request(config_.server.spool_dir / "control.sock", "flush " + id);
+        };
+        services_.panic = [](const std::string& context, const std::string& what) {
+            fmt::print(stderr, "herald: sendmail: {}: {}\n", context, what);
+        };
+        if (config.preflight.mode != config::Preflight::Mode::off) {
+            preflight_ = std::make_unique<mailauth::Preflight>();
+            services_.preflight = preflight_.get();
+            services_.preflight_rejects = config.preflight.mode == config::Preflight::Mode::reject;
+        }
     }
-    const mailauth::dkim::Keyring::Note note = [&mainlog](const std::string& line) {
-        mainlog.note(line);
-    };
-    return run_to_completion(io, keys.choose(domain, **resolver, note));
-}
+
+    // Steps 1 and 2: the envelope, through the gate an SMTP session would ask.
+    std::optional<accept::EnvelopeRefusal> check_envelope(const std::string& sender,
+                                                          const std::vector<std::string>& to,
+                                                          message::Envelope& envelope) {
+        policy::SessionGate gate(policies_.relay, policies_.limiter.get());
+        smtp::SessionView view{.mode = smtp::SessionMode::relay, .local_user = true};
+        auto refused =
+            accept::check_envelope(gate, view, sender, to, config_.server.hostname, envelope);
+        if (!refused && policies_.limiter) {
+            (void)policies_.limiter->save_to(rate_limits_path(), now());
+        }
+        return refused;
+    }
+
+    // Steps 3 to 7.
+    accept::Verdict accept(message::Envelope envelope, std::string data,
+                           const std::string& full_name) {
+        spool::IncomingText text = intake_.incoming();
+        text.append(data);
+        const std::uint64_t header_size = message::HeaderBlock::parse(data).end();
+        data.resize(header_size);
+        accept::Submission submission{.envelope = std::move(envelope),
+                                      .submission = true,
+                                      .add_missing_from = true,
+                                      .from_display_name = full_name,
+                                      .text = &text,
+                                      .header_size = header_size,
+                                      .headers = std::move(data)};
+        boost::asio::io_context io;
+        std::unique_ptr<dns::UnboundResolver> resolver;
+        if (services_.dkim || services_.preflight) {
+            auto created =
+                dns::UnboundResolver::create(io.get_executor(), {.servers = config_.dns.servers});
+            if (!created) return smtp::Reply(451, "4.4.3", "dns: " + created.error());
+            resolver = std::move(*created);
+        }
+        services_.resolver = resolver.get();
+        accept::Acceptance acceptance(services_);
+        return run_to_completion(io, acceptance.accept(submission, policies_));
+    }
+
+  private:
+    std::filesystem::path rate_limits_path() const {
+        return config_.server.spool_dir / "ratelimits";
+    }
+    static policy::RateLimiter::Clock::time_point now() {
+        return policy::RateLimiter::Clock::now();
+    }
+
+    const config::Config& config_;
+    log::MainLog& mainlog_;
+    BlockingPool pool_{1};
+    queue::Intake intake_;
+    policy::Policies policies_;
+    std::unique_ptr<mailauth::Preflight> preflight_;
+    accept::AcceptanceServices services_;
+};
 
 }  // namespace
 
@@ -158,22 +244,15 @@ int run_sendmail(const std::vector<std::string>& args, const std::string& config
     if (!config) return kExitUsage;
 
     std::string data = read_sendmail_message(std::cin, options.dot_ends_message);
-    message::Envelope envelope;
-    envelope.sender =
-        options.sender.empty() ? invoking_user() + "@" + config->server.hostname : options.sender;
-    envelope.recipients = options.recipients;
+    std::vector<std::string> recipients = options.recipients;
     if (options.recipients_from_headers) {
         auto extracted = message::take_recipient_headers(data);  // also drops Bcc:
-        envelope.recipients.insert(envelope.recipients.end(), extracted.begin(), extracted.end());
+        recipients.insert(recipients.end(), extracted.begin(), extracted.end());
     }
-    if (envelope.recipients.empty()) {
+    if (recipients.empty()) {
         fmt::print(stderr, "herald: sendmail: no recipients given\n");
         return kExitUsage;
     }
-    envelope.protocol = "local";
-    envelope.auth_user = invoking_user();
-    envelope.arrival = std::chrono::system_clock::now();
-
     spool::Spool spool(config->server.spool_dir);
     if (auto opened = spool.open(); !opened) {
         fmt::print(stderr, "herald: sendmail: spool: {}\n", opened.error());
@@ -193,24 +272,28 @@ int run_sendmail(const std::vector<std::string>& args, const std::string& config
         }
         keys = std::move(*loaded);
     }
-    queue::Intake intake(spool, **logs);
-    queue::IntakeOptions intake_options;
-    intake_options.hostname = config->server.hostname;
-    intake_options.mask_client = true;
-    intake_options.add_missing_ids = true;
-    intake_options.add_missing_from = true;
-    if (keys) {
-        intake_options.dkim =
-            choose_dkim(*config, *keys, signing_domain(data, envelope.sender), **logs);
-    }
-    auto outcome = intake.accept(envelope, std::move(data), intake_options);
-    if (auto* failure = std::get_if<queue::IntakeFailure>(&outcome)) {
-        fmt::print(stderr, "herald: sendmail: cannot queue the message: {}\n", failure->message);
+    if (auto unloadable = policy::Policies::unloadable(*config)) {
+        fmt::print(stderr, "herald: sendmail: {}\n", *unloadable);
         return kExitTempFail;
     }
-    // Tell a running server at once; otherwise it finds the message when it starts.
-    send_control_request(config->server.spool_dir / "control.sock",
-                         "flush " + std::get<queue::Accepted>(outcome).id);
+    LocalInjection injection(*config, spool, **logs, keys.get());
+    message::Envelope envelope;
+    envelope.protocol = "local";
+    envelope.auth_user = invoking_user();
+    envelope.arrival = std::chrono::system_clock::now();
+    const std::string sender =
+        options.sender_given ? options.sender : invoking_user() + "@" + config->server.hostname;
+    if (auto refused = injection.check_envelope(sender, recipients, envelope)) {
+        fmt::print(stderr, "herald: sendmail: {} <{}>: {}\n",
+                   refused->is_sender ? "sender" : "recipient", refused->address,
+                   refused->reply.summary());
+        return exit_code_for(refused->reply);
+    }
+    auto verdict = injection.accept(std::move(envelope), std::move(data), options.full_name);
+    if (auto* refused = std::get_if<smtp::Reply>(&verdict)) {
+        fmt::print(stderr, "herald: sendmail: not queued: {}\n", refused->summary());
+        return exit_code_for(*refused);
+    }
     return kExitOk;
 }
 

@@ -12,7 +12,8 @@ namespace herald::cli {
 
 struct SendmailOptions {
     std::string config;                    // -C FILE, --config FILE; else $HERALD_CONFIG
-    std::string sender;                    // -f / -r
+    std::string sender;                    // -f / -r; "" or "<>" is the null sender
+    bool sender_given = false;             // -f / -r was given
     std::string full_name;                 // -F
     bool recipients_from_headers = false;  // -t
     bool dot_ends_message = true;          // false with -i / -oi

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "base/timestamp.hpp"
+#include "message/display_name.hpp"
 #include "message/header_block.hpp"
 #include "message/received_header.hpp"
 
@@ -49,7 +50,7 @@ std::string ArrivalStamp::apply_to_header(std::string_view header_text, std::str
     const HeaderBlock headers = HeaderBlock::parse(header_text);
     std::string added;
     if (add_missing_from && !envelope.sender.empty() && !headers.has("From")) {
-        added += "From: " + envelope.sender + "\r\n";
+        added += "From: " + mailbox_field(from_display_name, envelope.sender) + "\r\n";
     }
     if (add_missing_ids) {
         if (!headers.has("Message-ID")) added += "Message-ID: " + new_message_id() + "\r\n";

@@ -17,6 +17,7 @@ struct ArrivalStamp {
     // Local injection (sendmail): a message without From: gets the envelope sender, as
     // sendmail(1) does, so that it can be signed and aligned.
     bool add_missing_from = false;
+    std::string from_display_name;  // sendmail -F: the name that From: shows, UTF-8
 
     // The text with Received prepended and, when asked, Message-ID and Date appended to the
     // header section. Works on text without headers or without a blank line before the body.

@@ -15,6 +15,7 @@
 #include <list>
 #include <optional>
 
+#include "accept/acceptance.hpp"
 #include "admin/admin_server.hpp"
 #include "admin/admin_token.hpp"
 #include "admin/metrics.hpp"
@@ -100,6 +101,7 @@ struct Server::Parts {
     std::optional<asio::signal_set> rotate_signal;
     std::unique_ptr<queue::QueueCensus> census;
     std::unique_ptr<queue::Intake> intake;
+    std::unique_ptr<accept::Acceptance> acceptance;  // for every listener and the API
     std::unique_ptr<queue::Bouncer> bouncer;
     std::unique_ptr<queue::Scheduler> scheduler;
     std::unique_ptr<queue::QueueControl> control;
@@ -413,6 +415,23 @@ Status Server::Parts::build_services() {
         paniclog->write(context, what);
     };
     control = std::make_unique<queue::QueueControl>(*spool, *mainlog, *scheduler, *bouncer);
+    acceptance = std::make_unique<accept::Acceptance>(accept::AcceptanceServices{
+        .intake = intake.get(),
+        .pool = pool.get(),
+        .hostname = config.server.hostname,
+        .mask_client_ip = config.relay.mask_client_ip,
+        .resolver = resolver.get(),
+        .dkim = dkim.get(),
+        .preflight = preflight.get(),
+        .preflight_rejects = config.preflight.mode == config::Preflight::Mode::reject,
+        .metrics = metrics.get(),
+        .sending_ip = [this](std::string_view sender) { return sending_ip_for(sender); },
+        .note = [this](const std::string& line) { mainlog->note(line); },
+        .message_event = [this](const std::string& id,
+                                const std::string& event) { mainlog->event(id, event); },
+        .queued = [this](const std::string& id) { scheduler->enqueue_now(id); },
+        .panic = [this](const std::string& context,
+                        const std::string& what) { paniclog->write(context, what); }});
     recover_spool();
     auto bound = ControlServer::bind(io.get_executor(), config.server.spool_dir / "control.sock",
                                      [this](std::string_view verb, std::string_view argument) {
@@ -453,7 +472,6 @@ SmtpServices Server::Parts::services_for(const config::Listener& listener) {
     s.settings.command_timeout = limits_cfg.command_timeout;
     s.settings.data_timeout = limits_cfg.data_timeout;
     s.allow_plaintext_auth_on_loopback = config.smtp.allow_plaintext_auth_on_loopback;
-    s.mask_client_ip = config.relay.mask_client_ip;
     s.auth_failure_delay = limits_cfg.auth_failure_delay;
     s.auth_throttle = auth_throttle.get();
     s.settings.has_room_for = [dir = config.server.spool_dir,
@@ -464,21 +482,13 @@ SmtpServices Server::Parts::services_for(const config::Listener& listener) {
     s.policies = [this] { return policies; };
     s.tls = &tls;
     s.intake = intake.get();
-    s.dkim = dkim.get();
+    s.acceptance = acceptance.get();
     s.metrics = metrics.get();
-    s.preflight = preflight.get();
-    s.preflight_rejects = config.preflight.mode == config::Preflight::Mode::reject;
-    s.sending_ip = [this](std::string_view sender) { return sending_ip_for(sender); };
-    s.resolver = resolver.get();
     s.note = [this](const std::string& line) { mainlog->note(line); };
-    s.message_event = [this](const std::string& id, const std::string& event) {
-        mainlog->event(id, event);
-    };
     s.pool = pool.get();
     s.log_rejection = [this](const std::string& ip, const smtp::Rejection& rejection) {
         rejectlog->write(ip, rejection.command, rejection.reply.summary());
     };
-    s.queued = [this](const std::string& id) { scheduler->enqueue_now(id); };
     s.panic = [this](const std::string& context, const std::string& what) {
         paniclog->write(context, what);
     };

@@ -1,7 +1,5 @@
 #include "net/smtp_connection.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -13,9 +11,9 @@
 #include <array>
 #include <optional>
 
+#include "accept/acceptance.hpp"
 #include "accept/signing_decision.hpp"
 #include "base/expiry.hpp"
-#include "mailauth/dkim/signing_keys.hpp"
 #include "policy/session_gate.hpp"
 #include "spool/incoming_text.hpp"
 
@@ -27,14 +25,6 @@ using asio::ip::tcp;
 using namespace asio::experimental::awaitable_operators;
 
 namespace {
-
-// Log mode: the verdict of a message already accepted, as an event of that message.
-asio::awaitable<void> log_preflight(mailauth::Preflight& preflight, dns::Resolver& resolver,
-                                    mailauth::PreflightInput input, std::string id,
-                                    MessageEventLog log) {
-    auto result = co_await preflight.check(input, resolver);
-    if (log) log(id, "preflight " + result.summary());
-}
 
 bool is_loopback(const asio::ip::address& a) {
     if (a.is_v6() && a.to_v6().is_v4_mapped()) {
@@ -210,7 +200,7 @@ class Connection {
                     if (!text_) text_.emplace(intake->incoming());
                     (void)text_->read_at(0, msg->header_size, headers);
                 });
-                co_await enqueue(session, std::move(*msg), headers);
+                co_await enqueue(session, std::move(*msg), std::move(headers));
                 co_await drop_text();
             }
         }
@@ -286,94 +276,25 @@ class Connection {
                        std::to_string(settings.lockout.count()) + "s");
     }
 
-    // `headers`: the message's header section, read back from its file.
+    // `headers`: the message's header section, read back from its file. The steps of
+    // acceptance are accept::Acceptance's; this only says who asked and relays the verdict.
     asio::awaitable<void> enqueue(smtp::ServerSession& session, smtp::MessageReady ready,
-                                  const std::string& headers) {
-        queue::IntakeOptions options;
-        options.hostname = services_.settings.hostname;
-        options.client_reverse_name = client_.reverse_name;
-        bool submission = services_.settings.mode != smtp::SessionMode::relay;
-        options.mask_client = submission && services_.mask_client_ip;
-        options.add_missing_ids = submission;
-        ready.envelope.from_outsider =
-            accept::origin_of(policies_->relay, ready.envelope) == accept::Origin::outsider;
-        const auto from_domain = mailauth::dkim::author_domain(headers);
-        const auto signing = accept::decide_signing(
-            policies_->relay, policies_->dkim_signing.unowned_from, ready.envelope, from_domain);
-        using Verdict = accept::SigningDecision::Verdict;
-        if (signing.verdict == Verdict::refuse) {
-            session.message_rejected(smtp::Reply(550, "5.7.1", "Not sent: " + signing.reason));
-            co_return;
-        }
-        if (services_.dkim && from_domain && signing.verdict == Verdict::sign) {
-            options.dkim =
-                co_await services_.dkim->choose(*from_domain, *services_.resolver, services_.note);
-        }
-        std::optional<mailauth::PreflightInput> preflight;
-        if (services_.preflight && relayed(ready.envelope)) {
-            preflight = preflight_input(ready, headers, options);
-        }
-        // Only reject mode makes the client wait for the verdict; log mode finds it after.
-        if (preflight && services_.preflight_rejects) {
-            auto result = co_await services_.preflight->check(*preflight, *services_.resolver);
-            if (auto refusal = result.refusal(*preflight)) {
-                session.message_rejected(smtp::Reply(550, "5.7.1", *refusal));
-                co_return;
-            }
-            options.preflight = result.summary();
-            preflight.reset();
-        }
-        queue::Intake* intake = services_.intake;
-        const spool::IncomingText& text = *text_;
-        auto outcome = co_await services_.pool->run([intake, &ready, &text, &options] {
-            return intake->accept(ready.envelope, text, ready.header_size, options);
-        });
-        if (auto* accepted = std::get_if<queue::Accepted>(&outcome)) {
-            if (services_.metrics) {
-                for (const auto& choice : options.dkim)
-                    services_.metrics->dkim_signed(choice.domain);
-            }
+                                  std::string headers) {
+        accept::Submission submission{
+            .envelope = std::move(ready.envelope),
+            .submission = services_.settings.mode != smtp::SessionMode::relay,
+            .text = &*text_,
+            .header_size = ready.header_size,
+            .headers = std::move(headers),
+            .client_reverse_name = client_.reverse_name};
+        submission.envelope.from_outsider =
+            accept::origin_of(policies_->relay, submission.envelope) == accept::Origin::outsider;
+        auto verdict = co_await services_.acceptance->accept(submission, *policies_);
+        if (auto* accepted = std::get_if<queue::Accepted>(&verdict)) {
             session.message_accepted(accepted->id);
-            services_.queued(accepted->id);
-            if (preflight) {
-                // The executor first: no co_await in an expression with owning temporaries.
-                auto executor = co_await asio::this_coro::executor;
-                asio::co_spawn(
-                    executor,
-                    log_preflight(*services_.preflight, *services_.resolver, std::move(*preflight),
-                                  accepted->id, services_.message_event),
-                    asio::detached);
-            }
-            co_return;
-        }
-        auto& failure = std::get<queue::IntakeFailure>(outcome);
-        services_.panic("spool", failure.message);
-        if (failure.disk_full) {
-            session.message_rejected(
-                smtp::Reply(452, "4.3.1", "Insufficient system storage, try again later"));
         } else {
-            session.message_rejected(
-                smtp::Reply(451, "4.3.0", "Local error in processing, try again later"));
+            session.message_rejected(std::get<smtp::Reply>(verdict));
         }
-    }
-
-    bool relayed(const message::Envelope& envelope) const {
-        return std::any_of(
-            envelope.recipients.begin(), envelope.recipients.end(),
-            [this](const std::string& r) { return !policies_->relay.is_local_recipient(r); });
-    }
-
-    std::optional<mailauth::PreflightInput> preflight_input(
-        const smtp::MessageReady& ready, const std::string& headers,
-        const queue::IntakeOptions& options) const {
-        auto from_domain = mailauth::dkim::author_domain(headers);
-        if (!from_domain) return std::nullopt;
-        mailauth::PreflightInput input{.from_domain = *from_domain,
-                                       .sender = ready.envelope.sender,
-                                       .helo = services_.settings.hostname,
-                                       .ip = services_.sending_ip(ready.envelope.sender)};
-        for (const auto& choice : options.dkim) input.dkim_domains.push_back(choice.domain);
-        return input;
     }
 
     const SmtpServices& services_;

@@ -7,11 +7,9 @@
 #include <string>
 #include <string_view>
 
+#include "accept/acceptance.hpp"
 #include "admin/metrics.hpp"
 #include "base/blocking_pool.hpp"
-#include "dns/resolver.hpp"
-#include "mailauth/dkim/keyring.hpp"
-#include "mailauth/preflight.hpp"
 #include "net/connection_limits.hpp"
 #include "net/tls_context.hpp"
 #include "policy/auth_throttle.hpp"
@@ -21,31 +19,21 @@
 
 namespace herald::net {
 
-using MessageEventLog = std::function<void(const std::string& id, const std::string& event)>;
-
 // What every connection of one listener shares. Owned by the server; outlives connections.
 struct SmtpServices {
     smtp::SessionSettings settings;  // per listener; copied into each session
     bool allow_plaintext_auth_on_loopback = false;
-    bool mask_client_ip = false;
     std::chrono::seconds auth_failure_delay{2};     // without a throttle
     policy::AuthThrottle* auth_throttle = nullptr;  // the server's; survives reloads
     // The policies in force now; a connection takes them when it starts (reload swaps them).
     std::function<std::shared_ptr<policy::Policies>()> policies;
     const ServerTls* tls = nullptr;
-    queue::Intake* intake = nullptr;
-    mailauth::dkim::Keyring* dkim = nullptr;   // null: no [[dkim.key]]
-    admin::Metrics* metrics = nullptr;         // null: no [admin] http
-    mailauth::Preflight* preflight = nullptr;  // null: [preflight] mode = "off"
-    bool preflight_rejects = false;            // mode = "reject"
-    // The address mail from this sender leaves from, for SPF; "" when unknown.
-    std::function<std::string(std::string_view sender)> sending_ip;
-    dns::Resolver* resolver = nullptr;
+    queue::Intake* intake = nullptr;               // for the files DATA is written to
+    accept::Acceptance* acceptance = nullptr;      // the steps a message takes into the queue
+    admin::Metrics* metrics = nullptr;             // null: no [admin] http
     std::function<void(const std::string&)> note;  // a mainlog line
-    MessageEventLog message_event;                 // a mainlog line about one message
     BlockingPool* pool = nullptr;
     std::function<void(const std::string& client_ip, const smtp::Rejection&)> log_rejection;
-    std::function<void(const std::string& id)> queued;  // hands a new message to the scheduler
     std::function<void(const std::string& context, const std::string& what)> panic;
 };
 

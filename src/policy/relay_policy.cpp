@@ -119,7 +119,7 @@ std::optional<smtp::Reply> RelayPolicy::check_sender(const smtp::SessionView& se
 }
 
 std::optional<smtp::Reply> RelayPolicy::check_relay(const smtp::SessionView& session) const {
-    if (networks_.contains(session.client_ip)) return std::nullopt;
+    if (session.local_user || networks_.contains(session.client_ip)) return std::nullopt;
     if (session.auth_user.empty()) return smtp::Reply{554, "5.7.1", "Relay access denied"};
     // Port 25 is for mail between servers; authenticated users belong on submission, where
     // their mail is treated as such (masked Received, Message-ID, signing).

@@ -74,6 +74,7 @@ std::variant<Accepted, IntakeFailure> Intake::accept(const message::Envelope& en
     stamp.mask_client = options.mask_client;
     stamp.add_missing_ids = options.add_missing_ids;
     stamp.add_missing_from = options.add_missing_from;
+    stamp.from_display_name = options.from_display_name;
     std::string head = stamp.apply_to_header(header, rest_start, envelope);
     std::string().swap(header);
     if (!options.dkim.empty()) {
@@ -104,6 +105,18 @@ std::variant<Accepted, IntakeFailure> Intake::accept(const message::Envelope& en
     if (!options.preflight.empty())
         mainlog_.event(stamp.queue_id, "preflight " + options.preflight);
     return Accepted{stamp.queue_id};
+}
+
+void Intake::withdraw(const std::string& id) {
+    if (auto removed = spool_.remove(id); !removed) {
+        // Left in the queue, it is delivered: better than a message the client was told failed
+        // but that nobody can find.
+        mainlog_.event(id, "not withdrawn: " + removed.error());
+        return;
+    }
+    if (census_) census_->remove(id);
+    mainlog_.event(id, "withdrawn: the rest of its batch was not queued");
+    mainlog_.completed(id);
 }
 
 }  // namespace herald::queue

@@ -35,6 +35,7 @@ struct IntakeOptions {
     bool mask_client = false;         // submission with relay.mask_client_ip
     bool add_missing_ids = false;     // submission: Message-ID and Date when missing
     bool add_missing_from = false;    // sendmail: From: the envelope sender when missing
+    std::string from_display_name;    // sendmail -F: that From:'s display name
     // The DKIM signatures to add, on the message as finished here (Keyring::choose).
     std::vector<mailauth::dkim::SigningChoice> dkim;
     std::string preflight;  // the verdict, logged after the arrival; "" when not checked
@@ -68,6 +69,10 @@ class Intake {
     // same way as above.
     std::variant<Accepted, IntakeFailure> accept(const message::Envelope& envelope,
                                                  std::string data, const IntakeOptions& options);
+
+    // Takes back a message accepted here but never handed to the scheduler: one of a batch
+    // that is queued whole or not at all (accept::Acceptance). Blocking, like accept().
+    void withdraw(const std::string& id);
 
   private:
     spool::Spool& spool_;

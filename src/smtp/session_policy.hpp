@@ -20,6 +20,9 @@ struct SessionView {
     std::string_view helo;
     std::string_view auth_user;  // empty: not authenticated
     std::string_view sender;     // set once MAIL was accepted
+    // `herald sendmail`: a user of this machine, trusted as the relay networks are. Never set
+    // for a network client.
+    bool local_user = false;
 };
 
 class SessionPolicy {

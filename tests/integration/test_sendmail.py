@@ -4,13 +4,13 @@ import os
 import re
 import subprocess
 
-from herald_fixture import HERALD_BIN, maildir_count, wait_for
+from herald_fixture import HERALD_BIN, LOCAL_USERS, maildir_count, wait_for
 
 LOCAL = "local.herald.test"
 
 
 def start(make_herald, **kw):
-    return make_herald(local={"domains": [LOCAL], "mailbox": "maildir",
+    return make_herald(local={"recipients": LOCAL_USERS, "domains": [LOCAL], "mailbox": "maildir",
                               "path": "var/mail/{user}"}, **kw)
 
 

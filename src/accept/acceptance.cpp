@@ -1,0 +1,158 @@
+#include "accept/acceptance.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include <algorithm>
+
+#include "accept/signing_decision.hpp"
+#include "admin/metrics.hpp"
+#include "base/address_parts.hpp"
+#include "base/ascii_case.hpp"
+#include "mailauth/dkim/signing_keys.hpp"
+#include "message/header_block.hpp"
+
+namespace herald::accept {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Log mode: the verdict of a message already accepted, as an event of that message.
+asio::awaitable<void> log_preflight(
+    mailauth::Preflight& preflight, dns::Resolver& resolver, mailauth::PreflightInput input,
+    std::string id, std::function<void(const std::string&, const std::string&)> log) {
+    auto result = co_await preflight.check(input, resolver);
+    if (log) log(id, "preflight " + result.summary());
+}
+
+// The domain the message will show in From:: its own, or the envelope sender's when the
+// arrival stamp is to add a From: that is missing (sendmail).
+std::optional<std::string> from_domain_of(const Submission& submission) {
+    if (auto domain = mailauth::dkim::author_domain(submission.headers)) return domain;
+    if (!submission.add_missing_from ||
+        message::HeaderBlock::parse(submission.headers).has("From") ||
+        submission.envelope.sender.empty()) {
+        return std::nullopt;
+    }
+    return ascii_lowercase(domain_of(submission.envelope.sender));
+}
+
+bool relayed(const policy::RelayPolicy& relay, const message::Envelope& envelope) {
+    return std::any_of(envelope.recipients.begin(), envelope.recipients.end(),
+                       [&relay](const std::string& r) { return !relay.is_local_recipient(r); });
+}
+
+smtp::Reply spool_refusal(const queue::IntakeFailure& failure) {
+    if (failure.disk_full) {
+        return smtp::Reply(452, "4.3.1", "Insufficient system storage, try again later");
+    }
+    return smtp::Reply(451, "4.3.0", "Local error in processing, try again later");
+}
+
+}  // namespace
+
+asio::awaitable<Verdict> Acceptance::accept(const Submission& submission,
+                                            const policy::Policies& policies) {
+    auto prepared = co_await prepare(submission, policies);
+    if (auto* refused = std::get_if<smtp::Reply>(&prepared)) co_return *refused;
+    auto& ready = std::get<Prepared>(prepared);
+    auto stored = co_await store(ready);
+    if (auto* accepted = std::get_if<queue::Accepted>(&stored)) {
+        co_await announce(ready, *accepted);
+    }
+    co_return stored;
+}
+
+asio::awaitable<std::variant<Acceptance::Prepared, smtp::Reply>> Acceptance::prepare(
+    const Submission& submission, const policy::Policies& policies) {
+    Prepared prepared{.submission = &submission};
+    queue::IntakeOptions& options = prepared.options;
+    options.hostname = services_.hostname;
+    options.client_reverse_name = submission.client_reverse_name;
+    options.mask_client = submission.submission && services_.mask_client_ip;
+    options.add_missing_ids = submission.submission;
+    options.add_missing_from = submission.add_missing_from;
+    options.from_display_name = submission.from_display_name;
+
+    // 3. Who may be signed for.
+    const auto from_domain = from_domain_of(submission);
+    const auto signing = decide_signing(policies.relay, policies.dkim_signing.unowned_from,
+                                        submission.envelope, from_domain);
+    using Decision = SigningDecision::Verdict;
+    if (signing.verdict == Decision::refuse) {
+        co_return smtp::Reply(550, "5.7.1", "Not sent: " + signing.reason);
+    }
+    // 4. The keys, for a domain Herald may sign for.
+    if (services_.dkim && from_domain && signing.verdict == Decision::sign) {
+        options.dkim =
+            co_await services_.dkim->choose(*from_domain, *services_.resolver, services_.note);
+    }
+    // 5. Preflight: only reject mode makes the client wait for the verdict.
+    auto preflight = preflight_input(submission, policies, from_domain, options);
+    if (preflight && services_.preflight_rejects) {
+        auto result = co_await services_.preflight->check(*preflight, *services_.resolver);
+        if (auto refusal = result.refusal(*preflight))
+            co_return smtp::Reply(550, "5.7.1", *refusal);
+        options.preflight = result.summary();
+        preflight.reset();
+    }
+    prepared.preflight_later = std::move(preflight);
+    co_return prepared;
+}
+
+asio::awaitable<Verdict> Acceptance::store(const Prepared& prepared) {
+    // 6. The spool: durable before anyone is told.
+    queue::Intake* intake = services_.intake;
+    const Submission& submission = *prepared.submission;
+    const queue::IntakeOptions& options = prepared.options;
+    auto outcome = co_await services_.pool->run([intake, &submission, &options] {
+        return intake->accept(submission.envelope, *submission.text, submission.header_size,
+                              options);
+    });
+    if (auto* accepted = std::get_if<queue::Accepted>(&outcome)) co_return *accepted;
+    const auto& failure = std::get<queue::IntakeFailure>(outcome);
+    if (services_.panic) services_.panic("spool", failure.message);
+    co_return spool_refusal(failure);
+}
+
+asio::awaitable<void> Acceptance::announce(Prepared& prepared, const queue::Accepted& accepted) {
+    // 7. Counted, handed to the scheduler, and checked in log mode.
+    if (services_.metrics) {
+        for (const auto& choice : prepared.options.dkim)
+            services_.metrics->dkim_signed(choice.domain);
+    }
+    if (services_.queued) services_.queued(accepted.id);
+    if (prepared.preflight_later) {
+        // The executor first: no co_await in an expression with owning temporaries.
+        auto executor = co_await asio::this_coro::executor;
+        asio::co_spawn(executor,
+                       log_preflight(*services_.preflight, *services_.resolver,
+                                     std::move(*prepared.preflight_later), accepted.id,
+                                     services_.message_event),
+                       asio::detached);
+    }
+}
+
+asio::awaitable<void> Acceptance::withdraw(const queue::Accepted& accepted) {
+    queue::Intake* intake = services_.intake;
+    co_await services_.pool->run([intake, &accepted] { intake->withdraw(accepted.id); });
+}
+
+std::optional<mailauth::PreflightInput> Acceptance::preflight_input(
+    const Submission& submission, const policy::Policies& policies,
+    const std::optional<std::string>& from_domain, const queue::IntakeOptions& options) const {
+    if (!services_.preflight || !from_domain || !relayed(policies.relay, submission.envelope)) {
+        return std::nullopt;
+    }
+    mailauth::PreflightInput input{
+        .from_domain = *from_domain,
+        .sender = submission.envelope.sender,
+        .helo = services_.hostname,
+        .ip = services_.sending_ip ? services_.sending_ip(submission.envelope.sender) : ""};
+    for (const auto& choice : options.dkim) input.dkim_domains.push_back(choice.domain);
+    return input;
+}
+
+}  // namespace herald::accept

@@ -1,0 +1,115 @@
+#pragma once
+// The steps every message takes into the queue, in this order, whichever way it came in: an
+// SMTP session (net/smtp_connection.cpp), `herald sendmail` (cli/sendmail_command.cpp) or the
+// HTTP API (api/send_endpoint.cpp). Those are adapters: they turn what they read into a
+// Submission, and what this answers into their own protocol's reply.
+//
+//   1. canonical addresses            } the envelope stage. SMTP asks the SessionGate at MAIL
+//   2. sender and recipient policies  } and RCPT, an address at a time; sendmail and the API
+//      (reject lists, relay rules,      give the whole envelope at once and call
+//      local recipients, rate limits)   check_envelope() (envelope_check.hpp), the same gate
+//   3. the signing decision           who may be signed for (signing_decision.hpp)
+//   4. DKIM keys                      chosen for the From: domain, checked against DNS
+//   5. preflight                      SPF/DKIM/DMARC alignment; reject mode waits for it
+//   6. the durable spool              header fixes (Received; Message-ID and Date for
+//                                     submissions; masking), signatures, fsync (queue::Intake)
+//   7. metrics, log lines and the scheduler
+//
+// Only once step 6 has returned an id may the client be told its message is taken.
+#include <boost/asio/awaitable.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "base/blocking_pool.hpp"
+#include "mailauth/preflight.hpp"
+#include "message/envelope.hpp"
+#include "policy/policies.hpp"
+#include "queue/intake.hpp"
+#include "smtp/reply.hpp"
+
+namespace herald::admin {
+class Metrics;
+}
+namespace herald::dns {
+class Resolver;
+}
+namespace herald::spool {
+class IncomingText;
+}
+
+namespace herald::accept {
+
+// One message on its way in, after the envelope stage.
+struct Submission {
+    message::Envelope envelope;
+    // A submission (submission listener, sendmail, API): Message-ID and Date are added when
+    // missing, and the client's address is masked when [relay] mask_client_ip says so.
+    bool submission = false;
+    bool add_missing_from = false;  // sendmail: From: the envelope sender when there is none
+    std::string from_display_name;  // sendmail -F: the name that From: shows
+    const spool::IncomingText* text = nullptr;  // the message as it came, in the spool
+    std::uint64_t header_size = 0;              // octets of `text` in its header section
+    std::string headers;                        // that header section, read back
+    std::string client_reverse_name;            // for Received; may be empty
+};
+
+// Accepted with its queue id, or refused with the reply SMTP would give (the API and sendmail
+// translate it: api/api_error.hpp, sendmail's exit codes).
+using Verdict = std::variant<queue::Accepted, smtp::Reply>;
+
+// What the steps use. The server's for its listeners and API; sendmail builds its own.
+struct AcceptanceServices {
+    queue::Intake* intake = nullptr;
+    BlockingPool* pool = nullptr;
+    std::string hostname;  // ours, for Received and as the preflight's HELO name
+    bool mask_client_ip = false;
+    dns::Resolver* resolver = nullptr;
+    mailauth::dkim::Keyring* dkim = nullptr;   // null: no [[dkim.key]]
+    mailauth::Preflight* preflight = nullptr;  // null: [preflight] mode = "off"
+    bool preflight_rejects = false;            // mode = "reject"
+    admin::Metrics* metrics = nullptr;         // null: no [admin] http
+    // The address mail from this sender leaves from, for SPF; "" when unknown.
+    std::function<std::string(std::string_view sender)> sending_ip;
+    std::function<void(const std::string&)> note;  // a mainlog line
+    std::function<void(const std::string& id, const std::string& event)> message_event;
+    std::function<void(const std::string& id)> queued;  // hands a new message to the scheduler
+    std::function<void(const std::string& context, const std::string& what)> panic;
+};
+
+class Acceptance {
+  public:
+    explicit Acceptance(AcceptanceServices services) : services_(std::move(services)) {}
+
+    // Steps 3 to 7. `policies`: the set the submitter started with (a reload mid-session
+    // must not mix two configs).
+    boost::asio::awaitable<Verdict> accept(const Submission& submission,
+                                           const policy::Policies& policies);
+
+    // The same steps apart, for a batch that is queued whole or not at all (the API): every
+    // message is prepared (3-5), then stored (6), then announced (7); should one store fail,
+    // the ones stored before it are withdrawn before anything was announced.
+    struct Prepared {
+        const Submission* submission = nullptr;
+        queue::IntakeOptions options;
+        std::optional<mailauth::PreflightInput> preflight_later;  // log mode: after the 250
+    };
+    boost::asio::awaitable<std::variant<Prepared, smtp::Reply>> prepare(
+        const Submission& submission, const policy::Policies& policies);
+    boost::asio::awaitable<Verdict> store(const Prepared& prepared);
+    boost::asio::awaitable<void> announce(Prepared& prepared, const queue::Accepted& accepted);
+    boost::asio::awaitable<void> withdraw(const queue::Accepted& accepted);
+
+  private:
+    std::optional<mailauth::PreflightInput> preflight_input(
+        const Submission& submission, const policy::Policies& policies,
+        const std::optional<std::string>& from_domain, const queue::IntakeOptions& options) const;
+
+    AcceptanceServices services_;
+};
+
+}  // namespace herald::accept
