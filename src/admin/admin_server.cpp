@@ -17,6 +17,7 @@
 #include <array>
 #include <chrono>
 #include <exception>
+#include <tuple>
 
 #include "admin/queue_listing.hpp"
 #include "admin/report_endpoints.hpp"
@@ -44,10 +45,23 @@ std::string_view view(beast::string_view s) {
     return {s.data(), s.size()};
 }
 
+std::string remote_ip(const tcp::socket& socket) {
+    boost::system::error_code ec;
+    auto endpoint = socket.remote_endpoint(ec);
+    if (ec) return "";
+    auto address = endpoint.address();
+    if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+        return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
+    }
+    return address.to_string();
+}
+
 // Why a request could not be read, as the status that says so (RFC 6585 5, RFC 9110 15.5).
 HttpResponse unreadable(const boost::system::error_code& ec) {
     if (ec == http::error::header_limit) return json_error(431, "request header too large");
-    if (ec == http::error::body_limit) return json_error(413, "request body too large");
+    if (ec == http::error::body_limit) {
+        return json_error(413, "request body too large", "too_large");
+    }
     return json_error(400, "malformed request");
 }
 
@@ -144,15 +158,27 @@ asio::awaitable<void> AdminServer::answer(tcp::socket socket) {
     while (true) {
         http::request_parser<http::string_body> parser;
         parser.header_limit(kHeaderLimit);
-        parser.body_limit(kBodyLimit);
+        // Beast weighs Content-Length against the limit as the header ends: the sending API's
+        // limit until the target is known, then the admin API's for anything else.
+        parser.body_limit(std::max(kBodyLimit, services_.send ? services_.send_body_limit : 0));
         stream.expires_after(services_.io_timeout);
-        auto [read_error, n] =
-            co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
-        // Gone, or silent too long: nobody to answer.
-        if (read_error == http::error::end_of_stream ||
-            read_error == http::error::partial_message || read_error == beast::error::timeout ||
-            read_error == asio::error::connection_reset) {
-            break;
+        auto [read_error, n] = co_await http::async_read_header(
+            stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+        if (!read_error && !parser.is_done()) {
+            const auto target = view(parser.get().target());
+            const bool sending = services_.send && target.substr(0, target.find('?')) == kSendPath;
+            const auto length = parser.content_length().value_or(0);
+            if (!sending) {
+                parser.body_limit(kBodyLimit);
+                if (length > kBodyLimit) read_error = http::error::body_limit;
+            }
+            // A large body takes longer than a request line: the deadline grows with it, at
+            // no less than 1 MiB a second.
+            stream.expires_after(services_.io_timeout + std::chrono::seconds(length >> 20));
+            if (!read_error) {
+                std::tie(read_error, n) = co_await http::async_read(
+                    stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+            }
         }
         const auto& request = parser.get();
         bool keep_alive = !read_error && request.keep_alive();
@@ -164,7 +190,10 @@ asio::awaitable<void> AdminServer::answer(tcp::socket socket) {
                                 .target = view(request.target()),
                                 .host = view(request[http::field::host]),
                                 .authorization = view(request[http::field::authorization]),
-                                .origin = view(request[http::field::origin])};
+                                .origin = view(request[http::field::origin]),
+                                .idempotency_key = view(request["Idempotency-Key"]),
+                                .body = request.body(),
+                                .client_ip = remote_ip(stream.socket())};
             try {
                 response = co_await respond(view_of);
             } catch (const std::exception& e) {
@@ -231,6 +260,9 @@ asio::awaitable<HttpResponse> AdminServer::respond(const HttpRequest& request) {
             co_return co_await trace(route.params);
         case Endpoint::doctor:
             co_return co_await doctor(route.params);
+        case Endpoint::send:
+            if (!services_.send) co_return json_error(404, "no such endpoint");
+            co_return co_await services_.send(request);
         case Endpoint::transports:
             break;
     }

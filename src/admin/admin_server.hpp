@@ -54,6 +54,10 @@ struct AdminServices {
     dns::Resolver* resolver = nullptr;
     std::vector<config::DkimKey> dkim_keys;
     std::string hostname;
+    // POST /api/v1/messages (api::send_messages); null: answered 404. Its body may be as
+    // large as send_body_limit.
+    std::function<boost::asio::awaitable<HttpResponse>(const HttpRequest&)> send;
+    std::size_t send_body_limit = 0;
     // How long one request may take to arrive, or its response to leave: a client that
     // trickles bytes (slowloris) holds a descriptor no longer.
     std::chrono::milliseconds io_timeout = std::chrono::seconds(10);

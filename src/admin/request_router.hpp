@@ -9,8 +9,10 @@
 //   GET  /api/summary[?since=&sender=]  `herald summary --json`
 //   GET  /api/trace?q=QUERY             `herald trace --json`
 //   GET  /api/doctor?domain=D[&ip=&selector=&rbl=&dbl=]   `herald doctor --json`, DNS checks
-// Everything but the console needs "Authorization: Bearer <token>" (AdminAccess says which
-// token, and whether /metrics is open).
+//   POST /api/v1/messages               the sending API (api/send_endpoint.hpp)
+// Everything but the console and the sending API needs "Authorization: Bearer <token>"
+// (AdminAccess says which token, and whether /metrics is open); the sending API takes an
+// [[api_key]]'s token instead, checked by the API itself.
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -29,7 +31,8 @@ enum class Endpoint {
     transports,
     summary,
     trace,
-    doctor
+    doctor,
+    send
 };
 
 struct Route {
@@ -56,6 +59,9 @@ struct AdminAccess {
 };
 
 std::variant<Route, HttpResponse> route_request(const HttpRequest& request, AdminAccess access);
+
+// The path of the sending API, whose requests carry a body (the only ones that do).
+inline constexpr std::string_view kSendPath = "/api/v1/messages";
 
 // "Bearer <token>" (RFC 6750 2.1), the scheme in any case, compared in constant time.
 bool authorized(std::string_view authorization, std::string_view token);

@@ -77,6 +77,15 @@ struct User {
     std::vector<std::string> sender_domains;  // lower-case; "*" allows every domain
 };
 
+// [[api_key]]: a client of the HTTP sending API. Its mail is that of user "api:<name>" to the
+// policies (sender rights, [reject] users, [[rate_limit]] match = "user", the mainlog's A=).
+struct ApiKey {
+    std::string name;
+    std::string key_sha256;                   // lower-case hex; the token itself is never here
+    std::vector<std::string> sender_domains;  // lower-case; "*" allows every domain
+    std::string user() const { return "api:" + name; }
+};
+
 struct Local {
     enum class Mailbox { maildir, mbox };
     std::vector<std::string> domains;
@@ -185,7 +194,8 @@ struct Config {
     std::vector<Route> routes;
     std::vector<DkimKey> dkim_keys;
     DkimSigning dkim_signing;
-    std::vector<RateLimit> rate_limits;
+    std::vector<RateLimit> rate_limits;  // with one per [[api_key]] rate_limit
+    std::vector<ApiKey> api_keys;
     Reject reject;
     Queue queue;
     Admin admin;

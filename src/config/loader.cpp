@@ -93,6 +93,9 @@ Config read_config(const toml::table& root, Diagnostics& diagnostics) {
     check_route_coverage(c.routes, route_lines, diagnostics);
     read_tables(doc, "rate_limit", "rate_limit",
                 [&](TableReader& t) { read_rate_limit(t, c.rate_limits); });
+    read_tables(doc, "api_key", "api_key", [&, seen = UniqueNames()](TableReader& t) mutable {
+        read_api_key(t, c.api_keys, c.rate_limits, seen);
+    });
     read_table(doc, "dkim", c.dkim_keys, [&c](TableReader& dkim, std::vector<DkimKey>& keys) {
         read_tables(dkim, "key", "dkim.key", [&, seen = UniqueNames()](TableReader& t) mutable {
             read_dkim_key(t, keys, seen);

@@ -258,6 +258,10 @@ void read_user(TableReader& t, std::vector<User>& out, UniqueNames& names) {
     if (t.read("name", user.name) && !printable_word(user.name)) {
         t.error("name", "must be a word of printable characters without spaces");
         user.name.clear();
+    } else if (user.name.starts_with("api:")) {
+        // The policies know an API key as user "api:<name>": no account may pose as one.
+        t.error("name", "may not start with \"api:\", which names [[api_key]] clients");
+        user.name.clear();
     }
     if (t.read("password_hash", user.password_hash) && !looks_like_crypt_hash(user.password_hash)) {
         t.error("password_hash",
@@ -400,27 +404,64 @@ void read_networks(TableReader& t, std::string_view key, std::vector<std::string
     }
 }
 
+namespace {
+
+bool read_rate(TableReader& t, std::string_view key, RateLimit& limit) {
+    if (!t.read(key, limit.limit)) return false;
+    if (auto rate = parse_rate(limit.limit)) {
+        limit.count = rate->count;
+        limit.window = rate->window;
+        return true;
+    }
+    t.error(key, "'" + limit.limit +
+                     "' is not a rate such as 100/hour (per second, minute, hour or day)");
+    return false;
+}
+
+bool is_lower_hex_sha256(std::string_view text) {
+    return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
+               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+           });
+}
+
+}  // namespace
+
 void read_rate_limit(TableReader& t, std::vector<RateLimit>& out) {
     RateLimit limit;
     t.require("match");
     t.require("limit");
     std::string_view match;
     if (t.read_choice("match", match, kRateMatches)) limit.match = match;
-    if (t.read("limit", limit.limit)) {
-        if (auto rate = parse_rate(limit.limit)) {
-            limit.count = rate->count;
-            limit.window = rate->window;
-        } else {
-            t.error("limit", "'" + limit.limit +
-                                 "' is not a rate such as 100/hour (per second, minute, hour "
-                                 "or day)");
-        }
-    }
+    read_rate(t, "limit", limit);
     read_networks(t, "exempt_networks", limit.exempt_networks);
     t.read("exempt_users", limit.exempt_users);
     read_networks(t, "networks", limit.networks);
     t.read("users", limit.users);
     out.push_back(std::move(limit));
+}
+
+void read_api_key(TableReader& t, std::vector<ApiKey>& out, std::vector<RateLimit>& limits,
+                  UniqueNames& names) {
+    ApiKey key;
+    t.require("name");
+    t.require("key_sha256");
+    if (t.read("name", key.name) && !printable_word(key.name)) {
+        t.error("name", "must be a word of printable characters without spaces");
+        key.name.clear();
+    }
+    if (t.read("key_sha256", key.key_sha256) && !is_lower_hex_sha256(key.key_sha256)) {
+        t.error("key_sha256",
+                "must be the lower-case hex SHA-256 of the token (64 characters); make one "
+                "with: printf %s \"$TOKEN\" | sha256sum");
+    }
+    read_domains(t, "sender_domains", key.sender_domains, true);
+    RateLimit limit{.match = "user"};
+    if (read_rate(t, "rate_limit", limit) && !key.name.empty()) {
+        limit.users = {key.user()};
+        limits.push_back(std::move(limit));
+    }
+    if (key.name.empty() || !claim(t, "name", key.name, names, "api_key")) return;
+    out.push_back(std::move(key));
 }
 
 void read_reject(TableReader& t, Reject& out) {

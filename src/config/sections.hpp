@@ -24,6 +24,9 @@ void read_route(TableReader& t, const UniqueNames& transports, std::vector<Route
 void read_dkim_key(TableReader& t, std::vector<DkimKey>& out, UniqueNames& selectors);
 void read_dkim_signing(TableReader& t, DkimSigning& out);
 void read_rate_limit(TableReader& t, std::vector<RateLimit>& out);
+// Its own rate_limit, if any, becomes a [[rate_limit]] counting that key alone.
+void read_api_key(TableReader& t, std::vector<ApiKey>& out, std::vector<RateLimit>& limits,
+                  UniqueNames& names);
 void read_reject(TableReader& t, Reject& out);
 void read_queue(TableReader& t, Queue& out);
 void read_admin(TableReader& t, Admin& out);

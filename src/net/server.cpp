@@ -19,6 +19,7 @@
 #include "admin/admin_server.hpp"
 #include "admin/admin_token.hpp"
 #include "admin/metrics.hpp"
+#include "api/send_endpoint.hpp"
 #include "base/blocking_pool.hpp"
 #include "config/reload_guard.hpp"
 #include "delivery/router.hpp"
@@ -102,6 +103,8 @@ struct Server::Parts {
     std::unique_ptr<queue::QueueCensus> census;
     std::unique_ptr<queue::Intake> intake;
     std::unique_ptr<accept::Acceptance> acceptance;  // for every listener and the API
+    std::unique_ptr<api::IdempotencyStore> idempotency;
+    api::SendServices send_services;
     std::unique_ptr<queue::Bouncer> bouncer;
     std::unique_ptr<queue::Scheduler> scheduler;
     std::unique_ptr<queue::QueueControl> control;
@@ -432,6 +435,19 @@ Status Server::Parts::build_services() {
         .queued = [this](const std::string& id) { scheduler->enqueue_now(id); },
         .panic = [this](const std::string& context,
                         const std::string& what) { paniclog->write(context, what); }});
+    // A day, as clients of the big sending APIs expect: a retry after that sends again.
+    auto store =
+        api::IdempotencyStore::open(config.server.spool_dir / "api" / "idempotency",
+                                    std::chrono::hours(24), std::chrono::system_clock::now());
+    if (!store) return Error{"idempotency keys: " + store.error()};
+    idempotency = std::move(*store);
+    send_services = api::SendServices{.acceptance = acceptance.get(),
+                                      .intake = intake.get(),
+                                      .pool = pool.get(),
+                                      .idempotency = idempotency.get(),
+                                      .policies = [this] { return policies; },
+                                      .hostname = config.server.hostname,
+                                      .max_message_size = config.limits.max_message_size};
     recover_spool();
     auto bound = ControlServer::bind(io.get_executor(), config.server.spool_dir / "control.sock",
                                      [this](std::string_view verb, std::string_view argument) {
@@ -524,7 +540,12 @@ Status Server::Parts::bind_listeners() {
                 .log_dir = config.server.log_dir,
                 .resolver = resolver.get(),
                 .dkim_keys = config.dkim_keys,
-                .hostname = config.server.hostname});
+                .hostname = config.server.hostname,
+                .send =
+                    [this](const admin::HttpRequest& request) {
+                        return api::send_messages(send_services, request);
+                    },
+                .send_body_limit = api::request_body_limit(config.limits.max_message_size)});
         if (!bound) return Error{bound.error()};
         admin_server = std::move(*bound);
         admin_report.push_back("admin http on " + admin_server->local_address() +

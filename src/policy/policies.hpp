@@ -1,8 +1,8 @@
 #pragma once
 // Everything the server decides about clients from the config: relay rules, local recipients
-// and reject lists, AUTH accounts, rate limits, whom Herald signs for. Built whole from one config
-// and swapped whole on reload; a connection keeps the set it started with, so that no decision
-// mixes two configs.
+// and reject lists, AUTH accounts and API keys, rate limits, whom Herald signs for. Built whole
+// from one config and swapped whole on reload; a connection keeps the set it started with, so that
+// no decision mixes two configs.
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +20,7 @@ struct Policies {
         : relay(config),
           dkim_signing(config.dkim_signing),
           verifier(config.users),
+          api_keys(config.api_keys),
           limiter(config.rate_limits.empty() ? nullptr
                                              : std::make_unique<RateLimiter>(config.rate_limits)) {}
 
@@ -34,6 +35,7 @@ struct Policies {
     RelayPolicy relay;
     config::DkimSigning dkim_signing;
     PasswordVerifier verifier;
+    std::vector<config::ApiKey> api_keys;  // checked by api/api_key_check.hpp
     std::unique_ptr<RateLimiter> limiter;  // null: no [[rate_limit]]
 };
 

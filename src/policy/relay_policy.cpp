@@ -71,6 +71,10 @@ RelayPolicy::RelayPolicy(const config::Config& config)
     for (const auto& user : config.users) {
         sender_domains_[user.name] = lowered<std::vector<std::string>>(user.sender_domains);
     }
+    // An API key sends as user "api:<name>" (no [[user]] may be called that).
+    for (const auto& key : config.api_keys) {
+        sender_domains_[key.user()] = lowered<std::vector<std::string>>(key.sender_domains);
+    }
 }
 
 bool RelayPolicy::is_local_recipient(std::string_view recipient) const {
