@@ -6,19 +6,30 @@ end-to-end rate (until the last message is delivered to the sink, from the syste
 acceptance latency p50/p99 (a probe client sending one message at a time beside the load)
 and RSS. Runs alternate (herald, postfix, herald, ...); medians are compared.
 
-Two benchmarks, both by default (--only picks one):
+Three benchmarks, all by default (--only picks one):
 - relay: as above; the ceiling is smtp-source straight into smtp-sink.
 - dkim: every message also signed rsa-sha256 with one 2048-bit key, by Herald itself and by
   OpenDKIM as Postfix's milter; a check run first verifies that what each system delivers
   carries a valid signature. The ceiling is `openssl speed rsa2048` sign/s times the cores.
+- api: Herald alone, the same messages once through SMTP (smtp-source) and once through the
+  sending API (POST /api/v1/messages from 20 keep-alive HTTP/1.1 clients), runs alternating;
+  the ratio API/SMTP is the figure (goal: at least 0.80). The ceiling is the same HTTP
+  clients against a trivial HTTP server.
 See ../shared/bench/README.md for the method.
 """
 import argparse
+import asyncio
+import hashlib
+import json
+import multiprocessing
 import os
 import re
+import resource
+import secrets
 import shutil
 import signal
 import smtplib
+import socket
 import statistics
 import subprocess
 import sys
@@ -45,6 +56,9 @@ RECIPIENT = "b@sink.example"
 DKIM_SELECTOR = "bench"
 SIGNING_CHECK_MESSAGES = 5
 RSA_SPEED_SECONDS = 5
+API_PATH = "/api/v1/messages"
+API_KEY_NAME = "bench"
+API_GOAL = 0.80  # API rate / SMTP rate
 
 
 def wait_until(predicate, deadline, what):
@@ -182,26 +196,45 @@ canonicalization = "relaxed/relaxed"
 """
 
 
+def _herald_api_section(api_port, token):
+    if api_port is None:
+        return ""
+    return f"""
+[admin]
+http = "127.0.0.1:{api_port}"
+
+[[api_key]]
+name = "{API_KEY_NAME}"
+key_sha256 = "{hashlib.sha256(token.encode()).hexdigest()}"
+sender_domains = ["{SENDER_DOMAIN}"]
+"""
+
+
 class HeraldSystem:
     """Herald in the foreground, relaying everything to relay_port; signing with dkim_key
-    when one is given."""
+    when one is given; with api_token, also serving the sending API (api_port) to that
+    token."""
 
-    def __init__(self, workdir, relay_port, dkim_key=None):
+    def __init__(self, workdir, relay_port, dkim_key=None, api_token=None):
         self.name = "herald"
         self.dir = Path(workdir)
         self.dir.mkdir(parents=True)
         self.port = free_port()
+        self.api_port = free_port() if api_token else None
         self.mainlog = self.dir / "var" / "log" / "mainlog"
         self.proc = None
         (self.dir / "herald.toml").write_text(
             herald_config(self.port, "sink", relay_port, "max_connections = 20\n",
-                          _herald_dkim_section(dkim_key)))
+                          _herald_dkim_section(dkim_key) +
+                          _herald_api_section(self.api_port, api_token)))
 
     def start(self):
         self.proc = subprocess.Popen([str(HERALD), "serve", "--foreground", "--config", "herald.toml"],
                                      cwd=self.dir, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         wait_port(self.port, proc=self.proc)
+        if self.api_port:
+            wait_port(self.api_port, proc=self.proc)
 
     def delivered(self):
         try:
@@ -379,9 +412,231 @@ def print_report(bench, results, top, how, args):
     print(flush=True)
 
 
+# -- api: Herald's sending API beside Herald's SMTP ----------------------------------------------
+
+class ApiLoadFailed(Exception):
+    """A request of the API load was not answered 202: the run would measure nothing."""
+
+
+def api_request(port, token):
+    """The request every API client sends, as bytes: 2 KiB of text from SENDER to RECIPIENT,
+    as smtp-source's messages are."""
+    text = (("x" * 76 + "\n") * (SIZE // 77 + 1))[:SIZE]
+    body = json.dumps({"from": SENDER, "to": [RECIPIENT], "subject": "bench",
+                       "text": text}).encode()
+    head = (f"POST {API_PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n")
+    return head.encode() + body
+
+
+class KeepAliveConnection:
+    """One HTTP/1.1 connection, one request at a time. The request is bytes made once, and an
+    answer is read with just the parsing it needs (status, Content-Length, Connection), so that
+    a client costs little CPU per request: http.client parses every header with the email
+    package, and the load generator shares the machine's cores with Herald."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+
+    def _more(self):
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("the server closed the connection")
+        self.buf += chunk
+
+    def exchange(self, request):
+        """Sends request; (status, body, whether the server closes the connection after it)."""
+        self.sock.sendall(request)
+        while (end := self.buf.find(b"\r\n\r\n")) < 0:
+            self._more()
+        status_line, *fields = self.buf[:end].decode("latin-1").split("\r\n")
+        self.buf = self.buf[end + 4:]
+        length, closing = 0, False
+        for field in fields:
+            name, _, value = field.partition(":")
+            name = name.strip().lower()
+            if name == "content-length":
+                length = int(value)
+            elif name == "connection":
+                closing = "close" in value.lower()
+        while len(self.buf) < length:
+            self._more()
+        body, self.buf = self.buf[:length], self.buf[length:]
+        return int(status_line.split(" ", 2)[1]), body, closing
+
+    def close(self):
+        self.sock.close()
+
+
+def api_load(port, request, messages, clients=SESSIONS):
+    """`messages` POSTs of `request` from `clients` threads, each on its own keep-alive
+    connection, taking messages from one count as smtp-source's sessions do: (seconds, CPU
+    seconds this process used meanwhile). Raises ApiLoadFailed if any answer is not 202."""
+    lock = threading.Lock()
+    left = [messages]
+    failures = []
+
+    def take():
+        with lock:
+            if left[0] == 0 or failures:
+                return False
+            left[0] -= 1
+            return True
+
+    def client():
+        connection = None
+        try:
+            while take():
+                if connection is None:
+                    connection = KeepAliveConnection(port)
+                status, body, closing = connection.exchange(request)
+                if status != 202:
+                    failures.append(f"{status} {body[:300].decode(errors='replace')}")
+                if closing:
+                    connection.close()
+                    connection = None
+        except OSError as e:
+            failures.append(f"{type(e).__name__}: {e}")
+        finally:
+            if connection is not None:
+                connection.close()
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
+    cpu, start = time.process_time(), time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds, cpu = time.monotonic() - start, time.process_time() - cpu
+    if failures:
+        raise ApiLoadFailed(f"{len(failures)} request(s) failed, the first: {failures[0]}")
+    return seconds, cpu
+
+
+class TrivialHttp(asyncio.Protocol):
+    """Answers each request 202 with a fixed body at once, reading only enough of it
+    (Content-Length) to find the next: the API load's ceiling, with no MTA behind it."""
+    ANSWER = (b"HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\n"
+              b"Content-Length: 2\r\n\r\n{}")
+
+    def connection_made(self, transport):
+        self.transport = transport
+        self.buf = b""
+
+    def data_received(self, data):
+        self.buf += data
+        while (end := self.buf.find(b"\r\n\r\n")) >= 0:
+            head = self.buf[:end].lower()
+            at = head.find(b"content-length:")
+            length = int(head[at + 15:].split(b"\r\n", 1)[0]) if at >= 0 else 0
+            if len(self.buf) < end + 4 + length:
+                return
+            self.buf = self.buf[end + 4 + length:]
+            self.transport.write(self.ANSWER)
+
+
+def serve_trivial_http(port):
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the benchmark's unwinding handler
+
+    async def serve():
+        server = await asyncio.get_running_loop().create_server(TrivialHttp, "127.0.0.1", port)
+        await server.serve_forever()
+    asyncio.run(serve())
+
+
+def api_ceiling(messages):
+    """The API load into TrivialHttp (its own process): (msg/s, the load's CPU seconds per
+    request). A lower bound of what the load generator can send: the server is Python too."""
+    port = free_port()
+    server = multiprocessing.get_context("fork").Process(target=serve_trivial_http, args=(port,),
+                                                         daemon=True)
+    server.start()
+    try:
+        wait_port(port)
+        seconds, cpu = api_load(port, api_request(port, "ceiling"), messages)
+        return messages / seconds, cpu / messages
+    finally:
+        server.terminate()
+        server.join()
+
+
+def children_cpu():
+    """CPU seconds of the children that have ended and been waited for."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure_api(workdir, messages, through):
+    """Herald with the sending API on, relaying to a fresh smtp-sink; the messages sent
+    `through` "smtp" (smtp-source) or "api" (api_load). The load generator's CPU per message
+    is measured too: it shares the cores with Herald."""
+    token = secrets.token_hex(32)
+
+    def herald(workdir, relay_port):
+        return HeraldSystem(workdir, relay_port, api_token=token)
+    with relaying_to_sink(herald, workdir) as system:
+        start = time.monotonic()
+        if through == "smtp":
+            cpu = children_cpu()
+            accept_seconds = smtp_source(system.port, messages)
+            cpu = children_cpu() - cpu
+        else:
+            accept_seconds, cpu = api_load(system.api_port, api_request(system.api_port, token),
+                                           messages)
+        done = wait_until(lambda: system.delivered() >= messages, 600, "every message at the sink")
+        rss = system.rss_kib()
+    return {"accept": messages / accept_seconds, "end_to_end": messages / (done - start),
+            "load_cpu_ms": cpu / messages * 1000, "rss_mib": rss / 1024}
+
+
+def run_api_benchmark(tmp, args):
+    """Runs alternating between SMTP and the API, each into a fresh Herald with the same
+    config; then the API load's ceiling; prints each run as it ends and the medians."""
+    workdir = Path(tmp) / "api"
+    results = {"smtp": [], "api": []}
+    for run in range(args.runs):
+        for through in results:
+            r = measure_api(workdir / f"{through}-{run}", args.messages, through)
+            results[through].append(r)
+            print(f"run {run + 1} api herald {through}: accept {r['accept']:.0f} msg/s, "
+                  f"end-to-end {r['end_to_end']:.0f} msg/s, load generator CPU "
+                  f"{r['load_cpu_ms']:.3f} ms/msg, RSS {r['rss_mib']:.0f} MiB", flush=True)
+    top, top_cpu = api_ceiling(args.messages)
+    print_api_report(results, top, top_cpu, args)
+
+
+def print_api_report(results, top, top_cpu, args):
+    medians = {through: {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+               for through, runs in results.items()}
+    smtp, api = medians["smtp"], medians["api"]
+    width = len("api ceiling") + 2
+    print()
+    print(f"load: {SESSIONS} clients, {args.messages} messages of {SIZE} bytes to one recipient, "
+          f"by smtp-source and by POST {API_PATH} (HTTP/1.1 keep-alive), {args.runs} runs, "
+          f"medians")
+    print(f"{'':{width}}{'accept/s':>10}{'e2e/s':>10}{'load CPU ms':>13}{'RSS MiB':>9}")
+    for name, m in (("herald smtp", smtp), ("herald api", api)):
+        print(f"{name:{width}}{m['accept']:>10.0f}{m['end_to_end']:>10.0f}"
+              f"{m['load_cpu_ms']:>13.3f}{m['rss_mib']:>9.0f}")
+    print(f"{'api ceiling':{width}}{top:>10.0f}  (the same {SESSIONS} HTTP clients into a trivial "
+          f"HTTP server; {top_cpu * 1000:.3f} ms CPU per request)")
+    print()
+    ratio = api["end_to_end"] / smtp["end_to_end"]
+    print(f"ratio api/smtp herald: {ratio:.2f} (goal {API_GOAL:.2f}: "
+          f"{'met' if ratio >= API_GOAL else 'not met'})")
+    print(f"ratio api/smtp herald accept: {api['accept'] / smtp['accept']:.2f}")
+    print(f"herald api end-to-end / api ceiling: {api['end_to_end'] / top:.0%}")
+    print(flush=True)
+
+
 def check_tools(only):
-    tools = ["smtp-source", "smtp-sink", "postfix"]
-    if only != "relay":
+    tools = ["smtp-source", "smtp-sink"]
+    if only in (None, "relay", "dkim"):
+        tools += ["postfix"]
+    if only in (None, "dkim"):
         tools += ["opendkim", "openssl"]
     for tool in tools:
         if not shutil.which(tool):
@@ -394,8 +649,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=20000)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--only", choices=("relay", "dkim"),
-                        help="run one benchmark (default: relay, then dkim)")
+    parser.add_argument("--only", choices=("relay", "dkim", "api"),
+                        help="run one benchmark (default: relay, then dkim, then api)")
     args = parser.parse_args()
     check_tools(args.only)
     # On SIGTERM, unwind like on ^C, so that every child is stopped on the way out.
@@ -413,8 +668,12 @@ def main():
         try:
             for bench in benchmarks:
                 run_benchmark(bench, tmp, args)
+            if args.only in (None, "api"):
+                run_api_benchmark(tmp, args)
         except NotSigned as e:
             sys.exit(f"bench: DKIM check failed: {e}")
+        except ApiLoadFailed as e:
+            sys.exit(f"bench: the API load failed: {e}")
 
 
 if __name__ == "__main__":

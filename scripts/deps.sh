@@ -8,7 +8,7 @@ packages=(
   libboost1.81-dev libssl-dev libunbound-dev libtomlplusplus-dev libyaml-cpp-dev
   libcli11-dev libfmt-dev libcrypt-dev libpsl-dev libidn2-dev libgmime-3.0-dev libgtest-dev libevent-dev zlib1g-dev
   openssl swaks libnet-ssleay-perl libauthen-sasl-perl curl
-  python3 python3-pytest python3-pytest-xdist python3-aiosmtpd python3-dkim python3-prometheus-client
+  python3 python3-pytest python3-pytest-xdist python3-requests python3-aiosmtpd python3-dkim python3-prometheus-client
   unbound postfix mailutils testssl.sh
 )
 if [ "${1:-}" = bench ]; then
