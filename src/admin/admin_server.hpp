@@ -1,9 +1,8 @@
 #pragma once
-// The admin HTTP server ([admin] http): /metrics, the JSON API and the web console, over
-// Boost.Beast on the server's event loop. What each request gets is decided by
-// request_router.hpp and api_responses.hpp; this file only moves bytes, bounds them
-// (header and body limits, a read timeout, a connection ceiling) and reads the spool on the
-// blocking pool so that a long queue never stalls SMTP.
+// The admin HTTP server ([admin] http): /metrics, the JSON API, the web console and the
+// sending API, on the server's event loop (http_server.hpp moves and bounds the bytes). What
+// each request gets is decided by request_router.hpp and api_responses.hpp; this file reads
+// the spool on the blocking pool so that a long queue never stalls SMTP.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -13,11 +12,13 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "admin/api_responses.hpp"
+#include "admin/http_server.hpp"
 #include "admin/http_types.hpp"
 #include "admin/metrics.hpp"
 #include "admin/query_string.hpp"
@@ -55,8 +56,9 @@ struct AdminServices {
     std::vector<config::DkimKey> dkim_keys;
     std::string hostname;
     // POST /api/v1/messages (api::send_messages); null: answered 404. Its body may be as
-    // large as send_body_limit.
-    std::function<boost::asio::awaitable<HttpResponse>(const HttpRequest&)> send;
+    // large as send_body_limit; send_precheck refuses a request before its body is read.
+    Responder send;
+    std::function<std::optional<HttpResponse>(const HttpRequest& header)> send_precheck;
     std::size_t send_body_limit = 0;
     // How long one request may take to arrive, or its response to leave: a client that
     // trickles bytes (slowloris) holds a descriptor no longer.
@@ -79,19 +81,18 @@ class AdminServer {
     std::string local_address() const;
 
   private:
-    AdminServer(boost::asio::ip::tcp::acceptor acceptor, AdminServices services);
-    boost::asio::awaitable<void> answer(boost::asio::ip::tcp::socket socket);
+    explicit AdminServer(AdminServices services);
+    std::optional<HttpResponse> before_body(const HttpRequest& header) const;
+    boost::asio::awaitable<HttpResponse> answer(const HttpRequest& request);
     boost::asio::awaitable<HttpResponse> respond(const HttpRequest& request);
-    void note_refusal(const HttpRequest& request, const HttpResponse& response,
-                      const boost::asio::ip::tcp::socket& socket) const;
+    void note_refusal(const HttpRequest& request, const HttpResponse& response) const;
     boost::asio::awaitable<HttpResponse> summary(const QueryString& params,
                                                  std::chrono::system_clock::time_point now);
     boost::asio::awaitable<HttpResponse> trace(const QueryString& params);
     boost::asio::awaitable<HttpResponse> doctor(const QueryString& params);
 
-    boost::asio::ip::tcp::acceptor acceptor_;
     AdminServices services_;
-    std::size_t connections_ = 0;
+    std::unique_ptr<HttpServer> http_;
 };
 
 }  // namespace herald::admin

@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "accept/envelope_check.hpp"
+#include "admin/request_router.hpp"
 #include "api/message_request.hpp"
 #include "api/mime_message.hpp"
 #include "api/substitutions.hpp"
@@ -312,6 +313,25 @@ bool is_final(const HttpResponse& response) {
 
 }  // namespace
 
+std::optional<HttpResponse> refuse_before_body(const SendServices& services,
+                                               const HttpRequest& header) {
+    if (header.target.substr(0, header.target.find('?')) != admin::kSendPath) return std::nullopt;
+    if (key_for(header.authorization, services.policies()->api_keys)) return std::nullopt;
+    return unauthorized(header);
+}
+
+asio::awaitable<HttpResponse> answer_api_listener(const SendServices& services,
+                                                  const HttpRequest& request) {
+    const auto path = request.target.substr(0, request.target.find('?'));
+    if (path != admin::kSendPath) co_return api_error(404, "not_found", "no such endpoint");
+    if (request.method != "POST") {
+        HttpResponse response = api_error(405, "method_not_allowed", "use POST here");
+        response.headers.emplace_back("Allow", "POST");
+        co_return response;
+    }
+    co_return co_await send_messages(services, request);
+}
+
 std::size_t request_body_limit(std::uint64_t max_message_size) {
     // base64 is 4/3 of its bytes; the rest is room for the JSON around it.
     return static_cast<std::size_t>(max_message_size / 3 * 4 + 64 * 1024);
@@ -356,6 +376,10 @@ asio::awaitable<HttpResponse> send_messages(const SendServices& services,
     } catch (...) {
         if (!idempotency_key.empty()) services.idempotency->abandon(key->name, idempotency_key);
         throw;
+    }
+    if (response.status >= 400 && services.log_refusal) {
+        services.log_refusal(request.client_ip, "API key=" + key->name,
+                             std::to_string(response.status) + " " + response.body);
     }
     if (idempotency_key.empty()) co_return response;
     if (!is_final(response)) {

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "accept/acceptance.hpp"
@@ -36,6 +37,10 @@ struct SendServices {
     std::function<std::shared_ptr<policy::Policies>()> policies;
     std::string hostname;
     std::uint64_t max_message_size = 0;  // each message built, as [limits] max_message_size
+    // A refused request, for the rejectlog: who, what ("API key=<name>") and the answer.
+    std::function<void(const std::string& client_ip, const std::string& what,
+                       const std::string& answer)>
+        log_refusal;
 };
 
 // The most a request body may hold: every message at its largest, base64 and JSON around it.
@@ -43,5 +48,14 @@ std::size_t request_body_limit(std::uint64_t max_message_size);
 
 boost::asio::awaitable<admin::HttpResponse> send_messages(const SendServices& services,
                                                           const admin::HttpRequest& request);
+
+// Step 1 before the body is read: a request to send without a valid key is not worth
+// reading. Other paths pass.
+std::optional<admin::HttpResponse> refuse_before_body(const SendServices& services,
+                                                      const admin::HttpRequest& header);
+
+// A [[listener]] mode = "http" serves POST /api/v1/messages and nothing else.
+boost::asio::awaitable<admin::HttpResponse> answer_api_listener(const SendServices& services,
+                                                                const admin::HttpRequest& request);
 
 }  // namespace herald::api

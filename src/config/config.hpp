@@ -13,13 +13,14 @@ namespace herald::config {
 
 using Seconds = std::chrono::seconds;
 
-enum class ListenerMode { relay, submission, submissions };
+enum class ListenerMode { relay, submission, submissions, http };
 
 struct Listener {
     std::string address;  // "host:port"; IPv6 as "[::1]:2525"
     std::string host;     // split from address
     std::uint16_t port = 0;
     ListenerMode mode = ListenerMode::relay;
+    bool tls = false;  // mode = "http": HTTPS with [tls] cert and key
 };
 
 struct Server {

@@ -16,7 +16,8 @@ constexpr std::size_t kMinAdminTokenLength = 16;
 
 constexpr std::array kListenerModes{Choice<ListenerMode>{"relay", ListenerMode::relay},
                                     Choice<ListenerMode>{"submission", ListenerMode::submission},
-                                    Choice<ListenerMode>{"submissions", ListenerMode::submissions}};
+                                    Choice<ListenerMode>{"submissions", ListenerMode::submissions},
+                                    Choice<ListenerMode>{"http", ListenerMode::http}};
 constexpr std::array kBareLineEndings{
     Choice<Smtp::BareLineEndings>{"reject", Smtp::BareLineEndings::reject},
     Choice<Smtp::BareLineEndings>{"normalize", Smtp::BareLineEndings::normalize}};
@@ -223,6 +224,17 @@ void read_listener(TableReader& t, std::vector<Listener>& out, UniqueNames& addr
     if (!parsed) return;
     listener.host = parsed->host;
     listener.port = parsed->port;
+    if (t.read("tls", listener.tls) && listener.mode != ListenerMode::http) {
+        t.error("tls",
+                "is for mode = \"http\"; SMTP listeners offer STARTTLS, or use "
+                "mode = \"submissions\"");
+    }
+    // API keys travel in every request: in the clear only where no one else can listen.
+    if (listener.mode == ListenerMode::http && !listener.tls && !is_loopback(listener.host)) {
+        t.error("tls",
+                "must be true for an http listener beyond loopback (API keys would "
+                "cross the network in the clear)");
+    }
     if (!claim(t, "address", format_host_port(*parsed), addresses, "listener")) return;
     out.push_back(std::move(listener));
 }

@@ -17,6 +17,7 @@
 
 #include "accept/acceptance.hpp"
 #include "admin/admin_server.hpp"
+#include "admin/request_router.hpp"
 #include "admin/admin_token.hpp"
 #include "admin/metrics.hpp"
 #include "api/send_endpoint.hpp"
@@ -67,6 +68,8 @@ const char* mode_name(config::ListenerMode mode) {
             return "submission";
         case config::ListenerMode::submissions:
             return "submissions, implicit TLS";
+        case config::ListenerMode::http:
+            return "http, the sending API";
         default:
             return "relay";
     }
@@ -117,13 +120,15 @@ struct Server::Parts {
     // Caught from before the ports accept: a SIGTERM as soon as clients can connect is a
     // clean stop, never the signal's default action.
     std::optional<asio::signal_set> signals;
-    std::unique_ptr<admin::AdminServer> admin_server;  // last: it uses the parts above
+    std::list<std::unique_ptr<admin::HttpServer>> api_listeners;  // [[listener]] mode = "http"
+    std::unique_ptr<admin::AdminServer> admin_server;             // last: it uses the parts above
 
     Status open_storage();
     void report_log_trouble();
     void recover_spool();
     Status build_services();
     Status bind_listeners();
+    Status bind_api_listener(const config::Listener& listener);
     SmtpServices services_for(const config::Listener& listener);
     asio::awaitable<void> drain_then_stop();
     asio::awaitable<void> keep_rate_limits();
@@ -441,13 +446,16 @@ Status Server::Parts::build_services() {
                                     std::chrono::hours(24), std::chrono::system_clock::now());
     if (!store) return Error{"idempotency keys: " + store.error()};
     idempotency = std::move(*store);
-    send_services = api::SendServices{.acceptance = acceptance.get(),
-                                      .intake = intake.get(),
-                                      .pool = pool.get(),
-                                      .idempotency = idempotency.get(),
-                                      .policies = [this] { return policies; },
-                                      .hostname = config.server.hostname,
-                                      .max_message_size = config.limits.max_message_size};
+    send_services = api::SendServices{
+        .acceptance = acceptance.get(),
+        .intake = intake.get(),
+        .pool = pool.get(),
+        .idempotency = idempotency.get(),
+        .policies = [this] { return policies; },
+        .hostname = config.server.hostname,
+        .max_message_size = config.limits.max_message_size,
+        .log_refusal = [this](const std::string& ip, const std::string& what,
+                              const std::string& answer) { rejectlog->write(ip, what, answer); }};
     recover_spool();
     auto bound = ControlServer::bind(io.get_executor(), config.server.spool_dir / "control.sock",
                                      [this](std::string_view verb, std::string_view argument) {
@@ -545,6 +553,10 @@ Status Server::Parts::bind_listeners() {
                     [this](const admin::HttpRequest& request) {
                         return api::send_messages(send_services, request);
                     },
+                .send_precheck =
+                    [this](const admin::HttpRequest& header) {
+                        return api::refuse_before_body(send_services, header);
+                    },
                 .send_body_limit = api::request_body_limit(config.limits.max_message_size)});
         if (!bound) return Error{bound.error()};
         admin_server = std::move(*bound);
@@ -556,6 +568,12 @@ Status Server::Parts::bind_listeners() {
         }
     }
     for (const auto& listener : config.listeners) {
+        if (listener.mode == config::ListenerMode::http) {
+            if (auto bound = bind_api_listener(listener); !bound) return bound;
+            report.push_back(fmt::format("listening on {} ({}{})", listener.address,
+                                         mode_name(listener.mode), listener.tls ? ", TLS" : ""));
+            continue;
+        }
         auto acceptor = bind_listener(io.get_executor(), listener.host, listener.port);
         if (!acceptor) return Error{acceptor.error()};
         acceptors.push_back(std::move(*acceptor));
@@ -564,6 +582,30 @@ Status Server::Parts::bind_listeners() {
             fmt::format("listening on {} ({})", listener.address, mode_name(listener.mode)));
     }
     report.insert(report.end(), admin_report.begin(), admin_report.end());
+    return ok_status();
+}
+
+Status Server::Parts::bind_api_listener(const config::Listener& listener) {
+    const std::size_t body_limit = api::request_body_limit(config.limits.max_message_size);
+    admin::HttpServerSettings settings{.max_connections = config.limits.max_connections,
+                                       .body_limit =
+                                           [body_limit](std::string_view path) {
+                                               return path == admin::kSendPath ? body_limit : 0;
+                                           },
+                                       .max_body_limit = body_limit,
+                                       .before_body =
+                                           [this](const admin::HttpRequest& header) {
+                                               return api::refuse_before_body(send_services,
+                                                                              header);
+                                           },
+                                       .tls = listener.tls ? tls.context : nullptr};
+    auto bound =
+        admin::HttpServer::bind(io.get_executor(), listener.address, "listener " + listener.address,
+                                std::move(settings), [this](const admin::HttpRequest& request) {
+                                    return api::answer_api_listener(send_services, request);
+                                });
+    if (!bound) return Error{bound.error()};
+    api_listeners.push_back(std::move(*bound));
     return ok_status();
 }
 
@@ -626,6 +668,9 @@ int Server::run() {
     asio::co_spawn(executor, p.control_server->serve(), asio::detached);
     asio::co_spawn(executor, p.keep_rate_limits(), asio::detached);
     if (p.admin_server) asio::co_spawn(executor, p.admin_server->serve(), asio::detached);
+    for (auto& listener : p.api_listeners) {
+        asio::co_spawn(executor, listener->serve(), asio::detached);
+    }
     if (p.dkim) asio::co_spawn(executor, p.check_dkim_keys(), asio::detached);
     p.reload_on_sighup();
     p.rotate_on_sigusr1();
@@ -641,6 +686,7 @@ int Server::run() {
         for (auto& acceptor : p.acceptors) acceptor.close(ignored);
         p.control_server->close();
         if (p.admin_server) p.admin_server->close();
+        for (auto& listener : p.api_listeners) listener->close();
         p.reload_signal->cancel();
         p.rotate_signal->cancel();
         p.scheduler->stop();

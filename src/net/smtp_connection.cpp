@@ -14,6 +14,7 @@
 #include "accept/acceptance.hpp"
 #include "accept/signing_decision.hpp"
 #include "base/expiry.hpp"
+#include "base/peer_address.hpp"
 #include "policy/session_gate.hpp"
 #include "spool/incoming_text.hpp"
 
@@ -25,20 +26,6 @@ using asio::ip::tcp;
 using namespace asio::experimental::awaitable_operators;
 
 namespace {
-
-bool is_loopback(const asio::ip::address& a) {
-    if (a.is_v6() && a.to_v6().is_v4_mapped()) {
-        return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).is_loopback();
-    }
-    return a.is_loopback();
-}
-
-std::string client_ip_of(const asio::ip::address& a) {
-    if (a.is_v6() && a.to_v6().is_v4_mapped()) {
-        return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
-    }
-    return a.to_string();
-}
 
 // A user name as the client sent it, fit for a log line.
 std::string loggable_name(std::string_view name) {
@@ -142,8 +129,8 @@ class Connection {
         if (ec) co_return;
         smtp::SessionSettings settings = services_.settings;
         settings.allow_plaintext_auth =
-            services_.allow_plaintext_auth_on_loopback && is_loopback(remote.address());
-        client_.ip = client_ip_of(remote.address());
+            services_.allow_plaintext_auth_on_loopback && unmapped(remote.address()).is_loopback();
+        client_.ip = unmapped(remote.address()).to_string();
         policies_ = services_.policies();
         policy::SessionGate gate(policies_->relay, policies_->limiter.get());
         smtp::ServerSession session(settings, client_, gate);

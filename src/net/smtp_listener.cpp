@@ -13,6 +13,7 @@
 #include <exception>
 
 #include "base/expiry.hpp"
+#include "base/peer_address.hpp"
 
 namespace herald::net {
 
@@ -50,17 +51,6 @@ asio::awaitable<void> refuse(tcp::socket socket, std::string reply) {
                                 asio::redirect_error(asio::use_awaitable, ec)) ||
               expiry(timer));
     socket.close(ec);
-}
-
-std::string peer_ip(const tcp::socket& socket) {
-    boost::system::error_code ec;
-    auto endpoint = socket.remote_endpoint(ec);
-    if (ec) return "";
-    auto a = endpoint.address();
-    if (a.is_v6() && a.to_v6().is_v4_mapped()) {
-        return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
-    }
-    return a.to_string();
 }
 
 }  // namespace

@@ -183,6 +183,8 @@ def test_bad_input_gets_a_clear_4xx_and_queues_nothing(make_herald, tmp_path, na
     assert r.json()["message"]
     assert arrivals(h) == []
     assert h.queue_list_json() == []
+    wait_for(lambda: f"API key=news" in h.rejectlog() and code in h.rejectlog(),
+             what="the refusal in the rejectlog")
 
 
 def test_a_body_over_the_limit_is_413(make_herald, tmp_path):
@@ -211,7 +213,9 @@ def test_credentials_and_sender_domains(make_herald, tmp_path):
                    "raw": "From: ceo@bank.example\r\nSubject: x\r\n\r\nwire it\r\n"})
     assert raw.status_code == 403, raw.text
     assert arrivals(h) == []
-    assert TOKEN not in h.mainlog()
+    assert TOKEN not in h.mainlog() and TOKEN not in h.rejectlog()
+    # A stranger's 401 comes before the body is read, and leaves a note.
+    assert "no bearer token" in h.mainlog() or "wrong credentials" in h.mainlog()
 
 
 def test_a_keys_rate_limit_answers_429_with_retry_after(make_herald, tmp_path):
@@ -237,3 +241,24 @@ def test_a_key_added_by_reload_can_send(make_herald, tmp_path):
     h.write_config()
     assert h.cli("reload").returncode == 0
     wait_for(lambda: post(h, body, token=new_token).status_code == 202, what="the new key")
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
+def test_an_http_listener_serves_the_sending_api_alone(make_herald, tmp_path, tls):
+    h, dnsfunc = api_herald(make_herald, tmp_path, listeners=("http",), start=False)
+    h.config["listener"][0]["tls"] = tls
+    h.write_config()
+    h.start()
+    base = f"{'https' if tls else 'http'}://127.0.0.1:{h.port('http')}"
+    r = requests.post(f"{base}/api/v1/messages", headers={"Authorization": f"Bearer {TOKEN}"},
+                      json={"from": f"app@{SIGNER}", "to": [f"bob@{LOCAL}"], "subject": "s",
+                            "text": "over the listener"}, verify=False, timeout=30)
+    assert r.status_code == 202, r.text
+    [raw] = inbox(h, "bob")
+    assert dkim.verify(raw, dnsfunc=dnsfunc)
+    # The admin API is not there, even with its token.
+    admin = requests.get(f"{base}/api/queue", verify=False, timeout=30,
+                         headers={"Authorization": f"Bearer {h.admin_token()}"})
+    assert admin.status_code == 404
+    assert requests.get(f"{base}/api/v1/messages", verify=False, timeout=30,
+                        headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 405

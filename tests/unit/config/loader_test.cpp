@@ -212,6 +212,28 @@ TEST(LoadString, ReadsEveryKeyOfTheSpecExample) {
     EXPECT_EQ(c.admin.http, "127.0.0.1:8025");
 }
 
+TEST(LoadString, AnApiKeyIsAUserToThePoliciesWithItsOwnRateLimit) {
+    const std::string hash(64, 'c');
+    auto loaded = load_string("[[api_key]]\nname = \"news\"\nkey_sha256 = \"" + hash +
+                                  "\"\nsender_domains = [\"Example.COM\"]\n"
+                                  "rate_limit = \"50/minute\"\n"
+                                  "[[listener]]\naddress = \"127.0.0.1:8080\"\nmode = \"http\"\n",
+                              "t.toml");
+    ASSERT_TRUE(loaded.config) << loaded.errors.front();
+    const Config& c = *loaded.config;
+    ASSERT_EQ(c.api_keys.size(), 1u);
+    EXPECT_EQ(c.api_keys[0].user(), "api:news");
+    EXPECT_EQ(c.api_keys[0].key_sha256, hash);
+    EXPECT_THAT(c.api_keys[0].sender_domains, ElementsAre("example.com"));
+    ASSERT_EQ(c.rate_limits.size(), 1u);
+    EXPECT_EQ(c.rate_limits[0].match, "user");
+    EXPECT_EQ(c.rate_limits[0].count, 50u);
+    EXPECT_THAT(c.rate_limits[0].users, ElementsAre("api:news"));
+    ASSERT_EQ(c.listeners.size(), 1u);
+    EXPECT_EQ(c.listeners[0].mode, ListenerMode::http);
+    EXPECT_FALSE(c.listeners[0].tls);
+}
+
 TEST(LoadString, GivesTheDocumentedDefaultsForAnEmptyFile) {
     auto loaded = load_string("", "empty.toml");
     ASSERT_TRUE(loaded.config);
@@ -255,7 +277,7 @@ const BadCase kBadCases[] = {
      "[[listener]]\naddress = \"127.0.0.1:25\"\n[[listener]]\naddress = \"127.0.0.1:25\"\n",
      "t.toml:4: listener.address '127.0.0.1:25' is already used by the listener at line 2"},
     {"unknown mode", "[[listener]]\naddress = \"127.0.0.1:25\"\nmode = \"smoke\"\n",
-     "t.toml:3: listener.mode must be one of relay, submission, submissions (got 'smoke')"},
+     "t.toml:3: listener.mode must be one of relay, submission, submissions, http (got 'smoke')"},
     {"listener without address", "\n[[listener]]\nmode = \"relay\"\n",
      "t.toml:2: listener.address is required"},
     {"listener as a plain table", "[listener]\naddress = \"127.0.0.1:25\"\n",
@@ -394,6 +416,28 @@ const BadCase kBadCases[] = {
      "t.toml:2: rate_limit.match must be one of sender, user, client_ip, sender_domain"},
     {"bad reject sender", "[reject]\nsenders = [\"nobody\"]\n",
      "t.toml:2: reject.senders holds 'nobody', which is not an address or *@domain"},
+    {"api key as plain text", "[[api_key]]\nname = \"app\"\nkey_sha256 = \"secret-token\"\n",
+     "t.toml:3: api_key.key_sha256 must be the lower-case hex SHA-256 of the token"},
+    {"api key without a hash", "[[api_key]]\nname = \"app\"\n", "api_key.key_sha256 is required"},
+    {"duplicate api key",
+     "[[api_key]]\nname = \"app\"\nkey_sha256 = "
+     "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"\n"
+     "[[api_key]]\nname = \"app\"\nkey_sha256 = "
+     "\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\"\n",
+     "t.toml:5: api_key.name 'app' is already used by the api_key at line 2"},
+    {"bad api key rate",
+     "[[api_key]]\nname = \"app\"\nkey_sha256 = "
+     "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"\nrate_limit = "
+     "\"lots\"\n",
+     "t.toml:4: api_key.rate_limit 'lots' is not a rate"},
+    {"user posing as an api key",
+     "[[user]]\nname = \"api:app\"\npassword_hash = \"$6$salt$hash\"\n",
+     "t.toml:2: user.name may not start with \"api:\""},
+    {"plain http listener on the network",
+     "[[listener]]\naddress = \"0.0.0.0:8080\"\nmode = \"http\"\n",
+     "listener.tls must be true for an http listener beyond loopback"},
+    {"tls on an smtp listener", "[[listener]]\naddress = \"127.0.0.1:25\"\ntls = true\n",
+     "t.toml:3: listener.tls is for mode = \"http\""},
     {"empty retry list", "[queue]\nretry = []\n", "t.toml:2: queue.retry must not be empty"},
     {"bad retry", "[queue]\nretry = [\"5m\", \"soon\"]\n",
      "t.toml:2: queue.retry: 'soon' is not a duration"},
