@@ -94,6 +94,10 @@ def test_a_structured_message_is_built_signed_and_logged(make_herald, tmp_path):
     inbox(h, "dave")  # blind, but delivered
     [line] = arrivals(h)
     assert "A=api:news" in line and "P=http" in line, line
+    # summary counts by user, and trace follows the message: both name the key.
+    summary = json.loads(h.cli("summary", "--json").stdout)
+    assert "api:news" in json.dumps(summary["users"]), summary
+    assert "A=api:news" in h.cli("trace", answer["id"]).stdout.decode()
 
 
 def test_a_raw_message_is_queued_as_given(make_herald, tmp_path):
@@ -262,3 +266,24 @@ def test_an_http_listener_serves_the_sending_api_alone(make_herald, tmp_path, tl
     assert admin.status_code == 404
     assert requests.get(f"{base}/api/v1/messages", verify=False, timeout=30,
                         headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 405
+
+
+@pytest.mark.allow_panic
+def test_a_batch_the_disk_cannot_hold_whole_is_not_queued_at_all(make_herald, tmp_path):
+    """Two messages of 600 KB on a 2 MB spool: both incoming texts fit, the first is stored,
+    the second is not; the first is withdrawn and the client told 503."""
+    from test_full_disk import small_tmpfs
+    with small_tmpfs(tmp_path / "var" / "spool", "2m"):
+        h, _ = api_herald(make_herald, tmp_path, limits={"spool_reserve": "1k"})
+        text = ("x" * 76 + "\n") * 7800
+        r = post(h, {"from": f"app@{SIGNER}", "to": [f"bob@{LOCAL}", f"carol@{LOCAL}"],
+                     "subject": "big {{n}}", "text": text,
+                     "substitutions": {f"bob@{LOCAL}": {"n": "1"}, f"carol@{LOCAL}": {"n": "2"}}})
+        assert r.status_code == 503, r.text
+        assert r.json()["code"] == "insufficient_storage"
+        assert int(r.headers["Retry-After"]) > 0
+        assert h.queue_list_json() == []
+        log = h.mainlog()
+        assert "withdrawn" in log, log
+        assert maildir_count(h.path("var/mail/bob")) == 0
+        h.stop()
