@@ -17,9 +17,9 @@
 
 #include "accept/acceptance.hpp"
 #include "admin/admin_server.hpp"
-#include "admin/request_router.hpp"
 #include "admin/admin_token.hpp"
 #include "admin/metrics.hpp"
+#include "admin/request_router.hpp"
 #include "api/send_endpoint.hpp"
 #include "base/blocking_pool.hpp"
 #include "config/reload_guard.hpp"
