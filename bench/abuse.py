@@ -151,7 +151,7 @@ def main():
             f"max_connections_per_ip = {args.connections + 10}\n"
             f"max_connections = {args.connections + 10}")
         (workdir / "herald.toml").write_text(config)
-        proc = subprocess.Popen([str(HERALD), "serve", "--foreground", "--config", "herald.toml"],
+        proc = subprocess.Popen([str(HERALD), "serve", "--allow-root", "--foreground", "--config", "herald.toml"],
                                 cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_port(port, proc=proc)
         time.sleep(0.5)

@@ -49,7 +49,7 @@ http = "127.0.0.1:{self.admin_port}"
         and the event loop runs, whereas a listening socket is bound before that."""
         started = time.monotonic()
         self.proc = subprocess.Popen(
-            [str(HERALD), "serve", "--foreground", "--config", "herald.toml"], cwd=self.dir,
+            [str(HERALD), "serve", "--allow-root", "--foreground", "--config", "herald.toml"], cwd=self.dir,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_port(self.admin_port, deadline=600)
         self.gauge("herald_queue_messages")

@@ -229,7 +229,7 @@ class HeraldSystem:
                           _herald_api_section(self.api_port, api_token)))
 
     def start(self):
-        self.proc = subprocess.Popen([str(HERALD), "serve", "--foreground", "--config", "herald.toml"],
+        self.proc = subprocess.Popen([str(HERALD), "serve", "--allow-root", "--foreground", "--config", "herald.toml"],
                                      cwd=self.dir, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         wait_port(self.port, proc=self.proc)

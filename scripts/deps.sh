@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Herald builds and tests with; installs only what is missing.
+# The last line builds and checks the Debian package (make deb, tests/package).
 # `deps.sh bench` adds what only the benchmark needs (OpenDKIM, Postfix's signing peer).
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
   libboost1.81-dev libssl-dev libunbound-dev libtomlplusplus-dev libyaml-cpp-dev
-  libcli11-dev libfmt-dev libcrypt-dev libpsl-dev libidn2-dev libgmime-3.0-dev libgtest-dev libevent-dev zlib1g-dev
+  libcli11-dev libfmt-dev libcrypt-dev libpsl-dev libidn2-dev libgmime-3.0-dev libsystemd-dev libgtest-dev libevent-dev zlib1g-dev
   openssl swaks libnet-ssleay-perl libauthen-sasl-perl curl
   python3 python3-pytest python3-pytest-xdist python3-requests python3-aiosmtpd python3-dkim python3-prometheus-client
   unbound postfix mailutils testssl.sh
+  debhelper dpkg-dev lintian systemd man-db
 )
 if [ "${1:-}" = bench ]; then
   packages+=(opendkim opendkim-tools)

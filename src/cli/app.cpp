@@ -3,21 +3,18 @@
 #include <fmt/core.h>
 #include <CLI/CLI.hpp>
 
+#include "base/build_info.hpp"
 #include "cli/check_config_command.hpp"
-#include "cli/dkim_command.hpp"
-#include "cli/doctor_command.hpp"
-#include "cli/dmarc_command.hpp"
-#include "cli/queue_command.hpp"
 #include "cli/control_commands.hpp"
+#include "cli/dkim_command.hpp"
+#include "cli/dmarc_command.hpp"
+#include "cli/doctor_command.hpp"
+#include "cli/queue_command.hpp"
 #include "cli/sendmail_command.hpp"
 #include "cli/serve_command.hpp"
 #include "cli/spf_command.hpp"
 #include "cli/summary_command.hpp"
 #include "cli/trace_command.hpp"
-
-#ifndef HERALD_VERSION
-#define HERALD_VERSION "0.1.0"
-#endif
 
 namespace herald::cli {
 
@@ -45,7 +42,7 @@ void add_help_command(CLI::App& app) {
 int run(int argc, char** argv) {
     CLI::App app{"Herald: an outbound mail server with deliverability built in", "herald"};
     app.require_subcommand(1);
-    app.set_version_flag("--version", std::string("herald ") + HERALD_VERSION);
+    app.set_version_flag("--version", version_line());
     GlobalOptions global;
     app.add_option("--config", global.config, "configuration file")->capture_default_str();
     app.add_option("--dns", global.dns, "resolve through this DNS server (HOST:PORT)");

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <string>
 
+#include "cli/default_config.hpp"
+
 namespace CLI {
 class App;
 }
@@ -15,7 +17,7 @@ inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
 
 struct GlobalOptions {
-    std::filesystem::path config = "config/herald.toml";
+    std::filesystem::path config = default_config_path();
     std::string dns;          // HOST:PORT overriding [dns] servers
     std::string dns_fixture;  // answer DNS from this YAML file
 };

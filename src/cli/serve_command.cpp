@@ -19,7 +19,8 @@ namespace {
 // Without --foreground the server detaches, but only once it is ready: the child reports
 // "ready" or its start-up error through a pipe, so `herald serve` fails loudly when it
 // cannot start, as a service manager expects.
-int serve_detached(config::Config config, const std::filesystem::path& path) {
+int serve_detached(config::Config config, const std::filesystem::path& path,
+                   std::optional<net::RunAs> run_as) {
     int pipe_fds[2];
     if (::pipe(pipe_fds) != 0) {
         fmt::print(stderr, "herald: pipe: {}\n", std::strerror(errno));
@@ -43,7 +44,7 @@ int serve_detached(config::Config config, const std::filesystem::path& path) {
     }
     ::close(pipe_fds[0]);
     ::setsid();
-    auto server = net::Server::create(std::move(config), path);
+    auto server = net::Server::create(std::move(config), path, std::move(run_as));
     std::string report;
     if (!server) {
         report = "herald: " + server.error() + "\n";
@@ -62,8 +63,9 @@ int serve_detached(config::Config config, const std::filesystem::path& path) {
     ::_exit((*server)->run());
 }
 
-int serve_foreground(config::Config config, const std::filesystem::path& path) {
-    auto server = net::Server::create(std::move(config), path);
+int serve_foreground(config::Config config, const std::filesystem::path& path,
+                     std::optional<net::RunAs> run_as) {
+    auto server = net::Server::create(std::move(config), path, std::move(run_as));
     if (!server) {
         fmt::print(stderr, "herald: {}\n", server.error());
         return kExitFailure;
@@ -78,17 +80,26 @@ int serve_foreground(config::Config config, const std::filesystem::path& path) {
 void add_serve_command(CLI::App& app, const GlobalOptions& global, int& exit_code) {
     auto* cmd = app.add_subcommand("serve", "Run the mail server");
     auto foreground = std::make_shared<bool>(false);
+    auto allow_root = std::make_shared<bool>(false);
     cmd->add_flag("--foreground", *foreground, "stay in the foreground (logs still go to files)");
-    cmd->callback([&global, &exit_code, foreground] {
+    cmd->add_flag("--allow-root", *allow_root,
+                  "serve as root when [server] user is not set (not for production)");
+    cmd->callback([&global, &exit_code, foreground, allow_root] {
         auto config = load_serving_config_or_report(global.config);
         if (!config) {
             exit_code = kExitUsage;
             return;
         }
+        auto run_as = net::decide_run_as(config->server, *allow_root);
+        if (!run_as) {
+            fmt::print(stderr, "herald: {}\n", run_as.error());
+            exit_code = kExitUsage;
+            return;
+        }
         // Absolute: a reload must find the same file whatever the working directory.
         const auto path = std::filesystem::absolute(global.config);
-        exit_code = *foreground ? serve_foreground(std::move(*config), path)
-                                : serve_detached(std::move(*config), path);
+        exit_code = *foreground ? serve_foreground(std::move(*config), path, std::move(*run_as))
+                                : serve_detached(std::move(*config), path, std::move(*run_as));
     });
 }
 

@@ -29,6 +29,9 @@ struct Server {
     std::filesystem::path log_dir = "var/log";
     std::size_t log_rotate_size = 0;  // rotate once the mainlog is this big; 0: never by size
     std::size_t log_keep = 10;        // generations kept: mainlog.1 ... mainlog.N
+    // Issue 16: started as root, Herald binds its listeners, then becomes this user.
+    std::string user;   // empty: stays who it was started as (root only with --allow-root)
+    std::string group;  // empty: the user's primary group
 };
 
 // RFC 5321 4.5.3 limits and the abuse limits around them.

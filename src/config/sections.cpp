@@ -1,5 +1,8 @@
 #include "config/sections.hpp"
 
+#include <grp.h>
+#include <pwd.h>
+
 #include <algorithm>
 #include <array>
 #include <string_view>
@@ -174,6 +177,16 @@ void read_server(TableReader& t, Server& out) {
     t.read("log_dir", out.log_dir);
     t.read_size("log_rotate_size", out.log_rotate_size);
     t.read_count("log_keep", out.log_keep, 1);
+    // Checked here so that check-config says it: serving as a user this system lacks fails.
+    if (t.read("user", out.user) && ::getpwnam(out.user.c_str()) == nullptr) {
+        t.error("user", "'" + out.user + "' is not a user on this system");
+    }
+    if (t.read("group", out.group)) {
+        if (out.user.empty()) t.error("group", "needs [server] user");
+        if (::getgrnam(out.group.c_str()) == nullptr) {
+            t.error("group", "'" + out.group + "' is not a group on this system");
+        }
+    }
 }
 
 void read_limits(TableReader& t, Limits& out) {

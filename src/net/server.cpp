@@ -16,12 +16,14 @@
 #include <optional>
 
 #include "accept/acceptance.hpp"
+#include "accept/local_submission.hpp"
 #include "admin/admin_server.hpp"
 #include "admin/admin_token.hpp"
 #include "admin/metrics.hpp"
 #include "admin/request_router.hpp"
 #include "api/send_endpoint.hpp"
 #include "base/blocking_pool.hpp"
+#include "base/build_info.hpp"
 #include "config/reload_guard.hpp"
 #include "delivery/router.hpp"
 #include "dns/unbound_resolver.hpp"
@@ -33,6 +35,8 @@
 #include "mailauth/preflight.hpp"
 #include "net/connection_limits.hpp"
 #include "net/control_server.hpp"
+#include "net/sendmail_socket.hpp"
+#include "net/service_manager.hpp"
 #include "net/smtp_listener.hpp"
 #include "net/tls_context.hpp"
 #include "policy/auth_throttle.hpp"
@@ -112,11 +116,14 @@ struct Server::Parts {
     std::unique_ptr<queue::Scheduler> scheduler;
     std::unique_ptr<queue::QueueControl> control;
     std::unique_ptr<ControlServer> control_server;
+    std::unique_ptr<SendmailSocket> sendmail_socket;
+    std::string admin_token;
     ServerTls tls;
     std::unique_ptr<ConnectionLimits> limits;
     std::list<SmtpServices> services;  // stable addresses: connections hold references
     std::list<asio::ip::tcp::acceptor> acceptors;
     std::vector<std::string> report;
+    std::string started_as;  // " as herald" once root is dropped, for the start line
     // Caught from before the ports accept: a SIGTERM as soon as clients can connect is a
     // clean stop, never the signal's default action.
     std::optional<asio::signal_set> signals;
@@ -128,6 +135,14 @@ struct Server::Parts {
     void recover_spool();
     Status build_services();
     Status bind_listeners();
+    Status bind_sendmail_socket();
+    // Whether a message of `size` octets fits beside [limits] spool_reserve: every way in asks.
+    bool spool_has_room_for(std::uint64_t size) const {
+        const auto free = spool::free_bytes(config.server.spool_dir);
+        return !free || spool::has_room_for(*free, size, config.limits.spool_reserve);
+    }
+    asio::awaitable<smtp::Reply> take_local_message(const accept::LocalRequest& request, uid_t uid,
+                                                    std::string data);
     Status bind_api_listener(const config::Listener& listener);
     SmtpServices services_for(const config::Listener& listener);
     asio::awaitable<void> drain_then_stop();
@@ -228,10 +243,15 @@ asio::awaitable<std::string> Server::Parts::reload(bool force) {
     // One at a time: two reloads racing would apply in whichever order their reads end.
     if (reloading) co_return "error a reload is already under way";
     reloading = true;
-    struct ClearOnExit {
+    notify_reloading();
+    // However the reload ends, systemd hears that the server is ready again.
+    struct ReloadUnderWay {
         bool& flag;
-        ~ClearOnExit() { flag = false; }
-    } clear{reloading};
+        ~ReloadUnderWay() {
+            flag = false;
+            notify_ready();
+        }
+    } under_way{reloading};
     auto loaded = co_await pool->run([this] { return read_config_for_reload(); });
     auto refuse = [&](const std::vector<std::string>& errors, std::string_view advice) {
         std::string joined;
@@ -457,12 +477,21 @@ Status Server::Parts::build_services() {
         .log_refusal = [this](const std::string& ip, const std::string& what,
                               const std::string& answer) { rejectlog->write(ip, what, answer); }};
     recover_spool();
+    // Without [admin] token, the one kept in the spool: the API is never open to every local
+    // user (only its owner can read the file).
+    admin_token = config.admin.token;
+    if (metrics && admin_token.empty()) {
+        auto generated = admin::load_or_create_admin_token(config.server.spool_dir);
+        if (!generated) return Error{"admin token: " + generated.error()};
+        admin_token = std::move(*generated);
+    }
     auto bound = ControlServer::bind(io.get_executor(), config.server.spool_dir / "control.sock",
                                      [this](std::string_view verb, std::string_view argument) {
                                          return control_request(verb, argument);
                                      });
     if (!bound) return Error{bound.error()};
     control_server = std::move(*bound);
+    if (auto sendmail = bind_sendmail_socket(); !sendmail) return sendmail;
 
     auto loaded = load_server_tls(config.tls.cert, config.tls.key, config.server.spool_dir / "tls",
                                   config.server.hostname);
@@ -477,6 +506,37 @@ Status Server::Parts::build_services() {
     limits = std::make_unique<ConnectionLimits>(config.limits.max_connections,
                                                 config.limits.max_connections_per_ip);
     return ok_status();
+}
+
+Status Server::Parts::bind_sendmail_socket() {
+    auto bound = SendmailSocket::bind(
+        io.get_executor(), config.server.spool_dir / "sendmail.sock",
+        {.max_message_size = config.limits.max_message_size,
+         .read_timeout = config.limits.data_timeout},
+        [this](const accept::LocalRequest& request, uid_t uid, std::string data) {
+            return take_local_message(request, uid, std::move(data));
+        });
+    if (!bound) return Error{bound.error()};
+    sendmail_socket = std::move(*bound);
+    return ok_status();
+}
+
+// A local user's message from `herald sendmail`: the user is who the kernel says connected.
+asio::awaitable<smtp::Reply> Server::Parts::take_local_message(const accept::LocalRequest& request,
+                                                               uid_t uid, std::string data) {
+    const std::string user = co_await pool->run([uid] { return accept::local_user_name(uid); });
+    if (!spool_has_room_for(data.size())) {
+        // As SMTP answers at MAIL: the message stays with the caller, whose sendmail exits 75.
+        smtp::Reply full(452, "4.3.1", "Insufficient system storage");
+        rejectlog->write("local", "sendmail from " + user, full.summary());
+        co_return full;
+    }
+    auto in_force = policies;  // a reload meanwhile must not change the rules mid-message
+    auto reply =
+        co_await accept::accept_local(*acceptance, *intake, *pool, *in_force,
+                                      config.server.hostname, request, user, std::move(data));
+    if (!reply.positive()) rejectlog->write("local", "sendmail from " + user, reply.summary());
+    co_return reply;
 }
 
 SmtpServices Server::Parts::services_for(const config::Listener& listener) {
@@ -498,11 +558,7 @@ SmtpServices Server::Parts::services_for(const config::Listener& listener) {
     s.allow_plaintext_auth_on_loopback = config.smtp.allow_plaintext_auth_on_loopback;
     s.auth_failure_delay = limits_cfg.auth_failure_delay;
     s.auth_throttle = auth_throttle.get();
-    s.settings.has_room_for = [dir = config.server.spool_dir,
-                               reserve = limits_cfg.spool_reserve](std::uint64_t size) {
-        const auto free = spool::free_bytes(dir);
-        return !free || spool::has_room_for(*free, size, reserve);
-    };
+    s.settings.has_room_for = [this](std::uint64_t size) { return spool_has_room_for(size); };
     s.policies = [this] { return policies; };
     s.tls = &tls;
     s.intake = intake.get();
@@ -524,14 +580,6 @@ Status Server::Parts::bind_listeners() {
     // the admin API answers.
     std::vector<std::string> admin_report;
     if (metrics) {
-        // Without [admin] token, the one kept in the spool: the API is never open to every
-        // local user (only its owner can read the file).
-        std::string token = config.admin.token;
-        if (token.empty()) {
-            auto generated = admin::load_or_create_admin_token(config.server.spool_dir);
-            if (!generated) return Error{"admin token: " + generated.error()};
-            token = std::move(*generated);
-        }
         auto bound = admin::AdminServer::bind(
             io.get_executor(), config.admin.http,
             admin::AdminServices{
@@ -542,7 +590,7 @@ Status Server::Parts::bind_listeners() {
                 .queue_action = [this](std::string_view action,
                                        std::string_view id) { return control->handle(action, id); },
                 .transports = admin::transport_infos(config.transports),
-                .token = std::move(token),
+                .token = admin_token,
                 .loopback_only = config.admin.token.empty(),
                 .note = [this](const std::string& line) { mainlog->note(line); },
                 .log_dir = config.server.log_dir,
@@ -633,8 +681,11 @@ std::string raise_descriptor_limit(std::size_t wanted) {
 
 }  // namespace
 
+// Started as root with [server] user (run_as.hpp): the directories are prepared as root,
+// storage and services opened as the user, the listeners bound as root, then root is gone.
 Result<std::unique_ptr<Server>> Server::create(config::Config config,
-                                               std::filesystem::path config_path) {
+                                               std::filesystem::path config_path,
+                                               std::optional<RunAs> run_as) {
     auto parts = std::make_unique<Parts>();
     if (auto warning = raise_descriptor_limit(config.limits.max_connections); !warning.empty()) {
         parts->report.push_back(warning);
@@ -644,8 +695,25 @@ Result<std::unique_ptr<Server>> Server::create(config::Config config,
     parts->signals.emplace(parts->io, SIGINT, SIGTERM);
     parts->reload_signal.emplace(parts->io, SIGHUP);
     parts->rotate_signal.emplace(parts->io, SIGUSR1);
-    for (auto step : {&Parts::open_storage, &Parts::build_services, &Parts::bind_listeners}) {
+    if (run_as) {
+        auto prepared = prepare_directories(*run_as, parts->config.server.spool_dir,
+                                            parts->config.server.log_dir);
+        if (!prepared) return Error{prepared.error()};
+        parts->report.insert(parts->report.end(), prepared->begin(), prepared->end());
+        if (auto acting = act_as(*run_as); !acting) return Error{acting.error()};
+    }
+    for (auto step : {&Parts::open_storage, &Parts::build_services}) {
         if (auto st = ((*parts).*step)(); !st) return Error{st.error()};
+    }
+    if (run_as) {
+        if (auto root = act_as_root(); !root) return Error{root.error()};
+    }
+    if (auto bound = parts->bind_listeners(); !bound) return Error{bound.error()};
+    if (run_as) {
+        if (auto dropped = drop_for_good(*run_as); !dropped) return Error{dropped.error()};
+        parts->started_as = " as " + run_as->user;
+        parts->report.push_back(
+            fmt::format("running as {} (uid {}, gid {})", run_as->user, run_as->uid, run_as->gid));
     }
     return std::unique_ptr<Server>(new Server(std::move(parts)));
 }
@@ -666,6 +734,7 @@ int Server::run() {
                        asio::detached);
     }
     asio::co_spawn(executor, p.control_server->serve(), asio::detached);
+    asio::co_spawn(executor, p.sendmail_socket->serve(), asio::detached);
     asio::co_spawn(executor, p.keep_rate_limits(), asio::detached);
     if (p.admin_server) asio::co_spawn(executor, p.admin_server->serve(), asio::detached);
     for (auto& listener : p.api_listeners) {
@@ -677,14 +746,17 @@ int Server::run() {
     if (p.config.server.log_rotate_size > 0) {
         asio::co_spawn(executor, p.rotate_by_size(), asio::detached);
     }
-    p.mainlog->note("herald started");
+    p.mainlog->note(version_line() + " started" + p.started_as);
+    notify_ready();
 
     p.signals->async_wait([&p](const boost::system::error_code& ec, int) {
         if (ec) return;
         p.mainlog->note("herald stopping");
+        notify_stopping();
         boost::system::error_code ignored;
         for (auto& acceptor : p.acceptors) acceptor.close(ignored);
         p.control_server->close();
+        p.sendmail_socket->close();
         if (p.admin_server) p.admin_server->close();
         for (auto& listener : p.api_listeners) listener->close();
         p.reload_signal->cancel();

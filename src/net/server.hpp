@@ -4,11 +4,13 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/result.hpp"
 #include "config/config.hpp"
+#include "net/run_as.hpp"
 
 namespace herald::net {
 
@@ -16,9 +18,11 @@ class Server {
   public:
     // Opens logs and spool, recovers the queue, binds every listener. Errors are fatal and
     // say which part failed.
-    // `config_path` is read again on reload (SIGHUP, `herald reload`).
+    // `config_path` is read again on reload (SIGHUP, `herald reload`). With `run_as`, started
+    // as root, it becomes that user once the listeners are bound (run_as.hpp).
     static Result<std::unique_ptr<Server>> create(config::Config config,
-                                                  std::filesystem::path config_path);
+                                                  std::filesystem::path config_path,
+                                                  std::optional<RunAs> run_as);
     ~Server();
 
     // Human-readable lines: where it listens, and warnings (self-signed certificate, ...).

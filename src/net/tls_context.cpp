@@ -11,6 +11,8 @@
 
 #include <cstdio>
 
+#include "base/private_file.hpp"
+
 namespace herald::net {
 
 namespace ssl = boost::asio::ssl;
@@ -107,6 +109,7 @@ Result<ServerTls> load_server_tls(const std::filesystem::path& cert,
                      ssl::context::single_dh_use);
     SSL_CTX_set_cipher_list(ctx->native_handle(),
                             "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20:!aNULL:!MD5:!DSS");
+    if (auto exposed = exposed_private_file(key_path)) return Error{"TLS key " + *exposed};
     boost::system::error_code ec;
     ctx->use_certificate_chain_file(cert_path.string(), ec);
     if (ec) return Error{"cannot load TLS certificate " + cert_path.string() + ": " + ec.message()};

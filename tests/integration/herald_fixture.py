@@ -175,7 +175,7 @@ class Herald:
         self.starts += 1
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen(
-                [HERALD_BIN, "serve", "--config", str(self.config_path), "--foreground"],
+                [HERALD_BIN, "serve", "--allow-root", "--config", str(self.config_path), "--foreground"],
                 cwd=self.dir, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
         deadline = time.monotonic() + START_DEADLINE
         pending = [port for _, port in self.listeners]

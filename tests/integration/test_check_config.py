@@ -128,7 +128,7 @@ def test_missing_file(tmp_path, herald_bin):
 def test_serve_refuses_a_bad_config(tmp_path, herald_bin):
     path = tmp_path / "herald.toml"
     path.write_text(replace_line(8, 'mode = "smoke"'))
-    result = subprocess.run([HERALD_BIN, "serve", "--config", str(path), "--foreground"],
+    result = subprocess.run([HERALD_BIN, "serve", "--allow-root", "--config", str(path), "--foreground"],
                             capture_output=True, text=True, cwd=tmp_path, timeout=30)
     assert result.returncode != 0
     assert "herald.toml:8:" in result.stderr
@@ -145,7 +145,7 @@ def test_a_config_without_a_listener_is_refused(tmp_path, herald_bin):
         assert m and m.group("file").endswith("herald.toml"), error
         assert "no [[listener]]" in m.group("what"), error
     path = tmp_path / "herald.toml"
-    result = subprocess.run([HERALD_BIN, "serve", "--config", str(path), "--foreground"],
+    result = subprocess.run([HERALD_BIN, "serve", "--allow-root", "--config", str(path), "--foreground"],
                             capture_output=True, text=True, cwd=tmp_path, timeout=30)
     assert result.returncode == 2 and "no [[listener]]" in result.stderr, result
 

@@ -3,6 +3,7 @@ import os
 import re
 import signal
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -13,10 +14,25 @@ def run(*args, timeout=30):
     return subprocess.run([HERALD_BIN, *args], capture_output=True, text=True, timeout=timeout)
 
 
-def test_version(herald_bin):
+def test_version_names_the_commit_it_was_built_from(herald_bin):
     result = run("--version")
     assert result.returncode == 0
-    assert result.stdout.lower().startswith("herald "), result.stdout
+    m = re.fullmatch(r"herald (\d+\.\d+\.\d+) \(commit ([0-9a-f]{12})(-dirty)?\)\n", result.stdout)
+    assert m, result.stdout
+    # The binary under test was built from this source tree (make test builds it first).
+    source = Path(__file__).resolve().parents[2]
+    head = subprocess.run(["git", "-C", str(source), "rev-parse", "--short=12", "HEAD"],
+                          capture_output=True, text=True)
+    if head.returncode == 0:
+        assert m.group(2) == head.stdout.strip(), (result.stdout, head.stdout)
+    cmake = (source / "CMakeLists.txt").read_text()
+    assert f"project(herald VERSION {m.group(1)} " in cmake
+
+
+def test_the_start_line_names_the_version(make_herald):
+    h = make_herald()
+    version = run("--version").stdout.strip()
+    assert f"{version} started" in h.mainlog(), h.mainlog()
 
 
 def test_help_for_a_command(herald_bin):
@@ -57,7 +73,7 @@ def test_port_in_use_fails_at_start(make_herald, tmp_path):
     second.listeners = first.listeners
     second.config["listener"] = first.config["listener"]
     second.write_config()
-    proc = subprocess.run([HERALD_BIN, "serve", "--config", str(second.config_path),
+    proc = subprocess.run([HERALD_BIN, "serve", "--allow-root", "--config", str(second.config_path),
                            "--foreground"], cwd=second.dir, capture_output=True, text=True,
                           timeout=30)
     assert proc.returncode != 0
@@ -66,7 +82,7 @@ def test_port_in_use_fails_at_start(make_herald, tmp_path):
 
 def test_serve_without_foreground_detaches_once_ready(make_herald):
     h = make_herald(start=False)
-    result = subprocess.run([HERALD_BIN, "serve", "--config", str(h.config_path)], cwd=h.dir,
+    result = subprocess.run([HERALD_BIN, "serve", "--allow-root", "--config", str(h.config_path)], cwd=h.dir,
                             capture_output=True, text=True, timeout=60)
     match = re.search(r"running as pid (\d+)", result.stdout)
     pid = int(match.group(1)) if match else None

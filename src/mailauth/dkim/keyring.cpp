@@ -1,6 +1,7 @@
 #include "mailauth/dkim/keyring.hpp"
 
 #include "base/ascii_case.hpp"
+#include "base/private_file.hpp"
 #include "mailauth/dkim/private_key.hpp"
 #include "mailauth/dkim/signature.hpp"
 #include "mailauth/dkim/verifier.hpp"
@@ -34,6 +35,9 @@ SignOptions options_for(const config::DkimKey& key) {
 Result<std::unique_ptr<Keyring>> Keyring::load(const std::vector<config::DkimKey>& keys) {
     auto ring = std::make_unique<Keyring>();
     for (const auto& k : keys) {
+        if (auto exposed = exposed_private_file(k.private_key)) {
+            return Error{"dkim key " + k.selector + " for " + k.domain + ": " + *exposed};
+        }
         auto key = PrivateKey::load_file(k.private_key);
         if (!key) return Error{"dkim key " + k.selector + " for " + k.domain + ": " + key.error()};
         auto signer = Signer::create(k.selector, std::move(*key));

@@ -234,6 +234,13 @@ TEST(LoadString, AnApiKeyIsAUserToThePoliciesWithItsOwnRateLimit) {
     EXPECT_FALSE(c.listeners[0].tls);
 }
 
+TEST(LoadString, ReadsTheUserToRunAs) {
+    auto loaded = load_string("[server]\nuser = \"root\"\ngroup = \"root\"\n", "t.toml");
+    ASSERT_TRUE(loaded.config) << loaded.errors.front();
+    EXPECT_EQ(loaded.config->server.user, "root");
+    EXPECT_EQ(loaded.config->server.group, "root");
+}
+
 TEST(LoadString, GivesTheDocumentedDefaultsForAnEmptyFile) {
     auto loaded = load_string("", "empty.toml");
     ASSERT_TRUE(loaded.config);
@@ -438,6 +445,12 @@ const BadCase kBadCases[] = {
      "listener.tls must be true for an http listener beyond loopback"},
     {"tls on an smtp listener", "[[listener]]\naddress = \"127.0.0.1:25\"\ntls = true\n",
      "t.toml:3: listener.tls is for mode = \"http\""},
+    {"unknown user", "[server]\nuser = \"no-such-herald-user\"\n",
+     "t.toml:2: server.user 'no-such-herald-user' is not a user on this system"},
+    {"unknown group", "[server]\nuser = \"root\"\ngroup = \"no-such-herald-group\"\n",
+     "t.toml:3: server.group 'no-such-herald-group' is not a group on this system"},
+    {"group without user", "[server]\ngroup = \"root\"\n",
+     "t.toml:2: server.group needs [server] user"},
     {"empty retry list", "[queue]\nretry = []\n", "t.toml:2: queue.retry must not be empty"},
     {"bad retry", "[queue]\nretry = [\"5m\", \"soon\"]\n",
      "t.toml:2: queue.retry: 'soon' is not a duration"},

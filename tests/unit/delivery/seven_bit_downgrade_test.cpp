@@ -61,6 +61,8 @@ class SevenBitDowngradeTest : public ::testing::Test {
         other_ = *other;
         const auto path = dir_ / "signer.test.s1.key";
         std::ofstream(path) << key_->to_pem();
+        // A key others may read is refused (base/private_file.hpp).
+        std::filesystem::permissions(path, std::filesystem::perms::owner_read);
         auto ring = Keyring::load({config::DkimKey{.domain = "signer.test",
                                                    .selector = "s1",
                                                    .private_key = path,
