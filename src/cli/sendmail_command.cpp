@@ -1,21 +1,23 @@
 #include "cli/sendmail_command.hpp"
 
-#include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/core.h>
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
 #include <chrono>
-#include <cstdlib>
 #include <iostream>
+#include <optional>
 
 #include "accept/acceptance.hpp"
-#include "accept/envelope_check.hpp"
+#include "accept/local_submission.hpp"
 #include "base/blocking_pool.hpp"
 #include "cli/command_resolver.hpp"
 #include "cli/config_loading.hpp"
-#include "cli/control_client.hpp"
+#include "cli/default_config.hpp"
+#include "cli/sendmail_client.hpp"
 #include "config/value_formats.hpp"
 #include "dns/unbound_resolver.hpp"
 #include "log/main_log.hpp"
@@ -23,8 +25,8 @@
 #include "mailauth/preflight.hpp"
 #include "message/address_list.hpp"
 #include "message/header_block.hpp"
+#include "net/run_as.hpp"
 #include "policy/policies.hpp"
-#include "policy/session_gate.hpp"
 #include "queue/intake.hpp"
 #include "spool/spool.hpp"
 
@@ -39,11 +41,6 @@ bool takes_value(char option) {
     return option == 'f' || option == 'r' || option == 'F' || option == 'C' || option == 'B' ||
            option == 'N' || option == 'R' || option == 'V' || option == 'X' || option == 'L' ||
            option == 'O' || option == 'h' || option == 'p' || option == 'q';
-}
-
-std::string invoking_user() {
-    if (const passwd* pw = ::getpwuid(::getuid()); pw && pw->pw_name) return pw->pw_name;
-    return "nobody";
 }
 
 std::string strip_angles(std::string address) {
@@ -130,15 +127,19 @@ namespace {
 constexpr int kExitBadAddress = 64;  // EX_USAGE: an address that is not one
 constexpr int kExitRefused = 65;     // EX_DATAERR: refused, as SMTP would refuse it for good
 
-int exit_code_for(const smtp::Reply& reply) {
+// The verdict on stderr when it is a refusal, and as the exit code.
+int report(const smtp::Reply& reply) {
+    if (reply.positive()) return kExitOk;
+    fmt::print(stderr, "herald: sendmail: not queued: {}\n", reply.summary());
     if (reply.transient()) return kExitTempFail;
     // 5.1.3 and 5.1.7: the address itself is malformed (what SMTP answers at MAIL and RCPT).
     if (reply.enhanced == "5.1.3" || reply.enhanced == "5.1.7") return kExitBadAddress;
     return kExitRefused;
 }
 
-// What the server would do with a message from a local user, done here: the same acceptance
-// steps (accept/acceptance.hpp), with this process's own spool handle, logs and resolver.
+// While the server is down, root and Herald's own user may still queue: what the server would
+// do with the message, done here, by the same steps (accept::accept_local) with this process's
+// own spool handle, logs and resolver. The server finds the message when it starts.
 class LocalInjection {
   public:
     LocalInjection(const config::Config& config, spool::Spool& spool, log::MainLog& mainlog,
@@ -154,10 +155,7 @@ class LocalInjection {
         services_.message_event = [this](const std::string& id, const std::string& event) {
             mainlog_.event(id, event);
         };
-        // Tell a running server at once; otherwise it finds the message when it starts.
-        services_.queued = [this](const std::string& id) {
-            send_control_request(config_.server.spool_dir / "control.sock", "flush " + id);
-        };
+        services_.queued = [](const std::string&) {};
         services_.panic = [](const std::string& context, const std::string& what) {
             fmt::print(stderr, "herald: sendmail: {}: {}\n", context, what);
         };
@@ -168,34 +166,8 @@ class LocalInjection {
         }
     }
 
-    // Steps 1 and 2: the envelope, through the gate an SMTP session would ask.
-    std::optional<accept::EnvelopeRefusal> check_envelope(const std::string& sender,
-                                                          const std::vector<std::string>& to,
-                                                          message::Envelope& envelope) {
-        policy::SessionGate gate(policies_.relay, policies_.limiter.get());
-        smtp::SessionView view{.mode = smtp::SessionMode::relay, .local_user = true};
-        auto refused =
-            accept::check_envelope(gate, view, sender, to, config_.server.hostname, envelope);
-        if (!refused && policies_.limiter) {
-            (void)policies_.limiter->save_to(rate_limits_path(), now());
-        }
-        return refused;
-    }
-
-    // Steps 3 to 7.
-    accept::Verdict accept(message::Envelope envelope, std::string data,
-                           const std::string& full_name) {
-        spool::IncomingText text = intake_.incoming();
-        text.append(data);
-        const std::uint64_t header_size = message::HeaderBlock::parse(data).end();
-        data.resize(header_size);
-        accept::Submission submission{.envelope = std::move(envelope),
-                                      .submission = true,
-                                      .add_missing_from = true,
-                                      .from_display_name = full_name,
-                                      .text = &text,
-                                      .header_size = header_size,
-                                      .headers = std::move(data)};
+    smtp::Reply queue(const accept::LocalRequest& request, const std::string& user,
+                      std::string data) {
         boost::asio::io_context io;
         std::unique_ptr<dns::UnboundResolver> resolver;
         if (services_.dkim || services_.preflight) {
@@ -206,7 +178,11 @@ class LocalInjection {
         }
         services_.resolver = resolver.get();
         accept::Acceptance acceptance(services_);
-        return run_to_completion(io, acceptance.accept(submission, policies_));
+        auto reply = run_to_completion(
+            io, accept::accept_local(acceptance, intake_, pool_, policies_, config_.server.hostname,
+                                     request, user, std::move(data)));
+        if (policies_.limiter) (void)policies_.limiter->save_to(rate_limits_path(), now());
+        return reply;
     }
 
   private:
@@ -226,6 +202,67 @@ class LocalInjection {
     accept::AcceptanceServices services_;
 };
 
+// Root writes into the spool as its owner (Herald's user), so that the server can read and
+// rewrite what it finds there after dropping root.
+std::optional<std::string> become_spool_owner(const std::filesystem::path& spool_dir) {
+    struct stat st {};
+    if (::geteuid() != 0 || ::stat(spool_dir.c_str(), &st) != 0 || st.st_uid == 0) {
+        return std::nullopt;
+    }
+    const std::string owner = accept::local_user_name(st.st_uid);
+    auto dropped =
+        net::drop_for_good(net::RunAs{.user = owner, .uid = st.st_uid, .gid = st.st_gid});
+    if (!dropped) return dropped.error();
+    return std::nullopt;
+}
+
+// The server is down: queue directly if this user may, else say why nothing was queued.
+int queue_without_server(const config::Config& config, const accept::LocalRequest& request,
+                         const std::string& user, std::string data, const std::string& why) {
+    const auto& spool_dir = config.server.spool_dir;
+    // Never a spool of our own: one that no server reads would strand the message.
+    std::error_code ec;
+    if (!std::filesystem::is_directory(spool_dir / "queue", ec)) {
+        fmt::print(stderr,
+                   "herald: sendmail: not queued: no spool at {} and no server ({}); is this the "
+                   "configuration herald serve runs with?\n",
+                   spool_dir.string(), why);
+        return kExitTempFail;
+    }
+    if (::access((spool_dir / "queue").c_str(), W_OK) != 0) {
+        fmt::print(stderr,
+                   "herald: sendmail: not queued: herald is not running ({}), and only root and "
+                   "its own user may queue while it is down\n",
+                   why);
+        return kExitTempFail;
+    }
+    if (auto failed = become_spool_owner(spool_dir)) {
+        fmt::print(stderr, "herald: sendmail: not queued: {}\n", *failed);
+        return kExitTempFail;
+    }
+    spool::Spool spool(spool_dir);
+    if (auto opened = spool.open(); !opened) {
+        fmt::print(stderr, "herald: sendmail: spool: {}\n", opened.error());
+        return kExitTempFail;
+    }
+    auto logs = log::MainLog::open(config.server.log_dir / "mainlog");
+    if (!logs) {
+        fmt::print(stderr, "herald: sendmail: {}\n", logs.error());
+        return kExitTempFail;
+    }
+    std::unique_ptr<mailauth::dkim::Keyring> keys;
+    if (!config.dkim_keys.empty()) {
+        auto loaded = mailauth::dkim::Keyring::load(config.dkim_keys);
+        if (!loaded) {
+            fmt::print(stderr, "herald: sendmail: {}\n", loaded.error());
+            return kExitTempFail;
+        }
+        keys = std::move(*loaded);
+    }
+    LocalInjection injection(config, spool, **logs, keys.get());
+    return report(injection.queue(request, user, std::move(data)));
+}
+
 }  // namespace
 
 int run_sendmail(const std::vector<std::string>& args, const std::string& config_path) {
@@ -235,66 +272,51 @@ int run_sendmail(const std::vector<std::string>& args, const std::string& config
         return kExitUsage;
     }
     SendmailOptions& options = *parsed;
-    std::string path = !options.config.empty() ? options.config : config_path;
-    if (path.empty()) {
-        const char* env = std::getenv("HERALD_CONFIG");
-        path = env ? env : "config/herald.toml";
+    std::string path = !options.config.empty() ? options.config
+                       : !config_path.empty()  ? config_path
+                                               : default_config_path().string();
+    // A config this user may not read (it may hold password hashes) is the server's business:
+    // the message goes to the socket this binary was built for, the server's verdict decides.
+    std::optional<config::Config> config;
+    if (::access(path.c_str(), R_OK) == 0 || errno != EACCES) {
+        config = load_config_or_report(path);
+        if (!config) return kExitUsage;
     }
-    auto config = load_config_or_report(path);
-    if (!config) return kExitUsage;
 
     std::string data = read_sendmail_message(std::cin, options.dot_ends_message);
-    std::vector<std::string> recipients = options.recipients;
+    accept::LocalRequest request{.sender = options.sender,
+                                 .sender_given = options.sender_given,
+                                 .recipients = options.recipients,
+                                 .full_name = options.full_name};
     if (options.recipients_from_headers) {
         auto extracted = message::take_recipient_headers(data);  // also drops Bcc:
-        recipients.insert(recipients.end(), extracted.begin(), extracted.end());
+        request.recipients.insert(request.recipients.end(), extracted.begin(), extracted.end());
     }
-    if (recipients.empty()) {
+    if (request.recipients.empty()) {
         fmt::print(stderr, "herald: sendmail: no recipients given\n");
         return kExitUsage;
     }
-    spool::Spool spool(config->server.spool_dir);
-    if (auto opened = spool.open(); !opened) {
-        fmt::print(stderr, "herald: sendmail: spool: {}\n", opened.error());
-        return kExitTempFail;
-    }
-    auto logs = log::MainLog::open(config->server.log_dir / "mainlog");
-    if (!logs) {
-        fmt::print(stderr, "herald: sendmail: {}\n", logs.error());
-        return kExitTempFail;
-    }
-    std::unique_ptr<mailauth::dkim::Keyring> keys;
-    if (!config->dkim_keys.empty()) {
-        auto loaded = mailauth::dkim::Keyring::load(config->dkim_keys);
-        if (!loaded) {
-            fmt::print(stderr, "herald: sendmail: {}\n", loaded.error());
+    const std::string user = accept::local_user_name(::getuid());
+    const auto socket_path =
+        config ? config->server.spool_dir / "sendmail.sock" : default_sendmail_socket();
+    // As long as a message is being read by the server: preflight may wait on DNS.
+    auto handover = hand_to_server(socket_path, request, data, std::chrono::minutes(10));
+    switch (handover.outcome) {
+        case Handover::Outcome::answered:
+            return report(handover.reply);
+        case Handover::Outcome::not_running:
+            if (config) {
+                return queue_without_server(*config, request, user, std::move(data),
+                                            handover.error);
+            }
+            fmt::print(stderr, "herald: sendmail: not queued: herald is not running ({})\n",
+                       handover.error);
             return kExitTempFail;
-        }
-        keys = std::move(*loaded);
+        case Handover::Outcome::interrupted:
+            break;
     }
-    if (auto unloadable = policy::Policies::unloadable(*config)) {
-        fmt::print(stderr, "herald: sendmail: {}\n", *unloadable);
-        return kExitTempFail;
-    }
-    LocalInjection injection(*config, spool, **logs, keys.get());
-    message::Envelope envelope;
-    envelope.protocol = "local";
-    envelope.auth_user = invoking_user();
-    envelope.arrival = std::chrono::system_clock::now();
-    const std::string sender =
-        options.sender_given ? options.sender : invoking_user() + "@" + config->server.hostname;
-    if (auto refused = injection.check_envelope(sender, recipients, envelope)) {
-        fmt::print(stderr, "herald: sendmail: {} <{}>: {}\n",
-                   refused->is_sender ? "sender" : "recipient", refused->address,
-                   refused->reply.summary());
-        return exit_code_for(refused->reply);
-    }
-    auto verdict = injection.accept(std::move(envelope), std::move(data), options.full_name);
-    if (auto* refused = std::get_if<smtp::Reply>(&verdict)) {
-        fmt::print(stderr, "herald: sendmail: not queued: {}\n", refused->summary());
-        return exit_code_for(*refused);
-    }
-    return kExitOk;
+    fmt::print(stderr, "herald: sendmail: perhaps not queued: {}\n", handover.error);
+    return kExitTempFail;
 }
 
 void add_sendmail_command(CLI::App& app, const GlobalOptions& global, int& exit_code) {

@@ -1,10 +1,6 @@
 #include "net/control_server.hpp"
 
-#include <sys/stat.h>
-
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -14,6 +10,7 @@
 #include <boost/asio/write.hpp>
 
 #include "base/expiry.hpp"
+#include "net/unix_socket.hpp"
 
 namespace herald::net {
 
@@ -32,45 +29,23 @@ constexpr std::chrono::seconds kControlTimeout{30};
 Result<std::unique_ptr<ControlServer>> ControlServer::bind(asio::any_io_executor executor,
                                                            const std::filesystem::path& path,
                                                            Handler handler) {
-    std::error_code fs_ec;
-    std::filesystem::remove(path, fs_ec);  // a stale socket of a previous run
-    stream_protocol::acceptor acceptor(executor);
-    boost::system::error_code ec;
-    // The socket is created 0600 from the start: only the owner may steer the queue.
-    mode_t old_mask = ::umask(0077);
-    if (acceptor.open(stream_protocol(), ec) || acceptor.bind(path.string(), ec) ||
-        acceptor.listen(16, ec)) {
-        ::umask(old_mask);
-        return Error{"control socket " + path.string() + ": " + ec.message()};
-    }
-    ::umask(old_mask);
+    // Only the owner may steer the queue.
+    auto listener = UnixSocketListener::bind(executor, path, 0600);
+    if (!listener) return Error{"control socket " + listener.error()};
     return std::unique_ptr<ControlServer>(
-        new ControlServer(std::move(acceptor), path, std::move(handler)));
+        new ControlServer(std::move(*listener), std::move(handler)));
 }
 
-ControlServer::ControlServer(stream_protocol::acceptor acceptor, std::filesystem::path path,
-                             Handler handler)
-    : acceptor_(std::move(acceptor)), path_(std::move(path)), handler_(std::move(handler)) {}
-
-ControlServer::~ControlServer() {
-    close();
-}
+ControlServer::ControlServer(std::unique_ptr<UnixSocketListener> listener, Handler handler)
+    : listener_(std::move(listener)), handler_(std::move(handler)) {}
 
 void ControlServer::close() {
-    if (!acceptor_.is_open()) return;
-    boost::system::error_code ec;
-    acceptor_.close(ec);
-    std::error_code fs_ec;
-    std::filesystem::remove(path_, fs_ec);
+    listener_->close();
 }
 
 asio::awaitable<void> ControlServer::serve() {
-    auto executor = co_await asio::this_coro::executor;
-    while (acceptor_.is_open()) {
-        auto [ec, socket] = co_await acceptor_.async_accept(asio::as_tuple(asio::use_awaitable));
-        if (ec) break;
-        asio::co_spawn(executor, answer(std::move(socket)), asio::detached);
-    }
+    co_await listener_->serve(
+        [this](stream_protocol::socket socket) { return answer(std::move(socket)); });
 }
 
 asio::awaitable<void> ControlServer::answer(stream_protocol::socket socket) {

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "base/result.hpp"
+#include "net/unix_socket.hpp"
 
 namespace herald::net {
 
@@ -27,17 +28,14 @@ class ControlServer {
     static Result<std::unique_ptr<ControlServer>> bind(boost::asio::any_io_executor executor,
                                                        const std::filesystem::path& path,
                                                        Handler handler);
-    ~ControlServer();
     boost::asio::awaitable<void> serve();
     void close();
 
   private:
-    ControlServer(boost::asio::local::stream_protocol::acceptor acceptor,
-                  std::filesystem::path path, Handler handler);
+    ControlServer(std::unique_ptr<UnixSocketListener> listener, Handler handler);
     boost::asio::awaitable<void> answer(boost::asio::local::stream_protocol::socket socket);
 
-    boost::asio::local::stream_protocol::acceptor acceptor_;
-    std::filesystem::path path_;
+    std::unique_ptr<UnixSocketListener> listener_;
     Handler handler_;
 };
 

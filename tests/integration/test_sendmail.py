@@ -2,6 +2,7 @@
 import mailbox
 import os
 import re
+import socket
 import subprocess
 
 from herald_fixture import HERALD_BIN, LOCAL_USERS, maildir_count, wait_for
@@ -63,13 +64,33 @@ def test_dot_ends_the_message_unless_i(make_herald):
 
 
 def test_queued_while_the_server_is_down_and_delivered_when_it_starts(make_herald):
-    h = start(make_herald, start=False)
+    h = start(make_herald)
+    h.stop()  # the spool exists, nobody serves it: root queues directly
     result = h.cli("sendmail", f"bob@{LOCAL}", input="Subject: offline\n\nqueued\n")
     assert result.returncode == 0, result.stderr
     assert len(arrivals(h)) == 1
     h.start()
     [m] = inbox(h, "bob")
     assert m["Subject"] == "offline"
+
+
+def test_through_the_socket_while_the_server_runs(make_herald):
+    h = start(make_herald)
+    assert (h.spool_dir / "sendmail.sock").is_socket()
+    result = h.cli("sendmail", "-F", "Cron Daemon", f"bob@{LOCAL}", input="Subject: live\n\nx\n")
+    assert result.returncode == 0, result.stderr
+    [m] = inbox(h, "bob")
+    assert "Cron Daemon" in m["From"] and "<root@" in m["From"], m["From"]
+    [line] = arrivals(h)
+    assert "P=local" in line, line
+
+
+def test_never_creates_a_spool_of_its_own(make_herald, tmp_path):
+    h = start(make_herald, start=False)  # configured, never started: no spool yet
+    result = h.cli("sendmail", f"bob@{LOCAL}", input="Subject: stranded?\n\nx\n")
+    assert result.returncode == 75, result
+    assert b"no spool at" in result.stderr, result.stderr
+    assert not h.spool_dir.exists()
 
 
 def test_no_recipients_is_an_error(make_herald):
@@ -130,3 +151,32 @@ def test_mailutils_mail_sends_through_herald_sendmail(make_herald, tmp_path):
     [m] = inbox(h, "bob")
     assert m["Subject"] == "from mail(1)"
     assert "body from mail(1)" in m.get_payload()
+
+
+def test_the_socket_answers_nonsense_with_a_reply_and_keeps_serving(make_herald):
+    h = start(make_herald)
+    path = str(h.spool_dir / "sendmail.sock")
+    for request in (b"not json\n", b'{"recipients": "bob"}\n', b"\x00" * 10 + b"\n"):
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(30)
+            s.connect(path)
+            s.sendall(request)
+            s.shutdown(socket.SHUT_WR)
+            assert s.recv(4096).startswith(b"500 5.5.2 "), request
+    # A client that says nothing is dropped once [limits] data_timeout passes; meanwhile
+    # others are served.
+    with socket.socket(socket.AF_UNIX) as idle:
+        idle.connect(path)
+        result = h.cli("sendmail", f"bob@{LOCAL}", input="Subject: after nonsense\n\nx\n")
+        assert result.returncode == 0, result.stderr
+    [m] = inbox(h, "bob")
+    assert m["Subject"] == "after nonsense"
+
+
+def test_a_message_over_the_size_limit_is_refused_with_exit_65(make_herald):
+    h = start(make_herald, limits={"max_message_size": "64k"})
+    big = "Subject: big\n\n" + ("x" * 999 + "\n") * 100
+    result = h.cli("sendmail", f"bob@{LOCAL}", input=big)
+    assert result.returncode == 65, result
+    assert b"552 5.3.4" in result.stderr, result.stderr
+    assert arrivals(h) == []
