@@ -7,7 +7,7 @@ JOBS       ?= $(shell nproc)
 CONFIG     ?= config/herald.toml
 PYTHON     := /usr/bin/python3
 
-.PHONY: all deps build asan run test unit asan-test fuzz-test fuzz soak integration conformance bench bench-queue bench-abuse clean format
+.PHONY: all deps build asan run test unit asan-test fuzz-test fuzz soak integration conformance bench bench-queue bench-abuse clean format install deb package-test man
 
 all: build
 
@@ -36,7 +36,7 @@ fuzz: asan
 	scripts/fuzz.sh $(ASAN_BUILD) -max_total_time=$(FUZZ_TIME)
 
 run: build
-	$(BUILD)/herald serve --config $(CONFIG) --foreground
+	$(BUILD)/herald serve --config $(CONFIG) --foreground $(if $(filter 0,$(shell id -u)),--allow-root)
 
 unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -50,7 +50,24 @@ integration: build
 	HERALD_BIN=$(abspath $(BUILD)/herald) $(PYTHON) -m pytest -q -p no:cacheprovider \
 	  -n $(JOBS) tests/integration
 
-test: unit asan-test fuzz-test integration
+test: unit asan-test fuzz-test integration package-test
+
+# The installed layout: /usr/sbin/herald, which reads /etc/herald/herald.toml without
+# --config, the unit, the config, the man pages (cmake/install.cmake). Built in build-deb/,
+# configured as debian/rules configures it for the package; ccache makes that a relink of
+# build/'s objects. DESTDIR= stages it elsewhere.
+install: deps
+	debian/rules override_dh_auto_configure override_dh_auto_build
+	DESTDIR=$(DESTDIR) cmake --install build-deb
+
+# build/herald_<version>_<arch>.deb and build/herald-sendmail_<version>_all.deb (debian/).
+deb: deps
+	scripts/deb.sh $(BUILD)
+
+# The unit (systemd-analyze verify and security), lintian, and the package installed with
+# apt, serving as user herald, then purged (tests/package). Root only: it installs packages.
+package-test: deb
+	BUILD_DIR=$(abspath $(BUILD)) $(PYTHON) -m pytest -q -p no:cacheprovider tests/package
 
 # The long reliability runs: kill -9 under load 20 times instead of 3.
 soak: build
@@ -70,6 +87,11 @@ bench-queue: build
 # 1,000 connections hanging in DATA after 10 MB each: Herald's peak RSS against its goal.
 bench-abuse: build
 	HERALD_BIN=$(abspath $(BUILD)/herald) $(PYTHON) bench/abuse.py $(BENCH_ARGS)
+
+# The man pages alone, made from docs/commands.md and docs/config.md (cmake/man_pages.cmake);
+# `make build` makes them too. Read them with man -l build/man/herald.8 and herald.toml.5.
+man: $(BUILD)/build.ninja
+	cmake --build $(BUILD) --target man_pages
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
