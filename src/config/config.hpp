@@ -126,6 +126,14 @@ struct Transport {
     std::string path;                         // maildir | mbox: template with {user} (and {domain})
 };
 
+// Issue 17: a mailbox provider, the MX fleet behind many domains (config/shaping.toml has the
+// built-in ones). A domain whose MX hosts all match `mx` shares the provider's connections.
+struct Provider {
+    std::string name;
+    std::vector<std::string> mx;      // host patterns: "*.google.com" (any subdomain) or a host
+    std::size_t max_connections = 0;  // per transport (source address); 0: the transport's
+};
+
 struct Route {
     std::string sender;  // "user@domain", "*@domain" or "*"
     std::string transport;
@@ -195,6 +203,7 @@ struct Config {
     std::vector<User> users;
     Local local;
     std::vector<Transport> transports;
+    std::vector<Provider> providers;  // the built-in ones, then [[provider]] tables
     std::vector<Route> routes;
     std::vector<DkimKey> dkim_keys;
     DkimSigning dkim_signing;

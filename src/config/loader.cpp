@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "config/ascii_toml.hpp"
+#include "config/builtin_shaping.hpp"
 #include "config/config.hpp"
 #include "config/diagnostics.hpp"
 #include "config/sections.hpp"
@@ -66,8 +67,29 @@ void check_route_coverage(const std::vector<Route>& routes, const std::vector<st
     }
 }
 
+// config/shaping.toml, compiled in. Its errors would be ours, not the user's: a unit test
+// loads it, and should one slip through anyway, every config says so at line 0.
+std::vector<Provider> builtin_providers(Diagnostics& diagnostics) {
+    std::vector<Provider> providers;
+    Diagnostics builtin("config/shaping.toml");
+    try {
+        const toml::table root =
+            toml::parse(builtin_shaping_toml(), std::string_view("config/shaping.toml"));
+        TableReader doc(root, "", builtin);
+        read_tables(doc, "provider", "provider", [&, seen = UniqueNames()](TableReader& t) mutable {
+            read_provider(t, providers, seen);
+        });
+        doc.report_unknown_keys();
+    } catch (const toml::parse_error& e) {
+        builtin.add(e.source().begin.line, "syntax error: " + std::string(e.description()));
+    }
+    for (const auto& error : builtin.take()) diagnostics.add(0, "built-in " + error);
+    return providers;
+}
+
 Config read_config(const toml::table& root, Diagnostics& diagnostics) {
     Config c;
+    c.providers = builtin_providers(diagnostics);
     TableReader doc(root, "", diagnostics);
     UniqueNames transport_names;
     read_table(doc, "server", c.server, read_server);
@@ -91,6 +113,9 @@ Config read_config(const toml::table& root, Diagnostics& diagnostics) {
     auto route_lines = read_tables(
         doc, "route", "route", [&](TableReader& t) { read_route(t, transport_names, c.routes); });
     check_route_coverage(c.routes, route_lines, diagnostics);
+    read_tables(doc, "provider", "provider", [&, seen = UniqueNames()](TableReader& t) mutable {
+        read_provider(t, c.providers, seen);
+    });
     read_tables(doc, "rate_limit", "rate_limit",
                 [&](TableReader& t) { read_rate_limit(t, c.rate_limits); });
     read_tables(doc, "api_key", "api_key", [&, seen = UniqueNames()](TableReader& t) mutable {

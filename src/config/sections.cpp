@@ -362,6 +362,45 @@ void read_transport(TableReader& t, std::vector<Transport>& out, UniqueNames& na
     out.push_back(std::move(transport));
 }
 
+namespace {
+
+// "*.google.com" (any host below google.com) or one host name.
+bool is_host_pattern(std::string_view pattern) {
+    if (pattern.starts_with("*.")) pattern.remove_prefix(2);
+    return is_domain_name(pattern);
+}
+
+}  // namespace
+
+void read_provider(TableReader& t, std::vector<Provider>& out, UniqueNames& names) {
+    t.require("name");
+    std::string name;
+    if (!t.read("name", name)) return;
+    if (!printable_word(name)) t.error("name", "must be a word without spaces");
+    if (!claim(t, "name", name, names, "provider")) return;
+    auto it =
+        std::find_if(out.begin(), out.end(), [&](const Provider& p) { return p.name == name; });
+    const bool overrides = it != out.end();
+    if (!overrides) t.require("mx");
+    Provider provider = overrides ? *it : Provider{.name = name};
+    if (t.read("mx", provider.mx)) {
+        if (provider.mx.empty()) t.error("mx", "must name at least one host pattern");
+        for (auto& pattern : provider.mx) {
+            pattern = ascii_lowercase(pattern);
+            if (!is_host_pattern(pattern)) {
+                t.error("mx", "holds '" + pattern +
+                                  "', which is not a host name or *.domain (e.g. *.google.com)");
+            }
+        }
+    }
+    t.read_count("max_connections", provider.max_connections, 1);
+    if (overrides) {
+        *it = std::move(provider);
+    } else if (!provider.mx.empty()) {
+        out.push_back(std::move(provider));
+    }
+}
+
 void read_route(TableReader& t, const UniqueNames& transports, std::vector<Route>& out) {
     Route route;
     t.require("sender");

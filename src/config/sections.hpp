@@ -19,6 +19,9 @@ void read_relay(TableReader& t, Relay& out);
 void read_user(TableReader& t, std::vector<User>& out, UniqueNames& names);
 void read_local(TableReader& t, Local& out);
 void read_transport(TableReader& t, std::vector<Transport>& out, UniqueNames& names);
+// One [[provider]]: a new one, or keys that override a provider of that name already in
+// `out` (a built-in one). `names`: those this file has already claimed.
+void read_provider(TableReader& t, std::vector<Provider>& out, UniqueNames& names);
 // transports: the names read_transport claimed.
 void read_route(TableReader& t, const UniqueNames& transports, std::vector<Route>& out);
 void read_dkim_key(TableReader& t, std::vector<DkimKey>& out, UniqueNames& selectors);

@@ -32,7 +32,7 @@ std::optional<std::string> Router::unbuildable(const config::Config& config) {
     return std::nullopt;
 }
 
-Result<Transport*> Router::add_transport(const config::Transport& t, const std::string& hostname,
+Result<Transport*> Router::add_transport(const config::Transport& t, const config::Config& config,
                                          const TransportDependencies& deps) {
     std::unique_ptr<Transport> transport;
     switch (t.type) {
@@ -46,12 +46,13 @@ Result<Transport*> Router::add_transport(const config::Transport& t, const std::
             transport = std::make_unique<MboxTransport>(t.name, t.path, deps.pool);
             break;
         case config::Transport::Type::smtp:
-            transport =
-                std::make_unique<SmtpTransport>(t, deps.resolver, hostname,
-                                                SmtpTransportOptions{.pool = deps.pool,
-                                                                     .ca_file = t.tls_ca_file,
-                                                                     .log = deps.log,
-                                                                     .dkim = deps.dkim});
+            transport = std::make_unique<SmtpTransport>(
+                t, deps.resolver, config.server.hostname,
+                SmtpTransportOptions{.pool = deps.pool,
+                                     .ca_file = t.tls_ca_file,
+                                     .log = deps.log,
+                                     .dkim = deps.dkim,
+                                     .providers = config.providers});
             break;
         case config::Transport::Type::http:
             transport =
@@ -71,7 +72,7 @@ Result<Router> Router::from_config(const config::Config& config,
     if (auto why = unbuildable(config)) return Error{*why};
     Router router;
     for (const auto& t : config.transports) {
-        auto added = router.add_transport(t, config.server.hostname, deps);
+        auto added = router.add_transport(t, config, deps);
         if (!added) return Error{added.error()};
     }
     for (const auto& route : config.routes) {
@@ -84,7 +85,7 @@ Result<Router> Router::from_config(const config::Config& config,
     if (router.routes_.empty()) {
         // No route at all: nothing leaves the machine (docs/config.md).
         config::Transport discard{.name = "null", .type = config::Transport::Type::null};
-        auto added = router.add_transport(discard, config.server.hostname, deps);
+        auto added = router.add_transport(discard, config, deps);
         router.routes_.emplace_back("*", *added);
     }
     router.local_domains_ = config.local.domains;

@@ -48,8 +48,8 @@ class Router : public TransportSelector {
 
   private:
     Router() = default;
-    Result<Transport*> add_transport(const config::Transport& t, const std::string& hostname,
-                                     const TransportDependencies& dependencies);
+    Result<Transport*> add_transport(const config::Transport& t, const config::Config& config,
+                                     const TransportDependencies& deps);
 
     std::vector<std::unique_ptr<Transport>> transports_;
     std::unordered_map<std::string, Transport*> by_name_;

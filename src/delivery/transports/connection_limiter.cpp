@@ -14,8 +14,13 @@ ConnectionLimiter::ConnectionLimiter(std::size_t per_destination)
     : limit_(std::max<std::size_t>(per_destination, 1)) {}
 
 asio::awaitable<ConnectionLimiter::Permit> ConnectionLimiter::acquire(std::string key) {
+    return acquire(std::move(key), limit_);
+}
+
+asio::awaitable<ConnectionLimiter::Permit> ConnectionLimiter::acquire(std::string key,
+                                                                      std::size_t limit) {
     Slots& slots = slots_[key];
-    if (slots.in_use < limit_) {
+    if (slots.in_use < std::max<std::size_t>(limit, 1)) {
         ++slots.in_use;
         co_return Permit(this, std::move(key));
     }

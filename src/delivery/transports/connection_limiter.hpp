@@ -36,6 +36,8 @@ class ConnectionLimiter {
     };
 
     boost::asio::awaitable<Permit> acquire(std::string key);
+    // With a limit of its own for this key (a provider's max_connections).
+    boost::asio::awaitable<Permit> acquire(std::string key, std::size_t limit);
     std::size_t in_use(const std::string& key) const;
     bool has_waiters(const std::string& key) const;
 

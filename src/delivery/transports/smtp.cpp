@@ -110,6 +110,7 @@ SmtpTransport::SmtpTransport(const config::Transport& config, dns::Resolver& res
       helo_(std::move(default_helo)),
       options_(std::move(options)),
       destinations_(resolver),
+      providers_(options_.providers),
       limiter_(config.max_connections),
       backoff_(options_.unreachable_backoff),
       pacer_(config.max_messages_per_minute),
@@ -188,10 +189,11 @@ asio::awaitable<std::vector<RecipientResult>> SmtpTransport::deliver_group(
             result = {result.recipient, outcome, destination.reason, ""};
         co_return std::move(pending.results);
     }
-    std::optional<ConnectionLimiter::Permit> permit = co_await try_parked(g.destination, pending);
+    const ConnectionGroup connections = connection_group(g.destination, destination);
+    std::optional<ConnectionLimiter::Permit> permit = co_await try_parked(connections.key, pending);
     if (pending.open.empty()) co_return std::move(pending.results);
     if (!permit) {
-        auto granted = co_await limiter_.acquire(g.destination);
+        auto granted = co_await limiter_.acquire(connections.key, connections.max_connections);
         permit.emplace(std::move(granted));
         // While this delivery waited for its slot, another may have found the host dead.
         if (held_back(pending)) co_return std::move(pending.results);
@@ -215,13 +217,27 @@ asio::awaitable<std::vector<RecipientResult>> SmtpTransport::deliver_group(
             if (a.connection && a.connection->reusable()) {
                 // The transaction is complete: every recipient has its answer.
                 backoff_.reachable(g.destination);
-                keep_or_close(g.destination, std::move(a.connection), std::move(*permit));
+                keep_or_close(connections.key, std::move(a.connection), std::move(*permit));
                 co_return std::move(pending.results);
             }
         }
     }
     note_reachability(g.destination, reached, last_failure);
     co_return std::move(pending.results);
+}
+
+SmtpTransport::ConnectionGroup SmtpTransport::connection_group(const std::string& destination,
+                                                               const Destination& resolved) const {
+    if (config_.host.empty()) {
+        std::vector<std::string> mx_hosts;
+        for (const auto& host : resolved.hosts) mx_hosts.push_back(host.name);
+        if (const config::Provider* provider = providers_.provider_of(mx_hosts)) {
+            return {"provider " + provider->name, provider->max_connections > 0
+                                                      ? provider->max_connections
+                                                      : config_.max_connections};
+        }
+    }
+    return {destination, config_.max_connections};
 }
 
 bool SmtpTransport::held_back(Pending& pending) const {
@@ -255,15 +271,16 @@ void SmtpTransport::note_reachability(const std::string& destination, bool reach
         std::to_string(wait.count()) + " s before the next attempt");
 }
 
-// A connection parked by an earlier delivery to this destination carries the message if it
-// still works; its permit then serves any fresh connection the rest needs.
+// A connection parked by an earlier delivery to this destination (or to another domain of its
+// provider) carries the message if it still works; its permit then serves any fresh
+// connection the rest needs.
 asio::awaitable<std::optional<ConnectionLimiter::Permit>> SmtpTransport::try_parked(
-    const std::string& destination, Pending& pending) {
+    const std::string& key, Pending& pending) {
     if (!idle_) {
         auto executor = co_await asio::this_coro::executor;
         idle_.emplace(executor, options_.reuse);
     }
-    auto held = idle_->take(destination);
+    auto held = idle_->take(key);
     if (!held) co_return std::nullopt;
     const smtp::OutboundMessage message = pending.message();
     Attempt a;
@@ -272,7 +289,7 @@ asio::awaitable<std::optional<ConnectionLimiter::Permit>> SmtpTransport::try_par
     a.connection = std::move(held->connection);
     pending.apply(a);
     if (a.connection->reusable()) {
-        keep_or_close(destination, std::move(a.connection), std::move(held->permit));
+        keep_or_close(key, std::move(a.connection), std::move(held->permit));
         co_return std::nullopt;
     }
     co_return std::move(held->permit);

@@ -16,6 +16,7 @@
 #include "base/result.hpp"
 #include "config/config.hpp"
 #include "delivery/destination.hpp"
+#include "delivery/provider_map.hpp"
 #include "delivery/transport.hpp"
 #include "delivery/transports/client_connection.hpp"
 #include "delivery/transports/connection_limiter.hpp"
@@ -40,6 +41,9 @@ struct SmtpTransportOptions {
     // Herald's DKIM keys, to sign again what is converted to 7-bit for a server without
     // 8BITMIME; null when none are configured. Outlives the transport.
     const mailauth::dkim::Keyring* dkim = nullptr;
+    // MX mode: a domain whose MX hosts all belong to one provider shares its connections
+    // (and their limit, the provider's max_connections) with the provider's other domains.
+    std::vector<config::Provider> providers;
 };
 
 class SmtpTransport final : public Transport {
@@ -70,8 +74,15 @@ class SmtpTransport final : public Transport {
                                                           const std::string& ip,
                                                           const smtp::OutboundMessage& message,
                                                           const smtp::ClientSettings& settings);
+    // Where connections go and how many at once: the provider's, or the destination's own.
+    struct ConnectionGroup {
+        std::string key;  // "provider google", or the domain / smarthost
+        std::size_t max_connections = 0;
+    };
+    ConnectionGroup connection_group(const std::string& destination,
+                                     const Destination& resolved) const;
     boost::asio::awaitable<std::optional<ConnectionLimiter::Permit>> try_parked(
-        const std::string& destination, Pending& pending);
+        const std::string& key, Pending& pending);
     bool held_back(Pending& pending) const;
     bool paced(Pending& pending);
     void note_reachability(const std::string& destination, bool reached,
@@ -86,6 +97,7 @@ class SmtpTransport final : public Transport {
     std::string helo_;
     SmtpTransportOptions options_;
     DestinationResolver destinations_;
+    ProviderMap providers_;
     ConnectionLimiter limiter_;
     DestinationBackoff backoff_;
     DestinationPacer pacer_;

@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -234,6 +235,38 @@ TEST(LoadString, AnApiKeyIsAUserToThePoliciesWithItsOwnRateLimit) {
     EXPECT_FALSE(c.listeners[0].tls);
 }
 
+TEST(LoadString, StartsFromTheBuiltInProviders) {
+    auto loaded = load_string("", "empty.toml");
+    ASSERT_TRUE(loaded.config) << loaded.errors.front();
+    std::vector<std::string> names;
+    for (const auto& p : loaded.config->providers) names.push_back(p.name);
+    for (const char* expected : {"google", "microsoft-consumer", "microsoft-365", "yahoo", "apple",
+                                 "gmx-webde", "orange", "comcast", "mailru", "yandex", "qq"}) {
+        EXPECT_THAT(names, ::testing::Contains(expected));
+    }
+    for (const auto& p : loaded.config->providers) {
+        EXPECT_FALSE(p.mx.empty()) << p.name;
+        EXPECT_GE(p.max_connections, 1u) << p.name;
+    }
+}
+
+TEST(LoadString, AProviderTableOverridesABuiltInOneOrAddsOne) {
+    auto loaded = load_string(
+        "[[provider]]\nname = \"google\"\nmax_connections = 2\n"
+        "[[provider]]\nname = \"bigmail\"\nmx = [\"*.Fleet.Bigmail.test\", \"mx.bigmail.test\"]\n",
+        "t.toml");
+    ASSERT_TRUE(loaded.config) << loaded.errors.front();
+    const auto& providers = loaded.config->providers;
+    auto google = std::find_if(providers.begin(), providers.end(),
+                               [](const Provider& p) { return p.name == "google"; });
+    ASSERT_NE(google, providers.end());
+    EXPECT_EQ(google->max_connections, 2u);
+    EXPECT_THAT(google->mx, ::testing::Contains("*.google.com")) << "kept from the built-in";
+    ASSERT_EQ(providers.back().name, "bigmail");
+    EXPECT_THAT(providers.back().mx, ElementsAre("*.fleet.bigmail.test", "mx.bigmail.test"));
+    EXPECT_EQ(providers.back().max_connections, 0u) << "0: the transport's";
+}
+
 TEST(LoadString, ReadsTheUserToRunAs) {
     auto loaded = load_string("[server]\nuser = \"root\"\ngroup = \"root\"\n", "t.toml");
     ASSERT_TRUE(loaded.config) << loaded.errors.front();
@@ -451,6 +484,14 @@ const BadCase kBadCases[] = {
      "t.toml:3: server.group 'no-such-herald-group' is not a group on this system"},
     {"group without user", "[server]\ngroup = \"root\"\n",
      "t.toml:2: server.group needs [server] user"},
+    {"provider without mx", "[[provider]]\nname = \"bigmail\"\n", "provider.mx is required"},
+    {"provider with a bad mx", "[[provider]]\nname = \"b\"\nmx = [\"*.ok.test\", \"a b\"]\n",
+     "t.toml:3: provider.mx holds 'a b', which is not a host name or *.domain"},
+    {"provider with no connections",
+     "[[provider]]\nname = \"b\"\nmx = [\"*.b.test\"]\nmax_connections = 0\n",
+     "t.toml:4: provider.max_connections"},
+    {"duplicate provider", "[[provider]]\nname = \"google\"\n[[provider]]\nname = \"google\"\n",
+     "t.toml:4: provider.name 'google' is already used by the provider at line 2"},
     {"empty retry list", "[queue]\nretry = []\n", "t.toml:2: queue.retry must not be empty"},
     {"bad retry", "[queue]\nretry = [\"5m\", \"soon\"]\n",
      "t.toml:2: queue.retry: 'soon' is not a duration"},

@@ -1,0 +1,32 @@
+#include "delivery/provider_map.hpp"
+
+#include <algorithm>
+
+#include "base/ascii_case.hpp"
+
+namespace herald::delivery {
+
+bool host_matches(std::string_view pattern, std::string_view host) {
+    if (host.ends_with('.')) host.remove_suffix(1);
+    const std::string name = ascii_lowercase(host);
+    if (!pattern.starts_with("*.")) return name == ascii_lowercase(pattern);
+    const std::string suffix = ascii_lowercase(pattern.substr(1));  // ".google.com"
+    return name.size() > suffix.size() && name.ends_with(suffix);
+}
+
+ProviderMap::ProviderMap(std::vector<config::Provider> providers)
+    : providers_(std::move(providers)) {}
+
+const config::Provider* ProviderMap::provider_of(const std::vector<std::string>& mx_hosts) const {
+    if (mx_hosts.empty()) return nullptr;
+    for (const auto& provider : providers_) {
+        auto matches = [&](const std::string& host) {
+            return std::any_of(provider.mx.begin(), provider.mx.end(),
+                               [&](const std::string& p) { return host_matches(p, host); });
+        };
+        if (std::all_of(mx_hosts.begin(), mx_hosts.end(), matches)) return &provider;
+    }
+    return nullptr;
+}
+
+}  // namespace herald::delivery
