@@ -12,6 +12,7 @@
 #include "cli/queue_command.hpp"
 #include "cli/sendmail_command.hpp"
 #include "cli/serve_command.hpp"
+#include "cli/shaping_command.hpp"
 #include "cli/spf_command.hpp"
 #include "cli/summary_command.hpp"
 #include "cli/trace_command.hpp"
@@ -61,6 +62,7 @@ int run(int argc, char** argv) {
     add_dmarc_command(app, global, exit_code);
     add_summary_command(app, global, exit_code);
     add_trace_command(app, global, exit_code);
+    add_shaping_command(app, global, exit_code);
     add_help_command(app);
 
     // CLI11 would call an unknown word a missing subcommand; name it instead.

@@ -14,6 +14,10 @@ bool host_matches(std::string_view pattern, std::string_view host) {
     return name.size() > suffix.size() && name.ends_with(suffix);
 }
 
+std::string provider_key(std::string_view provider) {
+    return "provider " + std::string(provider);
+}
+
 ProviderMap::ProviderMap(std::vector<config::Provider> providers)
     : providers_(std::move(providers)) {}
 

@@ -15,6 +15,9 @@ namespace herald::delivery {
 // matches that one host. Case-insensitive; a trailing dot on the host is ignored.
 bool host_matches(std::string_view pattern, std::string_view host);
 
+// The key a provider's connections are counted and parked under, beside domain names.
+std::string provider_key(std::string_view provider);
+
 class ProviderMap {
   public:
     explicit ProviderMap(std::vector<config::Provider> providers);

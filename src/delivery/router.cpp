@@ -101,6 +101,17 @@ Result<Router> Router::from_config(const config::Config& config,
     return router;
 }
 
+std::vector<std::pair<std::string, std::size_t>> Router::connections_to_provider(
+    std::string_view provider) const {
+    std::vector<std::pair<std::string, std::size_t>> counts;
+    for (const auto& transport : transports_) {
+        if (auto n = transport->connections_to_provider(provider); n > 0) {
+            counts.emplace_back(transport->name(), n);
+        }
+    }
+    return counts;
+}
+
 void Router::forget_unreachable() const {
     for (const auto& transport : transports_) transport->forget_unreachable();
 }

@@ -45,6 +45,9 @@ class Router : public TransportSelector {
     Transport* transport_for(std::string_view sender, std::string_view recipient) const override;
     void forget_unreachable() const override;
     bool is_local_domain(std::string_view domain) const;
+    // Per transport with any: the connections open or parked to `provider`.
+    std::vector<std::pair<std::string, std::size_t>> connections_to_provider(
+        std::string_view provider) const;
 
   private:
     Router() = default;

@@ -41,6 +41,9 @@ class Transport {
     // The administrator asked for a retry now (`herald queue flush`): what the transport
     // learned about unreachable destinations must not hold the mail back.
     virtual void forget_unreachable() {}
+    // Connections open or parked to a mailbox provider (`herald shaping status`): the smtp
+    // transport's in MX mode; 0 for the others.
+    virtual std::size_t connections_to_provider(std::string_view provider) const { return 0; }
 };
 
 }  // namespace herald::delivery

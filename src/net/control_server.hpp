@@ -2,7 +2,7 @@
 // The local control socket (<spool_dir>/control.sock, mode 0600): how `herald queue flush`
 // and friends reach the running server. One request line, one reply line:
 //   "flush", "flush ID", "hold ID", "release ID", "delete ID", "bounce ID",
-//   "reload", "reload force", "logrotate"
+//   "reload", "reload force", "logrotate", "shaping" (JSON, delivery/shaping_status.hpp)
 //   -> "ok <detail>" or "error <detail>"
 // A handler is a coroutine: a request may wait (a reload reads the config on the blocking
 // pool) without holding up the event loop.

@@ -26,6 +26,7 @@
 #include "base/build_info.hpp"
 #include "config/reload_guard.hpp"
 #include "delivery/router.hpp"
+#include "delivery/shaping_status.hpp"
 #include "dns/unbound_resolver.hpp"
 #include "log/log_rotation.hpp"
 #include "log/main_log.hpp"
@@ -231,6 +232,8 @@ asio::awaitable<std::string> Server::Parts::control_request(std::string_view ver
         co_return "error reload takes no argument but \"force\"";
     }
     if (verb == "logrotate") co_return rotate_logs();
+    if (verb == "shaping")
+        co_return "ok " + delivery::shaping_status_json(config.providers, &*router);
     co_return control->handle(verb, argument);
 }
 

@@ -2,6 +2,8 @@
 share its connections and its connection limit, as the big providers count connections per
 source IP, not per domain. A real DNS server (unbound) serves the zones; aiosmtpd receivers on
 loopback addresses are the provider's MX fleet."""
+import json
+
 from herald_fixture import delivery_config, message, queued_id, send
 from receivers import free_port_on
 
@@ -100,3 +102,32 @@ def test_a_bad_provider_is_a_config_error_with_its_line(make_herald):
 def test_a_builtin_provider_can_be_tuned_without_repeating_its_hosts(make_herald):
     h = make_herald(start=False, provider=[{"name": "google", "max_connections": 2}])
     assert h.cli("check-config").returncode == 0
+
+
+def test_shaping_status_lists_every_provider_and_the_open_connections(make_herald, dns_zone,
+                                                                      smtp_receiver):
+    h, port = start(make_herald, dns_zone)
+    fleet = smtp_receiver(FLEET, port)
+    deliver_one_by_one(h, ["a@alpha.test"])  # its connection stays parked a while
+    result = h.cli("shaping", "status", "--json")
+    assert result.returncode == 0, result.stderr
+    providers = {p["name"]: p for p in json.loads(result.stdout)["providers"]}
+    assert {"google", "microsoft-365", "yahoo", "apple", "qq", "bigmail"} <= set(providers)
+    assert providers["bigmail"]["mx"] == ["*.fleet.bigmail.test"]
+    assert providers["bigmail"]["max_connections"] == 1
+    assert providers["bigmail"]["connections"] == {"mx": 1}, providers["bigmail"]
+    assert providers["google"]["connections"] == {}
+    table = h.cli("shaping", "status").stdout.decode()
+    [row] = [line for line in table.splitlines() if line.startswith("bigmail ")]
+    assert "mx: 1" in row and "*.fleet.bigmail.test" in row, row
+    assert fleet.connections() == 1
+
+
+def test_shaping_status_without_a_server_shows_the_configured_limits(make_herald):
+    h = make_herald(start=False, provider=[{"name": "google", "max_connections": 2}])
+    result = h.cli("shaping", "status")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.decode()
+    assert out.startswith("herald is not running"), out
+    [row] = [line for line in out.splitlines() if line.startswith("google ")]
+    assert row.split()[1] == "2", row

@@ -232,12 +232,16 @@ SmtpTransport::ConnectionGroup SmtpTransport::connection_group(const std::string
         std::vector<std::string> mx_hosts;
         for (const auto& host : resolved.hosts) mx_hosts.push_back(host.name);
         if (const config::Provider* provider = providers_.provider_of(mx_hosts)) {
-            return {"provider " + provider->name, provider->max_connections > 0
+            return {provider_key(provider->name), provider->max_connections > 0
                                                       ? provider->max_connections
                                                       : config_.max_connections};
         }
     }
     return {destination, config_.max_connections};
+}
+
+std::size_t SmtpTransport::connections_to_provider(std::string_view provider) const {
+    return config_.host.empty() ? limiter_.in_use(provider_key(provider)) : 0;
 }
 
 bool SmtpTransport::held_back(Pending& pending) const {

@@ -54,6 +54,7 @@ class SmtpTransport final : public Transport {
     std::string_view name() const override { return config_.name; }
     boost::asio::awaitable<std::vector<RecipientResult>> deliver(const Delivery& delivery) override;
     void forget_unreachable() override { backoff_.clear(); }
+    std::size_t connections_to_provider(std::string_view provider) const override;
 
   private:
     struct Group {
