@@ -201,6 +201,21 @@ class Herald:
                 pending.pop(0)
             except OSError:
                 time.sleep(0.05)
+        # A port that answers may be another process's (free_port is a guess), and a Herald
+        # started as root binds before it drops root: started means its start-up report,
+        # printed once it is the configured user, names every listener.
+        wanted = [f"127.0.0.1:{port}" for _, port in self.listeners]
+        while not all(address in self.stdout() for address in wanted):
+            if self.proc.poll() is not None:
+                code = self.proc.returncode
+                self.proc = None
+                raise AssertionError(f"herald exited with {code} at start-up\n"
+                                     f"stderr: {self.stderr()}")
+            if time.monotonic() > deadline:
+                self.kill9()
+                raise AssertionError(f"herald did not report {wanted} in time\n"
+                                     f"stdout: {self.stdout()}\nstderr: {self.stderr()}")
+            time.sleep(0.05)
         if admin_port is not None:
             ADMIN_SERVERS[admin_port] = self
         return self

@@ -391,6 +391,10 @@ def serving(argv, port, output):
         assert herald.poll() is None, f"{argv} exited:\n{output.read_text()}"
         account = pwd.getpwnam("herald")
         uid, gid = str(account.pw_uid), str(account.pw_gid)
+        # Started as root, Herald listens a moment before it drops root: wait for the drop.
+        wait_for(lambda: herald.poll() is not None or all(
+            uids == [uid] * 4 for uids, _, _ in ids_of(herald.pid).values()),
+            what="every thread of herald to run as herald")
         for task, (uids, gids, groups) in ids_of(herald.pid).items():
             # real, effective, saved and file-system ids: none of them root.
             assert uids == [uid] * 4, f"thread {task} runs with uids {uids}"
