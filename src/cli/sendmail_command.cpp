@@ -155,7 +155,6 @@ class LocalInjection {
         services_.message_event = [this](const std::string& id, const std::string& event) {
             mainlog_.event(id, event);
         };
-        services_.queued = [](const std::string&) {};
         services_.panic = [](const std::string& context, const std::string& what) {
             fmt::print(stderr, "herald: sendmail: {}: {}\n", context, what);
         };

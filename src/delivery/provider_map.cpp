@@ -6,12 +6,13 @@
 
 namespace herald::delivery {
 
+// On every delivery to a domain: compared in place, nothing allocated.
 bool host_matches(std::string_view pattern, std::string_view host) {
     if (host.ends_with('.')) host.remove_suffix(1);
-    const std::string name = ascii_lowercase(host);
-    if (!pattern.starts_with("*.")) return name == ascii_lowercase(pattern);
-    const std::string suffix = ascii_lowercase(pattern.substr(1));  // ".google.com"
-    return name.size() > suffix.size() && name.ends_with(suffix);
+    if (!pattern.starts_with("*.")) return equals_ignoring_case(pattern, host);
+    const std::string_view suffix = pattern.substr(1);  // ".google.com"
+    return host.size() > suffix.size() &&
+           equals_ignoring_case(host.substr(host.size() - suffix.size()), suffix);
 }
 
 std::string provider_key(std::string_view provider) {

@@ -528,16 +528,14 @@ Status Server::Parts::bind_sendmail_socket() {
 asio::awaitable<smtp::Reply> Server::Parts::take_local_message(const accept::LocalRequest& request,
                                                                uid_t uid, std::string data) {
     const std::string user = co_await pool->run([uid] { return accept::local_user_name(uid); });
-    if (!spool_has_room_for(data.size())) {
-        // As SMTP answers at MAIL: the message stays with the caller, whose sendmail exits 75.
-        smtp::Reply full(452, "4.3.1", "Insufficient system storage");
-        rejectlog->write("local", "sendmail from " + user, full.summary());
-        co_return full;
+    // As SMTP answers at MAIL: the message stays with the caller, whose sendmail exits 75.
+    smtp::Reply reply(452, "4.3.1", "Insufficient system storage");
+    if (spool_has_room_for(data.size())) {
+        auto in_force = policies;  // a reload meanwhile must not change the rules mid-message
+        reply =
+            co_await accept::accept_local(*acceptance, *intake, *pool, *in_force,
+                                          config.server.hostname, request, user, std::move(data));
     }
-    auto in_force = policies;  // a reload meanwhile must not change the rules mid-message
-    auto reply =
-        co_await accept::accept_local(*acceptance, *intake, *pool, *in_force,
-                                      config.server.hostname, request, user, std::move(data));
     if (!reply.positive()) rejectlog->write("local", "sendmail from " + user, reply.summary());
     co_return reply;
 }
