@@ -105,6 +105,8 @@ asio::awaitable<HttpResponse> AdminServer::respond(const HttpRequest& request) {
             co_return console_response();
         case Endpoint::metrics:
             services_.metrics.set_queue(services_.census.snapshot(now));
+            if (services_.shaping_figures)
+                services_.metrics.set_shaping(services_.shaping_figures());
             co_return metrics_response(services_.metrics);
         case Endpoint::queue_list: {
             const std::size_t limit = route.limit;
@@ -123,6 +125,12 @@ asio::awaitable<HttpResponse> AdminServer::respond(const HttpRequest& request) {
         case Endpoint::send:
             if (!services_.send) co_return json_error(404, "no such endpoint");
             co_return co_await services_.send(request);
+        case Endpoint::shaping:
+            if (!services_.shaping_status) co_return json_error(404, "no such endpoint");
+            co_return json_response(services_.shaping_status());
+        case Endpoint::shaping_reset:
+            if (!services_.shaping_reset) co_return json_error(404, "no such endpoint");
+            co_return action_response(services_.shaping_reset(route.id));
         case Endpoint::transports:
             break;
     }

@@ -6,6 +6,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/json/object.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -60,6 +61,11 @@ struct AdminServices {
     Responder send;
     std::function<std::optional<HttpResponse>(const HttpRequest& header)> send_precheck;
     std::size_t send_body_limit = 0;
+    // GET /api/shaping (delivery/shaping_status.hpp), POST /api/shaping/<provider>/reset
+    // ("ok ..." or "error no provider ..."), and the shaper's figures for /metrics.
+    std::function<boost::json::object()> shaping_status;
+    std::function<std::string(std::string_view provider)> shaping_reset;
+    std::function<delivery::TrafficShaper::Figures()> shaping_figures;
     // How long one request may take to arrive, or its response to leave: a client that
     // trickles bytes (slowloris) holds a descriptor no longer.
     std::chrono::milliseconds io_timeout = std::chrono::seconds(10);

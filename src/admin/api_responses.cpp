@@ -85,7 +85,8 @@ HttpResponse action_response(std::string_view reply) {
         return json_response({{"ok", true}, {"detail", reply.substr(kOk.size())}});
     }
     std::string_view detail = reply.starts_with(kError) ? reply.substr(kError.size()) : reply;
-    return json_error(detail.starts_with("no message ") ? 404 : 500, detail);
+    const bool unknown = detail.starts_with("no message ") || detail.starts_with("no provider ");
+    return json_error(unknown ? 404 : 500, detail);
 }
 
 HttpResponse transports_response(const std::vector<TransportInfo>& transports,

@@ -2,6 +2,9 @@
 
 #include <fmt/core.h>
 
+#include <cmath>
+#include <initializer_list>
+
 namespace herald::admin {
 
 namespace {
@@ -31,11 +34,57 @@ class Exposition {
         out_ += fmt::format("{}{{{}=\"{}\"}} {}\n", name, label, escape_label_value(label_value),
                             value);
     }
+    // With several labels: {{"provider", "google"}, {"source", "192.0.2.10"}}.
+    void sample(std::string_view name,
+                std::initializer_list<std::pair<std::string_view, std::string_view>> labels,
+                double value) {
+        std::string joined;
+        for (const auto& [label, label_value] : labels) {
+            if (!joined.empty()) joined += ',';
+            joined += fmt::format("{}=\"{}\"", label, escape_label_value(label_value));
+        }
+        out_ += fmt::format("{}{{{}}} {}\n", name, joined, value);
+    }
     std::string take() { return std::move(out_); }
 
   private:
     std::string out_;
 };
+
+void render_shaping(Exposition& x, const delivery::TrafficShaper::Figures& shaping) {
+    x.family("herald_shaping_actions_total", "counter",
+             "Reactions to providers' replies, by provider, source address and action.");
+    for (const auto& pair : shaping.pairs) {
+        for (const auto& [action, n] : pair.actions) {
+            x.sample("herald_shaping_actions_total",
+                     {{"provider", pair.provider}, {"source", pair.source}, {"action", action}},
+                     static_cast<double>(n));
+        }
+    }
+    x.family("herald_shaping_rule_matches_total", "counter",
+             "Replies that matched a shaping rule, by provider and rule.");
+    for (const auto& [key, n] : shaping.matches) {
+        x.sample("herald_shaping_rule_matches_total",
+                 {{"provider", key.first}, {"rule", key.second}}, static_cast<double>(n));
+    }
+    x.family("herald_shaping_rate_per_hour", "gauge",
+             "The rate a provider's replies set, in messages an hour, while it holds.");
+    x.family("herald_shaping_max_connections", "gauge",
+             "The connection cap a provider's replies set, while it holds.");
+    x.family("herald_shaping_suspended", "gauge",
+             "1 while a provider's replies keep a source address suspended.");
+    for (const auto& pair : shaping.pairs) {
+        const auto labels = {
+            std::pair<std::string_view, std::string_view>{"provider", pair.provider},
+            std::pair<std::string_view, std::string_view>{"source", pair.source}};
+        if (pair.rate > 0) x.sample("herald_shaping_rate_per_hour", labels, std::round(pair.rate));
+        if (pair.connections > 0) {
+            x.sample("herald_shaping_max_connections", labels,
+                     static_cast<double>(pair.connections));
+        }
+        x.sample("herald_shaping_suspended", labels, pair.suspended ? 1 : 0);
+    }
+}
 
 void render_queue(Exposition& x, const queue::QueueCensusSnapshot& queue) {
     const auto age = [](const queue::QueueGauge& g) {
@@ -157,6 +206,11 @@ void Metrics::set_queue(queue::QueueCensusSnapshot census) {
     for (const auto& [name, counts] : transports_) queue_.transports.try_emplace(name);
 }
 
+void Metrics::set_shaping(delivery::TrafficShaper::Figures figures) {
+    std::lock_guard lock(mutex_);
+    shaping_ = std::move(figures);
+}
+
 TransportCounts Metrics::transport(std::string_view name) const {
     std::lock_guard lock(mutex_);
     auto it = transports_.find(name);
@@ -217,6 +271,7 @@ std::string Metrics::render() const {
     x.sample("herald_rate_limit_hits_total", rate_limit_hits_);
 
     render_queue(x, queue_);
+    render_shaping(x, shaping_);
 
     x.family("herald_smtp_connections", "gauge", "SMTP connections open now.");
     x.sample("herald_smtp_connections", connections_);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "admin/rejection_reason.hpp"
+#include "delivery/shaping/traffic_shaper.hpp"
 #include "log/main_log.hpp"
 #include "log/reject_log.hpp"
 #include "queue/queue_census.hpp"
@@ -41,6 +42,7 @@ class Metrics {
     void connection_closed();
     void dkim_signed(std::string_view domain);
     void set_queue(queue::QueueCensusSnapshot census);
+    void set_shaping(delivery::TrafficShaper::Figures figures);
 
     TransportCounts transport(std::string_view name) const;
     // Per recipient domain, labelled as queue/destination_label.hpp says (the first
@@ -63,6 +65,7 @@ class Metrics {
     std::uint64_t connections_total_ = 0;
     std::map<std::string, std::uint64_t, std::less<>> dkim_signatures_;
     queue::QueueCensusSnapshot queue_;
+    delivery::TrafficShaper::Figures shaping_;
 };
 
 // A Prometheus label value: backslash, double quote and newline escaped (format 0.0.4).

@@ -86,6 +86,17 @@ std::variant<Route, HttpResponse> queue_action(const HttpRequest& request, std::
     return only("POST", request, std::move(route));
 }
 
+// "/api/shaping/<provider>/reset" -> the provider.
+std::optional<std::string> shaping_reset_target(std::string_view path) {
+    constexpr std::string_view kPrefix = "/api/shaping/";
+    constexpr std::string_view kSuffix = "/reset";
+    if (!path.starts_with(kPrefix) || !path.ends_with(kSuffix)) return std::nullopt;
+    path.remove_prefix(kPrefix.size());
+    path.remove_suffix(std::min(path.size(), kSuffix.size()));
+    if (path.empty() || path.find('/') != std::string_view::npos) return std::nullopt;
+    return std::string(path);
+}
+
 }  // namespace
 
 bool authorized(std::string_view authorization, std::string_view token) {
@@ -138,6 +149,10 @@ std::variant<Route, HttpResponse> route_request(const HttpRequest& request, Admi
           std::pair{"/api/doctor", Endpoint::doctor}}) {
         if (path == name)
             return only("GET", request, Route{.endpoint = endpoint, .params = *query});
+    }
+    if (path == "/api/shaping") return only("GET", request, Route{.endpoint = Endpoint::shaping});
+    if (auto provider = shaping_reset_target(path)) {
+        return only("POST", request, Route{.endpoint = Endpoint::shaping_reset, .id = *provider});
     }
     constexpr std::string_view kQueuePrefix = "/api/queue/";
     if (path.starts_with(kQueuePrefix))

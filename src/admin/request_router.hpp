@@ -32,13 +32,15 @@ enum class Endpoint {
     summary,
     trace,
     doctor,
-    send
+    send,
+    shaping,
+    shaping_reset
 };
 
 struct Route {
     Endpoint endpoint = Endpoint::console;
-    std::string action;     // queue_action: flush, hold, release, delete, bounce
-    std::string id;         // queue_action: "" for flush of the whole queue
+    std::string action;  // queue_action: flush, hold, release, delete, bounce
+    std::string id;  // queue_action: "" for flush of the whole queue; shaping_reset: the provider
     std::size_t limit = 0;  // queue_list: most entries to return
     QueryString params;     // summary, trace, doctor: read by report_endpoints.hpp
 };

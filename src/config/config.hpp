@@ -128,10 +128,41 @@ struct Transport {
 
 // Issue 17: a mailbox provider, the MX fleet behind many domains (config/shaping.toml has the
 // built-in ones). A domain whose MX hosts all match `mx` shares the provider's connections.
+// Its limits count per source address (a transport's), as the providers count them; 0 means
+// none of its own (the transport's connection and reuse limits apply, and no rate).
 struct Provider {
     std::string name;
     std::vector<std::string> mx;      // host patterns: "*.google.com" (any subdomain) or a host
     std::size_t max_connections = 0;  // per transport (source address); 0: the transport's
+    std::size_t max_messages_per_connection = 0;
+    std::size_t max_messages_per_minute = 0;
+    std::size_t max_messages_per_hour = 0;
+    std::size_t max_messages_per_day = 0;
+    std::size_t max_recipients_per_message = 0;
+};
+
+// Issue 17: what Herald does when a provider's reply says "slow down" (or "stop trying").
+// A rule matches by code, enhanced code and a regex on the text; the fields it leaves empty
+// match anything.
+struct ShapingRule {
+    enum class Action { reduce_rate, cap_connections, suspend, bounce };
+    std::string name;
+    std::string provider;       // empty: every provider
+    int code = 0;               // 0: any
+    std::string enhanced_code;  // "4.7.28"; empty: any
+    std::string match;          // ECMAScript regex, case-insensitive; empty: any text
+    Action action = Action::reduce_rate;
+    double factor = 0.5;          // reduce_rate: the new rate is this share of the current one
+    std::size_t connections = 1;  // cap_connections
+    Seconds duration{600};        // suspend
+};
+
+struct Shaping {
+    // A reaction relaxes one step after this long without another.
+    Seconds quiet_period{300};
+    // Each step gives back this share of the rate from before the first reduction.
+    double recovery_step = 0.1;
+    std::vector<ShapingRule> rules;  // the built-in ones, then [[shaping_rule]] tables
 };
 
 struct Route {
@@ -204,6 +235,7 @@ struct Config {
     Local local;
     std::vector<Transport> transports;
     std::vector<Provider> providers;  // the built-in ones, then [[provider]] tables
+    Shaping shaping;
     std::vector<Route> routes;
     std::vector<DkimKey> dkim_keys;
     DkimSigning dkim_signing;

@@ -67,29 +67,37 @@ void check_route_coverage(const std::vector<Route>& routes, const std::vector<st
     }
 }
 
+// Reads the [[provider]] and [[shaping_rule]] tables of `doc` on top of `providers`/`rules`.
+void read_shaping_tables(TableReader& doc, std::vector<Provider>& providers,
+                         std::vector<ShapingRule>& rules) {
+    read_tables(doc, "provider", "provider", [&, seen = UniqueNames()](TableReader& t) mutable {
+        read_provider(t, providers, seen);
+    });
+    read_tables(doc, "shaping_rule", "shaping_rule",
+                [&, seen = UniqueNames()](TableReader& t) mutable {
+                    read_shaping_rule(t, providers, rules, seen);
+                });
+}
+
 // config/shaping.toml, compiled in. Its errors would be ours, not the user's: a unit test
 // loads it, and should one slip through anyway, every config says so at line 0.
-std::vector<Provider> builtin_providers(Diagnostics& diagnostics) {
-    std::vector<Provider> providers;
+void read_builtin_shaping(Config& c, Diagnostics& diagnostics) {
     Diagnostics builtin("config/shaping.toml");
     try {
         const toml::table root =
             toml::parse(builtin_shaping_toml(), std::string_view("config/shaping.toml"));
         TableReader doc(root, "", builtin);
-        read_tables(doc, "provider", "provider", [&, seen = UniqueNames()](TableReader& t) mutable {
-            read_provider(t, providers, seen);
-        });
+        read_shaping_tables(doc, c.providers, c.shaping.rules);
         doc.report_unknown_keys();
     } catch (const toml::parse_error& e) {
         builtin.add(e.source().begin.line, "syntax error: " + std::string(e.description()));
     }
     for (const auto& error : builtin.take()) diagnostics.add(0, "built-in " + error);
-    return providers;
 }
 
 Config read_config(const toml::table& root, Diagnostics& diagnostics) {
     Config c;
-    c.providers = builtin_providers(diagnostics);
+    read_builtin_shaping(c, diagnostics);
     TableReader doc(root, "", diagnostics);
     UniqueNames transport_names;
     read_table(doc, "server", c.server, read_server);
@@ -113,9 +121,8 @@ Config read_config(const toml::table& root, Diagnostics& diagnostics) {
     auto route_lines = read_tables(
         doc, "route", "route", [&](TableReader& t) { read_route(t, transport_names, c.routes); });
     check_route_coverage(c.routes, route_lines, diagnostics);
-    read_tables(doc, "provider", "provider", [&, seen = UniqueNames()](TableReader& t) mutable {
-        read_provider(t, c.providers, seen);
-    });
+    read_shaping_tables(doc, c.providers, c.shaping.rules);
+    read_table(doc, "shaping", c.shaping, read_shaping);
     read_tables(doc, "rate_limit", "rate_limit",
                 [&](TableReader& t) { read_rate_limit(t, c.rate_limits); });
     read_tables(doc, "api_key", "api_key", [&, seen = UniqueNames()](TableReader& t) mutable {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <regex>
 #include <string_view>
 
 #include "config/cidr.hpp"
@@ -394,11 +395,95 @@ void read_provider(TableReader& t, std::vector<Provider>& out, UniqueNames& name
         }
     }
     t.read_count("max_connections", provider.max_connections, 1);
+    t.read_count("max_messages_per_connection", provider.max_messages_per_connection, 1);
+    t.read_count("max_messages_per_minute", provider.max_messages_per_minute, 1);
+    t.read_count("max_messages_per_hour", provider.max_messages_per_hour, 1);
+    t.read_count("max_messages_per_day", provider.max_messages_per_day, 1);
+    t.read_count("max_recipients_per_message", provider.max_recipients_per_message, 1);
     if (overrides) {
         *it = std::move(provider);
     } else if (!provider.mx.empty()) {
         out.push_back(std::move(provider));
     }
+}
+
+namespace {
+
+constexpr std::array kShapingActions{
+    Choice<ShapingRule::Action>{"reduce_rate", ShapingRule::Action::reduce_rate},
+    Choice<ShapingRule::Action>{"cap_connections", ShapingRule::Action::cap_connections},
+    Choice<ShapingRule::Action>{"suspend", ShapingRule::Action::suspend},
+    Choice<ShapingRule::Action>{"bounce", ShapingRule::Action::bounce}};
+
+bool is_enhanced_code(std::string_view code) {
+    static const std::regex pattern(R"([245]\.[0-9]{1,3}\.[0-9]{1,3})");
+    return std::regex_match(code.begin(), code.end(), pattern);
+}
+
+void read_rule_match(TableReader& t, ShapingRule& rule) {
+    std::size_t code = 0;
+    if (t.read_count("code", code, 200)) {
+        if (code > 599) t.error("code", "must be a reply code from 200 to 599");
+        rule.code = static_cast<int>(code);
+    }
+    if (t.read("enhanced_code", rule.enhanced_code) && !is_enhanced_code(rule.enhanced_code)) {
+        t.error("enhanced_code", "'" + rule.enhanced_code +
+                                     "' is not an enhanced status code (RFC 3463, e.g. 4.7.28)");
+    }
+    if (t.read("match", rule.match)) {
+        try {
+            std::regex compiled(rule.match, std::regex::ECMAScript | std::regex::icase);
+        } catch (const std::regex_error& e) {
+            t.error("match", "is not a regular expression: " + std::string(e.what()));
+        }
+    }
+}
+
+void read_rule_action(TableReader& t, ShapingRule& rule) {
+    t.require("action");
+    t.read_choice("action", rule.action, kShapingActions);
+    t.read_number("factor", rule.factor, 0, 1);
+    t.read_count("connections", rule.connections, 1);
+    t.read_duration("duration", rule.duration);
+    const auto only_for = [&t](std::string_view key, std::string_view action) {
+        if (t.has(key)) t.error(key, "is for action = \"" + std::string(action) + "\"");
+    };
+    if (rule.action != ShapingRule::Action::reduce_rate) only_for("factor", "reduce_rate");
+    if (rule.action != ShapingRule::Action::cap_connections)
+        only_for("connections", "cap_connections");
+    if (rule.action != ShapingRule::Action::suspend) only_for("duration", "suspend");
+}
+
+}  // namespace
+
+void read_shaping_rule(TableReader& t, const std::vector<Provider>& providers,
+                       std::vector<ShapingRule>& out, UniqueNames& names) {
+    ShapingRule rule;
+    t.require("name");
+    if (t.read("name", rule.name) && !printable_word(rule.name)) {
+        t.error("name", "must be a word without spaces");
+    }
+    if (t.read("provider", rule.provider) &&
+        std::none_of(providers.begin(), providers.end(),
+                     [&](const Provider& p) { return p.name == rule.provider; })) {
+        t.error("provider", "'" + rule.provider + "' is not a provider (built-in or [[provider]])");
+    }
+    read_rule_match(t, rule);
+    read_rule_action(t, rule);
+    if (rule.name.empty() || !claim(t, "name", rule.name, names, "shaping_rule")) return;
+    // A rule of the built-in name replaces it.
+    auto same = std::find_if(out.begin(), out.end(),
+                             [&](const ShapingRule& r) { return r.name == rule.name; });
+    if (same != out.end()) {
+        *same = std::move(rule);
+    } else {
+        out.push_back(std::move(rule));
+    }
+}
+
+void read_shaping(TableReader& t, Shaping& out) {
+    t.read_duration("quiet_period", out.quiet_period);
+    t.read_number("recovery_step", out.recovery_step, 0, 1);
 }
 
 void read_route(TableReader& t, const UniqueNames& transports, std::vector<Route>& out) {

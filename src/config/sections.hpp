@@ -22,6 +22,11 @@ void read_transport(TableReader& t, std::vector<Transport>& out, UniqueNames& na
 // One [[provider]]: a new one, or keys that override a provider of that name already in
 // `out` (a built-in one). `names`: those this file has already claimed.
 void read_provider(TableReader& t, std::vector<Provider>& out, UniqueNames& names);
+// One [[shaping_rule]]; its provider must be among `providers`. A rule with the name of one
+// already in `out` (a built-in one) replaces it.
+void read_shaping_rule(TableReader& t, const std::vector<Provider>& providers,
+                       std::vector<ShapingRule>& out, UniqueNames& names);
+void read_shaping(TableReader& t, Shaping& out);
 // transports: the names read_transport claimed.
 void read_route(TableReader& t, const UniqueNames& transports, std::vector<Route>& out);
 void read_dkim_key(TableReader& t, std::vector<DkimKey>& out, UniqueNames& selectors);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 
+#include <fmt/core.h>
+
 #include "config/value_formats.hpp"
 
 namespace herald::config {
@@ -134,6 +136,26 @@ bool TableReader::read_count(std::string_view key, std::size_t& out, std::size_t
         return false;
     }
     out = static_cast<std::size_t>(n);
+    return true;
+}
+
+bool TableReader::read_number(std::string_view key, double& out, double above, double below) {
+    const toml::node* node = find(key);
+    if (node == nullptr) return false;
+    std::optional<double> value;
+    if (const auto* d = node->as_floating_point()) value = d->get();
+    if (const auto* i = node->as_integer()) value = static_cast<double>(i->get());
+    if (!value) {
+        diagnostics_.add(line_of_node(*node), qualified(key) + " must be a number, not " +
+                                                  std::string(type_name(node->type())));
+        return false;
+    }
+    if (!(*value > above && *value < below)) {
+        error(key,
+              fmt::format("must be more than {} and less than {} (got {})", above, below, *value));
+        return false;
+    }
+    out = *value;
     return true;
 }
 

@@ -40,6 +40,8 @@ class TableReader {
     bool read_duration(std::string_view key, Seconds& out, Seconds minimum = Seconds{1});
     bool read_durations(std::string_view key, std::vector<Seconds>& out);
     bool read_size(std::string_view key, std::size_t& out);
+    // An integer or a float, strictly between `above` and `below`.
+    bool read_number(std::string_view key, double& out, double above, double below);
     template <typename E, std::size_t N>
     bool read_choice(std::string_view key, E& out, const std::array<Choice<E>, N>& choices);
 

@@ -46,13 +46,14 @@ Result<Transport*> Router::add_transport(const config::Transport& t, const confi
             transport = std::make_unique<MboxTransport>(t.name, t.path, deps.pool);
             break;
         case config::Transport::Type::smtp:
-            transport = std::make_unique<SmtpTransport>(
-                t, deps.resolver, config.server.hostname,
-                SmtpTransportOptions{.pool = deps.pool,
-                                     .ca_file = t.tls_ca_file,
-                                     .log = deps.log,
-                                     .dkim = deps.dkim,
-                                     .providers = config.providers});
+            transport =
+                std::make_unique<SmtpTransport>(t, deps.resolver, config.server.hostname,
+                                                SmtpTransportOptions{.pool = deps.pool,
+                                                                     .ca_file = t.tls_ca_file,
+                                                                     .log = deps.log,
+                                                                     .dkim = deps.dkim,
+                                                                     .providers = config.providers,
+                                                                     .shaper = deps.shaper});
             break;
         case config::Transport::Type::http:
             transport =

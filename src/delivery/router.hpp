@@ -23,6 +23,8 @@ namespace herald::delivery {
 // case-insensitively; the null sender matches only "*".
 bool route_matches(std::string_view pattern, std::string_view sender);
 
+class TrafficShaper;
+
 // What the transports need from the running server. The pool may be null in tests (file
 // transports then write on the caller's thread).
 struct TransportDependencies {
@@ -32,6 +34,9 @@ struct TransportDependencies {
     // The server's DKIM keys (null when none): the smtp transport signs again what it
     // converts to 7-bit MIME.
     const mailauth::dkim::Keyring* dkim = nullptr;
+    // Shared by the smtp transports (delivery/shaping/traffic_shaper.hpp); null: providers'
+    // connection limits only.
+    TrafficShaper* shaper = nullptr;
 };
 
 class Router : public TransportSelector {

@@ -30,6 +30,9 @@ struct RecipientResult {
     // Deferred without an attempt: the destination's pace lets it go at this time. Not a
     // failure, not logged as a deferral, not counted against the retry schedule.
     std::optional<std::chrono::steady_clock::time_point> paced_until;
+    // Deferred after an attempt, by a reply that a shaping rule matched: try again at this
+    // time (the provider's next slot), not after the retry schedule.
+    std::optional<std::chrono::steady_clock::time_point> retry_at;
 };
 
 class Transport {

@@ -6,6 +6,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <fmt/core.h>
 
@@ -24,8 +25,10 @@
 #include "api/send_endpoint.hpp"
 #include "base/blocking_pool.hpp"
 #include "base/build_info.hpp"
+#include "base/state_file.hpp"
 #include "config/reload_guard.hpp"
 #include "delivery/router.hpp"
+#include "delivery/shaping/traffic_shaper.hpp"
 #include "delivery/shaping_status.hpp"
 #include "dns/unbound_resolver.hpp"
 #include "log/log_rotation.hpp"
@@ -96,8 +99,10 @@ struct Server::Parts {
     std::unique_ptr<spool::Spool> spool;
     std::unique_ptr<BlockingPool> pool;
     std::unique_ptr<dns::UnboundResolver> resolver;
-    // Before the router: its smtp transports sign with these keys.
+    // Before the router: its smtp transports sign with these keys, and shape their traffic
+    // to the mailbox providers with this.
     std::unique_ptr<mailauth::dkim::Keyring> dkim;
+    std::unique_ptr<delivery::TrafficShaper> shaper;
     std::optional<delivery::Router> router;
     std::filesystem::path config_path;
     std::shared_ptr<policy::Policies> policies;
@@ -150,6 +155,10 @@ struct Server::Parts {
     asio::awaitable<void> keep_rate_limits();
     asio::awaitable<void> check_dkim_keys();
     void save_rate_limits();
+    void save_shaping();
+    void restore_shaping();
+    boost::json::object shaping_status();
+    std::string reset_shaping(std::string_view provider);
     asio::awaitable<std::string> control_request(std::string_view verb, std::string_view argument);
     asio::awaitable<std::string> reload(bool force);
     config::LoadResult read_config_for_reload() const;
@@ -162,6 +171,7 @@ struct Server::Parts {
     std::filesystem::path rate_limits_path() const {
         return config.server.spool_dir / "ratelimits";
     }
+    std::filesystem::path shaping_path() const { return config.server.spool_dir / "shaping.json"; }
 };
 
 // Lets transactions and deliveries under way finish (a client mid-DATA gets its 250), for a
@@ -180,7 +190,7 @@ asio::awaitable<void> Server::Parts::drain_then_stop() {
 }
 
 // The counters go to disk every few seconds, so that a restart (even after a crash) does not
-// hand a sender a fresh window.
+// hand a sender a fresh window, nor a throttled provider a fresh rate.
 asio::awaitable<void> Server::Parts::keep_rate_limits() {
     constexpr auto kEvery = std::chrono::seconds(5);
     asio::steady_timer timer(io);
@@ -188,7 +198,40 @@ asio::awaitable<void> Server::Parts::keep_rate_limits() {
         timer.expires_after(kEvery);
         co_await timer.async_wait(asio::use_awaitable);
         save_rate_limits();
+        save_shaping();
     }
+}
+
+void Server::Parts::save_shaping() {
+    if (!shaper->take_changed()) return;
+    if (auto saved = replace_file(shaping_path(), shaper->save()); !saved) {
+        paniclog->write("traffic shaping", saved.error());
+    }
+}
+
+// A state file that cannot be read costs the reactions it held, not the start.
+void Server::Parts::restore_shaping() {
+    auto text = read_state_file(shaping_path());
+    if (!text) return;
+    if (auto restored = shaper->restore(*text); !restored) {
+        mainlog->note("shaping: " + shaping_path().string() +
+                      " is not usable, starting without its state: " + restored.error());
+    }
+}
+
+boost::json::object Server::Parts::shaping_status() {
+    const delivery::RunningShaping running{*router, *shaper, std::chrono::system_clock::now()};
+    return delivery::shaping_status(config.providers, &running);
+}
+
+std::string Server::Parts::reset_shaping(std::string_view provider) {
+    const auto& known = config.providers;
+    if (std::none_of(known.begin(), known.end(),
+                     [&](const config::Provider& p) { return p.name == provider; })) {
+        return "error no provider named '" + std::string(provider) + "'";
+    }
+    shaper->reset(provider);
+    return "ok reset " + std::string(provider);
 }
 
 // At start, so that the mainlog tells at once which domains' mail will be signed.
@@ -232,8 +275,8 @@ asio::awaitable<std::string> Server::Parts::control_request(std::string_view ver
         co_return "error reload takes no argument but \"force\"";
     }
     if (verb == "logrotate") co_return rotate_logs();
-    if (verb == "shaping")
-        co_return "ok " + delivery::shaping_status_json(config.providers, &*router);
+    if (verb == "shaping") co_return "ok " + boost::json::serialize(shaping_status());
+    if (verb == "shaping-reset") co_return reset_shaping(argument);
     co_return control->handle(verb, argument);
 }
 
@@ -415,11 +458,15 @@ Status Server::Parts::build_services() {
         if (!keys) return Error{keys.error()};
         dkim = std::move(*keys);
     }
+    shaper = std::make_unique<delivery::TrafficShaper>(
+        config.shaping, [this](const std::string& line) { mainlog->note(line); });
+    restore_shaping();
     delivery::TransportDependencies dependencies{
         .resolver = *resolver,
         .pool = pool.get(),
         .log = [this](const std::string& line) { mainlog->note(line); },
-        .dkim = dkim.get()};
+        .dkim = dkim.get(),
+        .shaper = shaper.get()};
     auto built = delivery::Router::from_config(config, dependencies);
     if (!built) return Error{built.error()};
     router.emplace(std::move(*built));
@@ -606,7 +653,12 @@ Status Server::Parts::bind_listeners() {
                     [this](const admin::HttpRequest& header) {
                         return api::refuse_before_body(send_services, header);
                     },
-                .send_body_limit = api::request_body_limit(config.limits.max_message_size)});
+                .send_body_limit = api::request_body_limit(config.limits.max_message_size),
+                .shaping_status = [this] { return shaping_status(); },
+                .shaping_reset =
+                    [this](std::string_view provider) { return reset_shaping(provider); },
+                .shaping_figures =
+                    [this] { return shaper->figures(std::chrono::system_clock::now()); }});
         if (!bound) return Error{bound.error()};
         admin_server = std::move(*bound);
         admin_report.push_back("admin http on " + admin_server->local_address() +
@@ -768,6 +820,7 @@ int Server::run() {
     p.io.run();
     p.pool.reset();  // joins: fsyncs in flight finish before exit
     p.save_rate_limits();
+    p.save_shaping();
     return 0;
 }
 

@@ -2,11 +2,10 @@
 
 #include <algorithm>
 #include <charconv>
-#include <fstream>
-#include <sstream>
 
 #include "base/address_parts.hpp"
 #include "base/ascii_case.hpp"
+#include "base/state_file.hpp"
 
 namespace herald::policy {
 
@@ -149,25 +148,13 @@ void RateLimiter::load(std::string_view saved, Clock::time_point now) {
 }
 
 Status RateLimiter::save_to(const std::filesystem::path& path, Clock::time_point now) {
-    const std::filesystem::path temporary = path.string() + ".new";
-    {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        out << save(now);
-        if (!out.flush()) return Error{"cannot write " + temporary.string()};
-    }
-    std::error_code ec;
-    std::filesystem::rename(temporary, path, ec);
-    if (ec) return Error{"cannot replace " + path.string() + ": " + ec.message()};
+    if (auto saved = replace_file(path, save(now)); !saved) return saved;
     changed_ = false;
     return ok_status();
 }
 
 void RateLimiter::load_from(const std::filesystem::path& path, Clock::time_point now) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return;
-    std::ostringstream text;
-    text << in.rdbuf();
-    load(text.str(), now);
+    if (auto text = read_state_file(path)) load(*text, now);
 }
 
 void RateLimiter::forget_closed_windows(Clock::time_point now) {

@@ -64,14 +64,18 @@ asio::awaitable<void> DeliveryAttempt::record(const spool::SpooledMessage& messa
         const RecipientResult* result;
     };
     std::vector<Mark> marks;
+    const auto sooner = [this](std::chrono::steady_clock::time_point steady) {
+        const auto wait = steady - std::chrono::steady_clock::now();
+        const auto at = Clock::now() + std::chrono::duration_cast<Clock::duration>(wait);
+        paced_ = paced_ ? std::min(*paced_, at) : at;
+    };
     for (const auto& result : results) {
         if (result.paced_until) {
-            const auto wait = *result.paced_until - std::chrono::steady_clock::now();
-            const auto at = Clock::now() + std::chrono::duration_cast<Clock::duration>(wait);
-            paced_ = paced_ ? std::min(*paced_, at) : at;
+            sooner(*result.paced_until);
             continue;
         }
         attempted_ = true;
+        if (result.retry_at) sooner(*result.retry_at);
         if (result.outcome == Outcome::deferred) {
             last_error_ = result.detail;
             ctx_.mainlog.deferred(id_, result.recipient, transport, result.remote_host,

@@ -1,21 +1,23 @@
 #pragma once
 // Outbound pacing: at most N messages a minute to one destination (a recipient domain or a
 // smarthost), the `max_messages_per_minute` of a transport, so that Herald never floods a
-// receiver into throttling it. Messages go out one interval apart (60 s / N). A message over
-// the pace is given the next free slot and keeps it: it waits in the queue for that time and
-// is then let through, so a backlog drains at exactly the pace, in arrival order, without
-// being retried in between. Sans I/O: the caller passes the time.
+// receiver into throttling it. Messages go out one interval apart (60 s / N), each
+// destination on slots of its own (delivery/shaping/rate_slots.hpp): a message over the pace
+// waits in the queue for its slot and is then let through, so a backlog drains at exactly the
+// pace, in arrival order, without being retried in between. Sans I/O: the caller passes the
+// time.
 #include <chrono>
 #include <cstddef>
 #include <map>
 #include <string>
-#include <utility>
+
+#include "delivery/shaping/rate_slots.hpp"
 
 namespace herald::delivery {
 
 class DestinationPacer {
   public:
-    using Clock = std::chrono::steady_clock;
+    using Clock = RateSlots::Clock;
 
     // 0: no pace.
     explicit DestinationPacer(std::size_t per_minute);
@@ -26,11 +28,8 @@ class DestinationPacer {
                            Clock::time_point now);
 
   private:
-    void forget_stale(Clock::time_point now);
-
     Clock::duration interval_{};
-    std::map<std::string, Clock::time_point> next_free_;                      // per destination
-    std::map<std::pair<std::string, std::string>, Clock::time_point> given_;  // (dest, id)
+    std::map<std::string, RateSlots, std::less<>> destinations_;
 };
 
 }  // namespace herald::delivery

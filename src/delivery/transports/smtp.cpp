@@ -22,6 +22,14 @@ namespace {
 // RFC 8314 3.3: port 465 is SMTP submission over implicit TLS.
 constexpr std::uint16_t kImplicitTlsPort = 465;
 
+// The queue keeps time on the steady clock; the shaper on the system clock, which survives a
+// restart in its state file.
+std::chrono::steady_clock::time_point steady_time(TrafficShaper::Clock::time_point t,
+                                                  TrafficShaper::Clock::time_point now) {
+    return std::chrono::steady_clock::now() +
+           std::chrono::duration_cast<std::chrono::steady_clock::duration>(t - now);
+}
+
 Outcome outcome_of(smtp::RecipientStatus status) {
     switch (status) {
         case smtp::RecipientStatus::delivered:
@@ -70,6 +78,14 @@ struct SmtpTransport::Pending {
         }
     }
 
+    // Not an attempt: every recipient waits for its turn.
+    void wait_until(std::chrono::steady_clock::time_point at, const std::string& why) {
+        for (auto& result : results) {
+            result.detail = why;
+            result.paced_until = at;
+        }
+    }
+
     smtp::OutboundMessage message() const {
         smtp::OutboundMessage m{delivery.envelope.sender,
                                 {},
@@ -81,26 +97,29 @@ struct SmtpTransport::Pending {
     }
 
     // Final answers close recipients; those deferred by trouble with the host (RFC 5321 5.1)
-    // stay open for the next host.
-    void apply(const Attempt& a) {
+    // stay open for the next host. Returns the recipients the server answered.
+    std::vector<std::size_t> apply(const Attempt& a) {
         if (!a.connection || !a.exchange.result) {
             const std::string why =
                 a.connection ? "the server ended the conversation without a transaction" : a.why;
             for (std::size_t i : open)
                 results[i] = {group.recipients[i], Outcome::deferred, why, a.remote};
-            return;
+            return {};
         }
         const smtp::TransactionResult& result = *a.exchange.result;
+        std::vector<std::size_t> answered;
         std::vector<std::size_t> still_open;
         for (std::size_t k = 0; k < result.recipients.size() && k < open.size(); ++k) {
             const auto& reply = result.recipients[k];
             const std::size_t i = open[k];
             results[i] = {group.recipients[i], outcome_of(reply.status), reply.reply, a.remote};
+            answered.push_back(i);
             if (result.try_next_host && reply.status == smtp::RecipientStatus::deferred) {
                 still_open.push_back(i);
             }
         }
         open = std::move(still_open);
+        return answered;
     }
 };
 
@@ -190,7 +209,14 @@ asio::awaitable<std::vector<RecipientResult>> SmtpTransport::deliver_group(
         co_return std::move(pending.results);
     }
     const ConnectionGroup connections = connection_group(g.destination, destination);
-    std::optional<ConnectionLimiter::Permit> permit = co_await try_parked(connections.key, pending);
+    if (const config::Provider* provider = connections.provider) {
+        const std::size_t most = provider->max_recipients_per_message;
+        if (most > 0 && g.recipients.size() > most) {
+            co_return co_await deliver_in_parts(g, most, delivery, credentials);
+        }
+        if (shaped(pending, *provider)) co_return std::move(pending.results);
+    }
+    std::optional<ConnectionLimiter::Permit> permit = co_await try_parked(connections, pending);
     if (pending.open.empty()) co_return std::move(pending.results);
     if (!permit) {
         auto granted = co_await limiter_.acquire(connections.key, connections.max_connections);
@@ -213,13 +239,14 @@ asio::awaitable<std::vector<RecipientResult>> SmtpTransport::deliver_group(
                 log(a.why);
                 last_failure = a.why;
             }
-            pending.apply(a);
+            const bool other_hosts = react(pending, connections.provider, pending.apply(a));
             if (a.connection && a.connection->reusable()) {
                 // The transaction is complete: every recipient has its answer.
                 backoff_.reachable(g.destination);
-                keep_or_close(connections.key, std::move(a.connection), std::move(*permit));
+                keep_or_close(connections, std::move(a.connection), std::move(*permit));
                 co_return std::move(pending.results);
             }
+            if (!other_hosts) pending.open.clear();
         }
     }
     note_reachability(g.destination, reached, last_failure);
@@ -232,12 +259,81 @@ SmtpTransport::ConnectionGroup SmtpTransport::connection_group(const std::string
         std::vector<std::string> mx_hosts;
         for (const auto& host : resolved.hosts) mx_hosts.push_back(host.name);
         if (const config::Provider* provider = providers_.provider_of(mx_hosts)) {
-            return {provider_key(provider->name), provider->max_connections > 0
-                                                      ? provider->max_connections
-                                                      : config_.max_connections};
+            return {provider_key(provider->name), max_connections(provider), provider};
         }
     }
-    return {destination, config_.max_connections};
+    return {destination, config_.max_connections, nullptr};
+}
+
+// The provider's limit, or the transport's; lower while a reply's cap holds.
+std::size_t SmtpTransport::max_connections(const config::Provider* provider) const {
+    if (provider == nullptr) return config_.max_connections;
+    const std::size_t configured =
+        provider->max_connections > 0 ? provider->max_connections : config_.max_connections;
+    if (options_.shaper == nullptr) return configured;
+    return options_.shaper->max_connections(source(), *provider, configured,
+                                            TrafficShaper::Clock::now());
+}
+
+std::size_t SmtpTransport::reuse_limit(const ConnectionGroup& connections) const {
+    const std::size_t own =
+        connections.provider ? connections.provider->max_messages_per_connection : 0;
+    return own > 0 ? std::min(own, options_.reuse.max_messages) : options_.reuse.max_messages;
+}
+
+// A message to more recipients of a provider than it takes at once goes in several
+// transactions, one after the other.
+asio::awaitable<std::vector<RecipientResult>> SmtpTransport::deliver_in_parts(
+    const Group& g, std::size_t most, const Delivery& delivery,
+    const std::optional<smtp::ClientCredentials>& credentials) {
+    std::vector<RecipientResult> results;
+    for (std::size_t start = 0; start < g.recipients.size(); start += most) {
+        const std::size_t end = std::min(g.recipients.size(), start + most);
+        const Group part{g.destination,
+                         {g.recipients.begin() + static_cast<std::ptrdiff_t>(start),
+                          g.recipients.begin() + static_cast<std::ptrdiff_t>(end)}};
+        auto part_results = co_await deliver_group(part, delivery, credentials);
+        std::move(part_results.begin(), part_results.end(), std::back_inserter(results));
+    }
+    co_return results;
+}
+
+bool SmtpTransport::shaped(Pending& pending, const config::Provider& provider) {
+    if (options_.shaper == nullptr) return false;
+    const auto now = TrafficShaper::Clock::now();
+    const auto admission =
+        options_.shaper->admit(source(), provider, pending.delivery.message_id, now);
+    if (admission.at <= now) return false;
+    pending.wait_until(steady_time(admission.at, now), admission.why);
+    return true;
+}
+
+bool SmtpTransport::react(Pending& pending, const config::Provider* provider,
+                          const std::vector<std::size_t>& answered) {
+    if (provider == nullptr || options_.shaper == nullptr) return true;
+    const auto now = TrafficShaper::Clock::now();
+    bool other_hosts = true;
+    bool accepted = false;
+    for (std::size_t i : answered) {
+        RecipientResult& result = pending.results[i];
+        if (result.outcome == Outcome::delivered) {
+            accepted = true;
+            continue;
+        }
+        const auto reaction = options_.shaper->react(source(), *provider, max_connections(provider),
+                                                     result.detail, now);
+        if (!reaction) continue;
+        if (reaction->bounce) {
+            result.outcome = Outcome::failed;
+            std::erase(pending.open, i);
+        } else if (result.outcome == Outcome::deferred) {
+            // The provider counts per source address: its other hosts would say the same.
+            result.retry_at = steady_time(reaction->retry_at, now);
+            other_hosts = false;
+        }
+    }
+    if (accepted) options_.shaper->accepted(source(), *provider, now);
+    return other_hosts;
 }
 
 std::size_t SmtpTransport::connections_to_provider(std::string_view provider) const {
@@ -256,11 +352,9 @@ bool SmtpTransport::paced(Pending& pending) {
     const std::string& destination = pending.group.destination;
     const auto at = pacer_.slot(destination, std::string(pending.delivery.message_id), now);
     if (at <= now) return false;
-    for (auto& result : pending.results) {
-        result.detail = "paced: " + destination + " gets " +
-                        std::to_string(config_.max_messages_per_minute) + " messages a minute";
-        result.paced_until = at;
-    }
+    pending.wait_until(steady_time(at, now), "paced: " + destination + " gets " +
+                                                 std::to_string(config_.max_messages_per_minute) +
+                                                 " messages a minute");
     return true;
 }
 
@@ -279,36 +373,39 @@ void SmtpTransport::note_reachability(const std::string& destination, bool reach
 // provider) carries the message if it still works; its permit then serves any fresh
 // connection the rest needs.
 asio::awaitable<std::optional<ConnectionLimiter::Permit>> SmtpTransport::try_parked(
-    const std::string& key, Pending& pending) {
+    const ConnectionGroup& connections, Pending& pending) {
     if (!idle_) {
         auto executor = co_await asio::this_coro::executor;
         idle_.emplace(executor, options_.reuse);
     }
-    auto held = idle_->take(key);
+    auto held = idle_->take(connections.key);
     if (!held) co_return std::nullopt;
     const smtp::OutboundMessage message = pending.message();
     Attempt a;
     a.remote = held->connection->target().where;
     a.exchange = co_await held->connection->send_next(message);
     a.connection = std::move(held->connection);
-    pending.apply(a);
+    if (!react(pending, connections.provider, pending.apply(a))) pending.open.clear();
     if (a.connection->reusable()) {
-        keep_or_close(key, std::move(a.connection), std::move(held->permit));
+        keep_or_close(connections, std::move(a.connection), std::move(held->permit));
         co_return std::nullopt;
     }
     co_return std::move(held->permit);
 }
 
 // A delivery waiting for a slot to this destination gets this one; otherwise the connection
-// waits a little for the next message.
-void SmtpTransport::keep_or_close(const std::string& destination,
+// waits a little for the next message, unless it has carried its share or a reply has since
+// capped the connections below those open.
+void SmtpTransport::keep_or_close(const ConnectionGroup& connections,
                                   std::unique_ptr<ClientConnection> connection,
                                   ConnectionLimiter::Permit permit) {
     HeldConnection held{std::move(connection), std::move(permit)};
-    if (limiter_.has_waiters(destination)) {
+    const std::string& key = connections.key;
+    if (limiter_.has_waiters(key) || held.connection->transactions() >= reuse_limit(connections) ||
+        limiter_.in_use(key) > max_connections(connections.provider)) {
         idle_->close(std::move(held));
     } else {
-        idle_->park(destination, std::move(held));
+        idle_->park(key, std::move(held));
     }
 }
 
@@ -390,6 +487,10 @@ smtp::ClientSettings SmtpTransport::client_settings() const {
             break;
     }
     return settings;
+}
+
+std::string SmtpTransport::source() const {
+    return config_.source_address.empty() ? "default" : config_.source_address;
 }
 
 void SmtpTransport::log(const std::string& line) const {

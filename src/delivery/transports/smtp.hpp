@@ -17,6 +17,7 @@
 #include "config/config.hpp"
 #include "delivery/destination.hpp"
 #include "delivery/provider_map.hpp"
+#include "delivery/shaping/traffic_shaper.hpp"
 #include "delivery/transport.hpp"
 #include "delivery/transports/client_connection.hpp"
 #include "delivery/transports/connection_limiter.hpp"
@@ -44,6 +45,9 @@ struct SmtpTransportOptions {
     // MX mode: a domain whose MX hosts all belong to one provider shares its connections
     // (and their limit, the provider's max_connections) with the provider's other domains.
     std::vector<config::Provider> providers;
+    // Their rates, daily limits and reactions to replies, shared by every transport; null:
+    // only their connection limits apply.
+    TrafficShaper* shaper = nullptr;
 };
 
 class SmtpTransport final : public Transport {
@@ -79,19 +83,33 @@ class SmtpTransport final : public Transport {
     struct ConnectionGroup {
         std::string key;  // "provider google", or the domain / smarthost
         std::size_t max_connections = 0;
+        const config::Provider* provider = nullptr;
     };
     ConnectionGroup connection_group(const std::string& destination,
                                      const Destination& resolved) const;
     boost::asio::awaitable<std::optional<ConnectionLimiter::Permit>> try_parked(
-        const std::string& key, Pending& pending);
+        const ConnectionGroup& connections, Pending& pending);
     bool held_back(Pending& pending) const;
     bool paced(Pending& pending);
+    // The provider's rate, daily limit or a suspension holds the message back.
+    bool shaped(Pending& pending, const config::Provider& provider);
+    // What the replies to recipients `answered` say to the shaper; false: try no other host.
+    bool react(Pending& pending, const config::Provider* provider,
+               const std::vector<std::size_t>& answered);
+    std::size_t max_connections(const config::Provider* provider) const;
+    std::size_t reuse_limit(const ConnectionGroup& connections) const;
+    boost::asio::awaitable<std::vector<RecipientResult>> deliver_in_parts(
+        const Group& group, std::size_t most, const Delivery& delivery,
+        const std::optional<smtp::ClientCredentials>& credentials);
     void note_reachability(const std::string& destination, bool reached,
                            const std::string& failure);
-    void keep_or_close(const std::string& destination, std::unique_ptr<ClientConnection> connection,
+    void keep_or_close(const ConnectionGroup& connections,
+                       std::unique_ptr<ClientConnection> connection,
                        ConnectionLimiter::Permit permit);
     boost::asio::awaitable<Result<std::optional<smtp::ClientCredentials>>> credentials();
     smtp::ClientSettings client_settings() const;
+    // The source address as the shaper and the mainlog name it.
+    std::string source() const;
     void log(const std::string& line) const;
 
     config::Transport config_;

@@ -267,6 +267,44 @@ TEST(LoadString, AProviderTableOverridesABuiltInOneOrAddsOne) {
     EXPECT_EQ(providers.back().max_connections, 0u) << "0: the transport's";
 }
 
+TEST(LoadString, StartsFromTheBuiltInShapingRulesAndReadsMore) {
+    auto loaded = load_string(
+        "[[provider]]\nname = \"bigmail\"\nmx = [\"*.bigmail.test\"]\n"
+        "max_messages_per_minute = 20\nmax_messages_per_day = 1000\n"
+        "max_recipients_per_message = 50\nmax_messages_per_connection = 10\n"
+        "[[shaping_rule]]\nname = \"bigmail-rate\"\nprovider = \"bigmail\"\ncode = 421\n"
+        "enhanced_code = \"4.7.28\"\nmatch = \"rate limit(ed)?\"\naction = \"reduce_rate\"\n"
+        "factor = 0.25\n"
+        "[[shaping_rule]]\nname = \"google-rate\"\nprovider = \"google\"\n"
+        "action = \"suspend\"\nduration = \"1h\"\n"
+        "[shaping]\nquiet_period = \"2m\"\nrecovery_step = 0.2\n",
+        "t.toml");
+    ASSERT_TRUE(loaded.config) << loaded.errors.front();
+    const auto& c = *loaded.config;
+    EXPECT_EQ(c.providers.back().max_messages_per_minute, 20u);
+    EXPECT_EQ(c.providers.back().max_messages_per_day, 1000u);
+    EXPECT_EQ(c.providers.back().max_recipients_per_message, 50u);
+    EXPECT_EQ(c.providers.back().max_messages_per_connection, 10u);
+    EXPECT_EQ(c.shaping.quiet_period, Seconds{120});
+    EXPECT_DOUBLE_EQ(c.shaping.recovery_step, 0.2);
+    const auto& rules = c.shaping.rules;
+    auto named = [&rules](std::string_view name) {
+        return std::find_if(rules.begin(), rules.end(),
+                            [&](const ShapingRule& r) { return r.name == name; });
+    };
+    ASSERT_NE(named("yahoo-tss04"), rules.end()) << "a built-in rule";
+    ASSERT_NE(named("google-rate"), rules.end());
+    EXPECT_EQ(named("google-rate")->action, ShapingRule::Action::suspend) << "replaced";
+    EXPECT_EQ(std::count_if(rules.begin(), rules.end(),
+                            [](const ShapingRule& r) { return r.name == "google-rate"; }),
+              1);
+    const auto rate = named("bigmail-rate");
+    ASSERT_NE(rate, rules.end());
+    EXPECT_EQ(rate->code, 421);
+    EXPECT_EQ(rate->enhanced_code, "4.7.28");
+    EXPECT_DOUBLE_EQ(rate->factor, 0.25);
+}
+
 TEST(LoadString, ReadsTheUserToRunAs) {
     auto loaded = load_string("[server]\nuser = \"root\"\ngroup = \"root\"\n", "t.toml");
     ASSERT_TRUE(loaded.config) << loaded.errors.front();
@@ -492,6 +530,28 @@ const BadCase kBadCases[] = {
      "t.toml:4: provider.max_connections"},
     {"duplicate provider", "[[provider]]\nname = \"google\"\n[[provider]]\nname = \"google\"\n",
      "t.toml:4: provider.name 'google' is already used by the provider at line 2"},
+    {"shaping rule with a bad regex",
+     "[[shaping_rule]]\nname = \"r\"\nmatch = \"(unclosed\"\naction = \"bounce\"\n",
+     "t.toml:3: shaping_rule.match is not a regular expression"},
+    {"shaping rule with factor 0",
+     "[[shaping_rule]]\nname = \"r\"\naction = \"reduce_rate\"\nfactor = 0\n",
+     "t.toml:4: shaping_rule.factor must be more than 0 and less than 1"},
+    {"shaping rule with an unknown provider",
+     "[[shaping_rule]]\nname = \"r\"\nprovider = \"nosuch\"\naction = \"bounce\"\n",
+     "t.toml:3: shaping_rule.provider 'nosuch' is not a provider"},
+    {"shaping rule with an unknown action",
+     "[[shaping_rule]]\nname = \"r\"\naction = \"explode\"\n",
+     "t.toml:3: shaping_rule.action must be one of reduce_rate, cap_connections, suspend, bounce"},
+    {"shaping rule with a key of another action",
+     "[[shaping_rule]]\nname = \"r\"\naction = \"bounce\"\nduration = \"1h\"\n",
+     "t.toml:4: shaping_rule.duration is for action = \"suspend\""},
+    {"shaping rule with a bad enhanced code",
+     "[[shaping_rule]]\nname = \"r\"\nenhanced_code = \"4.7\"\naction = \"bounce\"\n",
+     "t.toml:3: shaping_rule.enhanced_code '4.7' is not an enhanced status code"},
+    {"shaping rule without action", "[[shaping_rule]]\nname = \"r\"\n",
+     "shaping_rule.action is required"},
+    {"recovery step of 0", "[shaping]\nrecovery_step = 0\n",
+     "t.toml:2: shaping.recovery_step must be more than 0"},
     {"empty retry list", "[queue]\nretry = []\n", "t.toml:2: queue.retry must not be empty"},
     {"bad retry", "[queue]\nretry = [\"5m\", \"soon\"]\n",
      "t.toml:2: queue.retry: 'soon' is not a duration"},

@@ -1,0 +1,381 @@
+#include "delivery/shaping/traffic_shaper.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "base/timestamp.hpp"
+
+namespace herald::delivery {
+
+namespace json = boost::json;
+using Clock = TrafficShaper::Clock;
+using Action = config::ShapingRule::Action;
+
+namespace {
+
+// A rule acts once on a burst of replies: the messages in flight when it acted draw the same
+// answer, and must not halve the rate again and again.
+constexpr auto kHoldDown = std::chrono::seconds(2);
+// A deferral that matched a rule comes back no sooner than this.
+constexpr auto kMinRetry = std::chrono::seconds(5);
+// With neither a configured rate nor one measured, a reduction starts from one a minute.
+constexpr double kFallbackRate = 60;
+// The most recovery steps one call takes, however long the pair was idle.
+constexpr int kMaxSteps = 100;
+constexpr auto kMeasuredWindow = std::chrono::minutes(1);
+
+std::string_view action_name(Action action) {
+    switch (action) {
+        case Action::reduce_rate:
+            return "reduce_rate";
+        case Action::cap_connections:
+            return "cap_connections";
+        case Action::suspend:
+            return "suspend";
+        case Action::bounce:
+            break;
+    }
+    return "bounce";
+}
+
+Clock::duration interval_of(double per_hour) {
+    return std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(3600.0 / per_hour));
+}
+
+std::string per_hour(double rate) {
+    return rate > 0 ? fmt::format("{}/h", std::llround(rate)) : std::string("no limit");
+}
+
+std::int64_t day_of(Clock::time_point t) {
+    return std::chrono::floor<std::chrono::days>(t.time_since_epoch()).count();
+}
+
+Clock::time_point start_of_day(std::int64_t day) {
+    return Clock::time_point(std::chrono::days(day));
+}
+
+// "421 4.7.28 matched rule "google-rate"", or without the codes for a local failure.
+std::string because(const config::ShapingRule& rule, std::string_view reply) {
+    const ReplyCodes codes = reply_codes(reply);
+    std::string why;
+    if (codes.code != 0) why = std::to_string(codes.code) + " ";
+    if (!codes.enhanced.empty()) why += codes.enhanced + " ";
+    return why + "matched rule \"" + rule.name + "\"";
+}
+
+std::int64_t seconds_of(Clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+Clock::time_point time_of(std::int64_t seconds) {
+    return Clock::time_point(std::chrono::seconds(seconds));
+}
+
+json::value time_or_null(Clock::time_point t, Clock::time_point now) {
+    if (t <= now) return nullptr;
+    return json::value(iso8601_utc(t));
+}
+
+}  // namespace
+
+TrafficShaper::TrafficShaper(const config::Shaping& settings, Note note)
+    : settings_(settings), rules_(settings.rules), note_(std::move(note)) {}
+
+TrafficShaper::Pair& TrafficShaper::pair(const std::string& source, const std::string& provider) {
+    return pairs_[Key{source, provider}];
+}
+
+// The tighter of the configured rates and a reaction's, in messages an hour; 0: none.
+double TrafficShaper::rate_in_force(const Pair& p, const config::Provider& provider) const {
+    double rate = 0;
+    const auto tighten = [&rate](double r) {
+        if (r > 0 && (rate == 0 || r < rate)) rate = r;
+    };
+    tighten(static_cast<double>(provider.max_messages_per_minute) * 60);
+    tighten(static_cast<double>(provider.max_messages_per_hour));
+    tighten(p.rate);
+    return rate;
+}
+
+double TrafficShaper::accepted_rate(Pair& p, Clock::time_point now) const {
+    while (!p.accepted.empty() && p.accepted.front() + kMeasuredWindow < now)
+        p.accepted.pop_front();
+    if (p.accepted.empty()) return 0;
+    const auto span = std::max<Clock::duration>(now - p.accepted.front(), std::chrono::seconds(1));
+    return static_cast<double>(p.accepted.size()) * 3600.0 /
+           std::chrono::duration<double>(span).count();
+}
+
+TrafficShaper::Admission TrafficShaper::admit(const std::string& source,
+                                              const config::Provider& provider, std::string_view id,
+                                              Clock::time_point now) {
+    std::lock_guard lock(mutex_);
+    const Key key{source, provider.name};
+    Pair& p = pairs_[key];
+    relax(key, p, provider, now);
+    if (p.suspended_until > now) {
+        return {p.suspended_until,
+                fmt::format("shaping: {} from {} is suspended until {}", provider.name, source,
+                            iso8601_utc(p.suspended_until))};
+    }
+    if (const auto today = day_of(now); p.day != today) {
+        p.day = today;
+        p.sent_today = 0;
+    }
+    if (provider.max_messages_per_day > 0 && p.sent_today >= provider.max_messages_per_day) {
+        return {start_of_day(p.day + 1),
+                fmt::format("shaping: {} takes {} messages a day from {}; today's are sent",
+                            provider.name, provider.max_messages_per_day, source)};
+    }
+    if (const double rate = rate_in_force(p, provider); rate > 0) {
+        const auto at = p.slots.slot(id, now, interval_of(rate));
+        if (at > now) {
+            return {at, fmt::format("shaping: {} gets {} from {}", provider.name, per_hour(rate),
+                                    source)};
+        }
+    }
+    ++p.sent_today;
+    changed_ = true;
+    return {now, ""};
+}
+
+std::size_t TrafficShaper::max_connections(const std::string& source,
+                                           const config::Provider& provider, std::size_t configured,
+                                           Clock::time_point now) {
+    std::lock_guard lock(mutex_);
+    const Key key{source, provider.name};
+    Pair& p = pairs_[key];
+    relax(key, p, provider, now);
+    return p.connections > 0 ? std::min(p.connections, configured) : configured;
+}
+
+void TrafficShaper::accepted(const std::string& source, const config::Provider& provider,
+                             Clock::time_point now) {
+    std::lock_guard lock(mutex_);
+    Pair& p = pair(source, provider.name);
+    p.accepted.push_back(now);
+    while (p.accepted.front() + kMeasuredWindow < now) p.accepted.pop_front();
+}
+
+std::optional<TrafficShaper::Reaction> TrafficShaper::react(const std::string& source,
+                                                            const config::Provider& provider,
+                                                            std::size_t configured_connections,
+                                                            std::string_view reply,
+                                                            Clock::time_point now) {
+    const config::ShapingRule* rule = rules_.match(provider.name, reply);
+    if (rule == nullptr) return std::nullopt;
+    std::lock_guard lock(mutex_);
+    const Key key{source, provider.name};
+    Pair& p = pairs_[key];
+    ++matches_[{provider.name, rule->name}];
+    if (auto quiet = p.quiet_until.find(rule->name);
+        quiet == p.quiet_until.end() || quiet->second <= now) {
+        act(key, p, provider, configured_connections, *rule, reply, now);
+    }
+    Reaction reaction;
+    reaction.bounce = rule->action == Action::bounce;
+    Clock::duration wait = kMinRetry;
+    if (const double rate = rate_in_force(p, provider); rate > 0) {
+        wait = std::max(wait, interval_of(rate));
+    }
+    reaction.retry_at = std::max(p.suspended_until, now + wait);
+    return reaction;
+}
+
+void TrafficShaper::act(const Key& key, Pair& p, const config::Provider& provider,
+                        std::size_t configured_connections, const config::ShapingRule& rule,
+                        std::string_view reply, Clock::time_point now) {
+    auto hold = Clock::duration(kHoldDown);
+    std::string what;
+    switch (rule.action) {
+        case Action::reduce_rate: {
+            const double configured = rate_in_force(Pair{}, provider);
+            double current = rate_in_force(p, provider);
+            if (current == 0) current = accepted_rate(p, now);
+            if (current == 0) current = kFallbackRate;
+            if (p.ceiling == 0) p.ceiling = configured > 0 ? configured : current;
+            p.rate = std::max(1.0, current * rule.factor);
+            p.slots.clear();
+            hold = std::max(hold, 2 * interval_of(p.rate));
+            what = "rate " + per_hour(current) + " -> " + per_hour(p.rate);
+            break;
+        }
+        case Action::cap_connections: {
+            const std::size_t current = p.connections > 0 ? p.connections : configured_connections;
+            if (p.connections_ceiling == 0) p.connections_ceiling = configured_connections;
+            p.connections = std::min(rule.connections, current);
+            what = fmt::format("connections {} -> {}", current, p.connections);
+            break;
+        }
+        case Action::suspend:
+            p.suspended_until = std::max(p.suspended_until, now + rule.duration);
+            what = "suspended until " + iso8601_utc(p.suspended_until);
+            break;
+        case Action::bounce:
+            what = "bounce rather than retry";
+            break;
+    }
+    p.quiet_until[rule.name] = now + hold;
+    p.last_rule = rule.name;
+    if (rule.action != Action::bounce) p.last_change = now;
+    changed_ = true;
+    ++actions_[key][std::string(action_name(rule.action))];
+    log(key, what, because(rule, reply));
+}
+
+// Additive increase: one step per quiet period since the last change.
+void TrafficShaper::relax(const Key& key, Pair& p, const config::Provider& provider,
+                          Clock::time_point now) {
+    const auto quiet = std::chrono::duration_cast<Clock::duration>(settings_.quiet_period);
+    const std::string why = "quiet for " + std::to_string(settings_.quiet_period.count()) + "s";
+    for (int step = 0; step < kMaxSteps && reacting(p) && now >= p.last_change + quiet; ++step) {
+        p.last_change += quiet;
+        changed_ = true;
+        if (p.rate > 0) {
+            const double before = rate_in_force(p, provider);
+            p.rate += settings_.recovery_step * p.ceiling;
+            if (p.rate >= p.ceiling) p.rate = p.ceiling = 0;
+            log(key, "rate " + per_hour(before) + " -> " + per_hour(rate_in_force(p, provider)),
+                why);
+        }
+        if (p.connections > 0) {
+            const std::size_t before = p.connections;
+            if (++p.connections >= p.connections_ceiling) p.connections = p.connections_ceiling = 0;
+            log(key,
+                fmt::format("connections {} -> {}", before,
+                            p.connections > 0 ? std::to_string(p.connections) : "no cap"),
+                why);
+        }
+    }
+}
+
+void TrafficShaper::log(const Key& key, const std::string& what, const std::string& why) {
+    if (note_) note_(fmt::format("shaping: {} from {}: {} ({})", key.second, key.first, what, why));
+}
+
+void TrafficShaper::reset(std::string_view provider) {
+    std::lock_guard lock(mutex_);
+    for (auto& [key, p] : pairs_) {
+        if (key.second != provider) continue;
+        p.rate = p.ceiling = 0;
+        p.connections = p.connections_ceiling = 0;
+        p.suspended_until = {};
+        p.quiet_until.clear();
+        p.last_rule.clear();
+        p.slots.clear();
+        changed_ = true;
+    }
+    if (note_) note_(fmt::format("shaping: {}: reactions cleared by the administrator", provider));
+}
+
+json::array TrafficShaper::status(const config::Provider& provider, Clock::time_point now) {
+    std::lock_guard lock(mutex_);
+    json::array sources;
+    for (auto& [key, p] : pairs_) {
+        if (key.second != provider.name) continue;
+        relax(key, p, provider, now);
+        const double rate = rate_in_force(p, provider);
+        Clock::time_point relaxes{};
+        if (reacting(p))
+            relaxes =
+                p.last_change + std::chrono::duration_cast<Clock::duration>(settings_.quiet_period);
+        if (p.suspended_until > now) relaxes = std::max(relaxes, p.suspended_until);
+        json::object entry{
+            {"source", key.first},
+            {"rate_per_hour", rate > 0 ? json::value(std::llround(rate)) : nullptr},
+            {"max_connections", p.connections > 0 ? json::value(p.connections) : nullptr},
+            {"suspended_until", time_or_null(p.suspended_until, now)},
+            {"relaxes_at", time_or_null(relaxes, now)},
+            {"sent_today", p.day == day_of(now) ? p.sent_today : 0},
+            {"last_rule", p.last_rule}};
+        sources.emplace_back(std::move(entry));
+    }
+    return sources;
+}
+
+TrafficShaper::Figures TrafficShaper::figures(Clock::time_point now) const {
+    std::lock_guard lock(mutex_);
+    Figures figures;
+    figures.matches = matches_;
+    for (const auto& [key, p] : pairs_) {
+        auto counted = actions_.find(key);
+        if (!reacting(p) && p.suspended_until <= now && counted == actions_.end()) continue;
+        Figures::PerPair entry{.source = key.first,
+                               .provider = key.second,
+                               .rate = p.rate,
+                               .connections = p.connections,
+                               .suspended = p.suspended_until > now};
+        if (counted != actions_.end()) entry.actions = counted->second;
+        figures.pairs.push_back(std::move(entry));
+    }
+    return figures;
+}
+
+bool TrafficShaper::take_changed() {
+    std::lock_guard lock(mutex_);
+    return std::exchange(changed_, false);
+}
+
+// {"pairs": [{"source", "provider", "rate", "ceiling", "connections", "connections_ceiling",
+//             "suspended_until", "last_change" (Unix seconds), "last_rule", "day",
+//             "sent_today"}]}
+std::string TrafficShaper::save() const {
+    std::lock_guard lock(mutex_);
+    json::array pairs;
+    for (const auto& [key, p] : pairs_) {
+        if (!reacting(p) && p.suspended_until == Clock::time_point{} && p.sent_today == 0) continue;
+        pairs.emplace_back(json::object{{"source", key.first},
+                                        {"provider", key.second},
+                                        {"rate", p.rate},
+                                        {"ceiling", p.ceiling},
+                                        {"connections", p.connections},
+                                        {"connections_ceiling", p.connections_ceiling},
+                                        {"suspended_until", seconds_of(p.suspended_until)},
+                                        {"last_change", seconds_of(p.last_change)},
+                                        {"last_rule", p.last_rule},
+                                        {"day", p.day},
+                                        {"sent_today", p.sent_today}});
+    }
+    return json::serialize(json::object{{"pairs", std::move(pairs)}}) + "\n";
+}
+
+Status TrafficShaper::restore(std::string_view text) {
+    boost::system::error_code ec;
+    const json::value doc = json::parse(text, ec);
+    const json::object* root = ec ? nullptr : doc.if_object();
+    const json::value* listed = root != nullptr ? root->if_contains("pairs") : nullptr;
+    if (listed == nullptr || !listed->is_array()) return Error{"not a shaping state file"};
+    std::lock_guard lock(mutex_);
+    for (const auto& element : listed->get_array()) {
+        const json::object* o = element.if_object();
+        if (o == nullptr) return Error{"a pair is not an object"};
+        try {
+            Pair& p = pairs_[Key{std::string(o->at("source").as_string()),
+                                 std::string(o->at("provider").as_string())}];
+            p.rate = o->at("rate").to_number<double>();
+            p.ceiling = o->at("ceiling").to_number<double>();
+            p.connections = o->at("connections").to_number<std::size_t>();
+            p.connections_ceiling = o->at("connections_ceiling").to_number<std::size_t>();
+            p.suspended_until = time_of(o->at("suspended_until").to_number<std::int64_t>());
+            p.last_change = time_of(o->at("last_change").to_number<std::int64_t>());
+            p.last_rule = std::string(o->at("last_rule").as_string());
+            p.day = o->at("day").to_number<std::int64_t>();
+            p.sent_today = o->at("sent_today").to_number<std::size_t>();
+            // A reaction without the limit it recovers to could never end.
+            if (!(p.rate > 0 && p.ceiling > p.rate)) p.rate = p.ceiling = 0;
+            if (p.connections_ceiling <= p.connections) p.connections = p.connections_ceiling = 0;
+        } catch (const std::exception& e) {
+            return Error{std::string("a pair has a missing or bad field: ") + e.what()};
+        }
+    }
+    return ok_status();
+}
+
+}  // namespace herald::delivery

@@ -1,0 +1,134 @@
+#pragma once
+// Traffic shaping per (source address, mailbox provider), issue 17: the provider's limits from
+// the config (rates, messages a day, connections) and what its replies taught. A reply that
+// matches a [[shaping_rule]] reduces the rate, caps the connections, suspends the pair or
+// bounces the recipient; after a quiet period without another, a reaction relaxes one step at
+// a time (additive increase) until the configured limits are back. Every action is a mainlog
+// line through `note`, counted for the metrics, shown by `herald shaping status`, and kept in
+// a state file across restarts (save / restore).
+//
+// Shared by every smtp transport (two transports with one source address are one sender to
+// the provider) and the admin and control servers: thread-safe. Sans I/O: the caller passes
+// the time.
+#include <boost/json/array.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/result.hpp"
+#include "config/config.hpp"
+#include "delivery/shaping/rate_slots.hpp"
+#include "delivery/shaping/reply_rules.hpp"
+
+namespace herald::delivery {
+
+class TrafficShaper {
+  public:
+    using Clock = std::chrono::system_clock;
+    using Note = std::function<void(const std::string&)>;
+
+    TrafficShaper(const config::Shaping& settings, Note note);
+
+    // When message `id` may go from `source` to `provider`: `at` <= now, and it is counted as
+    // sent; or later, with `why`.
+    struct Admission {
+        Clock::time_point at;
+        std::string why;
+    };
+    Admission admit(const std::string& source, const config::Provider& provider,
+                    std::string_view id, Clock::time_point now);
+
+    // The connections `source` may have open to `provider` now: the provider's limit
+    // (`configured`) or a lower cap that a reply set.
+    std::size_t max_connections(const std::string& source, const config::Provider& provider,
+                                std::size_t configured, Clock::time_point now);
+
+    // The provider took a message from `source`: the rate it accepts, for a reduction when no
+    // rate is configured.
+    void accepted(const std::string& source, const config::Provider& provider,
+                  Clock::time_point now);
+
+    // A reply that was not a success, for one recipient. Null: no rule matched.
+    struct Reaction {
+        bool bounce = false;         // fail the recipient now instead of retrying
+        Clock::time_point retry_at;  // otherwise: retry then, not after the retry schedule
+    };
+    std::optional<Reaction> react(const std::string& source, const config::Provider& provider,
+                                  std::size_t configured_connections, std::string_view reply,
+                                  Clock::time_point now);
+
+    // Clears every reaction to `provider` (all sources). The counts of the day stay.
+    void reset(std::string_view provider);
+
+    // The sources with state for `provider`, for `herald shaping status`.
+    boost::json::array status(const config::Provider& provider, Clock::time_point now);
+    // For the metrics: the actions taken, the rules matched, the limits in force.
+    struct Figures {
+        struct PerPair {
+            std::string source;
+            std::string provider;
+            std::map<std::string, std::uint64_t> actions;  // by action name
+            double rate = 0;              // messages an hour a reaction set; 0: none
+            std::size_t connections = 0;  // cap a reaction set; 0: none
+            bool suspended = false;
+        };
+        std::vector<PerPair> pairs;
+        std::map<std::pair<std::string, std::string>, std::uint64_t> matches;  // (provider, rule)
+    };
+    Figures figures(Clock::time_point now) const;
+
+    // The state file's text, and back. restore() keeps what it can read.
+    std::string save() const;
+    Status restore(std::string_view text);
+    // True once after each change worth saving.
+    bool take_changed();
+
+  private:
+    struct Pair {
+        double rate = 0;              // messages an hour set by a reaction; 0: none
+        double ceiling = 0;           // recovery ends here: the rate before the first reduction
+        std::size_t connections = 0;  // cap set by a reaction; 0: none
+        std::size_t connections_ceiling = 0;
+        Clock::time_point suspended_until{};
+        Clock::time_point last_change{};  // of a reaction or a recovery step
+        std::string last_rule;
+        std::map<std::string, Clock::time_point, std::less<>> quiet_until;  // rule -> time
+        std::int64_t day = 0;  // days since the epoch (UTC) that sent_today counts
+        std::size_t sent_today = 0;
+        std::deque<Clock::time_point> accepted;  // the last minute's
+        RateSlots slots;
+    };
+    using Key = std::pair<std::string, std::string>;  // (source, provider)
+
+    Pair& pair(const std::string& source, const std::string& provider);
+    double rate_in_force(const Pair& p, const config::Provider& provider) const;
+    double accepted_rate(Pair& p, Clock::time_point now) const;
+    void relax(const Key& key, Pair& p, const config::Provider& provider, Clock::time_point now);
+    bool reacting(const Pair& p) const { return p.rate > 0 || p.connections > 0; }
+    void act(const Key& key, Pair& p, const config::Provider& provider,
+             std::size_t configured_connections, const config::ShapingRule& rule,
+             std::string_view reply, Clock::time_point now);
+    void log(const Key& key, const std::string& what, const std::string& why);
+    void count(const Key& key, std::string_view action);
+
+    config::Shaping settings_;
+    ReplyRules rules_;
+    Note note_;
+    mutable std::mutex mutex_;
+    std::map<Key, Pair> pairs_;
+    std::map<Key, std::map<std::string, std::uint64_t>> actions_;  // pair -> action -> count
+    std::map<std::pair<std::string, std::string>, std::uint64_t> matches_;  // (provider, rule)
+    bool changed_ = false;
+};
+
+}  // namespace herald::delivery

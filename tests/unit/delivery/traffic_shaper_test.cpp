@@ -1,0 +1,193 @@
+#include "delivery/shaping/traffic_shaper.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/object.hpp>
+
+namespace herald::delivery {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = TrafficShaper::Clock;
+using Action = config::ShapingRule::Action;
+
+const Clock::time_point kStart{std::chrono::days(20000) + 10h};
+const std::string kSource = "192.0.2.10";
+constexpr std::string_view kThrottled = "421 4.7.28 unusual rate of unsolicited mail";
+
+config::Provider bigmail(std::size_t per_hour = 600) {
+    return {.name = "bigmail", .mx = {"*.bigmail.test"}, .max_messages_per_hour = per_hour};
+}
+
+config::Shaping settings(std::vector<config::ShapingRule> rules) {
+    return {.quiet_period = config::Seconds{60}, .recovery_step = 0.25, .rules = std::move(rules)};
+}
+
+config::ShapingRule rule(std::string name, Action action) {
+    return {.name = std::move(name), .provider = "bigmail", .code = 421, .action = action};
+}
+
+struct Shaper {
+    std::vector<std::string> lines;
+    TrafficShaper shaper;
+    explicit Shaper(std::vector<config::ShapingRule> rules)
+        : shaper(settings(std::move(rules)), [this](const std::string& l) { lines.push_back(l); }) {
+    }
+};
+
+TEST(TrafficShaper, PacesAtTheConfiguredRate) {
+    Shaper s({});
+    const auto provider = bigmail(3600);  // one a second
+    EXPECT_EQ(s.shaper.admit(kSource, provider, "a", kStart).at, kStart);
+    const auto second = s.shaper.admit(kSource, provider, "b", kStart);
+    EXPECT_EQ(second.at, kStart + 1s);
+    EXPECT_EQ(second.why, "shaping: bigmail gets 3600/h from 192.0.2.10");
+    // Another source address is another sender to the provider.
+    EXPECT_EQ(s.shaper.admit("192.0.2.11", provider, "c", kStart).at, kStart);
+}
+
+TEST(TrafficShaper, AReplyHalvesTheRateOnceForABurstAndSaysSo) {
+    auto reduce = rule("bigmail-rate", Action::reduce_rate);
+    reduce.factor = 0.5;
+    Shaper s({reduce});
+    const auto provider = bigmail(600);
+    auto reaction = s.shaper.react(kSource, provider, 5, kThrottled, kStart);
+    ASSERT_TRUE(reaction);
+    EXPECT_FALSE(reaction->bounce);
+    EXPECT_EQ(reaction->retry_at, kStart + 12s);  // the new rate's interval
+    // The messages in flight draw the same reply: no second halving.
+    s.shaper.react(kSource, provider, 5, kThrottled, kStart + 1s);
+    ASSERT_EQ(s.lines.size(), 1u);
+    EXPECT_EQ(s.lines[0],
+              "shaping: bigmail from 192.0.2.10: rate 600/h -> 300/h (421 4.7.28 matched rule "
+              "\"bigmail-rate\")");
+    // Once the new rate has had its chance, another reply halves it again.
+    s.shaper.react(kSource, provider, 5, kThrottled, kStart + 30s);
+    EXPECT_EQ(s.lines.back(),
+              "shaping: bigmail from 192.0.2.10: rate 300/h -> 150/h (421 4.7.28 matched rule "
+              "\"bigmail-rate\")");
+}
+
+TEST(TrafficShaper, RecoversAStepEachQuietPeriodUpToTheConfiguredRate) {
+    Shaper s({rule("r", Action::reduce_rate)});
+    const auto provider = bigmail(600);
+    s.shaper.react(kSource, provider, 5, kThrottled, kStart);  // 300/h
+    s.shaper.admit(kSource, provider, "a", kStart + 59s);
+    EXPECT_EQ(s.lines.size(), 1u);  // not quiet long enough yet
+    s.shaper.admit(kSource, provider, "b", kStart + 60s);
+    EXPECT_EQ(s.lines.back(),
+              "shaping: bigmail from 192.0.2.10: rate 300/h -> 450/h (quiet for 60s)");
+    s.shaper.admit(kSource, provider, "c", kStart + 130s);
+    EXPECT_EQ(s.lines.back(),
+              "shaping: bigmail from 192.0.2.10: rate 450/h -> 600/h (quiet for 60s)");
+    const auto status = s.shaper.status(provider, kStart + 200s);
+    ASSERT_EQ(status.size(), 1u);
+    EXPECT_EQ(status[0].as_object().at("rate_per_hour").as_int64(), 600);
+    EXPECT_TRUE(status[0].as_object().at("relaxes_at").is_null());
+}
+
+TEST(TrafficShaper, WithoutAConfiguredRateReducesFromTheRateTheProviderAccepted) {
+    Shaper s({rule("r", Action::reduce_rate)});
+    const auto provider = bigmail(0);
+    // 20 accepted over ten seconds: 7200 an hour.
+    for (int i = 0; i < 20; ++i) s.shaper.accepted(kSource, provider, kStart + i * 500ms);
+    s.shaper.react(kSource, provider, 5, kThrottled, kStart + 10s);
+    EXPECT_NE(s.lines.back().find("rate 7200/h -> 3600/h"), std::string::npos) << s.lines.back();
+    // Recovered all the way, the limit is lifted: nothing was configured.
+    s.shaper.admit(kSource, provider, "a", kStart + 10s + 240s);
+    EXPECT_NE(s.lines.back().find("-> no limit (quiet for 60s)"), std::string::npos)
+        << s.lines.back();
+    EXPECT_EQ(s.shaper.admit(kSource, provider, "b", kStart + 251s).at, kStart + 251s);
+    EXPECT_EQ(s.shaper.admit(kSource, provider, "c", kStart + 251s).at, kStart + 251s);
+}
+
+TEST(TrafficShaper, CapsConnectionsAndGivesThemBackOneAtATime) {
+    auto cap = rule("cap", Action::cap_connections);
+    cap.connections = 1;
+    Shaper s({cap});
+    const auto provider = bigmail();
+    EXPECT_EQ(s.shaper.max_connections(kSource, provider, 3, kStart), 3u);
+    s.shaper.react(kSource, provider, 3, "421 4.3.2 too many connections", kStart);
+    EXPECT_EQ(s.lines.back(),
+              "shaping: bigmail from 192.0.2.10: connections 3 -> 1 (421 4.3.2 matched rule "
+              "\"cap\")");
+    EXPECT_EQ(s.shaper.max_connections(kSource, provider, 3, kStart + 1s), 1u);
+    EXPECT_EQ(s.shaper.max_connections(kSource, provider, 3, kStart + 60s), 2u);
+    EXPECT_EQ(s.shaper.max_connections(kSource, provider, 3, kStart + 120s), 3u);
+    EXPECT_EQ(s.lines.back(),
+              "shaping: bigmail from 192.0.2.10: connections 2 -> no cap (quiet for 60s)");
+}
+
+TEST(TrafficShaper, SuspendsThePairUntilItsTimeOrAReset) {
+    auto suspend = rule("stop", Action::suspend);
+    suspend.duration = config::Seconds{600};
+    Shaper s({suspend});
+    const auto provider = bigmail();
+    const auto reaction =
+        s.shaper.react(kSource, provider, 5, "421 4.7.0 [TSS04] deferred", kStart);
+    ASSERT_TRUE(reaction);
+    EXPECT_EQ(reaction->retry_at, kStart + 600s);
+    const auto held = s.shaper.admit(kSource, provider, "a", kStart + 1s);
+    EXPECT_EQ(held.at, kStart + 600s);
+    EXPECT_NE(held.why.find("is suspended until"), std::string::npos);
+    // Another source address is not suspended.
+    EXPECT_EQ(s.shaper.admit("192.0.2.11", provider, "b", kStart + 1s).at, kStart + 1s);
+    s.shaper.reset("bigmail");
+    EXPECT_EQ(s.lines.back(), "shaping: bigmail: reactions cleared by the administrator");
+    EXPECT_EQ(s.shaper.admit(kSource, provider, "a", kStart + 2s).at, kStart + 2s);
+}
+
+TEST(TrafficShaper, BouncesWhatARuleSaysIsUselessToRetry) {
+    Shaper s({rule("useless", Action::bounce)});
+    const auto reaction =
+        s.shaper.react(kSource, bigmail(), 5, "421 retrying will not succeed", kStart);
+    ASSERT_TRUE(reaction);
+    EXPECT_TRUE(reaction->bounce);
+    EXPECT_FALSE(s.shaper.react(kSource, bigmail(), 5, "250 ok", kStart));
+}
+
+TEST(TrafficShaper, StopsAtTheDailyLimitUntilTheNextDay) {
+    Shaper s({});
+    auto provider = bigmail(0);
+    provider.max_messages_per_day = 2;
+    EXPECT_EQ(s.shaper.admit(kSource, provider, "a", kStart).at, kStart);
+    EXPECT_EQ(s.shaper.admit(kSource, provider, "b", kStart).at, kStart);
+    const auto third = s.shaper.admit(kSource, provider, "c", kStart);
+    EXPECT_EQ(third.at, kStart + 14h);  // kStart is 10:00 UTC
+    EXPECT_EQ(s.shaper.admit(kSource, provider, "c", kStart + 14h).at, kStart + 14h);
+}
+
+TEST(TrafficShaper, ItsStateSurvivesSaveAndRestore) {
+    auto suspend = rule("stop", Action::suspend);
+    Shaper before({rule("r", Action::reduce_rate), suspend});
+    const auto provider = bigmail(600);
+    before.shaper.admit(kSource, provider, "a", kStart);
+    before.shaper.react(kSource, provider, 5, "421 4.7.28 slow down", kStart);
+    EXPECT_TRUE(before.shaper.take_changed());
+    EXPECT_FALSE(before.shaper.take_changed());
+
+    Shaper after({rule("r", Action::reduce_rate)});
+    ASSERT_TRUE(after.shaper.restore(before.shaper.save()));
+    const auto status = after.shaper.status(provider, kStart + 1s);
+    ASSERT_EQ(status.size(), 1u);
+    const auto& entry = status[0].as_object();
+    EXPECT_EQ(entry.at("rate_per_hour").as_int64(), 300);
+    EXPECT_EQ(entry.at("sent_today").as_uint64(), 1u);
+    EXPECT_EQ(entry.at("last_rule").as_string(), "r");
+    EXPECT_FALSE(after.shaper.restore("{\"pairs\": [{\"source\": 1}]}"));
+    EXPECT_FALSE(after.shaper.restore("not json"));
+}
+
+TEST(TrafficShaper, CountsActionsAndMatchesForTheMetrics) {
+    Shaper s({rule("r", Action::reduce_rate)});
+    s.shaper.react(kSource, bigmail(), 5, kThrottled, kStart);
+    s.shaper.react(kSource, bigmail(), 5, kThrottled, kStart);
+    const auto figures = s.shaper.figures(kStart);
+    ASSERT_EQ(figures.pairs.size(), 1u);
+    EXPECT_EQ(figures.pairs[0].actions.at("reduce_rate"), 1u);
+    EXPECT_EQ(figures.pairs[0].rate, 300);
+    EXPECT_EQ(figures.matches.at({"bigmail", "r"}), 2u);
+}
+
+}  // namespace
+}  // namespace herald::delivery
