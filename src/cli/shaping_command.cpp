@@ -45,7 +45,7 @@ void print_sources(const json::object& provider) {
             parts.push_back("suspended until " + std::string(until.as_string()));
         }
         if (const auto& rule = source.at("last_rule").as_string(); !rule.empty()) {
-            parts.push_back(fmt::format("last rule \"{}\"", std::string_view(rule)));
+            parts.push_back(fmt::format("last rule '{}'", std::string_view(rule)));
         }
         if (const auto& at = source.at("relaxes_at"); !at.is_null()) {
             parts.push_back("relaxes at " + std::string(at.as_string()));

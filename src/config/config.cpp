@@ -4,16 +4,27 @@
 
 namespace herald::config {
 
+namespace {
+
+template <typename T>
+const T* find_by_name(const std::vector<T>& items, std::string_view name) {
+    auto it =
+        std::find_if(items.begin(), items.end(), [&](const T& item) { return item.name == name; });
+    return it == items.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
 const Transport* Config::find_transport(std::string_view name) const {
-    auto it = std::find_if(transports.begin(), transports.end(),
-                           [&](const Transport& t) { return t.name == name; });
-    return it == transports.end() ? nullptr : &*it;
+    return find_by_name(transports, name);
 }
 
 const User* Config::find_user(std::string_view name) const {
-    auto it =
-        std::find_if(users.begin(), users.end(), [&](const User& u) { return u.name == name; });
-    return it == users.end() ? nullptr : &*it;
+    return find_by_name(users, name);
+}
+
+const IpPool* Config::find_ip_pool(std::string_view name) const {
+    return find_by_name(ip_pools, name);
 }
 
 }  // namespace herald::config

@@ -118,6 +118,7 @@ struct Transport {
     std::filesystem::path auth_password_file;
     std::string helo;
     std::string source_address;
+    std::string source_pool;  // smtp: an [[ip_pool]] to send from instead of source_address
     std::filesystem::path tls_ca_file;  // smtp, http: trusted beside the system's CAs
     std::size_t max_connections = 20;
     std::size_t max_messages_per_minute = 0;  // smtp: per destination; 0: no pace
@@ -155,6 +156,24 @@ struct ShapingRule {
     double factor = 0.5;          // reduce_rate: the new rate is this share of the current one
     std::size_t connections = 1;  // cap_connections
     Seconds duration{600};        // suspend
+};
+
+// Issue 17: source addresses a transport sends from, by weight. An address may warm up: a
+// daily cap per provider that starts at warmup_start on its first day of sending and grows
+// by warmup_factor a day.
+struct PoolAddress {
+    std::string address;
+    std::size_t weight = 1;
+    std::size_t warmup_start = 0;  // 0: no warm-up
+    double warmup_factor = 1.5;
+};
+
+struct IpPool {
+    std::string name;
+    std::vector<PoolAddress> addresses;
+    // Mail over its address's cap for a provider (or with it suspended) may go from another
+    // address of the pool; otherwise it waits for its own.
+    bool overflow = false;
 };
 
 struct Shaping {
@@ -236,6 +255,7 @@ struct Config {
     std::vector<Transport> transports;
     std::vector<Provider> providers;  // the built-in ones, then [[provider]] tables
     Shaping shaping;
+    std::vector<IpPool> ip_pools;
     std::vector<Route> routes;
     std::vector<DkimKey> dkim_keys;
     DkimSigning dkim_signing;
@@ -248,6 +268,7 @@ struct Config {
 
     const Transport* find_transport(std::string_view name) const;
     const User* find_user(std::string_view name) const;
+    const IpPool* find_ip_pool(std::string_view name) const;
 };
 
 // Reads and validates a config file. On failure, every problem found, one per line, as

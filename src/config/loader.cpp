@@ -116,8 +116,13 @@ Config read_config(const toml::table& root, Diagnostics& diagnostics) {
     });
     read_tables(doc, "user", "user",
                 [&, seen = UniqueNames()](TableReader& t) mutable { read_user(t, c.users, seen); });
-    read_tables(doc, "transport", "transport",
-                [&](TableReader& t) { read_transport(t, c.transports, transport_names); });
+    UniqueNames pool_names;
+    read_tables(doc, "ip_pool", "ip_pool", [&, addresses = UniqueNames()](TableReader& t) mutable {
+        read_ip_pool(t, c.ip_pools, pool_names, addresses);
+    });
+    read_tables(doc, "transport", "transport", [&](TableReader& t) {
+        read_transport(t, c.transports, transport_names, pool_names);
+    });
     auto route_lines = read_tables(
         doc, "route", "route", [&](TableReader& t) { read_route(t, transport_names, c.routes); });
     check_route_coverage(c.routes, route_lines, diagnostics);

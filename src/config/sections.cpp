@@ -47,15 +47,9 @@ constexpr std::array kRateMatches{Choice<std::string_view>{"sender", "sender"},
                                   Choice<std::string_view>{"sender_domain", "sender_domain"}};
 
 // The keys of [[transport]] that only some types take.
-constexpr std::array<std::string_view, 9> kSmtpKeys{"host",
-                                                    "port",
-                                                    "tls",
-                                                    "auth_user",
-                                                    "auth_password_file",
-                                                    "helo",
-                                                    "source_address",
-                                                    "max_connections",
-                                                    "max_messages_per_minute"};
+constexpr std::array<std::string_view, 10> kSmtpKeys{
+    "host", "port",           "tls",         "auth_user",       "auth_password_file",
+    "helo", "source_address", "source_pool", "max_connections", "max_messages_per_minute"};
 constexpr std::array<std::string_view, 2> kHttpKeys{"url", "format"};
 constexpr std::array<std::string_view, 1> kMailboxKeys{"path"};
 constexpr std::array<std::string_view, 1> kTlsClientKeys{"tls_ca_file"};  // smtp and http
@@ -318,7 +312,8 @@ void read_dkim_signing(TableReader& t, DkimSigning& out) {
     t.read_choice("unowned_from", out.unowned_from, kUnownedFrom);
 }
 
-void read_transport(TableReader& t, std::vector<Transport>& out, UniqueNames& names) {
+void read_transport(TableReader& t, std::vector<Transport>& out, UniqueNames& names,
+                    const UniqueNames& pools) {
     Transport transport;
     t.require("name");
     t.require("type");
@@ -338,6 +333,15 @@ void read_transport(TableReader& t, std::vector<Transport>& out, UniqueNames& na
     if (t.read("source_address", transport.source_address) &&
         !is_ip_address(transport.source_address)) {
         t.error("source_address", "'" + transport.source_address + "' is not an IP address");
+    }
+    if (t.read("source_pool", transport.source_pool)) {
+        if (!transport.source_address.empty()) {
+            t.error("source_pool",
+                    "and source_address exclude each other: the pool's addresses "
+                    "are the sources");
+        } else if (!pools.contains(transport.source_pool)) {
+            t.error("source_pool", "'" + transport.source_pool + "' is not an [[ip_pool]]");
+        }
     }
     t.read_count("max_connections", transport.max_connections, 1);
     t.read_count("max_messages_per_minute", transport.max_messages_per_minute, 1);
@@ -479,6 +483,39 @@ void read_shaping_rule(TableReader& t, const std::vector<Provider>& providers,
     } else {
         out.push_back(std::move(rule));
     }
+}
+
+void read_ip_pool(TableReader& t, std::vector<IpPool>& out, UniqueNames& names,
+                  UniqueNames& addresses) {
+    IpPool pool;
+    t.require("name");
+    if (t.read("name", pool.name) && !printable_word(pool.name)) {
+        t.error("name", "must be a word without spaces");
+    }
+    t.read("overflow", pool.overflow);
+    for (const toml::table* table : t.tables("address")) {
+        TableReader a(*table, "ip_pool.address", t.diagnostics());
+        PoolAddress address;
+        a.require("address");
+        if (a.read("address", address.address)) {
+            if (!is_ip_address(address.address)) {
+                a.error("address", "'" + address.address + "' is not an IP address");
+            } else {
+                claim(a, "address", address.address, addresses, "ip_pool.address");
+            }
+        }
+        a.read_count("weight", address.weight, 1);
+        a.read_count("warmup_start", address.warmup_start, 1);
+        a.read_number("warmup_factor", address.warmup_factor, 1, 10);
+        if (a.has("warmup_factor") && address.warmup_start == 0) {
+            a.error("warmup_factor", "needs warmup_start");
+        }
+        a.report_unknown_keys();
+        pool.addresses.push_back(std::move(address));
+    }
+    if (pool.addresses.empty()) t.error("address", "is required: at least one [[ip_pool.address]]");
+    if (pool.name.empty() || !claim(t, "name", pool.name, names, "ip_pool")) return;
+    out.push_back(std::move(pool));
 }
 
 void read_shaping(TableReader& t, Shaping& out) {

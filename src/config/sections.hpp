@@ -18,7 +18,9 @@ void read_tls(TableReader& t, Tls& out);
 void read_relay(TableReader& t, Relay& out);
 void read_user(TableReader& t, std::vector<User>& out, UniqueNames& names);
 void read_local(TableReader& t, Local& out);
-void read_transport(TableReader& t, std::vector<Transport>& out, UniqueNames& names);
+// pools: the names read_ip_pool claimed.
+void read_transport(TableReader& t, std::vector<Transport>& out, UniqueNames& names,
+                    const UniqueNames& pools);
 // One [[provider]]: a new one, or keys that override a provider of that name already in
 // `out` (a built-in one). `names`: those this file has already claimed.
 void read_provider(TableReader& t, std::vector<Provider>& out, UniqueNames& names);
@@ -27,6 +29,9 @@ void read_provider(TableReader& t, std::vector<Provider>& out, UniqueNames& name
 void read_shaping_rule(TableReader& t, const std::vector<Provider>& providers,
                        std::vector<ShapingRule>& out, UniqueNames& names);
 void read_shaping(TableReader& t, Shaping& out);
+// One [[ip_pool]]; an address belongs to one pool only (`addresses`: those claimed so far).
+void read_ip_pool(TableReader& t, std::vector<IpPool>& out, UniqueNames& names,
+                  UniqueNames& addresses);
 // transports: the names read_transport claimed.
 void read_route(TableReader& t, const UniqueNames& transports, std::vector<Route>& out);
 void read_dkim_key(TableReader& t, std::vector<DkimKey>& out, UniqueNames& selectors);

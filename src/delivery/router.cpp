@@ -45,16 +45,21 @@ Result<Transport*> Router::add_transport(const config::Transport& t, const confi
         case config::Transport::Type::mbox:
             transport = std::make_unique<MboxTransport>(t.name, t.path, deps.pool);
             break;
-        case config::Transport::Type::smtp:
-            transport =
-                std::make_unique<SmtpTransport>(t, deps.resolver, config.server.hostname,
-                                                SmtpTransportOptions{.pool = deps.pool,
-                                                                     .ca_file = t.tls_ca_file,
-                                                                     .log = deps.log,
-                                                                     .dkim = deps.dkim,
-                                                                     .providers = config.providers,
-                                                                     .shaper = deps.shaper});
+        case config::Transport::Type::smtp: {
+            SmtpTransportOptions options{.pool = deps.pool,
+                                         .ca_file = t.tls_ca_file,
+                                         .log = deps.log,
+                                         .dkim = deps.dkim,
+                                         .providers = config.providers,
+                                         .shaper = deps.shaper};
+            if (const config::IpPool* pool = config.find_ip_pool(t.source_pool)) {
+                options.source_pool = pool->addresses;
+                options.source_pool_overflow = pool->overflow;
+            }
+            transport = std::make_unique<SmtpTransport>(t, deps.resolver, config.server.hostname,
+                                                        std::move(options));
             break;
+        }
         case config::Transport::Type::http:
             transport =
                 std::make_unique<HttpTransport>(t, HttpTransportOptions{.ca_file = t.tls_ca_file});

@@ -231,6 +231,9 @@ std::string Server::Parts::reset_shaping(std::string_view provider) {
         return "error no provider named '" + std::string(provider) + "'";
     }
     shaper->reset(provider);
+    // The mail it held waits in the queue until its slot or the end of the suspension: it
+    // goes now, as after `herald queue flush`.
+    scheduler->flush(std::nullopt);
     return "ok reset " + std::string(provider);
 }
 
@@ -459,7 +462,7 @@ Status Server::Parts::build_services() {
         dkim = std::move(*keys);
     }
     shaper = std::make_unique<delivery::TrafficShaper>(
-        config.shaping, [this](const std::string& line) { mainlog->note(line); });
+        config.shaping, [this](const std::string& line) { mainlog->note(line); }, config.ip_pools);
     restore_shaping();
     delivery::TransportDependencies dependencies{
         .resolver = *resolver,

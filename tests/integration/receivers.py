@@ -6,8 +6,14 @@ address, recording what they were given.
   answered), "auth", and "message" (mail from, rcpt tos, data, EHLO name, TLS, login).
   Options: STARTTLS with a certificate (self_signed_cert() makes one), AUTH PLAIN/LOGIN
   required (user, password), replies scripted per recipient ({"a@x.test": [450, 250]}: 450 on
-  the first attempt, 250 from then on; the last code repeats), and a greeting other than 220
-  (a 421 greeting, then the connection is closed).
+  the first attempt, 250 from then on; the last code repeats; an entry may also be a whole
+  reply line, "451 4.7.1 text"), and a greeting other than 220 (a 421 greeting, then the
+  connection is closed).
+  Throttling like a big mailbox provider (`throttle`), counted per client IP: a message rate
+  (421 4.7.28 "rate limited" at RCPT above N messages a window), a cap on concurrent
+  connections (421 4.3.2 at the greeting), and Yahoo's [TSS04] volume deferral (421 4.7.0 at
+  MAIL after K messages, for a while). Each such 421 closes the connection, as the providers
+  do, and is a "throttled" event.
 - SmtpSink: Postfix's smtp-sink, dumping each transaction to a file (-d), chrooted into its
   own directory so that it may drop root privileges to nobody.
 
@@ -142,11 +148,21 @@ class SmtpReceiver:
     greeting: a code other than 220 (e.g. 421): said at connect, then the connection closes.
     data_delay: seconds to wait before answering the end of DATA (keeps connections open).
     hide: EHLO keywords not to offer ("8BITMIME", "SMTPUTF8"): a server that lacks them.
+    throttle: a big provider's limits, each per client IP and each optional:
+      {"messages": N, "window": seconds (default 60)}: N messages a rolling window; the RCPT
+        of a transaction beyond them is answered 421 4.7.28 "... rate limited" (a message
+        counts at its first accepted RCPT, so concurrent connections cannot overshoot);
+      {"connections": C}: a connection beyond C open at once is greeted 421 4.3.2 ("maximum
+        number of concurrent connections") and closed (a "refused" event, not a "connect");
+      {"volume_after": K, "volume_for": seconds}: after K messages accepted, MAIL is answered
+        421 4.7.0 [TSS04] "... temporarily deferred due to unexpected volume or user
+        complaints" for that long (from the first such reply), then mail is taken again.
+    Every event has "t" (time.time() in the receiver) for the *_since methods.
     """
 
     def __init__(self, directory, host="127.0.0.1", port=None, replies=None, tls=None,
                  require_tls=False, auth=None, greeting=None, hostname="receiver.test",
-                 implicit_tls=False, data_delay=0, hide=()):
+                 implicit_tls=False, data_delay=0, hide=(), throttle=None):
         self.dir = Path(directory)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.host = host
@@ -161,7 +177,7 @@ class SmtpReceiver:
             "tls": [str(p) for p in tls] if tls else None, "require_tls": require_tls,
             "auth": list(auth) if auth else None, "greeting": greeting,
             "implicit_tls": implicit_tls, "data_delay": data_delay,
-            "hide": [k.upper() for k in hide],
+            "hide": [k.upper() for k in hide], "throttle": dict(throttle or {}),
         }
         self.proc = None
 
@@ -215,6 +231,42 @@ class SmtpReceiver:
             elif event["type"] == "disconnect":
                 open_now -= 1
         return peak
+
+    def max_concurrent_connections_since(self, since):
+        """The most connections open at the same time when one was opened at or after
+        `since` (time.time()); a connection ends at its QUIT or its end, whichever is first,
+        since a client that said QUIT is done with it."""
+        open_now, peak = set(), 0
+        for event in self.events():
+            if event["type"] == "connect":
+                open_now.add(event["conn"])
+                if event["t"] >= since:
+                    peak = max(peak, len(open_now))
+            elif event["type"] in ("quit", "disconnect"):
+                open_now.discard(event["conn"])
+        return peak
+
+    def max_concurrent_transactions_since(self, since):
+        """As max_concurrent_transactions, counting only transactions begun at or after
+        `since` (time.time())."""
+        in_progress, peak = set(), 0
+        for event in self.events():
+            if event["type"] == "mail":
+                in_progress.add(event["conn"])
+                if event["t"] >= since:
+                    peak = max(peak, len(in_progress))
+            elif event["type"] in ("message", "rset", "quit", "disconnect"):
+                in_progress.discard(event["conn"])
+        return peak
+
+    def throttled(self, kind=None):
+        """The throttle's 421 replies ("throttled" events: kind "rate", "connections" or
+        "volume", the client IP, the reply)."""
+        return [e for e in self.events("throttled") if kind is None or e["kind"] == kind]
+
+    def message_ids(self):
+        """The Message-ID header of every accepted transaction, in order of arrival."""
+        return [m.parsed()["Message-ID"] for m in self.messages()]
 
     def max_concurrent_transactions(self):
         """The most mail transactions (MAIL until the end of DATA, RSET, QUIT or the end of
@@ -350,8 +402,16 @@ def _serve(settings_path):
     settings = json.loads(Path(settings_path).read_text())
     events = open(settings["events"], "a", encoding="utf-8")
     attempts = {}
+    throttle = settings.get("throttle") or {}
+    # Per client IP: the times messages were counted (rate), the connections open now, the
+    # messages accepted (volume) and when the volume deferral began.
+    counted = {}
+    open_connections = {}
+    accepted = {}
+    deferring_since = {}
 
     def record(event):
+        event["t"] = time.time()
         events.write(json.dumps(event) + "\n")
         events.flush()
         os.fsync(events.fileno())
@@ -363,6 +423,38 @@ def _serve(settings_path):
     def decode(value):
         return value.decode("utf-8", "surrogateescape") if isinstance(value, bytes) else value
 
+    def client_ip(server):
+        peer = server.transport.get_extra_info("peername") if server.transport else None
+        return peer[0] if peer else None
+
+    def throttled(server, kind, reply):
+        """Records a throttle's 421 and closes the connection once the reply is out."""
+        record({"type": "throttled", "conn": server.conn_id, "kind": kind,
+                "peer": client_ip(server), "reply": reply, "local": local_address(server)})
+        transport = server.transport
+        asyncio.get_running_loop().call_later(0.05, transport.close)
+        return reply
+
+    def over_rate(ip, envelope):
+        """Whether this transaction's message would exceed the rate; counts it otherwise."""
+        if "messages" not in throttle or getattr(envelope, "throttle_counted", False):
+            return False
+        now = time.monotonic()
+        window = float(throttle.get("window", 60))
+        times = [t for t in counted.get(ip, []) if t > now - window]
+        counted[ip] = times
+        if len(times) >= int(throttle["messages"]):
+            return True
+        times.append(now)
+        envelope.throttle_counted = True
+        return False
+
+    def volume_deferred(ip):
+        if "volume_after" not in throttle or accepted.get(ip, 0) < int(throttle["volume_after"]):
+            return False
+        began = deferring_since.setdefault(ip, time.monotonic())
+        return time.monotonic() - began < float(throttle.get("volume_for", 3600))
+
     class Handler:
         async def handle_EHLO(self, server, session, envelope, hostname, responses):
             # aiosmtpd offers 8BITMIME whenever it keeps data as bytes: strip what the
@@ -372,6 +464,12 @@ def _serve(settings_path):
                     if r[4:].split(" ")[0].upper() not in settings["hide"]]
 
         async def handle_MAIL(self, server, session, envelope, address, mail_options):
+            ip = client_ip(server)
+            if volume_deferred(ip):
+                return throttled(server, "volume",
+                                 f"421 4.7.0 [TSS04] Messages from {ip} temporarily deferred due "
+                                 "to unexpected volume or user complaints - 4.16.55.1; see "
+                                 "https://postmaster.yahooinc.com/error-codes")
             envelope.mail_from = address
             envelope.mail_options.extend(mail_options)
             record({"type": "mail", "conn": server.conn_id, "mail_from": address})
@@ -386,16 +484,27 @@ def _serve(settings_path):
             return "221 2.0.0 Bye"
 
         async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            ip = client_ip(server)
+            if over_rate(ip, envelope):
+                return throttled(server, "rate",
+                                 f"421 4.7.28 [{ip}] Our system has detected an unusual rate of "
+                                 "unsolicited mail originating from your IP address. To protect "
+                                 "our users from spam, mail sent from your IP address has been "
+                                 "temporarily rate limited.")
             key = address.lower()
             script = settings["replies"].get(key) or settings["replies"].get("*") or [250]
             n = attempts.get(key, 0)
             attempts[key] = n + 1
-            code = script[min(n, len(script) - 1)]
+            entry = script[min(n, len(script) - 1)]
+            # An entry is a code (its text from REPLY_TEXTS) or a whole reply line.
+            code = int(entry[:3]) if isinstance(entry, str) else entry
             record({"type": "rcpt", "conn": server.conn_id, "rcpt": address, "code": code,
                     "attempt": n + 1, "local": local_address(server)})
             if code == 250:
                 envelope.rcpt_tos.append(address)
                 envelope.rcpt_options.extend(rcpt_options)
+            if isinstance(entry, str):
+                return entry
             return f"{code} {REPLY_TEXTS.get(code, 'scripted')}"
 
         async def handle_DATA(self, server, session, envelope):
@@ -411,6 +520,8 @@ def _serve(settings_path):
                     "tls": server.transport.get_extra_info("ssl_object") is not None,
                     "login": decode(login), "peer": session.peer[0],
                     "local": local_address(server)})
+            ip = client_ip(server)
+            accepted[ip] = accepted.get(ip, 0) + 1
             return "250 2.0.0 Ok: accepted"
 
     def authenticator(server, session, envelope, mechanism, auth_data):
@@ -433,10 +544,31 @@ def _serve(settings_path):
 
     class RecordingSMTP(SMTP):
         conn_id = None
+        refused = False
+        peer_ip = None
 
         def connection_made(self, transport):
             # Called again for the TLS transport after STARTTLS: one connection still.
             fresh = self._original_transport is None
+            if fresh and "connections" in throttle:
+                peer = transport.get_extra_info("peername")
+                ip = peer[0] if peer else None
+                if open_connections.get(ip, 0) >= int(throttle["connections"]):
+                    # Refused before the session starts: aiosmtpd never sees it.
+                    self.refused = True
+                    sockname = transport.get_extra_info("sockname")
+                    reply = ("421 4.3.2 The maximum number of concurrent connections has "
+                             "exceeded a limit, closing transmission channel")
+                    record({"type": "refused", "peer": ip, "kind": "connections",
+                            "local": f"{sockname[0]}:{sockname[1]}"})
+                    record({"type": "throttled", "conn": None, "kind": "connections",
+                            "peer": ip, "reply": reply,
+                            "local": f"{sockname[0]}:{sockname[1]}"})
+                    transport.write(reply.encode() + b"\r\n")
+                    transport.close()
+                    return
+                self.peer_ip = ip
+                open_connections[ip] = open_connections.get(ip, 0) + 1
             super().connection_made(transport)
             if fresh:
                 self.conn_id = next(connection_ids)
@@ -444,7 +576,21 @@ def _serve(settings_path):
                 record({"type": "connect", "conn": self.conn_id,
                         "peer": peer[0] if peer else None, "local": local_address(self)})
 
+        def data_received(self, data):
+            if not self.refused:
+                super().data_received(data)
+
+        def eof_received(self):
+            if self.refused:
+                return False
+            return super().eof_received()
+
         def connection_lost(self, error):
+            if self.refused:
+                return
+            if self.peer_ip is not None:  # once, though TLS makes a second transport
+                open_connections[self.peer_ip] -= 1
+                self.peer_ip = None
             record({"type": "disconnect", "conn": self.conn_id, "local": local_address(self)})
             super().connection_lost(error)
 

@@ -134,10 +134,14 @@ def candidate_names():
     return sorted(words)
 
 
-def table_header(table, kind):
+def table_header(table, tables):
+    """The headers that open `table`: inside an array of tables ([[ip_pool.address]] in
+    [[ip_pool]]) the element it belongs to is opened first."""
     if not table:
         return ""
-    return f"[[{table}]]\n" if kind == "array" else f"[{table}]\n"
+    parent = table.rpartition(".")[0]
+    opening = table_header(parent, tables) if tables.get(parent) == "array" else ""
+    return opening + (f"[[{table}]]\n" if tables.get(table) == "array" else f"[{table}]\n")
 
 
 def accepted_tables(herald_bin, tmp_path, candidates):
@@ -148,7 +152,7 @@ def accepted_tables(herald_bin, tmp_path, candidates):
     while pending:
         parent = pending.pop()
         errors = check_config_errors(herald_bin, tmp_path,
-                                     table_header(parent, tables.get(parent)), candidates, "1")
+                                     table_header(parent, tables), candidates, "1")
         for brackets, name in re.findall(r"must be an? (?:table|array of tables) \((\[+)([\w.]+)\]",
                                          errors):
             if name not in tables:
@@ -157,14 +161,14 @@ def accepted_tables(herald_bin, tmp_path, candidates):
     return tables
 
 
-def accepted_keys(herald_bin, tmp_path, table, kind, candidates):
+def accepted_keys(herald_bin, tmp_path, table, tables, candidates):
     """The candidates check-config does not call unknown in the table. A key may be looked
     at only when another is there (a listener's tls once its address parses), so the keys
     found so far go into every batch again until no new one turns up."""
     accepted = []
     while True:
         rest = [c for c in candidates if c not in accepted]
-        header = table_header(table, kind) + "".join(f"{k} = {PROBE_VALUE}\n" for k in accepted)
+        header = table_header(table, tables) + "".join(f"{k} = {PROBE_VALUE}\n" for k in accepted)
         errors = check_config_errors(herald_bin, tmp_path, header, rest, PROBE_VALUE)
         unknown = set(re.findall(rf"unknown key '(\w+)' in {re.escape(table)}\b", errors))
         found = [c for c in rest if c not in unknown]
@@ -183,7 +187,7 @@ def test_herald_toml_5_documents_every_key_the_loader_accepts_under_its_section(
     page = sections(CONFIG_PAGE)
     missing = []
     for table, kind in sorted(tables.items()):
-        keys = accepted_keys(herald_bin, tmp_path, table, kind, candidates)
+        keys = accepted_keys(herald_bin, tmp_path, table, tables, candidates)
         # A table inside this one ([[dkim.key]] in [dkim]) has a section of its own.
         keys -= {name.split(".")[-1] for name in tables if name.startswith(table + ".")}
         assert keys, f"the probe found no key of [{table}]"

@@ -22,10 +22,10 @@ namespace {
 // A rule acts once on a burst of replies: the messages in flight when it acted draw the same
 // answer, and must not halve the rate again and again.
 constexpr auto kHoldDown = std::chrono::seconds(2);
-// A deferral that matched a rule comes back no sooner than this.
-constexpr auto kMinRetry = std::chrono::seconds(5);
 // With neither a configured rate nor one measured, a reduction starts from one a minute.
 constexpr double kFallbackRate = 60;
+// A warm-up cap beyond this is no cap.
+constexpr double kNoDailyLimit = 1e12;
 // The most recovery steps one call takes, however long the pair was idle.
 constexpr int kMaxSteps = 100;
 constexpr auto kMeasuredWindow = std::chrono::minutes(1);
@@ -61,13 +61,22 @@ Clock::time_point start_of_day(std::int64_t day) {
     return Clock::time_point(std::chrono::days(day));
 }
 
-// "421 4.7.28 matched rule "google-rate"", or without the codes for a local failure.
+// "421 4.7.28 matched rule 'google-rate'", or without the codes for a local failure. Single
+// quotes: the mainlog would escape double ones.
 std::string because(const config::ShapingRule& rule, std::string_view reply) {
     const ReplyCodes codes = reply_codes(reply);
     std::string why;
     if (codes.code != 0) why = std::to_string(codes.code) + " ";
     if (!codes.enhanced.empty()) why += codes.enhanced + " ";
-    return why + "matched rule \"" + rule.name + "\"";
+    return why + "matched rule '" + rule.name + "'";
+}
+
+// "5m", "90s", "2h": as the config says durations.
+std::string duration_text(config::Seconds d) {
+    const auto n = d.count();
+    if (n > 0 && n % 3600 == 0) return std::to_string(n / 3600) + "h";
+    if (n > 0 && n % 60 == 0) return std::to_string(n / 60) + "m";
+    return std::to_string(n) + "s";
 }
 
 std::int64_t seconds_of(Clock::time_point t) {
@@ -85,8 +94,35 @@ json::value time_or_null(Clock::time_point t, Clock::time_point now) {
 
 }  // namespace
 
-TrafficShaper::TrafficShaper(const config::Shaping& settings, Note note)
-    : settings_(settings), rules_(settings.rules), note_(std::move(note)) {}
+TrafficShaper::TrafficShaper(const config::Shaping& settings, Note note,
+                             const std::vector<config::IpPool>& pools)
+    : settings_(settings), rules_(settings.rules), note_(std::move(note)) {
+    for (const auto& pool : pools) {
+        for (const auto& address : pool.addresses) {
+            if (address.warmup_start > 0) warmups_.emplace(address.address, address);
+        }
+    }
+}
+
+TrafficShaper::DailyLimit TrafficShaper::daily_limit(const std::string& source,
+                                                     const config::Provider& provider,
+                                                     std::int64_t today) const {
+    DailyLimit limit{.messages = provider.max_messages_per_day};
+    auto warmup = warmups_.find(source);
+    if (warmup == warmups_.end()) return limit;
+    auto first = first_days_.find(source);
+    const std::int64_t day =
+        first == first_days_.end() ? 0 : std::max<std::int64_t>(0, today - first->second);
+    const double cap = static_cast<double>(warmup->second.warmup_start) *
+                       std::pow(warmup->second.warmup_factor, static_cast<double>(day));
+    // Past the provider's own limit (or a trillion), the warm-up is over.
+    const double most = limit.messages > 0 ? static_cast<double>(limit.messages) : kNoDailyLimit;
+    if (cap < most) {
+        limit.messages = static_cast<std::size_t>(cap);
+        limit.warmup_day = day;
+    }
+    return limit;
+}
 
 TrafficShaper::Pair& TrafficShaper::pair(const std::string& source, const std::string& provider) {
     return pairs_[Key{source, provider}];
@@ -129,10 +165,14 @@ TrafficShaper::Admission TrafficShaper::admit(const std::string& source,
         p.day = today;
         p.sent_today = 0;
     }
-    if (provider.max_messages_per_day > 0 && p.sent_today >= provider.max_messages_per_day) {
+    if (warmups_.contains(source) && first_days_.try_emplace(source, p.day).second) changed_ = true;
+    if (const auto daily = daily_limit(source, provider, p.day);
+        daily.messages > 0 && p.sent_today >= daily.messages) {
+        const std::string warmup =
+            daily.warmup_day ? fmt::format(" (warm-up day {})", *daily.warmup_day + 1) : "";
         return {start_of_day(p.day + 1),
-                fmt::format("shaping: {} takes {} messages a day from {}; today's are sent",
-                            provider.name, provider.max_messages_per_day, source)};
+                fmt::format("shaping: {} takes {} messages a day from {}{}; today's are sent",
+                            provider.name, daily.messages, source, warmup)};
     }
     if (const double rate = rate_in_force(p, provider); rate > 0) {
         const auto at = p.slots.slot(id, now, interval_of(rate));
@@ -179,8 +219,7 @@ std::optional<TrafficShaper::Reaction> TrafficShaper::react(const std::string& s
         quiet == p.quiet_until.end() || quiet->second <= now) {
         act(key, p, provider, configured_connections, *rule, reply, now);
     }
-    Reaction reaction;
-    reaction.bounce = rule->action == Action::bounce;
+    Reaction reaction{.action = rule->action, .retry_at = {}};
     Clock::duration wait = kMinRetry;
     if (const double rate = rate_in_force(p, provider); rate > 0) {
         wait = std::max(wait, interval_of(rate));
@@ -234,7 +273,7 @@ void TrafficShaper::act(const Key& key, Pair& p, const config::Provider& provide
 void TrafficShaper::relax(const Key& key, Pair& p, const config::Provider& provider,
                           Clock::time_point now) {
     const auto quiet = std::chrono::duration_cast<Clock::duration>(settings_.quiet_period);
-    const std::string why = "quiet for " + std::to_string(settings_.quiet_period.count()) + "s";
+    const std::string why = "quiet for " + duration_text(settings_.quiet_period);
     for (int step = 0; step < kMaxSteps && reacting(p) && now >= p.last_change + quiet; ++step) {
         p.last_change += quiet;
         changed_ = true;
@@ -295,6 +334,9 @@ json::array TrafficShaper::status(const config::Provider& provider, Clock::time_
             {"relaxes_at", time_or_null(relaxes, now)},
             {"sent_today", p.day == day_of(now) ? p.sent_today : 0},
             {"last_rule", p.last_rule}};
+        const auto daily = daily_limit(key.first, provider, day_of(now));
+        entry["daily_limit"] = daily.messages > 0 ? json::value(daily.messages) : nullptr;
+        entry["warmup_day"] = daily.warmup_day ? json::value(*daily.warmup_day + 1) : nullptr;
         sources.emplace_back(std::move(entry));
     }
     return sources;
@@ -343,7 +385,11 @@ std::string TrafficShaper::save() const {
                                         {"day", p.day},
                                         {"sent_today", p.sent_today}});
     }
-    return json::serialize(json::object{{"pairs", std::move(pairs)}}) + "\n";
+    json::object first_days;
+    for (const auto& [source, day] : first_days_) first_days[source] = day;
+    return json::serialize(json::object{{"pairs", std::move(pairs)},
+                                        {"warmup_first_days", std::move(first_days)}}) +
+           "\n";
 }
 
 Status TrafficShaper::restore(std::string_view text) {
@@ -353,6 +399,13 @@ Status TrafficShaper::restore(std::string_view text) {
     const json::value* listed = root != nullptr ? root->if_contains("pairs") : nullptr;
     if (listed == nullptr || !listed->is_array()) return Error{"not a shaping state file"};
     std::lock_guard lock(mutex_);
+    if (const json::value* days = root->if_contains("warmup_first_days")) {
+        if (!days->is_object()) return Error{"warmup_first_days is not an object"};
+        for (const auto& [source, day] : days->get_object()) {
+            if (!day.is_int64()) return Error{"a warm-up's first day is not a number"};
+            first_days_[std::string(source)] = day.get_int64();
+        }
+    }
     for (const auto& element : listed->get_array()) {
         const json::object* o = element.if_object();
         if (o == nullptr) return Error{"a pair is not an object"};

@@ -1,6 +1,8 @@
 #pragma once
 // Traffic shaping per (source address, mailbox provider), issue 17: the provider's limits from
-// the config (rates, messages a day, connections) and what its replies taught. A reply that
+// the config (rates, messages a day, connections), the warm-up of a new source address (a
+// daily cap per provider that grows each day from its first day of sending), and what the
+// provider's replies taught. A reply that
 // matches a [[shaping_rule]] reduces the rate, caps the connections, suspends the pair or
 // bounces the recipient; after a quiet period without another, a reaction relaxes one step at
 // a time (additive increase) until the configured limits are back. Every action is a mainlog
@@ -36,8 +38,12 @@ class TrafficShaper {
   public:
     using Clock = std::chrono::system_clock;
     using Note = std::function<void(const std::string&)>;
+    // A deferral that matched a rule comes back no sooner than this.
+    static constexpr std::chrono::seconds kMinRetry{5};
 
-    TrafficShaper(const config::Shaping& settings, Note note);
+    // `pools`: the [[ip_pool]]s, for the warm-up of their addresses.
+    TrafficShaper(const config::Shaping& settings, Note note,
+                  const std::vector<config::IpPool>& pools = {});
 
     // When message `id` may go from `source` to `provider`: `at` <= now, and it is counted as
     // sent; or later, with `why`.
@@ -60,8 +66,11 @@ class TrafficShaper {
 
     // A reply that was not a success, for one recipient. Null: no rule matched.
     struct Reaction {
-        bool bounce = false;         // fail the recipient now instead of retrying
-        Clock::time_point retry_at;  // otherwise: retry then, not after the retry schedule
+        config::ShapingRule::Action action;
+        // bounce: fail the recipient now. Otherwise retry it then (the pair's next slot, the
+        // end of a suspension), not after the retry schedule; a suspension defers even a
+        // 5xx, which said "not from this address", not "not this message".
+        Clock::time_point retry_at;
     };
     std::optional<Reaction> react(const std::string& source, const config::Provider& provider,
                                   std::size_t configured_connections, std::string_view reply,
@@ -112,6 +121,13 @@ class TrafficShaper {
 
     Pair& pair(const std::string& source, const std::string& provider);
     double rate_in_force(const Pair& p, const config::Provider& provider) const;
+    // Today's cap of messages from `source` to `provider` (0: none), and the warm-up day.
+    struct DailyLimit {
+        std::size_t messages = 0;
+        std::optional<std::int64_t> warmup_day;  // 0 on the address's first day of sending
+    };
+    DailyLimit daily_limit(const std::string& source, const config::Provider& provider,
+                           std::int64_t today) const;
     double accepted_rate(Pair& p, Clock::time_point now) const;
     void relax(const Key& key, Pair& p, const config::Provider& provider, Clock::time_point now);
     bool reacting(const Pair& p) const { return p.rate > 0 || p.connections > 0; }
@@ -126,7 +142,9 @@ class TrafficShaper {
     Note note_;
     mutable std::mutex mutex_;
     std::map<Key, Pair> pairs_;
-    std::map<Key, std::map<std::string, std::uint64_t>> actions_;  // pair -> action -> count
+    std::map<std::string, config::PoolAddress, std::less<>> warmups_;  // by address
+    std::map<std::string, std::int64_t, std::less<>> first_days_;      // of sending, by address
+    std::map<Key, std::map<std::string, std::uint64_t>> actions_;      // pair -> action -> count
     std::map<std::pair<std::string, std::string>, std::uint64_t> matches_;  // (provider, rule)
     bool changed_ = false;
 };

@@ -17,33 +17,42 @@ asio::awaitable<ConnectionLimiter::Permit> ConnectionLimiter::acquire(std::strin
     return acquire(std::move(key), limit_);
 }
 
+// The limit may change from one call to the next (a provider's reply capped its
+// connections, or the cap relaxed): the latest holds for every slot given from then on.
 asio::awaitable<ConnectionLimiter::Permit> ConnectionLimiter::acquire(std::string key,
                                                                       std::size_t limit) {
     Slots& slots = slots_[key];
-    if (slots.in_use < std::max<std::size_t>(limit, 1)) {
+    slots.limit = std::max<std::size_t>(limit, 1);
+    if (slots.waiting.empty() && slots.in_use < slots.limit) {
         ++slots.in_use;
         co_return Permit(this, std::move(key));
     }
-    // Wait until release() hands this waiter its slot by cancelling the timer.
+    // Wait until a slot is handed to this waiter by cancelling the timer.
     auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor,
                                                       asio::steady_timer::time_point::max());
     slots.waiting.push_back(timer);
+    grant_waiting(slots);
     boost::system::error_code ignored;
     co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
     co_return Permit(this, std::move(key));
+}
+
+// In order of arrival, as many waiters as the limit lets in.
+void ConnectionLimiter::grant_waiting(Slots& slots) {
+    while (!slots.waiting.empty() && slots.in_use < slots.limit) {
+        ++slots.in_use;
+        slots.waiting.front()->cancel();
+        slots.waiting.pop_front();
+    }
 }
 
 void ConnectionLimiter::release(const std::string& key) {
     auto it = slots_.find(key);
     if (it == slots_.end()) return;
     Slots& slots = it->second;
-    if (!slots.waiting.empty()) {
-        // The slot passes to the first waiter: in_use stays the same.
-        slots.waiting.front()->cancel();
-        slots.waiting.pop_front();
-        return;
-    }
-    if (--slots.in_use == 0) slots_.erase(it);
+    --slots.in_use;
+    grant_waiting(slots);
+    if (slots.in_use == 0 && slots.waiting.empty()) slots_.erase(it);
 }
 
 std::size_t ConnectionLimiter::in_use(const std::string& key) const {

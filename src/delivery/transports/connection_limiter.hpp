@@ -44,8 +44,10 @@ class ConnectionLimiter {
   private:
     struct Slots {
         std::size_t in_use = 0;
+        std::size_t limit = 1;
         std::deque<std::shared_ptr<boost::asio::steady_timer>> waiting;
     };
+    void grant_waiting(Slots& slots);
     void release(const std::string& key);
 
     std::size_t limit_;

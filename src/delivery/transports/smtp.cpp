@@ -68,6 +68,7 @@ struct SmtpTransport::Attempt {
 struct SmtpTransport::Pending {
     const Group& group;
     const Delivery& delivery;
+    std::string source;  // the address it goes from; "": the system's choice
     std::vector<RecipientResult> results;
     std::vector<std::size_t> open;  // indices into group.recipients
 
@@ -208,14 +209,14 @@ asio::awaitable<std::vector<RecipientResult>> SmtpTransport::deliver_group(
             result = {result.recipient, outcome, destination.reason, ""};
         co_return std::move(pending.results);
     }
-    const ConnectionGroup connections = connection_group(g.destination, destination);
-    if (const config::Provider* provider = connections.provider) {
-        const std::size_t most = provider->max_recipients_per_message;
-        if (most > 0 && g.recipients.size() > most) {
-            co_return co_await deliver_in_parts(g, most, delivery, credentials);
-        }
-        if (shaped(pending, *provider)) co_return std::move(pending.results);
+    const config::Provider* provider = provider_of(destination);
+    if (provider != nullptr && provider->max_recipients_per_message > 0 &&
+        g.recipients.size() > provider->max_recipients_per_message) {
+        co_return co_await deliver_in_parts(g, provider->max_recipients_per_message, delivery,
+                                            credentials);
     }
+    if (!choose_source(pending, provider)) co_return std::move(pending.results);
+    const ConnectionGroup connections = connection_group(g.destination, provider, pending.source);
     std::optional<ConnectionLimiter::Permit> permit = co_await try_parked(connections, pending);
     if (pending.open.empty()) co_return std::move(pending.results);
     if (!permit) {
@@ -232,14 +233,14 @@ asio::awaitable<std::vector<RecipientResult>> SmtpTransport::deliver_group(
         for (const std::string& ip : host.addresses) {
             if (pending.open.empty()) break;
             const smtp::OutboundMessage message = pending.message();
-            Attempt a = co_await attempt_with_fallback(host, ip, message, settings);
+            Attempt a = co_await attempt_with_fallback(host, ip, pending.source, message, settings);
             if (a.connection) {
                 reached = true;
             } else {
                 log(a.why);
                 last_failure = a.why;
             }
-            const bool other_hosts = react(pending, connections.provider, pending.apply(a));
+            const bool other_hosts = react(pending, connections, pending.apply(a));
             if (a.connection && a.connection->reusable()) {
                 // The transaction is complete: every recipient has its answer.
                 backoff_.reachable(g.destination);
@@ -253,25 +254,35 @@ asio::awaitable<std::vector<RecipientResult>> SmtpTransport::deliver_group(
     co_return std::move(pending.results);
 }
 
+// MX mode: the provider whose fleet holds every MX host of the destination, if any.
+const config::Provider* SmtpTransport::provider_of(const Destination& resolved) const {
+    if (!config_.host.empty()) return nullptr;
+    std::vector<std::string> mx_hosts;
+    for (const auto& host : resolved.hosts) mx_hosts.push_back(host.name);
+    return providers_.provider_of(mx_hosts);
+}
+
 SmtpTransport::ConnectionGroup SmtpTransport::connection_group(const std::string& destination,
-                                                               const Destination& resolved) const {
-    if (config_.host.empty()) {
-        std::vector<std::string> mx_hosts;
-        for (const auto& host : resolved.hosts) mx_hosts.push_back(host.name);
-        if (const config::Provider* provider = providers_.provider_of(mx_hosts)) {
-            return {provider_key(provider->name), max_connections(provider), provider};
-        }
-    }
-    return {destination, config_.max_connections, nullptr};
+                                                               const config::Provider* provider,
+                                                               const std::string& source) const {
+    const std::string base = provider ? provider_key(provider->name) : destination;
+    return {connection_key(base, source), max_connections(provider, source), provider, source};
+}
+
+// With a pool, each source address has connections of its own.
+std::string SmtpTransport::connection_key(const std::string& base,
+                                          const std::string& source) const {
+    return options_.source_pool.empty() ? base : base + " from " + source;
 }
 
 // The provider's limit, or the transport's; lower while a reply's cap holds.
-std::size_t SmtpTransport::max_connections(const config::Provider* provider) const {
+std::size_t SmtpTransport::max_connections(const config::Provider* provider,
+                                           const std::string& source) const {
     if (provider == nullptr) return config_.max_connections;
     const std::size_t configured =
         provider->max_connections > 0 ? provider->max_connections : config_.max_connections;
     if (options_.shaper == nullptr) return configured;
-    return options_.shaper->max_connections(source(), *provider, configured,
+    return options_.shaper->max_connections(source_label(source), *provider, configured,
                                             TrafficShaper::Clock::now());
 }
 
@@ -298,19 +309,50 @@ asio::awaitable<std::vector<RecipientResult>> SmtpTransport::deliver_in_parts(
     co_return results;
 }
 
-bool SmtpTransport::shaped(Pending& pending, const config::Provider& provider) {
-    if (options_.shaper == nullptr) return false;
+// The source address this message goes from: its own by weight (the same at every attempt),
+// or with `overflow` the next of the pool that the provider's shaping lets go now. False: it
+// waits for its turn.
+bool SmtpTransport::choose_source(Pending& pending, const config::Provider* provider) {
+    const auto order = sources_for(pending.delivery.message_id);
+    pending.source = order.front();
+    if (provider == nullptr || options_.shaper == nullptr) return true;
     const auto now = TrafficShaper::Clock::now();
-    const auto admission =
-        options_.shaper->admit(source(), provider, pending.delivery.message_id, now);
-    if (admission.at <= now) return false;
-    pending.wait_until(steady_time(admission.at, now), admission.why);
-    return true;
+    std::optional<TrafficShaper::Admission> first_wait;
+    for (const std::string& source : order) {
+        auto admission = options_.shaper->admit(source_label(source), *provider,
+                                                pending.delivery.message_id, now);
+        if (admission.at <= now) {
+            pending.source = source;
+            return true;
+        }
+        if (!first_wait || admission.at < first_wait->at) first_wait = std::move(admission);
+        if (!options_.source_pool_overflow) break;
+    }
+    pending.wait_until(steady_time(first_wait->at, now), first_wait->why);
+    return false;
 }
 
-bool SmtpTransport::react(Pending& pending, const config::Provider* provider,
+// The pool's addresses, the message's own first: picked by weight from a hash of its id, so
+// that every attempt picks the same one and the shares follow the weights.
+std::vector<std::string> SmtpTransport::sources_for(std::string_view message_id) const {
+    if (options_.source_pool.empty()) return {config_.source_address};
+    std::size_t total = 0;
+    for (const auto& address : options_.source_pool) total += address.weight;
+    std::size_t point = std::hash<std::string_view>{}(message_id) % total;
+    std::size_t own = 0;
+    while (point >= options_.source_pool[own].weight) point -= options_.source_pool[own++].weight;
+    std::vector<std::string> order;
+    for (std::size_t i = 0; i < options_.source_pool.size(); ++i) {
+        order.push_back(options_.source_pool[(own + i) % options_.source_pool.size()].address);
+    }
+    return order;
+}
+
+bool SmtpTransport::react(Pending& pending, const ConnectionGroup& connections,
                           const std::vector<std::size_t>& answered) {
+    const config::Provider* provider = connections.provider;
     if (provider == nullptr || options_.shaper == nullptr) return true;
+    const std::string source = source_label(connections.source);
     const auto now = TrafficShaper::Clock::now();
     bool other_hosts = true;
     bool accepted = false;
@@ -320,24 +362,39 @@ bool SmtpTransport::react(Pending& pending, const config::Provider* provider,
             accepted = true;
             continue;
         }
-        const auto reaction = options_.shaper->react(source(), *provider, max_connections(provider),
-                                                     result.detail, now);
+        const auto reaction = options_.shaper->react(
+            source, *provider, max_connections(provider, connections.source), result.detail, now);
         if (!reaction) continue;
-        if (reaction->bounce) {
+        if (reaction->action == config::ShapingRule::Action::bounce) {
             result.outcome = Outcome::failed;
             std::erase(pending.open, i);
-        } else if (result.outcome == Outcome::deferred) {
+            continue;
+        }
+        if (reaction->action == config::ShapingRule::Action::suspend) {
+            result.outcome = Outcome::deferred;
+        }
+        if (result.outcome == Outcome::deferred) {
             // The provider counts per source address: its other hosts would say the same.
-            result.retry_at = steady_time(reaction->retry_at, now);
+            // Another address of the pool may take it at once.
+            auto retry_at = reaction->retry_at;
+            if (options_.source_pool_overflow) {
+                retry_at = std::min(retry_at, now + TrafficShaper::kMinRetry);
+            }
+            result.retry_at = steady_time(retry_at, now);
             other_hosts = false;
         }
     }
-    if (accepted) options_.shaper->accepted(source(), *provider, now);
+    if (accepted) options_.shaper->accepted(source, *provider, now);
     return other_hosts;
 }
 
 std::size_t SmtpTransport::connections_to_provider(std::string_view provider) const {
-    return config_.host.empty() ? limiter_.in_use(provider_key(provider)) : 0;
+    if (!config_.host.empty()) return 0;
+    std::size_t open = 0;
+    for (const std::string& source : sources_for("")) {
+        open += limiter_.in_use(connection_key(provider_key(provider), source));
+    }
+    return open;
 }
 
 bool SmtpTransport::held_back(Pending& pending) const {
@@ -385,7 +442,7 @@ asio::awaitable<std::optional<ConnectionLimiter::Permit>> SmtpTransport::try_par
     a.remote = held->connection->target().where;
     a.exchange = co_await held->connection->send_next(message);
     a.connection = std::move(held->connection);
-    if (!react(pending, connections.provider, pending.apply(a))) pending.open.clear();
+    if (!react(pending, connections, pending.apply(a))) pending.open.clear();
     if (a.connection->reusable()) {
         keep_or_close(connections, std::move(a.connection), std::move(held->permit));
         co_return std::nullopt;
@@ -402,7 +459,7 @@ void SmtpTransport::keep_or_close(const ConnectionGroup& connections,
     HeldConnection held{std::move(connection), std::move(permit)};
     const std::string& key = connections.key;
     if (limiter_.has_waiters(key) || held.connection->transactions() >= reuse_limit(connections) ||
-        limiter_.in_use(key) > max_connections(connections.provider)) {
+        limiter_.in_use(key) > max_connections(connections.provider, connections.source)) {
         idle_->close(std::move(held));
     } else {
         idle_->park(key, std::move(held));
@@ -412,27 +469,27 @@ void SmtpTransport::keep_or_close(const ConnectionGroup& connections,
 // A server whose TLS is broken still gets the mail in plaintext when TLS is only
 // opportunistic (RFC 7435), but never credentials.
 asio::awaitable<SmtpTransport::Attempt> SmtpTransport::attempt_with_fallback(
-    const TargetHost& host, const std::string& ip, const smtp::OutboundMessage& message,
-    const smtp::ClientSettings& settings) {
-    Attempt a = co_await attempt(host, ip, message, settings);
+    const TargetHost& host, const std::string& ip, const std::string& source,
+    const smtp::OutboundMessage& message, const smtp::ClientSettings& settings) {
+    Attempt a = co_await attempt(host, ip, source, message, settings);
     if (a.exchange.starttls_failed && settings.tls == smtp::ClientSettings::Tls::opportunistic &&
         !settings.auth) {
         log("TLS with " + a.remote + " failed; retrying without TLS");
         smtp::ClientSettings plain = settings;
         plain.tls = smtp::ClientSettings::Tls::none;
-        a = co_await attempt(host, ip, message, plain);
+        a = co_await attempt(host, ip, source, message, plain);
     }
     co_return a;
 }
 
 asio::awaitable<SmtpTransport::Attempt> SmtpTransport::attempt(
-    const TargetHost& host, const std::string& ip, const smtp::OutboundMessage& message,
-    const smtp::ClientSettings& settings) {
+    const TargetHost& host, const std::string& ip, const std::string& source,
+    const smtp::OutboundMessage& message, const smtp::ClientSettings& settings) {
     const bool verify = settings.tls == smtp::ClientSettings::Tls::required;
     ConnectionTarget target{
         .ip = ip,
         .port = config_.port,
-        .source_ip = config_.source_address,
+        .source_ip = source,
         // A certificate names the host; for an address literal there is only the address.
         .peer_name = host.name.starts_with('[') ? ip : host.name,
         .where = host.name + " [" + ip + "]:" + std::to_string(config_.port),
@@ -489,8 +546,8 @@ smtp::ClientSettings SmtpTransport::client_settings() const {
     return settings;
 }
 
-std::string SmtpTransport::source() const {
-    return config_.source_address.empty() ? "default" : config_.source_address;
+std::string SmtpTransport::source_label(const std::string& source) {
+    return source.empty() ? "default" : source;
 }
 
 void SmtpTransport::log(const std::string& line) const {

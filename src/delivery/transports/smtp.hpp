@@ -48,6 +48,9 @@ struct SmtpTransportOptions {
     // Their rates, daily limits and reactions to replies, shared by every transport; null:
     // only their connection limits apply.
     TrafficShaper* shaper = nullptr;
+    // The transport's source_pool: the addresses it sends from instead of source_address.
+    std::vector<config::PoolAddress> source_pool;
+    bool source_pool_overflow = false;
 };
 
 class SmtpTransport final : public Transport {
@@ -73,10 +76,12 @@ class SmtpTransport final : public Transport {
         const Group& group, const Delivery& delivery,
         const std::optional<smtp::ClientCredentials>& credentials);
     boost::asio::awaitable<Attempt> attempt(const TargetHost& host, const std::string& ip,
+                                            const std::string& source,
                                             const smtp::OutboundMessage& message,
                                             const smtp::ClientSettings& settings);
     boost::asio::awaitable<Attempt> attempt_with_fallback(const TargetHost& host,
                                                           const std::string& ip,
+                                                          const std::string& source,
                                                           const smtp::OutboundMessage& message,
                                                           const smtp::ClientSettings& settings);
     // Where connections go and how many at once: the provider's, or the destination's own.
@@ -84,19 +89,23 @@ class SmtpTransport final : public Transport {
         std::string key;  // "provider google", or the domain / smarthost
         std::size_t max_connections = 0;
         const config::Provider* provider = nullptr;
+        std::string source;  // the address the connections go from; "": the system's choice
     };
+    const config::Provider* provider_of(const Destination& resolved) const;
     ConnectionGroup connection_group(const std::string& destination,
-                                     const Destination& resolved) const;
+                                     const config::Provider* provider,
+                                     const std::string& source) const;
+    std::string connection_key(const std::string& base, const std::string& source) const;
+    bool choose_source(Pending& pending, const config::Provider* provider);
+    std::vector<std::string> sources_for(std::string_view message_id) const;
     boost::asio::awaitable<std::optional<ConnectionLimiter::Permit>> try_parked(
         const ConnectionGroup& connections, Pending& pending);
     bool held_back(Pending& pending) const;
     bool paced(Pending& pending);
-    // The provider's rate, daily limit or a suspension holds the message back.
-    bool shaped(Pending& pending, const config::Provider& provider);
     // What the replies to recipients `answered` say to the shaper; false: try no other host.
-    bool react(Pending& pending, const config::Provider* provider,
+    bool react(Pending& pending, const ConnectionGroup& connections,
                const std::vector<std::size_t>& answered);
-    std::size_t max_connections(const config::Provider* provider) const;
+    std::size_t max_connections(const config::Provider* provider, const std::string& source) const;
     std::size_t reuse_limit(const ConnectionGroup& connections) const;
     boost::asio::awaitable<std::vector<RecipientResult>> deliver_in_parts(
         const Group& group, std::size_t most, const Delivery& delivery,
@@ -108,8 +117,8 @@ class SmtpTransport final : public Transport {
                        ConnectionLimiter::Permit permit);
     boost::asio::awaitable<Result<std::optional<smtp::ClientCredentials>>> credentials();
     smtp::ClientSettings client_settings() const;
-    // The source address as the shaper and the mainlog name it.
-    std::string source() const;
+    // A source address as the shaper and the mainlog name it.
+    static std::string source_label(const std::string& source);
     void log(const std::string& line) const;
 
     config::Transport config_;

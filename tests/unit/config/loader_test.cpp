@@ -305,6 +305,25 @@ TEST(LoadString, StartsFromTheBuiltInShapingRulesAndReadsMore) {
     EXPECT_DOUBLE_EQ(rate->factor, 0.25);
 }
 
+TEST(LoadString, ReadsIpPoolsAndTheTransportsThatSendFromThem) {
+    auto loaded = load_string(
+        "[[ip_pool]]\nname = \"out\"\noverflow = true\n"
+        "[[ip_pool.address]]\naddress = \"192.0.2.10\"\nweight = 3\n"
+        "[[ip_pool.address]]\naddress = \"192.0.2.11\"\nwarmup_start = 50\nwarmup_factor = 1.5\n"
+        "[[transport]]\nname = \"mx\"\ntype = \"smtp\"\nsource_pool = \"out\"\n",
+        "t.toml");
+    ASSERT_TRUE(loaded.config) << loaded.errors.front();
+    const auto* pool = loaded.config->find_ip_pool("out");
+    ASSERT_NE(pool, nullptr);
+    EXPECT_TRUE(pool->overflow);
+    ASSERT_EQ(pool->addresses.size(), 2u);
+    EXPECT_EQ(pool->addresses[0].weight, 3u);
+    EXPECT_EQ(pool->addresses[0].warmup_start, 0u);
+    EXPECT_EQ(pool->addresses[1].warmup_start, 50u);
+    EXPECT_DOUBLE_EQ(pool->addresses[1].warmup_factor, 1.5);
+    EXPECT_EQ(loaded.config->transports[0].source_pool, "out");
+}
+
 TEST(LoadString, ReadsTheUserToRunAs) {
     auto loaded = load_string("[server]\nuser = \"root\"\ngroup = \"root\"\n", "t.toml");
     ASSERT_TRUE(loaded.config) << loaded.errors.front();
@@ -550,6 +569,27 @@ const BadCase kBadCases[] = {
      "t.toml:3: shaping_rule.enhanced_code '4.7' is not an enhanced status code"},
     {"shaping rule without action", "[[shaping_rule]]\nname = \"r\"\n",
      "shaping_rule.action is required"},
+    {"transport with an unknown pool",
+     "[[transport]]\nname = \"mx\"\ntype = \"smtp\"\nsource_pool = \"nosuch\"\n",
+     "t.toml:4: transport.source_pool 'nosuch' is not an [[ip_pool]]"},
+    {"transport with a pool and an address",
+     "[[ip_pool]]\nname = \"p\"\n[[ip_pool.address]]\naddress = \"192.0.2.1\"\n"
+     "[[transport]]\nname = \"mx\"\ntype = \"smtp\"\nsource_pool = \"p\"\n"
+     "source_address = \"192.0.2.1\"\n",
+     "transport.source_pool and source_address exclude each other"},
+    {"pool without addresses", "[[ip_pool]]\nname = \"p\"\n", "ip_pool.address is required"},
+    {"pool address that is no address",
+     "[[ip_pool]]\nname = \"p\"\n[[ip_pool.address]]\naddress = \"mx.example\"\n",
+     "t.toml:4: ip_pool.address.address 'mx.example' is not an IP address"},
+    {"address in two pools",
+     "[[ip_pool]]\nname = \"p\"\n[[ip_pool.address]]\naddress = \"192.0.2.1\"\n"
+     "[[ip_pool]]\nname = \"q\"\n[[ip_pool.address]]\naddress = \"192.0.2.1\"\n",
+     "t.toml:8: ip_pool.address.address '192.0.2.1' is already used by the ip_pool.address at "
+     "line 4"},
+    {"warm-up factor without a start",
+     "[[ip_pool]]\nname = \"p\"\n[[ip_pool.address]]\naddress = \"192.0.2.1\"\n"
+     "warmup_factor = 2\n",
+     "t.toml:5: ip_pool.address.warmup_factor needs warmup_start"},
     {"recovery step of 0", "[shaping]\nrecovery_step = 0\n",
      "t.toml:2: shaping.recovery_step must be more than 0"},
     {"empty retry list", "[queue]\nretry = []\n", "t.toml:2: queue.retry must not be empty"},

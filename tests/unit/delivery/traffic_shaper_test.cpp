@@ -53,19 +53,19 @@ TEST(TrafficShaper, AReplyHalvesTheRateOnceForABurstAndSaysSo) {
     const auto provider = bigmail(600);
     auto reaction = s.shaper.react(kSource, provider, 5, kThrottled, kStart);
     ASSERT_TRUE(reaction);
-    EXPECT_FALSE(reaction->bounce);
+    EXPECT_EQ(reaction->action, Action::reduce_rate);
     EXPECT_EQ(reaction->retry_at, kStart + 12s);  // the new rate's interval
     // The messages in flight draw the same reply: no second halving.
     s.shaper.react(kSource, provider, 5, kThrottled, kStart + 1s);
     ASSERT_EQ(s.lines.size(), 1u);
     EXPECT_EQ(s.lines[0],
               "shaping: bigmail from 192.0.2.10: rate 600/h -> 300/h (421 4.7.28 matched rule "
-              "\"bigmail-rate\")");
+              "'bigmail-rate')");
     // Once the new rate has had its chance, another reply halves it again.
     s.shaper.react(kSource, provider, 5, kThrottled, kStart + 30s);
     EXPECT_EQ(s.lines.back(),
               "shaping: bigmail from 192.0.2.10: rate 300/h -> 150/h (421 4.7.28 matched rule "
-              "\"bigmail-rate\")");
+              "'bigmail-rate')");
 }
 
 TEST(TrafficShaper, RecoversAStepEachQuietPeriodUpToTheConfiguredRate) {
@@ -76,10 +76,10 @@ TEST(TrafficShaper, RecoversAStepEachQuietPeriodUpToTheConfiguredRate) {
     EXPECT_EQ(s.lines.size(), 1u);  // not quiet long enough yet
     s.shaper.admit(kSource, provider, "b", kStart + 60s);
     EXPECT_EQ(s.lines.back(),
-              "shaping: bigmail from 192.0.2.10: rate 300/h -> 450/h (quiet for 60s)");
+              "shaping: bigmail from 192.0.2.10: rate 300/h -> 450/h (quiet for 1m)");
     s.shaper.admit(kSource, provider, "c", kStart + 130s);
     EXPECT_EQ(s.lines.back(),
-              "shaping: bigmail from 192.0.2.10: rate 450/h -> 600/h (quiet for 60s)");
+              "shaping: bigmail from 192.0.2.10: rate 450/h -> 600/h (quiet for 1m)");
     const auto status = s.shaper.status(provider, kStart + 200s);
     ASSERT_EQ(status.size(), 1u);
     EXPECT_EQ(status[0].as_object().at("rate_per_hour").as_int64(), 600);
@@ -95,7 +95,7 @@ TEST(TrafficShaper, WithoutAConfiguredRateReducesFromTheRateTheProviderAccepted)
     EXPECT_NE(s.lines.back().find("rate 7200/h -> 3600/h"), std::string::npos) << s.lines.back();
     // Recovered all the way, the limit is lifted: nothing was configured.
     s.shaper.admit(kSource, provider, "a", kStart + 10s + 240s);
-    EXPECT_NE(s.lines.back().find("-> no limit (quiet for 60s)"), std::string::npos)
+    EXPECT_NE(s.lines.back().find("-> no limit (quiet for 1m)"), std::string::npos)
         << s.lines.back();
     EXPECT_EQ(s.shaper.admit(kSource, provider, "b", kStart + 251s).at, kStart + 251s);
     EXPECT_EQ(s.shaper.admit(kSource, provider, "c", kStart + 251s).at, kStart + 251s);
@@ -110,12 +110,12 @@ TEST(TrafficShaper, CapsConnectionsAndGivesThemBackOneAtATime) {
     s.shaper.react(kSource, provider, 3, "421 4.3.2 too many connections", kStart);
     EXPECT_EQ(s.lines.back(),
               "shaping: bigmail from 192.0.2.10: connections 3 -> 1 (421 4.3.2 matched rule "
-              "\"cap\")");
+              "'cap')");
     EXPECT_EQ(s.shaper.max_connections(kSource, provider, 3, kStart + 1s), 1u);
     EXPECT_EQ(s.shaper.max_connections(kSource, provider, 3, kStart + 60s), 2u);
     EXPECT_EQ(s.shaper.max_connections(kSource, provider, 3, kStart + 120s), 3u);
     EXPECT_EQ(s.lines.back(),
-              "shaping: bigmail from 192.0.2.10: connections 2 -> no cap (quiet for 60s)");
+              "shaping: bigmail from 192.0.2.10: connections 2 -> no cap (quiet for 1m)");
 }
 
 TEST(TrafficShaper, SuspendsThePairUntilItsTimeOrAReset) {
@@ -142,7 +142,7 @@ TEST(TrafficShaper, BouncesWhatARuleSaysIsUselessToRetry) {
     const auto reaction =
         s.shaper.react(kSource, bigmail(), 5, "421 retrying will not succeed", kStart);
     ASSERT_TRUE(reaction);
-    EXPECT_TRUE(reaction->bounce);
+    EXPECT_EQ(reaction->action, Action::bounce);
     EXPECT_FALSE(s.shaper.react(kSource, bigmail(), 5, "250 ok", kStart));
 }
 
@@ -155,6 +155,42 @@ TEST(TrafficShaper, StopsAtTheDailyLimitUntilTheNextDay) {
     const auto third = s.shaper.admit(kSource, provider, "c", kStart);
     EXPECT_EQ(third.at, kStart + 14h);  // kStart is 10:00 UTC
     EXPECT_EQ(s.shaper.admit(kSource, provider, "c", kStart + 14h).at, kStart + 14h);
+}
+
+TEST(TrafficShaper, AWarmingAddressGetsADailyCapThatGrowsFromItsFirstDay) {
+    const std::vector<config::IpPool> pools{
+        {.name = "out",
+         .addresses = {{.address = kSource, .warmup_start = 2, .warmup_factor = 2},
+                       {.address = "192.0.2.11"}}}};
+    std::vector<std::string> lines;
+    TrafficShaper shaper(
+        settings({}), [&lines](const std::string& l) { lines.push_back(l); }, pools);
+    const auto provider = bigmail(0);
+    EXPECT_EQ(shaper.admit(kSource, provider, "a", kStart).at, kStart);
+    EXPECT_EQ(shaper.admit(kSource, provider, "b", kStart).at, kStart);
+    const auto held = shaper.admit(kSource, provider, "c", kStart);
+    EXPECT_EQ(held.at, kStart + 14h);
+    EXPECT_EQ(held.why,
+              "shaping: bigmail takes 2 messages a day from 192.0.2.10 (warm-up day 1); today's "
+              "are sent");
+    // An address of the pool without warm-up has no cap.
+    for (int i = 0; i < 10; ++i) {
+        EXPECT_EQ(shaper.admit("192.0.2.11", provider, std::to_string(i), kStart).at, kStart);
+    }
+    // The next day, twice as many; the first day is kept across a restart.
+    TrafficShaper restarted(settings({}), {}, pools);
+    ASSERT_TRUE(restarted.restore(shaper.save()));
+    const auto tomorrow = kStart + 24h;
+    for (int i = 0; i < 4; ++i) {
+        EXPECT_EQ(restarted.admit(kSource, provider, std::to_string(i), tomorrow).at, tomorrow);
+    }
+    EXPECT_GT(restarted.admit(kSource, provider, "x", tomorrow).at, tomorrow);
+    const auto status = restarted.status(provider, tomorrow);
+    ASSERT_EQ(status.size(), 2u);  // both addresses, in order
+    EXPECT_EQ(status[0].as_object().at("source").as_string(), kSource);
+    EXPECT_EQ(status[0].as_object().at("daily_limit").as_uint64(), 4u);
+    EXPECT_EQ(status[0].as_object().at("warmup_day").as_int64(), 2);
+    EXPECT_TRUE(status[1].as_object().at("daily_limit").is_null());
 }
 
 TEST(TrafficShaper, ItsStateSurvivesSaveAndRestore) {
