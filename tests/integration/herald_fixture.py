@@ -501,11 +501,17 @@ def send(h, sender, recipients, data=None, mode="relay"):
         data = message(sender=sender or "mailer-daemon@client.herald.test", to=recipients[0])
     with h.smtp(mode) as s:
         s.ehlo("client.herald.test")
-        code, text = s.mail(sender)
-        assert code == 250, (code, text)
-        for rcpt in recipients:
-            code, text = s.rcpt(rcpt)
-            assert code == 250, (rcpt, code, text)
-        code, text = s.data(data)
-        assert code == 250, (code, text)
-        return queued_id(text)
+        return transaction(s, sender, recipients, data)
+
+
+def transaction(s, sender, recipients, data):
+    """One mail transaction on an open smtplib session, every reply 250; returns the queue
+    id."""
+    code, text = s.mail(sender)
+    assert code == 250, (code, text)
+    for rcpt in recipients:
+        code, text = s.rcpt(rcpt)
+        assert code == 250, (rcpt, code, text)
+    code, text = s.data(data)
+    assert code == 250, (code, text)
+    return queued_id(text)

@@ -16,7 +16,7 @@ from collections import Counter
 
 import pytest
 
-from herald_fixture import HERALD_BIN, delivery_config, free_port, message, queued_id, send
+from herald_fixture import HERALD_BIN, delivery_config, free_port, message, send, transaction
 from receivers import free_port_on
 
 SOURCE = "127.0.0.2"
@@ -71,14 +71,7 @@ def burst(h, recipient_lists):
         for n, recipients in enumerate(recipient_lists):
             data = message(sender="alice@sender.test", to=recipients[0], subject=f"burst {n}")
             message_id = re.search(r"^Message-ID: (\S+)", data, re.M).group(1)
-            code, text = s.mail("alice@sender.test")
-            assert code == 250, (code, text)
-            for rcpt in recipients:
-                code, text = s.rcpt(rcpt)
-                assert code == 250, (rcpt, code, text)
-            code, text = s.data(data)
-            assert code == 250, (code, text)
-            sent.append((queued_id(text), message_id))
+            sent.append((transaction(s, "alice@sender.test", recipients, data), message_id))
     return sent
 
 
@@ -339,6 +332,15 @@ def test_the_admin_api_shows_and_resets_the_shaping_state(make_herald, dns_zone,
         {s: [v[k] for k in keys] for s, v in bigmail_sources(from_cli).items()}
     assert bigmail_sources(from_api)[SOURCE]["rate_per_hour"] == 1800
 
+    code, metrics = api(admin_port, "/metrics")
+    metrics = metrics.decode()
+    assert code == 200, metrics
+    labels = f'provider="bigmail",source="{SOURCE}"'
+    assert f'herald_shaping_actions_total{{{labels},action="reduce_rate"}} 1\n' in metrics, metrics
+    assert f"herald_shaping_rate_per_hour{{{labels}}} 1800\n" in metrics, metrics
+    assert 'herald_shaping_rule_matches_total{provider="bigmail",rule="bigmail-rate"}' in metrics
+
+    assert api(admin_port, "/api/shaping/nosuch/reset", "POST")[0] == 404
     assert api(admin_port, "/api/shaping", token=None)[0] == 401
     assert api(admin_port, "/api/shaping", token=TOKEN + "x")[0] == 401
     assert api(admin_port, "/api/shaping/bigmail/reset", "POST", token=None)[0] == 401

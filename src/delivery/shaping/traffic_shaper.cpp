@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "base/timestamp.hpp"
 
@@ -83,6 +84,24 @@ std::int64_t seconds_of(Clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
+// What a state file may hold: times from 1970 to 2255 (the system clock counts nanoseconds in
+// 64 bits), rates a person could mean. Beyond them a file is damaged, not a state.
+constexpr std::int64_t kLatestSecond = std::int64_t{9'000'000'000};
+constexpr std::int64_t kLatestDay = kLatestSecond / 86400;
+constexpr double kMostPerHour = 1e9;
+
+std::int64_t bounded(const json::value& v, std::int64_t most) {
+    const auto n = v.to_number<std::int64_t>();
+    if (n < 0 || n > most) throw std::out_of_range("a time out of range");
+    return n;
+}
+
+double bounded_rate(const json::value& v) {
+    const auto rate = v.to_number<double>();
+    if (!(rate >= 0 && rate <= kMostPerHour)) throw std::out_of_range("a rate out of range");
+    return rate;
+}
+
 Clock::time_point time_of(std::int64_t seconds) {
     return Clock::time_point(std::chrono::seconds(seconds));
 }
@@ -124,8 +143,14 @@ TrafficShaper::DailyLimit TrafficShaper::daily_limit(const std::string& source,
     return limit;
 }
 
-TrafficShaper::Pair& TrafficShaper::pair(const std::string& source, const std::string& provider) {
-    return pairs_[Key{source, provider}];
+// The pair's state with the recovery due by `now` applied. The caller holds the lock.
+TrafficShaper::Pair& TrafficShaper::current(const std::string& source,
+                                            const config::Provider& provider,
+                                            Clock::time_point now) {
+    const Key key{source, provider.name};
+    Pair& p = pairs_[key];
+    relax(key, p, provider, now);
+    return p;
 }
 
 // The tighter of the configured rates and a reaction's, in messages an hour; 0: none.
@@ -153,9 +178,7 @@ TrafficShaper::Admission TrafficShaper::admit(const std::string& source,
                                               const config::Provider& provider, std::string_view id,
                                               Clock::time_point now) {
     std::lock_guard lock(mutex_);
-    const Key key{source, provider.name};
-    Pair& p = pairs_[key];
-    relax(key, p, provider, now);
+    Pair& p = current(source, provider, now);
     if (p.suspended_until > now) {
         return {p.suspended_until,
                 fmt::format("shaping: {} from {} is suspended until {}", provider.name, source,
@@ -190,16 +213,14 @@ std::size_t TrafficShaper::max_connections(const std::string& source,
                                            const config::Provider& provider, std::size_t configured,
                                            Clock::time_point now) {
     std::lock_guard lock(mutex_);
-    const Key key{source, provider.name};
-    Pair& p = pairs_[key];
-    relax(key, p, provider, now);
+    const Pair& p = current(source, provider, now);
     return p.connections > 0 ? std::min(p.connections, configured) : configured;
 }
 
 void TrafficShaper::accepted(const std::string& source, const config::Provider& provider,
                              Clock::time_point now) {
     std::lock_guard lock(mutex_);
-    Pair& p = pair(source, provider.name);
+    Pair& p = pairs_[Key{source, provider.name}];
     p.accepted.push_back(now);
     while (p.accepted.front() + kMeasuredWindow < now) p.accepted.pop_front();
 }
@@ -402,7 +423,9 @@ Status TrafficShaper::restore(std::string_view text) {
     if (const json::value* days = root->if_contains("warmup_first_days")) {
         if (!days->is_object()) return Error{"warmup_first_days is not an object"};
         for (const auto& [source, day] : days->get_object()) {
-            if (!day.is_int64()) return Error{"a warm-up's first day is not a number"};
+            if (!day.is_int64() || day.get_int64() < 0 || day.get_int64() > kLatestDay) {
+                return Error{"a warm-up's first day is not a day"};
+            }
             first_days_[std::string(source)] = day.get_int64();
         }
     }
@@ -412,17 +435,18 @@ Status TrafficShaper::restore(std::string_view text) {
         try {
             Pair& p = pairs_[Key{std::string(o->at("source").as_string()),
                                  std::string(o->at("provider").as_string())}];
-            p.rate = o->at("rate").to_number<double>();
-            p.ceiling = o->at("ceiling").to_number<double>();
+            p.rate = bounded_rate(o->at("rate"));
+            p.ceiling = bounded_rate(o->at("ceiling"));
             p.connections = o->at("connections").to_number<std::size_t>();
             p.connections_ceiling = o->at("connections_ceiling").to_number<std::size_t>();
-            p.suspended_until = time_of(o->at("suspended_until").to_number<std::int64_t>());
-            p.last_change = time_of(o->at("last_change").to_number<std::int64_t>());
+            p.suspended_until = time_of(bounded(o->at("suspended_until"), kLatestSecond));
+            p.last_change = time_of(bounded(o->at("last_change"), kLatestSecond));
             p.last_rule = std::string(o->at("last_rule").as_string());
-            p.day = o->at("day").to_number<std::int64_t>();
+            p.day = bounded(o->at("day"), kLatestDay);
             p.sent_today = o->at("sent_today").to_number<std::size_t>();
-            // A reaction without the limit it recovers to could never end.
-            if (!(p.rate > 0 && p.ceiling > p.rate)) p.rate = p.ceiling = 0;
+            // A reaction without the limit it recovers to could never end; below one message
+            // an hour, a rate is a damaged file.
+            if (!(p.rate >= 1 && p.ceiling > p.rate)) p.rate = p.ceiling = 0;
             if (p.connections_ceiling <= p.connections) p.connections = p.connections_ceiling = 0;
         } catch (const std::exception& e) {
             return Error{std::string("a pair has a missing or bad field: ") + e.what()};

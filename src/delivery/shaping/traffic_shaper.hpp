@@ -119,7 +119,8 @@ class TrafficShaper {
     };
     using Key = std::pair<std::string, std::string>;  // (source, provider)
 
-    Pair& pair(const std::string& source, const std::string& provider);
+    Pair& current(const std::string& source, const config::Provider& provider,
+                  Clock::time_point now);
     double rate_in_force(const Pair& p, const config::Provider& provider) const;
     // Today's cap of messages from `source` to `provider` (0: none), and the warm-up day.
     struct DailyLimit {
