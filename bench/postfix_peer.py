@@ -1,5 +1,6 @@
 """Postfix as the benchmark's peer: a private instance (its own config and queue directories)
-on loopback, relaying everything to one relayhost; started and stopped by its config dir."""
+on loopback, relaying everything to one relayhost (or, without one, to the recipient domains'
+MX hosts); started and stopped by its config dir."""
 import re
 import shutil
 import subprocess
@@ -24,7 +25,13 @@ def _master_cf(smtpd_port):
 
 
 class PostfixPeer:
-    def __init__(self, workdir, smtpd_port, relay_port, milter_port=None):
+    """relay_port None: no relayhost, mail goes to the MX hosts. main_cf: more main.cf lines.
+    resolv_conf: a resolv.conf for Postfix alone (its DNS server on loopback): the instance
+    is started in a mount namespace of its own where that file is bound over
+    /etc/resolv.conf (needs root), since the resolver Postfix uses reads no other."""
+
+    def __init__(self, workdir, smtpd_port, relay_port, milter_port=None, main_cf="",
+                 resolv_conf=None):
         self.dir = Path(workdir)
         self.config_dir = self.dir / "etc"
         self.queue_dir = self.dir / "queue"
@@ -34,7 +41,8 @@ class PostfixPeer:
             d.mkdir(parents=True, exist_ok=True)
         shutil.chown(self.data_dir, "postfix", "postfix")
         main = SHARED_MAIN_CF.read_text()
-        main = re.sub(r"relayhost = .*", f"relayhost = [127.0.0.1]:{relay_port}", main)
+        relayhost = f"[127.0.0.1]:{relay_port}" if relay_port else ""
+        main = re.sub(r"relayhost = .*", f"relayhost = {relayhost}", main)
         main = re.sub(r"maillog_file = .*", f"maillog_file = {self.log}", main)
         main += (f"queue_directory = {self.queue_dir}\n"
                  f"data_directory = {self.data_dir}\n"
@@ -46,6 +54,8 @@ class PostfixPeer:
             # tempfail: were the milter unreachable, mail would wait rather than leave unsigned.
             main += (f"smtpd_milters = inet:127.0.0.1:{milter_port}\n"
                      "milter_default_action = tempfail\n")
+        main += main_cf
+        self.resolv_conf = resolv_conf
         (self.config_dir / "main.cf").write_text(main)
         (self.config_dir / "master.cf").write_text(_master_cf(smtpd_port))
         for name in ("dynamicmaps.cf", "postfix-files"):
@@ -62,7 +72,13 @@ class PostfixPeer:
                               capture_output=True, text=True)
 
     def start(self):
-        result = self._postfix("start")
+        if self.resolv_conf:
+            result = subprocess.run(
+                ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                 'mount --bind "$1" /etc/resolv.conf && exec postfix -c "$2" start', "sh",
+                 str(self.resolv_conf), str(self.config_dir)], capture_output=True, text=True)
+        else:
+            result = self._postfix("start")
         if result.returncode != 0:
             # postfix reports start-up errors only on a terminal or to syslog.
             why = subprocess.run(["script", "-qc", f"postfix -c {self.config_dir} start", "/dev/null"],

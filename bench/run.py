@@ -16,6 +16,18 @@ Three benchmarks, all by default (--only picks one):
   the ratio API/SMTP is the figure (goal: at least 0.80). The ceiling is the same HTTP
   clients against a trivial HTTP server.
 See ../shared/bench/README.md for the method.
+
+And one more, only when asked for (--only shaping; all its systems take about 75 minutes):
+- shaping: reply-driven traffic shaping (issue 17). 5,000 messages for 500 domains of one
+  mailbox provider, whose one MX (bench/throttling_receiver.py) accepts 20 messages a second
+  per client IP and answers 421 4.7.28 beyond; the domains' MX records come from unbound on
+  loopback (bench/shaping_scenario.py). Herald, in MX mode from 127.0.0.2 with a
+  [[shaping_rule]] reduce_rate for the 421 and the default retry schedule, once for each of
+  SHAPING_SETTINGS; Postfix, from the same address through the same DNS, with its defaults
+  and with rate delays. The figures: the time until all 5,000 are accepted against the best
+  possible (250 s; goal at most 1.2x), and the share of delivery attempts that drew a 421
+  (goal under 5%). Runs are cut at --limit times the best (default 3x), reporting how many
+  were delivered by then. --system picks systems by a part of their names.
 """
 import argparse
 import asyncio
@@ -45,6 +57,12 @@ from dkim_signing import (PRIVATE_DIR_PARENT, RSA_BITS, DkimKey, NotSigned, Open
                           rsa_sign_per_second, verify_signed)
 from local_service import free_port, stop_child, wait_port
 from postfix_peer import PostfixPeer
+from shaping_scenario import (BEST_SECONDS, DOMAINS, FLEET_HOST, INJECT_SESSIONS, RATE,
+                              HeraldSetting, HeraldShaping, LoopbackDns, PostfixShaping,
+                              Receiver)
+from shaping_scenario import MESSAGES as SHAPING_MESSAGES
+from shaping_scenario import SIZE as SHAPING_SIZE
+from shaping_scenario import measure as measure_shaping
 
 ROOT = Path(__file__).resolve().parent.parent
 HERALD = Path(os.environ.get("HERALD_BIN", ROOT / "build" / "herald"))
@@ -59,6 +77,27 @@ RSA_SPEED_SECONDS = 5
 API_PATH = "/api/v1/messages"
 API_KEY_NAME = "bench"
 API_GOAL = 0.80  # API rate / SMTP rate
+SHAPING_GOAL_TIME = 1.2    # time to deliver everything / the best possible
+SHAPING_GOAL_SHARE = 0.05  # delivery attempts that drew a 421
+# Herald's reactions tried, one run each per --runs.
+SHAPING_SETTINGS = [
+    HeraldSetting(factor=0.5, quiet_period="5m", recovery_step=0.1),  # the defaults
+    HeraldSetting(factor=0.8, quiet_period="5m", recovery_step=0.1),
+    HeraldSetting(factor=0.9, quiet_period="5m", recovery_step=0.1),
+    HeraldSetting(factor=0.95, quiet_period="5m", recovery_step=0.1),
+    HeraldSetting(factor=0.9, quiet_period="2m", recovery_step=0.05),
+    HeraldSetting(factor=0.9, quiet_period="30s", recovery_step=0.05),
+    # a configured rate twice what the provider takes: the reductions start from it
+    HeraldSetting(factor=0.9, quiet_period="5m", recovery_step=0.1,
+                  provider_keys="max_messages_per_minute = 2400\n"),
+]
+# Postfix's: its rate delays take whole seconds (1s is the least above none), and they are per
+# destination, which is per recipient domain here, or per transport (all destinations).
+POSTFIX_SHAPING = [
+    ("postfix default", ""),
+    ("postfix smtp_destination_rate_delay 1s", "smtp_destination_rate_delay = 1s\n"),
+    ("postfix smtp_transport_rate_delay 1s", "smtp_transport_rate_delay = 1s\n"),
+]
 
 
 def wait_until(predicate, deadline, what):
@@ -632,10 +671,115 @@ def print_api_report(results, top, top_cpu, args):
     print(flush=True)
 
 
+# -- shaping: reply-driven traffic shaping against a throttling provider -------------------------
+
+def shaping_systems():
+    """(name, make(workdir, receiver_port, dns)) for every system of the shaping benchmark."""
+    systems = []
+    for setting in SHAPING_SETTINGS:
+        def herald(workdir, receiver_port, dns, setting=setting):
+            return HeraldShaping(HERALD, workdir, receiver_port, setting)
+        systems.append((setting.name, herald))
+    for name, main_cf in POSTFIX_SHAPING:
+        def postfix(workdir, receiver_port, dns, name=name, main_cf=main_cf):
+            return PostfixShaping(name, main_cf, workdir, receiver_port, dns.resolv_conf)
+        systems.append((name, postfix))
+    return systems
+
+
+def keep_logs(keep_dir, label, system, receiver):
+    if not keep_dir:
+        return
+    target = Path(keep_dir) / re.sub(r"[^A-Za-z0-9.]+", "-", label).strip("-")
+    target.mkdir(parents=True, exist_ok=True)
+    for path in [*system.logs(), receiver.counts_file]:
+        if path.exists():
+            shutil.copy(path, target / path.name)
+
+
+def run_shaping_benchmark(tmp, args):
+    """Each chosen system against a fresh receiver, args.runs times (alternating); prints
+    each run as it ends, then the medians."""
+    workdir = Path(tmp) / "shaping"
+    limit = args.limit * BEST_SECONDS
+    systems = [(name, make) for name, make in shaping_systems()
+               if not args.system or any(part in name for part in args.system)]
+    if not systems:
+        sys.exit("bench: --system matches none of: " +
+                 "; ".join(name for name, _ in shaping_systems()))
+    results = {}
+    with ExitStack() as stack:
+        dns = LoopbackDns(workdir / "dns")
+        stack.callback(dns.stop)
+        dns.start()
+        for run in range(args.runs):
+            for index, (name, make) in enumerate(systems):
+                rundir = workdir / f"{index}-{run}"
+                with ExitStack() as running:
+                    receiver = Receiver(rundir / "receiver")
+                    running.callback(receiver.stop)
+                    receiver.start()
+                    system = make(rundir / "system", receiver.port, dns)
+                    running.callback(system.stop)
+                    system.start()
+                    r = measure_shaping(system, receiver, limit)
+                keep_logs(args.keep_logs, f"{name}-run{run + 1}", system, receiver)
+                results.setdefault(name, []).append(r)
+                took = (f"in {r['seconds']:.0f} s ({r['seconds'] / BEST_SECONDS:.2f}x best)"
+                        if r["complete"] else f"by the cut at {limit:.0f} s")
+                notes = f", {len(r['notes'])} shaping notes" if name.startswith("herald") else ""
+                if r["duplicates"]:
+                    notes += f", {r['duplicates']} accepted twice"
+                print(f"run {run + 1} shaping {name}: {r['delivered']} delivered {took}, "
+                      f"421 on {r['share_421']:.1%} of {r['attempts']} attempts, "
+                      f"{r['connections']} connections, {r['deferred_logged']} deferrals "
+                      f"logged{notes}, injected in {r['inject_seconds']:.0f} s", flush=True)
+    print_shaping_report(results, limit, args)
+
+
+def print_shaping_report(results, limit, args):
+    width = max(len(name) for name in results) + 2
+    print()
+    print(f"load: {SHAPING_MESSAGES} messages of {SHAPING_SIZE} bytes, one recipient each, for "
+          f"{DOMAINS} domains whose MX is {FLEET_HOST} (one receiver: {RATE} msg/s per client "
+          f"IP, 421 4.7.28 beyond), injected over {INJECT_SESSIONS} SMTP sessions; best "
+          f"possible {BEST_SECONDS:.0f} s; runs cut at {limit:.0f} s; {args.runs} run(s), "
+          f"medians")
+    print(f"{'':{width}}{'delivered':>10}{'time s':>9}{'x best':>9}{'421 share':>11}"
+          f"{'attempts':>10}")
+    summaries = {}
+    for name, runs in results.items():
+        delivered = statistics.median(r["delivered"] for r in runs)
+        complete = all(r["complete"] for r in runs)
+        seconds = statistics.median(r["seconds"] for r in runs)
+        share = statistics.median(r["share_421"] for r in runs)
+        attempts = statistics.median(r["attempts"] for r in runs)
+        summaries[name] = (complete, seconds, share)
+        time_text = f"{seconds:.0f}" if complete else f">{limit:.0f}"
+        ratio_text = f"{seconds / BEST_SECONDS:.2f}" if complete else f">{args.limit:.2f}"
+        print(f"{name:{width}}{delivered:>10.0f}{time_text:>9}{ratio_text:>9}{share:>11.1%}"
+              f"{attempts:>10.0f}")
+    print(f"{'best possible':{width}}{SHAPING_MESSAGES:>10}{BEST_SECONDS:>9.0f}{1:>9.2f}"
+          f"{0:>11.1%}{SHAPING_MESSAGES:>10}")
+    print()
+    for name, (complete, seconds, share) in summaries.items():
+        if not name.startswith("herald"):
+            continue
+        ratio = seconds / BEST_SECONDS
+        met_time = complete and ratio <= SHAPING_GOAL_TIME
+        ratio_text = f"{ratio:.2f}x best" if complete else f"not done in {args.limit:g}x best"
+        print(f"{name}: {ratio_text} (goal {SHAPING_GOAL_TIME}x: "
+              f"{'met' if met_time else 'not met'}), 421 share {share:.1%} (goal "
+              f"{SHAPING_GOAL_SHARE:.0%}: {'met' if share < SHAPING_GOAL_SHARE else 'not met'})")
+    print(flush=True)
+
+
 def check_tools(only):
-    tools = ["smtp-source", "smtp-sink"]
-    if only in (None, "relay", "dkim"):
+    tools = ["smtp-source", "smtp-sink"] if only != "shaping" else []
+    if only in (None, "relay", "dkim", "shaping"):
         tools += ["postfix"]
+    if only == "shaping":
+        tools += ["unbound", "unbound-checkconf", "unshare"]
     if only in (None, "dkim"):
         tools += ["opendkim", "openssl"]
     for tool in tools:
@@ -648,10 +792,20 @@ def check_tools(only):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=20000)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--only", choices=("relay", "dkim", "api"),
-                        help="run one benchmark (default: relay, then dkim, then api)")
+    parser.add_argument("--runs", type=int,
+                        help="runs of each system (default: 3; shaping: 1)")
+    parser.add_argument("--only", choices=("relay", "dkim", "api", "shaping"),
+                        help="run one benchmark (default: relay, then dkim, then api; "
+                             "shaping only when asked for)")
+    parser.add_argument("--system", action="append",
+                        help="shaping: only the systems whose names contain this (repeatable)")
+    parser.add_argument("--limit", type=float, default=3.0,
+                        help="shaping: cut each run at this many times the best time")
+    parser.add_argument("--keep-logs", metavar="DIR",
+                        help="shaping: copy each run's logs and the receiver's counts here")
     args = parser.parse_args()
+    if args.runs is None:
+        args.runs = 1 if args.only == "shaping" else 3
     check_tools(args.only)
     # On SIGTERM, unwind like on ^C, so that every child is stopped on the way out.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -670,6 +824,8 @@ def main():
                 run_benchmark(bench, tmp, args)
             if args.only in (None, "api"):
                 run_api_benchmark(tmp, args)
+            if args.only == "shaping":
+                run_shaping_benchmark(tmp, args)
         except NotSigned as e:
             sys.exit(f"bench: DKIM check failed: {e}")
         except ApiLoadFailed as e:
