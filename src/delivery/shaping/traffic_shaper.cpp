@@ -258,7 +258,7 @@ void TrafficShaper::act(const Key& key, Pair& p, const config::Provider& provide
         case Action::reduce_rate: {
             const double configured = rate_in_force(Pair{}, provider);
             double current = rate_in_force(p, provider);
-            if (current == 0) current = accepted_rate(p, now);
+            if (current == 0) current = std::max(accepted_rate(p, now), p.recovered);
             if (current == 0) current = kFallbackRate;
             if (p.ceiling == 0) p.ceiling = configured > 0 ? configured : current;
             p.rate = std::max(1.0, current * rule.factor);
@@ -301,7 +301,10 @@ void TrafficShaper::relax(const Key& key, Pair& p, const config::Provider& provi
         if (p.rate > 0) {
             const double before = rate_in_force(p, provider);
             p.rate += settings_.recovery_step * p.ceiling;
-            if (p.rate >= p.ceiling) p.rate = p.ceiling = 0;
+            if (p.rate >= p.ceiling) {
+                p.recovered = p.ceiling;
+                p.rate = p.ceiling = 0;
+            }
             log(key, "rate " + per_hour(before) + " -> " + per_hour(rate_in_force(p, provider)),
                 why);
         }
@@ -324,7 +327,7 @@ void TrafficShaper::reset(std::string_view provider) {
     std::lock_guard lock(mutex_);
     for (auto& [key, p] : pairs_) {
         if (key.second != provider) continue;
-        p.rate = p.ceiling = 0;
+        p.rate = p.ceiling = p.recovered = 0;
         p.connections = p.connections_ceiling = 0;
         p.suspended_until = {};
         p.quiet_until.clear();

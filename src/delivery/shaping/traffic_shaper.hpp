@@ -104,8 +104,11 @@ class TrafficShaper {
 
   private:
     struct Pair {
-        double rate = 0;              // messages an hour set by a reaction; 0: none
-        double ceiling = 0;           // recovery ends here: the rate before the first reduction
+        double rate = 0;     // messages an hour set by a reaction; 0: none
+        double ceiling = 0;  // recovery ends here: the rate before the first reduction
+        // The ceiling of the last reaction that recovered all the way: a new one starts from
+        // it, not from the minute just paced at a lower rate, or each cycle would end lower.
+        double recovered = 0;
         std::size_t connections = 0;  // cap set by a reaction; 0: none
         std::size_t connections_ceiling = 0;
         Clock::time_point suspended_until{};

@@ -99,6 +99,12 @@ TEST(TrafficShaper, WithoutAConfiguredRateReducesFromTheRateTheProviderAccepted)
         << s.lines.back();
     EXPECT_EQ(s.shaper.admit(kSource, provider, "b", kStart + 251s).at, kStart + 251s);
     EXPECT_EQ(s.shaper.admit(kSource, provider, "c", kStart + 251s).at, kStart + 251s);
+    // Throttled again, it starts from where it recovered to, not from the minute it was paced
+    // at a lower rate (two accepted in it).
+    s.shaper.accepted(kSource, provider, kStart + 300s);
+    s.shaper.accepted(kSource, provider, kStart + 310s);
+    s.shaper.react(kSource, provider, 5, kThrottled, kStart + 320s);
+    EXPECT_NE(s.lines.back().find("rate 7200/h -> 3600/h"), std::string::npos) << s.lines.back();
 }
 
 TEST(TrafficShaper, CapsConnectionsAndGivesThemBackOneAtATime) {
