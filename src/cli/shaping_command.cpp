@@ -1,11 +1,11 @@
 #include "cli/shaping_command.hpp"
 
 #include <fmt/core.h>
+#include <fmt/format.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
-#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -52,9 +52,8 @@ void print_sources(const json::object& provider) {
         }
         parts.push_back(
             fmt::format("{} sent today", source.at("sent_today").to_number<std::uint64_t>()));
-        std::string line;
-        for (const auto& part : parts) line += (line.empty() ? "" : ", ") + part;
-        fmt::print("  from {}: {}\n", std::string_view(source.at("source").as_string()), line);
+        fmt::print("  from {}: {}\n", std::string_view(source.at("source").as_string()),
+                   fmt::join(parts, ", "));
     }
 }
 
@@ -107,9 +106,7 @@ int show_status(const GlobalOptions& global, bool as_json) {
 int reset(const GlobalOptions& global, const std::string& provider) {
     auto config = load_config_or_report(global.config);
     if (!config) return kExitUsage;
-    const auto& providers = config->providers;
-    if (std::none_of(providers.begin(), providers.end(),
-                     [&](const config::Provider& p) { return p.name == provider; })) {
+    if (config->find_provider(provider) == nullptr) {
         fmt::print(stderr, "herald: no provider named '{}' (herald shaping status lists them)\n",
                    provider);
         return kExitUsage;

@@ -27,4 +27,8 @@ const IpPool* Config::find_ip_pool(std::string_view name) const {
     return find_by_name(ip_pools, name);
 }
 
+const Provider* Config::find_provider(std::string_view name) const {
+    return find_by_name(providers, name);
+}
+
 }  // namespace herald::config

@@ -269,6 +269,7 @@ struct Config {
     const Transport* find_transport(std::string_view name) const;
     const User* find_user(std::string_view name) const;
     const IpPool* find_ip_pool(std::string_view name) const;
+    const Provider* find_provider(std::string_view name) const;
 };
 
 // Reads and validates a config file. On failure, every problem found, one per line, as

@@ -225,9 +225,7 @@ boost::json::object Server::Parts::shaping_status() {
 }
 
 std::string Server::Parts::reset_shaping(std::string_view provider) {
-    const auto& known = config.providers;
-    if (std::none_of(known.begin(), known.end(),
-                     [&](const config::Provider& p) { return p.name == provider; })) {
+    if (config.find_provider(provider) == nullptr) {
         return "error no provider named '" + std::string(provider) + "'";
     }
     shaper->reset(provider);

@@ -111,6 +111,18 @@ json::value time_or_null(Clock::time_point t, Clock::time_point now) {
     return json::value(iso8601_utc(t));
 }
 
+// The tighter of two rates in messages an hour, where 0 is none.
+double tighter(double a, double b) {
+    if (a == 0) return b;
+    return b > 0 && b < a ? b : a;
+}
+
+// The configured rate of a provider in messages an hour; 0: none.
+double configured_rate(const config::Provider& provider) {
+    return tighter(static_cast<double>(provider.max_messages_per_minute) * 60,
+                   static_cast<double>(provider.max_messages_per_hour));
+}
+
 }  // namespace
 
 TrafficShaper::TrafficShaper(const config::Shaping& settings, Note note,
@@ -153,21 +165,19 @@ TrafficShaper::Pair& TrafficShaper::current(const std::string& source,
     return p;
 }
 
-// The tighter of the configured rates and a reaction's, in messages an hour; 0: none.
+// The tighter of the configured rate and a reaction's; 0: none.
 double TrafficShaper::rate_in_force(const Pair& p, const config::Provider& provider) const {
-    double rate = 0;
-    const auto tighten = [&rate](double r) {
-        if (r > 0 && (rate == 0 || r < rate)) rate = r;
-    };
-    tighten(static_cast<double>(provider.max_messages_per_minute) * 60);
-    tighten(static_cast<double>(provider.max_messages_per_hour));
-    tighten(p.rate);
-    return rate;
+    return tighter(configured_rate(provider), p.rate);
+}
+
+void TrafficShaper::forget_old_accepts(Pair& p, Clock::time_point now) {
+    while (!p.accepted.empty() && p.accepted.front() + kMeasuredWindow < now) {
+        p.accepted.pop_front();
+    }
 }
 
 double TrafficShaper::accepted_rate(Pair& p, Clock::time_point now) const {
-    while (!p.accepted.empty() && p.accepted.front() + kMeasuredWindow < now)
-        p.accepted.pop_front();
+    forget_old_accepts(p, now);
     if (p.accepted.empty()) return 0;
     const auto span = std::max<Clock::duration>(now - p.accepted.front(), std::chrono::seconds(1));
     return static_cast<double>(p.accepted.size()) * 3600.0 /
@@ -222,7 +232,7 @@ void TrafficShaper::accepted(const std::string& source, const config::Provider& 
     std::lock_guard lock(mutex_);
     Pair& p = pairs_[Key{source, provider.name}];
     p.accepted.push_back(now);
-    while (p.accepted.front() + kMeasuredWindow < now) p.accepted.pop_front();
+    forget_old_accepts(p, now);
 }
 
 std::optional<TrafficShaper::Reaction> TrafficShaper::react(const std::string& source,
@@ -256,7 +266,7 @@ void TrafficShaper::act(const Key& key, Pair& p, const config::Provider& provide
     std::string what;
     switch (rule.action) {
         case Action::reduce_rate: {
-            const double configured = rate_in_force(Pair{}, provider);
+            const double configured = configured_rate(provider);
             double current = rate_in_force(p, provider);
             if (current == 0) current = std::max(accepted_rate(p, now), p.recovered);
             if (current == 0) current = kFallbackRate;

@@ -133,6 +133,7 @@ class TrafficShaper {
     DailyLimit daily_limit(const std::string& source, const config::Provider& provider,
                            std::int64_t today) const;
     double accepted_rate(Pair& p, Clock::time_point now) const;
+    static void forget_old_accepts(Pair& p, Clock::time_point now);
     void relax(const Key& key, Pair& p, const config::Provider& provider, Clock::time_point now);
     bool reacting(const Pair& p) const { return p.rate > 0 || p.connections > 0; }
     void act(const Key& key, Pair& p, const config::Provider& provider,

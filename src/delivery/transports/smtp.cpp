@@ -275,13 +275,17 @@ std::string SmtpTransport::connection_key(const std::string& base,
     return options_.source_pool.empty() ? base : base + " from " + source;
 }
 
-// The provider's limit, or the transport's; lower while a reply's cap holds.
+// The provider's limit, or the transport's.
+std::size_t SmtpTransport::configured_connections(const config::Provider* provider) const {
+    return provider && provider->max_connections > 0 ? provider->max_connections
+                                                     : config_.max_connections;
+}
+
+// The configured limit; lower while a reply's cap holds.
 std::size_t SmtpTransport::max_connections(const config::Provider* provider,
                                            const std::string& source) const {
-    if (provider == nullptr) return config_.max_connections;
-    const std::size_t configured =
-        provider->max_connections > 0 ? provider->max_connections : config_.max_connections;
-    if (options_.shaper == nullptr) return configured;
+    const std::size_t configured = configured_connections(provider);
+    if (provider == nullptr || options_.shaper == nullptr) return configured;
     return options_.shaper->max_connections(source_label(source), *provider, configured,
                                             TrafficShaper::Clock::now());
 }
@@ -363,7 +367,7 @@ bool SmtpTransport::react(Pending& pending, const ConnectionGroup& connections,
             continue;
         }
         const auto reaction = options_.shaper->react(
-            source, *provider, max_connections(provider, connections.source), result.detail, now);
+            source, *provider, configured_connections(provider), result.detail, now);
         if (!reaction) continue;
         if (reaction->action == config::ShapingRule::Action::bounce) {
             result.outcome = Outcome::failed;
@@ -391,6 +395,7 @@ bool SmtpTransport::react(Pending& pending, const ConnectionGroup& connections,
 std::size_t SmtpTransport::connections_to_provider(std::string_view provider) const {
     if (!config_.host.empty()) return 0;
     std::size_t open = 0;
+    // Any message's order holds every source address once.
     for (const std::string& source : sources_for("")) {
         open += limiter_.in_use(connection_key(provider_key(provider), source));
     }

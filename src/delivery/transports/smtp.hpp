@@ -105,6 +105,7 @@ class SmtpTransport final : public Transport {
     // What the replies to recipients `answered` say to the shaper; false: try no other host.
     bool react(Pending& pending, const ConnectionGroup& connections,
                const std::vector<std::size_t>& answered);
+    std::size_t configured_connections(const config::Provider* provider) const;
     std::size_t max_connections(const config::Provider* provider, const std::string& source) const;
     std::size_t reuse_limit(const ConnectionGroup& connections) const;
     boost::asio::awaitable<std::vector<RecipientResult>> deliver_in_parts(
