@@ -12,6 +12,7 @@
 #include "base/ascii_case.hpp"
 #include "mailauth/dkim/signing_keys.hpp"
 #include "message/header_block.hpp"
+#include "spool/incoming_text.hpp"
 
 namespace herald::accept {
 
@@ -53,8 +54,45 @@ smtp::Reply spool_refusal(const queue::IntakeFailure& failure) {
 
 }  // namespace
 
-asio::awaitable<Verdict> Acceptance::accept(const Submission& submission,
+asio::awaitable<std::optional<std::vector<std::string>>> Acceptance::take_reports(
+    const Submission& submission) {
+    std::vector<std::string> reports;
+    std::vector<std::string> rest;
+    for (const auto& r : submission.envelope.recipients) {
+        (is_report_address_(r) ? reports : rest).push_back(r);
+    }
+    if (reports.empty() || submission.text == nullptr) co_return submission.envelope.recipients;
+    const bool read = co_await services_.pool->run([this, &submission, &reports] {
+        std::string text;
+        if (submission.text->read_at(0, submission.text->size(), text) != 0) {
+            if (services_.panic) {
+                services_.panic("report", "cannot read " + submission.text->path().string());
+            }
+            return false;
+        }
+        const std::string& client = submission.envelope.client_ip;
+        take_report_(text, reports, client.empty() ? "local" : "[" + client + "]");
+        return true;
+    });
+    if (!read) co_return std::nullopt;
+    co_return rest;
+}
+
+asio::awaitable<Verdict> Acceptance::accept(const Submission& original,
                                             const policy::Policies& policies) {
+    const Submission* chosen = &original;
+    std::optional<Submission> rest;
+    if (is_report_address_) {
+        auto others = co_await take_reports(original);
+        if (!others) co_return smtp::Reply(451, "4.3.0", "Report not read; try again later");
+        if (others->empty()) co_return smtp::Reply(250, "2.0.0", "Ok: report taken");
+        if (others->size() != original.envelope.recipients.size()) {
+            rest.emplace(original);
+            rest->envelope.recipients = std::move(*others);
+            chosen = &*rest;
+        }
+    }
+    const Submission& submission = *chosen;
     auto prepared = co_await prepare(submission, policies);
     if (auto* refused = std::get_if<smtp::Reply>(&prepared)) co_return *refused;
     auto& ready = std::get<Prepared>(prepared);

@@ -15,6 +15,9 @@
 //                                     submissions; masking), signatures, fsync (queue::Intake)
 //   7. metrics, log lines and the scheduler
 //
+// Before them, step 0: a message to the [bounces] domain (a DSN, an ARF report) is read by
+// reports::ReportIntake and never queued (its other recipients, if any, go on).
+//
 // Only once step 6 has returned an id may the client be told its message is taken.
 #include <boost/asio/awaitable.hpp>
 
@@ -24,6 +27,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "base/blocking_pool.hpp"
 #include "mailauth/preflight.hpp"
@@ -81,9 +85,19 @@ struct AcceptanceServices {
     std::function<void(const std::string& context, const std::string& what)> panic;
 };
 
+// [bounces] domain (reports/report_intake.hpp): recipients that are report addresses. Their
+// message is handed to take (on the pool) and never queued.
+using ReportAddressTest = std::function<bool(std::string_view recipient)>;
+using ReportTaker = std::function<void(
+    std::string_view message, const std::vector<std::string>& recipients, std::string_view client)>;
+
 class Acceptance {
   public:
     explicit Acceptance(AcceptanceServices services) : services_(std::move(services)) {}
+    void set_reports(ReportAddressTest is_report_address, ReportTaker take) {
+        is_report_address_ = std::move(is_report_address);
+        take_report_ = std::move(take);
+    }
 
     // Steps 3 to 7. `policies`: the set the submitter started with (a reload mid-session
     // must not mix two configs).
@@ -105,11 +119,18 @@ class Acceptance {
     boost::asio::awaitable<void> withdraw(const queue::Accepted& accepted);
 
   private:
+    // Step 0: reports to the bounce domain are read, not queued. The recipients left, if any;
+    // nullopt when the message could not be read back (the client hears 451 and retries).
+    boost::asio::awaitable<std::optional<std::vector<std::string>>> take_reports(
+        const Submission& submission);
+
     std::optional<mailauth::PreflightInput> preflight_input(
         const Submission& submission, const policy::Policies& policies,
         const std::optional<std::string>& from_domain, const queue::IntakeOptions& options) const;
 
     AcceptanceServices services_;
+    ReportAddressTest is_report_address_;  // unset: no [bounces] domain
+    ReportTaker take_report_;
 };
 
 }  // namespace herald::accept

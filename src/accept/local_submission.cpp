@@ -96,7 +96,7 @@ boost::asio::awaitable<smtp::Reply> accept_local(Acceptance& acceptance, queue::
     envelope.auth_user = user;
     envelope.arrival = std::chrono::system_clock::now();
     const std::string sender = request.sender_given ? request.sender : user + "@" + hostname;
-    policy::SessionGate gate(policies.relay, policies.limiter.get());
+    policy::SessionGate gate(policies.relay, policies.limiter.get(), &policies.suppressing);
     smtp::SessionView view{.mode = smtp::SessionMode::relay, .local_user = true};
     if (auto refused = check_envelope(gate, view, sender, request.recipients, hostname, envelope)) {
         smtp::Reply reply = refused->reply;

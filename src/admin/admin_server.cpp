@@ -107,6 +107,7 @@ asio::awaitable<HttpResponse> AdminServer::respond(const HttpRequest& request) {
             services_.metrics.set_queue(services_.census.snapshot(now));
             if (services_.shaping_figures)
                 services_.metrics.set_shaping(services_.shaping_figures());
+            if (services_.event_figures) services_.metrics.set_events(services_.event_figures());
             co_return metrics_response(services_.metrics);
         case Endpoint::queue_list: {
             const std::size_t limit = route.limit;
@@ -125,6 +126,9 @@ asio::awaitable<HttpResponse> AdminServer::respond(const HttpRequest& request) {
         case Endpoint::send:
             if (!services_.send) co_return json_error(404, "no such endpoint");
             co_return co_await services_.send(request);
+        case Endpoint::suppressions:
+            if (!services_.suppressions) co_return json_error(404, "no such endpoint");
+            co_return co_await services_.suppressions(request);
         case Endpoint::shaping:
             if (!services_.shaping_status) co_return json_error(404, "no such endpoint");
             co_return json_response(services_.shaping_status());

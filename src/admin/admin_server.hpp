@@ -61,11 +61,16 @@ struct AdminServices {
     Responder send;
     std::function<std::optional<HttpResponse>(const HttpRequest& header)> send_precheck;
     std::size_t send_body_limit = 0;
+    // /api/v1/suppressions (api/suppression_endpoint.hpp), which checks its own credentials;
+    // null: answered 404.
+    Responder suppressions;
     // GET /api/shaping (delivery/shaping_status.hpp), POST /api/shaping/<provider>/reset
     // ("ok ..." or "error no provider ..."), and the shaper's figures for /metrics.
     std::function<boost::json::object()> shaping_status;
     std::function<std::string(std::string_view provider)> shaping_reset;
     std::function<delivery::TrafficShaper::Figures()> shaping_figures;
+    // Events, webhooks and reports for /metrics (docs/events.md); unset: none shown.
+    std::function<events::EventFigures()> event_figures;
     // How long one request may take to arrive, or its response to leave: a client that
     // trickles bytes (slowloris) holds a descriptor no longer.
     std::chrono::milliseconds io_timeout = std::chrono::seconds(10);

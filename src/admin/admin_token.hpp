@@ -12,11 +12,7 @@ namespace herald::admin {
 
 inline constexpr std::string_view kAdminTokenFile = "admin.token";
 
-// Reads <spool_dir>/admin.token, or creates it (64 hex digits from the OpenSSL random
-// generator, written to a private temporary file and linked into place, so that no reader
-// ever sees half a token and two starts at once agree on one). A file that is not a
-// regular file owned by us, that others may read, or that holds no usable token is an error:
-// it is never silently replaced, since clients may hold the token it had.
+// Reads <spool_dir>/admin.token, or creates it (spool/secret_file.hpp).
 Result<std::string> load_or_create_admin_token(const std::filesystem::path& spool_dir);
 
 }  // namespace herald::admin

@@ -86,6 +86,34 @@ void render_shaping(Exposition& x, const delivery::TrafficShaper::Figures& shapi
     }
 }
 
+void render_events(Exposition& x, const events::EventFigures& events) {
+    x.family("herald_events_total", "counter", "Events made, by type (docs/events.md).");
+    for (const auto& [type, n] : events.by_type) x.sample("herald_events_total", "type", type, n);
+    x.family(
+        "herald_bounces_by_category_total", "counter",
+        "Failed recipients by bounce category, synchronous (a reply) or asynchronous (a DSN).");
+    for (const auto& [key, n] : events.bounces) {
+        x.sample("herald_bounces_by_category_total",
+                 {{"category", key.first}, {"kind", key.second}}, static_cast<double>(n));
+    }
+    x.family("herald_event_outbox_depth", "gauge", "Events waiting in a webhook's outbox.");
+    x.family("herald_event_webhook_failures_total", "counter",
+             "Webhook requests that were not acknowledged.");
+    x.family("herald_event_dead_letters_total", "counter",
+             "Events moved from a full outbox to its dead-letter file.");
+    for (const auto& sink : events.webhooks) {
+        x.sample("herald_event_outbox_depth", "sink", sink.name, sink.depth);
+        x.sample("herald_event_webhook_failures_total", "sink", sink.name, sink.failures);
+        x.sample("herald_event_dead_letters_total", "sink", sink.name, sink.dead);
+    }
+    x.family("herald_reports_total", "counter",
+             "DSNs and ARF reports that came back to the bounce domain, by result.");
+    for (const auto& [key, n] : events.reports) {
+        x.sample("herald_reports_total", {{"kind", key.first}, {"result", key.second}},
+                 static_cast<double>(n));
+    }
+}
+
 void render_queue(Exposition& x, const queue::QueueCensusSnapshot& queue) {
     const auto age = [](const queue::QueueGauge& g) {
         return static_cast<std::uint64_t>(std::max<std::int64_t>(0, g.oldest_age.count()));
@@ -206,6 +234,11 @@ void Metrics::set_queue(queue::QueueCensusSnapshot census) {
     for (const auto& [name, counts] : transports_) queue_.transports.try_emplace(name);
 }
 
+void Metrics::set_events(events::EventFigures figures) {
+    std::lock_guard lock(mutex_);
+    events_ = std::move(figures);
+}
+
 void Metrics::set_shaping(delivery::TrafficShaper::Figures figures) {
     std::lock_guard lock(mutex_);
     shaping_ = std::move(figures);
@@ -272,6 +305,7 @@ std::string Metrics::render() const {
 
     render_queue(x, queue_);
     render_shaping(x, shaping_);
+    render_events(x, events_);
 
     x.family("herald_smtp_connections", "gauge", "SMTP connections open now.");
     x.sample("herald_smtp_connections", connections_);

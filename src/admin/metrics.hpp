@@ -17,6 +17,7 @@
 
 #include "admin/rejection_reason.hpp"
 #include "delivery/shaping/traffic_shaper.hpp"
+#include "events/event_figures.hpp"
 #include "log/main_log.hpp"
 #include "log/reject_log.hpp"
 #include "queue/queue_census.hpp"
@@ -43,6 +44,7 @@ class Metrics {
     void dkim_signed(std::string_view domain);
     void set_queue(queue::QueueCensusSnapshot census);
     void set_shaping(delivery::TrafficShaper::Figures figures);
+    void set_events(events::EventFigures figures);
 
     TransportCounts transport(std::string_view name) const;
     // Per recipient domain, labelled as queue/destination_label.hpp says (the first
@@ -66,6 +68,7 @@ class Metrics {
     std::map<std::string, std::uint64_t, std::less<>> dkim_signatures_;
     queue::QueueCensusSnapshot queue_;
     delivery::TrafficShaper::Figures shaping_;
+    events::EventFigures events_;
 };
 
 // A Prometheus label value: backslash, double quote and newline escaped (format 0.0.4).

@@ -130,6 +130,7 @@ std::variant<Route, HttpResponse> route_request(const HttpRequest& request, Admi
     // The console page holds no data; it asks for the token and sends it with each call.
     if (path == "/") return only("GET", request, Route{.endpoint = Endpoint::console});
     if (path == kSendPath) return only("POST", request, Route{.endpoint = Endpoint::send});
+    if (path == kSuppressionsPath) return Route{.endpoint = Endpoint::suppressions};
     // Counters only, no addresses or ids: a local Prometheus scrapes without a secret.
     const bool open = path == "/metrics" && access.loopback_only;
     if (!open && !authorized(request.authorization, access.token)) {

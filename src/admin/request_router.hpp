@@ -10,9 +10,10 @@
 //   GET  /api/trace?q=QUERY             `herald trace --json`
 //   GET  /api/doctor?domain=D[&ip=&selector=&rbl=&dbl=]   `herald doctor --json`, DNS checks
 //   POST /api/v1/messages               the sending API (api/send_endpoint.hpp)
+//   GET|POST|DELETE /api/v1/suppressions the suppression lists (api/suppression_endpoint.hpp)
 // Everything but the console and the sending API needs "Authorization: Bearer <token>"
 // (AdminAccess says which token, and whether /metrics is open); the sending API takes an
-// [[api_key]]'s token instead, checked by the API itself.
+// [[api_key]]'s token instead, checked by the API itself; the suppression lists either.
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -34,7 +35,8 @@ enum class Endpoint {
     doctor,
     send,
     shaping,
-    shaping_reset
+    shaping_reset,
+    suppressions
 };
 
 struct Route {
@@ -64,6 +66,7 @@ std::variant<Route, HttpResponse> route_request(const HttpRequest& request, Admi
 
 // The path of the sending API, whose requests carry a body (the only ones that do).
 inline constexpr std::string_view kSendPath = "/api/v1/messages";
+inline constexpr std::string_view kSuppressionsPath = "/api/v1/suppressions";
 
 // "Bearer <token>" (RFC 6750 2.1), the scheme in any case, compared in constant time.
 bool authorized(std::string_view authorization, std::string_view token);

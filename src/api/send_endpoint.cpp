@@ -10,6 +10,8 @@
 
 #include "accept/envelope_check.hpp"
 #include "admin/request_router.hpp"
+#include "api/api_error.hpp"
+#include "api/api_key.hpp"
 #include "api/message_request.hpp"
 #include "api/mime_message.hpp"
 #include "api/substitutions.hpp"
@@ -31,13 +33,6 @@ namespace {
 // What a client is told to wait before trying again after a refusal that will pass.
 constexpr std::string_view kRetryAfterSeconds = "60";
 
-HttpResponse api_error(unsigned status, std::string_view code, std::string_view message,
-                       std::string_view recipient = {}) {
-    boost::json::object body{{"code", code}, {"message", message}};
-    if (!recipient.empty()) body["recipient"] = recipient;
-    return HttpResponse{.status = status, .body = boost::json::serialize(body)};
-}
-
 HttpResponse retry_later(unsigned status, std::string_view code, std::string_view message) {
     HttpResponse response = api_error(status, code, message);
     response.headers.emplace_back("Retry-After", std::string(kRetryAfterSeconds));
@@ -55,36 +50,11 @@ HttpResponse refusal(const smtp::Reply& reply, std::string_view recipient = {}) 
         return retry_later(503, "insufficient_storage", said);
     }
     if (reply.transient()) return retry_later(503, "temporarily_unavailable", said);
-    return api_error(422, "rejected", said, recipient);
-}
-
-// 1. The key whose SHA-256 the token has. Every key is compared, and every byte: the time
-// taken says nothing of which key nearly matched.
-const config::ApiKey* key_for(std::string_view authorization,
-                              const std::vector<config::ApiKey>& keys) {
-    constexpr std::string_view kScheme = "Bearer ";
-    if (!starts_with_ignoring_case(authorization, kScheme)) return nullptr;
-    const std::string_view token = authorization.substr(kScheme.size());
-    if (token.empty()) return nullptr;
-    const std::string digest = sha256_hex(token);
-    const config::ApiKey* found = nullptr;
-    for (const auto& key : keys) {
-        unsigned char difference = key.key_sha256.size() == digest.size() ? 0 : 1;
-        for (std::size_t i = 0; i < digest.size() && i < key.key_sha256.size(); ++i) {
-            difference |= static_cast<unsigned char>(digest[i] ^ key.key_sha256[i]);
-        }
-        if (difference == 0) found = &key;
+    // policy::SessionGate: the recipient is on a suppression list.
+    if (said.find("> suppressed since ") != std::string::npos) {
+        return api_error(422, "suppressed", said, recipient);
     }
-    return found;
-}
-
-HttpResponse unauthorized(const HttpRequest& request) {
-    HttpResponse response =
-        api_error(401, "unauthorized",
-                  request.authorization.empty() ? "an API key is required (Authorization: Bearer)"
-                                                : "the API key is not valid");
-    response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"herald\"");
-    return response;
+    return api_error(422, "rejected", said, recipient);
 }
 
 // A message as a client wrote it may end its lines in LF alone; the spool holds CRLF.
@@ -224,7 +194,8 @@ class Sending {
                                      .auth_user = user};
         for (const auto& one : outgoing) {
             // One gate a message: each counts once against the rate limits, as over SMTP.
-            policy::SessionGate gate(policies_->relay, policies_->limiter.get());
+            policy::SessionGate gate(policies_->relay, policies_->limiter.get(),
+                                     &policies_->suppressing);
             auto& submission = submissions_.emplace_back();
             submission.submission = true;
             message::Envelope& envelope = submission.envelope;
@@ -316,7 +287,7 @@ bool is_final(const HttpResponse& response) {
 std::optional<HttpResponse> refuse_before_body(const SendServices& services,
                                                const HttpRequest& header) {
     if (header.target.substr(0, header.target.find('?')) != admin::kSendPath) return std::nullopt;
-    if (key_for(header.authorization, services.policies()->api_keys)) return std::nullopt;
+    if (api_key_for(header.authorization, services.policies()->api_keys)) return std::nullopt;
     return unauthorized(header);
 }
 
@@ -340,7 +311,7 @@ std::size_t request_body_limit(std::uint64_t max_message_size) {
 asio::awaitable<HttpResponse> send_messages(const SendServices& services,
                                             const HttpRequest& request) {
     auto policies = services.policies();
-    const config::ApiKey* key = key_for(request.authorization, policies->api_keys);
+    const config::ApiKey* key = api_key_for(request.authorization, policies->api_keys);
     if (!key) co_return unauthorized(request);
     // 2. A retry of a request already answered gets that answer, and nothing is queued.
     const std::string_view idempotency_key = request.idempotency_key;

@@ -45,4 +45,20 @@ bool valid_utf8(std::string_view s) {
     return true;
 }
 
+std::string valid_utf8_or_replaced(std::string_view s) {
+    if (valid_utf8(s)) return std::string(s);
+    std::string out;
+    out.reserve(s.size() + 16);
+    while (!s.empty()) {
+        if (const auto point = decode_utf8(s)) {
+            out.append(s.substr(0, point->length));
+            s.remove_prefix(point->length);
+        } else {
+            out.append("\xEF\xBF\xBD");
+            s.remove_prefix(1);
+        }
+    }
+    return out;
+}
+
 }  // namespace herald

@@ -2,6 +2,7 @@
 // UTF-8 as RFC 3629 defines it: what SMTPUTF8 addresses (RFC 6531) and JSON strings must be.
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace herald {
@@ -17,5 +18,9 @@ std::optional<CodePoint> decode_utf8(std::string_view s);
 
 // Well-formed UTF-8 throughout.
 bool valid_utf8(std::string_view s);
+
+// `s` with each byte that does not begin well-formed UTF-8 replaced by U+FFFD: what a JSON
+// string (RFC 8259 8.1) can carry of text from the network.
+std::string valid_utf8_or_replaced(std::string_view s);
 
 }  // namespace herald

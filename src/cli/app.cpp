@@ -15,6 +15,7 @@
 #include "cli/shaping_command.hpp"
 #include "cli/spf_command.hpp"
 #include "cli/summary_command.hpp"
+#include "cli/suppress_command.hpp"
 #include "cli/trace_command.hpp"
 
 namespace herald::cli {
@@ -63,6 +64,7 @@ int run(int argc, char** argv) {
     add_summary_command(app, global, exit_code);
     add_trace_command(app, global, exit_code);
     add_shaping_command(app, global, exit_code);
+    add_suppress_command(app, global, exit_code);
     add_help_command(app);
 
     // CLI11 would call an unknown word a missing subcommand; name it instead.

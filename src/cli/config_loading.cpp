@@ -4,6 +4,7 @@
 
 #include "config/reload_guard.hpp"
 #include "delivery/router.hpp"
+#include "events/event_pipeline.hpp"
 #include "policy/policies.hpp"
 
 namespace herald::cli {
@@ -14,6 +15,10 @@ std::optional<config::Config> load_config_or_report(const std::filesystem::path&
     if (!loaded.config) return std::nullopt;
     // What only the assembled parts can tell: every transport can be built.
     if (auto why = delivery::Router::unbuildable(*loaded.config)) {
+        fmt::print(stderr, "{}:0: {}\n", path.string(), *why);
+        return std::nullopt;
+    }
+    if (auto why = events::unusable(*loaded.config)) {
         fmt::print(stderr, "{}:0: {}\n", path.string(), *why);
         return std::nullopt;
     }

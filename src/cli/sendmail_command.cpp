@@ -1,6 +1,5 @@
 #include "cli/sendmail_command.hpp"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/core.h>
@@ -18,6 +17,7 @@
 #include "cli/config_loading.hpp"
 #include "cli/default_config.hpp"
 #include "cli/sendmail_client.hpp"
+#include "cli/spool_owner.hpp"
 #include "config/value_formats.hpp"
 #include "dns/unbound_resolver.hpp"
 #include "log/main_log.hpp"
@@ -25,7 +25,6 @@
 #include "mailauth/preflight.hpp"
 #include "message/address_list.hpp"
 #include "message/header_block.hpp"
-#include "net/run_as.hpp"
 #include "policy/policies.hpp"
 #include "queue/intake.hpp"
 #include "spool/spool.hpp"
@@ -200,20 +199,6 @@ class LocalInjection {
     std::unique_ptr<mailauth::Preflight> preflight_;
     accept::AcceptanceServices services_;
 };
-
-// Root writes into the spool as its owner (Herald's user), so that the server can read and
-// rewrite what it finds there after dropping root.
-std::optional<std::string> become_spool_owner(const std::filesystem::path& spool_dir) {
-    struct stat st {};
-    if (::geteuid() != 0 || ::stat(spool_dir.c_str(), &st) != 0 || st.st_uid == 0) {
-        return std::nullopt;
-    }
-    const std::string owner = accept::local_user_name(st.st_uid);
-    auto dropped =
-        net::drop_for_good(net::RunAs{.user = owner, .uid = st.st_uid, .gid = st.st_gid});
-    if (!dropped) return dropped.error();
-    return std::nullopt;
-}
 
 // The server is down: queue directly if this user may, else say why nothing was queued.
 int queue_without_server(const config::Config& config, const accept::LocalRequest& request,

@@ -241,6 +241,38 @@ struct Preflight {
     std::string ip;  // the public address mail leaves from, for SPF; empty: unknown
 };
 
+// Issue 18: where events go (docs/events.md).
+struct EventSink {
+    enum class Type { file, webhook };
+    std::string name;  // default: the type's name
+    Type type = Type::file;
+    std::filesystem::path path;       // file: default <log_dir>/events
+    std::string url;                  // webhook
+    std::string secret;               // webhook: the HMAC-SHA256 key of the signature
+    std::vector<std::string> types;   // only these event types; empty: every type
+    std::size_t batch_size = 100;     // webhook: events per request at most
+    Seconds batch_wait{1};            // webhook: how long a partial batch waits; 0: not at all
+    Seconds timeout{30};              // webhook: per request
+    std::size_t max_outbox = 100000;  // webhook: events waiting, beyond: the dead-letter file
+};
+
+// Asynchronous bounces and feedback loops come back to a domain Herald handles itself.
+struct Bounces {
+    std::string domain;           // the VERP return-path domain; empty: no VERP, no reports
+    std::string fbl_address;      // where ARF reports arrive (lower-case)
+    std::filesystem::path rules;  // bounce rules replacing the built-in ones; empty: built-in
+};
+
+struct Suppression {
+    std::filesystem::path database;  // default <spool_dir>/suppression.db
+    // Bounce categories (and "complaint", "unsubscribe") that add the recipient to the list.
+    std::vector<std::string> add_on = {"invalid-recipient", "bad-domain", "inactive-mailbox",
+                                       "complaint", "unsubscribe"};
+    // Relayed mail to a suppressed recipient: refused at RCPT, or accepted and dropped.
+    enum class Relayed { reject, drop };
+    Relayed relayed = Relayed::reject;
+};
+
 struct Config {
     std::filesystem::path source;  // the file it was read from
     Server server;
@@ -265,6 +297,9 @@ struct Config {
     Queue queue;
     Admin admin;
     Preflight preflight;
+    std::vector<EventSink> event_sinks;
+    Bounces bounces;
+    Suppression suppression;
 
     const Transport* find_transport(std::string_view name) const;
     const User* find_user(std::string_view name) const;

@@ -95,6 +95,18 @@ void read_builtin_shaping(Config& c, Diagnostics& diagnostics) {
     for (const auto& error : builtin.take()) diagnostics.add(0, "built-in " + error);
 }
 
+// Files whose default place depends on [server] spool_dir and log_dir.
+void place_beside_spool_and_logs(Config& c) {
+    if (c.suppression.database.empty()) {
+        c.suppression.database = c.server.spool_dir / "suppression.db";
+    }
+    for (auto& sink : c.event_sinks) {
+        if (sink.type == EventSink::Type::file && sink.path.empty()) {
+            sink.path = c.server.log_dir / (sink.name == "file" ? "events" : "events." + sink.name);
+        }
+    }
+}
+
 Config read_config(const toml::table& root, Diagnostics& diagnostics) {
     Config c;
     read_builtin_shaping(c, diagnostics);
@@ -111,6 +123,11 @@ Config read_config(const toml::table& root, Diagnostics& diagnostics) {
     read_table(doc, "queue", c.queue, read_queue);
     read_table(doc, "admin", c.admin, read_admin);
     read_table(doc, "preflight", c.preflight, read_preflight);
+    read_table(doc, "bounces", c.bounces, read_bounces);
+    read_table(doc, "suppression", c.suppression, read_suppression);
+    read_tables(doc, "event_sink", "event_sink", [&, seen = UniqueNames()](TableReader& t) mutable {
+        read_event_sink(t, c.event_sinks, seen);
+    });
     read_tables(doc, "listener", "listener", [&, seen = UniqueNames()](TableReader& t) mutable {
         read_listener(t, c.listeners, seen);
     });
@@ -140,6 +157,7 @@ Config read_config(const toml::table& root, Diagnostics& diagnostics) {
         read_dkim_signing(dkim, c.dkim_signing);
     });
     doc.report_unknown_keys();
+    place_beside_spool_and_logs(c);
     return c;
 }
 

@@ -8,8 +8,11 @@
 #include <regex>
 #include <string_view>
 
+#include "base/ascii_case.hpp"
 #include "config/cidr.hpp"
 #include "config/value_formats.hpp"
+#include "events/bounce_category.hpp"
+#include "events/event_type.hpp"
 
 namespace herald::config {
 
@@ -689,6 +692,95 @@ void read_preflight(TableReader& t, Preflight& out) {
     if (t.read("ip", out.ip) && !is_ip_address(out.ip)) {
         t.error("ip", "'" + out.ip + "' is not an IP address");
     }
+}
+
+namespace {
+
+constexpr std::array kSinkTypes{Choice<EventSink::Type>{"file", EventSink::Type::file},
+                                Choice<EventSink::Type>{"webhook", EventSink::Type::webhook}};
+
+void check_sink_keys(TableReader& t, const EventSink& sink) {
+    if (sink.type == EventSink::Type::webhook) {
+        t.require("url");
+        t.require("secret");
+        if (t.has("path")) t.error("path", "is for type = \"file\"");
+        return;
+    }
+    for (const auto* key : {"url", "secret", "batch_size", "batch_wait", "timeout", "max_outbox"}) {
+        if (t.has(key)) t.error(key, "is for type = \"webhook\"");
+    }
+}
+
+}  // namespace
+
+void read_event_sink(TableReader& t, std::vector<EventSink>& out, UniqueNames& names) {
+    EventSink sink;
+    t.require("type");
+    const bool type_ok = t.read_choice("type", sink.type, kSinkTypes);
+    t.read("path", sink.path);
+    if (t.read("url", sink.url) && !sink.url.starts_with("http://") &&
+        !sink.url.starts_with("https://")) {
+        t.error("url", "must start with http:// or https://");
+    }
+    if (t.read("secret", sink.secret) && sink.secret.size() < 16) {
+        t.error("secret", "must be at least 16 characters long");
+    }
+    if (t.read("types", sink.types)) {
+        for (const auto& type : sink.types) {
+            if (!events::parse_event_type(type)) {
+                t.error("types", "'" + type + "' is not an event type (docs/events.md)");
+            }
+        }
+    }
+    t.read_count("batch_size", sink.batch_size, 1);
+    t.read_duration("batch_wait", sink.batch_wait, Seconds{0});
+    t.read_duration("timeout", sink.timeout);
+    t.read_count("max_outbox", sink.max_outbox, 1);
+    if (type_ok) check_sink_keys(t, sink);
+    sink.name = sink.type == EventSink::Type::file ? "file" : "webhook";
+    // The name is the outbox's directory: a word, so never a path.
+    if (t.read("name", sink.name) && !printable_word(sink.name)) {
+        t.error("name", "must be a word without spaces");
+    } else if (sink.name.find('/') != std::string::npos || sink.name.starts_with('.')) {
+        t.error("name", "must not contain '/' or start with '.'");
+    }
+    claim(t, t.has("name") ? "name" : "type", sink.name, names, "event_sink");
+    out.push_back(std::move(sink));
+}
+
+void read_bounces(TableReader& t, Bounces& out) {
+    if (t.read("domain", out.domain)) {
+        out.domain = ascii_lowercase(out.domain);
+        if (!is_fqdn(out.domain)) t.error("domain", "'" + out.domain + "' is not a domain name");
+    }
+    if (t.read("fbl_address", out.fbl_address)) {
+        out.fbl_address = ascii_lowercase(out.fbl_address);
+        if (!is_address_pattern(out.fbl_address, false) || out.fbl_address.starts_with("*")) {
+            t.error("fbl_address", "'" + out.fbl_address + "' is not an address");
+        } else if (out.domain.empty() || !out.fbl_address.ends_with("@" + out.domain)) {
+            t.error("fbl_address", "must be an address at [bounces] domain");
+        } else if (out.fbl_address.starts_with("b+")) {
+            t.error("fbl_address", "must not start with 'b+' (the VERP addresses do)");
+        }
+    }
+    t.read("rules", out.rules);
+}
+
+void read_suppression(TableReader& t, Suppression& out) {
+    t.read("database", out.database);
+    if (t.read("add_on", out.add_on)) {
+        for (const auto& name : out.add_on) {
+            if (name != "complaint" && name != "unsubscribe" && !events::parse_category(name)) {
+                t.error("add_on", "'" + name +
+                                      "' is neither a bounce category nor 'complaint' or "
+                                      "'unsubscribe' (docs/events.md)");
+            }
+        }
+    }
+    constexpr std::array kRelayed{
+        Choice<Suppression::Relayed>{"reject", Suppression::Relayed::reject},
+        Choice<Suppression::Relayed>{"drop", Suppression::Relayed::drop}};
+    t.read_choice("relayed", out.relayed, kRelayed);
 }
 
 }  // namespace herald::config

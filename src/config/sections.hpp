@@ -44,5 +44,8 @@ void read_reject(TableReader& t, Reject& out);
 void read_queue(TableReader& t, Queue& out);
 void read_admin(TableReader& t, Admin& out);
 void read_preflight(TableReader& t, Preflight& out);
+void read_event_sink(TableReader& t, std::vector<EventSink>& out, UniqueNames& names);
+void read_bounces(TableReader& t, Bounces& out);
+void read_suppression(TableReader& t, Suppression& out);
 
 }  // namespace herald::config

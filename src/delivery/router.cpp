@@ -51,7 +51,8 @@ Result<Transport*> Router::add_transport(const config::Transport& t, const confi
                                          .log = deps.log,
                                          .dkim = deps.dkim,
                                          .providers = config.providers,
-                                         .shaper = deps.shaper};
+                                         .shaper = deps.shaper,
+                                         .return_path = deps.return_path};
             if (const config::IpPool* pool = config.find_ip_pool(t.source_pool)) {
                 options.source_pool = pool->addresses;
                 options.source_pool_overflow = pool->overflow;

@@ -37,6 +37,9 @@ struct TransportDependencies {
     // Shared by the smtp transports (delivery/shaping/traffic_shaper.hpp); null: providers'
     // connection limits only.
     TrafficShaper* shaper = nullptr;
+    // [bounces] domain: the VERP return path of one recipient of a message (docs/events.md);
+    // empty function: mail goes from its envelope sender.
+    ReturnPath return_path;
 };
 
 class Router : public TransportSelector {

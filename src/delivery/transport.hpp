@@ -5,6 +5,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +14,11 @@
 #include "message/envelope.hpp"
 
 namespace herald::delivery {
+
+// The return path one recipient's copy of a message goes from (VERP, docs/events.md), or
+// nullopt for the envelope sender.
+using ReturnPath = std::function<std::optional<std::string>(std::string_view message_id,
+                                                            std::string_view recipient)>;
 
 struct Delivery {
     std::string_view message_id;

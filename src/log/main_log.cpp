@@ -23,7 +23,7 @@ Result<std::unique_ptr<MainLog>> MainLog::open(const std::filesystem::path& path
 }
 
 void MainLog::arrival(std::string_view id, const message::Envelope& envelope, std::size_t size,
-                      std::string_view subject) {
+                      std::string_view subject, std::string_view message_id) {
     std::string line = start(id) + " <= " + format_address(envelope.sender);
     line += field("H", envelope.helo);
     if (!envelope.client_ip.empty()) line += " [" + format_value(envelope.client_ip) + "]";
@@ -33,13 +33,18 @@ void MainLog::arrival(std::string_view id, const message::Envelope& envelope, st
     line += field("R", std::to_string(envelope.recipients.size()));
     line += field("T", subject, true);
     file_->append(line);
-    notify({.kind = MainLogEvent::Kind::arrival, .id = id, .envelope = &envelope});
+    notify({.kind = MainLogEvent::Kind::arrival,
+            .id = id,
+            .envelope = &envelope,
+            .context = {.envelope = &envelope, .message_id = message_id}});
 }
 
 void MainLog::delivery_line(MainLogEvent::Kind kind, std::string_view id,
                             std::string_view recipient, std::string_view transport,
-                            std::string_view host, std::string_view text, std::string tail) {
+                            std::string_view host, std::string_view text, std::string tail,
+                            const MessageContext& context) {
     using Kind = MainLogEvent::Kind;
+    // A suppressed recipient is done without delivery, as a failed one is.
     std::string_view mark = kind == Kind::delivered ? "=>" : kind == Kind::deferred ? "==" : "**";
     std::string line = start(id) + " " + std::string(mark) + " " + format_address(recipient);
     line += field("T", transport);
@@ -50,33 +55,54 @@ void MainLog::delivery_line(MainLogEvent::Kind kind, std::string_view id,
             .recipient = recipient,
             .transport = transport,
             .host = host,
-            .text = text});
+            .text = text,
+            .envelope = context.envelope,
+            .context = context});
 }
 
 void MainLog::delivered(std::string_view id, std::string_view recipient, std::string_view transport,
-                        std::string_view host, std::string_view reply) {
+                        std::string_view host, std::string_view reply,
+                        const MessageContext& context) {
     delivery_line(MainLogEvent::Kind::delivered, id, recipient, transport, host, reply,
-                  field("C", reply, true));
+                  field("C", reply, true), context);
 }
 
 void MainLog::deferred(std::string_view id, std::string_view recipient, std::string_view transport,
                        std::string_view host, std::string_view reason,
-                       std::optional<std::chrono::system_clock::time_point> next) {
+                       std::optional<std::chrono::system_clock::time_point> next,
+                       const MessageContext& context) {
     std::string tail = field("defer", reason, true);
     if (next) tail += field("next", iso8601_utc(*next));
     delivery_line(MainLogEvent::Kind::deferred, id, recipient, transport, host, reason,
-                  std::move(tail));
+                  std::move(tail), context);
 }
 
 void MainLog::failed(std::string_view id, std::string_view recipient, std::string_view transport,
-                     std::string_view host, std::string_view reason) {
+                     std::string_view host, std::string_view reason,
+                     const MessageContext& context) {
     delivery_line(MainLogEvent::Kind::failed, id, recipient, transport, host, reason,
-                  " " + format_quoted(reason));
+                  " " + format_quoted(reason) + field("category", context.category), context);
+}
+
+void MainLog::suppressed(std::string_view id, std::string_view recipient, std::string_view reason,
+                         const MessageContext& context) {
+    delivery_line(MainLogEvent::Kind::suppressed, id, recipient, "suppression", "", reason,
+                  " " + format_quoted(reason), context);
 }
 
 void MainLog::completed(std::string_view id) {
     file_->append(start(id) + " Completed");
     notify({.kind = MainLogEvent::Kind::completed, .id = id});
+}
+
+void MainLog::admin(std::string_view id, std::string_view action, std::string_view text,
+                    const message::Envelope* envelope) {
+    file_->append(start(id) + " " + format_text(text));
+    notify({.kind = MainLogEvent::Kind::admin,
+            .id = id,
+            .text = text,
+            .action = action,
+            .envelope = envelope});
 }
 
 void MainLog::event(std::string_view id, std::string_view text) {

@@ -108,6 +108,8 @@ std::string DeliveryReport::build(std::string_view message_id) const {
         } else {
             out += "Diagnostic-Code: x-herald; " + one_line(f.diagnostic) + "\r\n";
         }
+        // An extension field (RFC 3464 7): the category Herald's events give this failure.
+        if (!f.category.empty()) out += "X-Herald-Bounce-Category: " + f.category + "\r\n";
     }
     out += "\r\n--" + b + "\r\n";
     out += "Content-Type: text/rfc822-headers\r\n\r\n";

@@ -15,6 +15,7 @@ struct FailedRecipient {
     std::string address;
     std::string diagnostic;   // the remote reply or our reason
     std::string remote_host;  // "mx.example.net [192.0.2.1]" or ""
+    std::string category;     // the bounce category (docs/events.md), "" when unknown
 };
 
 struct DeliveryReport {

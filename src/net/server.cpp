@@ -23,6 +23,7 @@
 #include "admin/metrics.hpp"
 #include "admin/request_router.hpp"
 #include "api/send_endpoint.hpp"
+#include "api/suppression_endpoint.hpp"
 #include "base/blocking_pool.hpp"
 #include "base/build_info.hpp"
 #include "base/state_file.hpp"
@@ -31,6 +32,7 @@
 #include "delivery/shaping/traffic_shaper.hpp"
 #include "delivery/shaping_status.hpp"
 #include "dns/unbound_resolver.hpp"
+#include "events/event_pipeline.hpp"
 #include "log/log_rotation.hpp"
 #include "log/main_log.hpp"
 #include "log/panic_log.hpp"
@@ -50,8 +52,11 @@
 #include "queue/queue_census.hpp"
 #include "queue/queue_control.hpp"
 #include "queue/scheduler.hpp"
+#include "reports/report_intake.hpp"
 #include "spool/free_space.hpp"
+#include "spool/secret_file.hpp"
 #include "spool/spool.hpp"
+#include "suppression/suppressions.hpp"
 
 namespace herald::net {
 
@@ -103,6 +108,10 @@ struct Server::Parts {
     // to the mailbox providers with this.
     std::unique_ptr<mailauth::dkim::Keyring> dkim;
     std::unique_ptr<delivery::TrafficShaper> shaper;
+    // Before the router and the queue: they classify, emit and ask the lists (issue 18).
+    std::unique_ptr<events::EventPipeline> events;
+    std::unique_ptr<suppression::Suppressions> suppressions;
+    std::unique_ptr<reports::ReportIntake> reports;  // null: no [bounces] domain
     std::optional<delivery::Router> router;
     std::filesystem::path config_path;
     std::shared_ptr<policy::Policies> policies;
@@ -118,6 +127,7 @@ struct Server::Parts {
     std::unique_ptr<accept::Acceptance> acceptance;  // for every listener and the API
     std::unique_ptr<api::IdempotencyStore> idempotency;
     api::SendServices send_services;
+    api::SuppressionServices suppression_services;
     std::unique_ptr<queue::Bouncer> bouncer;
     std::unique_ptr<queue::Scheduler> scheduler;
     std::unique_ptr<queue::QueueControl> control;
@@ -140,6 +150,9 @@ struct Server::Parts {
     void report_log_trouble();
     void recover_spool();
     Status build_services();
+    Status build_events();
+    void equip(policy::Policies& fresh);
+    events::EventFigures event_figures() const;
     Status bind_listeners();
     Status bind_sendmail_socket();
     // Whether a message of `size` octets fits beside [limits] spool_reserve: every way in asks.
@@ -323,6 +336,7 @@ asio::awaitable<std::string> Server::Parts::reload(bool force) {
     next.local.path = config.local.path;
     // Policies read the recipient map and aliases: off the loop too.
     auto fresh = co_await pool->run([&next] { return std::make_shared<policy::Policies>(next); });
+    equip(*fresh);
     const auto now = policy::RateLimiter::Clock::now();
     if (fresh->limiter && policies->limiter)
         fresh->limiter->load(policies->limiter->save(now), now);
@@ -360,6 +374,9 @@ std::string Server::Parts::rotate_logs() {
     rotate(*mainlog);
     rotate(*rejectlog);
     rotate(*paniclog);
+    if (auto rotated = events->hub().rotate(keep); !rotated) {
+        trouble += (trouble.empty() ? "" : "; ") + rotated.error();
+    }
     if (!trouble.empty()) {
         paniclog->write("log rotation", trouble);
         return "error " + trouble;
@@ -425,7 +442,6 @@ Status Server::Parts::open_storage() {
         std::vector<std::string> names;
         for (const auto& t : config.transports) names.push_back(t.name);
         metrics = std::make_unique<admin::Metrics>(names);
-        mainlog->set_observer([m = metrics.get()](const log::MainLogEvent& e) { m->observe(e); });
         rejectlog->set_observer(
             [m = metrics.get()](const log::RejectLogEvent& e) { m->observe(e); });
     }
@@ -433,6 +449,66 @@ Status Server::Parts::open_storage() {
     spool = std::make_unique<spool::Spool>(server.spool_dir);
     if (auto opened = spool->open(); !opened) return Error{"spool: " + opened.error()};
     return ok_status();
+}
+
+// The events stage (docs/events.md): sinks and the classifier, the suppression lists that
+// bounces and complaints add to, and with [bounces] domain the intake of reports. The
+// mainlog's lines become events from here on.
+Status Server::Parts::build_events() {
+    auto pipeline =
+        events::EventPipeline::open(config, io.get_executor(), *pool, *mainlog, *paniclog);
+    if (!pipeline) return Error{pipeline.error()};
+    events = std::move(*pipeline);
+    auto list = suppression::SuppressionList::open(config.suppression.database);
+    if (!list) return Error{"suppression list: " + list.error()};
+    suppressions = std::make_unique<suppression::Suppressions>(
+        std::move(*list), config.suppression,
+        [this](const std::string& what) { paniclog->write("suppression", what); }, &events->hub());
+    events->hub().watch([s = suppressions.get()](const events::Event& event) { s->watch(event); });
+    if (!config.bounces.domain.empty()) {
+        auto key = spool::load_or_create_secret(config.server.spool_dir, "bounce.key");
+        if (!key) return Error{"bounce key: " + key.error()};
+        reports = std::make_unique<reports::ReportIntake>(
+            reports::Verp(config.bounces.domain, *key), config.bounces.fbl_address,
+            events->classifier(), events->hub(),
+            [this](const std::string& id, const std::string& line) {
+                if (id == "-") {
+                    mainlog->note(line);
+                } else {
+                    mainlog->event(id, line);
+                }
+            });
+    }
+    mainlog->set_observer([m = metrics.get(), hub = &events->hub()](const log::MainLogEvent& e) {
+        if (m) m->observe(e);
+        hub->observe(e);
+    });
+    return ok_status();
+}
+
+// What the server, not the config, gives every set of policies: the lists to ask and the
+// report addresses to let in.
+void Server::Parts::equip(policy::Policies& fresh) {
+    fresh.suppressing = suppressions->for_gate();
+    if (reports) {
+        fresh.suppressing.report_address = [this](std::string_view recipient) {
+            return reports->check_address(recipient);
+        };
+    }
+}
+
+events::EventFigures Server::Parts::event_figures() const {
+    auto figures = events->figures();
+    if (!reports) return figures;
+    for (auto kind : {reports::ReportKind::dsn, reports::ReportKind::arf}) {
+        for (auto result : {reports::ReportResult::taken, reports::ReportResult::forged,
+                            reports::ReportResult::malformed, reports::ReportResult::ignored}) {
+            figures.reports[{std::string(reports::kind_name(kind)),
+                             std::string(reports::result_name(result))}] =
+                reports->count(kind, result);
+        }
+    }
+    return figures;
 }
 
 // Once the scheduler exists: each queue file is read once, to check it and to queue it.
@@ -459,6 +535,7 @@ Status Server::Parts::build_services() {
         if (!keys) return Error{keys.error()};
         dkim = std::move(*keys);
     }
+    if (auto built = build_events(); !built) return built;
     shaper = std::make_unique<delivery::TrafficShaper>(
         config.shaping, [this](const std::string& line) { mainlog->note(line); }, config.ip_pools);
     restore_shaping();
@@ -468,10 +545,17 @@ Status Server::Parts::build_services() {
         .log = [this](const std::string& line) { mainlog->note(line); },
         .dkim = dkim.get(),
         .shaper = shaper.get()};
+    if (reports) {
+        dependencies.return_path = [verp = &reports->verp()](std::string_view id,
+                                                             std::string_view recipient) {
+            return verp->return_path(id, recipient);
+        };
+    }
     auto built = delivery::Router::from_config(config, dependencies);
     if (!built) return Error{built.error()};
     router.emplace(std::move(*built));
     policies = std::make_shared<policy::Policies>(config);
+    equip(*policies);
     auth_throttle = std::make_unique<policy::AuthThrottle>(policy::AuthThrottleSettings{
         .base_delay = config.limits.auth_failure_delay,
         .failures_before_lockout = config.limits.auth_failures_before_lockout,
@@ -487,7 +571,12 @@ Status Server::Parts::build_services() {
     intake = std::make_unique<queue::Intake>(*spool, *mainlog, census.get());
     bouncer = std::make_unique<queue::Bouncer>(*intake, *mainlog, config.server.hostname);
     queue::SchedulerSettings settings{
-        .max_active = 64, .retry = queue::RetrySchedule(config.queue.retry, config.queue.max_age)};
+        .max_active = 64,
+        .retry = queue::RetrySchedule(config.queue.retry, config.queue.max_age),
+        .classifier = &events->classifier(),
+        .suppressed = [this](std::string_view sender, std::string_view recipient) {
+            return suppressions->why(sender, recipient);
+        }};
     scheduler = std::make_unique<queue::Scheduler>(io.get_executor(), *spool, *mainlog, *router,
                                                    *pool, settings, bouncer.get(), census.get());
     scheduler->panic = [this](const std::string& context, const std::string& what) {
@@ -511,6 +600,12 @@ Status Server::Parts::build_services() {
         .queued = [this](const std::string& id) { scheduler->enqueue_now(id); },
         .panic = [this](const std::string& context,
                         const std::string& what) { paniclog->write(context, what); }});
+    if (reports) {
+        acceptance->set_reports(
+            [this](std::string_view recipient) { return reports->is_report_address(recipient); },
+            [this](std::string_view message, const std::vector<std::string>& recipients,
+                   std::string_view client) { reports->take(message, recipients, client); });
+    }
     // A day, as clients of the big sending APIs expect: a retry after that sends again.
     auto store =
         api::IdempotencyStore::open(config.server.spool_dir / "api" / "idempotency",
@@ -536,6 +631,10 @@ Status Server::Parts::build_services() {
         if (!generated) return Error{"admin token: " + generated.error()};
         admin_token = std::move(*generated);
     }
+    suppression_services = api::SuppressionServices{.suppressions = suppressions.get(),
+                                                    .pool = pool.get(),
+                                                    .admin_token = admin_token,
+                                                    .policies = [this] { return policies; }};
     auto bound = ControlServer::bind(io.get_executor(), config.server.spool_dir / "control.sock",
                                      [this](std::string_view verb, std::string_view argument) {
                                          return control_request(verb, argument);
@@ -655,11 +754,16 @@ Status Server::Parts::bind_listeners() {
                         return api::refuse_before_body(send_services, header);
                     },
                 .send_body_limit = api::request_body_limit(config.limits.max_message_size),
+                .suppressions =
+                    [this](const admin::HttpRequest& request) {
+                        return api::manage_suppressions(suppression_services, request);
+                    },
                 .shaping_status = [this] { return shaping_status(); },
                 .shaping_reset =
                     [this](std::string_view provider) { return reset_shaping(provider); },
                 .shaping_figures =
-                    [this] { return shaper->figures(std::chrono::system_clock::now()); }});
+                    [this] { return shaper->figures(std::chrono::system_clock::now()); },
+                .event_figures = [this] { return event_figures(); }});
         if (!bound) return Error{bound.error()};
         admin_server = std::move(*bound);
         admin_report.push_back("admin http on " + admin_server->local_address() +
@@ -800,6 +904,7 @@ int Server::run() {
     if (p.config.server.log_rotate_size > 0) {
         asio::co_spawn(executor, p.rotate_by_size(), asio::detached);
     }
+    p.events->start();
     p.mainlog->note(version_line() + " started" + p.started_as);
     notify_ready();
 
@@ -816,6 +921,7 @@ int Server::run() {
         p.reload_signal->cancel();
         p.rotate_signal->cancel();
         p.scheduler->stop();
+        p.events->stop();
         asio::co_spawn(p.io, p.drain_then_stop(), asio::detached);
     });
     p.io.run();

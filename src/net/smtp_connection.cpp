@@ -132,7 +132,8 @@ class Connection {
             services_.allow_plaintext_auth_on_loopback && unmapped(remote.address()).is_loopback();
         client_.ip = unmapped(remote.address()).to_string();
         policies_ = services_.policies();
-        policy::SessionGate gate(policies_->relay, policies_->limiter.get());
+        policy::SessionGate gate(policies_->relay, policies_->limiter.get(),
+                                 &policies_->suppressing);
         smtp::ServerSession session(settings, client_, gate);
 
         if (settings.tls_active && !co_await stream_.handshake(settings.command_timeout)) {

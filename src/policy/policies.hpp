@@ -12,6 +12,7 @@
 #include "policy/password_verifier.hpp"
 #include "policy/rate_limiter.hpp"
 #include "policy/relay_policy.hpp"
+#include "policy/suppressing.hpp"
 
 namespace herald::policy {
 
@@ -37,6 +38,8 @@ struct Policies {
     PasswordVerifier verifier;
     std::vector<config::ApiKey> api_keys;  // checked by api/api_key_check.hpp
     std::unique_ptr<RateLimiter> limiter;  // null: no [[rate_limit]]
+    // Set by the server, which owns the lists; kept across reloads with the rest of the set.
+    Suppressing suppressing;
 };
 
 }  // namespace herald::policy

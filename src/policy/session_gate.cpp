@@ -17,6 +17,20 @@ std::optional<smtp::Reply> SessionGate::over_limit(const RateSubject& subject) c
     return smtp::Reply(451, "4.7.1", "Rate " + *why + "; try again later");
 }
 
+// Submitted mail (a user, the API, sendmail) to a suppressed address is refused: its sender
+// is there to hear it. Relayed mail too, unless [suppression] relayed = "drop" leaves it to
+// the delivery, which drops it with an event.
+std::optional<smtp::Reply> SessionGate::suppressed(const smtp::SessionView& session,
+                                                   std::string_view recipient) const {
+    if (!suppressing_ || !suppressing_->lookup) return std::nullopt;
+    const bool submitted = !session.auth_user.empty() || session.local_user ||
+                           session.mode != smtp::SessionMode::relay;
+    if (!submitted && !suppressing_->refuse_relayed) return std::nullopt;
+    auto why = suppressing_->lookup(session.sender, recipient, session.auth_user);
+    if (!why) return std::nullopt;
+    return smtp::Reply(550, "5.7.1", "<" + std::string(recipient) + "> " + *why);
+}
+
 std::optional<smtp::Reply> SessionGate::check_sender(const smtp::SessionView& session,
                                                      std::string_view sender) {
     if (auto refused = relay_.check_sender(session, sender)) return refused;
@@ -27,8 +41,19 @@ std::optional<smtp::Reply> SessionGate::check_sender(const smtp::SessionView& se
 
 std::optional<smtp::Reply> SessionGate::check_recipient(const smtp::SessionView& session,
                                                         std::string_view recipient) {
+    if (suppressing_ && suppressing_->report_address) {
+        if (auto report = suppressing_->report_address(recipient)) {
+            if (*report) return std::nullopt;  // from anyone: receivers send reports there
+            return smtp::Reply(550, "5.1.1",
+                               "<" + std::string(recipient) +
+                                   ">: no such bounce address (its token does "
+                                   "not verify)");
+        }
+    }
     if (auto refused = relay_.check_recipient(session, recipient)) return refused;
-    if (!limiter_ || counted_ || relay_.is_local_recipient(recipient)) return std::nullopt;
+    if (relay_.is_local_recipient(recipient)) return std::nullopt;
+    if (auto refused = suppressed(session, recipient)) return refused;
+    if (!limiter_ || counted_) return std::nullopt;
     // Checked again here: other sessions may have used up the limit since MAIL.
     const RateSubject subject = subject_of(session, session.sender);
     if (auto refused = over_limit(subject)) return refused;

@@ -7,14 +7,16 @@
 
 #include "policy/rate_limiter.hpp"
 #include "policy/relay_policy.hpp"
+#include "policy/suppressing.hpp"
 #include "smtp/session_policy.hpp"
 
 namespace herald::policy {
 
 class SessionGate final : public smtp::SessionPolicy {
   public:
-    // `limiter` may be null: no [[rate_limit]].
-    SessionGate(RelayPolicy& relay, RateLimiter* limiter) : relay_(relay), limiter_(limiter) {}
+    // `limiter` may be null: no [[rate_limit]]; `suppressing` too: no suppression lists.
+    SessionGate(RelayPolicy& relay, RateLimiter* limiter, const Suppressing* suppressing = nullptr)
+        : relay_(relay), limiter_(limiter), suppressing_(suppressing) {}
 
     std::optional<smtp::Reply> check_sender(const smtp::SessionView& session,
                                             std::string_view sender) override;
@@ -26,9 +28,12 @@ class SessionGate final : public smtp::SessionPolicy {
 
   private:
     std::optional<smtp::Reply> over_limit(const RateSubject& subject) const;
+    std::optional<smtp::Reply> suppressed(const smtp::SessionView& session,
+                                          std::string_view recipient) const;
 
     RelayPolicy& relay_;
     RateLimiter* limiter_;
+    const Suppressing* suppressing_;
     bool counted_ = false;  // this transaction's message is counted
 };
 

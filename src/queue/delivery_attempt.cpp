@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <map>
 
+#include "events/bounce_classifier.hpp"
 #include "log/main_log.hpp"
+#include "message/header_block.hpp"
 #include "queue/bouncer.hpp"
 #include "queue/queue_census.hpp"
 #include "spool/spool.hpp"
@@ -25,23 +27,31 @@ asio::awaitable<std::optional<DeliveryAttempt::Clock::time_point>> DeliveryAttem
         if (ctx_.census) ctx_.census->place(found->message);
         if (found->message.held) return std::nullopt;
         if (found->data) data_ = std::move(*found->data);
+        if (auto schedule = ctx_.spool.load_schedule(id_)) attempt_ = schedule->attempts + 1;
         return std::move(found->message);
     });
     // Deleted meanwhile, set aside by recovery, or held.
     if (!loaded) co_return std::nullopt;
     const spool::SpooledMessage& message = *loaded;
     if (!data_) co_return Clock::now() + ctx_.retry.delay_after(1);
+    const auto headers = message::HeaderBlock::parse(*data_);
+    if (const auto* field = headers.find("Message-ID")) message_id_ = field->value;
     pending_ = static_cast<std::size_t>(
         std::count_if(message.recipients.begin(), message.recipients.end(),
                       [](const auto& r) { return r.state == spool::RecipientState::pending; }));
 
-    if (ctx_.retry.expired(message.envelope.arrival, Clock::now())) {
+    if (auto dropped = drop_suppressed(message); !dropped.empty()) {
+        co_await record(message, "", dropped, Recording::suppressed);
+    }
+    if (pending_ == 0) {
+        // Every recipient was suppressed meanwhile.
+    } else if (ctx_.retry.expired(message.envelope.arrival, Clock::now())) {
         co_await expire(message);
     } else {
         // One transaction per transport, with all of its pending recipients.
         std::map<delivery::Transport*, std::vector<std::string>> batches;
         for (const auto& r : message.recipients) {
-            if (r.state != spool::RecipientState::pending) continue;
+            if (r.state != spool::RecipientState::pending || dropped_.contains(r.address)) continue;
             batches[ctx_.router.transport_for(message.envelope.sender, r.address)].push_back(
                 r.address);
         }
@@ -57,7 +67,8 @@ asio::awaitable<std::optional<DeliveryAttempt::Clock::time_point>> DeliveryAttem
 
 asio::awaitable<void> DeliveryAttempt::record(const spool::SpooledMessage& message,
                                               std::string_view transport,
-                                              const std::vector<RecipientResult>& results) {
+                                              const std::vector<RecipientResult>& results,
+                                              Recording recording) {
     struct Mark {
         std::size_t index;
         spool::RecipientState state;
@@ -78,8 +89,9 @@ asio::awaitable<void> DeliveryAttempt::record(const spool::SpooledMessage& messa
         if (result.retry_at) sooner(*result.retry_at);
         if (result.outcome == Outcome::deferred) {
             last_error_ = result.detail;
+            const std::string category = category_of(result);
             ctx_.mainlog.deferred(id_, result.recipient, transport, result.remote_host,
-                                  result.detail);
+                                  result.detail, std::nullopt, context_for(message, category));
             continue;
         }
         const auto state = result.outcome == Outcome::delivered ? spool::RecipientState::delivered
@@ -114,13 +126,45 @@ asio::awaitable<void> DeliveryAttempt::record(const spool::SpooledMessage& messa
     if (!error.empty()) last_error_ = error;
     for (const auto& m : marks) {
         const RecipientResult& r = *m.result;
-        if (m.state == spool::RecipientState::delivered) {
-            ctx_.mainlog.delivered(id_, r.recipient, transport, r.remote_host, r.detail);
+        if (recording == Recording::suppressed) {
+            ctx_.mainlog.suppressed(id_, r.recipient, r.detail, context_for(message, ""));
+        } else if (m.state == spool::RecipientState::delivered) {
+            ctx_.mainlog.delivered(id_, r.recipient, transport, r.remote_host, r.detail,
+                                   context_for(message, ""));
         } else {
-            ctx_.mainlog.failed(id_, r.recipient, transport, r.remote_host, r.detail);
-            failed_.push_back({r.recipient, r.detail, r.remote_host});
+            const std::string category = category_of(r);
+            ctx_.mainlog.failed(id_, r.recipient, transport, r.remote_host, r.detail,
+                                context_for(message, category));
+            failed_.push_back({r.recipient, r.detail, r.remote_host, category});
         }
     }
+}
+
+std::vector<RecipientResult> DeliveryAttempt::drop_suppressed(
+    const spool::SpooledMessage& message) {
+    std::vector<RecipientResult> dropped;
+    if (!ctx_.suppressed) return dropped;
+    for (const auto& r : message.recipients) {
+        if (r.state != spool::RecipientState::pending) continue;
+        if (auto why = ctx_.suppressed(message.envelope.sender, r.address)) {
+            dropped_.insert(r.address);
+            dropped.push_back({.recipient = r.address, .outcome = Outcome::failed, .detail = *why});
+        }
+    }
+    return dropped;
+}
+
+std::string DeliveryAttempt::category_of(const RecipientResult& result) const {
+    if (!ctx_.classifier) return {};
+    return std::string(events::category_name(ctx_.classifier->classify(result.detail)));
+}
+
+log::MessageContext DeliveryAttempt::context_for(const spool::SpooledMessage& message,
+                                                 std::string_view category) const {
+    return {.envelope = &message.envelope,
+            .message_id = message_id_,
+            .attempt = attempt_,
+            .category = category};
 }
 
 asio::awaitable<void> DeliveryAttempt::expire(const spool::SpooledMessage& message) {

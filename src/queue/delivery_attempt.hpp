@@ -8,14 +8,19 @@
 #include <functional>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "base/blocking_pool.hpp"
 #include "delivery/transport_selector.hpp"
+#include "log/main_log.hpp"
 #include "message/delivery_report.hpp"
 #include "queue/retry_schedule.hpp"
 
+namespace herald::events {
+class BounceClassifier;
+}
 namespace herald::log {
 class MainLog;
 }
@@ -37,9 +42,14 @@ struct DeliveryContext {
     BlockingPool& pool;
     RetrySchedule retry;
     std::mt19937 rng{std::random_device{}()};
-    Bouncer* bouncer = nullptr;                      // null: failures are only logged
-    QueueCensus* census = nullptr;                   // null: nothing counts the queue
-    std::function<void(const std::string&)> queued;  // schedules a new message (a bounce)
+    Bouncer* bouncer = nullptr;                            // null: failures are only logged
+    QueueCensus* census = nullptr;                         // null: nothing counts the queue
+    std::function<void(const std::string&)> queued;        // schedules a new message (a bounce)
+    const events::BounceClassifier* classifier = nullptr;  // null: failures have no category
+    // Why mail from `sender` to `recipient` must not go (a suppression list entry), checked
+    // before every attempt; nullopt: it may. Unset: nothing is suppressed.
+    std::function<std::optional<std::string>(std::string_view sender, std::string_view recipient)>
+        suppressed;
 };
 
 class DeliveryAttempt {
@@ -53,13 +63,22 @@ class DeliveryAttempt {
 
   private:
     // One transport's results: final ones made durable in one trip to the pool, then logged.
+    // Suppressed recipients end without a bounce, each with a `suppressed` event.
+    enum class Recording { outcome, suppressed };
     boost::asio::awaitable<void> record(const spool::SpooledMessage& message,
                                         std::string_view transport,
-                                        const std::vector<delivery::RecipientResult>& results);
+                                        const std::vector<delivery::RecipientResult>& results,
+                                        Recording recording = Recording::outcome);
     boost::asio::awaitable<void> expire(const spool::SpooledMessage& message);
     boost::asio::awaitable<void> bounce(const spool::SpooledMessage& message);
     boost::asio::awaitable<std::optional<Clock::time_point>> finish();
     void count_gone();  // out of the queue: out of the census
+    // Recipients whose addresses were suppressed since the message was queued: results that
+    // end them without a bounce.
+    std::vector<delivery::RecipientResult> drop_suppressed(const spool::SpooledMessage& message);
+    std::string category_of(const delivery::RecipientResult& result) const;
+    log::MessageContext context_for(const spool::SpooledMessage& message,
+                                    std::string_view category) const;
 
     std::string id_;
     DeliveryContext& ctx_;
@@ -70,6 +89,9 @@ class DeliveryAttempt {
     std::size_t pending_ = 0;                 // recipients without a final outcome
     bool removed_ = false;                    // done, and out of the queue already
     std::optional<Clock::time_point> paced_;  // the earliest time a paced recipient may go
+    std::string message_id_;                  // the Message-ID: field, for the events
+    std::set<std::string> dropped_;           // recipients suppressed in this attempt
+    unsigned attempt_ = 1;                    // this attempt's number
 };
 
 }  // namespace herald::queue

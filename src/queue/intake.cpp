@@ -99,9 +99,10 @@ std::variant<Accepted, IntakeFailure> Intake::accept(const message::Envelope& en
     }
     auto headers = message::HeaderBlock::parse(head);
     const auto* subject = headers.find("Subject");
+    const auto* message_id = headers.find("Message-ID");
     if (census_) census_->place(stamp.queue_id, envelope);
     mainlog_.arrival(stamp.queue_id, envelope, head.size() + (text.size() - header_size),
-                     subject ? subject->value : "");
+                     subject ? subject->value : "", message_id ? message_id->value : "");
     if (!options.preflight.empty())
         mainlog_.event(stamp.queue_id, "preflight " + options.preflight);
     return Accepted{stamp.queue_id};

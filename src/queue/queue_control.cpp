@@ -36,21 +36,26 @@ std::string QueueControl::flush(std::string_view id) {
 std::string QueueControl::hold(std::string_view id, bool held) {
     if (auto st = spool_.set_held(id, held); !st) return "error " + st.error();
     std::string sid(id);
+    const auto message = spool_.load(id);
+    const message::Envelope* envelope = message ? &message->envelope : nullptr;
     if (held) {
         scheduler_.forget(sid);
-        mainlog_.event(sid, "held by administrator");
+        mainlog_.admin(sid, "hold", "held by administrator", envelope);
         return "ok held " + sid;
     }
-    mainlog_.event(sid, "released by administrator");
+    mainlog_.admin(sid, "release", "released by administrator", envelope);
     scheduler_.flush(sid);
     return "ok released " + sid;
 }
 
 std::string QueueControl::remove(std::string_view id) {
+    // Loaded first: the events name its recipients.
+    const auto message = spool_.load(id);
     if (auto st = spool_.remove(id); !st) return "error " + st.error();
     std::string sid(id);
     scheduler_.removed(sid);
-    mainlog_.event(sid, "deleted by administrator");
+    mainlog_.admin(sid, "delete", "deleted by administrator",
+                   message ? &message->envelope : nullptr);
     return "ok deleted " + sid;
 }
 
@@ -71,7 +76,10 @@ std::string QueueControl::bounce(std::string_view id) {
     if (!marks.empty()) {
         if (auto st = spool_.mark_recipients(id, marks); !st) return "error " + st.error();
     }
-    for (const auto& f : failed) mainlog_.failed(sid, f.address, "", "", reason);
+    for (const auto& f : failed) {
+        mainlog_.failed(sid, f.address, "", "", reason, {.envelope = &message.envelope});
+    }
+    mainlog_.admin(sid, "bounce", "bounced by administrator", &message.envelope);
     if (auto bounce_id = bouncer_.bounce(id, message.envelope, *loaded->data, std::move(failed))) {
         scheduler_.enqueue_now(*bounce_id);
     }

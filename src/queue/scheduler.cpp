@@ -25,7 +25,9 @@ Scheduler::Scheduler(asio::any_io_executor executor, spool::Spool& spool, log::M
                .retry = std::move(settings.retry),
                .bouncer = bouncer,
                .census = census,
-               .queued = [this](const std::string& id) { enqueue_now(id); }},
+               .queued = [this](const std::string& id) { enqueue_now(id); },
+               .classifier = settings.classifier,
+               .suppressed = std::move(settings.suppressed)},
       timer_(executor) {
     asio::co_spawn(executor_, wait_for_due(), asio::detached);
 }

@@ -36,6 +36,8 @@ namespace herald::queue {
 struct SchedulerSettings {
     std::size_t max_active = 64;  // messages in delivery at once
     RetrySchedule retry;
+    const events::BounceClassifier* classifier = nullptr;  // DeliveryContext says what for
+    decltype(DeliveryContext::suppressed) suppressed;
 };
 
 class Scheduler {

@@ -5,7 +5,7 @@
 // deferred, as is every network error and timeout; other 3xx and 4xx failed (redirects are
 // not followed: the configured url is the one the administrator vouched for). https verifies
 // the server's certificate chain and name, always. One request per connection, over
-// SmtpStream (TCP and TLS with deadlines; nothing in it is SMTP).
+// HttpClient.
 #include <boost/asio/ssl/context.hpp>
 
 #include <chrono>
@@ -17,16 +17,11 @@
 #include "config/config.hpp"
 #include "delivery/transport.hpp"
 #include "delivery/transports/connection_limiter.hpp"
+#include "delivery/transports/http_client.hpp"
 #include "delivery/transports/http_request.hpp"
 #include "delivery/transports/http_url.hpp"
-#include "delivery/transports/smtp_stream.hpp"
 
 namespace herald::delivery {
-
-struct HttpTimeouts {
-    std::chrono::seconds connect{30};   // name resolution, then each TCP connect
-    std::chrono::seconds request{120};  // from the first connect to the end of the response
-};
 
 struct HttpTransportOptions {
     HttpTimeouts timeouts;
@@ -48,18 +43,14 @@ class HttpTransport final : public Transport {
     using Clock = std::chrono::steady_clock;
 
     boost::asio::awaitable<Verdict> post(const Delivery& delivery);
-    boost::asio::awaitable<Verdict> exchange(SmtpStream& stream, const std::string& where,
-                                             const HttpRequest& request,
-                                             Clock::time_point deadline);
-    boost::asio::awaitable<Result<std::vector<std::string>>> addresses();
 
     config::Transport config_;
     HttpTransportOptions options_;
     Result<HttpUrl> url_;
     HttpFormat format_;
     ConnectionLimiter limiter_;
-    boost::asio::ssl::context tls_;
-    std::string tls_setup_error_;  // a CA file that cannot be read: every delivery defers
+    HttpsContext tls_;  // its error (a CA file that cannot be read): every delivery defers
+    HttpClient client_;
 };
 
 }  // namespace herald::delivery

@@ -42,11 +42,7 @@ std::string json_of(const Delivery& delivery) {
     return boost::json::serialize(o);
 }
 
-}  // namespace
-
-Result<HttpRequest> HttpRequest::build(const HttpUrl& url, HttpFormat format,
-                                       const Delivery& delivery) {
-    HttpRequest request;
+http::request_header<> post_head(const HttpUrl& url) {
     http::request_header<> head;
     head.method(http::verb::post);
     head.target(url.target);
@@ -55,6 +51,33 @@ Result<HttpRequest> HttpRequest::build(const HttpUrl& url, HttpFormat format,
     head.set(http::field::user_agent, "Herald");
     // One request per connection: no idle connection to manage or to find closed later.
     head.set(http::field::connection, "close");
+    return head;
+}
+
+void finish_head(HttpRequest& request, http::request_header<>& head) {
+    head.set(http::field::content_length, std::to_string(request.body().size()));
+    std::ostringstream out;
+    out << head;
+    request.head = out.str();
+}
+
+}  // namespace
+
+HttpRequest HttpRequest::json_post(const HttpUrl& url, std::string json,
+                                   const std::vector<HeaderValue>& fields) {
+    HttpRequest request;
+    auto head = post_head(url);
+    head.set(http::field::content_type, "application/json");
+    for (const auto& [name, value] : fields) head.set(name, value);
+    request.json = std::move(json);
+    finish_head(request, head);
+    return request;
+}
+
+Result<HttpRequest> HttpRequest::build(const HttpUrl& url, HttpFormat format,
+                                       const Delivery& delivery) {
+    HttpRequest request;
+    auto head = post_head(url);
     if (format == HttpFormat::json) {
         request.json = json_of(delivery);
         head.set(http::field::content_type, "application/json");
@@ -73,10 +96,7 @@ Result<HttpRequest> HttpRequest::build(const HttpUrl& url, HttpFormat format,
         head.set("X-Herald-Message-Id", delivery.message_id);
         request.message = delivery.data;
     }
-    head.set(http::field::content_length, std::to_string(request.body().size()));
-    std::ostringstream out;
-    out << head;
-    request.head = out.str();
+    finish_head(request, head);
     return request;
 }
 

@@ -10,6 +10,8 @@
 // not valid UTF-8, so that every message arrives byte for byte.
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/result.hpp"
 #include "delivery/transport.hpp"
@@ -30,6 +32,10 @@ struct HttpRequest {
     // would let it add header fields of its own).
     static Result<HttpRequest> build(const HttpUrl& url, HttpFormat format,
                                      const Delivery& delivery);
+    // A POST of `json` with extra header fields (names and values the caller made safe).
+    using HeaderValue = std::pair<std::string, std::string>;
+    static HttpRequest json_post(const HttpUrl& url, std::string json,
+                                 const std::vector<HeaderValue>& fields);
 };
 
 }  // namespace herald::delivery

@@ -68,11 +68,13 @@ struct SmtpTransport::Attempt {
 struct SmtpTransport::Pending {
     const Group& group;
     const Delivery& delivery;
-    std::string source;  // the address it goes from; "": the system's choice
+    std::string source;     // the address it goes from; "": the system's choice
+    std::string mail_from;  // the envelope sender, or the recipient's VERP return path
     std::vector<RecipientResult> results;
     std::vector<std::size_t> open;  // indices into group.recipients
 
-    Pending(const Group& g, const Delivery& d) : group(g), delivery(d) {
+    Pending(const Group& g, const Delivery& d)
+        : group(g), delivery(d), mail_from(d.envelope.sender) {
         for (std::size_t i = 0; i < g.recipients.size(); ++i) {
             results.push_back({g.recipients[i], Outcome::deferred, "no host was tried", ""});
             open.push_back(i);
@@ -88,11 +90,8 @@ struct SmtpTransport::Pending {
     }
 
     smtp::OutboundMessage message() const {
-        smtp::OutboundMessage m{delivery.envelope.sender,
-                                {},
-                                delivery.data,
-                                delivery.envelope.smtputf8,
-                                delivery.envelope.body_8bit};
+        smtp::OutboundMessage m{
+            mail_from, {}, delivery.data, delivery.envelope.smtputf8, delivery.envelope.body_8bit};
         for (std::size_t i : open) m.recipients.push_back(group.recipients[i]);
         return m;
     }
@@ -210,10 +209,19 @@ asio::awaitable<std::vector<RecipientResult>> SmtpTransport::deliver_group(
         co_return std::move(pending.results);
     }
     const config::Provider* provider = provider_of(destination);
+    const bool verp = options_.return_path && !delivery.envelope.sender.empty();
+    if (verp && g.recipients.size() > 1) {
+        co_return co_await deliver_in_parts(g, 1, delivery, credentials);
+    }
     if (provider != nullptr && provider->max_recipients_per_message > 0 &&
         g.recipients.size() > provider->max_recipients_per_message) {
         co_return co_await deliver_in_parts(g, provider->max_recipients_per_message, delivery,
                                             credentials);
+    }
+    if (verp) {
+        if (auto path = options_.return_path(delivery.message_id, g.recipients.front())) {
+            pending.mail_from = std::move(*path);
+        }
     }
     if (!choose_source(pending, provider)) co_return std::move(pending.results);
     const ConnectionGroup connections = connection_group(g.destination, provider, pending.source);

@@ -51,6 +51,8 @@ struct SmtpTransportOptions {
     // The transport's source_pool: the addresses it sends from instead of source_address.
     std::vector<config::PoolAddress> source_pool;
     bool source_pool_overflow = false;
+    // VERP: each recipient in a transaction of its own, from its own return path.
+    ReturnPath return_path;
 };
 
 class SmtpTransport final : public Transport {

@@ -785,3 +785,73 @@ TEST(DefaultConfig, LoadsAndSendsNothingOffTheMachine) {
 
 }  // namespace
 }  // namespace herald::config
+
+namespace herald::config {
+namespace {
+
+TEST(LoadString, ReadsEventSinksBouncesAndSuppression) {
+    auto loaded = load_string(R"toml(
+[server]
+spool_dir = "s"
+log_dir = "l"
+[[event_sink]]
+type = "file"
+[[event_sink]]
+name = "app"
+type = "webhook"
+url = "https://app.example/hooks"
+secret = "0123456789abcdef0123"
+types = ["bounced", "complaint"]
+batch_size = 10
+batch_wait = 0
+max_outbox = 50
+[bounces]
+domain = "Bounces.Example.com"
+fbl_address = "fbl@bounces.example.com"
+[suppression]
+add_on = ["invalid-recipient", "complaint"]
+relayed = "drop"
+)toml",
+                              "t.toml");
+    ASSERT_TRUE(loaded.config) << loaded.errors.front();
+    const auto& c = *loaded.config;
+    ASSERT_EQ(c.event_sinks.size(), 2u);
+    EXPECT_EQ(c.event_sinks[0].name, "file");
+    EXPECT_EQ(c.event_sinks[0].path, std::filesystem::path("l") / "events");
+    EXPECT_EQ(c.event_sinks[1].type, EventSink::Type::webhook);
+    EXPECT_EQ(c.event_sinks[1].batch_wait.count(), 0);
+    EXPECT_EQ(c.event_sinks[1].max_outbox, 50u);
+    EXPECT_EQ(c.bounces.domain, "bounces.example.com");
+    EXPECT_EQ(c.suppression.database, std::filesystem::path("s") / "suppression.db");
+    EXPECT_EQ(c.suppression.relayed, Suppression::Relayed::drop);
+    EXPECT_EQ(c.suppression.add_on.size(), 2u);
+}
+
+TEST(LoadString, RefusesEventSinksThatCannotWork) {
+    EXPECT_THAT(joined_errors("[[event_sink]]\ntype = \"webhook\"\n"), HasSubstr("event_sink.url"));
+    EXPECT_THAT(joined_errors("[[event_sink]]\ntype = \"webhook\"\nurl = \"ftp://x\"\n"
+                              "secret = \"0123456789abcdef\"\n"),
+                HasSubstr("must start with http:// or https://"));
+    EXPECT_THAT(joined_errors("[[event_sink]]\ntype = \"kafka\"\n"), HasSubstr("event_sink.type"));
+    EXPECT_THAT(joined_errors("[[event_sink]]\ntype = \"file\"\ntypes = [\"opened\"]\n"),
+                HasSubstr("'opened' is not an event type"));
+    EXPECT_THAT(joined_errors("[[event_sink]]\ntype = \"file\"\n[[event_sink]]\ntype = \"file\"\n"),
+                HasSubstr("already used"));
+    EXPECT_THAT(joined_errors("[[event_sink]]\ntype = \"file\"\nurl = \"http://x/\"\n"),
+                HasSubstr("is for type = \"webhook\""));
+}
+
+TEST(LoadString, RefusesBadBounceAndSuppressionSettings) {
+    EXPECT_THAT(joined_errors("[bounces]\ndomain = \"not a domain\"\n"),
+                HasSubstr("bounces.domain"));
+    EXPECT_THAT(joined_errors(
+                    "[bounces]\ndomain = \"b.example.com\"\nfbl_address = \"fbl@other.example\"\n"),
+                HasSubstr("must be an address at [bounces] domain"));
+    EXPECT_THAT(joined_errors("[suppression]\nadd_on = [\"everything\"]\n"),
+                HasSubstr("'everything' is neither a bounce category"));
+    EXPECT_THAT(joined_errors("[suppression]\nrelayed = \"bounce\"\n"),
+                HasSubstr("suppression.relayed"));
+}
+
+}  // namespace
+}  // namespace herald::config

@@ -1,0 +1,41 @@
+#pragma once
+// One event: one thing that happened to one recipient of one message (docs/events.md). The
+// JSON form is the contract with the application; its fields are fixed there.
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "events/event_type.hpp"
+
+namespace herald::events {
+
+struct Event {
+    std::string id;  // unique and sortable by time: a new queue-id-shaped id
+    EventType type = EventType::received;
+    std::chrono::system_clock::time_point time;
+    std::string queue_id;
+    std::string recipient;
+    std::string message_id;
+    std::optional<std::string> sender;  // "" is the null sender; nullopt: not known
+    std::string user;
+    std::string transport;
+    std::string remote_host;
+    std::string reply;
+    std::string category;
+    unsigned attempt = 0;  // 0: not a delivery attempt
+    bool async = false;
+    std::string action;
+    std::string reason;
+    std::string since;  // suppressed: the day the list entry was made
+    std::string feedback_type;
+    std::string list;
+
+    // A new event of `type` now, with a fresh id.
+    static Event now(EventType type);
+};
+
+// One line of JSON, fields with nothing to say left out. Never throws for any content:
+// text that is not UTF-8 is written with U+FFFD in place of the bad bytes.
+std::string to_json(const Event& event);
+
+}  // namespace herald::events

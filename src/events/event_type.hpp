@@ -1,0 +1,37 @@
+#pragma once
+// The types of events (docs/events.md), by name. Header-only, so that the config can check
+// `[[event_sink]] types` against the same list the events are made with.
+#include <array>
+#include <optional>
+#include <string_view>
+
+namespace herald::events {
+
+enum class EventType {
+    received,
+    delivered,
+    deferred,
+    bounced,
+    expired,
+    complaint,
+    unsubscribed,
+    suppressed,
+    admin,
+};
+
+inline constexpr std::array<std::string_view, 9> kEventTypeNames = {
+    "received",  "delivered",    "deferred",   "bounced", "expired",
+    "complaint", "unsubscribed", "suppressed", "admin"};
+
+constexpr std::string_view type_name(EventType type) {
+    return kEventTypeNames[static_cast<std::size_t>(type)];
+}
+
+constexpr std::optional<EventType> parse_event_type(std::string_view name) {
+    for (std::size_t i = 0; i < kEventTypeNames.size(); ++i) {
+        if (kEventTypeNames[i] == name) return static_cast<EventType>(i);
+    }
+    return std::nullopt;
+}
+
+}  // namespace herald::events

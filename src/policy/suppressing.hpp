@@ -1,0 +1,29 @@
+#pragma once
+// What the gate asks of the suppression lists and the bounce domain (issue 18,
+// docs/events.md): why mail from a sender to a recipient must not go, if it must not, and
+// whether a recipient is a report address. The lists live in suppression/ and the VERP keys
+// in reports/; the gate only asks, so policy/ needs neither.
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace herald::policy {
+
+// "suppressed since 2026-12-03: <reason>", or nullopt when the recipient may get mail. `user`:
+// who submits (for the event the refusal makes), "" for a relay client.
+using SuppressionLookup = std::function<std::optional<std::string>(
+    std::string_view sender, std::string_view recipient, std::string_view user)>;
+
+// [bounces] domain (docs/events.md): Herald takes DSNs and ARF reports there from anyone.
+// nullopt: the address is not at the bounce domain; true: a report address (a VERP address
+// that verifies, or the FBL address); false: at the domain but forged, refused.
+using ReportAddressCheck = std::function<std::optional<bool>(std::string_view recipient)>;
+
+struct Suppressing {
+    SuppressionLookup lookup;    // empty: no lists
+    bool refuse_relayed = true;  // [suppression] relayed = "reject"; "drop" leaves it to delivery
+    ReportAddressCheck report_address;  // empty: no [bounces] domain
+};
+
+}  // namespace herald::policy

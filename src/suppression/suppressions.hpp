@@ -1,0 +1,56 @@
+#pragma once
+// The suppression lists at work (docs/events.md): what the gate and the delivery ask
+// (lookup), and what adds to the lists by itself (a hard bounce of a chosen category, a
+// complaint, an unsubscribe: watch). One place turns an entry into the refusal text.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "config/config.hpp"
+#include "events/event.hpp"
+#include "events/event_hub.hpp"
+#include "policy/suppressing.hpp"
+#include "suppression/suppression_list.hpp"
+
+namespace herald::suppression {
+
+class Suppressions {
+  public:
+    using Trouble = std::function<void(const std::string&)>;  // a database error, for the paniclog
+    // `hub`: where a refusal at RCPT is told (a `suppressed` event); may be null.
+    Suppressions(std::unique_ptr<SuppressionList> list, const config::Suppression& config,
+                 Trouble trouble, const events::EventHub* hub);
+
+    // "suppressed since 2026-12-03: <reason>", or nullopt. A database error lets the mail
+    // go (and is told): a broken list must not stop all mail.
+    std::optional<std::string> why(std::string_view sender, std::string_view recipient);
+    // For the gate: why(), and a `suppressed` event when the recipient is refused.
+    policy::Suppressing for_gate();
+
+    // An event that adds to the lists: a bounce whose category is in add_on, a complaint or
+    // an unsubscribe (when "complaint" / "unsubscribe" are in add_on).
+    void watch(const events::Event& event);
+
+    SuppressionList& list() { return *list_; }
+
+  private:
+    std::optional<Entry> find(std::string_view sender, std::string_view recipient);
+    std::optional<std::string> refuse(std::string_view sender, std::string_view recipient,
+                                      std::string_view user);
+
+    std::unique_ptr<SuppressionList> list_;
+    std::set<std::string, std::less<>> add_on_;
+    bool refuse_relayed_;
+    Trouble trouble_;
+    const events::EventHub* hub_;
+};
+
+// The domain of an address ("" for the null sender or no '@'), lower-cased: a list's scope.
+std::string domain_of(std::string_view address);
+// "2026-12-03" for unix seconds.
+std::string day_of(std::int64_t unix_seconds);
+
+}  // namespace herald::suppression
