@@ -28,6 +28,20 @@ And one more, only when asked for (--only shaping; all its systems take about 75
   possible (250 s; goal at most 1.2x), and the share of delivery attempts that drew a 421
   (goal under 5%). Runs are cut at --limit times the best (default 3x), reporting how many
   were delivered by then. --system picks systems by a part of their names.
+
+And (--only suppression, about 6 minutes) the suppression lists (issue 18), against a list
+of 1,000,000 addresses made for the run (bench/suppression_scenario.py):
+- import: `herald suppress import` of it into a fresh spool beside `postmap` of the same
+  addresses as a Postfix access table (hash:, and btree:): time and peak RSS (goal: under a
+  minute).
+- the check at RCPT: Herald with the list and with an empty one, Postfix with
+  `check_recipient_access hash:` of the table and without it, each discarding what it
+  accepts, driven by smtp-source (-r 50 -N: new recipients, none listed) and by a pipelined
+  RCPT load without DATA (addresses not on the list; then, with the list, addresses on it,
+  all refused). Recipients a second; the ratio with/without the list is the check's cost in
+  context, and (1/rate_with - 1/rate_without) its microseconds a recipient.
+- directly: the check's SQL query on the imported database from Python's sqlite3 (outside
+  Herald): microseconds a lookup.
 """
 import argparse
 import asyncio
@@ -63,6 +77,13 @@ from shaping_scenario import (BEST_SECONDS, DOMAINS, FLEET_HOST, INJECT_SESSIONS
 from shaping_scenario import MESSAGES as SHAPING_MESSAGES
 from shaping_scenario import SIZE as SHAPING_SIZE
 from shaping_scenario import measure as measure_shaping
+from suppression_scenario import ENTRIES as SUPPRESSION_ENTRIES
+from suppression_scenario import RCPT_RECIPIENTS, RECIPIENTS, HeraldSuppressing, PostfixSuppressing
+from suppression_scenario import SESSIONS as SUPPRESSION_SESSIONS
+from suppression_scenario import SMTP_MESSAGES as SUPPRESSION_MESSAGES
+from suppression_scenario import (direct_lookups, herald_import, listed, listed_for_sender,
+                                  postfix_import, unlisted, write_lists)
+from suppression_scenario import measure as measure_suppression
 
 ROOT = Path(__file__).resolve().parent.parent
 HERALD = Path(os.environ.get("HERALD_BIN", ROOT / "build" / "herald"))
@@ -774,10 +795,135 @@ def print_shaping_report(results, limit, args):
     print(flush=True)
 
 
+# -- suppression: a list of a million addresses, imported and checked at RCPT ------------------
+
+def suppression_systems(database, access_map):
+    """(name, has the list, make(workdir)) for the systems compared at RCPT."""
+    return [
+        ("herald 1M list", True,
+         lambda workdir: HeraldSuppressing(HERALD, "herald 1M list", workdir, database)),
+        ("herald empty list", False,
+         lambda workdir: HeraldSuppressing(HERALD, "herald empty list", workdir)),
+        ("postfix 1M hash", True,
+         lambda workdir: PostfixSuppressing("postfix 1M hash", workdir, access_map)),
+        ("postfix no map", False,
+         lambda workdir: PostfixSuppressing("postfix no map", workdir)),
+    ]
+
+
+def run_suppression_benchmark(tmp, args):
+    """The list made; imported by each system args.runs times (alternating, fresh each time);
+    the check's query timed directly; then args.runs runs of each system at RCPT (alternating,
+    each a fresh start), with the first import's list. Prints as it goes, then the medians."""
+    workdir = Path(tmp) / "suppression"
+    start = time.monotonic()
+    entries = listed()
+    csv, access = write_lists(workdir / "list", entries)
+    misses = unlisted(RCPT_RECIPIENTS)
+    hits = listed_for_sender(entries, RCPT_RECIPIENTS)
+    del entries
+    print(f"list: {SUPPRESSION_ENTRIES} addresses made in {time.monotonic() - start:.1f} s "
+          f"({csv.stat().st_size / 2**20:.0f} MiB of CSV)", flush=True)
+    imports = {}
+    for run in range(args.runs):
+        rundir = workdir / f"import-{run}"
+        figures = {}
+        figures["herald suppress import"], database = herald_import(HERALD, rundir / "herald",
+                                                                    csv)
+        figures["postmap hash:"], access_map = postfix_import(rundir, access, "hash")
+        figures["postmap btree:"], btree_map = postfix_import(rundir, access, "btree")
+        for name, r in figures.items():
+            imports.setdefault(name, []).append(r)
+            print(f"run {run + 1} import {name}: {r['seconds']:.1f} s, peak RSS "
+                  f"{r['rss_kib'] / 1024:.0f} MiB, file {r['bytes'] / 2**20:.0f} MiB", flush=True)
+        if run == 0:
+            print(f"herald said: {figures['herald suppress import']['said']}", flush=True)
+            kept = (database, access_map)
+        else:
+            shutil.rmtree(rundir)  # 400 MB a run; the first run's list is the one checked
+        btree_map.with_suffix(".db").unlink(missing_ok=True)
+    database, access_map = kept
+    direct = {"the list's settings": direct_lookups(database, misses, hits),
+              "mmap_size = 256 MiB": direct_lookups(database, misses, hits,
+                                                    ["PRAGMA mmap_size = 268435456"])}
+    results = {}
+    for run in range(args.runs):
+        for name, has_list, make in suppression_systems(database, access_map):
+            rundir = workdir / f"{re.sub(r'[^a-z0-9]+', '-', name)}-{run}"
+            with ExitStack() as running:
+                system = make(rundir)
+                running.callback(system.stop)
+                system.start()
+                r = measure_suppression(system, has_list, misses, hits, args.messages)
+            results.setdefault(name, []).append(r)
+            hit = (f", pipelined all listed {r['rcpt_hit']:.0f}/s (codes {r['hit_codes']})"
+                   if has_list else "")
+            print(f"run {run + 1} suppression {name}: smtp-source {r['accept']:.0f} rcpt/s, "
+                  f"end-to-end {r['end_to_end']:.0f} rcpt/s, pipelined none listed "
+                  f"{r['rcpt_miss']:.0f} rcpt/s (load {r['load_cpu_us']:.1f} us CPU a "
+                  f"recipient){hit}, RSS {r['rss_mib']:.0f} MiB", flush=True)
+    print_suppression_report(imports, results, direct, args)
+    print(f"suppression benchmark: {time.monotonic() - start:.0f} s in all", flush=True)
+
+
+def print_suppression_report(imports, results, direct, args):
+    print()
+    print(f"import of {SUPPRESSION_ENTRIES} addresses (the same ones: CSV for Herald, "
+          f"`address REJECT reason` for postmap), {args.runs} runs, medians")
+    width = max(len(name) for name in imports) + 2
+    print(f"{'':{width}}{'seconds':>9}{'peak RSS MiB':>14}{'file MiB':>10}")
+    medians = {name: {k: statistics.median(r[k] for r in runs) for k in ("seconds", "rss_kib",
+                                                                          "bytes")}
+               for name, runs in imports.items()}
+    for name, m in medians.items():
+        print(f"{name:{width}}{m['seconds']:>9.1f}{m['rss_kib'] / 1024:>14.0f}"
+              f"{m['bytes'] / 2**20:>10.0f}")
+    herald = medians["herald suppress import"]["seconds"]
+    print(f"ratio import herald/postmap hash: {herald / medians['postmap hash:']['seconds']:.2f}, "
+          f"herald/postmap btree: {herald / medians['postmap btree:']['seconds']:.2f}; "
+          f"herald {herald:.1f} s (goal under 60 s: {'met' if herald < 60 else 'not met'})")
+    print()
+    medians = {name: {k: statistics.median(r[k] for r in runs) for k in runs[0]
+                      if k != "hit_codes"} for name, runs in results.items()}
+    print(f"at RCPT: {SUPPRESSION_SESSIONS} sessions, {RECIPIENTS} recipients a transaction; "
+          f"smtp-source -r {RECIPIENTS} -N -m {args.messages} -l 512 (none listed); pipelined "
+          f"MAIL + RCPTs + RSET, {RCPT_RECIPIENTS} recipients (none listed / all listed); "
+          f"{args.runs} runs, medians, recipients a second")
+    width = max(len(name) for name in medians) + 2
+    print(f"{'':{width}}{'smtp-source':>12}{'e2e':>8}{'none listed':>13}{'all listed':>12}"
+          f"{'RSS MiB':>9}")
+    for name, m in medians.items():
+        hit = f"{m['rcpt_hit']:>12.0f}" if "rcpt_hit" in m else f"{'':>12}"
+        print(f"{name:{width}}{m['accept']:>12.0f}{m['end_to_end']:>8.0f}{m['rcpt_miss']:>13.0f}"
+              f"{hit}{m['rss_mib']:>9.0f}")
+    print()
+    for system, with_list, without in (("herald", "herald 1M list", "herald empty list"),
+                                       ("postfix", "postfix 1M hash", "postfix no map")):
+        a, b = medians[with_list], medians[without]
+        for label, key in (("smtp-source", "accept"), ("pipelined", "rcpt_miss")):
+            us = (1 / a[key] - 1 / b[key]) * 1e6
+            print(f"{system} {label}: with/without the list {a[key] / b[key]:.2f}, "
+                  f"{us:+.1f} us a recipient (wall time, all cores)")
+    print(f"refusing listed recipients, herald/postfix: "
+          f"{medians['herald 1M list']['rcpt_hit'] / medians['postfix 1M hash']['rcpt_hit']:.2f}")
+    print()
+    print(f"directly, outside Herald (Python's sqlite3 module, SQLite "
+          f"{next(iter(direct.values()))['sqlite']}, one process, the check's query on the "
+          f"imported database, {RCPT_RECIPIENTS} checks each):")
+    for label, d in direct.items():
+        print(f"  {label}: not listed {d['miss_check']:.1f} us a check of 2 lookups "
+              f"({d['miss_lookup']:.1f} a lookup); listed {d['hit_check']:.1f} us a check of "
+              f"{d['hit_lookups_per_check']:.2f} lookups ({d['hit_lookup']:.1f} a lookup); "
+              f"a trivial statement (SELECT ?1, ?2) {d['floor']:.1f} us")
+    print(flush=True)
+
+
 def check_tools(only):
-    tools = ["smtp-source", "smtp-sink"] if only != "shaping" else []
-    if only in (None, "relay", "dkim", "shaping"):
+    tools = ["smtp-source", "smtp-sink"] if only not in ("shaping", "suppression") else []
+    if only in (None, "relay", "dkim", "shaping", "suppression"):
         tools += ["postfix"]
+    if only == "suppression":
+        tools += ["smtp-source", "postmap"]
     if only == "shaping":
         tools += ["unbound", "unbound-checkconf", "unshare"]
     if only in (None, "dkim"):
@@ -791,12 +937,14 @@ def check_tools(only):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--messages", type=int, default=20000)
+    parser.add_argument("--messages", type=int,
+                        help=f"messages a run (default: 20000; suppression: "
+                             f"{SUPPRESSION_MESSAGES} of {RECIPIENTS} recipients)")
     parser.add_argument("--runs", type=int,
                         help="runs of each system (default: 3; shaping: 1)")
-    parser.add_argument("--only", choices=("relay", "dkim", "api", "shaping"),
+    parser.add_argument("--only", choices=("relay", "dkim", "api", "shaping", "suppression"),
                         help="run one benchmark (default: relay, then dkim, then api; "
-                             "shaping only when asked for)")
+                             "shaping and suppression only when asked for)")
     parser.add_argument("--system", action="append",
                         help="shaping: only the systems whose names contain this (repeatable)")
     parser.add_argument("--limit", type=float, default=3.0,
@@ -806,6 +954,8 @@ def main():
     args = parser.parse_args()
     if args.runs is None:
         args.runs = 1 if args.only == "shaping" else 3
+    if args.messages is None:
+        args.messages = SUPPRESSION_MESSAGES if args.only == "suppression" else 20000
     check_tools(args.only)
     # On SIGTERM, unwind like on ^C, so that every child is stopped on the way out.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -826,6 +976,8 @@ def main():
                 run_api_benchmark(tmp, args)
             if args.only == "shaping":
                 run_shaping_benchmark(tmp, args)
+            if args.only == "suppression":
+                run_suppression_benchmark(tmp, args)
         except NotSigned as e:
             sys.exit(f"bench: DKIM check failed: {e}")
         except ApiLoadFailed as e:

@@ -13,28 +13,21 @@
 
 #include "base/ascii_case.hpp"
 #include "base/utf8.hpp"
+#include "message/gmime_support.hpp"
 
 namespace herald::api {
+
+using message::GPtr;
+using message::init_gmime;
 
 namespace {
 
 // RFC 5322 2.1.1: at most 998 characters on a line, CRLF excluded.
 constexpr std::size_t kMaxLine = 998;
 
-struct GObjectUnref {
-    void operator()(void* object) const { g_object_unref(object); }
-};
-template <typename T>
-using GPtr = std::unique_ptr<T, GObjectUnref>;
-
 struct FormatOptionsFree {
     void operator()(GMimeFormatOptions* options) const { g_mime_format_options_free(options); }
 };
-
-void init_gmime() {
-    static std::once_flag once;
-    std::call_once(once, [] { g_mime_init(); });
-}
 
 // GMime takes C strings: a NUL would silently cut the value short, and CR or LF would end
 // the field and let the rest of the value be read as a field of its own (header injection).

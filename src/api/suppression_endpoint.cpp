@@ -25,15 +25,6 @@ namespace {
 constexpr std::size_t kDefaultLimit = 100;
 constexpr std::size_t kMaxLimit = 1000;
 
-boost::json::object entry_json(const suppression::Entry& entry) {
-    return {{"address", entry.address},
-            {"domain", entry.scope},
-            {"reason", entry.reason},
-            {"source", entry.source},
-            {"created", suppression::day_of(entry.created)},
-            {"created_unix", entry.created}};
-}
-
 HttpResponse json(unsigned status, const boost::json::object& body) {
     return HttpResponse{.status = status, .body = boost::json::serialize(body)};
 }
@@ -86,7 +77,7 @@ asio::awaitable<HttpResponse> list_entries(const SuppressionServices& services,
             [&] { return list.check(address, wanted == "*" ? std::string_view() : wanted); });
         if (!found) co_return api_error(500, "storage", found.error());
         if (!*found) co_return api_error(404, "not_found", address + " is not suppressed");
-        boost::json::array entries{entry_json(**found)};
+        boost::json::array entries{suppression::entry_json(**found)};
         co_return json(200, {{"entries", entries}});
     }
     const auto limit = parse_limit(param(query, "limit"));
@@ -95,7 +86,7 @@ asio::awaitable<HttpResponse> list_entries(const SuppressionServices& services,
     auto page = co_await services.pool->run([&] { return list.list(wanted, after, *limit); });
     if (!page) co_return api_error(500, "storage", page.error());
     boost::json::array entries;
-    for (const auto& entry : *page) entries.push_back(entry_json(entry));
+    for (const auto& entry : *page) entries.push_back(suppression::entry_json(entry));
     boost::json::object body{{"entries", entries}};
     if (page->size() == *limit) body["next"] = page->back().address;
     co_return json(200, body);
@@ -131,7 +122,7 @@ asio::awaitable<HttpResponse> add_entry(const SuppressionServices& services, con
     auto added =
         co_await services.pool->run([&] { return services.suppressions->list().add(entry); });
     if (!added) co_return api_error(422, "invalid_address", added.error());
-    co_return json(*added ? 201 : 200, {{"entry", entry_json(entry)}, {"added", *added}});
+    co_return json(*added ? 201 : 200, {{"entry", suppression::entry_json(entry)}, {"added", *added}});
 }
 
 asio::awaitable<HttpResponse> remove_entry(const SuppressionServices& services,

@@ -10,9 +10,9 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <variant>
 
 #include "accept/local_submission.hpp"
-#include "base/timestamp.hpp"
 #include "cli/config_loading.hpp"
 #include "cli/spool_owner.hpp"
 #include "suppression/suppression_list.hpp"
@@ -80,78 +80,77 @@ std::unique_ptr<SuppressionList> open_list(const GlobalOptions& global, std::str
     return std::move(*opened);
 }
 
-int add_entry(const GlobalOptions& global, const SuppressArgs& args) {
+// One address of one scope, both checked (misuse: exit 2 before anything is opened), and the
+// list they are in. An exit code once it has said why not.
+struct Target {
+    std::string address;
+    std::string scope;
+    std::unique_ptr<SuppressionList> list;
+};
+
+std::variant<Target, int> open_target(const GlobalOptions& global, const SuppressArgs& args,
+                                      std::string_view command) {
     auto address = suppression::normalized_address(args.address);
-    if (!address) return misuse("add", address.error());
+    if (!address) return misuse(command, address.error());
     auto scope = scope_of(args.domain);
-    if (!scope) return misuse("add", scope.error());
+    if (!scope) return misuse(command, scope.error());
+    int exit_code = kExitOk;
+    auto list = open_list(global, command, exit_code);
+    if (!list) return exit_code;
+    return Target{std::move(*address), std::move(*scope), std::move(list)};
+}
+
+int add_entry(const GlobalOptions& global, const SuppressArgs& args) {
     // Who asked: known before open_list may make us the spool's owner.
     const std::string reason =
         args.reason.empty() ? "added by " + accept::local_user_name(::getuid()) : args.reason;
-    int exit_code = kExitOk;
-    auto list = open_list(global, "add", exit_code);
-    if (!list) return exit_code;
-    auto added =
-        list->add(Entry{.address = *address, .scope = *scope, .reason = reason, .source = "cli"});
+    auto opened = open_target(global, args, "add");
+    if (auto* exit_code = std::get_if<int>(&opened)) return *exit_code;
+    Target& t = std::get<Target>(opened);
+    auto added = t.list->add(
+        Entry{.address = t.address, .scope = t.scope, .reason = reason, .source = "cli"});
     if (!added) return failure("add", added.error());
     if (*added) {
-        fmt::print("suppressed {} for {}\n", *address, *scope);
+        fmt::print("suppressed {} for {}\n", t.address, t.scope);
         return kExitOk;
     }
     // There already: its scope's own entry, which check() gives before the global one.
-    auto existing = list->check(*address, *scope);
+    auto existing = t.list->check(t.address, t.scope);
     if (!existing) return failure("add", existing.error());
-    if (!*existing) return failure("add", *address + " was removed meanwhile; try again");
-    fmt::print("already suppressed {} for {} since {}\n", *address, *scope,
+    if (!*existing) return failure("add", t.address + " was removed meanwhile; try again");
+    fmt::print("already suppressed {} for {} since {}\n", t.address, t.scope,
                suppression::day_of((*existing)->created));
     return kExitOk;
 }
 
 int remove_entry(const GlobalOptions& global, const SuppressArgs& args) {
-    auto address = suppression::normalized_address(args.address);
-    if (!address) return misuse("remove", address.error());
-    auto scope = scope_of(args.domain);
-    if (!scope) return misuse("remove", scope.error());
-    int exit_code = kExitOk;
-    auto list = open_list(global, "remove", exit_code);
-    if (!list) return exit_code;
-    auto removed = list->remove(*address, *scope);
+    auto opened = open_target(global, args, "remove");
+    if (auto* exit_code = std::get_if<int>(&opened)) return *exit_code;
+    Target& t = std::get<Target>(opened);
+    auto removed = t.list->remove(t.address, t.scope);
     if (!removed) return failure("remove", removed.error());
     if (!*removed) {
-        fmt::print("{} was not suppressed for {}\n", *address, *scope);
+        fmt::print("{} was not suppressed for {}\n", t.address, t.scope);
         return kExitFailure;
     }
-    fmt::print("removed {} for {}\n", *address, *scope);
+    fmt::print("removed {} for {}\n", t.address, t.scope);
     return kExitOk;
 }
 
 int check_address(const GlobalOptions& global, const SuppressArgs& args) {
-    auto address = suppression::normalized_address(args.address);
-    if (!address) return misuse("check", address.error());
-    auto scope = scope_of(args.domain);
-    if (!scope) return misuse("check", scope.error());
-    int exit_code = kExitOk;
-    auto list = open_list(global, "check", exit_code);
-    if (!list) return exit_code;
-    auto found = list->check(*address, *scope);
+    auto opened = open_target(global, args, "check");
+    if (auto* exit_code = std::get_if<int>(&opened)) return *exit_code;
+    Target& t = std::get<Target>(opened);
+    auto found = t.list->check(t.address, t.scope);
     if (!found) return failure("check", found.error());
     if (!*found) {
-        fmt::print("{} not suppressed\n", *address);
+        fmt::print("{} not suppressed\n", t.address);
         return kExitFailure;
     }
     const Entry& entry = **found;
     fmt::print("{} suppressed for {} since {}: {}\n", entry.address, entry.scope,
                suppression::day_of(entry.created), entry.reason);
     return kExitOk;
-}
-
-boost::json::object entry_json(const Entry& entry) {
-    const std::chrono::system_clock::time_point created{std::chrono::seconds{entry.created}};
-    return {{"address", entry.address},
-            {"domain", entry.scope},
-            {"reason", entry.reason},
-            {"source", entry.source},
-            {"created", iso8601_utc(created)}};
 }
 
 // Page by page, so that a list of a million entries is printed in the memory of one page.
@@ -173,7 +172,7 @@ int list_entries(const GlobalOptions& global, const SuppressArgs& args) {
         for (const auto& entry : *page) {
             if (args.json) {
                 fmt::print("{}{}", shown == 0 ? "" : ",",
-                           boost::json::serialize(entry_json(entry)));
+                           boost::json::serialize(suppression::entry_json(entry)));
             } else {
                 fmt::print("{} {} {} {} ({})\n", entry.address, entry.scope,
                            suppression::day_of(entry.created), entry.reason, entry.source);

@@ -9,6 +9,8 @@
 #include <optional>
 #include <string_view>
 
+#include "base/enum_names.hpp"
+
 namespace herald::events {
 
 enum class BounceCategory {
@@ -42,10 +44,7 @@ constexpr std::string_view category_name(BounceCategory category) {
 
 // The category of `name` ("invalid-recipient"), exactly as spelled in kBounceCategoryNames.
 constexpr std::optional<BounceCategory> parse_category(std::string_view name) {
-    for (std::size_t i = 0; i < kBounceCategoryNames.size(); ++i) {
-        if (kBounceCategoryNames[i] == name) return static_cast<BounceCategory>(i);
-    }
-    return std::nullopt;
+    return enum_named<BounceCategory>(kBounceCategoryNames, name);
 }
 
 }  // namespace herald::events

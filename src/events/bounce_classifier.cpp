@@ -3,13 +3,16 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <regex>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <variant>
 
+#include "base/ascii_case.hpp"
 #include "base/trimmed.hpp"
 #include "config/ascii_toml.hpp"
 #include "config/toml.hpp"
@@ -27,6 +30,21 @@ struct BounceRule {
 };
 
 namespace {
+
+// A pattern that matches lower-cased text as the pattern matched any case: every ASCII letter
+// lower-cased but the one after a backslash, which names a class or an escape (\S, \D, \W,
+// \B differ from \s, \d, \w, \b).
+std::string lowercase_pattern(std::string_view pattern) {
+    std::string out(pattern);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        if (out[i] == '\\') {
+            ++i;
+            continue;
+        }
+        out[i] = ascii_lower(out[i]);
+    }
+    return out;
+}
 
 // A reply is read this far before its repeated line prefixes are taken out.
 constexpr std::size_t kMaxRead = 2 * BounceClassifier::kMaxSearched;
@@ -443,9 +461,11 @@ class RuleReader {
             return;
         }
         try {
-            // nosubs: only whether it matches counts, so no submatch is recorded.
-            rule_.match = std::regex(
-                *pattern, std::regex::ECMAScript | std::regex::icase | std::regex::nosubs);
+            // nosubs: only whether it matches counts, so no submatch is recorded. Matched
+            // against the lower-cased reply, without icase: libstdc++'s icase folds every
+            // character through the locale at every step, a hundred times slower.
+            rule_.match = std::regex(lowercase_pattern(*pattern),
+                                     std::regex::ECMAScript | std::regex::nosubs);
             rule_.has_match = true;
         } catch (const std::regex_error& e) {
             fail(*node, "match",
@@ -462,13 +482,20 @@ class RuleReader {
 
 }  // namespace
 
-BounceClassifier::BounceClassifier() = default;
+struct BounceClassifier::Recent {
+    static constexpr std::size_t kMost = 4096;
+    std::mutex mutex;
+    std::unordered_map<std::string, BounceCategory> categories;
+};
+
+BounceClassifier::BounceClassifier() : recent_(std::make_shared<Recent>()) {}
 BounceClassifier::~BounceClassifier() = default;
 BounceClassifier::BounceClassifier(const BounceClassifier&) = default;
 BounceClassifier::BounceClassifier(BounceClassifier&&) noexcept = default;
 BounceClassifier& BounceClassifier::operator=(const BounceClassifier&) = default;
 BounceClassifier& BounceClassifier::operator=(BounceClassifier&&) noexcept = default;
-BounceClassifier::BounceClassifier(std::vector<BounceRule> rules) : rules_(std::move(rules)) {}
+BounceClassifier::BounceClassifier(std::vector<BounceRule> rules)
+    : rules_(std::move(rules)), recent_(std::make_shared<Recent>()) {}
 
 std::size_t BounceClassifier::size() const {
     return rules_.size();
@@ -514,8 +541,19 @@ Result<BounceClassifier> BounceClassifier::parse(std::string_view toml_text,
 
 BounceCategory BounceClassifier::classify(std::string_view reply) const {
     reply = reply.substr(0, std::min(reply.size(), kMaxRead));
+    std::string key(reply);
+    {
+        std::lock_guard lock(recent_->mutex);
+        if (auto it = recent_->categories.find(key); it != recent_->categories.end()) {
+            return it->second;
+        }
+    }
     const Codes codes = codes_of(reply);
-    return classify_text(reply, codes.code, codes.enhanced);
+    const BounceCategory category = classify_text(reply, codes.code, codes.enhanced);
+    std::lock_guard lock(recent_->mutex);
+    if (recent_->categories.size() >= Recent::kMost) recent_->categories.clear();
+    recent_->categories.emplace(std::move(key), category);
+    return category;
 }
 
 BounceCategory BounceClassifier::classify_status(std::string_view status,
@@ -532,7 +570,7 @@ BounceCategory BounceClassifier::classify_text(std::string_view text, int code,
                                                std::string_view enhanced) const {
     const int reply_class = reply_class_of(code, enhanced);
     try {
-        const std::string buffer = unwrapped(text, Codes{code, enhanced});
+        const std::string buffer = ascii_lowercase(unwrapped(text, Codes{code, enhanced}));
         const std::string_view searched =
             std::string_view(buffer).substr(0, std::min(buffer.size(), kMaxSearched));
         for (const BounceRule& rule : rules_) {

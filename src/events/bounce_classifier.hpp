@@ -11,6 +11,7 @@
 // (codes) are tried before a rule's expression, and at most the first kMaxSearched characters
 // of a reply are searched, which holds every reason a receiver gives and bounds the work.
 #include <cstddef>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -62,6 +63,10 @@ class BounceClassifier {
     BounceCategory classify_text(std::string_view text, int code, std::string_view enhanced) const;
 
     std::vector<BounceRule> rules_;
+    // Replies repeat (a provider's throttling text names the same source address each time):
+    // each is classified once, and a bounded table answers the repeats. Shared by copies.
+    struct Recent;
+    std::shared_ptr<Recent> recent_;
 };
 
 }  // namespace herald::events

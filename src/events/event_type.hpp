@@ -5,6 +5,8 @@
 #include <optional>
 #include <string_view>
 
+#include "base/enum_names.hpp"
+
 namespace herald::events {
 
 enum class EventType {
@@ -28,10 +30,7 @@ constexpr std::string_view type_name(EventType type) {
 }
 
 constexpr std::optional<EventType> parse_event_type(std::string_view name) {
-    for (std::size_t i = 0; i < kEventTypeNames.size(); ++i) {
-        if (kEventTypeNames[i] == name) return static_cast<EventType>(i);
-    }
-    return std::nullopt;
+    return enum_named<EventType>(kEventTypeNames, name);
 }
 
 }  // namespace herald::events

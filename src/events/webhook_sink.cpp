@@ -100,19 +100,31 @@ void WebhookSink::stop() {
     asio::post(executor_, [this] { timer_.cancel(); });
 }
 
+// Waits `how_long`, or until woken for `why`; the outbox is made durable at least every
+// kSyncInterval meanwhile, however long the wait (a retry may wait minutes).
 asio::awaitable<void> WebhookSink::wait(Waiting why, Clock::duration how_long) {
-    waiting_ = why;
-    timer_.expires_after(how_long);
-    boost::system::error_code ec;
-    co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    waiting_ = Waiting::none;
+    const auto until = Clock::now() + how_long;
+    while (!stopped_) {
+        const auto left = until - Clock::now();
+        if (left <= Clock::duration::zero()) break;
+        waiting_ = why;
+        timer_.expires_after(std::min<Clock::duration>(left, kSyncInterval));
+        boost::system::error_code ec;
+        co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        waiting_ = Waiting::none;
+        co_await sync();
+        if (ec == asio::error::operation_aborted) break;  // woken
+    }
+}
+
+asio::awaitable<void> WebhookSink::sync() {
+    const Status synced = co_await pool_.run([this] { return outbox_->sync(); });
+    if (!synced) paniclog_.write("event sink " + config_.name, synced.error());
 }
 
 asio::awaitable<void> WebhookSink::run() {
     auto retry = std::chrono::duration_cast<Clock::duration>(kFirstRetry);
     while (!stopped_) {
-        const Status synced = co_await pool_.run([this] { return outbox_->sync(); });
-        if (!synced) paniclog_.write("event sink " + config_.name, synced.error());
         if (outbox_->depth() == 0) {
             co_await wait(Waiting::events, kSyncInterval);
             continue;
@@ -138,9 +150,9 @@ asio::awaitable<void> WebhookSink::run() {
         const Status acknowledged =
             co_await pool_.run([this, &batch] { return outbox_->acknowledge(*batch); });
         if (!acknowledged) paniclog_.write("event sink " + config_.name, acknowledged.error());
+        co_await sync();  // busy, it never waits: what arrived during the request
     }
-    const Status synced = co_await pool_.run([this] { return outbox_->sync(); });
-    if (!synced) paniclog_.write("event sink " + config_.name, synced.error());
+    co_await sync();
 }
 
 // One request for the batch; true when a 2xx acknowledged it. Its failure is a mainlog line.

@@ -54,6 +54,7 @@ class WebhookSink final : public EventSink {
     // What run() waits for: new events wake it, a batch filling up wakes it, a retry waits.
     enum class Waiting { none, events, batch, retry };
     boost::asio::awaitable<void> wait(Waiting why, Clock::duration how_long);
+    boost::asio::awaitable<void> sync();
     boost::asio::awaitable<bool> send(const Outbox::Batch& batch);
     void wake();
 

@@ -345,7 +345,7 @@ asio::awaitable<std::string> Server::Parts::reload(bool force) {
     mainlog->note("reloaded " + config_path.string() +
                   ": relay rules, local recipients and aliases, reject lists, users, rate limits "
                   "and signing rights; listeners, transports, "
-                  "routes, local domains and limits change at the next restart");
+                  "routes, local domains, limits and event sinks change at the next restart");
     co_return force ? "ok reloaded (forced)" : "ok reloaded";
 }
 

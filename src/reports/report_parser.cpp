@@ -9,8 +9,12 @@
 #include <utility>
 
 #include "base/ascii_case.hpp"
+#include "message/gmime_support.hpp"
 
 namespace herald::reports {
+
+using message::GPtr;
+using message::init_gmime;
 
 namespace {
 
@@ -28,12 +32,6 @@ constexpr std::size_t kMaxOriginalHeaders = 64 * 1024;
 constexpr std::size_t kMaxReply = 512;
 constexpr std::size_t kMaxAddresses = 100;
 constexpr std::size_t kMaxLocalPart = 1024;  // VERP local parts exceed RFC 5321's 64
-
-struct GObjectUnref {
-    void operator()(void* object) const { g_object_unref(object); }
-};
-template <typename T>
-using GPtr = std::unique_ptr<T, GObjectUnref>;
 
 struct GFree {
     void operator()(void* memory) const { g_free(memory); }
@@ -54,11 +52,6 @@ class Converter {
   private:
     iconv_t cd_;
 };
-
-void init_gmime() {
-    static std::once_flag once;
-    std::call_once(once, [] { g_mime_init(); });
-}
 
 bool is_wsp(char c) {
     return c == ' ' || c == '\t';

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "base/ascii_case.hpp"
+#include "base/timestamp.hpp"
 #include "events/suppression_text.hpp"
 
 namespace herald::suppression {
@@ -74,6 +75,15 @@ std::optional<std::string> Suppressions::refuse(std::string_view sender, std::st
         hub_->emit(event);
     }
     return events::suppression_text(since, entry->reason);
+}
+
+boost::json::object entry_json(const Entry& entry) {
+    const std::chrono::system_clock::time_point created{std::chrono::seconds{entry.created}};
+    return {{"address", entry.address},
+            {"domain", entry.scope},
+            {"reason", entry.reason},
+            {"source", entry.source},
+            {"created", iso8601_utc(created)}};
 }
 
 policy::Suppressing Suppressions::for_gate() {

@@ -2,6 +2,8 @@
 // The suppression lists at work (docs/events.md): what the gate and the delivery ask
 // (lookup), and what adds to the lists by itself (a hard bounce of a chosen category, a
 // complaint, an unsubscribe: watch). One place turns an entry into the refusal text.
+#include <boost/json/object.hpp>
+
 #include <functional>
 #include <memory>
 #include <optional>
@@ -52,5 +54,9 @@ class Suppressions {
 std::string domain_of(std::string_view address);
 // "2026-12-03" for unix seconds.
 std::string day_of(std::int64_t unix_seconds);
+
+// An entry as `herald suppress list --json` and /api/v1/suppressions show it: address,
+// domain ("*": global), reason, source, created (RFC 3339 UTC).
+boost::json::object entry_json(const Entry& entry);
 
 }  // namespace herald::suppression
