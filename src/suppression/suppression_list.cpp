@@ -297,7 +297,11 @@ Result<std::unique_ptr<SuppressionList>> SuppressionList::open(
 }
 
 Status SuppressionList::prepare_statements() {
-    auto check = prepare((std::string(kColumns) + " WHERE scope = ?1 AND address = ?2").c_str());
+    // The scope's own entry before the global one, in one statement: one read transaction
+    // (and its file locks) a check, not two.
+    auto check = prepare((std::string(kColumns) +
+                          " WHERE address = ?2 AND scope IN (?1, '*') ORDER BY scope = '*' LIMIT 1")
+                             .c_str());
     if (!check) return Error{check.error()};
     auto add = prepare(
         "INSERT OR IGNORE INTO suppression (scope, address, reason, source, created)"
@@ -359,12 +363,9 @@ Result<bool> SuppressionList::insert(const Entry& entry) {
 Result<std::optional<Entry>> SuppressionList::check(std::string_view address,
                                                     std::string_view sender_domain) {
     const auto folded = ascii_lowercase(address);
+    const std::string scope = sender_domain.empty() ? "*" : ascii_lowercase(sender_domain);
     std::lock_guard lock(mutex_);
-    if (!sender_domain.empty() && sender_domain != "*") {
-        auto found = find(folded, ascii_lowercase(sender_domain));
-        if (!found || found->has_value()) return found;
-    }
-    return find(folded, "*");
+    return find(folded, scope);
 }
 
 Result<bool> SuppressionList::add(Entry entry) {

@@ -122,6 +122,7 @@ class SuppressionList {
     Result<Statement> prepare(const char* sql);
     Status exec(const char* sql);
     Error failure(std::string_view what) const;
+    // The entry of `scope` for `address`, else the global one.
     Result<std::optional<Entry>> find(std::string_view address, std::string_view scope);
     Result<bool> insert(const Entry& entry);
 

@@ -90,9 +90,11 @@ TEST_F(SuppressionsTest, AComplaintSuppressesForItsSenderDomain) {
 }
 
 TEST_F(SuppressionsTest, TheGateRefusesWithAnEventThatSaysSinceWhenAndWhy) {
-    ASSERT_TRUE(suppressions_->list().add(
-        {.address = "dave@example.net", .scope = "*", .reason = "asked", .source = "cli",
-         .created = 1'796'288'400}));
+    ASSERT_TRUE(suppressions_->list().add({.address = "dave@example.net",
+                                           .scope = "*",
+                                           .reason = "asked",
+                                           .source = "cli",
+                                           .created = 1'796'288'400}));
     const auto gate = suppressions_->for_gate();
     EXPECT_FALSE(gate.lookup("a@shop.example", "erin@example.net", "alice"));
     EXPECT_TRUE(seen_->seen.empty());
