@@ -122,6 +122,14 @@ asio::awaitable<std::variant<Acceptance::Prepared, smtp::Reply>> Acceptance::pre
     if (signing.verdict == Decision::refuse) {
         co_return smtp::Reply(550, "5.7.1", "Not sent: " + signing.reason);
     }
+    // 3b. One-click unsubscribe headers, added before the signatures that must cover them.
+    if (services_.unsubscribe) {
+        auto decision = services_.unsubscribe->decide(
+            submission.envelope, message::HeaderBlock::parse(submission.headers),
+            std::chrono::system_clock::now());
+        options.added_fields = std::move(decision.fields);
+        options.note = std::move(decision.note);
+    }
     // 4. The keys, for a domain Herald may sign for.
     if (services_.dkim && from_domain && signing.verdict == Decision::sign) {
         options.dkim =

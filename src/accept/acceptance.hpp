@@ -8,7 +8,9 @@
 //   2. sender and recipient policies  } and RCPT, an address at a time; sendmail and the API
 //      (reject lists, relay rules,      give the whole envelope at once and call
 //      local recipients, rate limits)   check_envelope() (envelope_check.hpp), the same gate
-//   3. the signing decision           who may be signed for (signing_decision.hpp)
+//   3. the signing decision           who may be signed for (signing_decision.hpp); then the
+//                                     one-click unsubscribe headers to add, if any
+//                                     (compliance/unsubscribe_headers.hpp)
 //   4. DKIM keys                      chosen for the From: domain, checked against DNS
 //   5. preflight                      SPF/DKIM/DMARC alignment; reject mode waits for it
 //   6. the durable spool              header fixes (Received; Message-ID and Date for
@@ -30,6 +32,7 @@
 #include <vector>
 
 #include "base/blocking_pool.hpp"
+#include "compliance/unsubscribe_headers.hpp"
 #include "mailauth/preflight.hpp"
 #include "message/envelope.hpp"
 #include "policy/policies.hpp"
@@ -83,6 +86,7 @@ struct AcceptanceServices {
     std::function<void(const std::string& id, const std::string& event)> message_event;
     std::function<void(const std::string& id)> queued;  // hands a new message to the scheduler
     std::function<void(const std::string& context, const std::string& what)> panic;
+    const compliance::UnsubscribeHeaders* unsubscribe = nullptr;  // null: no [unsubscribe]
 };
 
 // [bounces] domain (reports/report_intake.hpp): recipients that are report addresses. Their

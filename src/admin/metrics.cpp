@@ -112,6 +112,11 @@ void render_events(Exposition& x, const events::EventFigures& events) {
         x.sample("herald_reports_total", {{"kind", key.first}, {"result", key.second}},
                  static_cast<double>(n));
     }
+    x.family("herald_unsubscribe_requests_total", "counter",
+             "Requests to one-click unsubscribe links, by outcome.");
+    for (const auto& [outcome, n] : events.unsubscribes) {
+        x.sample("herald_unsubscribe_requests_total", "result", outcome, n);
+    }
 }
 
 void render_queue(Exposition& x, const queue::QueueCensusSnapshot& queue) {

@@ -13,14 +13,14 @@ namespace herald::config {
 
 using Seconds = std::chrono::seconds;
 
-enum class ListenerMode { relay, submission, submissions, http };
+enum class ListenerMode { relay, submission, submissions, http, unsubscribe };
 
 struct Listener {
     std::string address;  // "host:port"; IPv6 as "[::1]:2525"
     std::string host;     // split from address
     std::uint16_t port = 0;
     ListenerMode mode = ListenerMode::relay;
-    bool tls = false;  // mode = "http": HTTPS with [tls] cert and key
+    bool tls = false;  // mode = "http" or "unsubscribe": HTTPS with [tls] cert and key
 };
 
 struct Server {
@@ -273,6 +273,14 @@ struct Suppression {
     Relayed relayed = Relayed::reject;
 };
 
+// Issue 19: one-click unsubscribe links (RFC 8058), served by a [[listener]] of mode
+// "unsubscribe" behind `url`.
+struct Unsubscribe {
+    std::string url;                   // public https base URL of the links; empty: off
+    std::vector<std::string> senders;  // sender domains (lower-case) whose mail gets links; "*"
+    Seconds lifetime{180 * 24 * 3600};  // how long a link works after the message was queued
+};
+
 struct Config {
     std::filesystem::path source;  // the file it was read from
     Server server;
@@ -300,6 +308,7 @@ struct Config {
     std::vector<EventSink> event_sinks;
     Bounces bounces;
     Suppression suppression;
+    Unsubscribe unsubscribe;
 
     const Transport* find_transport(std::string_view name) const;
     const User* find_user(std::string_view name) const;

@@ -95,6 +95,21 @@ void read_builtin_shaping(Config& c, Diagnostics& diagnostics) {
     for (const auto& error : builtin.take()) diagnostics.add(0, "built-in " + error);
 }
 
+// [unsubscribe] url and a listener of mode "unsubscribe" go together: links nobody serves, or
+// a listener with no links to check, are a mistake.
+void check_unsubscribe_listener(const Config& c, const std::vector<std::size_t>& lines,
+                                Diagnostics& diagnostics) {
+    std::size_t line = 0;
+    for (std::size_t i = 0; i < c.listeners.size() && i < lines.size(); ++i) {
+        if (c.listeners[i].mode == ListenerMode::unsubscribe) line = lines[i];
+    }
+    if (line != 0 && c.unsubscribe.url.empty()) {
+        diagnostics.add(line, "listener mode = \"unsubscribe\" needs [unsubscribe] url");
+    } else if (line == 0 && !c.unsubscribe.url.empty()) {
+        diagnostics.add(0, "[unsubscribe] url needs a [[listener]] with mode = \"unsubscribe\"");
+    }
+}
+
 // Files whose default place depends on [server] spool_dir and log_dir.
 void place_beside_spool_and_logs(Config& c) {
     if (c.suppression.database.empty()) {
@@ -125,12 +140,13 @@ Config read_config(const toml::table& root, Diagnostics& diagnostics) {
     read_table(doc, "preflight", c.preflight, read_preflight);
     read_table(doc, "bounces", c.bounces, read_bounces);
     read_table(doc, "suppression", c.suppression, read_suppression);
+    read_table(doc, "unsubscribe", c.unsubscribe, read_unsubscribe);
     read_tables(doc, "event_sink", "event_sink", [&, seen = UniqueNames()](TableReader& t) mutable {
         read_event_sink(t, c.event_sinks, seen);
     });
-    read_tables(doc, "listener", "listener", [&, seen = UniqueNames()](TableReader& t) mutable {
-        read_listener(t, c.listeners, seen);
-    });
+    const auto listener_lines = read_tables(
+        doc, "listener", "listener",
+        [&, seen = UniqueNames()](TableReader& t) mutable { read_listener(t, c.listeners, seen); });
     read_tables(doc, "user", "user",
                 [&, seen = UniqueNames()](TableReader& t) mutable { read_user(t, c.users, seen); });
     UniqueNames pool_names;
@@ -156,6 +172,7 @@ Config read_config(const toml::table& root, Diagnostics& diagnostics) {
         });
         read_dkim_signing(dkim, c.dkim_signing);
     });
+    check_unsubscribe_listener(c, listener_lines, diagnostics);
     doc.report_unknown_keys();
     place_beside_spool_and_logs(c);
     return c;

@@ -24,7 +24,8 @@ constexpr std::size_t kMinAdminTokenLength = 16;
 constexpr std::array kListenerModes{Choice<ListenerMode>{"relay", ListenerMode::relay},
                                     Choice<ListenerMode>{"submission", ListenerMode::submission},
                                     Choice<ListenerMode>{"submissions", ListenerMode::submissions},
-                                    Choice<ListenerMode>{"http", ListenerMode::http}};
+                                    Choice<ListenerMode>{"http", ListenerMode::http},
+                                    Choice<ListenerMode>{"unsubscribe", ListenerMode::unsubscribe}};
 constexpr std::array kBareLineEndings{
     Choice<Smtp::BareLineEndings>{"reject", Smtp::BareLineEndings::reject},
     Choice<Smtp::BareLineEndings>{"normalize", Smtp::BareLineEndings::normalize}};
@@ -235,10 +236,12 @@ void read_listener(TableReader& t, std::vector<Listener>& out, UniqueNames& addr
     if (!parsed) return;
     listener.host = parsed->host;
     listener.port = parsed->port;
-    if (t.read("tls", listener.tls) && listener.mode != ListenerMode::http) {
+    const bool serves_http =
+        listener.mode == ListenerMode::http || listener.mode == ListenerMode::unsubscribe;
+    if (t.read("tls", listener.tls) && !serves_http) {
         t.error("tls",
-                "is for mode = \"http\"; SMTP listeners offer STARTTLS, or use "
-                "mode = \"submissions\"");
+                "is for mode = \"http\" or \"unsubscribe\"; SMTP listeners offer STARTTLS, "
+                "or use mode = \"submissions\"");
     }
     // API keys travel in every request: in the clear only where no one else can listen.
     if (listener.mode == ListenerMode::http && !listener.tls && !is_loopback(listener.host)) {
@@ -764,6 +767,22 @@ void read_bounces(TableReader& t, Bounces& out) {
         }
     }
     t.read("rules", out.rules);
+}
+
+void read_unsubscribe(TableReader& t, Unsubscribe& out) {
+    // RFC 8058 3.1: the one-click URI is https; providers ignore others.
+    if (t.read("url", out.url)) {
+        while (out.url.ends_with('/')) out.url.pop_back();
+        if (!out.url.starts_with("https://") || out.url.size() <= 8 ||
+            out.url.find_first_of(" \t\"<>") != std::string::npos) {
+            t.error("url", "must be an https:// URL (RFC 8058 3.1)");
+        }
+    }
+    read_domains(t, "senders", out.senders, true);
+    t.read_duration("lifetime", out.lifetime, Seconds{24 * 3600});
+    if (!out.url.empty() && out.senders.empty()) {
+        t.error("senders", "is required: the sender domains whose mail gets the links");
+    }
 }
 
 void read_suppression(TableReader& t, Suppression& out) {

@@ -47,5 +47,6 @@ void read_preflight(TableReader& t, Preflight& out);
 void read_event_sink(TableReader& t, std::vector<EventSink>& out, UniqueNames& names);
 void read_bounces(TableReader& t, Bounces& out);
 void read_suppression(TableReader& t, Suppression& out);
+void read_unsubscribe(TableReader& t, Unsubscribe& out);
 
 }  // namespace herald::config

@@ -41,6 +41,7 @@ std::string to_json(const Event& event) {
     text("since", event.since);
     text("feedback_type", event.feedback_type);
     text("list", event.list);
+    text("domain", event.domain);
     return boost::json::serialize(o);
 }
 

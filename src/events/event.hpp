@@ -29,6 +29,7 @@ struct Event {
     std::string since;  // suppressed: the day the list entry was made
     std::string feedback_type;
     std::string list;
+    std::string domain;  // unsubscribed: the sender domain whose list the recipient left
 
     // A new event of `type` now, with a fresh id.
     static Event now(EventType type);

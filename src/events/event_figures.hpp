@@ -20,6 +20,7 @@ struct EventFigures {
     };
     std::vector<Sink> webhooks;
     std::map<std::pair<std::string, std::string>, std::uint64_t> reports;  // (kind, result)
+    std::map<std::string, std::uint64_t> unsubscribes;  // one-click requests by outcome
 };
 
 }  // namespace herald::events

@@ -56,6 +56,7 @@ std::string ArrivalStamp::apply_to_header(std::string_view header_text, std::str
         if (!headers.has("Message-ID")) added += "Message-ID: " + new_message_id() + "\r\n";
         if (!headers.has("Date")) added += "Date: " + rfc5322_date(envelope.arrival) + "\r\n";
     }
+    added += added_fields;
     std::string out = received_field(*this, envelope);
     out.reserve(out.size() + header_text.size() + added.size() + 4);
     out += header_text;

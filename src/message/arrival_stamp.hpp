@@ -18,6 +18,8 @@ struct ArrivalStamp {
     // sendmail(1) does, so that it can be signed and aligned.
     bool add_missing_from = false;
     std::string from_display_name;  // sendmail -F: the name that From: shows, UTF-8
+    // Fields decided before the stamp (List-Unsubscribe), CRLF-ended, appended as they are.
+    std::string added_fields;
 
     // The text with Received prepended and, when asked, Message-ID and Date appended to the
     // header section. Works on text without headers or without a blank line before the body.

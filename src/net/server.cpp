@@ -27,6 +27,8 @@
 #include "base/blocking_pool.hpp"
 #include "base/build_info.hpp"
 #include "base/state_file.hpp"
+#include "compliance/unsubscribe_endpoint.hpp"
+#include "compliance/unsubscribe_headers.hpp"
 #include "config/reload_guard.hpp"
 #include "delivery/router.hpp"
 #include "delivery/shaping/traffic_shaper.hpp"
@@ -83,6 +85,8 @@ const char* mode_name(config::ListenerMode mode) {
             return "submissions, implicit TLS";
         case config::ListenerMode::http:
             return "http, the sending API";
+        case config::ListenerMode::unsubscribe:
+            return "unsubscribe, one-click links";
         default:
             return "relay";
     }
@@ -112,6 +116,9 @@ struct Server::Parts {
     std::unique_ptr<events::EventPipeline> events;
     std::unique_ptr<suppression::Suppressions> suppressions;
     std::unique_ptr<reports::ReportIntake> reports;  // null: no [bounces] domain
+    // Null without [unsubscribe] url (issue 19).
+    std::unique_ptr<compliance::UnsubscribeHeaders> unsubscribe_headers;
+    std::unique_ptr<compliance::UnsubscribeEndpoint> unsubscribe_endpoint;
     std::optional<delivery::Router> router;
     std::filesystem::path config_path;
     std::shared_ptr<policy::Policies> policies;
@@ -143,8 +150,9 @@ struct Server::Parts {
     // Caught from before the ports accept: a SIGTERM as soon as clients can connect is a
     // clean stop, never the signal's default action.
     std::optional<asio::signal_set> signals;
-    std::list<std::unique_ptr<admin::HttpServer>> api_listeners;  // [[listener]] mode = "http"
-    std::unique_ptr<admin::AdminServer> admin_server;             // last: it uses the parts above
+    // [[listener]] mode = "http" (the sending API) and mode = "unsubscribe" (one-click links).
+    std::list<std::unique_ptr<admin::HttpServer>> http_listeners;
+    std::unique_ptr<admin::AdminServer> admin_server;  // last: it uses the parts above
 
     Status open_storage();
     void report_log_trouble();
@@ -163,6 +171,7 @@ struct Server::Parts {
     asio::awaitable<smtp::Reply> take_local_message(const accept::LocalRequest& request, uid_t uid,
                                                     std::string data);
     Status bind_api_listener(const config::Listener& listener);
+    Status bind_unsubscribe_listener(const config::Listener& listener);
     SmtpServices services_for(const config::Listener& listener);
     asio::awaitable<void> drain_then_stop();
     asio::awaitable<void> keep_rate_limits();
@@ -479,6 +488,16 @@ Status Server::Parts::build_events() {
                 }
             });
     }
+    if (!config.unsubscribe.url.empty()) {
+        auto key = spool::load_or_create_secret(config.server.spool_dir, "unsubscribe.key");
+        if (!key) return Error{"unsubscribe key: " + key.error()};
+        unsubscribe_headers = std::make_unique<compliance::UnsubscribeHeaders>(
+            compliance::UnsubscribeLinks(config.unsubscribe.url, *key, config.unsubscribe.lifetime),
+            config.unsubscribe.senders);
+        unsubscribe_endpoint = std::make_unique<compliance::UnsubscribeEndpoint>(
+            unsubscribe_headers->links(), events->hub(),
+            [this](const std::string& line) { mainlog->note(line); });
+    }
     mainlog->set_observer([m = metrics.get(), hub = &events->hub()](const log::MainLogEvent& e) {
         if (m) m->observe(e);
         hub->observe(e);
@@ -499,6 +518,13 @@ void Server::Parts::equip(policy::Policies& fresh) {
 
 events::EventFigures Server::Parts::event_figures() const {
     auto figures = events->figures();
+    if (unsubscribe_endpoint) {
+        for (std::size_t i = 0; i < compliance::UnsubscribeEndpoint::kOutcomeNames.size(); ++i) {
+            figures.unsubscribes[std::string(compliance::UnsubscribeEndpoint::kOutcomeNames[i])] =
+                unsubscribe_endpoint->count(
+                    static_cast<compliance::UnsubscribeEndpoint::Outcome>(i));
+        }
+    }
     if (!reports) return figures;
     for (auto kind : {reports::ReportKind::dsn, reports::ReportKind::arf}) {
         for (auto result : {reports::ReportResult::taken, reports::ReportResult::forged,
@@ -599,7 +625,8 @@ Status Server::Parts::build_services() {
                                 const std::string& event) { mainlog->event(id, event); },
         .queued = [this](const std::string& id) { scheduler->enqueue_now(id); },
         .panic = [this](const std::string& context,
-                        const std::string& what) { paniclog->write(context, what); }});
+                        const std::string& what) { paniclog->write(context, what); },
+        .unsubscribe = unsubscribe_headers.get()});
     if (reports) {
         acceptance->set_reports(
             [this](std::string_view recipient) { return reports->is_report_address(recipient); },
@@ -774,8 +801,11 @@ Status Server::Parts::bind_listeners() {
         }
     }
     for (const auto& listener : config.listeners) {
-        if (listener.mode == config::ListenerMode::http) {
-            if (auto bound = bind_api_listener(listener); !bound) return bound;
+        if (listener.mode == config::ListenerMode::http ||
+            listener.mode == config::ListenerMode::unsubscribe) {
+            const bool api = listener.mode == config::ListenerMode::http;
+            auto bound = api ? bind_api_listener(listener) : bind_unsubscribe_listener(listener);
+            if (!bound) return bound;
             report.push_back(fmt::format("listening on {} ({}{})", listener.address,
                                          mode_name(listener.mode), listener.tls ? ", TLS" : ""));
             continue;
@@ -811,7 +841,25 @@ Status Server::Parts::bind_api_listener(const config::Listener& listener) {
                                     return api::answer_api_listener(send_services, request);
                                 });
     if (!bound) return Error{bound.error()};
-    api_listeners.push_back(std::move(*bound));
+    http_listeners.push_back(std::move(*bound));
+    return ok_status();
+}
+
+// The one-click unsubscribe links' page (compliance/unsubscribe_endpoint.hpp): small bodies,
+// HTTPS with the server's certificate when tls = true.
+Status Server::Parts::bind_unsubscribe_listener(const config::Listener& listener) {
+    constexpr std::size_t kBodyLimit = 4096;
+    admin::HttpServerSettings settings{.max_connections = config.limits.max_connections,
+                                       .body_limit = [](std::string_view) { return kBodyLimit; },
+                                       .max_body_limit = kBodyLimit,
+                                       .tls = listener.tls ? tls.context : nullptr};
+    auto bound = admin::HttpServer::bind(
+        io.get_executor(), listener.address, "listener " + listener.address, std::move(settings),
+        [this](const admin::HttpRequest& request) -> asio::awaitable<admin::HttpResponse> {
+            co_return unsubscribe_endpoint->answer(request);
+        });
+    if (!bound) return Error{bound.error()};
+    http_listeners.push_back(std::move(*bound));
     return ok_status();
 }
 
@@ -895,7 +943,7 @@ int Server::run() {
     asio::co_spawn(executor, p.sendmail_socket->serve(), asio::detached);
     asio::co_spawn(executor, p.keep_rate_limits(), asio::detached);
     if (p.admin_server) asio::co_spawn(executor, p.admin_server->serve(), asio::detached);
-    for (auto& listener : p.api_listeners) {
+    for (auto& listener : p.http_listeners) {
         asio::co_spawn(executor, listener->serve(), asio::detached);
     }
     if (p.dkim) asio::co_spawn(executor, p.check_dkim_keys(), asio::detached);
@@ -917,7 +965,7 @@ int Server::run() {
         p.control_server->close();
         p.sendmail_socket->close();
         if (p.admin_server) p.admin_server->close();
-        for (auto& listener : p.api_listeners) listener->close();
+        for (auto& listener : p.http_listeners) listener->close();
         p.reload_signal->cancel();
         p.rotate_signal->cancel();
         p.scheduler->stop();

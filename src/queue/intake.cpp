@@ -75,6 +75,7 @@ std::variant<Accepted, IntakeFailure> Intake::accept(const message::Envelope& en
     stamp.add_missing_ids = options.add_missing_ids;
     stamp.add_missing_from = options.add_missing_from;
     stamp.from_display_name = options.from_display_name;
+    stamp.added_fields = options.added_fields;
     std::string head = stamp.apply_to_header(header, rest_start, envelope);
     std::string().swap(header);
     if (!options.dkim.empty()) {
@@ -105,6 +106,7 @@ std::variant<Accepted, IntakeFailure> Intake::accept(const message::Envelope& en
                      subject ? subject->value : "", message_id ? message_id->value : "");
     if (!options.preflight.empty())
         mainlog_.event(stamp.queue_id, "preflight " + options.preflight);
+    if (!options.note.empty()) mainlog_.event(stamp.queue_id, options.note);
     return Accepted{stamp.queue_id};
 }
 

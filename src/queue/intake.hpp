@@ -39,6 +39,8 @@ struct IntakeOptions {
     // The DKIM signatures to add, on the message as finished here (Keyring::choose).
     std::vector<mailauth::dkim::SigningChoice> dkim;
     std::string preflight;  // the verdict, logged after the arrival; "" when not checked
+    std::string added_fields;  // header fields decided before (List-Unsubscribe), CRLF-ended
+    std::string note;          // about the message, logged after the arrival; "" for none
 };
 
 struct IntakeFailure {

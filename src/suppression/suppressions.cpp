@@ -114,7 +114,7 @@ void Suppressions::watch(const events::Event& event) {
     // The sender domain's list. A report that does not show whom the message was from (an
     // asynchronous bounce without the original's headers) names no domain: its recipient
     // goes on the global list, since a mailbox that does not exist does not exist for anyone.
-    std::string scope = domain_of(event.sender.value_or(""));
+    std::string scope = event.domain.empty() ? domain_of(event.sender.value_or("")) : event.domain;
     if (scope.empty()) scope = "*";
     if (event.recipient.empty()) return;
     const auto now =

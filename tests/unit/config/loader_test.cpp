@@ -374,7 +374,7 @@ const BadCase kBadCases[] = {
      "[[listener]]\naddress = \"127.0.0.1:25\"\n[[listener]]\naddress = \"127.0.0.1:25\"\n",
      "t.toml:4: listener.address '127.0.0.1:25' is already used by the listener at line 2"},
     {"unknown mode", "[[listener]]\naddress = \"127.0.0.1:25\"\nmode = \"smoke\"\n",
-     "t.toml:3: listener.mode must be one of relay, submission, submissions, http (got 'smoke')"},
+     "t.toml:3: listener.mode must be one of relay, submission, submissions, http, unsubscribe (got 'smoke')"},
     {"listener without address", "\n[[listener]]\nmode = \"relay\"\n",
      "t.toml:2: listener.address is required"},
     {"listener as a plain table", "[listener]\naddress = \"127.0.0.1:25\"\n",
@@ -851,6 +851,42 @@ TEST(LoadString, RefusesBadBounceAndSuppressionSettings) {
                 HasSubstr("'everything' is neither a bounce category"));
     EXPECT_THAT(joined_errors("[suppression]\nrelayed = \"bounce\"\n"),
                 HasSubstr("suppression.relayed"));
+}
+
+}  // namespace
+}  // namespace herald::config
+
+namespace herald::config {
+namespace {
+
+TEST(LoadString, ReadsUnsubscribeWithItsListener) {
+    auto loaded = load_string(R"toml(
+[[listener]]
+address = "127.0.0.1:8443"
+mode = "unsubscribe"
+tls = true
+[unsubscribe]
+url = "https://unsub.example.com/u/"
+senders = ["Example.com"]
+lifetime = "30d"
+)toml",
+                              "t.toml");
+    ASSERT_TRUE(loaded.config) << loaded.errors.front();
+    EXPECT_EQ(loaded.config->unsubscribe.url, "https://unsub.example.com/u");
+    EXPECT_EQ(loaded.config->unsubscribe.senders, std::vector<std::string>{"example.com"});
+    EXPECT_EQ(loaded.config->unsubscribe.lifetime.count(), 30 * 24 * 3600);
+    EXPECT_EQ(loaded.config->listeners[0].mode, ListenerMode::unsubscribe);
+}
+
+TEST(LoadString, RefusesUnsubscribeLinksThatCannotWork) {
+    EXPECT_THAT(joined_errors("[unsubscribe]\nurl = \"http://x.example/u\"\nsenders = [\"*\"]\n"),
+                HasSubstr("must be an https:// URL"));
+    EXPECT_THAT(joined_errors("[unsubscribe]\nurl = \"https://x.example/u\"\n"),
+                HasSubstr("unsubscribe.senders is required"));
+    EXPECT_THAT(joined_errors("[unsubscribe]\nurl = \"https://x.example/u\"\nsenders = [\"*\"]\n"),
+                HasSubstr("needs a [[listener]] with mode = \"unsubscribe\""));
+    EXPECT_THAT(joined_errors("[[listener]]\naddress = \"127.0.0.1:1\"\nmode = \"unsubscribe\"\n"),
+                HasSubstr("needs [unsubscribe] url"));
 }
 
 }  // namespace
