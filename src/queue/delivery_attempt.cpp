@@ -211,9 +211,9 @@ asio::awaitable<std::optional<DeliveryAttempt::Clock::time_point>> DeliveryAttem
     }
     // Only waiting for its destination's pace: not an attempt, nothing to note in the spool.
     if (!attempted_ && paced_) co_return *paced_;
-    auto previous = co_await ctx_.pool.run([this] { return ctx_.spool.load_schedule(id_); });
+    // The schedule was read with the message: this attempt's number is the count to save.
     spool::Schedule schedule;
-    schedule.attempts = (previous ? previous->attempts : 0) + 1;
+    schedule.attempts = attempt_;
     schedule.next_attempt =
         Clock::now() + ctx_.retry.jittered_delay_after(schedule.attempts, ctx_.rng);
     if (paced_) schedule.next_attempt = std::min(schedule.next_attempt, *paced_);

@@ -10,24 +10,17 @@ using events::EventType;
 
 namespace {
 
-// The original message's From: address, for the event's sender: the envelope sender of a
-// message that left long ago is not in the report, and its From: domain is the one the
-// suppression lists are kept by.
-std::optional<std::string> original_from(std::string_view headers) {
-    if (headers.empty()) return std::nullopt;
+// What the report shows of the original message: its From: address, for the event's sender
+// (the envelope sender of a message that left long ago is not in the report, and its From:
+// domain is the one the suppression lists are kept by), and its Message-ID.
+void describe_original(Event& event, std::string_view headers) {
+    if (headers.empty()) return;
     const auto block = message::HeaderBlock::parse(headers);
-    const auto* from = block.find("From");
-    if (!from) return std::nullopt;
-    const auto list = message::split_address_list(from->value);
-    if (list.empty()) return std::nullopt;
-    return list.front();
-}
-
-std::string original_message_id(std::string_view headers) {
-    if (headers.empty()) return {};
-    const auto block = message::HeaderBlock::parse(headers);
-    const auto* field = block.find("Message-ID");
-    return field ? field->value : std::string();
+    if (const auto* from = block.find("From")) {
+        const auto list = message::split_address_list(from->value);
+        if (!list.empty()) event.sender = list.front();
+    }
+    if (const auto* field = block.find("Message-ID")) event.message_id = field->value;
 }
 
 }  // namespace
@@ -100,8 +93,7 @@ void ReportIntake::take_dsn(const Report& report, const Verp::Token& token,
     event.queue_id = token.queue_id;
     event.recipient = token.recipient;
     event.async = true;
-    event.sender = original_from(report.original_headers);
-    event.message_id = original_message_id(report.original_headers);
+    describe_original(event, report.original_headers);
     std::string status;
     if (report.kind == Report::Kind::delivery_status && !report.recipients.empty()) {
         // The recipient the token names, else the report's only or first one.
@@ -163,8 +155,7 @@ void ReportIntake::take_feedback(const Report& report, std::optional<Verp::Token
     Event event = Event::now(EventType::complaint);
     event.queue_id = token->queue_id;
     event.recipient = token->recipient;
-    event.sender = original_from(report.original_headers);
-    event.message_id = original_message_id(report.original_headers);
+    describe_original(event, report.original_headers);
     event.feedback_type = ascii_lowercase(report.feedback.feedback_type);
     event.reason = report.feedback.user_agent.empty()
                        ? std::string("feedback report")
