@@ -28,6 +28,16 @@ asio::awaitable<void> log_preflight(
     if (log) log(id, "preflight " + result.summary());
 }
 
+// The gate's verdict on an accepted bulk message: known already (reject mode) or checked now.
+asio::awaitable<void> log_bulk_verdict(compliance::BulkGate& gate,
+                                       compliance::BulkCandidate candidate,
+                                       std::optional<std::vector<compliance::RuleVerdict>> verdicts,
+                                       std::string id,
+                                       decltype(AcceptanceServices::bulk_verdict) log) {
+    if (!verdicts) verdicts = co_await gate.check(candidate);
+    log(id, candidate, *verdicts);
+}
+
 // The domain the message will show in From:: its own, or the envelope sender's when the
 // arrival stamp is to add a From: that is missing (sendmail).
 std::optional<std::string> from_domain_of(const Submission& submission) {
@@ -123,10 +133,10 @@ asio::awaitable<std::variant<Acceptance::Prepared, smtp::Reply>> Acceptance::pre
         co_return smtp::Reply(550, "5.7.1", "Not sent: " + signing.reason);
     }
     // 3b. One-click unsubscribe headers, added before the signatures that must cover them.
+    const auto headers = message::HeaderBlock::parse(submission.headers);
     if (services_.unsubscribe) {
-        auto decision = services_.unsubscribe->decide(
-            submission.envelope, message::HeaderBlock::parse(submission.headers),
-            std::chrono::system_clock::now());
+        auto decision = services_.unsubscribe->decide(submission.envelope, headers,
+                                                      std::chrono::system_clock::now());
         options.added_fields = std::move(decision.fields);
         options.note = std::move(decision.note);
     }
@@ -136,7 +146,8 @@ asio::awaitable<std::variant<Acceptance::Prepared, smtp::Reply>> Acceptance::pre
             co_await services_.dkim->choose(*from_domain, *services_.resolver, services_.note);
     }
     // 5. Preflight: only reject mode makes the client wait for the verdict.
-    auto preflight = preflight_input(submission, policies, from_domain, options);
+    const auto leaves = leaving(submission, policies, from_domain, options);
+    auto preflight = services_.preflight ? leaves : std::nullopt;
     if (preflight && services_.preflight_rejects) {
         auto result = co_await services_.preflight->check(*preflight, *services_.resolver);
         if (auto refusal = result.refusal(*preflight))
@@ -145,7 +156,32 @@ asio::awaitable<std::variant<Acceptance::Prepared, smtp::Reply>> Acceptance::pre
         preflight.reset();
     }
     prepared.preflight_later = std::move(preflight);
+    // 5b. The compliance gate, for bulk mail.
+    if (auto refused = co_await check_bulk(prepared, headers, leaves)) co_return *refused;
     co_return prepared;
+}
+
+asio::awaitable<std::optional<smtp::Reply>> Acceptance::check_bulk(
+    Prepared& prepared, const message::HeaderBlock& headers,
+    const std::optional<mailauth::PreflightInput>& leaves) {
+    compliance::BulkGate* gate = services_.bulk_gate;
+    if (!gate || !leaves || !gate->counts_as_bulk(headers, leaves->from_domain)) {
+        co_return std::nullopt;
+    }
+    prepared.bulk =
+        compliance::BulkCandidate{.envelope = prepared.submission->envelope,
+                                  .headers = headers,
+                                  .from_domain = leaves->from_domain,
+                                  .unsubscribe_added = !prepared.options.added_fields.empty(),
+                                  .signing = prepared.options.dkim,
+                                  .preflight = *leaves};
+    if (!gate->rejects()) co_return std::nullopt;
+    auto verdicts = co_await gate->check(*prepared.bulk);
+    if (auto refusal = compliance::refusal_text(verdicts)) {
+        co_return smtp::Reply(550, "5.7.1", *refusal);
+    }
+    prepared.bulk_verdicts = std::move(verdicts);
+    co_return std::nullopt;
 }
 
 asio::awaitable<Verdict> Acceptance::store(const Prepared& prepared) {
@@ -170,13 +206,20 @@ asio::awaitable<void> Acceptance::announce(Prepared& prepared, const queue::Acce
             services_.metrics->dkim_signed(choice.domain);
     }
     if (services_.queued) services_.queued(accepted.id);
+    // The executor first: no co_await in an expression with owning temporaries.
+    auto executor = co_await asio::this_coro::executor;
     if (prepared.preflight_later) {
-        // The executor first: no co_await in an expression with owning temporaries.
-        auto executor = co_await asio::this_coro::executor;
         asio::co_spawn(executor,
                        log_preflight(*services_.preflight, *services_.resolver,
                                      std::move(*prepared.preflight_later), accepted.id,
                                      services_.message_event),
+                       asio::detached);
+    }
+    if (prepared.bulk && services_.bulk_verdict) {
+        asio::co_spawn(executor,
+                       log_bulk_verdict(*services_.bulk_gate, std::move(*prepared.bulk),
+                                        std::move(prepared.bulk_verdicts), accepted.id,
+                                        services_.bulk_verdict),
                        asio::detached);
     }
 }
@@ -186,12 +229,10 @@ asio::awaitable<void> Acceptance::withdraw(const queue::Accepted& accepted) {
     co_await services_.pool->run([intake, &accepted] { intake->withdraw(accepted.id); });
 }
 
-std::optional<mailauth::PreflightInput> Acceptance::preflight_input(
+std::optional<mailauth::PreflightInput> Acceptance::leaving(
     const Submission& submission, const policy::Policies& policies,
     const std::optional<std::string>& from_domain, const queue::IntakeOptions& options) const {
-    if (!services_.preflight || !from_domain || !relayed(policies.relay, submission.envelope)) {
-        return std::nullopt;
-    }
+    if (!from_domain || !relayed(policies.relay, submission.envelope)) return std::nullopt;
     mailauth::PreflightInput input{
         .from_domain = *from_domain,
         .sender = submission.envelope.sender,

@@ -12,7 +12,9 @@
 //                                     one-click unsubscribe headers to add, if any
 //                                     (compliance/unsubscribe_headers.hpp)
 //   4. DKIM keys                      chosen for the From: domain, checked against DNS
-//   5. preflight                      SPF/DKIM/DMARC alignment; reject mode waits for it
+//   5. preflight                      SPF/DKIM/DMARC alignment; reject mode waits for it;
+//                                     then, for bulk mail, the compliance gate (the
+//                                     providers' bulk-sender rules, compliance/bulk_gate.hpp)
 //   6. the durable spool              header fixes (Received; Message-ID and Date for
 //                                     submissions; masking), signatures, fsync (queue::Intake)
 //   7. metrics, log lines and the scheduler
@@ -32,6 +34,7 @@
 #include <vector>
 
 #include "base/blocking_pool.hpp"
+#include "compliance/bulk_gate.hpp"
 #include "compliance/unsubscribe_headers.hpp"
 #include "mailauth/preflight.hpp"
 #include "message/envelope.hpp"
@@ -87,6 +90,11 @@ struct AcceptanceServices {
     std::function<void(const std::string& id)> queued;  // hands a new message to the scheduler
     std::function<void(const std::string& context, const std::string& what)> panic;
     const compliance::UnsubscribeHeaders* unsubscribe = nullptr;  // null: no [unsubscribe]
+    compliance::BulkGate* bulk_gate = nullptr;                    // null: [compliance] mode = "off"
+    // The gate's verdict on an accepted message: a mainlog line and an event.
+    std::function<void(const std::string& id, const compliance::BulkCandidate&,
+                       const std::vector<compliance::RuleVerdict>&)>
+        bulk_verdict;
 };
 
 // [bounces] domain (reports/report_intake.hpp): recipients that are report addresses. Their
@@ -115,6 +123,9 @@ class Acceptance {
         const Submission* submission = nullptr;
         queue::IntakeOptions options;
         std::optional<mailauth::PreflightInput> preflight_later;  // log mode: after the 250
+        std::optional<compliance::BulkCandidate> bulk;            // bulk mail that leaves
+        // Reject mode: the gate's verdict, known before the 250; log mode: checked after.
+        std::optional<std::vector<compliance::RuleVerdict>> bulk_verdicts;
     };
     boost::asio::awaitable<std::variant<Prepared, smtp::Reply>> prepare(
         const Submission& submission, const policy::Policies& policies);
@@ -128,9 +139,16 @@ class Acceptance {
     boost::asio::awaitable<std::optional<std::vector<std::string>>> take_reports(
         const Submission& submission);
 
-    std::optional<mailauth::PreflightInput> preflight_input(
-        const Submission& submission, const policy::Policies& policies,
-        const std::optional<std::string>& from_domain, const queue::IntakeOptions& options) const;
+    // What leaves: the alignment preflight's view of it; nullopt when nothing is relayed or
+    // it has no From: domain.
+    std::optional<mailauth::PreflightInput> leaving(const Submission& submission,
+                                                    const policy::Policies& policies,
+                                                    const std::optional<std::string>& from_domain,
+                                                    const queue::IntakeOptions& options) const;
+    // Step 5b: the compliance gate; a refusal in reject mode.
+    boost::asio::awaitable<std::optional<smtp::Reply>> check_bulk(
+        Prepared& prepared, const message::HeaderBlock& headers,
+        const std::optional<mailauth::PreflightInput>& leaving);
 
     AcceptanceServices services_;
     ReportAddressTest is_report_address_;  // unset: no [bounces] domain

@@ -7,6 +7,8 @@
 
 #include "base/ascii_case.hpp"
 #include "cli/command_resolver.hpp"
+#include "compliance/bulk_report.hpp"
+#include "config/value_formats.hpp"
 #include "doctor/checks.hpp"
 
 namespace herald::cli {
@@ -23,6 +25,7 @@ struct DoctorOptions {
     std::string tls;
     std::string ca_file;
     bool json = false;
+    bool bulk = false;
 };
 
 int usage_error(const std::string& what) {
@@ -30,7 +33,43 @@ int usage_error(const std::string& what) {
     return kExitUsage;
 }
 
+// --bulk: the providers' bulk-sender rules for the domain, as the compliance gate judges them.
+int run_bulk_doctor(const GlobalOptions& global, const DoctorOptions& o) {
+    compliance::BulkReportInput input{.domain = ascii_lowercase(o.domain), .ip = o.ip};
+    if (!config::is_domain_name(input.domain)) {
+        return usage_error("--domain '" + o.domain + "' is not a domain name");
+    }
+    if (!input.ip.empty() && !config::is_ip_address(input.ip)) {
+        return usage_error("--ip '" + o.ip + "' is not an IP address");
+    }
+    auto loaded = config::load_file(global.config);
+    if (loaded.config) {
+        input.config = &*loaded.config;
+        input.helo = loaded.config->server.hostname;
+        if (input.ip.empty()) input.ip = loaded.config->preflight.ip;
+        const auto path = loaded.config->server.spool_dir / "compliance.json";
+        auto volume = compliance::SenderVolume::load(path, std::chrono::system_clock::now());
+        if (!volume) {
+            fmt::print(stderr, "herald doctor: {} (complaint rate not known)\n", volume.error());
+        } else {
+            input.volume = std::move(*volume);
+        }
+    }
+    if (!o.helo.empty()) input.helo = o.helo;
+    boost::asio::io_context io;
+    auto resolver = command_resolver(io, global);
+    if (!resolver) return usage_error(resolver.error());
+    const auto verdicts = run_to_completion(io, compliance::bulk_report(**resolver, input));
+    if (o.json) {
+        fmt::print("{}\n", boost::json::serialize(compliance::report_json(verdicts)));
+    } else {
+        fmt::print("{}", compliance::report_text(verdicts));
+    }
+    return compliance::failed_rules(verdicts).empty() ? kExitOk : kExitFailure;
+}
+
 int run_doctor(const GlobalOptions& global, const DoctorOptions& o) {
+    if (o.bulk) return run_bulk_doctor(global, o);
     doctor::DoctorInput input{.domain = ascii_lowercase(o.domain),
                               .ip = o.ip,
                               .helo = o.helo,
@@ -83,6 +122,9 @@ void add_doctor_command(CLI::App& app, const GlobalOptions& global, int& exit_co
     cmd->add_option("--ca-file", o->ca_file,
                     "PEM certificates trusted beside the system's CAs for --tls");
     cmd->add_flag("--json", o->json, "the findings as JSON");
+    cmd->add_flag("--bulk", o->bulk,
+                  "the big providers' rules for bulk senders instead: authentication, DMARC, "
+                  "one-click unsubscribe, reverse DNS, TLS, complaint rate");
     cmd->callback([&global, &exit_code, o] { exit_code = run_doctor(global, *o); });
 }
 

@@ -31,7 +31,9 @@ std::string list_id_of(const message::HeaderBlock& headers) {
 }
 
 std::string one_click_problem(const message::HeaderBlock& headers) {
-    if (headers.count("List-Unsubscribe") != 1) return "List-Unsubscribe appears more than once";
+    const std::size_t count = headers.count("List-Unsubscribe");
+    if (count == 0) return "no List-Unsubscribe header";
+    if (count > 1) return "List-Unsubscribe appears more than once";
     const std::string& value = headers.find("List-Unsubscribe")->value;
     if (value.find("<https://") == std::string::npos) {
         return "List-Unsubscribe has no <https://...> URI";

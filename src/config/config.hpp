@@ -276,9 +276,22 @@ struct Suppression {
 // Issue 19: one-click unsubscribe links (RFC 8058), served by a [[listener]] of mode
 // "unsubscribe" behind `url`.
 struct Unsubscribe {
-    std::string url;                   // public https base URL of the links; empty: off
-    std::vector<std::string> senders;  // sender domains (lower-case) whose mail gets links; "*"
+    std::string url;                    // public https base URL of the links; empty: off
+    std::vector<std::string> senders;   // sender domains (lower-case) whose mail gets links; "*"
     Seconds lifetime{180 * 24 * 3600};  // how long a link works after the message was queued
+};
+
+// Issue 19: the big providers' rules for bulk senders, checked before mail leaves (the
+// compliance gate), and the deferral explainer (docs/compliance.md).
+struct Compliance {
+    enum class Mode { off, log, reject };
+    Mode mode = Mode::log;
+    // From this many messages a UTC day, all of a sender domain's mail counts as bulk (the
+    // threshold of Gmail's and Microsoft's bulk-sender rules).
+    std::size_t daily_volume = 5000;
+    double max_complaint_rate = 0.003;     // over 7 days; Google and Yahoo say 0.3%
+    std::vector<std::string> block_lists;  // DNSBL zones the explainer looks the sending IP up in
+    bool explain = true;                   // the deferral explainer
 };
 
 struct Config {
@@ -309,6 +322,7 @@ struct Config {
     Bounces bounces;
     Suppression suppression;
     Unsubscribe unsubscribe;
+    Compliance compliance;
 
     const Transport* find_transport(std::string_view name) const;
     const User* find_user(std::string_view name) const;

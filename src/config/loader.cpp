@@ -141,6 +141,7 @@ Config read_config(const toml::table& root, Diagnostics& diagnostics) {
     read_table(doc, "bounces", c.bounces, read_bounces);
     read_table(doc, "suppression", c.suppression, read_suppression);
     read_table(doc, "unsubscribe", c.unsubscribe, read_unsubscribe);
+    read_table(doc, "compliance", c.compliance, read_compliance);
     read_tables(doc, "event_sink", "event_sink", [&, seen = UniqueNames()](TableReader& t) mutable {
         read_event_sink(t, c.event_sinks, seen);
     });

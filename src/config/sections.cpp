@@ -785,6 +785,17 @@ void read_unsubscribe(TableReader& t, Unsubscribe& out) {
     }
 }
 
+void read_compliance(TableReader& t, Compliance& out) {
+    constexpr std::array kModes{Choice<Compliance::Mode>{"off", Compliance::Mode::off},
+                                Choice<Compliance::Mode>{"log", Compliance::Mode::log},
+                                Choice<Compliance::Mode>{"reject", Compliance::Mode::reject}};
+    t.read_choice("mode", out.mode, kModes);
+    t.read_count("daily_volume", out.daily_volume, 1);
+    t.read_number("max_complaint_rate", out.max_complaint_rate, 0, 1);
+    read_domains(t, "block_lists", out.block_lists, false);
+    t.read("explain", out.explain);
+}
+
 void read_suppression(TableReader& t, Suppression& out) {
     t.read("database", out.database);
     if (t.read("add_on", out.add_on)) {

@@ -48,5 +48,6 @@ void read_event_sink(TableReader& t, std::vector<EventSink>& out, UniqueNames& n
 void read_bounces(TableReader& t, Bounces& out);
 void read_suppression(TableReader& t, Suppression& out);
 void read_unsubscribe(TableReader& t, Unsubscribe& out);
+void read_compliance(TableReader& t, Compliance& out);
 
 }  // namespace herald::config

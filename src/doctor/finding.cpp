@@ -20,11 +20,13 @@ const char* level_name(Finding::Level level) {
 
 }  // namespace
 
+std::string to_line(const Finding& finding) {
+    return std::string(level_name(finding.level)) + " " + finding.check + ": " + finding.detail;
+}
+
 std::string to_text(const std::vector<Finding>& findings) {
     std::string out;
-    for (const auto& f : findings) {
-        out += std::string(level_name(f.level)) + " " + f.check + ": " + f.detail + "\n";
-    }
+    for (const auto& f : findings) out += to_line(f) + "\n";
     return out;
 }
 

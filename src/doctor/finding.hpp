@@ -14,6 +14,8 @@ struct Finding {
     std::string detail;  // what was found and, when it is not a pass, what to do
 };
 
+// "FAIL spf: ...": one finding.
+std::string to_line(const Finding& finding);
 // "PASS spf: ...", one line per finding.
 std::string to_text(const std::vector<Finding>& findings);
 boost::json::array to_json(const std::vector<Finding>& findings);

@@ -22,6 +22,7 @@ namespace herald::events {
 struct BounceRule {
     std::string name;
     BounceCategory category = BounceCategory::other;
+    ReplyCause cause = ReplyCause::none;
     int code = 0;          // 0: any
     int reply_class = 0;   // 0: any; else 4 or 5
     std::string enhanced;  // "": any; ending in '.': a prefix ("5.7.")
@@ -293,8 +294,8 @@ class RuleErrors {
     std::size_t count_ = 0;
 };
 
-constexpr std::array<std::string_view, 6> kRuleKeys = {"name",          "code",  "class",
-                                                       "enhanced_code", "match", "category"};
+constexpr std::array<std::string_view, 7> kRuleKeys = {
+    "name", "code", "class", "enhanced_code", "match", "category", "cause"};
 
 bool is_rule_name(std::string_view name) {
     // Lower case words joined by single dashes: "gmail-no-such-user".
@@ -317,11 +318,12 @@ bool is_enhanced_condition(std::string_view text) {
            std::all_of(subject.begin(), subject.end(), is_digit);
 }
 
-std::string category_list() {
+template <std::size_t N>
+std::string name_list(const std::array<std::string_view, N>& names, std::size_t first = 0) {
     std::string list;
-    for (std::string_view name : kBounceCategoryNames) {
+    for (std::size_t i = first; i < N; ++i) {
         if (!list.empty()) list += ", ";
-        list += name;
+        list += names[i];
     }
     return list;
 }
@@ -341,11 +343,12 @@ class RuleReader {
             if (std::find(kRuleKeys.begin(), kRuleKeys.end(), key.str()) == kRuleKeys.end()) {
                 fail(node, "unknown key",
                      quoted(key.str()) +
-                         " (a rule has name, category, code, "
+                         " (a rule has name, category, cause, code, "
                          "class, enhanced_code and match)");
             }
         }
         read_category();
+        read_cause();
         read_code();
         read_class();
         read_enhanced_code();
@@ -401,7 +404,22 @@ class RuleReader {
             rule_.category = *category;
         } else {
             fail(*node, "category",
-                 quoted(*name) + " is not a bounce category (" + category_list() + ")");
+                 quoted(*name) + " is not a bounce category (" + name_list(kBounceCategoryNames) +
+                     ")");
+        }
+    }
+
+    void read_cause() {
+        const toml::node* node = table_.get("cause");
+        if (node == nullptr) return;
+        auto name = text("cause");
+        if (!name) return;
+        // "none" is what a rule without the key says; written out, it is a mistake.
+        if (auto cause = parse_cause(*name); cause && *cause != ReplyCause::none) {
+            rule_.cause = *cause;
+        } else {
+            fail(*node, "cause",
+                 quoted(*name) + " is not a cause (" + name_list(kReplyCauseNames, 1) + ")");
         }
     }
 
@@ -485,7 +503,7 @@ class RuleReader {
 struct BounceClassifier::Recent {
     static constexpr std::size_t kMost = 4096;
     std::mutex mutex;
-    std::unordered_map<std::string, BounceCategory> categories;
+    std::unordered_map<std::string, BounceReading> readings;
 };
 
 BounceClassifier::BounceClassifier() : recent_(std::make_shared<Recent>()) {}
@@ -539,25 +557,29 @@ Result<BounceClassifier> BounceClassifier::parse(std::string_view toml_text,
     return BounceClassifier(std::move(rules));
 }
 
-BounceCategory BounceClassifier::classify(std::string_view reply) const {
+BounceReading BounceClassifier::read(std::string_view reply) const {
     reply = reply.substr(0, std::min(reply.size(), kMaxRead));
     std::string key(reply);
     {
         std::lock_guard lock(recent_->mutex);
-        if (auto it = recent_->categories.find(key); it != recent_->categories.end()) {
+        if (auto it = recent_->readings.find(key); it != recent_->readings.end()) {
             return it->second;
         }
     }
     const Codes codes = codes_of(reply);
-    const BounceCategory category = classify_text(reply, codes.code, codes.enhanced);
+    BounceReading reading = classify_text(reply, codes.code, codes.enhanced);
     std::lock_guard lock(recent_->mutex);
-    if (recent_->categories.size() >= Recent::kMost) recent_->categories.clear();
-    recent_->categories.emplace(std::move(key), category);
-    return category;
+    if (recent_->readings.size() >= Recent::kMost) recent_->readings.clear();
+    recent_->readings.emplace(std::move(key), reading);
+    return reading;
 }
 
-BounceCategory BounceClassifier::classify_status(std::string_view status,
-                                                 std::string_view diagnostic) const {
+BounceCategory BounceClassifier::classify(std::string_view reply) const {
+    return read(reply).category;
+}
+
+BounceReading BounceClassifier::read_status(std::string_view status,
+                                            std::string_view diagnostic) const {
     std::string_view text = without_diagnostic_type(diagnostic);
     text = text.substr(0, std::min(text.size(), kMaxRead));
     Codes codes = codes_of(text);
@@ -566,8 +588,13 @@ BounceCategory BounceClassifier::classify_status(std::string_view status,
     return classify_text(text, codes.code, codes.enhanced);
 }
 
-BounceCategory BounceClassifier::classify_text(std::string_view text, int code,
-                                               std::string_view enhanced) const {
+BounceCategory BounceClassifier::classify_status(std::string_view status,
+                                                 std::string_view diagnostic) const {
+    return read_status(status, diagnostic).category;
+}
+
+BounceReading BounceClassifier::classify_text(std::string_view text, int code,
+                                              std::string_view enhanced) const {
     const int reply_class = reply_class_of(code, enhanced);
     try {
         const std::string buffer = ascii_lowercase(unwrapped(text, Codes{code, enhanced}));
@@ -587,13 +614,13 @@ BounceCategory BounceClassifier::classify_text(std::string_view text, int code,
                                    rule.match)) {
                 continue;
             }
-            return rule.category;
+            return {.category = rule.category, .cause = rule.cause, .rule = rule.name};
         }
     } catch (...) {
         // std::regex may throw (error_complexity, error_stack) or memory may run out: the
         // codes still say something, and a delivery must not fail for its classification.
     }
-    return by_status(reply_class, enhanced);
+    return {.category = by_status(reply_class, enhanced)};
 }
 
 }  // namespace herald::events

@@ -12,15 +12,25 @@
 // of a reply are searched, which holds every reason a receiver gives and bounds the work.
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/result.hpp"
 #include "events/bounce_category.hpp"
+#include "events/reply_cause.hpp"
 
 namespace herald::events {
 
 struct BounceRule;  // one rule, its expression compiled (bounce_classifier.cpp)
+
+// What a reply says: its category, and the sender's problem it names when the rule that
+// matched gives one (the deferral explainer's cause).
+struct BounceReading {
+    BounceCategory category = BounceCategory::other;
+    ReplyCause cause = ReplyCause::none;
+    std::string rule;  // the rule that matched; "" when the status codes decided
+};
 
 class BounceClassifier {
   public:
@@ -46,12 +56,15 @@ class BounceClassifier {
     // ("connect to mx.example [192.0.2.1]: connect: Connection refused",
     // "4.4.7 message expired: too long in the queue"). Never throws.
     BounceCategory classify(std::string_view reply) const;
+    // The same, with the cause and the rule.
+    BounceReading read(std::string_view reply) const;
 
     // The category of a DSN's recipient: its Status ("5.1.1") and Diagnostic-Code
     // ("smtp; 550 5.1.1 ...", the type before ';' is optional; may be empty). The rules see the
     // diagnostic; the status stands in for its enhanced code when the diagnostic has none, and
     // for the reply class when it has no reply code. Never throws.
     BounceCategory classify_status(std::string_view status, std::string_view diagnostic) const;
+    BounceReading read_status(std::string_view status, std::string_view diagnostic) const;
 
     // The number of rules.
     std::size_t size() const;
@@ -60,7 +73,7 @@ class BounceClassifier {
     explicit BounceClassifier(std::vector<BounceRule> rules);
 
     // `text` starts with the reply (or the diagnostic) whose codes are given; 0 and "" for none.
-    BounceCategory classify_text(std::string_view text, int code, std::string_view enhanced) const;
+    BounceReading classify_text(std::string_view text, int code, std::string_view enhanced) const;
 
     std::vector<BounceRule> rules_;
     // Replies repeat (a provider's throttling text names the same source address each time):

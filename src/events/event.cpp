@@ -1,5 +1,6 @@
 #include "events/event.hpp"
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -42,6 +43,13 @@ std::string to_json(const Event& event) {
     text("feedback_type", event.feedback_type);
     text("list", event.list);
     text("domain", event.domain);
+    text("cause", event.cause);
+    text("explanation", event.explanation);
+    if (!event.rules.empty()) {
+        boost::json::array rules;
+        for (const auto& rule : event.rules) rules.push_back(boost::json::string(rule));
+        o["rules"] = std::move(rules);
+    }
     return boost::json::serialize(o);
 }
 

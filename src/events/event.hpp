@@ -4,6 +4,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "events/event_type.hpp"
 
@@ -29,7 +30,10 @@ struct Event {
     std::string since;  // suppressed: the day the list entry was made
     std::string feedback_type;
     std::string list;
-    std::string domain;  // unsubscribed: the sender domain whose list the recipient left
+    std::string domain;       // unsubscribed: the sender domain whose list the recipient left
+    std::string cause;        // deferred, bounced, explained: what the reply says is wrong
+    std::string explanation;  // explained: the doctor's checks now, and the fix
+    std::vector<std::string> rules;  // compliance: the bulk-sender rules the message breaks
 
     // A new event of `type` now, with a fresh id.
     static Event now(EventType type);

@@ -89,6 +89,7 @@ Event event_for(EventType type, const log::MainLogEvent& line, std::string_view 
         event.reason = line.text;
     }
     event.category = line.context.category;
+    event.cause = line.context.cause;
     event.attempt = line.context.attempt;
     return event;
 }

@@ -19,11 +19,13 @@ enum class EventType {
     unsubscribed,
     suppressed,
     admin,
+    explained,   // the deferral explainer's finding about a deferral or bounce with a cause
+    compliance,  // the compliance gate's verdict on a bulk message
 };
 
-inline constexpr std::array<std::string_view, 9> kEventTypeNames = {
-    "received",  "delivered",    "deferred",   "bounced", "expired",
-    "complaint", "unsubscribed", "suppressed", "admin"};
+inline constexpr std::array<std::string_view, 11> kEventTypeNames = {
+    "received",     "delivered",  "deferred", "bounced",   "expired",   "complaint",
+    "unsubscribed", "suppressed", "admin",    "explained", "compliance"};
 
 constexpr std::string_view type_name(EventType type) {
     return kEventTypeNames[static_cast<std::size_t>(type)];

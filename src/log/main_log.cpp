@@ -73,6 +73,7 @@ void MainLog::deferred(std::string_view id, std::string_view recipient, std::str
                        const MessageContext& context) {
     std::string tail = field("defer", reason, true);
     if (next) tail += field("next", iso8601_utc(*next));
+    tail += field("cause", context.cause);
     delivery_line(MainLogEvent::Kind::deferred, id, recipient, transport, host, reason,
                   std::move(tail), context);
 }
@@ -81,7 +82,9 @@ void MainLog::failed(std::string_view id, std::string_view recipient, std::strin
                      std::string_view host, std::string_view reason,
                      const MessageContext& context) {
     delivery_line(MainLogEvent::Kind::failed, id, recipient, transport, host, reason,
-                  " " + format_quoted(reason) + field("category", context.category), context);
+                  " " + format_quoted(reason) + field("category", context.category) +
+                      field("cause", context.cause),
+                  context);
 }
 
 void MainLog::suppressed(std::string_view id, std::string_view recipient, std::string_view reason,

@@ -31,6 +31,7 @@ struct MessageContext {
     std::string_view message_id;  // the Message-ID: field, "" when unknown
     unsigned attempt = 0;         // delivery lines: 1 for the first attempt
     std::string_view category;    // failed and deferred lines: the bounce category
+    std::string_view cause;       // failed and deferred lines: the sender's problem named
 };
 
 // What a line said, for an observer (the admin metrics) that counts events without parsing

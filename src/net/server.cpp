@@ -24,9 +24,14 @@
 #include "admin/request_router.hpp"
 #include "api/send_endpoint.hpp"
 #include "api/suppression_endpoint.hpp"
+#include "base/address_parts.hpp"
+#include "base/ascii_case.hpp"
 #include "base/blocking_pool.hpp"
 #include "base/build_info.hpp"
 #include "base/state_file.hpp"
+#include "compliance/bulk_gate.hpp"
+#include "compliance/route_tls.hpp"
+#include "compliance/sender_volume.hpp"
 #include "compliance/unsubscribe_endpoint.hpp"
 #include "compliance/unsubscribe_headers.hpp"
 #include "config/reload_guard.hpp"
@@ -34,6 +39,7 @@
 #include "delivery/shaping/traffic_shaper.hpp"
 #include "delivery/shaping_status.hpp"
 #include "dns/unbound_resolver.hpp"
+#include "doctor/deferral_explainer.hpp"
 #include "events/event_pipeline.hpp"
 #include "log/log_rotation.hpp"
 #include "log/main_log.hpp"
@@ -127,6 +133,10 @@ struct Server::Parts {
     std::optional<config::Config> reloaded;  // what `policies` came from, once reloaded
     bool reloading = false;
     std::unique_ptr<mailauth::Preflight> preflight;
+    std::unique_ptr<doctor::DeferralExplainer> explainer;  // null: [compliance] explain = false
+    compliance::SenderVolume sender_volume;                // <spool>/compliance.json
+    std::string sender_volume_saved;                  // the text last written, to skip idle writes
+    std::unique_ptr<compliance::BulkGate> bulk_gate;  // null: [compliance] mode = "off"
     std::optional<asio::signal_set> reload_signal;
     std::optional<asio::signal_set> rotate_signal;
     std::unique_ptr<queue::QueueCensus> census;
@@ -189,6 +199,16 @@ struct Server::Parts {
     void rotate_on_sigusr1();
     asio::awaitable<void> rotate_by_size();
     std::string sending_ip_for(std::string_view sender) const;
+    asio::awaitable<void> explain(queue::CausedFailure failure);
+    void build_compliance();
+    std::optional<std::string> tls_problem(std::string_view sender,
+                                           std::string_view recipient) const;
+    void log_bulk_verdict(const std::string& id, const compliance::BulkCandidate& candidate,
+                          const std::vector<compliance::RuleVerdict>& verdicts);
+    void save_sender_volume();
+    std::filesystem::path sender_volume_path() const {
+        return config.server.spool_dir / "compliance.json";
+    }
     void reload_on_sighup();
     std::filesystem::path rate_limits_path() const {
         return config.server.spool_dir / "ratelimits";
@@ -221,6 +241,7 @@ asio::awaitable<void> Server::Parts::keep_rate_limits() {
         co_await timer.async_wait(asio::use_awaitable);
         save_rate_limits();
         save_shaping();
+        save_sender_volume();
     }
 }
 
@@ -369,6 +390,85 @@ std::string Server::Parts::sending_ip_for(std::string_view sender) const {
         break;
     }
     return config.preflight.ip;
+}
+
+// The deferral explainer's line about one deferral or bounce, beside its `==` or `**` line
+// (which never waits for the DNS), and its event.
+asio::awaitable<void> Server::Parts::explain(queue::CausedFailure failure) {
+    const doctor::Refusal refusal{.cause = failure.cause,
+                                  .from_domain = failure.from_domain,
+                                  .sender_domain = ascii_lowercase(domain_of(failure.sender)),
+                                  .ip = sending_ip_for(failure.sender)};
+    const auto explanation = co_await explainer->explain(refusal);
+    mainlog->event(failure.id, "explain <" + failure.recipient + "> " + explanation.text);
+    events::Event event = events::Event::now(events::EventType::explained);
+    event.queue_id = failure.id;
+    event.recipient = failure.recipient;
+    event.sender = failure.sender;
+    event.reply = failure.reply;
+    event.cause = std::string(events::cause_name(failure.cause));
+    event.explanation = explanation.text;
+    events->hub().emit(event);
+}
+
+// The compliance gate and the counts it reads: messages per sender domain and day from
+// acceptance, deliveries and complaints from the events.
+void Server::Parts::build_compliance() {
+    const auto now = std::chrono::system_clock::now();
+    if (auto loaded = compliance::SenderVolume::load(sender_volume_path(), now); loaded) {
+        sender_volume = std::move(*loaded);
+    } else {
+        mainlog->note("compliance: starting without the counts of the last days: " +
+                      loaded.error());
+    }
+    events->hub().watch([this](const events::Event& event) {
+        if (!event.sender) return;
+        const std::string domain = ascii_lowercase(domain_of(*event.sender));
+        if (event.type == events::EventType::delivered) {
+            sender_volume.count_delivered(domain, event.time);
+        } else if (event.type == events::EventType::complaint) {
+            sender_volume.count_complaint(domain, event.time);
+        }
+    });
+    if (config.compliance.mode == config::Compliance::Mode::off) return;
+    bulk_gate = std::make_unique<compliance::BulkGate>(
+        config.compliance, *resolver, sender_volume,
+        [this](std::string_view sender, std::string_view recipient) {
+            return tls_problem(sender, recipient);
+        });
+}
+
+void Server::Parts::save_sender_volume() {
+    std::string text = sender_volume.to_json();
+    if (text == sender_volume_saved) return;
+    if (auto saved = replace_file(sender_volume_path(), text); !saved) {
+        paniclog->write("compliance", saved.error());
+        return;
+    }
+    sender_volume_saved = std::move(text);
+}
+
+// TLS towards a recipient is impossible only when its route's smtp transport turns it off;
+// local mail does not leave.
+std::optional<std::string> Server::Parts::tls_problem(std::string_view sender,
+                                                      std::string_view recipient) const {
+    if (policies->relay.is_local_recipient(recipient)) return std::nullopt;
+    return compliance::route_tls_problem(config, sender);
+}
+
+void Server::Parts::log_bulk_verdict(const std::string& id,
+                                     const compliance::BulkCandidate& candidate,
+                                     const std::vector<compliance::RuleVerdict>& verdicts) {
+    const std::string summary = compliance::summary_line(verdicts);
+    mainlog->event(id, "compliance " + candidate.from_domain + ": " + summary);
+    events::Event event = events::Event::now(events::EventType::compliance);
+    event.queue_id = id;
+    event.sender = candidate.envelope.sender;
+    event.user = candidate.envelope.auth_user;
+    event.domain = candidate.from_domain;
+    event.reason = summary;
+    event.rules = compliance::failed_rules(verdicts);
+    events->hub().emit(event);
 }
 
 // Each log in turn: its generations shift, then the writer reopens (log_rotation.hpp).
@@ -589,6 +689,13 @@ Status Server::Parts::build_services() {
     if (config.preflight.mode != config::Preflight::Mode::off) {
         preflight = std::make_unique<mailauth::Preflight>();
     }
+    build_compliance();
+    if (config.compliance.explain) {
+        explainer = std::make_unique<doctor::DeferralExplainer>(
+            *resolver, doctor::ExplainerSettings{.helo = config.server.hostname,
+                                                 .keys = config.dkim_keys,
+                                                 .ip_lists = config.compliance.block_lists});
+    }
     if (policies->limiter) {
         policies->limiter->load_from(rate_limits_path(), policy::RateLimiter::Clock::now());
     }
@@ -603,6 +710,11 @@ Status Server::Parts::build_services() {
         .suppressed = [this](std::string_view sender, std::string_view recipient) {
             return suppressions->why(sender, recipient);
         }};
+    if (explainer) {
+        settings.explain = [this](queue::CausedFailure failure) {
+            asio::co_spawn(io, explain(std::move(failure)), asio::detached);
+        };
+    }
     scheduler = std::make_unique<queue::Scheduler>(io.get_executor(), *spool, *mainlog, *router,
                                                    *pool, settings, bouncer.get(), census.get());
     scheduler->panic = [this](const std::string& context, const std::string& what) {
@@ -626,7 +738,13 @@ Status Server::Parts::build_services() {
         .queued = [this](const std::string& id) { scheduler->enqueue_now(id); },
         .panic = [this](const std::string& context,
                         const std::string& what) { paniclog->write(context, what); },
-        .unsubscribe = unsubscribe_headers.get()});
+        .unsubscribe = unsubscribe_headers.get(),
+        .bulk_gate = bulk_gate.get(),
+        .bulk_verdict =
+            [this](const std::string& id, const compliance::BulkCandidate& candidate,
+                   const std::vector<compliance::RuleVerdict>& verdicts) {
+                log_bulk_verdict(id, candidate, verdicts);
+            }});
     if (reports) {
         acceptance->set_reports(
             [this](std::string_view recipient) { return reports->is_report_address(recipient); },
@@ -976,6 +1094,7 @@ int Server::run() {
     p.pool.reset();  // joins: fsyncs in flight finish before exit
     p.save_rate_limits();
     p.save_shaping();
+    p.save_sender_volume();
     return 0;
 }
 

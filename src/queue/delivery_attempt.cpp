@@ -5,6 +5,7 @@
 
 #include "events/bounce_classifier.hpp"
 #include "log/main_log.hpp"
+#include "mailauth/dkim/signing_keys.hpp"
 #include "message/header_block.hpp"
 #include "queue/bouncer.hpp"
 #include "queue/queue_census.hpp"
@@ -89,9 +90,10 @@ asio::awaitable<void> DeliveryAttempt::record(const spool::SpooledMessage& messa
         if (result.retry_at) sooner(*result.retry_at);
         if (result.outcome == Outcome::deferred) {
             last_error_ = result.detail;
-            const std::string category = category_of(result);
+            const Reading reading = reading_of(result);
             ctx_.mainlog.deferred(id_, result.recipient, transport, result.remote_host,
-                                  result.detail, std::nullopt, context_for(message, category));
+                                  result.detail, std::nullopt, context_for(message, reading));
+            explain(message, result, reading);
             continue;
         }
         const auto state = result.outcome == Outcome::delivered ? spool::RecipientState::delivered
@@ -127,15 +129,16 @@ asio::awaitable<void> DeliveryAttempt::record(const spool::SpooledMessage& messa
     for (const auto& m : marks) {
         const RecipientResult& r = *m.result;
         if (recording == Recording::suppressed) {
-            ctx_.mainlog.suppressed(id_, r.recipient, r.detail, context_for(message, ""));
+            ctx_.mainlog.suppressed(id_, r.recipient, r.detail, context_for(message, {}));
         } else if (m.state == spool::RecipientState::delivered) {
             ctx_.mainlog.delivered(id_, r.recipient, transport, r.remote_host, r.detail,
-                                   context_for(message, ""));
+                                   context_for(message, {}));
         } else {
-            const std::string category = category_of(r);
+            const Reading reading = reading_of(r);
             ctx_.mainlog.failed(id_, r.recipient, transport, r.remote_host, r.detail,
-                                context_for(message, category));
-            failed_.push_back({r.recipient, r.detail, r.remote_host, category});
+                                context_for(message, reading));
+            explain(message, r, reading);
+            failed_.push_back({r.recipient, r.detail, r.remote_host, reading.category});
         }
     }
 }
@@ -154,17 +157,38 @@ std::vector<RecipientResult> DeliveryAttempt::drop_suppressed(
     return dropped;
 }
 
-std::string DeliveryAttempt::category_of(const RecipientResult& result) const {
+DeliveryAttempt::Reading DeliveryAttempt::reading_of(const RecipientResult& result) const {
     if (!ctx_.classifier) return {};
-    return std::string(events::category_name(ctx_.classifier->classify(result.detail)));
+    const events::BounceReading reading = ctx_.classifier->read(result.detail);
+    Reading out{.category = std::string(events::category_name(reading.category)),
+                .cause = reading.cause};
+    if (reading.cause != events::ReplyCause::none) {
+        out.cause_name = std::string(events::cause_name(reading.cause));
+    }
+    return out;
 }
 
 log::MessageContext DeliveryAttempt::context_for(const spool::SpooledMessage& message,
-                                                 std::string_view category) const {
+                                                 const Reading& reading) const {
     return {.envelope = &message.envelope,
             .message_id = message_id_,
             .attempt = attempt_,
-            .category = category};
+            .category = reading.category,
+            .cause = reading.cause_name};
+}
+
+void DeliveryAttempt::explain(const spool::SpooledMessage& message, const RecipientResult& result,
+                              const Reading& reading) {
+    if (reading.cause == events::ReplyCause::none || !ctx_.explain) return;
+    if (!from_domain_) {
+        from_domain_ = data_ ? mailauth::dkim::author_domain(*data_).value_or("") : "";
+    }
+    ctx_.explain(CausedFailure{.id = id_,
+                               .recipient = result.recipient,
+                               .sender = message.envelope.sender,
+                               .from_domain = *from_domain_,
+                               .reply = result.detail,
+                               .cause = reading.cause});
 }
 
 asio::awaitable<void> DeliveryAttempt::expire(const spool::SpooledMessage& message) {

@@ -14,6 +14,7 @@
 
 #include "base/blocking_pool.hpp"
 #include "delivery/transport_selector.hpp"
+#include "events/reply_cause.hpp"
 #include "log/main_log.hpp"
 #include "message/delivery_report.hpp"
 #include "queue/retry_schedule.hpp"
@@ -34,6 +35,17 @@ namespace herald::queue {
 class Bouncer;
 class QueueCensus;
 
+// A deferral or bounce whose reply names a problem of the sender's (its bounce rule's cause),
+// for the deferral explainer.
+struct CausedFailure {
+    std::string id;
+    std::string recipient;
+    std::string sender;       // the envelope sender
+    std::string from_domain;  // the From: field's domain; "" when it has none
+    std::string reply;
+    events::ReplyCause cause = events::ReplyCause::none;
+};
+
 // What every attempt works with; owned by the Scheduler.
 struct DeliveryContext {
     spool::Spool& spool;
@@ -50,6 +62,8 @@ struct DeliveryContext {
     // before every attempt; nullopt: it may. Unset: nothing is suppressed.
     std::function<std::optional<std::string>(std::string_view sender, std::string_view recipient)>
         suppressed;
+    // Each deferral or bounce with a cause, after its line is logged. Unset: not explained.
+    std::function<void(CausedFailure)> explain;
 };
 
 class DeliveryAttempt {
@@ -76,9 +90,18 @@ class DeliveryAttempt {
     // Recipients whose addresses were suppressed since the message was queued: results that
     // end them without a bounce.
     std::vector<delivery::RecipientResult> drop_suppressed(const spool::SpooledMessage& message);
-    std::string category_of(const delivery::RecipientResult& result) const;
+    // What the classifier makes of a failed or deferred recipient's reply, as the mainlog
+    // and the events write it.
+    struct Reading {
+        std::string category;
+        events::ReplyCause cause = events::ReplyCause::none;
+        std::string cause_name;  // "" for none
+    };
+    Reading reading_of(const delivery::RecipientResult& result) const;
     log::MessageContext context_for(const spool::SpooledMessage& message,
-                                    std::string_view category) const;
+                                    const Reading& reading) const;
+    void explain(const spool::SpooledMessage& message, const delivery::RecipientResult& result,
+                 const Reading& reading);
 
     std::string id_;
     DeliveryContext& ctx_;
@@ -92,6 +115,7 @@ class DeliveryAttempt {
     std::string message_id_;                  // the Message-ID: field, for the events
     std::set<std::string> dropped_;           // recipients suppressed in this attempt
     unsigned attempt_ = 1;                    // this attempt's number
+    std::optional<std::string> from_domain_;  // the From: domain, once a cause asks for it
 };
 
 }  // namespace herald::queue

@@ -27,7 +27,8 @@ Scheduler::Scheduler(asio::any_io_executor executor, spool::Spool& spool, log::M
                .census = census,
                .queued = [this](const std::string& id) { enqueue_now(id); },
                .classifier = settings.classifier,
-               .suppressed = std::move(settings.suppressed)},
+               .suppressed = std::move(settings.suppressed),
+               .explain = std::move(settings.explain)},
       timer_(executor) {
     asio::co_spawn(executor_, wait_for_due(), asio::detached);
 }

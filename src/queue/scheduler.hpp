@@ -38,6 +38,7 @@ struct SchedulerSettings {
     RetrySchedule retry;
     const events::BounceClassifier* classifier = nullptr;  // DeliveryContext says what for
     decltype(DeliveryContext::suppressed) suppressed;
+    decltype(DeliveryContext::explain) explain;
 };
 
 class Scheduler {

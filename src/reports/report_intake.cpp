@@ -10,6 +10,13 @@ using events::EventType;
 
 namespace {
 
+void set_reading(events::Event& event, const events::BounceReading& reading) {
+    event.category = std::string(events::category_name(reading.category));
+    if (reading.cause != events::ReplyCause::none) {
+        event.cause = std::string(events::cause_name(reading.cause));
+    }
+}
+
 // What the report shows of the original message: its From: address, for the event's sender
 // (the envelope sender of a message that left long ago is not in the report, and its From:
 // domain is the one the suppression lists are kept by), and its Message-ID.
@@ -116,11 +123,10 @@ void ReportIntake::take_dsn(const Report& report, const Verp::Token& token,
         status = chosen->status;
         event.reply = chosen->diagnostic.empty() ? chosen->status : chosen->diagnostic;
         event.remote_host = chosen->remote_mta;
-        event.category = std::string(
-            events::category_name(classifier_.classify_status(status, chosen->diagnostic)));
+        set_reading(event, classifier_.read_status(status, chosen->diagnostic));
     } else if (auto reply = find_reply_in_text(report.text)) {
         event.reply = *reply;
-        event.category = std::string(events::category_name(classifier_.classify(*reply)));
+        set_reading(event, classifier_.read(*reply));
     } else {
         counted(ReportKind::dsn, ReportResult::malformed);
         note_(token.queue_id, "report from " + std::string(client) + " for <" + token.recipient +

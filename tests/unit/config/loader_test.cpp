@@ -374,7 +374,8 @@ const BadCase kBadCases[] = {
      "[[listener]]\naddress = \"127.0.0.1:25\"\n[[listener]]\naddress = \"127.0.0.1:25\"\n",
      "t.toml:4: listener.address '127.0.0.1:25' is already used by the listener at line 2"},
     {"unknown mode", "[[listener]]\naddress = \"127.0.0.1:25\"\nmode = \"smoke\"\n",
-     "t.toml:3: listener.mode must be one of relay, submission, submissions, http, unsubscribe (got 'smoke')"},
+     "t.toml:3: listener.mode must be one of relay, submission, submissions, http, unsubscribe "
+     "(got 'smoke')"},
     {"listener without address", "\n[[listener]]\nmode = \"relay\"\n",
      "t.toml:2: listener.address is required"},
     {"listener as a plain table", "[listener]\naddress = \"127.0.0.1:25\"\n",
@@ -887,6 +888,42 @@ TEST(LoadString, RefusesUnsubscribeLinksThatCannotWork) {
                 HasSubstr("needs a [[listener]] with mode = \"unsubscribe\""));
     EXPECT_THAT(joined_errors("[[listener]]\naddress = \"127.0.0.1:1\"\nmode = \"unsubscribe\"\n"),
                 HasSubstr("needs [unsubscribe] url"));
+}
+
+TEST(LoadString, ReadsComplianceAndDefaultsToLogMode) {
+    auto defaults = load_string("", "t.toml");
+    ASSERT_TRUE(defaults.config);
+    EXPECT_EQ(defaults.config->compliance.mode, Compliance::Mode::log);
+    EXPECT_EQ(defaults.config->compliance.daily_volume, 5000u);
+    EXPECT_DOUBLE_EQ(defaults.config->compliance.max_complaint_rate, 0.003);
+    EXPECT_TRUE(defaults.config->compliance.explain);
+    auto loaded = load_string(R"toml(
+[compliance]
+mode = "reject"
+daily_volume = 200
+max_complaint_rate = 0.001
+block_lists = ["Zen.Example.org"]
+explain = false
+)toml",
+                              "t.toml");
+    ASSERT_TRUE(loaded.config) << loaded.errors.front();
+    EXPECT_EQ(loaded.config->compliance.mode, Compliance::Mode::reject);
+    EXPECT_EQ(loaded.config->compliance.daily_volume, 200u);
+    EXPECT_DOUBLE_EQ(loaded.config->compliance.max_complaint_rate, 0.001);
+    EXPECT_EQ(loaded.config->compliance.block_lists, std::vector<std::string>{"zen.example.org"});
+    EXPECT_FALSE(loaded.config->compliance.explain);
+}
+
+TEST(LoadString, RefusesComplianceValuesThatMeanNothing) {
+    EXPECT_THAT(joined_errors("[compliance]\nmode = \"sometimes\"\n"),
+                HasSubstr("compliance.mode must be one of off, log, reject"));
+    EXPECT_THAT(joined_errors("[compliance]\nmax_complaint_rate = 2\n"),
+                HasSubstr("compliance.max_complaint_rate"));
+    EXPECT_THAT(joined_errors("[compliance]\ndaily_volume = 0\n"),
+                HasSubstr("compliance.daily_volume"));
+    EXPECT_THAT(joined_errors("[compliance]\nblock_lists = [\"not a zone\"]\n"),
+                HasSubstr("compliance.block_lists"));
+    EXPECT_THAT(joined_errors("[compliance]\ncolour = 1\n"), HasSubstr("colour"));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace herald::events {
@@ -486,6 +487,88 @@ match = 'Service refusé'
     EXPECT_EQ(c.classify("550 mwinf ME Service refusé. Veuillez essayer plus tard."),
               C::spam_related);
     EXPECT_EQ(c.classify("550 mwinf ME Service refuse."), C::other);
+}
+
+// --- Causes (the deferral explainer) ---------------------------------------------------------
+
+TEST(BounceClassifier, AReadingNamesTheRuleAndItsCause) {
+    const BounceClassifier c = rules(R"(
+[[rule]]
+name = "spf-failed"
+category = "policy-related"
+cause = "spf"
+match = "SPF authentication didn.t pass"
+
+[[rule]]
+name = "plain"
+category = "spam-related"
+match = "blocked"
+)");
+    const BounceReading spf = c.read("421 4.7.27 SPF authentication didn't pass for this message");
+    EXPECT_EQ(spf.category, C::policy_related);
+    EXPECT_EQ(spf.cause, ReplyCause::spf);
+    EXPECT_EQ(spf.rule, "spf-failed");
+    const BounceReading plain = c.read("554 blocked");
+    EXPECT_EQ(plain.cause, ReplyCause::none);  // a rule without cause
+    EXPECT_EQ(plain.rule, "plain");
+    const BounceReading fallback = c.read("550 5.1.1 unknown");
+    EXPECT_EQ(fallback.cause, ReplyCause::none);  // the status codes decided
+    EXPECT_EQ(fallback.rule, "");
+    // The table of recent replies keeps the whole reading.
+    EXPECT_EQ(c.read("421 4.7.27 SPF authentication didn't pass for this message").cause,
+              ReplyCause::spf);
+    EXPECT_EQ(c.read_status("5.7.27", "smtp; 550 5.7.27 SPF authentication didn't pass").cause,
+              ReplyCause::spf);
+}
+
+TEST(BounceClassifierParse, AnUnknownCauseOrNoneWrittenOutIsRefused) {
+    for (std::string_view cause : {"\"spam\"", "\"none\"", "3"}) {
+        const std::string e = errors_of("[[rule]]\nname = \"a\"\ncategory = \"other\"\ncause = " +
+                                        std::string(cause) + "\nmatch = \"x\"\n");
+        EXPECT_THAT(e, HasSubstr("t.toml:4: rule 'a': cause ")) << cause;
+    }
+    EXPECT_THAT(errors_of("[[rule]]\nname = \"a\"\ncategory = \"other\"\ncause = \"x\"\n"
+                          "match = \"x\"\n"),
+                HasSubstr("unauthenticated, spf, dkim"));
+}
+
+TEST(BounceClassifier, TheShippedRulesNameTheCauseOfTheProvidersAuthenticationReplies) {
+    // Replies as Gmail, Microsoft and Yahoo publish them (tests/integration/provider_replies.py
+    // has the whole set with sources; the integration test runs every one of them).
+    const std::pair<std::string_view, ReplyCause> replies[] = {
+        {"550 5.7.26 This email has been blocked because the sender is unauthenticated.",
+         ReplyCause::unauthenticated},
+        {"421 4.7.27 Your email has been rate limited because SPF authentication didn't pass for "
+         "this message.",
+         ReplyCause::spf},
+        {"550 5.7.30 This message was blocked because it didn't pass DKIM authentication.",
+         ReplyCause::dkim},
+        {"421 4.7.32 Your email has been rate limited because the From: header (RFC5322) in this "
+         "message isn't aligned with either the authenticated SPF or DKIM organizational domain.",
+         ReplyCause::alignment},
+        {"550 5.7.25 This message was blocked because the sending IP address doesn't have a PTR "
+         "record",
+         ReplyCause::reverse_dns},
+        {"550 5.7.1 Unfortunately, messages from [10.0.2.5] weren't sent. Please contact your "
+         "Internet service provider since part of their network is on our block list (S3150).",
+         ReplyCause::block_list},
+        {"550 5.7.515 Access denied, sending domain [x.test] does not meet the required "
+         "authentication level.",
+         ReplyCause::unauthenticated},
+        {"421 4.7.0 [TSS04] Messages from 192.0.2.25 temporarily deferred due to unexpected "
+         "volume or user complaints",
+         ReplyCause::reputation},
+        {"554 Message not allowed - [PH01] Email not accepted for policy reasons.",
+         ReplyCause::policy},
+        // RFC 7372's codes from any receiver.
+        {"550 5.7.23 SPF validation failed", ReplyCause::spf},
+        {"550 5.7.20 No passing DKIM signature found", ReplyCause::dkim},
+        // Not the sender's problem.
+        {"550 5.1.1 The email account that you tried to reach does not exist.", ReplyCause::none},
+    };
+    for (const auto& [reply, cause] : replies) {
+        EXPECT_EQ(cause_name(shipped().read(reply).cause), cause_name(cause)) << reply;
+    }
 }
 
 }  // namespace
