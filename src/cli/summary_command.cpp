@@ -44,6 +44,11 @@ void print_text(const log::SummaryReport& report, const std::string& since) {
     print_rows("senders", report.senders);
     print_rows("users", report.users);
     print_rows("client ips", report.client_ips);
+    if (report.causes.empty()) return;
+    // What receivers said is wrong (docs/events.md, "Why mail is deferred"): the mainlog's
+    // explain lines (herald trace) say what to fix.
+    fmt::print("\ndeferred or bounced, by cause:\n");
+    for (const auto& [cause, count] : report.causes) fmt::print("{:>9}  {}\n", count, cause);
 }
 
 int run_summary(const GlobalOptions& global, const SummaryArgs& args) {

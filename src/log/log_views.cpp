@@ -93,12 +93,15 @@ TraceScan trace_log_dir(const std::filesystem::path& dir, const TraceQuery& quer
 }
 
 boost::json::object summary_json(const SummaryReport& report, const std::string& since) {
+    boost::json::object causes;
+    for (const auto& [cause, count] : report.causes) causes[cause] = count;
     return {
         {"since", since.empty() ? boost::json::value(nullptr) : boost::json::value(since)},
         {"total", counts_json(report.total)},
         {"senders", rows_json(report.senders, "sender")},
         {"users", rows_json(report.users, "user")},
         {"client_ips", rows_json(report.client_ips, "ip")},
+        {"causes", std::move(causes)},
         {"damaged_lines", report.damaged_lines},
     };
 }

@@ -113,6 +113,11 @@ void MainLog::event(std::string_view id, std::string_view text) {
     notify({.kind = MainLogEvent::Kind::event, .id = id, .text = text});
 }
 
+void MainLog::event(std::string_view id, std::string_view what, std::string_view detail) {
+    file_->append(start(id) + " " + std::string(what) + " " + format_text(detail));
+    notify({.kind = MainLogEvent::Kind::event, .id = id, .text = detail});
+}
+
 void MainLog::note(std::string_view text) {
     file_->append(iso8601_now() + " - " + format_text(text));
     notify({.kind = MainLogEvent::Kind::note, .text = text});

@@ -85,6 +85,9 @@ class MainLog {
     void admin(std::string_view id, std::string_view action, std::string_view text,
                const message::Envelope* envelope);
     void event(std::string_view id, std::string_view text);
+    // "<id> <what> <detail>": `what` ("explain <a@b>") as it is, so that readers find it;
+    // `detail`, free text that may hold quotes, quoted when it must be.
+    void event(std::string_view id, std::string_view what, std::string_view detail);
     void note(std::string_view text);
 
     Status reopen() { return file_->reopen(); }

@@ -115,7 +115,7 @@ void Summary::add(std::string_view line) {
         }
         add_arrival(arrival);
     } else if (!view->mark.empty()) {
-        add_outcome(view->id, view->mark, view->address);
+        add_outcome(view->id, view->mark, view->address, view->rest);
     } else if (view->rest == "Completed") {
         if (auto it = open_.find(view->id); it != open_.end()) open_.erase(it);
     }
@@ -165,9 +165,17 @@ void Summary::add_arrival(const Arrival& arrival) {
     }
 }
 
-void Summary::add_outcome(std::string_view id, std::string_view mark, std::string_view recipient) {
+void Summary::add_outcome(std::string_view id, std::string_view mark, std::string_view recipient,
+                          std::string_view rest) {
     auto it = open_.find(id);
     if (it == open_.end()) return;  // arrived before `since`, or from an unselected sender
+    if (mark != "=>") {
+        // cause= is the last field of a "==" or "**" line.
+        const std::size_t at = rest.rfind(" cause=");
+        if (at != std::string_view::npos && rest.find(' ', at + 1) == std::string_view::npos) {
+            ++causes_[std::string(rest.substr(at + 7))];
+        }
+    }
     auto recipient_hash = hash_of(recipient);
     const auto& message = it->second;
     for (Tally* tally : {message.sender, message.user, message.ip}) {
@@ -198,7 +206,16 @@ std::vector<SummaryRow> Summary::rows_of(const Map<Tally>& map) const {
 }
 
 SummaryReport Summary::report() const {
-    return {total_, rows_of(senders_), rows_of(users_), rows_of(ips_), damaged_lines_};
+    SummaryReport report{.total = total_,
+                         .senders = rows_of(senders_),
+                         .users = rows_of(users_),
+                         .client_ips = rows_of(ips_),
+                         .causes = {causes_.begin(), causes_.end()},
+                         .damaged_lines = damaged_lines_};
+    std::sort(report.causes.begin(), report.causes.end(), [](const auto& a, const auto& b) {
+        return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    return report;
 }
 
 }  // namespace herald::log

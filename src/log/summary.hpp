@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "log/distinct_counter.hpp"
@@ -62,6 +63,9 @@ struct SummaryReport {
     std::vector<SummaryRow> senders;
     std::vector<SummaryRow> users;
     std::vector<SummaryRow> client_ips;
+    // Deferrals and bounces per cause (their lines' cause=: docs/events.md, "Why mail is
+    // deferred"), most first, then by name.
+    std::vector<std::pair<std::string, std::uint64_t>> causes;
     std::uint64_t damaged_lines = 0;  // lines that are not mainlog lines
 };
 
@@ -100,7 +104,8 @@ class Summary {
 
     struct Arrival;
     void add_arrival(const Arrival& arrival);
-    void add_outcome(std::string_view id, std::string_view mark, std::string_view recipient);
+    void add_outcome(std::string_view id, std::string_view mark, std::string_view recipient,
+                     std::string_view rest);
     bool sender_selected(std::string_view raw_sender) const;
     static Tally& tally_of(Map<Tally>& map, std::string_view key);
     std::vector<SummaryRow> rows_of(const Map<Tally>& map) const;
@@ -110,6 +115,7 @@ class Summary {
     Map<Tally> senders_;
     Map<Tally> users_;
     Map<Tally> ips_;
+    Map<std::uint64_t> causes_;
     Map<OpenMessage> open_;
     SummaryCounts total_;
     std::uint64_t damaged_lines_ = 0;

@@ -400,7 +400,7 @@ asio::awaitable<void> Server::Parts::explain(queue::CausedFailure failure) {
                                   .sender_domain = ascii_lowercase(domain_of(failure.sender)),
                                   .ip = sending_ip_for(failure.sender)};
     const auto explanation = co_await explainer->explain(refusal);
-    mainlog->event(failure.id, "explain <" + failure.recipient + "> " + explanation.text);
+    mainlog->event(failure.id, "explain <" + failure.recipient + ">", explanation.text);
     events::Event event = events::Event::now(events::EventType::explained);
     event.queue_id = failure.id;
     event.recipient = failure.recipient;
@@ -460,7 +460,7 @@ void Server::Parts::log_bulk_verdict(const std::string& id,
                                      const compliance::BulkCandidate& candidate,
                                      const std::vector<compliance::RuleVerdict>& verdicts) {
     const std::string summary = compliance::summary_line(verdicts);
-    mainlog->event(id, "compliance " + candidate.from_domain + ": " + summary);
+    mainlog->event(id, "compliance " + candidate.from_domain + ":", summary);
     events::Event event = events::Event::now(events::EventType::compliance);
     event.queue_id = id;
     event.sender = candidate.envelope.sender;

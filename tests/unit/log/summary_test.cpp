@@ -81,6 +81,30 @@ TEST(Summary, CountsMessagesRecipientsAndOutcomesPerSender) {
     EXPECT_EQ(report.total.bounced, 1u);
 }
 
+TEST(Summary, CountsDeferralsAndBouncesPerCauseMostFirst) {
+    const std::vector<std::string> lines = {
+        arrival(0, "m1", "news@brand.test", 3),
+        fmt::format("{} m1 == r1@gmail.test T=mx H=mx.test defer=\"421 4.7.27 SPF\" cause=spf",
+                    log_ts(1)),
+        fmt::format("{} m1 ** r2@gmail.test T=mx H=mx.test \"550 5.7.27 SPF\" "
+                    "category=policy-related cause=spf",
+                    log_ts(1)),
+        fmt::format("{} m1 ** r3@gmail.test T=mx H=mx.test \"550 5.7.25 PTR\" "
+                    "category=policy-related cause=reverse-dns",
+                    log_ts(1)),
+        // No cause, or a "cause=" inside the quoted reply: not counted.
+        fmt::format("{} m1 ** r4@x.test T=mx H=mx.test \"550 cause=spf\" category=other",
+                    log_ts(1)),
+        fmt::format("{} m1 => r5@x.test T=mx H=mx.test C=\"250 ok cause=spf\"", log_ts(1)),
+        // A message that arrived before --since is not counted.
+        fmt::format("{} m0 == r1@gmail.test T=mx defer=\"421\" cause=dkim", log_ts(2)),
+    };
+    const auto report = summarize(lines);
+    ASSERT_EQ(report.causes.size(), 2u);
+    EXPECT_EQ(report.causes[0], (std::pair<std::string, std::uint64_t>{"spf", 2}));
+    EXPECT_EQ(report.causes[1], (std::pair<std::string, std::uint64_t>{"reverse-dns", 1}));
+}
+
 TEST(Summary, SortsMostMessagesFirstThenMostRecipients) {
     auto report = summarize(small_log());
     ASSERT_EQ(report.senders.size(), 3u);
