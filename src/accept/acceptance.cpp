@@ -12,6 +12,7 @@
 #include "base/ascii_case.hpp"
 #include "mailauth/dkim/signing_keys.hpp"
 #include "message/header_block.hpp"
+#include "message/list_id.hpp"
 #include "spool/incoming_text.hpp"
 
 namespace herald::accept {
@@ -132,8 +133,10 @@ asio::awaitable<std::variant<Acceptance::Prepared, smtp::Reply>> Acceptance::pre
     if (signing.verdict == Decision::refuse) {
         co_return smtp::Reply(550, "5.7.1", "Not sent: " + signing.reason);
     }
-    // 3b. One-click unsubscribe headers, added before the signatures that must cover them.
     const auto headers = message::HeaderBlock::parse(submission.headers);
+    // 3a. Recipients who left the message's own list (its List-Id is known only now).
+    if (auto refused = on_left_list(submission, policies, headers)) co_return *refused;
+    // 3b. One-click unsubscribe headers, added before the signatures that must cover them.
     if (services_.unsubscribe) {
         auto decision = services_.unsubscribe->decide(submission.envelope, headers,
                                                       std::chrono::system_clock::now());
@@ -159,6 +162,22 @@ asio::awaitable<std::variant<Acceptance::Prepared, smtp::Reply>> Acceptance::pre
     // 5b. The compliance gate, for bulk mail.
     if (auto refused = co_await check_bulk(prepared, headers, leaves)) co_return *refused;
     co_return prepared;
+}
+
+std::optional<smtp::Reply> Acceptance::on_left_list(const Submission& submission,
+                                                    const policy::Policies& policies,
+                                                    const message::HeaderBlock& headers) const {
+    const auto& suppressing = policies.suppressing;
+    if (!suppressing.on_list) return std::nullopt;
+    // As at RCPT: relayed mail is left to the delivery with [suppression] relayed = "drop".
+    const auto& envelope = submission.envelope;
+    if (!submission.submission && envelope.auth_user.empty() && !suppressing.refuse_relayed) {
+        return std::nullopt;
+    }
+    auto why = suppressing.on_list(envelope.sender, envelope.recipients, envelope.auth_user,
+                                   message::list_id_of(headers));
+    if (!why) return std::nullopt;
+    return smtp::Reply(550, "5.7.1", *why);
 }
 
 asio::awaitable<std::optional<smtp::Reply>> Acceptance::check_bulk(

@@ -8,7 +8,9 @@
 //   2. sender and recipient policies  } and RCPT, an address at a time; sendmail and the API
 //      (reject lists, relay rules,      give the whole envelope at once and call
 //      local recipients, rate limits)   check_envelope() (envelope_check.hpp), the same gate
-//   3. the signing decision           who may be signed for (signing_decision.hpp); then the
+//   3. the signing decision           recipients who left the message's list (its List-Id)
+//                                     refused when they are all of them; who may be signed
+//                                     for (signing_decision.hpp); then the
 //                                     one-click unsubscribe headers to add, if any
 //                                     (compliance/unsubscribe_headers.hpp)
 //   4. DKIM keys                      chosen for the From: domain, checked against DNS
@@ -145,6 +147,10 @@ class Acceptance {
                                                     const policy::Policies& policies,
                                                     const std::optional<std::string>& from_domain,
                                                     const queue::IntakeOptions& options) const;
+    // Step 3a: when every recipient left the message's list, its refusal.
+    std::optional<smtp::Reply> on_left_list(const Submission& submission,
+                                            const policy::Policies& policies,
+                                            const message::HeaderBlock& headers) const;
     // Step 5b: the compliance gate; a refusal in reject mode.
     boost::asio::awaitable<std::optional<smtp::Reply>> check_bulk(
         Prepared& prepared, const message::HeaderBlock& headers,

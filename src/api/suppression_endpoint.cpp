@@ -35,7 +35,8 @@ struct Caller {
     const config::ApiKey* key = nullptr;
     std::shared_ptr<policy::Policies> policies;
 
-    // The list `domain` names, lower-cased, or the refusal. "" is the global list, "*".
+    // The list `domain` names ("shop.example", or "shop.example:deals.shop.example" for one
+    // of its mailing lists), lower-cased, or the refusal. "" is the global list, "*".
     std::variant<std::string, HttpResponse> scope(std::string_view domain) const {
         std::string scope = domain.empty() ? "*" : ascii_lowercase(domain);
         if (admin) return scope;
@@ -43,7 +44,9 @@ struct Caller {
             return api_error(403, "forbidden",
                              "an API key must name one of its sender domains (domain=...)");
         }
-        if (!policies->relay.may_send_as_domain(key->user(), scope)) {
+        // A list's scope ("domain:list id") belongs to its domain.
+        const std::string owner = scope.substr(0, scope.find(':'));
+        if (!policies->relay.may_send_as_domain(key->user(), owner)) {
             return api_error(403, "forbidden",
                              "API key " + key->name + " may not manage the list of " + scope);
         }
@@ -122,7 +125,8 @@ asio::awaitable<HttpResponse> add_entry(const SuppressionServices& services, con
     auto added =
         co_await services.pool->run([&] { return services.suppressions->list().add(entry); });
     if (!added) co_return api_error(422, "invalid_address", added.error());
-    co_return json(*added ? 201 : 200, {{"entry", suppression::entry_json(entry)}, {"added", *added}});
+    co_return json(*added ? 201 : 200,
+                   {{"entry", suppression::entry_json(entry)}, {"added", *added}});
 }
 
 asio::awaitable<HttpResponse> remove_entry(const SuppressionServices& services,

@@ -238,7 +238,8 @@ void add_suppress_command(CLI::App& app, const GlobalOptions& global, int& exit_
     auto* add_command = suppress->add_subcommand("add", "Suppress an address");
     add_command->add_option("address", args->address, "the recipient's address")->required();
     add_command->add_option("--domain", args->domain,
-                            "only for mail from this sender domain (default: from every sender)");
+                            "only for mail from this sender domain, or DOMAIN:LIST-ID for one of "
+                            "its lists (default: from every sender)");
     add_command->add_option("--reason", args->reason, "why (default: added by <your user name>)");
     add_command->callback(run(add_entry));
 

@@ -1,5 +1,8 @@
 #include "compliance/unsubscribe_endpoint.hpp"
 
+#include "base/trimmed.hpp"
+#include "message/header_block.hpp"
+
 namespace herald::compliance {
 
 namespace {
@@ -77,15 +80,51 @@ admin::HttpResponse UnsubscribeEndpoint::answer(const admin::HttpRequest& reques
                     "type=\"submit\">Unsubscribe</button></form>");
 }
 
-admin::HttpResponse UnsubscribeEndpoint::refused(UnsubscribeLinks::Refusal refusal,
-                                                 const std::string& client) {
+UnsubscribeEndpoint::Outcome UnsubscribeEndpoint::refusal_outcome(UnsubscribeLinks::Refusal refusal,
+                                                                  std::string_view how,
+                                                                  std::string_view client) {
     const Outcome outcome = refusal == UnsubscribeLinks::Refusal::forged    ? Outcome::forged
                             : refusal == UnsubscribeLinks::Refusal::expired ? Outcome::expired
                                                                             : Outcome::malformed;
     ++counts_[static_cast<std::size_t>(outcome)];
     note_("unsubscribe: refused a " +
-          std::string(kOutcomeNames[static_cast<std::size_t>(outcome)]) + " link from [" + client +
-          "]");
+          std::string(kOutcomeNames[static_cast<std::size_t>(outcome)]) + " " + std::string(how) +
+          " from " + std::string(client));
+    return outcome;
+}
+
+void UnsubscribeEndpoint::record(const UnsubscribeClaim& claim, std::string_view how,
+                                 std::string_view client) {
+    ++counts_[static_cast<std::size_t>(Outcome::unsubscribed)];
+    auto event = events::Event::now(events::EventType::unsubscribed);
+    event.recipient = claim.recipient;
+    event.domain = claim.domain;
+    event.list = claim.list;
+    event.reason = std::string(how) + " from " + std::string(client);
+    hub_.emit(event);
+    note_("unsubscribe: <" + claim.recipient + "> from " + claim.domain +
+          (claim.list.empty() ? "" : " list " + claim.list) + " by " + std::string(how) + " from " +
+          std::string(client));
+}
+
+void UnsubscribeEndpoint::take_mail(std::string_view message, std::string_view client) {
+    const auto headers = message::HeaderBlock::parse(message);
+    const auto* subject = headers.find("Subject");
+    // A reply may prefix the subject ("Re: <token>"): the token is its last word.
+    std::string_view token = subject ? trimmed(subject->value) : std::string_view();
+    token = token.substr(
+        token.find_last_of(" \t") == std::string_view::npos ? 0 : token.find_last_of(" \t") + 1);
+    const auto verdict = links_.verify(token, UnsubscribeLinks::Clock::now());
+    if (!verdict.claim) {
+        refusal_outcome(verdict.refusal, "mailto unsubscribe", client);
+        return;
+    }
+    record(*verdict.claim, "mailto unsubscribe", client);
+}
+
+admin::HttpResponse UnsubscribeEndpoint::refused(UnsubscribeLinks::Refusal refusal,
+                                                 const std::string& client) {
+    const Outcome outcome = refusal_outcome(refusal, "link", "[" + client + "]");
     return page(403, "This link does not work",
                 outcome == Outcome::expired
                     ? "<p>The link has expired. Use the link of a newer message.</p>"
@@ -94,15 +133,7 @@ admin::HttpResponse UnsubscribeEndpoint::refused(UnsubscribeLinks::Refusal refus
 
 admin::HttpResponse UnsubscribeEndpoint::unsubscribe(const UnsubscribeClaim& claim,
                                                      const std::string& client) {
-    ++counts_[static_cast<std::size_t>(Outcome::unsubscribed)];
-    auto event = events::Event::now(events::EventType::unsubscribed);
-    event.recipient = claim.recipient;
-    event.domain = claim.domain;
-    event.list = claim.list;
-    event.reason = "one-click unsubscribe from [" + client + "]";
-    hub_.emit(event);
-    note_("unsubscribe: <" + claim.recipient + "> from " + claim.domain +
-          (claim.list.empty() ? "" : " list " + claim.list) + " by [" + client + "]");
+    record(claim, "one-click unsubscribe", "[" + client + "]");
     return page(200, "Unsubscribed",
                 "<p><b>" + html_escaped(claim.recipient) + "</b> will get no more mail from " +
                     html_escaped(claim.domain) + ".</p>");

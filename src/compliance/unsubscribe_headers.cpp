@@ -4,6 +4,7 @@
 
 #include "base/ascii_case.hpp"
 #include "base/trimmed.hpp"
+#include "message/list_id.hpp"
 
 namespace herald::compliance {
 
@@ -17,18 +18,6 @@ std::string domain_of(std::string_view address) {
 }
 
 }  // namespace
-
-std::string list_id_of(const message::HeaderBlock& headers) {
-    const auto* field = headers.find("List-Id");
-    if (!field) return {};
-    const std::string& value = field->value;
-    const auto open = value.rfind('<');
-    const auto close = value.rfind('>');
-    if (open != std::string::npos && close != std::string::npos && open < close) {
-        return value.substr(open + 1, close - open - 1);
-    }
-    return std::string(trimmed(value));
-}
 
 std::string one_click_problem(const message::HeaderBlock& headers) {
     const std::size_t count = headers.count("List-Unsubscribe");
@@ -71,9 +60,15 @@ UnsubscribeDecision UnsubscribeHeaders::decide(const message::Envelope& envelope
                         " recipients share the message, and a link names one"};
     }
     const std::string url =
-        links_.url(domain, list_id_of(headers), envelope.recipients.front(), now);
-    return {.fields = "List-Unsubscribe: <" + url +
-                      ">\r\nList-Unsubscribe-Post: " + std::string(kOneClick) + "\r\n"};
+        links_.url(domain, message::list_id_of(headers), envelope.recipients.front(), now);
+    // RFC 2369 3.2: the https URI first (the one-click one, RFC 8058 3.1), then the mailto
+    // for clients that only write mail; its subject carries the URL's token.
+    std::string value = "<" + url + ">";
+    if (!mailto_.empty()) {
+        value += ",\r\n <mailto:" + mailto_ + "?subject=" + url.substr(url.rfind('/') + 1) + ">";
+    }
+    return {.fields = "List-Unsubscribe: " + value +
+                      "\r\nList-Unsubscribe-Post: " + std::string(kOneClick) + "\r\n"};
 }
 
 }  // namespace herald::compliance

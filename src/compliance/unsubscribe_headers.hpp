@@ -2,7 +2,7 @@
 // Which messages get one-click unsubscribe headers (RFC 8058 3.1, 3.2), decided once at
 // acceptance, before signing, so that the DKIM signature covers them (mailauth/dkim signs
 // List-Unsubscribe and List-Unsubscribe-Post whenever they are there):
-//   List-Unsubscribe: <https://.../u/<token>>
+//   List-Unsubscribe: <https://.../u/<token>>[, <mailto:<[unsubscribe] mailto>?subject=<token>>]
 //   List-Unsubscribe-Post: List-Unsubscribe=One-Click
 // for mail from the [unsubscribe] senders to one recipient (the link names the recipient, so
 // a message shared by several cannot carry one). A message that has the headers keeps them;
@@ -24,9 +24,11 @@ struct UnsubscribeDecision {
 
 class UnsubscribeHeaders {
   public:
-    // `senders`: lower-case sender domains, or "*" for every one.
-    UnsubscribeHeaders(UnsubscribeLinks links, std::vector<std::string> senders)
-        : links_(std::move(links)), senders_(std::move(senders)) {}
+    // `senders`: lower-case sender domains, or "*" for every one. `mailto`: the address that
+    // takes unsubscribe mail ([unsubscribe] mailto), "" for none.
+    UnsubscribeHeaders(UnsubscribeLinks links, std::vector<std::string> senders,
+                       std::string mailto = {})
+        : links_(std::move(links)), senders_(std::move(senders)), mailto_(std::move(mailto)) {}
 
     UnsubscribeDecision decide(const message::Envelope& envelope,
                                const message::HeaderBlock& headers,
@@ -38,14 +40,12 @@ class UnsubscribeHeaders {
 
     UnsubscribeLinks links_;
     std::vector<std::string> senders_;
+    std::string mailto_;
 };
 
 // Why existing List-Unsubscribe headers are not one-click as RFC 8058 and the providers want
 // it (an https URI in List-Unsubscribe, List-Unsubscribe-Post exactly
 // "List-Unsubscribe=One-Click"); "" when they are.
 std::string one_click_problem(const message::HeaderBlock& headers);
-
-// The list id of List-Id (RFC 2919: the part in angle brackets), "" without one.
-std::string list_id_of(const message::HeaderBlock& headers);
 
 }  // namespace herald::compliance

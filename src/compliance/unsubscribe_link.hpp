@@ -27,7 +27,7 @@ class UnsubscribeLinks {
         : base_url_(std::move(base_url)), key_(std::move(key)), lifetime_(lifetime) {}
 
     // The whole URL for a recipient of mail from `domain` to `list`, valid from `now` for the
-    // configured lifetime.
+    // configured lifetime: <base>/<token>. The token is also the mailto link's subject.
     std::string url(std::string_view domain, std::string_view list, std::string_view recipient,
                     Clock::time_point now) const;
 

@@ -279,6 +279,9 @@ struct Unsubscribe {
     std::string url;                    // public https base URL of the links; empty: off
     std::vector<std::string> senders;   // sender domains (lower-case) whose mail gets links; "*"
     Seconds lifetime{180 * 24 * 3600};  // how long a link works after the message was queued
+    // An address at [bounces] domain whose mail unsubscribes (the token in its Subject): a
+    // mailto link beside the https one. Empty: none.
+    std::string mailto;
 };
 
 // Issue 19: the big providers' rules for bulk senders, checked before mail leaves (the

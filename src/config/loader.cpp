@@ -110,6 +110,20 @@ void check_unsubscribe_listener(const Config& c, const std::vector<std::size_t>&
     }
 }
 
+// Herald takes mail for itself, unqueued, only at [bounces] domain: the mailto address of
+// [unsubscribe] must be there, and be neither a VERP address nor the FBL address.
+void check_unsubscribe_mailto(const Config& c, Diagnostics& diagnostics) {
+    const std::string& mailto = c.unsubscribe.mailto;
+    if (mailto.empty()) return;
+    if (c.bounces.domain.empty() || !mailto.ends_with("@" + c.bounces.domain)) {
+        diagnostics.add(0, "[unsubscribe] mailto must be an address at [bounces] domain");
+    } else if (mailto.starts_with("b+") || mailto == c.bounces.fbl_address) {
+        diagnostics.add(0,
+                        "[unsubscribe] mailto must not be a VERP address ('b+') or the "
+                        "[bounces] fbl_address");
+    }
+}
+
 // Files whose default place depends on [server] spool_dir and log_dir.
 void place_beside_spool_and_logs(Config& c) {
     if (c.suppression.database.empty()) {
@@ -174,6 +188,7 @@ Config read_config(const toml::table& root, Diagnostics& diagnostics) {
         read_dkim_signing(dkim, c.dkim_signing);
     });
     check_unsubscribe_listener(c, listener_lines, diagnostics);
+    check_unsubscribe_mailto(c, diagnostics);
     doc.report_unknown_keys();
     place_beside_spool_and_logs(c);
     return c;

@@ -780,6 +780,14 @@ void read_unsubscribe(TableReader& t, Unsubscribe& out) {
     }
     read_domains(t, "senders", out.senders, true);
     t.read_duration("lifetime", out.lifetime, Seconds{24 * 3600});
+    if (t.read("mailto", out.mailto)) {
+        out.mailto = ascii_lowercase(out.mailto);
+        if (!is_address_pattern(out.mailto, false) || out.mailto.starts_with("*")) {
+            t.error("mailto", "'" + out.mailto + "' is not an address");
+        } else if (out.url.empty()) {
+            t.error("mailto", "comes beside url, which is missing");
+        }
+    }
     if (!out.url.empty() && out.senders.empty()) {
         t.error("senders", "is required: the sender domains whose mail gets the links");
     }

@@ -206,6 +206,9 @@ struct Server::Parts {
     void log_bulk_verdict(const std::string& id, const compliance::BulkCandidate& candidate,
                           const std::vector<compliance::RuleVerdict>& verdicts);
     void save_sender_volume();
+    bool is_unsubscribe_mailto(std::string_view recipient) const;
+    void take_reports(std::string_view message, const std::vector<std::string>& recipients,
+                      std::string_view client);
     std::filesystem::path sender_volume_path() const {
         return config.server.spool_dir / "compliance.json";
     }
@@ -593,7 +596,7 @@ Status Server::Parts::build_events() {
         if (!key) return Error{"unsubscribe key: " + key.error()};
         unsubscribe_headers = std::make_unique<compliance::UnsubscribeHeaders>(
             compliance::UnsubscribeLinks(config.unsubscribe.url, *key, config.unsubscribe.lifetime),
-            config.unsubscribe.senders);
+            config.unsubscribe.senders, config.unsubscribe.mailto);
         unsubscribe_endpoint = std::make_unique<compliance::UnsubscribeEndpoint>(
             unsubscribe_headers->links(), events->hub(),
             [this](const std::string& line) { mainlog->note(line); });
@@ -611,9 +614,32 @@ void Server::Parts::equip(policy::Policies& fresh) {
     fresh.suppressing = suppressions->for_gate();
     if (reports) {
         fresh.suppressing.report_address = [this](std::string_view recipient) {
+            if (is_unsubscribe_mailto(recipient)) return std::optional<bool>(true);
             return reports->check_address(recipient);
         };
     }
+}
+
+// [unsubscribe] mailto: at [bounces] domain (the loader sees to it), read at step 0 as the
+// reports are.
+bool Server::Parts::is_unsubscribe_mailto(std::string_view recipient) const {
+    return unsubscribe_endpoint && !config.unsubscribe.mailto.empty() &&
+           equals_ignoring_case(recipient, config.unsubscribe.mailto);
+}
+
+// Step 0's mail to [bounces] domain: unsubscribe mail to the mailto address, and the reports.
+void Server::Parts::take_reports(std::string_view message,
+                                 const std::vector<std::string>& recipients,
+                                 std::string_view client) {
+    std::vector<std::string> reported;
+    for (const auto& recipient : recipients) {
+        if (is_unsubscribe_mailto(recipient)) {
+            unsubscribe_endpoint->take_mail(message, client);
+        } else {
+            reported.push_back(recipient);
+        }
+    }
+    if (!reported.empty()) reports->take(message, reported, client);
 }
 
 events::EventFigures Server::Parts::event_figures() const {
@@ -707,8 +733,9 @@ Status Server::Parts::build_services() {
         .max_active = 64,
         .retry = queue::RetrySchedule(config.queue.retry, config.queue.max_age),
         .classifier = &events->classifier(),
-        .suppressed = [this](std::string_view sender, std::string_view recipient) {
-            return suppressions->why(sender, recipient);
+        .suppressed = [this](std::string_view sender, std::string_view recipient,
+                             std::string_view list_id) {
+            return suppressions->why(sender, recipient, list_id);
         }};
     if (explainer) {
         settings.explain = [this](queue::CausedFailure failure) {
@@ -747,9 +774,11 @@ Status Server::Parts::build_services() {
             }});
     if (reports) {
         acceptance->set_reports(
-            [this](std::string_view recipient) { return reports->is_report_address(recipient); },
+            [this](std::string_view recipient) {
+                return is_unsubscribe_mailto(recipient) || reports->is_report_address(recipient);
+            },
             [this](std::string_view message, const std::vector<std::string>& recipients,
-                   std::string_view client) { reports->take(message, recipients, client); });
+                   std::string_view client) { take_reports(message, recipients, client); });
     }
     // A day, as clients of the big sending APIs expect: a retry after that sends again.
     auto store =

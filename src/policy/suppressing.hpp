@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace herald::policy {
 
@@ -20,8 +21,16 @@ using SuppressionLookup = std::function<std::optional<std::string>(
 // that verifies, or the FBL address); false: at the domain but forged, refused.
 using ReportAddressCheck = std::function<std::optional<bool>(std::string_view recipient)>;
 
+// At end of DATA, once the message's List-Id (`list_id`) is known: when every recipient left
+// that list (an unsubscribe from it), the refusal "<a> suppressed since ...", told as events;
+// nullopt when one of them may get it (the others are dropped at delivery).
+using ListRefusal = std::function<std::optional<std::string>(
+    std::string_view sender, const std::vector<std::string>& recipients, std::string_view user,
+    std::string_view list_id)>;
+
 struct Suppressing {
     SuppressionLookup lookup;    // empty: no lists
+    ListRefusal on_list;         // empty: no lists
     bool refuse_relayed = true;  // [suppression] relayed = "reject"; "drop" leaves it to delivery
     ReportAddressCheck report_address;  // empty: no [bounces] domain
 };

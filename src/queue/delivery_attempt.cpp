@@ -7,6 +7,7 @@
 #include "log/main_log.hpp"
 #include "mailauth/dkim/signing_keys.hpp"
 #include "message/header_block.hpp"
+#include "message/list_id.hpp"
 #include "queue/bouncer.hpp"
 #include "queue/queue_census.hpp"
 #include "spool/spool.hpp"
@@ -37,6 +38,7 @@ asio::awaitable<std::optional<DeliveryAttempt::Clock::time_point>> DeliveryAttem
     if (!data_) co_return Clock::now() + ctx_.retry.delay_after(1);
     const auto headers = message::HeaderBlock::parse(*data_);
     if (const auto* field = headers.find("Message-ID")) message_id_ = field->value;
+    list_id_ = message::list_id_of(headers);
     pending_ = static_cast<std::size_t>(
         std::count_if(message.recipients.begin(), message.recipients.end(),
                       [](const auto& r) { return r.state == spool::RecipientState::pending; }));
@@ -149,7 +151,7 @@ std::vector<RecipientResult> DeliveryAttempt::drop_suppressed(
     if (!ctx_.suppressed) return dropped;
     for (const auto& r : message.recipients) {
         if (r.state != spool::RecipientState::pending) continue;
-        if (auto why = ctx_.suppressed(message.envelope.sender, r.address)) {
+        if (auto why = ctx_.suppressed(message.envelope.sender, r.address, list_id_)) {
             dropped_.insert(r.address);
             dropped.push_back({.recipient = r.address, .outcome = Outcome::failed, .detail = *why});
         }

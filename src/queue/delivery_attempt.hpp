@@ -58,9 +58,11 @@ struct DeliveryContext {
     QueueCensus* census = nullptr;                         // null: nothing counts the queue
     std::function<void(const std::string&)> queued;        // schedules a new message (a bounce)
     const events::BounceClassifier* classifier = nullptr;  // null: failures have no category
-    // Why mail from `sender` to `recipient` must not go (a suppression list entry), checked
-    // before every attempt; nullopt: it may. Unset: nothing is suppressed.
-    std::function<std::optional<std::string>(std::string_view sender, std::string_view recipient)>
+    // Why mail from `sender` to `recipient` of the list `list_id` (its List-Id; "" for none)
+    // must not go (a suppression list entry), checked before every attempt; nullopt: it may.
+    // Unset: nothing is suppressed.
+    std::function<std::optional<std::string>(std::string_view sender, std::string_view recipient,
+                                             std::string_view list_id)>
         suppressed;
     // Each deferral or bounce with a cause, after its line is logged. Unset: not explained.
     std::function<void(CausedFailure)> explain;
@@ -113,6 +115,7 @@ class DeliveryAttempt {
     bool removed_ = false;                    // done, and out of the queue already
     std::optional<Clock::time_point> paced_;  // the earliest time a paced recipient may go
     std::string message_id_;                  // the Message-ID: field, for the events
+    std::string list_id_;                     // the List-Id: field's id, for the lists
     std::set<std::string> dropped_;           // recipients suppressed in this attempt
     unsigned attempt_ = 1;                    // this attempt's number
     std::optional<std::string> from_domain_;  // the From: domain, once a cause asks for it

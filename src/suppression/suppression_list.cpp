@@ -199,6 +199,19 @@ Result<std::string> normalized_address(std::string_view address) {
 
 Result<std::string> normalized_scope(std::string_view scope) {
     if (scope == "*") return std::string("*");
+    if (const auto colon = scope.find(':'); colon != std::string_view::npos) {
+        auto domain = normalized_scope(scope.substr(0, colon));
+        if (!domain || *domain == "*") {
+            return Error{"'" + std::string(scope) + "': before ':' comes a sender domain"};
+        }
+        auto list = normalized_scope(scope.substr(colon + 1));
+        if (list && list->find(':') != std::string::npos) list = Error{"one ':' at most"};
+        if (!list || *list == "*") {
+            return Error{"'" + std::string(scope) + "': after ':' comes a list id (" +
+                         (list ? "not '*'" : list.error()) + ")"};
+        }
+        return *domain + ":" + *list;
+    }
     const auto quoted = "'" + std::string(scope) + "' is not a domain";
     if (scope.empty()) return Error{"an empty domain is not one ('*' means every sender)"};
     if (scope.size() > kMaxDomain) {
@@ -220,6 +233,13 @@ Result<std::string> normalized_scope(std::string_view scope) {
         ++label;
     }
     return ascii_lowercase(scope);
+}
+
+std::optional<std::string> list_scope(std::string_view sender_domain, std::string_view list_id) {
+    if (sender_domain.empty() || list_id.empty()) return std::nullopt;
+    auto scope = normalized_scope(std::string(sender_domain) + ":" + std::string(list_id));
+    if (!scope) return std::nullopt;
+    return std::move(*scope);
 }
 
 void SuppressionList::CloseDatabase::operator()(sqlite3* db) const {
@@ -297,10 +317,11 @@ Result<std::unique_ptr<SuppressionList>> SuppressionList::open(
 }
 
 Status SuppressionList::prepare_statements() {
-    // The scope's own entry before the global one, in one statement: one read transaction
-    // (and its file locks) a check, not two.
-    auto check = prepare((std::string(kColumns) +
-                          " WHERE address = ?2 AND scope IN (?1, '*') ORDER BY scope = '*' LIMIT 1")
+    // The list's entry, then the domain's, then the global one, in one statement: one read
+    // transaction (and its file locks) a check, not three. ?3 is "" without a list: no
+    // scope is empty.
+    auto check = prepare((std::string(kColumns) + " WHERE address = ?2 AND scope IN (?3, ?1, '*')"
+                                                  " ORDER BY scope = '*', scope = ?1 LIMIT 1")
                              .c_str());
     if (!check) return Error{check.error()};
     auto add = prepare(
@@ -336,10 +357,10 @@ Error SuppressionList::failure(std::string_view what) const {
                  sqlite3_errmsg(db_.get())};
 }
 
-Result<std::optional<Entry>> SuppressionList::find(std::string_view address,
-                                                   std::string_view scope) {
+Result<std::optional<Entry>> SuppressionList::find(std::string_view address, std::string_view scope,
+                                                   std::string_view list) {
     StatementUse use(check_.get());
-    if (!bind_all(check_.get(), scope, address)) return failure("looking up an address");
+    if (!bind_all(check_.get(), scope, address, list)) return failure("looking up an address");
     switch (sqlite3_step(check_.get())) {
         case SQLITE_ROW:
             return std::optional<Entry>(entry_of_row(check_.get()));
@@ -361,11 +382,13 @@ Result<bool> SuppressionList::insert(const Entry& entry) {
 }
 
 Result<std::optional<Entry>> SuppressionList::check(std::string_view address,
-                                                    std::string_view sender_domain) {
+                                                    std::string_view sender_domain,
+                                                    std::string_view list_id) {
     const auto folded = ascii_lowercase(address);
     const std::string scope = sender_domain.empty() ? "*" : ascii_lowercase(sender_domain);
+    const std::string list = scope == "*" ? "" : list_scope(scope, list_id).value_or("");
     std::lock_guard lock(mutex_);
-    return find(folded, scope);
+    return find(folded, scope, list);
 }
 
 Result<bool> SuppressionList::add(Entry entry) {

@@ -1,6 +1,7 @@
 #pragma once
 // The suppression list (docs/events.md, "Suppression"): the addresses Herald must not mail,
-// each for one sender domain or for every sender ("*"). It lives in one SQLite file
+// each for one sender domain, one mailing list of a sender domain ("brand.test:news.brand.test",
+// the list's List-Id after the colon), or every sender ("*"). It lives in one SQLite file
 // (`[suppression] database`) shared by the server, which checks every recipient against it,
 // and by `herald suppress`, which edits it while the server runs: each check is its own read,
 // so a change made by another process is seen by the next check, with no reload.
@@ -42,7 +43,7 @@ namespace herald::suppression {
 
 struct Entry {
     std::string address;
-    std::string scope = "*";  // sender domain, or "*" for every sender
+    std::string scope = "*";  // sender domain, "domain:list id", or "*" for every sender
     std::string reason;
     std::string source;        // "cli", "api", "bounce", "complaint", "unsubscribe", "import"
     std::int64_t created = 0;  // unix seconds; 0 in add(): now
@@ -54,8 +55,13 @@ struct Entry {
 Result<std::string> normalized_address(std::string_view address);
 
 // The scope as stored: "*", or a sender domain lower-cased (letters, digits, '-', '_', '.' and
-// UTF-8 bytes; no empty label; at most 253 octets); an Error when it is neither.
+// UTF-8 bytes; no empty label; at most 253 octets), optionally followed by ':' and a list id
+// of the same form; an Error when it is none of these.
 Result<std::string> normalized_scope(std::string_view scope);
+
+// The scope of a mailing list of a sender domain: "brand.test:news.brand.test"; nullopt when
+// the list id cannot be one (a List-Id of other characters: its entries are the domain's).
+std::optional<std::string> list_scope(std::string_view sender_domain, std::string_view list_id);
 
 class SuppressionList {
   public:
@@ -67,11 +73,13 @@ class SuppressionList {
     SuppressionList& operator=(const SuppressionList&) = delete;
     ~SuppressionList();
 
-    // The entry that suppresses `address` for mail from `sender_domain` (that domain's entry
-    // first, then the global one); nullopt when none. "" or "*" as the sender domain (the null
-    // sender has none) looks at the global entries alone. Microseconds: one indexed lookup or
-    // two. An address the list could not hold is simply not on it.
-    Result<std::optional<Entry>> check(std::string_view address, std::string_view sender_domain);
+    // The entry that suppresses `address` for mail from `sender_domain` (the entry of the
+    // message's list `list_id` first when one is given, then the domain's, then the global
+    // one); nullopt when none. "" or "*" as the sender domain (the null sender has none) looks
+    // at the global entries alone. Microseconds: one statement. An address the list could not
+    // hold is simply not on it.
+    Result<std::optional<Entry>> check(std::string_view address, std::string_view sender_domain,
+                                       std::string_view list_id = {});
 
     // false: it was there already (kept, with its first date and reason). An invalid address
     // or scope is an Error. Control characters in the reason become spaces: the reason is
@@ -122,8 +130,10 @@ class SuppressionList {
     Result<Statement> prepare(const char* sql);
     Status exec(const char* sql);
     Error failure(std::string_view what) const;
-    // The entry of `scope` for `address`, else the global one.
-    Result<std::optional<Entry>> find(std::string_view address, std::string_view scope);
+    // The entry of `list` (a list scope, or "" for none) for `address`, else of `scope`, else
+    // the global one.
+    Result<std::optional<Entry>> find(std::string_view address, std::string_view scope,
+                                      std::string_view list);
     Result<bool> insert(const Entry& entry);
 
     std::string path_;  // for error messages

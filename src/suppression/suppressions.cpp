@@ -45,8 +45,9 @@ std::string day_of(std::int64_t unix_seconds) {
     return fmt::format("{:%Y-%m-%d}", t);
 }
 
-std::optional<Entry> Suppressions::find(std::string_view sender, std::string_view recipient) {
-    auto found = list_->check(recipient, domain_of(sender));
+std::optional<Entry> Suppressions::find(std::string_view sender, std::string_view recipient,
+                                        std::string_view list_id) {
+    auto found = list_->check(recipient, domain_of(sender), list_id);
     if (!found) {
         if (trouble_) trouble_("suppression list: " + found.error());
         return std::nullopt;
@@ -54,27 +55,52 @@ std::optional<Entry> Suppressions::find(std::string_view sender, std::string_vie
     return std::move(*found);
 }
 
-std::optional<std::string> Suppressions::why(std::string_view sender, std::string_view recipient) {
-    const auto entry = find(sender, recipient);
+std::optional<std::string> Suppressions::why(std::string_view sender, std::string_view recipient,
+                                             std::string_view list_id) {
+    const auto entry = find(sender, recipient, list_id);
     if (!entry) return std::nullopt;
     return events::suppression_text(day_of(entry->created), entry->reason);
 }
 
+std::optional<std::string> Suppressions::refuse_on_list(std::string_view sender,
+                                                        const std::vector<std::string>& recipients,
+                                                        std::string_view user,
+                                                        std::string_view list_id) {
+    if (list_id.empty() || recipients.empty()) return std::nullopt;
+    std::vector<Entry> entries;
+    for (const auto& recipient : recipients) {
+        auto entry = find(sender, recipient, list_id);
+        if (!entry || entry->scope.find(':') == std::string::npos) return std::nullopt;
+        entries.push_back(std::move(*entry));
+    }
+    std::string first;
+    for (std::size_t i = 0; i < recipients.size(); ++i) {
+        std::string why = refusal(entries[i], sender, recipients[i], user);
+        if (i == 0) first = "<" + recipients[i] + "> " + why;
+    }
+    return first;
+}
+
 std::optional<std::string> Suppressions::refuse(std::string_view sender, std::string_view recipient,
                                                 std::string_view user) {
-    const auto entry = find(sender, recipient);
+    const auto entry = find(sender, recipient, {});
     if (!entry) return std::nullopt;
-    const std::string since = day_of(entry->created);
+    return refusal(*entry, sender, recipient, user);
+}
+
+std::string Suppressions::refusal(const Entry& entry, std::string_view sender,
+                                  std::string_view recipient, std::string_view user) const {
+    const std::string since = day_of(entry.created);
     if (hub_) {
         auto event = events::Event::now(events::EventType::suppressed);
         event.recipient = recipient;
         event.sender = sender;
         event.user = user;
-        event.reason = entry->reason;
+        event.reason = entry.reason;
         event.since = since;
         hub_->emit(event);
     }
-    return events::suppression_text(since, entry->reason);
+    return events::suppression_text(since, entry.reason);
 }
 
 boost::json::object entry_json(const Entry& entry) {
@@ -89,6 +115,11 @@ boost::json::object entry_json(const Entry& entry) {
 policy::Suppressing Suppressions::for_gate() {
     return {.lookup = [this](std::string_view sender, std::string_view recipient,
                              std::string_view user) { return refuse(sender, recipient, user); },
+            .on_list =
+                [this](std::string_view sender, const std::vector<std::string>& recipients,
+                       std::string_view user, std::string_view list_id) {
+                    return refuse_on_list(sender, recipients, user, list_id);
+                },
             .refuse_relayed = refuse_relayed_};
 }
 
@@ -116,6 +147,11 @@ void Suppressions::watch(const events::Event& event) {
     // goes on the global list, since a mailbox that does not exist does not exist for anyone.
     std::string scope = event.domain.empty() ? domain_of(event.sender.value_or("")) : event.domain;
     if (scope.empty()) scope = "*";
+    // An unsubscribe from one list leaves that list only (issue 19): the sender's other lists
+    // and its one-to-one mail still reach the recipient.
+    if (event.type == EventType::unsubscribed) {
+        scope = list_scope(scope, event.list).value_or(scope);
+    }
     if (event.recipient.empty()) return;
     const auto now =
         std::chrono::duration_cast<std::chrono::seconds>(event.time.time_since_epoch()).count();

@@ -28,9 +28,16 @@ class Suppressions {
 
     // "suppressed since 2026-12-03: <reason>", or nullopt. A database error lets the mail
     // go (and is told): a broken list must not stop all mail.
-    std::optional<std::string> why(std::string_view sender, std::string_view recipient);
+    // With the message's list id (`list_id`, its List-Id), the list's own entries count too.
+    std::optional<std::string> why(std::string_view sender, std::string_view recipient,
+                                   std::string_view list_id = {});
     // For the gate: why(), and a `suppressed` event when the recipient is refused.
     policy::Suppressing for_gate();
+    // policy::ListRefusal: every recipient on the list of `list_id` (their own entries, not
+    // the domain's or the global ones, which RCPT asked already).
+    std::optional<std::string> refuse_on_list(std::string_view sender,
+                                              const std::vector<std::string>& recipients,
+                                              std::string_view user, std::string_view list_id);
 
     // An event that adds to the lists: a bounce whose category is in add_on, a complaint or
     // an unsubscribe (when "complaint" / "unsubscribe" are in add_on).
@@ -39,9 +46,13 @@ class Suppressions {
     SuppressionList& list() { return *list_; }
 
   private:
-    std::optional<Entry> find(std::string_view sender, std::string_view recipient);
+    std::optional<Entry> find(std::string_view sender, std::string_view recipient,
+                              std::string_view list_id);
     std::optional<std::string> refuse(std::string_view sender, std::string_view recipient,
                                       std::string_view user);
+    // The refusal text of an entry, told as a `suppressed` event.
+    std::string refusal(const Entry& entry, std::string_view sender, std::string_view recipient,
+                        std::string_view user) const;
 
     std::unique_ptr<SuppressionList> list_;
     std::set<std::string, std::less<>> add_on_;

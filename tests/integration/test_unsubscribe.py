@@ -351,28 +351,33 @@ def test_senders_star_gives_every_sender_domain_links(make_herald, smtp_receiver
 
 # -- the links ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("list_id", [None, LIST], ids=["no-list-id", "list-id"])
-def test_a_post_unsubscribes_and_the_next_message_is_refused_at_rcpt(make_herald, smtp_receiver,
-                                                                     list_id):
-    h, receiver = start(make_herald, smtp_receiver)
-    extra = [f"List-Id: Example News <{list_id}>"] if list_id else []
-    link = link_of(delivered(h, receiver, send(h, SENDER, [RCPT], extra_headers=extra)))
+def unsubscribe_from(h, receiver, extra_headers=()):
+    """The first message to RCPT delivered with its link, the link clicked as a mail client
+    does (200, no cookie): the `unsubscribed` event."""
+    link = link_of(delivered(h, receiver, send(h, SENDER, [RCPT], extra_headers=extra_headers)))
     assert not is_suppressed(h, RCPT, DOMAIN)
-
     answer = click(link)
     assert answer.status_code == 200, (answer.status_code, answer.text[:500])
     assert "set-cookie" not in {k.lower() for k in answer.headers}, answer.headers
     [event] = wait_events(h, "unsubscribed", recipient=RCPT)
     assert event.get("domain") == DOMAIN, event
-    assert event.get("list") in ((list_id,) if list_id else (None, "")), event
     assert event.get("reason"), event
     h.wait_for(lambda: requests_counted(h, "unsubscribed") >= 1, what="the click counted")
     assert requests_counted(h, "unsubscribed") == 1
+    return event
+
+
+def test_a_post_unsubscribes_and_the_next_message_is_refused_at_rcpt(make_herald, smtp_receiver):
+    """A message without List-Id: the link names the sender domain, and the click puts the
+    recipient on that domain's list, refused at RCPT from then on."""
+    h, receiver = start(make_herald, smtp_receiver)
+    event = unsubscribe_from(h, receiver)
+    assert event.get("list") in (None, ""), event
 
     # On the sender domain's list, and only there.
     suppressed, out = h.wait_for(lambda: (lambda r: r if r[0] else None)(check(h, RCPT, DOMAIN)),
                                  what=f"{RCPT} on {DOMAIN}'s list")
-    assert "unsubscribed" in out and (list_id or "") in out, out
+    assert "unsubscribed" in out, out
     assert not is_suppressed(h, RCPT, OTHER)
     assert not is_suppressed(h, RCPT), "an unsubscribe must not make a global entry"
     assert not is_suppressed(h, RCPT2, DOMAIN)
@@ -391,6 +396,77 @@ def test_a_post_unsubscribes_and_the_next_message_is_refused_at_rcpt(make_herald
         other = transaction(s, OTHER_SENDER, [RCPT], message(sender=OTHER_SENDER, to=RCPT))
     h.wait_for(lambda: h.completed(other), what=f"{other} Completed")
     assert [m.mail_from for m in receiver.delivered_to(RCPT)] == [SENDER, OTHER_SENDER]
+
+
+def test_an_unsubscribe_from_a_list_stops_that_list_only(make_herald, smtp_receiver):
+    """A message with List-Id: the click puts the recipient on that list of the sender domain
+    (scope DOMAIN:LIST). The next message of the list is refused at end of DATA (its List-Id is
+    known only then); with another recipient beside, it is accepted and the one who left is
+    dropped at delivery; the domain's other mail still reaches the recipient."""
+    h, receiver = start(make_herald, smtp_receiver)
+    news = [f"List-Id: Example News <{LIST}>"]
+    event = unsubscribe_from(h, receiver, news)
+    assert event.get("list") == LIST, event
+    scope = f"{DOMAIN}:{LIST}"
+    h.wait_for(lambda: is_suppressed(h, RCPT, scope), what=f"{RCPT} on {scope}")
+    assert not is_suppressed(h, RCPT, DOMAIN), "one list left, not the whole domain"
+
+    # The list's next message to the recipient alone: 550 at end of DATA.
+    with submission(h) as s:
+        assert s.mail(SENDER)[0] == 250
+        assert s.rcpt(RCPT)[0] == 250  # the list is not known at RCPT
+        code, text = s.data(message(sender=SENDER, to=RCPT, extra_headers=news))
+        text = text.decode("utf-8", "replace")
+        assert code == 550, (code, text)
+        match = refusal_pattern(RCPT).match(text)
+        assert match and f"unsubscribed from {LIST}" in match.group("reason"), text
+    suppressed = wait_events(h, "suppressed", recipient=RCPT)
+    assert suppressed, "the refusal is an event"
+
+    # With a recipient who stays: accepted; RCPT dropped at delivery, RCPT2 gets it.
+    both = send(h, SENDER, [RCPT, RCPT2], extra_headers=news)
+    delivered(h, receiver, both, RCPT2)
+    h.wait_for(lambda: h.completed(both.id), what=f"{both.id} Completed")
+    assert any(f"** {RCPT}" in line and "T=suppression" in line
+               for line in h.mainlog().splitlines() if both.id in line), h.mainlog()
+    assert not [m for m in receiver.delivered_to(RCPT) if both.subject.encode() in m.data]
+
+    # Another list, and one-to-one mail, of the same sender domain still reach the recipient.
+    offers = send(h, SENDER, [RCPT], extra_headers=["List-Id: Offers <offers.example.com>"])
+    plain = send(h, SENDER, [RCPT])
+    delivered(h, receiver, offers)
+    delivered(h, receiver, plain)
+
+
+def test_a_mail_to_the_mailto_address_unsubscribes_with_the_token_in_its_subject(
+        make_herald, smtp_receiver):
+    """[unsubscribe] mailto, an address at [bounces] domain: List-Unsubscribe carries a mailto
+    after the https link, with the link's token as its subject (RFC 2369). A mail client's
+    unsubscribe mail there is read and never queued, and unsubscribes as the POST does; one
+    whose subject holds no valid token is counted and unsubscribes no one."""
+    mailto = "unsubscribe@bounces.example.com"
+    h, receiver = start(make_herald, smtp_receiver, unsubscribe={"mailto": mailto},
+                        bounces={"domain": "bounces.example.com"})
+    [value] = fields(delivered(h, receiver, send(h, SENDER, [RCPT])), "List-Unsubscribe")
+    value = " ".join(value.split())  # unfolded
+    match = re.fullmatch(r"<https://\S+/u/(\S+)>, <mailto:" + re.escape(mailto) +
+                         r"\?subject=(\S+)>", value)
+    assert match and match.group(1) == match.group(2), value
+    token = match.group(1)
+    forged = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
+
+    with submission(h) as s:
+        for subject in (forged, token):
+            data = message(sender=OTHER_SENDER, to=mailto, subject=subject)
+            assert s.sendmail(OTHER_SENDER, [mailto], data) == {}
+    [event] = wait_events(h, "unsubscribed", recipient=RCPT)
+    assert event.get("domain") == DOMAIN, event
+    assert event.get("reason", "").startswith("mailto unsubscribe from "), event
+    h.wait_for(lambda: is_suppressed(h, RCPT, DOMAIN), what=f"{RCPT} on {DOMAIN}'s list")
+    assert requests_counted(h, "unsubscribed") == 1
+    assert requests_counted(h, "forged") + requests_counted(h, "malformed") == 1
+    assert not receiver.delivered_to(mailto), "unsubscribe mail is read, never delivered"
+    assert " <= " not in "".join(l for l in h.mainlog().splitlines() if mailto in l)
 
 
 def test_a_get_shows_a_page_with_a_button_and_unsubscribes_no_one(make_herald, smtp_receiver):

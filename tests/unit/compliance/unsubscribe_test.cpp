@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
 
+#include "compliance/unsubscribe_endpoint.hpp"
 #include "compliance/unsubscribe_headers.hpp"
 #include "compliance/unsubscribe_link.hpp"
+#include "events/event_hub.hpp"
+#include "events/event_sink.hpp"
 
 namespace herald::compliance {
 namespace {
@@ -107,13 +110,73 @@ TEST(UnsubscribeHeaders, KeepsTheMessagesOwnHeadersAndSaysWhenTheyAreNotOneClick
     EXPECT_NE(kHeaders.decide(envelope({"b@x.net"}), no_post, kNow).note.find("Post is missing"),
               std::string::npos);
 }
+TEST(UnsubscribeHeaders, AMailtoComesAfterTheHttpsLinkWithTheSameTokenAsItsSubject) {
+    const UnsubscribeHeaders with_mailto(kLinks, {"example.com"},
+                                         "unsubscribe@bounces.example.com");
+    const auto headers = message::HeaderBlock::parse("From: news@example.com\r\n\r\n");
+    const auto decision = with_mailto.decide(envelope({"bob@example.net"}), headers, kNow);
+    const auto added = message::HeaderBlock::parse(decision.fields + "\r\n");
+    const std::string value = added.find("List-Unsubscribe")->value;  // unfolded
+    const auto comma = value.find(">, <mailto:unsubscribe@bounces.example.com?subject=");
+    ASSERT_NE(comma, std::string::npos) << value;
+    const std::string url = value.substr(1, comma - 1);
+    const std::string subject = value.substr(value.find("?subject=") + 9);
+    EXPECT_EQ(subject, token_of(url) + ">");
+    EXPECT_TRUE(one_click_problem(added).empty()) << one_click_problem(added);
+}
 
-TEST(ListIdOf, TakesTheIdInAngleBrackets) {
-    EXPECT_EQ(list_id_of(message::HeaderBlock::parse("List-Id: News <news.example.com>\r\n\r\n")),
-              "news.example.com");
-    EXPECT_EQ(list_id_of(message::HeaderBlock::parse("List-Id: plain.example.com\r\n\r\n")),
-              "plain.example.com");
-    EXPECT_EQ(list_id_of(message::HeaderBlock::parse("Subject: x\r\n\r\n")), "");
+// --- The page and the mail that take the tokens ---------------------------------------------
+
+class Collector final : public events::EventSink {
+  public:
+    std::string_view name() const override { return "collector"; }
+    void take(const events::Event& event, std::string_view) override { seen.push_back(event); }
+    std::vector<events::Event> seen;
+};
+
+class UnsubscribeMailTest : public ::testing::Test {
+  protected:
+    UnsubscribeMailTest() {
+        auto collector = std::make_unique<Collector>();
+        seen_ = collector.get();
+        hub_.add(std::move(collector));
+    }
+    events::EventHub hub_;
+    Collector* seen_ = nullptr;
+    std::vector<std::string> notes_;
+    UnsubscribeEndpoint endpoint_{kLinks, hub_,
+                                  [this](const std::string& line) { notes_.push_back(line); }};
+};
+
+TEST_F(UnsubscribeMailTest, AMailWithTheTokenInItsSubjectUnsubscribes) {
+    const auto url = kLinks.url("example.com", "news.example.com", "bob@example.net",
+                                UnsubscribeLinks::Clock::now());
+    endpoint_.take_mail("From: bob@example.net\r\nSubject: Re: " + token_of(url) + "\r\n\r\nx",
+                        "[192.0.2.7]");
+    ASSERT_EQ(seen_->seen.size(), 1u);
+    const auto& event = seen_->seen.front();
+    EXPECT_EQ(event.type, events::EventType::unsubscribed);
+    EXPECT_EQ(event.recipient, "bob@example.net");
+    EXPECT_EQ(event.domain, "example.com");
+    EXPECT_EQ(event.list, "news.example.com");
+    EXPECT_EQ(event.reason, "mailto unsubscribe from [192.0.2.7]");
+    EXPECT_EQ(endpoint_.count(UnsubscribeEndpoint::Outcome::unsubscribed), 1u);
+}
+
+TEST_F(UnsubscribeMailTest, AMailWithoutAValidTokenIsCountedAndUnsubscribesNoOne) {
+    const auto url =
+        kLinks.url("example.com", "", "bob@example.net", UnsubscribeLinks::Clock::now());
+    std::string forged = token_of(url);
+    char& mac_start = forged[forged.find('.') + 1];  // all 6 bits count, unlike the last one's
+    mac_start = mac_start == 'A' ? 'B' : 'A';
+    endpoint_.take_mail("Subject: " + forged + "\r\n\r\n", "local");
+    endpoint_.take_mail("Subject: please unsubscribe me\r\n\r\n", "local");
+    endpoint_.take_mail("X-No-Subject: 1\r\n\r\n", "local");
+    EXPECT_TRUE(seen_->seen.empty());
+    EXPECT_EQ(endpoint_.count(UnsubscribeEndpoint::Outcome::forged), 1u);
+    EXPECT_EQ(endpoint_.count(UnsubscribeEndpoint::Outcome::malformed), 2u);
+    ASSERT_EQ(notes_.size(), 3u);
+    EXPECT_EQ(notes_.front(), "unsubscribe: refused a forged mailto unsubscribe from local");
 }
 
 }  // namespace

@@ -890,6 +890,24 @@ TEST(LoadString, RefusesUnsubscribeLinksThatCannotWork) {
                 HasSubstr("needs [unsubscribe] url"));
 }
 
+TEST(LoadString, AnUnsubscribeMailtoMustBeAtTheBounceDomain) {
+    const std::string base =
+        "[[listener]]\naddress = \"127.0.0.1:8443\"\nmode = \"unsubscribe\"\n"
+        "[bounces]\ndomain = \"bounces.example.com\"\nfbl_address = \"fbl@bounces.example.com\"\n"
+        "[unsubscribe]\nurl = \"https://u.example.com/u\"\nsenders = [\"*\"]\n";
+    auto loaded = load_string(base + "mailto = \"Unsubscribe@Bounces.example.com\"\n", "t.toml");
+    ASSERT_TRUE(loaded.config) << loaded.errors.front();
+    EXPECT_EQ(loaded.config->unsubscribe.mailto, "unsubscribe@bounces.example.com");
+    EXPECT_THAT(joined_errors(base + "mailto = \"u@example.com\"\n"),
+                HasSubstr("mailto must be an address at [bounces] domain"));
+    EXPECT_THAT(joined_errors(base + "mailto = \"fbl@bounces.example.com\"\n"),
+                HasSubstr("must not be a VERP address"));
+    EXPECT_THAT(joined_errors(base + "mailto = \"not an address\"\n"),
+                HasSubstr("is not an address"));
+    EXPECT_THAT(joined_errors("[unsubscribe]\nmailto = \"u@bounces.example.com\"\n"),
+                HasSubstr("comes beside url"));
+}
+
 TEST(LoadString, ReadsComplianceAndDefaultsToLogMode) {
     auto defaults = load_string("", "t.toml");
     ASSERT_TRUE(defaults.config);

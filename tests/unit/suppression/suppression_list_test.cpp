@@ -212,6 +212,42 @@ TEST_F(SuppressionListTest, WhatIsNotADomainIsRefusedAsAScope) {
     EXPECT_EQ(*normalized_scope("Mail-1.Example_Test.COM"), "mail-1.example_test.com");
 }
 
+TEST_F(SuppressionListTest, AListsEntrySuppressesThatListOnlyAndComesFirst) {
+    EXPECT_TRUE(add("user@example.net", "Example.com:News.Example.com", "left the news"));
+    EXPECT_EQ(check("user@example.net", "example.com"), std::nullopt);  // other mail goes
+    auto found = list_->check("user@example.net", "example.com", "news.example.com");
+    ASSERT_TRUE(found && *found);
+    EXPECT_EQ((*found)->scope, "example.com:news.example.com");
+    found = list_->check("user@example.net", "example.com", "offers.example.com");
+    ASSERT_TRUE(found);
+    EXPECT_EQ(*found, std::nullopt);
+    found = list_->check("user@example.net", "other.example", "news.example.com");
+    ASSERT_TRUE(found);
+    EXPECT_EQ(*found, std::nullopt);  // the list of another sender domain
+    // The list's entry before the domain's, the domain's before the global one.
+    EXPECT_TRUE(add("user@example.net", "example.com", "domain"));
+    EXPECT_TRUE(add("user@example.net", "*", "global"));
+    found = list_->check("user@example.net", "example.com", "news.example.com");
+    ASSERT_TRUE(found && *found);
+    EXPECT_EQ((*found)->reason, "left the news");
+    found = list_->check("user@example.net", "example.com", "offers.example.com");
+    ASSERT_TRUE(found && *found);
+    EXPECT_EQ((*found)->reason, "domain");
+}
+
+TEST_F(SuppressionListTest, AListScopeIsADomainAndAListId) {
+    EXPECT_EQ(*normalized_scope("Shop.example:Deals.Shop.example"),
+              "shop.example:deals.shop.example");
+    for (std::string_view bad : {"*:news.example.com", "example.com:*", "example.com:", ":x.y",
+                                 "example.com:a b", "example.com:x:y"}) {
+        EXPECT_FALSE(normalized_scope(bad)) << bad;
+    }
+    EXPECT_EQ(list_scope("shop.example", "deals.shop.example"), "shop.example:deals.shop.example");
+    EXPECT_EQ(list_scope("shop.example", "weird list+id"), std::nullopt);
+    EXPECT_EQ(list_scope("shop.example", ""), std::nullopt);
+    EXPECT_EQ(list_scope("", "deals.shop.example"), std::nullopt);
+}
+
 TEST_F(SuppressionListTest, ControlCharactersInAReasonBecomeSpaces) {
     // The reason ends up in a 550 reply: a CR LF in it would end the reply early.
     EXPECT_TRUE(add("user@example.net", "*", "line one\r\n250 ok\tthen"));

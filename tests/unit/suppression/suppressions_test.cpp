@@ -111,5 +111,49 @@ TEST_F(SuppressionsTest, TheGateRefusesWithAnEventThatSaysSinceWhenAndWhy) {
     EXPECT_TRUE(troubles_.empty());
 }
 
+TEST_F(SuppressionsTest, AnUnsubscribeFromAListSuppressesThatListOnly) {
+    auto event = events::Event::now(events::EventType::unsubscribed);
+    event.recipient = "carol@example.net";
+    event.domain = "shop.example";
+    event.list = "deals.shop.example";
+    suppressions_->watch(event);
+    EXPECT_FALSE(suppressions_->why("a@shop.example", "carol@example.net"));
+    EXPECT_FALSE(suppressions_->why("a@shop.example", "carol@example.net", "news.shop.example"));
+    const auto why =
+        suppressions_->why("a@shop.example", "carol@example.net", "deals.shop.example");
+    ASSERT_TRUE(why);
+    EXPECT_NE(why->find("unsubscribed from deals.shop.example"), std::string::npos) << *why;
+    // Without a list, the domain's list.
+    event.recipient = "dan@example.net";
+    event.list.clear();
+    suppressions_->watch(event);
+    EXPECT_TRUE(suppressions_->why("a@shop.example", "dan@example.net"));
+}
+
+TEST_F(SuppressionsTest, AMessageIsRefusedOnItsListOnlyWhenEveryRecipientLeftIt) {
+    for (const char* address : {"carol@example.net", "dan@example.net"}) {
+        ASSERT_TRUE(suppressions_->list().add({.address = address,
+                                               .scope = "shop.example:deals.shop.example",
+                                               .reason = "unsubscribed from deals.shop.example",
+                                               .source = "unsubscribe"}));
+    }
+    ASSERT_TRUE(suppressions_->list().add(
+        {.address = "erin@example.net", .scope = "shop.example", .reason = "r", .source = "cli"}));
+    const auto gate = suppressions_->for_gate();
+    const std::vector<std::string> both = {"carol@example.net", "dan@example.net"};
+    const auto refused = gate.on_list("a@shop.example", both, "alice", "deals.shop.example");
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->rfind("<carol@example.net> suppressed since ", 0), 0u) << *refused;
+    EXPECT_EQ(seen_->seen.size(), 2u);  // an event per recipient
+    EXPECT_FALSE(gate.on_list("a@shop.example", both, "alice", "news.shop.example"));
+    // One recipient still on the list: the message goes (the others are dropped at delivery).
+    EXPECT_FALSE(gate.on_list("a@shop.example", {"carol@example.net", "fay@example.net"}, "alice",
+                              "deals.shop.example"));
+    // The domain's entry was RCPT's to refuse.
+    EXPECT_FALSE(
+        gate.on_list("a@shop.example", {"erin@example.net"}, "alice", "deals.shop.example"));
+    EXPECT_EQ(seen_->seen.size(), 2u);
+}
+
 }  // namespace
 }  // namespace herald::suppression
