@@ -10,6 +10,7 @@ packages=(
   libcli11-dev libfmt-dev libcrypt-dev libpsl-dev libidn2-dev libgmime-3.0-dev libsqlite3-dev libsystemd-dev libgtest-dev libevent-dev zlib1g-dev
   openssl swaks libnet-ssleay-perl libauthen-sasl-perl curl
   python3 python3-pytest python3-pytest-xdist python3-requests python3-aiosmtpd python3-dkim python3-prometheus-client
+  chromium chromium-driver python3-selenium
   unbound postfix mailutils testssl.sh
   debhelper dpkg-dev lintian systemd man-db
 )

@@ -36,6 +36,12 @@ button { margin-right: 4px; }
 <h2>Transports</h2>
 <table><thead><tr><th>Name</th><th>Type</th><th>Target</th><th>Delivered</th><th>Deferred</th>
 <th>Failed</th></tr></thead><tbody id="transports"></tbody></table>
+<h2>Why mail is deferred <small>(last 24 hours)</small></h2>
+<table><thead><tr><th>Cause</th><th>Deferred or bounced</th><th>Latest explanation</th></tr>
+</thead><tbody id="causes"></tbody></table>
+<h2>Bulk mail <small>(the providers' rules, last 24 hours)</small></h2>
+<table><thead><tr><th>Domain</th><th>Judged</th><th>Breaking a rule</th><th>Latest verdict</th>
+</tr></thead><tbody id="compliance"></tbody></table>
 <h2>Queue <span id="total"></span></h2>
 <table><thead><tr><th>Id</th><th>Age</th><th>Sender</th><th>Pending</th><th>Next attempt</th>
 <th>Last error</th><th></th></tr></thead><tbody id="queue"></tbody></table>
@@ -120,6 +126,35 @@ async function loadTransports() {
   }
 }
 
+function emptyRow(body, columns, text) {
+  const td = body.insertRow().insertCell();
+  td.colSpan = columns;
+  td.textContent = text;
+}
+
+// What receivers said is wrong with the sender, and what the explainer found last for each
+// cause; the compliance gate's verdicts per From: domain (docs/compliance.md).
+async function loadDeliverability() {
+  const summary = await (await api("/api/summary?since=1d")).json();
+  const causes = $("causes");
+  causes.replaceChildren();
+  const explanations = summary.explanations || {};
+  const counted = Object.entries(summary.causes || {});
+  for (const [cause, count] of counted) {
+    const row = causes.insertRow();
+    cell(row, cause); cell(row, count, "num"); cell(row, explanations[cause] || "");
+  }
+  if (!counted.length) emptyRow(causes, 3, "No deferral named a problem of the sender's.");
+  const compliance = $("compliance");
+  compliance.replaceChildren();
+  for (const c of summary.compliance || []) {
+    const row = compliance.insertRow();
+    cell(row, c.domain); cell(row, c.judged, "num"); cell(row, c.failing, "num");
+    cell(row, c.latest);
+  }
+  if (!(summary.compliance || []).length) emptyRow(compliance, 4, "No bulk mail judged.");
+}
+
 async function act(id, action) {
   if ((action === "delete" || action === "bounce") &&
       !confirm(action + " message " + id + "?")) return;
@@ -154,7 +189,7 @@ async function loadQueue() {
 
 async function refresh(clear) {
   try {
-    await Promise.all([loadMetrics(), loadTransports(), loadQueue()]);
+    await Promise.all([loadMetrics(), loadTransports(), loadDeliverability(), loadQueue()]);
     if (clear) status("");
   } catch (e) { status(e.message); }
 }

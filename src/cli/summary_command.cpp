@@ -44,11 +44,23 @@ void print_text(const log::SummaryReport& report, const std::string& since) {
     print_rows("senders", report.senders);
     print_rows("users", report.users);
     print_rows("client ips", report.client_ips);
-    if (report.causes.empty()) return;
-    // What receivers said is wrong (docs/events.md, "Why mail is deferred"): the mainlog's
-    // explain lines (herald trace) say what to fix.
-    fmt::print("\ndeferred or bounced, by cause:\n");
-    for (const auto& [cause, count] : report.causes) fmt::print("{:>9}  {}\n", count, cause);
+    // What receivers said is wrong (docs/events.md, "Why mail is deferred"), and what the
+    // explainer found last for each cause.
+    if (!report.causes.empty()) {
+        fmt::print("\ndeferred or bounced, by cause:\n");
+        for (const auto& [cause, count] : report.causes) fmt::print("{:>9}  {}\n", count, cause);
+    }
+    if (!report.explanations.empty()) {
+        fmt::print("\nlatest explanations:\n");
+        for (const auto& [cause, text] : report.explanations) fmt::print("  {}\n", text);
+    }
+    if (!report.compliance.empty()) {
+        fmt::print("\nbulk mail judged (docs/compliance.md):\n{:>9} {:>8}  {}\n", "judged",
+                   "failing", "domain: latest verdict");
+        for (const auto& row : report.compliance) {
+            fmt::print("{:>9} {:>8}  {}: {}\n", row.judged, row.failing, row.domain, row.latest);
+        }
+    }
 }
 
 int run_summary(const GlobalOptions& global, const SummaryArgs& args) {

@@ -95,6 +95,15 @@ TraceScan trace_log_dir(const std::filesystem::path& dir, const TraceQuery& quer
 boost::json::object summary_json(const SummaryReport& report, const std::string& since) {
     boost::json::object causes;
     for (const auto& [cause, count] : report.causes) causes[cause] = count;
+    boost::json::object explanations;
+    for (const auto& [cause, text] : report.explanations) explanations[cause] = text;
+    boost::json::array compliance;
+    for (const auto& row : report.compliance) {
+        compliance.push_back({{"domain", row.domain},
+                              {"judged", row.judged},
+                              {"failing", row.failing},
+                              {"latest", row.latest}});
+    }
     return {
         {"since", since.empty() ? boost::json::value(nullptr) : boost::json::value(since)},
         {"total", counts_json(report.total)},
@@ -102,6 +111,8 @@ boost::json::object summary_json(const SummaryReport& report, const std::string&
         {"users", rows_json(report.users, "user")},
         {"client_ips", rows_json(report.client_ips, "ip")},
         {"causes", std::move(causes)},
+        {"explanations", std::move(explanations)},
+        {"compliance", std::move(compliance)},
         {"damaged_lines", report.damaged_lines},
     };
 }

@@ -118,6 +118,8 @@ void Summary::add(std::string_view line) {
         add_outcome(view->id, view->mark, view->address, view->rest);
     } else if (view->rest == "Completed") {
         if (auto it = open_.find(view->id); it != open_.end()) open_.erase(it);
+    } else {
+        add_event(view->rest);
     }
 }
 
@@ -205,16 +207,41 @@ std::vector<SummaryRow> Summary::rows_of(const Map<Tally>& map) const {
     return rows;
 }
 
+void Summary::add_event(std::string_view text) {
+    // "explain <rcpt> TEXT" and "compliance <domain>: TEXT", TEXT quoted when it must be.
+    TokenCursor cursor(text);
+    const auto kind = cursor.next();
+    const auto subject = cursor.next();
+    if (!kind || !subject || (*kind != "explain" && *kind != "compliance")) return;
+    const std::string_view raw = cursor.rest();
+    const std::string detail =
+        raw.starts_with('"') ? parse_value(raw).value_or(std::string(raw)) : std::string(raw);
+    if (*kind == "explain") {
+        const auto colon = detail.find(':');
+        if (colon != std::string::npos) explanations_[detail.substr(0, colon)] = detail;
+        return;
+    }
+    if (!subject->ends_with(':')) return;
+    const std::string domain(subject->substr(0, subject->size() - 1));
+    ComplianceRow& row = compliance_[domain];
+    row.domain = domain;
+    ++row.judged;
+    if (detail.starts_with("FAIL ") || detail.find("; FAIL ") != std::string::npos) ++row.failing;
+    row.latest = detail;
+}
+
 SummaryReport Summary::report() const {
     SummaryReport report{.total = total_,
                          .senders = rows_of(senders_),
                          .users = rows_of(users_),
                          .client_ips = rows_of(ips_),
                          .causes = {causes_.begin(), causes_.end()},
+                         .explanations = {explanations_.begin(), explanations_.end()},
                          .damaged_lines = damaged_lines_};
     std::sort(report.causes.begin(), report.causes.end(), [](const auto& a, const auto& b) {
         return a.second != b.second ? a.second > b.second : a.first < b.first;
     });
+    for (const auto& [domain, row] : compliance_) report.compliance.push_back(row);
     return report;
 }
 

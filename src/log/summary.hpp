@@ -9,6 +9,7 @@
 // figures are about the mail that came in during it.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -57,6 +58,14 @@ struct SummaryRow {
     std::vector<std::string> flags;   // burst, many-recipients, many-senders, high-failure-rate
 };
 
+// Bulk mail of one From: domain as the compliance gate judged it (docs/compliance.md).
+struct ComplianceRow {
+    std::string domain;
+    std::uint64_t judged = 0;   // bulk messages judged
+    std::uint64_t failing = 0;  // of them, those that broke a rule
+    std::string latest;         // the latest verdict: "PASS authentication; FAIL ..."
+};
+
 struct SummaryReport {
     SummaryCounts total;
     // Most messages first, then most recipients, then by name.
@@ -66,6 +75,12 @@ struct SummaryReport {
     // Deferrals and bounces per cause (their lines' cause=: docs/events.md, "Why mail is
     // deferred"), most first, then by name.
     std::vector<std::pair<std::string, std::uint64_t>> causes;
+    // The deferral explainer's latest word per cause (its "explain" lines), by cause. Lines
+    // about no one message's arrival: only `since` selects them.
+    std::vector<std::pair<std::string, std::string>> explanations;
+    // The compliance gate's verdicts ("compliance" lines) per From: domain, by domain; only
+    // `since` selects them.
+    std::vector<ComplianceRow> compliance;
     std::uint64_t damaged_lines = 0;  // lines that are not mainlog lines
 };
 
@@ -106,6 +121,8 @@ class Summary {
     void add_arrival(const Arrival& arrival);
     void add_outcome(std::string_view id, std::string_view mark, std::string_view recipient,
                      std::string_view rest);
+    // A line of the message's other events: an explanation or a compliance verdict.
+    void add_event(std::string_view text);
     bool sender_selected(std::string_view raw_sender) const;
     static Tally& tally_of(Map<Tally>& map, std::string_view key);
     std::vector<SummaryRow> rows_of(const Map<Tally>& map) const;
@@ -116,6 +133,8 @@ class Summary {
     Map<Tally> users_;
     Map<Tally> ips_;
     Map<std::uint64_t> causes_;
+    std::map<std::string, std::string> explanations_;
+    std::map<std::string, ComplianceRow> compliance_;
     Map<OpenMessage> open_;
     SummaryCounts total_;
     std::uint64_t damaged_lines_ = 0;

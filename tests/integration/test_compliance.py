@@ -26,8 +26,9 @@ import time
 
 import pytest
 
-from herald_fixture import (HERALD_BIN, LOCAL_USERS, delivery_config, message, queued_id,
-                            transaction)
+from browser import browser  # noqa: F401 (a fixture)
+from herald_fixture import (HERALD_BIN, LOCAL_USERS, delivery_config, free_port, message,
+                            queued_id, transaction)
 from event_support import FILE_SINK, read_events, wait_events
 from provider_replies import CAUSES, PROVIDER_REPLIES
 from receivers import free_port_on
@@ -694,3 +695,46 @@ def test_doctor_bulk_json_gives_the_same_rules(make_herald, dns_zone, tmp_path):
     as_json = {(e.get("rule") or e.get("check")): e.get("level") for e in entries}
     assert as_json == {rule: level for rule, (level, _, _) in rules.items()}, document
     assert set(as_json) == set(RULES), document
+
+
+# -- the console ---------------------------------------------------------------------------------
+
+def test_the_console_shows_why_mail_is_deferred_and_the_bulk_verdicts(
+        make_herald, dns_zone, smtp_receiver, browser):
+    """The operator's console in a real browser (headless Chromium): after a bulk message is
+    judged and its delivery deferred by Gmail's SPF reply, the page shows the cause with its
+    count and the explainer's finding, and the domain's verdict, from /api/summary."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    token = "console-token-0123456789abcdef"
+    admin_port = free_port()
+    reply = ("421 4.7.27 Your email has been rate limited because SPF authentication didn't "
+             "pass for this message.")
+    h, _ = mx_herald(make_herald, dns_zone, smtp_receiver, replies={RCPT: [reply]},
+                     preflight={"ip": BAD_IP},
+                     admin={"http": f"127.0.0.1:{admin_port}", "token": token})
+    msg_id = relay_ok(h, extra_headers=[LIST_ID])
+    wait_compliance(h, msg_id)
+    h.wait_for(lambda: explain_lines(h, msg_id, RCPT), what="the explain line")
+
+    browser.get(f"http://127.0.0.1:{admin_port}/")
+    browser.find_element(By.ID, "token").send_keys(token)
+    browser.find_element(By.ID, "save").click()
+
+    def text_of(element_id):
+        return browser.find_element(By.ID, element_id).text
+
+    wait = WebDriverWait(browser, 30)
+    wait.until(lambda _: "spf" in text_of("causes") and DOMAIN in text_of("compliance"))
+    causes = browser.find_elements(By.CSS_SELECTOR, "#causes tr")
+    [spf] = [row for row in causes if row.find_elements(By.TAG_NAME, "td")[0].text == "spf"]
+    cells = [td.text for td in spf.find_elements(By.TAG_NAME, "td")]
+    assert cells[1] == "1", cells
+    assert cells[2].startswith("spf: SPF did not pass at the receiver"), cells
+    assert "FAIL spf" in cells[2] and "fix:" in cells[2], cells
+    [row] = browser.find_elements(By.CSS_SELECTOR, "#compliance tr")
+    cells = [td.text for td in row.find_elements(By.TAG_NAME, "td")]
+    assert cells[:3] == [DOMAIN, "1", "1"], cells
+    assert "FAIL one-click-unsubscribe" in cells[3], cells
+    assert text_of("status") == "", text_of("status")

@@ -105,6 +105,35 @@ TEST(Summary, CountsDeferralsAndBouncesPerCauseMostFirst) {
     EXPECT_EQ(report.causes[1], (std::pair<std::string, std::uint64_t>{"reverse-dns", 1}));
 }
 
+TEST(Summary, KeepsTheLatestExplanationPerCauseAndTheVerdictsPerDomain) {
+    const std::vector<std::string> lines = {
+        fmt::format("{} m1 explain <a@gmail.test> spf: SPF did not pass; now: FAIL spf: old",
+                    log_ts(1)),
+        fmt::format("{} m2 explain <b@gmail.test> \"spf: SPF did not pass; now: FAIL spf: "
+                    "\\\"v=spf1 -all\\\"; fix: add it\"",
+                    log_ts(2)),
+        fmt::format("{} m2 explain <b@gmail.test> reverse-dns: no PTR; fix: set it", log_ts(3)),
+        fmt::format("{} m3 compliance brand.test: PASS authentication; FAIL tls (none)", log_ts(4)),
+        fmt::format("{} m4 compliance brand.test: PASS authentication; PASS tls", log_ts(5)),
+        fmt::format("{} m5 compliance other.test: FAIL dmarc-record (no record)", log_ts(6)),
+        fmt::format("{} m6 preflight dmarc=pass spf=pass", log_ts(7)),
+    };
+    const auto report = summarize(lines);
+    ASSERT_EQ(report.explanations.size(), 2u);
+    EXPECT_EQ(report.explanations[0].first, "reverse-dns");
+    EXPECT_EQ(report.explanations[1].first, "spf");
+    EXPECT_EQ(report.explanations[1].second,
+              "spf: SPF did not pass; now: FAIL spf: \"v=spf1 -all\"; fix: add it");
+    ASSERT_EQ(report.compliance.size(), 2u);
+    EXPECT_EQ(report.compliance[0].domain, "brand.test");
+    EXPECT_EQ(report.compliance[0].judged, 2u);
+    EXPECT_EQ(report.compliance[0].failing, 1u);
+    EXPECT_EQ(report.compliance[0].latest, "PASS authentication; PASS tls");
+    EXPECT_EQ(report.compliance[1].failing, 1u);
+    // --since leaves out what came before.
+    EXPECT_TRUE(summarize(lines, {.since = log_ts(8)}).compliance.empty());
+}
+
 TEST(Summary, SortsMostMessagesFirstThenMostRecipients) {
     auto report = summarize(small_log());
     ASSERT_EQ(report.senders.size(), 3u);
