@@ -69,6 +69,18 @@ int run_keygen(const KeygenOptions& o, bool bits_given) {
         return usage_error("bad selector \"" + o.selector + "\"");
     auto key = dkim::PrivateKey::generate(*algorithm, o.bits);
     if (!key) return usage_error(key.error());
+    // `--out keys` on a fresh clone (the README's tour): the directory is made, 0700 since
+    // it holds secret keys.
+    std::error_code ec;
+    if (!std::filesystem::exists(o.out, ec)) {
+        std::filesystem::create_directories(o.out, ec);
+        if (!ec) std::filesystem::permissions(o.out, std::filesystem::perms::owner_all, ec);
+        if (ec) {
+            fmt::print(stderr, "herald dkim keygen: cannot make {}: {}\n", o.out.string(),
+                       ec.message());
+            return kExitFailure;
+        }
+    }
     const std::filesystem::path file = o.out / (o.domain + "." + o.selector + ".key");
     if (auto written = dkim::write_private_key(*key, file); !written) {
         return usage_error(written.error());

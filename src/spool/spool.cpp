@@ -412,6 +412,10 @@ Status Spool::set_held(std::string_view id, bool held) {
     auto path = path_of(id);
     auto file = open_queue_file(path, id, O_RDWR);
     if (!file) return Error{file.error()};
+    // An administrator told "ok" for what changed nothing would believe it did.
+    if (file->header.held == held) {
+        return Error{"message " + std::string(id) + (held ? " is held already" : " is not held")};
+    }
     return write_in_place(*file, path,
                           {{file->header.held_offset, held ? kHeldFlag : kActiveFlag}});
 }

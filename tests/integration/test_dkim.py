@@ -86,6 +86,27 @@ def message(body, subject="test", extra=b""):
         extra + b"\r\n" + body
 
 
+def test_keygen_makes_the_out_directory_private_and_the_key_0600(tmp_path):
+    """`dkim keygen --out keys` as the README's tour runs it on a fresh clone: the directory
+    does not exist yet, and is made; it holds a secret, so only its owner may enter it."""
+    out = tmp_path / "new" / "keys"
+    result = subprocess.run([HERALD_BIN, "dkim", "keygen", "--domain", "example.com",
+                             "--selector", "s1", "--out", str(out)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    key = out / "example.com.s1.key"
+    assert (out.stat().st_mode & 0o777) == 0o700, oct(out.stat().st_mode)
+    assert (key.stat().st_mode & 0o777) == 0o600, oct(key.stat().st_mode)
+    assert "s1._domainkey.example.com. IN TXT" in result.stdout, result.stdout
+    # Where a file stands in the way, it says so and exits 1.
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = subprocess.run([HERALD_BIN, "dkim", "keygen", "--domain", "example.com",
+                             "--selector", "s1", "--out", str(blocker / "keys")],
+                            capture_output=True, text=True)
+    assert result.returncode == 1 and "cannot make" in result.stderr, result
+
+
 @pytest.mark.parametrize("algorithm,canonicalization", [
     ("rsa-sha256", "relaxed/relaxed"), ("rsa-sha256", "simple/simple"),
     ("ed25519-sha256", "relaxed/relaxed"), ("ed25519-sha256", "simple/simple"),

@@ -77,6 +77,12 @@ def test_hold_and_release(queued):
     assert len(h.events(msg_id, "==")) == attempts[msg_id], "a held message was attempted"
     assert h.cli("queue", "release", msg_id).returncode == 0
     assert entries(h)[msg_id]["held"] is False
+    # What changes nothing says so and exits 1, rather than "ok".
+    again = h.cli("queue", "release", msg_id)
+    assert again.returncode == 1 and b"is not held" in again.stderr, again
+    assert h.cli("queue", "hold", msg_id).returncode == 0
+    again = h.cli("queue", "hold", msg_id)
+    assert again.returncode == 1 and b"is held already" in again.stderr, again
 
 
 def test_flush_one_retries_it_now(queued):

@@ -360,6 +360,18 @@ TEST_F(SpoolTest, HoldAndReleasePersist) {
     EXPECT_FALSE(spool_.set_held(new_message_id(), true));
 }
 
+TEST_F(SpoolTest, HoldingAHeldMessageOrReleasingAnotherIsAnError) {
+    auto id = store_one();
+    auto released = spool_.set_held(id, false);
+    ASSERT_FALSE(released);
+    EXPECT_EQ(released.error(), "message " + id + " is not held");
+    ASSERT_TRUE(spool_.set_held(id, true));
+    auto held = spool_.set_held(id, true);
+    ASSERT_FALSE(held);
+    EXPECT_EQ(held.error(), "message " + id + " is held already");
+    EXPECT_TRUE(spool_.load(id)->held);
+}
+
 TEST_F(SpoolTest, RemoveTakesTheMessageAndItsScheduleAway) {
     auto id = store_one();
     auto other = store_one();
