@@ -187,10 +187,15 @@ async function loadQueue() {
   }
 }
 
-async function refresh(clear) {
+// `asked`: the operator's refresh (the page opened, Refresh, a new token), which also clears
+// the status line. Only then are the deliverability tables read: /api/summary reads the log
+// files, too much for every 10 s.
+async function refresh(asked) {
   try {
-    await Promise.all([loadMetrics(), loadTransports(), loadDeliverability(), loadQueue()]);
-    if (clear) status("");
+    const loads = [loadMetrics(), loadTransports(), loadQueue()];
+    if (asked) loads.push(loadDeliverability());
+    await Promise.all(loads);
+    if (asked) status("");
   } catch (e) { status(e.message); }
 }
 
