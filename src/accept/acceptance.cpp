@@ -169,9 +169,8 @@ std::optional<smtp::Reply> Acceptance::on_left_list(const Submission& submission
                                                     const message::HeaderBlock& headers) const {
     const auto& suppressing = policies.suppressing;
     if (!suppressing.on_list) return std::nullopt;
-    // As at RCPT: relayed mail is left to the delivery with [suppression] relayed = "drop".
     const auto& envelope = submission.envelope;
-    if (!submission.submission && envelope.auth_user.empty() && !suppressing.refuse_relayed) {
+    if (!suppressing.refuses(submission.submission || !envelope.auth_user.empty())) {
         return std::nullopt;
     }
     auto why = suppressing.on_list(envelope.sender, envelope.recipients, envelope.auth_user,

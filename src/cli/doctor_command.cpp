@@ -8,7 +8,6 @@
 #include "base/ascii_case.hpp"
 #include "cli/command_resolver.hpp"
 #include "compliance/bulk_report.hpp"
-#include "config/value_formats.hpp"
 #include "doctor/checks.hpp"
 
 namespace herald::cli {
@@ -36,11 +35,9 @@ int usage_error(const std::string& what) {
 // --bulk: the providers' bulk-sender rules for the domain, as the compliance gate judges them.
 int run_bulk_doctor(const GlobalOptions& global, const DoctorOptions& o) {
     compliance::BulkReportInput input{.domain = ascii_lowercase(o.domain), .ip = o.ip};
-    if (!config::is_domain_name(input.domain)) {
-        return usage_error("--domain '" + o.domain + "' is not a domain name");
-    }
-    if (!input.ip.empty() && !config::is_ip_address(input.ip)) {
-        return usage_error("--ip '" + o.ip + "' is not an IP address");
+    // The same checks of the options as the report without --bulk.
+    if (auto problem = doctor::input_problem({.domain = input.domain, .ip = o.ip})) {
+        return usage_error("--" + *problem);
     }
     auto loaded = config::load_file(global.config);
     if (loaded.config) {

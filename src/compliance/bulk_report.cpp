@@ -4,6 +4,7 @@
 
 #include "compliance/bulk_gate.hpp"
 #include "compliance/route_tls.hpp"
+#include "compliance/unsubscribe_headers.hpp"
 #include "doctor/checks.hpp"
 #include "mailauth/fcrdns.hpp"
 #include "mailauth/preflight.hpp"
@@ -27,10 +28,8 @@ asio::awaitable<bool> publishes_a_key(dns::Resolver& resolver, const BulkReportI
 
 void set_unsubscribe_config(const BulkReportInput& input, bool signs, BulkFacts& facts) {
     const auto* unsubscribe = input.config ? &input.config->unsubscribe : nullptr;
-    const bool covered =
-        unsubscribe && !unsubscribe->url.empty() &&
-        std::any_of(unsubscribe->senders.begin(), unsubscribe->senders.end(),
-                    [&input](const std::string& s) { return s == "*" || s == input.domain; });
+    const bool covered = unsubscribe && !unsubscribe->url.empty() &&
+                         unsubscribe_covers(unsubscribe->senders, input.domain);
     if (!covered) {
         // The application may add its own headers: only a message can tell.
         facts.unsubscribe_detail = "[unsubscribe] does not cover " + input.domain +

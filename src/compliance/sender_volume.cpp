@@ -128,6 +128,12 @@ void SenderVolume::count(std::string_view domain, Clock::time_point when,
     // dropped again at the next sweep.
     if (day < first_day_of_week(state_.swept_day)) return;
     state_.count(ascii_lowercase(domain), day, field);
+    state_.changed = true;
+}
+
+bool SenderVolume::take_changed() {
+    std::lock_guard lock(mutex_);
+    return std::exchange(state_.changed, false);
 }
 
 void SenderVolume::State::count(std::string_view domain, std::int64_t day,

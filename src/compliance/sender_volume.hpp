@@ -62,6 +62,9 @@ class SenderVolume {
     // of `now` by more than one day; days older than kDays before now are dropped on load.
     std::string to_json() const;
     static Result<SenderVolume> from_json(std::string_view text, Clock::time_point now);
+    // Whether a count came since the last call: the server saves the state file only then,
+    // without serialising the whole state to find out.
+    bool take_changed();
     // The state file: load (a missing file: empty state; a damaged one: an error), save.
     static Result<SenderVolume> load(const std::filesystem::path& path, Clock::time_point now);
     Status save(const std::filesystem::path& path) const;
@@ -77,6 +80,7 @@ class SenderVolume {
         std::set<std::pair<std::uint64_t, std::string>> by_total;
         // The day the old days were last dropped on; a later one drops them again.
         std::int64_t swept_day = std::numeric_limits<std::int64_t>::min();
+        bool changed = false;  // a count since take_changed()
 
         void count(std::string_view domain, std::int64_t day, std::uint64_t Figures::*field);
         void sweep(std::int64_t today);

@@ -112,8 +112,9 @@ void UnsubscribeEndpoint::take_mail(std::string_view message, std::string_view c
     const auto* subject = headers.find("Subject");
     // A reply may prefix the subject ("Re: <token>"): the token is its last word.
     std::string_view token = subject ? trimmed(subject->value) : std::string_view();
-    token = token.substr(
-        token.find_last_of(" \t") == std::string_view::npos ? 0 : token.find_last_of(" \t") + 1);
+    if (const auto space = token.find_last_of(" \t"); space != std::string_view::npos) {
+        token.remove_prefix(space + 1);
+    }
     const auto verdict = links_.verify(token, UnsubscribeLinks::Clock::now());
     if (!verdict.claim) {
         refusal_outcome(verdict.refusal, "mailto unsubscribe", client);

@@ -35,8 +35,8 @@ std::string one_click_problem(const message::HeaderBlock& headers) {
     return {};
 }
 
-bool UnsubscribeHeaders::covers(std::string_view sender_domain) const {
-    return std::any_of(senders_.begin(), senders_.end(), [sender_domain](const std::string& s) {
+bool unsubscribe_covers(const std::vector<std::string>& senders, std::string_view sender_domain) {
+    return std::any_of(senders.begin(), senders.end(), [sender_domain](const std::string& s) {
         return s == "*" || s == sender_domain;
     });
 }
@@ -45,7 +45,7 @@ UnsubscribeDecision UnsubscribeHeaders::decide(const message::Envelope& envelope
                                                const message::HeaderBlock& headers,
                                                UnsubscribeLinks::Clock::time_point now) const {
     const std::string domain = domain_of(envelope.sender);
-    if (domain.empty() || !covers(domain)) return {};
+    if (domain.empty() || !unsubscribe_covers(senders_, domain)) return {};
     if (headers.has("List-Unsubscribe")) {
         const std::string problem = one_click_problem(headers);
         if (problem.empty()) return {};

@@ -36,12 +36,14 @@ class UnsubscribeHeaders {
     const UnsubscribeLinks& links() const { return links_; }
 
   private:
-    bool covers(std::string_view sender_domain) const;
-
     UnsubscribeLinks links_;
     std::vector<std::string> senders_;
     std::string mailto_;
 };
+
+// Whether [unsubscribe] senders (lower-case domains, or "*") covers mail from `sender_domain`:
+// the headers ask it per message, `herald doctor --bulk` per domain.
+bool unsubscribe_covers(const std::vector<std::string>& senders, std::string_view sender_domain);
 
 // Why existing List-Unsubscribe headers are not one-click as RFC 8058 and the providers want
 // it (an https URI in List-Unsubscribe, List-Unsubscribe-Post exactly

@@ -22,6 +22,13 @@ bool route_matches(std::string_view pattern, std::string_view sender) {
            equals_ignoring_case(domain_of(pattern), domain_of(sender));
 }
 
+const config::Transport* routed_transport(const config::Config& config, std::string_view sender) {
+    for (const auto& route : config.routes) {
+        if (route_matches(route.sender, sender)) return config.find_transport(route.transport);
+    }
+    return nullptr;
+}
+
 std::optional<std::string> Router::unbuildable(const config::Config& config) {
     for (const auto& t : config.transports) {
         if (t.type != config::Transport::Type::http) continue;

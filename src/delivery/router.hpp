@@ -23,6 +23,11 @@ namespace herald::delivery {
 // case-insensitively; the null sender matches only "*".
 bool route_matches(std::string_view pattern, std::string_view sender);
 
+// The configured transport that mail from `sender` takes: the one the first matching
+// [[route]] names; null when no route matches. What the config says, for the checks that
+// read it (the sending address, TLS on the route) without a running Router.
+const config::Transport* routed_transport(const config::Config& config, std::string_view sender);
+
 class TrafficShaper;
 
 // What the transports need from the running server. The pool may be null in tests (file

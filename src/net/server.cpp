@@ -135,8 +135,7 @@ struct Server::Parts {
     std::unique_ptr<mailauth::Preflight> preflight;
     std::unique_ptr<doctor::DeferralExplainer> explainer;  // null: [compliance] explain = false
     compliance::SenderVolume sender_volume;                // <spool>/compliance.json
-    std::string sender_volume_saved;                  // the text last written, to skip idle writes
-    std::unique_ptr<compliance::BulkGate> bulk_gate;  // null: [compliance] mode = "off"
+    std::unique_ptr<compliance::BulkGate> bulk_gate;       // null: [compliance] mode = "off"
     std::optional<asio::signal_set> reload_signal;
     std::optional<asio::signal_set> rotate_signal;
     std::unique_ptr<queue::QueueCensus> census;
@@ -386,13 +385,8 @@ asio::awaitable<std::string> Server::Parts::reload(bool force) {
 // smarthost's own address is what receivers see, but it is not ours to know: [preflight] ip
 // says it.
 std::string Server::Parts::sending_ip_for(std::string_view sender) const {
-    for (const auto& route : config.routes) {
-        if (!delivery::route_matches(route.sender, sender)) continue;
-        const config::Transport* t = config.find_transport(route.transport);
-        if (t && !t->source_address.empty()) return t->source_address;
-        break;
-    }
-    return config.preflight.ip;
+    const config::Transport* t = delivery::routed_transport(config, sender);
+    return t && !t->source_address.empty() ? t->source_address : config.preflight.ip;
 }
 
 // The deferral explainer's line about one deferral or bounce, beside its `==` or `**` line
@@ -426,7 +420,7 @@ void Server::Parts::build_compliance() {
     }
     events->hub().watch([this](const events::Event& event) {
         if (!event.sender) return;
-        const std::string domain = ascii_lowercase(domain_of(*event.sender));
+        const std::string_view domain = domain_of(*event.sender);  // SenderVolume folds it
         if (event.type == events::EventType::delivered) {
             sender_volume.count_delivered(domain, event.time);
         } else if (event.type == events::EventType::complaint) {
@@ -442,13 +436,10 @@ void Server::Parts::build_compliance() {
 }
 
 void Server::Parts::save_sender_volume() {
-    std::string text = sender_volume.to_json();
-    if (text == sender_volume_saved) return;
-    if (auto saved = replace_file(sender_volume_path(), text); !saved) {
+    if (!sender_volume.take_changed()) return;
+    if (auto saved = sender_volume.save(sender_volume_path()); !saved) {
         paniclog->write("compliance", saved.error());
-        return;
     }
-    sender_volume_saved = std::move(text);
 }
 
 // TLS towards a recipient is impossible only when its route's smtp transport turns it off;

@@ -17,15 +17,14 @@ std::optional<smtp::Reply> SessionGate::over_limit(const RateSubject& subject) c
     return smtp::Reply(451, "4.7.1", "Rate " + *why + "; try again later");
 }
 
-// Submitted mail (a user, the API, sendmail) to a suppressed address is refused: its sender
-// is there to hear it. Relayed mail too, unless [suppression] relayed = "drop" leaves it to
-// the delivery, which drops it with an event.
+// A suppressed address is refused as Suppressing::refuses says (submitted mail: a user, the
+// API, sendmail); otherwise the delivery drops it with an event.
 std::optional<smtp::Reply> SessionGate::suppressed(const smtp::SessionView& session,
                                                    std::string_view recipient) const {
     if (!suppressing_ || !suppressing_->lookup) return std::nullopt;
     const bool submitted = !session.auth_user.empty() || session.local_user ||
                            session.mode != smtp::SessionMode::relay;
-    if (!submitted && !suppressing_->refuse_relayed) return std::nullopt;
+    if (!suppressing_->refuses(submitted)) return std::nullopt;
     auto why = suppressing_->lookup(session.sender, recipient, session.auth_user);
     if (!why) return std::nullopt;
     return smtp::Reply(550, "5.7.1", "<" + std::string(recipient) + "> " + *why);

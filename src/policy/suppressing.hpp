@@ -33,6 +33,11 @@ struct Suppressing {
     ListRefusal on_list;         // empty: no lists
     bool refuse_relayed = true;  // [suppression] relayed = "reject"; "drop" leaves it to delivery
     ReportAddressCheck report_address;  // empty: no [bounces] domain
+
+    // Whether a suppressed recipient is refused while the client waits (at RCPT, or at end
+    // of DATA for a list's entries): submitted mail always, since its sender is there to hear
+    // it; relayed mail unless relayed = "drop" leaves it to the delivery.
+    bool refuses(bool submitted) const { return submitted || refuse_relayed; }
 };
 
 }  // namespace herald::policy

@@ -162,12 +162,8 @@ std::vector<RecipientResult> DeliveryAttempt::drop_suppressed(
 DeliveryAttempt::Reading DeliveryAttempt::reading_of(const RecipientResult& result) const {
     if (!ctx_.classifier) return {};
     const events::BounceReading reading = ctx_.classifier->read(result.detail);
-    Reading out{.category = std::string(events::category_name(reading.category)),
-                .cause = reading.cause};
-    if (reading.cause != events::ReplyCause::none) {
-        out.cause_name = std::string(events::cause_name(reading.cause));
-    }
-    return out;
+    return {.category = std::string(events::category_name(reading.category)),
+            .cause = reading.cause};
 }
 
 log::MessageContext DeliveryAttempt::context_for(const spool::SpooledMessage& message,
@@ -176,7 +172,9 @@ log::MessageContext DeliveryAttempt::context_for(const spool::SpooledMessage& me
             .message_id = message_id_,
             .attempt = attempt_,
             .category = reading.category,
-            .cause = reading.cause_name};
+            // The names live in a static table: the view outlives the line.
+            .cause = reading.cause == events::ReplyCause::none ? std::string_view()
+                                                               : events::cause_name(reading.cause)};
 }
 
 void DeliveryAttempt::explain(const spool::SpooledMessage& message, const RecipientResult& result,

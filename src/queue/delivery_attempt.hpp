@@ -97,7 +97,6 @@ class DeliveryAttempt {
     struct Reading {
         std::string category;
         events::ReplyCause cause = events::ReplyCause::none;
-        std::string cause_name;  // "" for none
     };
     Reading reading_of(const delivery::RecipientResult& result) const;
     log::MessageContext context_for(const spool::SpooledMessage& message,

@@ -245,6 +245,20 @@ TEST(SenderVolume, SavesAndLoadsThroughAFile) {
     EXPECT_EQ(week.complaints, 1u);
 }
 
+TEST(SenderVolume, SaysWhenACountCameSinceItWasLastAsked) {
+    SenderVolume volume;
+    EXPECT_FALSE(volume.take_changed());
+    volume.count_delivered("example.com", kNoon);
+    EXPECT_TRUE(volume.take_changed());
+    EXPECT_FALSE(volume.take_changed());
+    volume.count_accepted("", kNoon);                             // not counted: nothing changed
+    volume.count_complaint("example.com", noon_of(kToday - 30));  // before the week
+    EXPECT_FALSE(volume.take_changed());
+    auto loaded = SenderVolume::from_json(volume.to_json(), kNoon);
+    ASSERT_TRUE(loaded) << loaded.error();
+    EXPECT_FALSE(loaded->take_changed());  // what was loaded is what the file holds
+}
+
 TEST(SenderVolume, CopiesAreIndependentAndMovesKeepTheCounts) {
     SenderVolume volume;
     volume.count_accepted("example.com", kNoon);

@@ -110,6 +110,13 @@ TEST(UnsubscribeHeaders, KeepsTheMessagesOwnHeadersAndSaysWhenTheyAreNotOneClick
     EXPECT_NE(kHeaders.decide(envelope({"b@x.net"}), no_post, kNow).note.find("Post is missing"),
               std::string::npos);
 }
+TEST(UnsubscribeCovers, TheListedDomainsOrEveryOneForAStar) {
+    EXPECT_TRUE(unsubscribe_covers({"example.com", "shop.example"}, "shop.example"));
+    EXPECT_FALSE(unsubscribe_covers({"example.com"}, "sub.example.com"));
+    EXPECT_TRUE(unsubscribe_covers({"*"}, "anything.example"));
+    EXPECT_FALSE(unsubscribe_covers({}, "example.com"));
+}
+
 TEST(UnsubscribeHeaders, AMailtoComesAfterTheHttpsLinkWithTheSameTokenAsItsSubject) {
     const UnsubscribeHeaders with_mailto(kLinks, {"example.com"},
                                          "unsubscribe@bounces.example.com");

@@ -34,6 +34,16 @@ TEST(RouteMatches, MatchesAddressDomainAndStar) {
     EXPECT_FALSE(route_matches("*@brand.example", ""));
 }
 
+TEST(RoutedTransport, IsTheConfiguredTransportOfTheFirstMatchingRoute) {
+    const auto config = config_with_routes({{.sender = "*@brand.example", .transport = "brand"},
+                                            {.sender = "*@other.example", .transport = "rest"}});
+    ASSERT_NE(routed_transport(config, "a@Brand.example"), nullptr);
+    EXPECT_EQ(routed_transport(config, "a@Brand.example")->name, "brand");
+    EXPECT_EQ(routed_transport(config, "a@other.example")->name, "rest");
+    EXPECT_EQ(routed_transport(config, "a@third.example"), nullptr);  // no route matches
+    EXPECT_EQ(routed_transport(config, ""), nullptr);
+}
+
 TEST(Router, TakesTheFirstMatchingRoute) {
     auto router =
         router_for(config_with_routes({{.sender = "*@brand.example", .transport = "brand"},
