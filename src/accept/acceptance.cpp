@@ -144,9 +144,9 @@ asio::awaitable<std::variant<Acceptance::Prepared, smtp::Reply>> Acceptance::pre
         options.note = std::move(decision.note);
     }
     // 4. The keys, for a domain Herald may sign for.
-    if (services_.dkim && from_domain && signing.verdict == Decision::sign) {
+    if (policies.dkim_keys && from_domain && signing.verdict == Decision::sign) {
         options.dkim =
-            co_await services_.dkim->choose(*from_domain, *services_.resolver, services_.note);
+            co_await policies.dkim_keys->choose(*from_domain, *services_.resolver, services_.note);
     }
     // 5. Preflight: only reject mode makes the client wait for the verdict.
     const auto leaves = leaving(submission, policies, from_domain, options);

@@ -81,7 +81,6 @@ struct AcceptanceServices {
     std::string hostname;  // ours, for Received and as the preflight's HELO name
     bool mask_client_ip = false;
     dns::Resolver* resolver = nullptr;
-    mailauth::dkim::Keyring* dkim = nullptr;   // null: no [[dkim.key]]
     mailauth::Preflight* preflight = nullptr;  // null: [preflight] mode = "off"
     bool preflight_rejects = false;            // mode = "reject"
     admin::Metrics* metrics = nullptr;         // null: no [admin] http

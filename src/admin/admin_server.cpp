@@ -5,9 +5,13 @@
 #include <algorithm>
 #include <chrono>
 
+#include "admin/dkim_status.hpp"
+#include "admin/message_detail.hpp"
 #include "admin/queue_listing.hpp"
 #include "admin/report_endpoints.hpp"
 #include "admin/request_router.hpp"
+#include "queue/queue_control.hpp"
+#include "queue/queue_filter.hpp"
 
 namespace herald::admin {
 
@@ -102,7 +106,7 @@ asio::awaitable<HttpResponse> AdminServer::respond(const HttpRequest& request) {
     const auto now = std::chrono::system_clock::now();
     switch (route.endpoint) {
         case Endpoint::console:
-            co_return console_response();
+            co_return console_response(route.id);
         case Endpoint::metrics:
             services_.metrics.set_queue(services_.census.snapshot(now));
             if (services_.shaping_figures)
@@ -110,13 +114,24 @@ asio::awaitable<HttpResponse> AdminServer::respond(const HttpRequest& request) {
             if (services_.event_figures) services_.metrics.set_events(services_.event_figures());
             co_return metrics_response(services_.metrics);
         case Endpoint::queue_list: {
-            const std::size_t limit = route.limit;
+            const QueueQuery query{
+                .filter = route.filter,
+                .transport_of = queue::transport_names(services_.census.router()),
+                .offset = route.offset,
+                .limit = route.limit};
             auto listing = co_await services_.pool.run(
-                [this, limit] { return read_queue(services_.spool, limit); });
+                [this, &query, now] { return read_queue(services_.spool, query, now); });
             co_return queue_response(listing, now);
         }
         case Endpoint::queue_action:
             co_return action_response(services_.queue_action(route.action, route.id));
+        case Endpoint::queue_bulk: {
+            const std::string filter = route.filter.empty()
+                                           ? std::string(queue::QueueControl::kEveryMessage)
+                                           : route.filter.to_text();
+            co_return touched_response(services_.queue_action(
+                route.action + std::string(queue::QueueControl::kMatchingSuffix), filter));
+        }
         case Endpoint::summary:
             co_return co_await summary(route.params, now);
         case Endpoint::trace:
@@ -135,10 +150,25 @@ asio::awaitable<HttpResponse> AdminServer::respond(const HttpRequest& request) {
         case Endpoint::shaping_reset:
             if (!services_.shaping_reset) co_return json_error(404, "no such endpoint");
             co_return action_response(services_.shaping_reset(route.id));
+        case Endpoint::queue_message:
+            co_return co_await queue_message(route.id, now);
+        case Endpoint::census:
+            co_return census_response(services_.census.snapshot(now));
+        case Endpoint::history:
+            co_return history_response(services_.metrics.history(now));
+        case Endpoint::events: {
+            auto filter = event_filter_request(route.params);
+            if (auto* refusal = std::get_if<HttpResponse>(&filter)) co_return std::move(*refusal);
+            co_return json_response(events_json(recent(std::get<EventFilter>(filter))));
+        }
+        case Endpoint::dkim:
+            co_return co_await dkim();
+        case Endpoint::routes:
+            co_return routes_response(services_.config().routes);
         case Endpoint::transports:
             break;
     }
-    co_return transports_response(services_.transports, services_.metrics,
+    co_return transports_response(transport_infos(services_.config().transports), services_.metrics,
                                   services_.census.snapshot(now));
 }
 
@@ -168,10 +198,34 @@ asio::awaitable<HttpResponse> AdminServer::doctor(const QueryString& params) {
     if (auto* refusal = std::get_if<HttpResponse>(&request)) co_return std::move(*refusal);
     if (services_.resolver == nullptr) co_return json_error(503, "no resolver");
     auto& input = std::get<doctor::DoctorInput>(request);
-    input.keys = services_.dkim_keys;
+    input.keys = services_.config().dkim_keys;
     if (input.helo.empty()) input.helo = services_.hostname;
     auto findings = co_await doctor::run_doctor(*services_.resolver, input);
     co_return doctor_response(findings);
+}
+
+std::vector<events::Event> AdminServer::recent(const EventFilter& filter) const {
+    if (!services_.recent_events) return {};
+    return services_.recent_events->find(filter);
+}
+
+asio::awaitable<HttpResponse> AdminServer::queue_message(
+    std::string id, std::chrono::system_clock::time_point now) {
+    const auto query = log::TraceQuery{.kind = log::TraceQuery::Kind::message_id, .value = id};
+    auto detail = co_await services_.pool.run(
+        [this, &id] { return read_message_detail(services_.spool, id); });
+    if (!detail) co_return json_error(404, "no message " + id + " in the queue");
+    auto trail = co_await services_.pool.run(
+        [this, &query] { return log::trace_log_dir(services_.log_dir, query); });
+    const auto events = recent(EventFilter{.queue_id = id, .limit = kMaxEventLimit});
+    co_return json_response(message_detail_json(*detail, trail, events, now));
+}
+
+asio::awaitable<HttpResponse> AdminServer::dkim() {
+    if (services_.resolver == nullptr) co_return json_error(503, "no resolver");
+    const auto keys = services_.config().dkim_keys;  // a reload may replace the config meanwhile
+    auto statuses = co_await dkim_statuses(*services_.resolver, keys);
+    co_return json_response(dkim_json(statuses));
 }
 
 }  // namespace herald::admin

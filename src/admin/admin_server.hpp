@@ -23,6 +23,7 @@
 #include "admin/http_types.hpp"
 #include "admin/metrics.hpp"
 #include "admin/query_string.hpp"
+#include "admin/recent_events.hpp"
 #include "base/blocking_pool.hpp"
 #include "base/result.hpp"
 #include "config/config.hpp"
@@ -43,7 +44,10 @@ struct AdminServices {
     BlockingPool& pool;
     // QueueControl::handle: runs on the event loop; answers "ok ..." or "error ...".
     std::function<std::string(std::string_view action, std::string_view id)> queue_action;
-    std::vector<TransportInfo> transports;
+    // The config in force, asked at each request since a reload replaces it: its transports,
+    // routes and DKIM keys are what /api/transports, /api/routes, /api/dkim and /api/doctor
+    // show. Called on the event loop; a request copies what it keeps across a co_await.
+    std::function<const config::Config&()> config;
     // [admin] token, or the one generated in the spool (admin_token.hpp); empty: nothing but
     // the console is served. loopback_only: the token was generated (see AdminAccess).
     std::string token;
@@ -54,7 +58,6 @@ struct AdminServices {
     // server's resolver; the configured DKIM keys checked, the hostname as the HELO name).
     std::filesystem::path log_dir;
     dns::Resolver* resolver = nullptr;
-    std::vector<config::DkimKey> dkim_keys;
     std::string hostname;
     // POST /api/v1/messages (api::send_messages); null: answered 404. Its body may be as
     // large as send_body_limit; send_precheck refuses a request before its body is read.
@@ -71,6 +74,8 @@ struct AdminServices {
     std::function<delivery::TrafficShaper::Figures()> shaping_figures;
     // Events, webhooks and reports for /metrics (docs/events.md); unset: none shown.
     std::function<events::EventFigures()> event_figures;
+    // The latest events, for GET /api/events and a message's detail; null: none kept.
+    const RecentEvents* recent_events = nullptr;
     // How long one request may take to arrive, or its response to leave: a client that
     // trickles bytes (slowloris) holds a descriptor no longer.
     std::chrono::milliseconds io_timeout = std::chrono::seconds(10);
@@ -101,6 +106,10 @@ class AdminServer {
                                                  std::chrono::system_clock::time_point now);
     boost::asio::awaitable<HttpResponse> trace(const QueryString& params);
     boost::asio::awaitable<HttpResponse> doctor(const QueryString& params);
+    boost::asio::awaitable<HttpResponse> queue_message(std::string id,
+                                                       std::chrono::system_clock::time_point now);
+    boost::asio::awaitable<HttpResponse> dkim();
+    std::vector<events::Event> recent(const EventFilter& filter) const;
 
     AdminServices services_;
     std::unique_ptr<HttpServer> http_;

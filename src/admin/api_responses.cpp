@@ -3,7 +3,11 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <charconv>
+#include <cstdint>
+
 #include "admin/console_page.hpp"
+#include "base/timestamp.hpp"
 
 namespace herald::admin {
 
@@ -56,14 +60,13 @@ std::vector<TransportInfo> transport_infos(const std::vector<config::Transport>&
     return out;
 }
 
-HttpResponse console_response() {
-    return HttpResponse{
-        .content_type = "text/html; charset=utf-8",
-        .body = std::string(kConsolePage),
-        // Everything is inline; nothing may be loaded from elsewhere, and calls go home only.
-        .headers = {{"Content-Security-Policy",
-                     "default-src 'none'; script-src 'unsafe-inline'; "
-                     "style-src 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'"}}};
+HttpResponse console_response(std::string_view path) {
+    const ConsoleAsset* asset = console_asset(path);
+    if (!asset) return json_error(404, "no such endpoint");
+    return HttpResponse{.content_type = std::string(asset->content_type),
+                        .body = std::string(asset->body),
+                        .headers = {{"Content-Security-Policy", std::string(kConsolePolicy)},
+                                    {"X-Content-Type-Options", "nosniff"}}};
 }
 
 HttpResponse metrics_response(const Metrics& metrics) {
@@ -75,7 +78,21 @@ HttpResponse queue_response(const QueueListing& listing,
                             std::chrono::system_clock::time_point now) {
     HttpResponse response = json_response(queue_json(listing.entries, now));
     response.headers.emplace_back("X-Total-Count", std::to_string(listing.total));
+    response.headers.emplace_back("X-Matching-Count", std::to_string(listing.matching));
     return response;
+}
+
+HttpResponse touched_response(std::string_view reply) {
+    constexpr std::string_view kOk = "ok ";
+    std::uint64_t touched = 0;
+    if (reply.starts_with(kOk)) {
+        auto count = reply.substr(kOk.size());
+        auto [end, ec] = std::from_chars(count.data(), count.data() + count.size(), touched);
+        if (ec == std::errc() && end == count.data() + count.size()) {
+            return json_response({{"touched", touched}});
+        }
+    }
+    return action_response(reply);
 }
 
 HttpResponse action_response(std::string_view reply) {
@@ -105,6 +122,49 @@ HttpResponse transports_response(const std::vector<TransportInfo>& transports,
                        {"queued_messages", gauge.messages},
                        {"queued_recipients", gauge.recipients},
                        {"oldest_age_seconds", gauge.oldest_age.count()}});
+    }
+    return json_response(out);
+}
+
+namespace {
+
+boost::json::object gauge_json(const queue::QueueGauge& gauge) {
+    return {{"messages", gauge.messages},
+            {"recipients", gauge.recipients},
+            {"oldest_age_seconds", gauge.oldest_age.count()}};
+}
+
+boost::json::array gauges_json(
+    const std::map<std::string, queue::QueueGauge, std::less<>>& gauges) {
+    boost::json::array out;
+    for (const auto& [name, gauge] : gauges) {
+        boost::json::object entry = gauge_json(gauge);
+        entry["name"] = name;
+        out.push_back(std::move(entry));
+    }
+    return out;
+}
+
+}  // namespace
+
+HttpResponse routes_response(const std::vector<config::Route>& routes) {
+    boost::json::array out;
+    for (const auto& r : routes) out.push_back({{"sender", r.sender}, {"transport", r.transport}});
+    return json_response(out);
+}
+
+HttpResponse census_response(const queue::QueueCensusSnapshot& census) {
+    return json_response({{"total", gauge_json(census.total)},
+                          {"transports", gauges_json(census.transports)},
+                          {"destinations", gauges_json(census.destinations)}});
+}
+
+HttpResponse history_response(const MinuteHistory::Snapshot& history) {
+    boost::json::object out{{"minute_seconds", 60}, {"start", iso8601_utc(history.start)}};
+    for (std::size_t flow = 0; flow < kFlowNames.size(); ++flow) {
+        boost::json::array counts;
+        for (const auto& minute : history.minutes) counts.push_back(minute[flow]);
+        out[kFlowNames[flow]] = std::move(counts);
     }
     return json_response(out);
 }

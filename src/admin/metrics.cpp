@@ -177,6 +177,7 @@ Metrics::Metrics(const std::vector<std::string>& transports) {
 
 void Metrics::observe(const log::MainLogEvent& event) {
     using Kind = log::MainLogEvent::Kind;
+    const auto now = MinuteHistory::Clock::now();
     std::lock_guard lock(mutex_);
     switch (event.kind) {
         case Kind::arrival:
@@ -184,19 +185,23 @@ void Metrics::observe(const log::MainLogEvent& event) {
                 ++bounces_;
             } else {
                 ++received_;
+                history_.count(Flow::received, now);
             }
             break;
         case Kind::delivered:
             ++transports_[std::string(transport_label(event.transport))].delivered;
             ++destination_of(event.recipient).delivered;
+            history_.count(Flow::delivered, now);
             break;
         case Kind::deferred:
             ++transports_[std::string(transport_label(event.transport))].deferred;
             ++destination_of(event.recipient).deferred;
+            history_.count(Flow::deferred, now);
             break;
         case Kind::failed:
             ++transports_[std::string(transport_label(event.transport))].failed;
             ++destination_of(event.recipient).failed;
+            history_.count(Flow::bounced, now);
             break;
         default:
             break;
@@ -259,6 +264,11 @@ TransportCounts Metrics::destination(std::string_view domain) const {
     std::lock_guard lock(mutex_);
     auto it = destinations_.find(domain);
     return it == destinations_.end() ? TransportCounts{} : it->second;
+}
+
+MinuteHistory::Snapshot Metrics::history(MinuteHistory::Clock::time_point now) const {
+    std::lock_guard lock(mutex_);
+    return history_.snapshot(now);
 }
 
 std::string Metrics::render() const {

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "admin/minute_history.hpp"
 #include "admin/rejection_reason.hpp"
 #include "delivery/shaping/traffic_shaper.hpp"
 #include "events/event_figures.hpp"
@@ -51,6 +52,8 @@ class Metrics {
     // kMaxDestinations domains, then "other").
     static constexpr std::size_t kMaxDestinations = queue::kMaxDestinationLabels;
     TransportCounts destination(std::string_view domain) const;
+    // The per-minute counts of the last hours, for the console's graphs.
+    MinuteHistory::Snapshot history(MinuteHistory::Clock::time_point now) const;
     std::string render() const;
 
   private:
@@ -69,6 +72,7 @@ class Metrics {
     queue::QueueCensusSnapshot queue_;
     delivery::TrafficShaper::Figures shaping_;
     events::EventFigures events_;
+    MinuteHistory history_;
 };
 
 // A Prometheus label value: backslash, double quote and newline escaped (format 0.0.4).

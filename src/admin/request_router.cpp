@@ -7,7 +7,9 @@
 #include <charconv>
 #include <optional>
 
+#include "admin/console_page.hpp"
 #include "base/ascii_case.hpp"
+#include "queue/queue_filter.hpp"
 #include "spool/message_id.hpp"
 
 namespace herald::admin {
@@ -51,29 +53,76 @@ std::variant<Route, HttpResponse> only(std::string_view allowed, const HttpReque
     return response;
 }
 
+std::optional<std::size_t> whole_number(std::string_view text) {
+    std::size_t n = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return n;
+}
+
+// The query's queue filter parameters (queue/queue_filter.hpp names them); the endpoint reads
+// the others.
+std::optional<HttpResponse> read_queue_filter(const QueryString& query, Route& route) {
+    std::vector<queue::QueueFilter::Parameter> given;
+    for (auto name : queue::QueueFilter::kNames) {
+        if (auto value = query.get(name)) given.emplace_back(std::string(name), std::move(*value));
+    }
+    auto filter = queue::QueueFilter::parse(given);
+    if (!filter) return json_error(400, filter.error());
+    route.filter = std::move(*filter);
+    return std::nullopt;
+}
+
 std::variant<Route, HttpResponse> queue_list(const HttpRequest& request, const QueryString& query) {
     Route route{.endpoint = Endpoint::queue_list, .limit = kDefaultQueueLimit};
     if (auto text = query.get("limit")) {
-        std::size_t limit = 0;
-        auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
-        if (ec != std::errc() || end != text->data() + text->size() || limit == 0 ||
-            limit > kMaxQueueLimit) {
+        auto limit = whole_number(*text);
+        if (!limit || *limit == 0 || *limit > kMaxQueueLimit) {
             return json_error(400,
                               "limit must be a number from 1 to " + std::to_string(kMaxQueueLimit));
         }
-        route.limit = limit;
+        route.limit = *limit;
     }
+    if (auto text = query.get("offset")) {
+        auto offset = whole_number(*text);
+        if (!offset) return json_error(400, "offset must be a number from 0");
+        route.offset = *offset;
+    }
+    if (auto refusal = read_queue_filter(query, route)) return std::move(*refusal);
     return only("GET", request, std::move(route));
 }
 
-// "/api/queue/flush" or "/api/queue/<id>/<action>", given what follows "/api/queue/".
-std::variant<Route, HttpResponse> queue_action(const HttpRequest& request, std::string_view rest) {
+// "/api/queue/<action>?<filter>" or "?all=yes": the action on every message the filter matches.
+std::variant<Route, HttpResponse> queue_bulk_action(const HttpRequest& request,
+                                                    std::string_view action,
+                                                    const QueryString& query) {
+    Route route{.endpoint = Endpoint::queue_bulk, .action = std::string(action)};
+    if (request.method != "POST") return only("POST", request, std::move(route));  // 405
+    if (auto refusal = read_queue_filter(query, route)) return std::move(*refusal);
+    const auto all = query.get("all");
+    if (all && *all != "yes") return json_error(400, "all: '" + *all + "' is not yes");
+    if (all.has_value() == !route.filter.empty()) {
+        return json_error(400, "name the messages: filter parameters, or all=yes for every one");
+    }
+    return only("POST", request, std::move(route));
+}
+
+// "/api/queue/flush", "/api/queue/<action>?<filter>" or "/api/queue/<id>/<action>", given what
+// follows "/api/queue/".
+std::variant<Route, HttpResponse> queue_action(const HttpRequest& request, std::string_view rest,
+                                               const QueryString& query, bool has_query) {
     Route route{.endpoint = Endpoint::queue_action};
+    const bool is_action = std::find(kActions.begin(), kActions.end(), rest) != kActions.end();
+    if (is_action && (has_query || rest != "flush")) return queue_bulk_action(request, rest, query);
     if (rest == "flush") {
         route.action = "flush";
         return only("POST", request, std::move(route));
     }
     auto slash = rest.find('/');
+    if (slash == std::string_view::npos && spool::is_valid_message_id(rest)) {
+        return only("GET", request,
+                    Route{.endpoint = Endpoint::queue_message, .id = std::string(rest)});
+    }
     if (slash == std::string_view::npos) return json_error(404, "no such endpoint");
     std::string_view id = rest.substr(0, slash);
     std::string_view action = rest.substr(slash + 1);
@@ -127,8 +176,11 @@ std::variant<Route, HttpResponse> route_request(const HttpRequest& request, Admi
         question == std::string_view::npos ? std::string_view{} : target.substr(question + 1));
     if (!query) return json_error(400, "malformed query string");
 
-    // The console page holds no data; it asks for the token and sends it with each call.
-    if (path == "/") return only("GET", request, Route{.endpoint = Endpoint::console});
+    // The console's files hold no data; the page asks for the token and sends it with each
+    // call.
+    if (console_asset(path)) {
+        return only("GET", request, Route{.endpoint = Endpoint::console, .id = std::string(path)});
+    }
     if (path == kSendPath) return only("POST", request, Route{.endpoint = Endpoint::send});
     if (path == kSuppressionsPath) return Route{.endpoint = Endpoint::suppressions};
     // Counters only, no addresses or ids: a local Prometheus scrapes without a secret.
@@ -147,7 +199,9 @@ std::variant<Route, HttpResponse> route_request(const HttpRequest& request, Admi
     if (path == "/api/queue") return queue_list(request, *query);
     for (auto [name, endpoint] :
          {std::pair{"/api/summary", Endpoint::summary}, std::pair{"/api/trace", Endpoint::trace},
-          std::pair{"/api/doctor", Endpoint::doctor}}) {
+          std::pair{"/api/doctor", Endpoint::doctor}, std::pair{"/api/events", Endpoint::events},
+          std::pair{"/api/census", Endpoint::census}, std::pair{"/api/history", Endpoint::history},
+          std::pair{"/api/dkim", Endpoint::dkim}, std::pair{"/api/routes", Endpoint::routes}}) {
         if (path == name)
             return only("GET", request, Route{.endpoint = endpoint, .params = *query});
     }
@@ -157,7 +211,8 @@ std::variant<Route, HttpResponse> route_request(const HttpRequest& request, Admi
     }
     constexpr std::string_view kQueuePrefix = "/api/queue/";
     if (path.starts_with(kQueuePrefix))
-        return queue_action(request, path.substr(kQueuePrefix.size()));
+        return queue_action(request, path.substr(kQueuePrefix.size()), *query,
+                            question != std::string_view::npos);
     return json_error(404, "no such endpoint");
 }
 

@@ -1,11 +1,20 @@
 #pragma once
 // Which endpoint a request asks for, or why it is refused, decided from the request alone:
-//   GET  /                              the web console (a static page, no data)
+//   GET  /, /console.css, /console.js   the web console (static files, no data)
 //   GET  /metrics                       Prometheus text format
-//   GET  /api/queue[?limit=N]           the queue, as `herald queue list --json`
+//   GET  /api/queue[?limit=N&offset=N&<filter>]  the queue, as `herald queue list --json`
+//                                       (the filter: queue/queue_filter.hpp)
+//   POST /api/queue/<action>?<filter>   flush, hold, release, delete, bounce every message the
+//                                       filter matches (all=yes: every one) -> {"touched": N}
 //   POST /api/queue/flush               try every deferred message now
 //   POST /api/queue/<id>/<action>       flush, hold, release, delete, bounce
+//   GET  /api/queue/<id>                one message in detail (message_detail.hpp)
+//   GET  /api/census                    what waits, by transport and by recipient domain
+//   GET  /api/history                   per-minute counts of the last hours (minute_history.hpp)
+//   GET  /api/events[?type=&queue_id=&limit=]   the latest events kept (recent_events.hpp)
+//   GET  /api/dkim                      the DKIM keys, their records and DNS status
 //   GET  /api/transports                the configured transports and their counts
+//   GET  /api/routes                    the [[route]]s, in order
 //   GET  /api/summary[?since=&sender=]  `herald summary --json`
 //   GET  /api/trace?q=QUERY             `herald trace --json`
 //   GET  /api/doctor?domain=D[&ip=&selector=&rbl=&dbl=]   `herald doctor --json`, DNS checks
@@ -21,6 +30,7 @@
 
 #include "admin/http_types.hpp"
 #include "admin/query_string.hpp"
+#include "queue/queue_filter.hpp"
 
 namespace herald::admin {
 
@@ -29,6 +39,7 @@ enum class Endpoint {
     metrics,
     queue_list,
     queue_action,
+    queue_bulk,
     transports,
     summary,
     trace,
@@ -36,15 +47,25 @@ enum class Endpoint {
     send,
     shaping,
     shaping_reset,
-    suppressions
+    suppressions,
+    queue_message,
+    census,
+    history,
+    events,
+    dkim,
+    routes
 };
 
 struct Route {
     Endpoint endpoint = Endpoint::console;
     std::string action;  // queue_action: flush, hold, release, delete, bounce
-    std::string id;  // queue_action: "" for flush of the whole queue; shaping_reset: the provider
-    std::size_t limit = 0;  // queue_list: most entries to return
-    QueryString params;     // summary, trace, doctor: read by report_endpoints.hpp
+    // queue_action: "" for flush of the whole queue; queue_message: the message;
+    // shaping_reset: the provider; console: the file's path
+    std::string id;
+    std::size_t limit = 0;      // queue_list: most entries to return
+    std::size_t offset = 0;     // queue_list: entries to skip
+    queue::QueueFilter filter;  // queue_list, queue_bulk (queue_bulk: empty means all=yes)
+    QueryString params;         // summary, trace, doctor (report_endpoints.hpp), events
 };
 
 inline constexpr std::size_t kDefaultQueueLimit = 1000;

@@ -16,6 +16,7 @@
 #include "cli/command_resolver.hpp"
 #include "cli/config_loading.hpp"
 #include "cli/default_config.hpp"
+#include "cli/queue_command.hpp"
 #include "cli/sendmail_client.hpp"
 #include "cli/spool_owner.hpp"
 #include "config/value_formats.hpp"
@@ -71,8 +72,13 @@ Result<SendmailOptions> parse_sendmail_args(const std::vector<std::string>& args
             if (arg == "-oi") options.dot_ends_message = false;
             continue;
         }
+        if (arg == "-bp") {  // mailq: list the queue instead of reading a message
+            options.list_queue = true;
+            continue;
+        }
         if (option == 'b' && arg != "-bm") {
-            return Error{"sendmail: mode " + arg + " is not supported (only -bm, the default)"};
+            return Error{"sendmail: mode " + arg +
+                         " is not supported (only -bm, the default, and -bp)"};
         }
         if (!takes_value(option)) {
             if (arg.size() == 2 && option == 't') options.recipients_from_headers = true;
@@ -142,14 +148,14 @@ int report(const smtp::Reply& reply) {
 class LocalInjection {
   public:
     LocalInjection(const config::Config& config, spool::Spool& spool, log::MainLog& mainlog,
-                   mailauth::dkim::Keyring* keys)
+                   std::shared_ptr<mailauth::dkim::Keyring> keys)
         : config_(config), mainlog_(mainlog), intake_(spool, mainlog), policies_(config) {
         if (policies_.limiter) policies_.limiter->load_from(rate_limits_path(), now());
         services_.intake = &intake_;
         services_.pool = &pool_;
         services_.hostname = config.server.hostname;
         services_.mask_client_ip = true;  // a local user's address is nobody's business
-        services_.dkim = keys;
+        policies_.dkim_keys = std::move(keys);
         services_.note = [this](const std::string& line) { mainlog_.note(line); };
         services_.message_event = [this](const std::string& id, const std::string& event) {
             mainlog_.event(id, event);
@@ -168,7 +174,7 @@ class LocalInjection {
                       std::string data) {
         boost::asio::io_context io;
         std::unique_ptr<dns::UnboundResolver> resolver;
-        if (services_.dkim || services_.preflight) {
+        if (policies_.dkim_keys || services_.preflight) {
             auto created =
                 dns::UnboundResolver::create(io.get_executor(), {.servers = config_.dns.servers});
             if (!created) return smtp::Reply(451, "4.4.3", "dns: " + created.error());
@@ -234,7 +240,7 @@ int queue_without_server(const config::Config& config, const accept::LocalReques
         fmt::print(stderr, "herald: sendmail: {}\n", logs.error());
         return kExitTempFail;
     }
-    std::unique_ptr<mailauth::dkim::Keyring> keys;
+    std::shared_ptr<mailauth::dkim::Keyring> keys;
     if (!config.dkim_keys.empty()) {
         auto loaded = mailauth::dkim::Keyring::load(config.dkim_keys);
         if (!loaded) {
@@ -243,7 +249,7 @@ int queue_without_server(const config::Config& config, const accept::LocalReques
         }
         keys = std::move(*loaded);
     }
-    LocalInjection injection(config, spool, **logs, keys.get());
+    LocalInjection injection(config, spool, **logs, std::move(keys));
     return report(injection.queue(request, user, std::move(data)));
 }
 
@@ -259,6 +265,7 @@ int run_sendmail(const std::vector<std::string>& args, const std::string& config
     std::string path = !options.config.empty() ? options.config
                        : !config_path.empty()  ? config_path
                                                : default_config_path().string();
+    if (options.list_queue) return print_mail_queue(GlobalOptions{.config = path});
     // A config this user may not read (it may hold password hashes) is the server's business:
     // the message goes to the socket this binary was built for, the server's verdict decides.
     std::optional<config::Config> config;

@@ -17,6 +17,7 @@ struct SendmailOptions {
     std::string full_name;                 // -F
     bool recipients_from_headers = false;  // -t
     bool dot_ends_message = true;          // false with -i / -oi
+    bool list_queue = false;               // -bp: print the queue, as mailq(1)
     std::vector<std::string> recipients;
 };
 

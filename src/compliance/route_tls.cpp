@@ -1,6 +1,6 @@
 #include "compliance/route_tls.hpp"
 
-#include "delivery/router.hpp"
+#include "delivery/route_table.hpp"
 
 namespace herald::compliance {
 

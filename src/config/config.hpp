@@ -21,6 +21,8 @@ struct Listener {
     std::uint16_t port = 0;
     ListenerMode mode = ListenerMode::relay;
     bool tls = false;  // mode = "http" or "unsubscribe": HTTPS with [tls] cert and key
+
+    bool operator==(const Listener&) const = default;
 };
 
 struct Server {
@@ -32,6 +34,8 @@ struct Server {
     // Issue 16: started as root, Herald binds its listeners, then becomes this user.
     std::string user;   // empty: stays who it was started as (root only with --allow-root)
     std::string group;  // empty: the user's primary group
+
+    bool operator==(const Server&) const = default;
 };
 
 // RFC 5321 4.5.3 limits and the abuse limits around them.
@@ -49,6 +53,8 @@ struct Limits {
     std::size_t spool_reserve = 10485760;           // free bytes kept beyond 1.5 x SIZE (10 MiB)
     std::size_t auth_failures_before_lockout = 10;  // 0: never lock out
     Seconds auth_lockout{900};                      // and the window failures are counted in
+
+    bool operator==(const Limits&) const = default;
 };
 
 struct Smtp {
@@ -61,11 +67,15 @@ struct Smtp {
 
 struct Dns {
     std::vector<std::string> servers;  // "ip:port" ("[v6]:port"); empty: /etc/resolv.conf
+
+    bool operator==(const Dns&) const = default;
 };
 
 struct Tls {
     std::filesystem::path cert;  // empty: a self-signed certificate is generated
     std::filesystem::path key;
+    // How often the files are looked at: renewed (by an ACME client), they are loaded again.
+    Seconds check_interval{60};
 };
 
 struct Relay {
@@ -140,6 +150,8 @@ struct Provider {
     std::size_t max_messages_per_hour = 0;
     std::size_t max_messages_per_day = 0;
     std::size_t max_recipients_per_message = 0;
+
+    bool operator==(const Provider&) const = default;
 };
 
 // Issue 17: what Herald does when a provider's reply says "slow down" (or "stop trying").
@@ -156,6 +168,8 @@ struct ShapingRule {
     double factor = 0.5;          // reduce_rate: the new rate is this share of the current one
     std::size_t connections = 1;  // cap_connections
     Seconds duration{600};        // suspend
+
+    bool operator==(const ShapingRule&) const = default;
 };
 
 // Issue 17: source addresses a transport sends from, by weight. An address may warm up: a
@@ -166,6 +180,8 @@ struct PoolAddress {
     std::size_t weight = 1;
     std::size_t warmup_start = 0;  // 0: no warm-up
     double warmup_factor = 1.5;
+
+    bool operator==(const PoolAddress&) const = default;
 };
 
 struct IpPool {
@@ -174,6 +190,8 @@ struct IpPool {
     // Mail over its address's cap for a provider (or with it suspended) may go from another
     // address of the pool; otherwise it waits for its own.
     bool overflow = false;
+
+    bool operator==(const IpPool&) const = default;
 };
 
 struct Shaping {
@@ -182,6 +200,8 @@ struct Shaping {
     // Each step gives back this share of the rate from before the first reduction.
     double recovery_step = 0.1;
     std::vector<ShapingRule> rules;  // the built-in ones, then [[shaping_rule]] tables
+
+    bool operator==(const Shaping&) const = default;
 };
 
 struct Route {
@@ -226,11 +246,17 @@ struct Queue {
     std::vector<Seconds> retry = {Seconds{300},  Seconds{600},  Seconds{1800},
                                   Seconds{3600}, Seconds{7200}, Seconds{14400}};
     Seconds max_age{5 * 24 * 3600};
+    // The sender is warned once a message is this late (RFC 3464 "delayed"); 0: never.
+    Seconds delay_warning{4 * 3600};
+
+    bool operator==(const Queue&) const = default;
 };
 
 struct Admin {
     std::string http;  // "host:port"; empty: off
     std::string token;
+
+    bool operator==(const Admin&) const = default;
 };
 
 // The alignment preflight: what receivers will make of each relayed message (SPF, DKIM,
@@ -239,6 +265,8 @@ struct Preflight {
     enum class Mode { off, log, reject };
     Mode mode = Mode::log;
     std::string ip;  // the public address mail leaves from, for SPF; empty: unknown
+
+    bool operator==(const Preflight&) const = default;
 };
 
 // Issue 18: where events go (docs/events.md).
@@ -254,6 +282,8 @@ struct EventSink {
     Seconds batch_wait{1};            // webhook: how long a partial batch waits; 0: not at all
     Seconds timeout{30};              // webhook: per request
     std::size_t max_outbox = 100000;  // webhook: events waiting, beyond: the dead-letter file
+
+    bool operator==(const EventSink&) const = default;
 };
 
 // Asynchronous bounces and feedback loops come back to a domain Herald handles itself.
@@ -261,6 +291,8 @@ struct Bounces {
     std::string domain;           // the VERP return-path domain; empty: no VERP, no reports
     std::string fbl_address;      // where ARF reports arrive (lower-case)
     std::filesystem::path rules;  // bounce rules replacing the built-in ones; empty: built-in
+
+    bool operator==(const Bounces&) const = default;
 };
 
 struct Suppression {
@@ -271,6 +303,8 @@ struct Suppression {
     // Relayed mail to a suppressed recipient: refused at RCPT, or accepted and dropped.
     enum class Relayed { reject, drop };
     Relayed relayed = Relayed::reject;
+
+    bool operator==(const Suppression&) const = default;
 };
 
 // Issue 19: one-click unsubscribe links (RFC 8058), served by a [[listener]] of mode
@@ -282,6 +316,8 @@ struct Unsubscribe {
     // An address at [bounces] domain whose mail unsubscribes (the token in its Subject): a
     // mailto link beside the https one. Empty: none.
     std::string mailto;
+
+    bool operator==(const Unsubscribe&) const = default;
 };
 
 // Issue 19: the big providers' rules for bulk senders, checked before mail leaves (the
@@ -295,6 +331,8 @@ struct Compliance {
     double max_complaint_rate = 0.003;     // over 7 days; Google and Yahoo say 0.3%
     std::vector<std::string> block_lists;  // DNSBL zones the explainer looks the sending IP up in
     bool explain = true;                   // the deferral explainer
+
+    bool operator==(const Compliance&) const = default;
 };
 
 struct Config {

@@ -1,6 +1,7 @@
 #include "config/reload_guard.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 namespace herald::config {
 
@@ -41,6 +42,52 @@ std::vector<std::string> what_reload_would_strip(const Config& running, const Co
                           (listed.empty() ? std::string("none") : listed) + ")");
     }
     return reasons;
+}
+
+std::string unmovable_change(const Config& running, const Config& next) {
+    if (next.server.spool_dir == running.server.spool_dir) return "";
+    return "[server] spool_dir cannot change while Herald runs (the queue is in " +
+           running.server.spool_dir.string() + "): stop Herald, move the spool, then start it";
+}
+
+namespace {
+
+// Keeps one section at its running value; its name is noted when `next` had changed it.
+template <typename Section>
+void keep(const Section& running, Section& next, const char* name,
+          std::vector<std::string>& changed) {
+    if (next == running) return;
+    changed.emplace_back(name);
+    next = running;
+}
+
+}  // namespace
+
+std::vector<std::string> keep_until_restart(const Config& running, Config& next) {
+    std::vector<std::string> changed;
+    keep(running.server, next.server, "[server]", changed);
+    keep(running.dns, next.dns, "[dns]", changed);
+    keep(running.admin, next.admin, "[admin]", changed);
+    keep(running.queue, next.queue, "[queue]", changed);
+    keep(running.preflight, next.preflight, "[preflight]", changed);
+    keep(running.event_sinks, next.event_sinks, "[[event_sink]]", changed);
+    keep(running.bounces, next.bounces, "[bounces]", changed);
+    keep(running.suppression, next.suppression, "[suppression]", changed);
+    keep(running.unsubscribe, next.unsubscribe, "[unsubscribe]", changed);
+    keep(running.compliance, next.compliance, "[compliance]", changed);
+    keep(running.shaping, next.shaping, "[shaping]", changed);
+    keep(running.providers, next.providers, "[[provider]]", changed);
+    keep(running.ip_pools, next.ip_pools, "[[ip_pool]]", changed);
+    const auto auth_limits = [](const Limits& l) {
+        return std::tuple(l.auth_failure_delay, l.auth_failures_before_lockout, l.auth_lockout);
+    };
+    if (auth_limits(next.limits) != auth_limits(running.limits)) {
+        changed.emplace_back("[limits] auth_*");
+        next.limits.auth_failure_delay = running.limits.auth_failure_delay;
+        next.limits.auth_failures_before_lockout = running.limits.auth_failures_before_lockout;
+        next.limits.auth_lockout = running.limits.auth_lockout;
+    }
+    return changed;
 }
 
 std::string missing_listener_error(const Config& config) {

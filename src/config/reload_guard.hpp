@@ -22,6 +22,19 @@ namespace herald::config {
 //     has one or more.
 std::vector<std::string> what_reload_would_strip(const Config& running, const Config& next);
 
+// What no reload may change: the spool directory holds the queue, the state files and the
+// control socket the reload came through. The sentence that refuses it; "" when unchanged.
+std::string unmovable_change(const Config& running, const Config& next);
+
+// The sections a running server built into parts that live as long as the process: the
+// resolver ([dns]), the admin server ([admin]), the logs and privileges ([server]), the event
+// sinks and lists ([[event_sink]], [bounces], [suppression], [unsubscribe]), the compliance
+// gate and preflight, the traffic shaper ([shaping], [[provider]], [[ip_pool]]), the queue's
+// retry schedule ([queue]) and the AUTH throttle ([limits] auth_*). `next` takes their running
+// values, so that the config in force says what is in force; the names of those it changed
+// are returned, for the reload's answer and the mainlog.
+std::vector<std::string> keep_until_restart(const Config& running, Config& next);
+
 // check-config and serve: a config that can take no mail is a mistake (an empty file).
 // "file:0: ..." for a config without [[listener]], else "".
 std::string missing_listener_error(const Config& config);

@@ -257,6 +257,7 @@ void read_tls(TableReader& t, Tls& out) {
     t.read("cert", out.cert);
     t.read("key", out.key);
     if (out.cert.empty() != out.key.empty()) report_half_pair(t, "cert", "key", out.cert.empty());
+    t.read_duration("check_interval", out.check_interval);
 }
 
 void read_relay(TableReader& t, Relay& out) {
@@ -673,6 +674,14 @@ void read_reject(TableReader& t, Reject& out) {
 void read_queue(TableReader& t, Queue& out) {
     t.read_durations("retry", out.retry);
     t.read_duration("max_age", out.max_age);
+    // A warning due at or after expiry would never be sent: an error when it is written so;
+    // the default simply never fires under a max_age that short.
+    if (t.read_duration("delay_warning", out.delay_warning, Seconds{0}) &&
+        out.delay_warning.count() > 0 && out.delay_warning >= out.max_age) {
+        t.error("delay_warning",
+                "must be shorter than queue.max_age, or 0 for no delay warnings: the message "
+                "would expire before its warning is due");
+    }
 }
 
 void read_admin(TableReader& t, Admin& out) {

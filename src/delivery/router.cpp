@@ -13,30 +13,22 @@
 
 namespace herald::delivery {
 
-bool route_matches(std::string_view pattern, std::string_view sender) {
-    if (pattern == "*") return true;
-    if (sender.empty()) return false;
-    if (pattern.starts_with("*@"))
-        return equals_ignoring_case(pattern.substr(2), domain_of(sender));
-    return local_part_of(pattern) == local_part_of(sender) &&
-           equals_ignoring_case(domain_of(pattern), domain_of(sender));
-}
-
-const config::Transport* routed_transport(const config::Config& config, std::string_view sender) {
-    for (const auto& route : config.routes) {
-        if (route_matches(route.sender, sender)) return config.find_transport(route.transport);
-    }
-    return nullptr;
-}
-
-std::optional<std::string> Router::unbuildable(const config::Config& config) {
+std::vector<std::string> Router::unbuildable(const config::Config& config) {
+    std::vector<std::string> reasons;
     for (const auto& t : config.transports) {
-        if (t.type != config::Transport::Type::http) continue;
-        if (auto url = HttpUrl::parse(t.url); !url) {
-            return "transport " + t.name + ": " + url.error();
+        if (t.type == config::Transport::Type::http) {
+            if (auto url = HttpUrl::parse(t.url); !url) {
+                reasons.push_back("transport " + t.name + ": " + url.error());
+            }
+        }
+        // The loader sees to it in a file; a reload keeps the pools in force, which may lack
+        // one that the file adds.
+        if (!t.source_pool.empty() && !config.find_ip_pool(t.source_pool)) {
+            reasons.push_back("transport " + t.name + ": source_pool '" + t.source_pool +
+                              "' is not among the [[ip_pool]] in force");
         }
     }
-    return std::nullopt;
+    return reasons;
 }
 
 Result<Transport*> Router::add_transport(const config::Transport& t, const config::Config& config,
@@ -83,27 +75,29 @@ Result<Transport*> Router::add_transport(const config::Transport& t, const confi
 
 Result<Router> Router::from_config(const config::Config& config,
                                    const TransportDependencies& deps) {
-    if (auto why = unbuildable(config)) return Error{*why};
+    if (auto why = unbuildable(config); !why.empty()) return Error{why.front()};
     Router router;
     for (const auto& t : config.transports) {
         auto added = router.add_transport(t, config, deps);
         if (!added) return Error{added.error()};
     }
-    for (const auto& route : config.routes) {
+    router.table_.emplace(config);
+    for (const auto& route : router.table_->routes()) {
         auto it = router.by_name_.find(route.transport);
+        if (it == router.by_name_.end() && route.transport == RouteTable::kNull) {
+            // No route at all (RouteTable): a discarding transport of that name.
+            config::Transport discard{.name = route.transport,
+                                      .type = config::Transport::Type::null};
+            auto added = router.add_transport(discard, config, deps);
+            if (!added) return Error{added.error()};
+            it = router.by_name_.find(route.transport);
+        }
         if (it == router.by_name_.end()) {
             return Error{"route " + route.sender + ": no transport named " + route.transport};
         }
-        router.routes_.emplace_back(route.sender, it->second);
+        router.route_transports_.push_back(it->second);
     }
-    if (router.routes_.empty()) {
-        // No route at all: nothing leaves the machine (docs/config.md).
-        config::Transport discard{.name = "null", .type = config::Transport::Type::null};
-        auto added = router.add_transport(discard, config, deps);
-        router.routes_.emplace_back("*", *added);
-    }
-    router.local_domains_ = config.local.domains;
-    const std::string local_name = "local";
+    const std::string local_name(RouteTable::kLocal);
     if (config.local.mailbox == config::Local::Mailbox::mbox) {
         router.transports_.push_back(
             std::make_unique<MboxTransport>(local_name, config.local.path, deps.pool));
@@ -130,17 +124,10 @@ void Router::forget_unreachable() const {
     for (const auto& transport : transports_) transport->forget_unreachable();
 }
 
-bool Router::is_local_domain(std::string_view domain) const {
-    return std::any_of(local_domains_.begin(), local_domains_.end(),
-                       [&](const std::string& d) { return equals_ignoring_case(d, domain); });
-}
-
 Transport* Router::transport_for(std::string_view sender, std::string_view recipient) const {
-    if (is_local_domain(domain_of(recipient))) return local_;
-    for (const auto& [pattern, transport] : routes_) {
-        if (route_matches(pattern, sender)) return transport;
-    }
-    return nullptr;
+    if (table_->is_local(recipient)) return local_;
+    const auto route = table_->route_for(sender);
+    return route ? route_transports_[*route] : nullptr;
 }
 
 }  // namespace herald::delivery

@@ -12,21 +12,13 @@
 #include "base/blocking_pool.hpp"
 #include "base/result.hpp"
 #include "config/config.hpp"
+#include "delivery/route_table.hpp"
 #include "delivery/transport.hpp"
 #include "delivery/transport_selector.hpp"
 #include "dns/resolver.hpp"
 #include "mailauth/dkim/keyring.hpp"
 
 namespace herald::delivery {
-
-// True when `pattern` ("user@domain", "*@domain" or "*") matches `sender`. Domains compare
-// case-insensitively; the null sender matches only "*".
-bool route_matches(std::string_view pattern, std::string_view sender);
-
-// The configured transport that mail from `sender` takes: the one the first matching
-// [[route]] names; null when no route matches. What the config says, for the checks that
-// read it (the sending address, TLS on the route) without a running Router.
-const config::Transport* routed_transport(const config::Config& config, std::string_view sender);
 
 class TrafficShaper;
 
@@ -38,7 +30,7 @@ struct TransportDependencies {
     std::function<void(const std::string&)> log;
     // The server's DKIM keys (null when none): the smtp transport signs again what it
     // converts to 7-bit MIME.
-    const mailauth::dkim::Keyring* dkim = nullptr;
+    std::shared_ptr<const mailauth::dkim::Keyring> dkim;
     // Shared by the smtp transports (delivery/shaping/traffic_shaper.hpp); null: providers'
     // connection limits only.
     TrafficShaper* shaper = nullptr;
@@ -51,13 +43,13 @@ class Router : public TransportSelector {
   public:
     static Result<Router> from_config(const config::Config& config,
                                       const TransportDependencies& dependencies);
-    // Why this config cannot be assembled into transports, checked without building them.
-    static std::optional<std::string> unbuildable(const config::Config& config);
+    // Every reason this config cannot be assembled into transports, checked without building
+    // them; empty when it can.
+    static std::vector<std::string> unbuildable(const config::Config& config);
 
     // Never null: check-config guarantees a route for every sender.
     Transport* transport_for(std::string_view sender, std::string_view recipient) const override;
     void forget_unreachable() const override;
-    bool is_local_domain(std::string_view domain) const;
     // Per transport with any: the connections open or parked to `provider`.
     std::vector<std::pair<std::string, std::size_t>> connections_to_provider(
         std::string_view provider) const;
@@ -69,8 +61,8 @@ class Router : public TransportSelector {
 
     std::vector<std::unique_ptr<Transport>> transports_;
     std::unordered_map<std::string, Transport*> by_name_;
-    std::vector<std::pair<std::string, Transport*>> routes_;
-    std::vector<std::string> local_domains_;
+    std::optional<RouteTable> table_;
+    std::vector<Transport*> route_transports_;  // the transport of each of table_'s routes
     Transport* local_ = nullptr;
 };
 

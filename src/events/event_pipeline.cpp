@@ -24,17 +24,18 @@ Result<BounceClassifier> load_bounce_classifier(const config::Bounces& bounces) 
     return BounceClassifier::parse(text.str(), bounces.rules.string());
 }
 
-std::optional<std::string> unusable(const config::Config& config) {
+std::vector<std::string> unusable(const config::Config& config) {
+    std::vector<std::string> reasons;
     if (auto classifier = load_bounce_classifier(config.bounces); !classifier) {
-        return classifier.error();
+        reasons.push_back(classifier.error());
     }
     for (const auto& sink : config.event_sinks) {
         if (sink.type != config::EventSink::Type::webhook) continue;
         if (auto url = delivery::HttpUrl::parse(sink.url); !url) {
-            return "event sink " + sink.name + ": url " + url.error();
+            reasons.push_back("event sink " + sink.name + ": url " + url.error());
         }
     }
-    return std::nullopt;
+    return reasons;
 }
 
 Result<std::unique_ptr<EventPipeline>> EventPipeline::open(const config::Config& config,
@@ -42,7 +43,7 @@ Result<std::unique_ptr<EventPipeline>> EventPipeline::open(const config::Config&
                                                            BlockingPool& pool,
                                                            log::MainLog& mainlog,
                                                            log::PanicLog& paniclog) {
-    if (auto why = unusable(config)) return Error{*why};
+    if (auto why = unusable(config); !why.empty()) return Error{why.front()};
     auto classifier = load_bounce_classifier(config.bounces);
     if (!classifier) return Error{classifier.error()};
     std::unique_ptr<EventPipeline> pipeline(new EventPipeline(std::move(*classifier)));

@@ -27,8 +27,9 @@ namespace herald::events {
 // The classifier of [bounces] rules, or of the built-in rules.
 Result<BounceClassifier> load_bounce_classifier(const config::Bounces& bounces);
 // What the loader cannot tell of the events stage, for check-config and start-up alike: a
-// rules file that does not load, a webhook url that cannot be sent to.
-std::optional<std::string> unusable(const config::Config& config);
+// rules file that does not load, a webhook url that cannot be sent to. Every reason; empty
+// when there is none.
+std::vector<std::string> unusable(const config::Config& config);
 
 class EventPipeline {
   public:

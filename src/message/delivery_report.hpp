@@ -1,33 +1,51 @@
 #pragma once
-// The bounce: an RFC 3464 delivery status notification, multipart/report with a human part,
-// the machine-readable message/delivery-status part and the original header section
-// (text/rfc822-headers), sent to the envelope sender of a message that could not be
-// delivered to some recipients.
+// A delivery status notification (RFC 3464): multipart/report with a human part, the
+// machine-readable message/delivery-status part and the original header section
+// (text/rfc822-headers), sent to the envelope sender. Either a bounce (every recipient
+// "failed") or a delay warning (every recipient "delayed", RFC 3464 2.3.3): both say, for each
+// recipient, the last error and the host that gave it (Diagnostic-Code, Remote-MTA).
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace herald::message {
 
-struct FailedRecipient {
+struct ReportedRecipient {
     std::string address;
-    std::string diagnostic;   // the remote reply or our reason
+    std::string diagnostic;   // the last reply (remote, or our own reason when none came)
     std::string remote_host;  // "mx.example.net [192.0.2.1]" or ""
     std::string category;     // the bounce category (docs/events.md), "" when unknown
+    // Why Herald gave up when the last reply does not say it ("bounced by the
+    // administrator"); "" when the diagnostic is the whole story.
+    std::string reason;
+    // The RFC 3463 status when it is not the diagnostic's own (4.4.7 for an expired
+    // message); "" takes it from the diagnostic.
+    std::string status;
+    std::optional<std::chrono::system_clock::time_point> last_attempt;
 };
 
 struct DeliveryReport {
+    using Clock = std::chrono::system_clock;
+    enum class Action { failed, delayed };  // RFC 3464 2.3.3, the same for every recipient
+
+    Action action = Action::failed;
     std::string reporting_host;  // our hostname
     std::string queue_id;        // of the original message
-    std::chrono::system_clock::time_point arrival;
+    Clock::time_point arrival;
     std::string original_sender;
-    std::vector<FailedRecipient> failed;
+    std::vector<ReportedRecipient> recipients;
+    // Delayed: when Herald gives up (arrival + [queue] max_age), RFC 3464 2.3.9.
+    std::optional<Clock::time_point> will_retry_until;
     std::string original_message;  // CRLF; only its header section is included
     // How much of that header section is returned, whole fields only; DKIM-Signature fields
     // never are.
     static constexpr std::size_t kMaxReturnedHeaders = 16 * 1024;
+    // A diagnostic is cut here: with its field name it stays within RFC 5322's 998 octets
+    // even where it has no space to fold at.
+    static constexpr std::size_t kMaxDiagnostic = 900;
 
     // The complete message (CRLF), with From: MAILER-DAEMON@reporting_host, To: the original
     // sender, Auto-Submitted: auto-replied (RFC 3834), Message-ID and Date.
@@ -35,7 +53,7 @@ struct DeliveryReport {
 };
 
 // The RFC 3463 status of a diagnostic: the enhanced code in it ("550 5.1.1 ..." -> "5.1.1"),
-// or 5.0.0 when it has none.
-std::string status_code_of(std::string_view diagnostic);
+// or `fallback` when it has none.
+std::string status_code_of(std::string_view diagnostic, std::string_view fallback = "5.0.0");
 
 }  // namespace herald::message

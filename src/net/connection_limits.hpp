@@ -41,6 +41,11 @@ class ConnectionLimits {
     // Not thread-safe: used from the one thread that accepts connections.
     Admission admit(const std::string& ip);
     std::size_t active() const { return total_; }
+    // A reload's new ceilings: connections already admitted stay, new ones count against them.
+    void change(std::size_t max_total, std::size_t max_per_ip) {
+        max_total_ = max_total;
+        max_per_ip_ = max_per_ip;
+    }
 
   private:
     void release(const std::string& ip);

@@ -1,5 +1,6 @@
 #include "net/server.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -21,6 +22,7 @@
 #include "admin/admin_server.hpp"
 #include "admin/admin_token.hpp"
 #include "admin/metrics.hpp"
+#include "admin/recent_events.hpp"
 #include "admin/request_router.hpp"
 #include "api/send_endpoint.hpp"
 #include "api/suppression_endpoint.hpp"
@@ -35,7 +37,7 @@
 #include "compliance/unsubscribe_endpoint.hpp"
 #include "compliance/unsubscribe_headers.hpp"
 #include "config/reload_guard.hpp"
-#include "delivery/router.hpp"
+#include "delivery/live_router.hpp"
 #include "delivery/shaping/traffic_shaper.hpp"
 #include "delivery/shaping_status.hpp"
 #include "dns/unbound_resolver.hpp"
@@ -51,6 +53,7 @@
 #include "net/control_server.hpp"
 #include "net/sendmail_socket.hpp"
 #include "net/service_manager.hpp"
+#include "net/serving_files.hpp"
 #include "net/smtp_listener.hpp"
 #include "net/tls_context.hpp"
 #include "policy/auth_throttle.hpp"
@@ -98,6 +101,19 @@ const char* mode_name(config::ListenerMode mode) {
     }
 }
 
+std::string listening_line(const config::Listener& listener) {
+    return fmt::format("listening on {} ({}{})", listener.address, mode_name(listener.mode),
+                       listener.tls ? ", TLS" : "");
+}
+
+bool speaks_http(config::ListenerMode mode) {
+    return mode == config::ListenerMode::http || mode == config::ListenerMode::unsubscribe;
+}
+
+bool same_address(const config::Listener& a, const config::Listener& b) {
+    return a.host == b.host && a.port == b.port;
+}
+
 // Threads for fsync and password hashing: enough that group commits of the spool fill up
 // under load, few enough to stay cheap.
 constexpr std::size_t kBlockingThreads = 16;
@@ -108,6 +124,7 @@ struct Server::Parts {
     config::Config config;
     asio::io_context io{1};
     std::unique_ptr<admin::Metrics> metrics;  // before the logs: their observers point at it
+    std::unique_ptr<admin::RecentEvents> recent_events;  // with metrics: the console's
     std::unique_ptr<log::MainLog> mainlog;
     std::unique_ptr<log::RejectLog> rejectlog;
     std::unique_ptr<log::PanicLog> paniclog;
@@ -116,7 +133,7 @@ struct Server::Parts {
     std::unique_ptr<dns::UnboundResolver> resolver;
     // Before the router: its smtp transports sign with these keys, and shape their traffic
     // to the mailbox providers with this.
-    std::unique_ptr<mailauth::dkim::Keyring> dkim;
+    std::shared_ptr<mailauth::dkim::Keyring> dkim;  // null: no [[dkim.key]]
     std::unique_ptr<delivery::TrafficShaper> shaper;
     // Before the router and the queue: they classify, emit and ask the lists (issue 18).
     std::unique_ptr<events::EventPipeline> events;
@@ -125,12 +142,11 @@ struct Server::Parts {
     // Null without [unsubscribe] url (issue 19).
     std::unique_ptr<compliance::UnsubscribeHeaders> unsubscribe_headers;
     std::unique_ptr<compliance::UnsubscribeEndpoint> unsubscribe_endpoint;
-    std::optional<delivery::Router> router;
+    std::unique_ptr<delivery::LiveRouter> router;
     std::filesystem::path config_path;
     std::shared_ptr<policy::Policies> policies;
     // Outside the policies: a reload must not hand a password guesser a fresh count.
     std::unique_ptr<policy::AuthThrottle> auth_throttle;
-    std::optional<config::Config> reloaded;  // what `policies` came from, once reloaded
     bool reloading = false;
     std::unique_ptr<mailauth::Preflight> preflight;
     std::unique_ptr<doctor::DeferralExplainer> explainer;  // null: [compliance] explain = false
@@ -152,15 +168,24 @@ struct Server::Parts {
     std::string admin_token;
     ServerTls tls;
     std::unique_ptr<ConnectionLimits> limits;
-    std::list<SmtpServices> services;  // stable addresses: connections hold references
-    std::list<asio::ip::tcp::acceptor> acceptors;
+    std::list<std::shared_ptr<SmtpEntrance>> smtp_entrances;  // one per SMTP [[listener]]
     std::vector<std::string> report;
     std::string started_as;  // " as herald" once root is dropped, for the start line
     // Caught from before the ports accept: a SIGTERM as soon as clients can connect is a
     // clean stop, never the signal's default action.
     std::optional<asio::signal_set> signals;
     // [[listener]] mode = "http" (the sending API) and mode = "unsubscribe" (one-click links).
-    std::list<std::unique_ptr<admin::HttpServer>> http_listeners;
+    struct HttpEntrance {
+        config::Listener listener;
+        std::unique_ptr<admin::HttpServer> server;
+    };
+    std::list<HttpEntrance> http_entrances;
+    // Closed by a reload: kept, since their connections under way still refer to them.
+    std::list<std::unique_ptr<admin::HttpServer>> closed_http_servers;
+    // Opened, not yet served: run() or a reload starts them (start_serving).
+    std::vector<std::shared_ptr<SmtpEntrance>> smtp_to_start;
+    std::vector<admin::HttpServer*> http_to_start;
+    std::string tls_stamp;  // of the certificate files in force (tls_files_stamp)
     std::unique_ptr<admin::AdminServer> admin_server;  // last: it uses the parts above
 
     Status open_storage();
@@ -179,6 +204,7 @@ struct Server::Parts {
     }
     asio::awaitable<smtp::Reply> take_local_message(const accept::LocalRequest& request, uid_t uid,
                                                     std::string data);
+    Status open_listener(const config::Listener& listener);
     Status bind_api_listener(const config::Listener& listener);
     Status bind_unsubscribe_listener(const config::Listener& listener);
     SmtpServices services_for(const config::Listener& listener);
@@ -192,8 +218,26 @@ struct Server::Parts {
     std::string reset_shaping(std::string_view provider);
     asio::awaitable<std::string> control_request(std::string_view verb, std::string_view argument);
     asio::awaitable<std::string> reload(bool force);
-    config::LoadResult read_config_for_reload() const;
-    const config::Config& in_force() const { return reloaded ? *reloaded : config; }
+    // What a reload reads and checks off the event loop: the config, its DKIM keys and its
+    // TLS certificate. `config` empty: the errors say why.
+    struct ReadForReload {
+        config::LoadResult loaded;
+        std::shared_ptr<mailauth::dkim::Keyring> keys;
+        std::optional<ServerTls> tls;
+    };
+    ReadForReload read_for_reload() const;
+    struct OpenedListeners {
+        std::vector<config::Listener> opened;
+        std::vector<std::string> failed;  // when not empty, none was opened
+    };
+    OpenedListeners open_new_listeners(const config::Config& next);
+    std::vector<std::string> close_and_refresh_listeners(const config::Config& next);
+    void start_serving();
+    void note_listening(const config::Listener& listener);
+    void adopt_tls(const ServerTls& fresh);
+    asio::awaitable<void> watch_tls_files();
+    Result<std::shared_ptr<const delivery::Router>> build_router(
+        const config::Config& c, std::shared_ptr<mailauth::dkim::Keyring> keys);
     std::string rotate_logs();
     void rotate_on_sigusr1();
     asio::awaitable<void> rotate_by_size();
@@ -265,7 +309,8 @@ void Server::Parts::restore_shaping() {
 }
 
 boost::json::object Server::Parts::shaping_status() {
-    const delivery::RunningShaping running{*router, *shaper, std::chrono::system_clock::now()};
+    const auto in_force = router->current();
+    const delivery::RunningShaping running{*in_force, *shaper, std::chrono::system_clock::now()};
     return delivery::shaping_status(config.providers, &running);
 }
 
@@ -298,20 +343,35 @@ void Server::Parts::save_rate_limits() {
     }
 }
 
-// The file is read and checked on the blocking pool: whatever the path names (a file on a
-// slow disk, a FIFO nobody writes), SMTP and the admin API keep being served meanwhile.
-config::LoadResult Server::Parts::read_config_for_reload() const {
-    auto loaded = config::load_file(config_path);
-    if (loaded.config) {
-        if (auto why = delivery::Router::unbuildable(*loaded.config)) {
-            loaded.errors.push_back(*why);
-            loaded.config.reset();
-        } else if (auto why = policy::Policies::unloadable(*loaded.config)) {
-            loaded.errors.push_back(*why);
-            loaded.config.reset();
-        }
+// Read and checked on the blocking pool: whatever the path names (a file on a slow disk, a
+// FIFO nobody writes), SMTP and the admin API keep being served meanwhile. The keys and the
+// certificate are loaded here too: a reload that cannot load them changes nothing.
+Server::Parts::ReadForReload Server::Parts::read_for_reload() const {
+    ReadForReload read{.loaded = config::load_file(config_path)};
+    auto& loaded = read.loaded;
+    if (!loaded.config) return read;
+    // Every problem at once, as check-config prints them.
+    auto& errors = loaded.errors;
+    for (auto& why : delivery::Router::unbuildable(*loaded.config)) errors.push_back(why);
+    if (auto why = policy::Policies::unloadable(*loaded.config)) errors.push_back(*why);
+    for (auto& why : serving_file_problems(*loaded.config)) errors.push_back(why);
+    if (!errors.empty()) {
+        loaded.config.reset();
+        return read;
     }
-    return loaded;
+    // Checked above; a file replaced meanwhile still fails here, and refuses the reload.
+    const auto& next = *loaded.config;
+    if (!next.dkim_keys.empty()) {
+        auto keys = mailauth::dkim::Keyring::load(next.dkim_keys);
+        if (!keys) errors.push_back(keys.error());
+        if (keys) read.keys = std::move(*keys);
+    }
+    auto tls_loaded = load_server_tls(next.tls.cert, next.tls.key, config.server.spool_dir / "tls",
+                                      config.server.hostname);
+    if (!tls_loaded) errors.push_back(tls_loaded.error());
+    if (tls_loaded) read.tls = std::move(*tls_loaded);
+    if (!errors.empty()) loaded.config.reset();
+    return read;
 }
 
 asio::awaitable<std::string> Server::Parts::control_request(std::string_view verb,
@@ -326,11 +386,13 @@ asio::awaitable<std::string> Server::Parts::control_request(std::string_view ver
     co_return control->handle(verb, argument);
 }
 
-// Only the policies are reloaded: relay rules, reject lists, users, rate limits (their counts
-// carried over). What the running parts were built from (listeners, transports, routes,
-// local domains, TLS, limits, queue) stays until a restart; a config that does not load
-// changes nothing, and neither does one that would strip the server (reload_guard.hpp)
-// unless `force`.
+// Everything the config says is applied without a restart, but the parts listed in
+// config::keep_until_restart: the policies (rate limit counts carried over), the transports
+// and routes (mail in flight finishes on the old ones), the DKIM keys (a message under way
+// keeps its own), the TLS certificate, local domains and users, and the listeners, opened and
+// closed (connections under way finish). A config that does not load, or whose keys,
+// certificate or new listeners fail, changes nothing; neither does one that would strip the
+// server (reload_guard.hpp) unless `force`, nor one that moves the spool.
 asio::awaitable<std::string> Server::Parts::reload(bool force) {
     // One at a time: two reloads racing would apply in whichever order their reads end.
     if (reloading) co_return "error a reload is already under way";
@@ -344,7 +406,7 @@ asio::awaitable<std::string> Server::Parts::reload(bool force) {
             notify_ready();
         }
     } under_way{reloading};
-    auto loaded = co_await pool->run([this] { return read_config_for_reload(); });
+    auto read = co_await pool->run([this] { return read_for_reload(); });
     auto refuse = [&](const std::vector<std::string>& errors, std::string_view advice) {
         std::string joined;
         for (const auto& error : errors) joined += (joined.empty() ? "" : "; ") + error;
@@ -352,33 +414,82 @@ asio::awaitable<std::string> Server::Parts::reload(bool force) {
                       "stays in force: " + joined + std::string(advice));
         return "error " + joined + std::string(advice);
     };
-    if (!loaded.config) co_return refuse(loaded.errors, "");
-    config::Config next = std::move(*loaded.config);
-    if (auto stripped = config::what_reload_would_strip(in_force(), next); !stripped.empty()) {
+    if (!read.loaded.config) co_return refuse(read.loaded.errors, "");
+    config::Config next = std::move(*read.loaded.config);
+    if (auto why = config::unmovable_change(config, next); !why.empty())
+        co_return refuse({why}, "");
+    if (auto stripped = config::what_reload_would_strip(config, next); !stripped.empty()) {
         if (!force) co_return refuse(stripped, " (herald reload --force applies it anyway)");
         std::string joined;
         for (const auto& reason : stripped) joined += (joined.empty() ? "" : "; ") + reason;
         mainlog->note("reload of " + config_path.string() + " forced although " + joined);
     }
-    // Local domains and mailboxes decide delivery too (the router); they change with a restart
-    // only, so that the relay rules and the router never disagree. The recipient map and the
-    // aliases are read again.
-    next.local.domains = config.local.domains;
-    next.local.mailbox = config.local.mailbox;
-    next.local.path = config.local.path;
+    const auto kept = config::keep_until_restart(config, next);
+    // The transports again, with the pools and providers in force.
+    if (auto why = delivery::Router::unbuildable(next); !why.empty()) co_return refuse(why, "");
+    auto built = build_router(next, read.keys);
+    if (!built) co_return refuse({built.error()}, "");
+    const auto listeners = open_new_listeners(next);
+    if (!listeners.failed.empty()) co_return refuse(listeners.failed, "");
     // Policies read the recipient map and aliases: off the loop too.
     auto fresh = co_await pool->run([&next] { return std::make_shared<policy::Policies>(next); });
+
+    // From here on nothing fails: the new config is in force as a whole.
+    dkim = std::move(read.keys);
     equip(*fresh);
     const auto now = policy::RateLimiter::Clock::now();
     if (fresh->limiter && policies->limiter)
         fresh->limiter->load(policies->limiter->save(now), now);
     policies = std::move(fresh);
-    reloaded = std::move(next);
-    mainlog->note("reloaded " + config_path.string() +
-                  ": relay rules, local recipients and aliases, reject lists, users, rate limits "
-                  "and signing rights; listeners, transports, "
-                  "routes, local domains, limits and event sinks change at the next restart");
-    co_return force ? "ok reloaded (forced)" : "ok reloaded";
+    router->replace(std::move(*built));
+    config = std::move(next);
+    limits->change(config.limits.max_connections, config.limits.max_connections_per_ip);
+    auto trouble = close_and_refresh_listeners(config);
+    start_serving();
+    for (const auto& listener : listeners.opened) note_listening(listener);
+    if (tls_files_stamp(*read.tls) != tls_stamp || read.tls->cert_path != tls.cert_path) {
+        adopt_tls(*read.tls);
+    }
+    std::string restart;
+    for (const auto& section : kept) restart += (restart.empty() ? "" : ", ") + section;
+    if (!restart.empty()) restart = "; these change at the next restart: " + restart;
+    for (const auto& line : trouble) restart += "; " + line;
+    if (dkim) asio::co_spawn(io, check_dkim_keys(), asio::detached);
+    mainlog->note("reloaded " + config_path.string() + restart);
+    co_return (force ? "ok reloaded (forced)" : "ok reloaded") + restart;
+}
+
+void Server::Parts::adopt_tls(const ServerTls& fresh) {
+    adopt_certificate(tls, fresh);
+    tls_stamp = tls_files_stamp(fresh);
+    mainlog->note("tls: certificate " + tls.cert_path.string() + " loaded");
+}
+
+// Certificates renewed by an ACME client (certbot, lego, acme.sh) replace the files: new
+// connections get the new pair without a reload. A pair that does not load (written half,
+// key and certificate not matching yet) leaves the one in force, and is tried again once the
+// files change again.
+asio::awaitable<void> Server::Parts::watch_tls_files() {
+    asio::steady_timer timer(io);
+    while (true) {
+        timer.expires_after(config.tls.check_interval);
+        auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (ec) co_return;
+        const auto stamp = tls_files_stamp(tls);
+        if (stamp == tls_stamp || reloading) continue;
+        auto fresh = co_await pool->run([this] {
+            return load_server_tls(config.tls.cert, config.tls.key, config.server.spool_dir / "tls",
+                                   config.server.hostname);
+        });
+        if (fresh) {
+            adopt_tls(*fresh);
+        } else {
+            tls_stamp = stamp;
+            mainlog->note(
+                "tls: " + tls.cert_path.string() +
+                " changed but cannot be loaded, the certificate in force stays: " + fresh.error());
+        }
+    }
 }
 
 // The source_address of the transport the sender's route picks, else [preflight] ip. A
@@ -545,6 +656,7 @@ Status Server::Parts::open_storage() {
         std::vector<std::string> names;
         for (const auto& t : config.transports) names.push_back(t.name);
         metrics = std::make_unique<admin::Metrics>(names);
+        recent_events = std::make_unique<admin::RecentEvents>();
         rejectlog->set_observer(
             [m = metrics.get()](const log::RejectLogEvent& e) { m->observe(e); });
     }
@@ -568,6 +680,10 @@ Status Server::Parts::build_events() {
         std::move(*list), config.suppression,
         [this](const std::string& what) { paniclog->write("suppression", what); }, &events->hub());
     events->hub().watch([s = suppressions.get()](const events::Event& event) { s->watch(event); });
+    if (recent_events) {
+        events->hub().watch(
+            [r = recent_events.get()](const events::Event& event) { r->add(event); });
+    }
     if (!config.bounces.domain.empty()) {
         auto key = spool::load_or_create_secret(config.server.spool_dir, "bounce.key");
         if (!key) return Error{"bounce key: " + key.error()};
@@ -599,9 +715,10 @@ Status Server::Parts::build_events() {
     return ok_status();
 }
 
-// What the server, not the config, gives every set of policies: the lists to ask and the
-// report addresses to let in.
+// What the server, not the config, gives every set of policies: the DKIM keys it loaded, the
+// lists to ask and the report addresses to let in.
 void Server::Parts::equip(policy::Policies& fresh) {
+    fresh.dkim_keys = dkim;
     fresh.suppressing = suppressions->for_gate();
     if (reports) {
         fresh.suppressing.report_address = [this](std::string_view recipient) {
@@ -666,6 +783,26 @@ void Server::Parts::recover_spool() {
     for (const auto& problem : recovered.problems) paniclog->write("spool recovery", problem);
 }
 
+Result<std::shared_ptr<const delivery::Router>> Server::Parts::build_router(
+    const config::Config& c, std::shared_ptr<mailauth::dkim::Keyring> keys) {
+    delivery::TransportDependencies dependencies{
+        .resolver = *resolver,
+        .pool = pool.get(),
+        .log = [this](const std::string& line) { mainlog->note(line); },
+        .dkim = std::move(keys),
+        .shaper = shaper.get()};
+    if (reports) {
+        dependencies.return_path = [verp = &reports->verp()](std::string_view id,
+                                                             std::string_view recipient) {
+            return verp->return_path(id, recipient);
+        };
+    }
+    auto built = delivery::Router::from_config(c, dependencies);
+    if (!built) return Error{built.error()};
+    return std::shared_ptr<const delivery::Router>(
+        std::make_shared<delivery::Router>(std::move(*built)));
+}
+
 Status Server::Parts::build_services() {
     pool = std::make_unique<BlockingPool>(kBlockingThreads);
     auto resolver_made = dns::UnboundResolver::create(
@@ -682,21 +819,9 @@ Status Server::Parts::build_services() {
     shaper = std::make_unique<delivery::TrafficShaper>(
         config.shaping, [this](const std::string& line) { mainlog->note(line); }, config.ip_pools);
     restore_shaping();
-    delivery::TransportDependencies dependencies{
-        .resolver = *resolver,
-        .pool = pool.get(),
-        .log = [this](const std::string& line) { mainlog->note(line); },
-        .dkim = dkim.get(),
-        .shaper = shaper.get()};
-    if (reports) {
-        dependencies.return_path = [verp = &reports->verp()](std::string_view id,
-                                                             std::string_view recipient) {
-            return verp->return_path(id, recipient);
-        };
-    }
-    auto built = delivery::Router::from_config(config, dependencies);
+    auto built = build_router(config, dkim);
     if (!built) return Error{built.error()};
-    router.emplace(std::move(*built));
+    router = std::make_unique<delivery::LiveRouter>(std::move(*built));
     policies = std::make_shared<policy::Policies>(config);
     equip(*policies);
     auth_throttle = std::make_unique<policy::AuthThrottle>(policy::AuthThrottleSettings{
@@ -723,6 +848,7 @@ Status Server::Parts::build_services() {
     queue::SchedulerSettings settings{
         .max_active = 64,
         .retry = queue::RetrySchedule(config.queue.retry, config.queue.max_age),
+        .delay_warning = {.after = config.queue.delay_warning, .max_age = config.queue.max_age},
         .classifier = &events->classifier(),
         .suppressed = [this](std::string_view sender, std::string_view recipient,
                              std::string_view list_id) {
@@ -745,7 +871,6 @@ Status Server::Parts::build_services() {
         .hostname = config.server.hostname,
         .mask_client_ip = config.relay.mask_client_ip,
         .resolver = resolver.get(),
-        .dkim = dkim.get(),
         .preflight = preflight.get(),
         .preflight_rejects = config.preflight.mode == config::Preflight::Mode::reject,
         .metrics = metrics.get(),
@@ -812,6 +937,7 @@ Status Server::Parts::build_services() {
                                   config.server.hostname);
     if (!loaded) return Error{loaded.error()};
     tls = std::move(*loaded);
+    tls_stamp = tls_files_stamp(tls);
     if (tls.self_signed) {
         std::string warning = "warning: using a self-signed TLS certificate (" +
                               tls.cert_path.string() + "); set [tls] cert and key";
@@ -902,13 +1028,12 @@ Status Server::Parts::bind_listeners() {
                 .pool = *pool,
                 .queue_action = [this](std::string_view action,
                                        std::string_view id) { return control->handle(action, id); },
-                .transports = admin::transport_infos(config.transports),
+                .config = [this]() -> const config::Config& { return config; },
                 .token = admin_token,
                 .loopback_only = config.admin.token.empty(),
                 .note = [this](const std::string& line) { mainlog->note(line); },
                 .log_dir = config.server.log_dir,
                 .resolver = resolver.get(),
-                .dkim_keys = config.dkim_keys,
                 .hostname = config.server.hostname,
                 .send =
                     [this](const admin::HttpRequest& request) {
@@ -928,7 +1053,8 @@ Status Server::Parts::bind_listeners() {
                     [this](std::string_view provider) { return reset_shaping(provider); },
                 .shaping_figures =
                     [this] { return shaper->figures(std::chrono::system_clock::now()); },
-                .event_figures = [this] { return event_figures(); }});
+                .event_figures = [this] { return event_figures(); },
+                .recent_events = recent_events.get()});
         if (!bound) return Error{bound.error()};
         admin_server = std::move(*bound);
         admin_report.push_back("admin http on " + admin_server->local_address() +
@@ -939,24 +1065,133 @@ Status Server::Parts::bind_listeners() {
         }
     }
     for (const auto& listener : config.listeners) {
-        if (listener.mode == config::ListenerMode::http ||
-            listener.mode == config::ListenerMode::unsubscribe) {
-            const bool api = listener.mode == config::ListenerMode::http;
-            auto bound = api ? bind_api_listener(listener) : bind_unsubscribe_listener(listener);
-            if (!bound) return bound;
-            report.push_back(fmt::format("listening on {} ({}{})", listener.address,
-                                         mode_name(listener.mode), listener.tls ? ", TLS" : ""));
-            continue;
-        }
-        auto acceptor = bind_listener(io.get_executor(), listener.host, listener.port);
-        if (!acceptor) return Error{acceptor.error()};
-        acceptors.push_back(std::move(*acceptor));
-        services.push_back(services_for(listener));
-        report.push_back(
-            fmt::format("listening on {} ({})", listener.address, mode_name(listener.mode)));
+        if (auto opened = open_listener(listener); !opened) return opened;
+        report.push_back(listening_line(listener));
     }
     report.insert(report.end(), admin_report.begin(), admin_report.end());
     return ok_status();
+}
+
+// Bound, not yet served (start_serving).
+Status Server::Parts::open_listener(const config::Listener& listener) {
+    if (listener.mode == config::ListenerMode::http) return bind_api_listener(listener);
+    if (listener.mode == config::ListenerMode::unsubscribe) {
+        return bind_unsubscribe_listener(listener);
+    }
+    auto acceptor = bind_listener(io.get_executor(), listener.host, listener.port);
+    if (!acceptor) return Error{acceptor.error()};
+    auto entrance = std::make_shared<SmtpEntrance>(
+        SmtpEntrance{std::move(*acceptor),
+                     std::make_shared<const SmtpServices>(services_for(listener)), listener});
+    smtp_entrances.push_back(entrance);
+    smtp_to_start.push_back(std::move(entrance));
+    return ok_status();
+}
+
+void Server::Parts::note_listening(const config::Listener& listener) {
+    mainlog->note(listening_line(listener));
+}
+
+void Server::Parts::start_serving() {
+    for (auto& entrance : smtp_to_start) {
+        asio::co_spawn(io, accept_smtp_connections(entrance, *limits), asio::detached);
+    }
+    for (auto* server : http_to_start) asio::co_spawn(io, server->serve(), asio::detached);
+    smtp_to_start.clear();
+    http_to_start.clear();
+}
+
+// A reload's listeners at addresses not open now, before anything else changes: one that
+// cannot be bound (taken, or a privileged port once root is gone) refuses the reload, and
+// those opened meanwhile are closed again.
+Server::Parts::OpenedListeners Server::Parts::open_new_listeners(const config::Config& next) {
+    auto open_now = [this](const config::Listener& listener) {
+        return std::any_of(smtp_entrances.begin(), smtp_entrances.end(),
+                           [&](const auto& e) { return same_address(e->listener, listener); }) ||
+               std::any_of(http_entrances.begin(), http_entrances.end(),
+                           [&](const auto& e) { return same_address(e.listener, listener); });
+    };
+    OpenedListeners result;
+    auto& failed = result.failed;
+    for (const auto& listener : next.listeners) {
+        if (open_now(listener)) continue;
+        result.opened.push_back(listener);
+        if (listener.mode == config::ListenerMode::unsubscribe && !unsubscribe_endpoint) {
+            failed.push_back("listener " + listener.address +
+                             ": mode = \"unsubscribe\" needs [unsubscribe] url, which changes at "
+                             "the next restart only");
+        } else if (auto opened = open_listener(listener); !opened) {
+            failed.push_back(opened.error());
+        }
+    }
+    if (failed.empty()) return result;
+    boost::system::error_code ignored;
+    for (auto& entrance : smtp_to_start) {
+        entrance->acceptor.close(ignored);
+        smtp_entrances.remove(entrance);
+    }
+    for (auto* server : http_to_start) {
+        server->close();
+        http_entrances.remove_if([server](const auto& e) { return e.server.get() == server; });
+    }
+    smtp_to_start.clear();
+    http_to_start.clear();
+    result.opened.clear();
+    return result;
+}
+
+// After open_new_listeners, with `next` in force: listeners no longer in it are closed (their
+// connections finish), the others get services made from it (AUTH once a [[user]] exists,
+// the new limits). A listener that stays at its address but changes between SMTP and HTTP is
+// opened again; the trouble that may bring is returned.
+std::vector<std::string> Server::Parts::close_and_refresh_listeners(const config::Config& next) {
+    auto wanted = [&next](const config::Listener& now) -> const config::Listener* {
+        for (const auto& l : next.listeners) {
+            if (same_address(l, now) && speaks_http(l.mode) == speaks_http(now.mode) &&
+                (!speaks_http(l.mode) || (l.mode == now.mode && l.tls == now.tls))) {
+                return &l;
+            }
+        }
+        return nullptr;
+    };
+    std::vector<config::Listener> reopen;
+    boost::system::error_code ignored;
+    for (auto it = smtp_entrances.begin(); it != smtp_entrances.end();) {
+        const auto* kept = wanted((*it)->listener);
+        if (!kept) {
+            mainlog->note("listener " + (*it)->listener.address + " closed");
+            (*it)->acceptor.close(ignored);
+            it = smtp_entrances.erase(it);
+            continue;
+        }
+        (*it)->listener = *kept;
+        (*it)->services = std::make_shared<const SmtpServices>(services_for(*kept));
+        ++it;
+    }
+    for (auto it = http_entrances.begin(); it != http_entrances.end();) {
+        if (wanted(it->listener)) {
+            ++it;
+            continue;
+        }
+        mainlog->note("listener " + it->listener.address + " closed");
+        it->server->close();
+        closed_http_servers.push_back(std::move(it->server));
+        it = http_entrances.erase(it);
+    }
+    std::vector<std::string> trouble;
+    for (const auto& listener : next.listeners) {
+        const bool open = std::any_of(smtp_entrances.begin(), smtp_entrances.end(),
+                                      [&](const auto& e) { return e->listener == listener; }) ||
+                          std::any_of(http_entrances.begin(), http_entrances.end(),
+                                      [&](const auto& e) { return e.listener == listener; });
+        if (open) continue;
+        if (auto opened = open_listener(listener); !opened) {
+            trouble.push_back(opened.error());
+        } else {
+            note_listening(listener);
+        }
+    }
+    return trouble;
 }
 
 Status Server::Parts::bind_api_listener(const config::Listener& listener) {
@@ -979,7 +1214,8 @@ Status Server::Parts::bind_api_listener(const config::Listener& listener) {
                                     return api::answer_api_listener(send_services, request);
                                 });
     if (!bound) return Error{bound.error()};
-    http_listeners.push_back(std::move(*bound));
+    http_to_start.push_back(bound->get());
+    http_entrances.push_back({listener, std::move(*bound)});
     return ok_status();
 }
 
@@ -997,7 +1233,8 @@ Status Server::Parts::bind_unsubscribe_listener(const config::Listener& listener
             co_return unsubscribe_endpoint->answer(request);
         });
     if (!bound) return Error{bound.error()};
-    http_listeners.push_back(std::move(*bound));
+    http_to_start.push_back(bound->get());
+    http_entrances.push_back({listener, std::move(*bound)});
     return ok_status();
 }
 
@@ -1072,19 +1309,13 @@ const std::vector<std::string>& Server::startup_report() const {
 int Server::run() {
     Parts& p = *parts_;
     auto executor = p.io.get_executor();
-    auto acceptor_it = p.acceptors.begin();
-    for (auto& services : p.services) {
-        asio::co_spawn(executor, accept_smtp_connections(*acceptor_it++, *p.limits, services),
-                       asio::detached);
-    }
+    p.start_serving();
     asio::co_spawn(executor, p.control_server->serve(), asio::detached);
     asio::co_spawn(executor, p.sendmail_socket->serve(), asio::detached);
     asio::co_spawn(executor, p.keep_rate_limits(), asio::detached);
     if (p.admin_server) asio::co_spawn(executor, p.admin_server->serve(), asio::detached);
-    for (auto& listener : p.http_listeners) {
-        asio::co_spawn(executor, listener->serve(), asio::detached);
-    }
     if (p.dkim) asio::co_spawn(executor, p.check_dkim_keys(), asio::detached);
+    asio::co_spawn(executor, p.watch_tls_files(), asio::detached);
     p.reload_on_sighup();
     p.rotate_on_sigusr1();
     if (p.config.server.log_rotate_size > 0) {
@@ -1099,11 +1330,11 @@ int Server::run() {
         p.mainlog->note("herald stopping");
         notify_stopping();
         boost::system::error_code ignored;
-        for (auto& acceptor : p.acceptors) acceptor.close(ignored);
+        for (auto& entrance : p.smtp_entrances) entrance->acceptor.close(ignored);
         p.control_server->close();
         p.sendmail_socket->close();
         if (p.admin_server) p.admin_server->close();
-        for (auto& listener : p.http_listeners) listener->close();
+        for (auto& entrance : p.http_entrances) entrance.server->close();
         p.reload_signal->cancel();
         p.rotate_signal->cancel();
         p.scheduler->stop();

@@ -53,21 +53,30 @@ asio::awaitable<void> refuse(tcp::socket socket, std::string reply) {
     socket.close(ec);
 }
 
+// The connection holds its services: a reload may replace the entrance's meanwhile.
+asio::awaitable<void> serve_with(tcp::socket socket, ConnectionLimits::Slot slot,
+                                 std::shared_ptr<const SmtpServices> services) {
+    co_await serve_smtp_connection(std::move(socket), std::move(slot), *services);
+}
+
 }  // namespace
 
-asio::awaitable<void> accept_smtp_connections(tcp::acceptor& acceptor, ConnectionLimits& limits,
-                                              const SmtpServices& services) {
+asio::awaitable<void> accept_smtp_connections(std::shared_ptr<SmtpEntrance> entrance,
+                                              ConnectionLimits& limits) {
     auto executor = co_await asio::this_coro::executor;
+    auto& acceptor = entrance->acceptor;
     while (acceptor.is_open()) {
         auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
         if (ec == asio::error::operation_aborted) break;
         if (ec) {
             // Out of descriptors and the like: say so once, breathe, and go on accepting.
-            services.panic("accept", ec.message());
+            entrance->services->panic("accept", ec.message());
             asio::steady_timer pause(executor, std::chrono::milliseconds(100));
             co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
             continue;
         }
+        const auto services_ptr = entrance->services;
+        const SmtpServices& services = *services_ptr;
         std::string ip = peer_ip(socket);
         auto admission = limits.admit(ip);
         if (!admission.slot) {
@@ -79,17 +88,16 @@ asio::awaitable<void> accept_smtp_connections(tcp::acceptor& acceptor, Connectio
             asio::co_spawn(executor, refuse(std::move(socket), reply.wire()), asio::detached);
             continue;
         }
-        asio::co_spawn(
-            executor,
-            serve_smtp_connection(std::move(socket), std::move(*admission.slot), services),
-            [panic = services.panic](std::exception_ptr e) {
-                if (!e) return;
-                try {
-                    std::rethrow_exception(e);
-                } catch (const std::exception& ex) {
-                    panic("smtp connection", ex.what());
-                }
-            });
+        asio::co_spawn(executor,
+                       serve_with(std::move(socket), std::move(*admission.slot), services_ptr),
+                       [panic = services.panic](std::exception_ptr e) {
+                           if (!e) return;
+                           try {
+                               std::rethrow_exception(e);
+                           } catch (const std::exception& ex) {
+                               panic("smtp connection", ex.what());
+                           }
+                       });
     }
 }
 

@@ -4,9 +4,11 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include <memory>
 #include <string>
 
 #include "base/result.hpp"
+#include "config/config.hpp"
 #include "net/connection_limits.hpp"
 #include "net/smtp_connection.hpp"
 
@@ -16,8 +18,16 @@ namespace herald::net {
 Result<boost::asio::ip::tcp::acceptor> bind_listener(boost::asio::any_io_executor executor,
                                                      const std::string& host, std::uint16_t port);
 
-boost::asio::awaitable<void> accept_smtp_connections(boost::asio::ip::tcp::acceptor& acceptor,
-                                                     ConnectionLimits& limits,
-                                                     const SmtpServices& services);
+// One SMTP listener: its socket and what its connections are given. A reload replaces
+// `services` (a connection keeps those it started with) or closes the acceptor, which ends
+// accept_smtp_connections and leaves the connections under way to finish.
+struct SmtpEntrance {
+    boost::asio::ip::tcp::acceptor acceptor;
+    std::shared_ptr<const SmtpServices> services;
+    config::Listener listener;  // what it was opened for
+};
+
+boost::asio::awaitable<void> accept_smtp_connections(std::shared_ptr<SmtpEntrance> entrance,
+                                                     ConnectionLimits& limits);
 
 }  // namespace herald::net

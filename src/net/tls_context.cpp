@@ -4,6 +4,7 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <sys/stat.h>
@@ -117,7 +118,32 @@ Result<ServerTls> load_server_tls(const std::filesystem::path& cert,
     if (ec) return Error{"cannot load TLS key " + key_path.string() + ": " + ec.message()};
     tls.context = std::move(ctx);
     tls.cert_path = cert_path;
+    tls.key_path = key_path;
     return tls;
+}
+
+void adopt_certificate(ServerTls& live, const ServerTls& fresh) {
+    SSL_CTX* from = fresh.context->native_handle();
+    SSL_CTX* to = live.context->native_handle();
+    STACK_OF(X509)* chain = nullptr;
+    SSL_CTX_get0_chain_certs(from, &chain);
+    SSL_CTX_use_certificate(to, SSL_CTX_get0_certificate(from));
+    SSL_CTX_use_PrivateKey(to, SSL_CTX_get0_privatekey(from));
+    SSL_CTX_set1_chain(to, chain);
+    live.self_signed = fresh.self_signed;
+    live.cert_path = fresh.cert_path;
+    live.key_path = fresh.key_path;
+}
+
+std::string tls_files_stamp(const ServerTls& tls) {
+    std::string stamp;
+    for (const auto& path : {tls.cert_path, tls.key_path}) {
+        std::error_code ec;
+        const auto time = std::filesystem::last_write_time(path, ec);
+        const auto size = std::filesystem::file_size(path, ec);
+        stamp += std::to_string(time.time_since_epoch().count()) + ":" + std::to_string(size) + ";";
+    }
+    return stamp;
 }
 
 }  // namespace herald::net

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "mailauth/dkim/keyring.hpp"
 #include "policy/local_recipients.hpp"
 #include "policy/password_verifier.hpp"
 #include "policy/rate_limiter.hpp"
@@ -38,6 +39,9 @@ struct Policies {
     PasswordVerifier verifier;
     std::vector<config::ApiKey> api_keys;  // checked by api/api_key_check.hpp
     std::unique_ptr<RateLimiter> limiter;  // null: no [[rate_limit]]
+    // The [[dkim.key]] keys, loaded by whoever builds the set (the server, sendmail): a reload
+    // that replaces them leaves a message under way with the keys it started with. Null: none.
+    std::shared_ptr<mailauth::dkim::Keyring> dkim_keys;
     // Set by the server, which owns the lists; kept across reloads with the rest of the set.
     Suppressing suppressing;
 };

@@ -9,6 +9,7 @@
 #include "message/header_block.hpp"
 #include "message/list_id.hpp"
 #include "queue/bouncer.hpp"
+#include "queue/given_up.hpp"
 #include "queue/queue_census.hpp"
 #include "spool/spool.hpp"
 
@@ -29,7 +30,8 @@ asio::awaitable<std::optional<DeliveryAttempt::Clock::time_point>> DeliveryAttem
         if (ctx_.census) ctx_.census->place(found->message);
         if (found->message.held) return std::nullopt;
         if (found->data) data_ = std::move(*found->data);
-        if (auto schedule = ctx_.spool.load_schedule(id_)) attempt_ = schedule->attempts + 1;
+        saved_ = ctx_.spool.load_schedule(id_);
+        if (saved_) attempt_ = saved_->attempts + 1;
         return std::move(found->message);
     });
     // Deleted meanwhile, set aside by recovery, or held.
@@ -55,7 +57,7 @@ asio::awaitable<std::optional<DeliveryAttempt::Clock::time_point>> DeliveryAttem
         std::map<delivery::Transport*, std::vector<std::string>> batches;
         for (const auto& r : message.recipients) {
             if (r.state != spool::RecipientState::pending || dropped_.contains(r.address)) continue;
-            batches[ctx_.router.transport_for(message.envelope.sender, r.address)].push_back(
+            batches[router_->transport_for(message.envelope.sender, r.address)].push_back(
                 r.address);
         }
         for (auto& [transport, recipients] : batches) {
@@ -65,7 +67,8 @@ asio::awaitable<std::optional<DeliveryAttempt::Clock::time_point>> DeliveryAttem
         }
     }
     co_await bounce(message);
-    co_return co_await finish();
+    co_await warn_of_delay(message);
+    co_return co_await finish(message);
 }
 
 asio::awaitable<void> DeliveryAttempt::record(const spool::SpooledMessage& message,
@@ -92,6 +95,10 @@ asio::awaitable<void> DeliveryAttempt::record(const spool::SpooledMessage& messa
         if (result.retry_at) sooner(*result.retry_at);
         if (result.outcome == Outcome::deferred) {
             last_error_ = result.detail;
+            deferred_[result.recipient] = {.recipient = result.recipient,
+                                           .reply = result.detail,
+                                           .remote_host = result.remote_host,
+                                           .at = Clock::now()};
             const Reading reading = reading_of(result);
             ctx_.mainlog.deferred(id_, result.recipient, transport, result.remote_host,
                                   result.detail, std::nullopt, context_for(message, reading));
@@ -130,6 +137,7 @@ asio::awaitable<void> DeliveryAttempt::record(const spool::SpooledMessage& messa
     if (!error.empty()) last_error_ = error;
     for (const auto& m : marks) {
         const RecipientResult& r = *m.result;
+        ended_.insert(r.recipient);
         if (recording == Recording::suppressed) {
             ctx_.mainlog.suppressed(id_, r.recipient, r.detail, context_for(message, {}));
         } else if (m.state == spool::RecipientState::delivered) {
@@ -140,7 +148,14 @@ asio::awaitable<void> DeliveryAttempt::record(const spool::SpooledMessage& messa
             ctx_.mainlog.failed(id_, r.recipient, transport, r.remote_host, r.detail,
                                 context_for(message, reading));
             explain(message, r, reading);
-            failed_.push_back({r.recipient, r.detail, r.remote_host, reading.category});
+            auto report = recording == Recording::expired
+                              ? given_up(r.recipient, GiveUp::expired, saved_ ? &*saved_ : nullptr)
+                              : message::ReportedRecipient{.address = r.recipient,
+                                                           .diagnostic = r.detail,
+                                                           .remote_host = r.remote_host,
+                                                           .last_attempt = Clock::now()};
+            report.category = reading.category;
+            failed_.push_back(std::move(report));
         }
     }
 }
@@ -197,9 +212,9 @@ asio::awaitable<void> DeliveryAttempt::expire(const spool::SpooledMessage& messa
         if (r.state != spool::RecipientState::pending) continue;
         expired.push_back({.recipient = r.address,
                            .outcome = Outcome::failed,
-                           .detail = "4.4.7 message expired: too long in the queue"});
+                           .detail = give_up_reason(GiveUp::expired)});
     }
-    co_await record(message, "", expired);
+    co_await record(message, "", expired, Recording::expired);
 }
 
 asio::awaitable<void> DeliveryAttempt::bounce(const spool::SpooledMessage& message) {
@@ -211,7 +226,49 @@ asio::awaitable<void> DeliveryAttempt::bounce(const spool::SpooledMessage& messa
     if (bounce_id && ctx_.queued) ctx_.queued(*bounce_id);
 }
 
-asio::awaitable<std::optional<DeliveryAttempt::Clock::time_point>> DeliveryAttempt::finish() {
+// After the bounce: a recipient that failed for good in this attempt is not also "delayed".
+asio::awaitable<void> DeliveryAttempt::warn_of_delay(const spool::SpooledMessage& message) {
+    if (!ctx_.bouncer || removed_) co_return;
+    const auto now = Clock::now();
+    const bool warned = saved_ && saved_->delay_warned;
+    if (!ctx_.delay_warning.warn_now(message.envelope, now, warned, !deferred_.empty())) {
+        co_return;
+    }
+    std::vector<message::ReportedRecipient> delayed;
+    for (auto& d : still_deferred(message)) {
+        delayed.push_back({.address = std::move(d.recipient),
+                           .diagnostic = std::move(d.reply),
+                           .remote_host = std::move(d.remote_host),
+                           .last_attempt = d.at});
+    }
+    const auto until = ctx_.delay_warning.gives_up_at(message.envelope);
+    auto warning_id = co_await ctx_.pool.run([this, &message, &delayed, until] {
+        return ctx_.bouncer->warn(id_, message.envelope, *data_, std::move(delayed), until);
+    });
+    if (!warning_id) co_return;
+    warned_ = now;
+    if (ctx_.queued) ctx_.queued(*warning_id);
+}
+
+std::vector<spool::Deferral> DeliveryAttempt::still_deferred(
+    const spool::SpooledMessage& message) const {
+    std::vector<spool::Deferral> out;
+    for (const auto& r : message.recipients) {
+        if (r.state != spool::RecipientState::pending || ended_.contains(r.address)) continue;
+        if (auto it = deferred_.find(r.address); it != deferred_.end()) {
+            out.push_back(it->second);
+        } else if (const spool::Deferral* kept =
+                       saved_ ? saved_->deferral_of(r.address) : nullptr) {
+            out.push_back(*kept);
+        } else {
+            out.push_back({.recipient = r.address});  // not tried yet: paced
+        }
+    }
+    return out;
+}
+
+asio::awaitable<std::optional<DeliveryAttempt::Clock::time_point>> DeliveryAttempt::finish(
+    const spool::SpooledMessage& message) {
     if (removed_) {
         count_gone();
         ctx_.mainlog.completed(id_);
@@ -242,8 +299,20 @@ asio::awaitable<std::optional<DeliveryAttempt::Clock::time_point>> DeliveryAttem
         Clock::now() + ctx_.retry.jittered_delay_after(schedule.attempts, ctx_.rng);
     if (paced_) schedule.next_attempt = std::min(schedule.next_attempt, *paced_);
     schedule.last_error = last_error_;
+    for (auto& deferral : still_deferred(message)) {
+        if (!deferral.reply.empty()) schedule.deferrals.push_back(std::move(deferral));
+    }
+    schedule.delay_warned = warned_ ? warned_ : saved_ ? saved_->delay_warned : std::nullopt;
+    // Back when the warning falls due, rather than at the next retry, which may be hours on.
+    if (!schedule.delay_warned) {
+        const auto due = ctx_.delay_warning.due_at(message.envelope);
+        if (due && *due > Clock::now()) {
+            schedule.next_attempt = std::min(schedule.next_attempt, *due);
+        }
+    }
     // Unsaved (disk trouble), the schedule still holds in memory; after a restart the message
-    // is only retried sooner.
+    // is only retried sooner. A delay warning sent in this attempt is then sent again at the
+    // next: twice rather than never (the order Postfix keeps too).
     const Status saved = co_await ctx_.pool.run(
         [this, &schedule] { return ctx_.spool.save_schedule(id_, schedule); });
     static_cast<void>(saved);

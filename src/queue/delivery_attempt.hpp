@@ -1,11 +1,12 @@
 #pragma once
 // One attempt at one message: every pending recipient through its transport, each outcome
-// recorded durably and logged, a bounce for those that failed, then either done (removed) or
-// due again later.
+// recorded durably and logged, a bounce for those that failed, a delay warning once the
+// message is late, then either done (removed) or due again later.
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <optional>
 #include <random>
 #include <set>
@@ -17,7 +18,9 @@
 #include "events/reply_cause.hpp"
 #include "log/main_log.hpp"
 #include "message/delivery_report.hpp"
+#include "queue/delay_warning.hpp"
 #include "queue/retry_schedule.hpp"
+#include "spool/schedule.hpp"
 
 namespace herald::events {
 class BounceClassifier;
@@ -53,6 +56,7 @@ struct DeliveryContext {
     const delivery::TransportSelector& router;
     BlockingPool& pool;
     RetrySchedule retry;
+    DelayWarningRule delay_warning;
     std::mt19937 rng{std::random_device{}()};
     Bouncer* bouncer = nullptr;                            // null: failures are only logged
     QueueCensus* census = nullptr;                         // null: nothing counts the queue
@@ -72,22 +76,29 @@ class DeliveryAttempt {
   public:
     using Clock = std::chrono::system_clock;
 
-    DeliveryAttempt(std::string id, DeliveryContext& context) : id_(std::move(id)), ctx_(context) {}
+    DeliveryAttempt(std::string id, DeliveryContext& context)
+        : id_(std::move(id)), ctx_(context), router_(context.router.pinned()) {}
 
     // The time of the next attempt, or nullopt when the message needs none (done, gone, held).
     boost::asio::awaitable<std::optional<Clock::time_point>> run();
 
   private:
     // One transport's results: final ones made durable in one trip to the pool, then logged.
-    // Suppressed recipients end without a bounce, each with a `suppressed` event.
-    enum class Recording { outcome, suppressed };
+    // Suppressed recipients end without a bounce, each with a `suppressed` event; expired ones
+    // are bounced with their last deferral.
+    enum class Recording { outcome, suppressed, expired };
     boost::asio::awaitable<void> record(const spool::SpooledMessage& message,
                                         std::string_view transport,
                                         const std::vector<delivery::RecipientResult>& results,
                                         Recording recording = Recording::outcome);
     boost::asio::awaitable<void> expire(const spool::SpooledMessage& message);
     boost::asio::awaitable<void> bounce(const spool::SpooledMessage& message);
-    boost::asio::awaitable<std::optional<Clock::time_point>> finish();
+    boost::asio::awaitable<void> warn_of_delay(const spool::SpooledMessage& message);
+    boost::asio::awaitable<std::optional<Clock::time_point>> finish(
+        const spool::SpooledMessage& message);
+    // Recipients still pending after this attempt, each with its last deferral: this
+    // attempt's, or the one the schedule kept.
+    std::vector<spool::Deferral> still_deferred(const spool::SpooledMessage& message) const;
     void count_gone();  // out of the queue: out of the census
     // Recipients whose addresses were suppressed since the message was queued: results that
     // end them without a bounce.
@@ -106,8 +117,8 @@ class DeliveryAttempt {
 
     std::string id_;
     DeliveryContext& ctx_;
+    std::shared_ptr<const delivery::TransportSelector> router_;  // the one this attempt began with
     std::optional<std::string> data_;
-    std::vector<message::FailedRecipient> failed_;
     std::string last_error_;
     bool attempted_ = false;                  // some recipient was really tried
     std::size_t pending_ = 0;                 // recipients without a final outcome
@@ -118,6 +129,13 @@ class DeliveryAttempt {
     std::set<std::string> dropped_;           // recipients suppressed in this attempt
     unsigned attempt_ = 1;                    // this attempt's number
     std::optional<std::string> from_domain_;  // the From: domain, once a cause asks for it
+
+    // What the reports to the sender (RFC 3464) are made of.
+    std::vector<message::ReportedRecipient> failed_;
+    std::optional<spool::Schedule> saved_;             // as the last attempt left it
+    std::map<std::string, spool::Deferral> deferred_;  // in this attempt, by recipient
+    std::set<std::string> ended_;                      // recipients done in this attempt
+    std::optional<Clock::time_point> warned_;          // the delay warning went in this attempt
 };
 
 }  // namespace herald::queue

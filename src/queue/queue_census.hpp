@@ -52,6 +52,8 @@ class QueueCensus {
     void remove(std::string_view id);
 
     QueueCensusSnapshot snapshot(Clock::time_point now) const;
+    // The router it counts by: the admin API's queue filter names transports as it does.
+    const delivery::TransportSelector& router() const { return router_; }
 
   private:
     // Recipients of one message that go through one transport to one domain.

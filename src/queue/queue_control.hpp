@@ -1,6 +1,9 @@
 #pragma once
 // What the administrator asks of the running queue (through the control socket): flush,
-// hold, release, delete, bounce. Each answer is one line, "ok ..." or "error ...".
+// hold, release, delete, bounce, of one message ("hold ID") or of every message a
+// QueueFilter matches ("hold-matching FILTER", FILTER as QueueFilter::to_text() writes it, or
+// "*" for every message). Each answer is one line, "ok ..." or "error ..."; a bulk request's
+// is "ok N", N the messages it touched.
 #include <string>
 #include <string_view>
 
@@ -9,7 +12,8 @@ class MainLog;
 }
 namespace herald::spool {
 class Spool;
-}
+struct SpooledMessage;
+}  // namespace herald::spool
 
 namespace herald::queue {
 
@@ -24,7 +28,16 @@ class QueueControl {
 
     std::string handle(std::string_view verb, std::string_view id);
 
+    static constexpr std::string_view kMatchingSuffix = "-matching";
+    static constexpr std::string_view kEveryMessage = "*";
+    // Whether `action` would change `message`: a bulk action passes over the rest (a held
+    // message is not held again nor flushed, one not held is not released).
+    static bool would_change(std::string_view action, const spool::SpooledMessage& message);
+
   private:
+    // Reads every queued message to test the filter: on the event loop, like the rest, since
+    // an administrator's bulk action is rare; a queue of millions waits seconds for it.
+    std::string act_on_matching(std::string_view action, std::string_view filter_text);
     std::string flush(std::string_view id);
     std::string hold(std::string_view id, bool held);
     std::string remove(std::string_view id);

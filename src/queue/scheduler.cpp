@@ -23,6 +23,7 @@ Scheduler::Scheduler(asio::any_io_executor executor, spool::Spool& spool, log::M
                .router = router,
                .pool = pool,
                .retry = std::move(settings.retry),
+               .delay_warning = settings.delay_warning,
                .bouncer = bouncer,
                .census = census,
                .queued = [this](const std::string& id) { enqueue_now(id); },

@@ -2,6 +2,9 @@
 // Takes queued messages out: delivers each through its transports, records every recipient's
 // outcome durably, and brings deferred messages back per the retry schedule. Only ids and
 // times are held in memory; envelopes and bodies stay on disk until a delivery needs them.
+// So does what a delay warning needs (each recipient's last deferral, whether the sender was
+// warned): it is in the message's schedule file, read by each attempt, and a message not yet
+// warned is brought back when its warning falls due.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -19,6 +22,7 @@
 
 #include "base/blocking_pool.hpp"
 #include "delivery/transport_selector.hpp"
+#include "queue/delay_warning.hpp"
 #include "queue/delivery_attempt.hpp"
 #include "queue/retry_schedule.hpp"
 #include "spool/schedule.hpp"
@@ -36,6 +40,7 @@ namespace herald::queue {
 struct SchedulerSettings {
     std::size_t max_active = 64;  // messages in delivery at once
     RetrySchedule retry;
+    DelayWarningRule delay_warning;                        // default: no warnings
     const events::BounceClassifier* classifier = nullptr;  // DeliveryContext says what for
     decltype(DeliveryContext::suppressed) suppressed;
     decltype(DeliveryContext::explain) explain;
@@ -61,6 +66,8 @@ class Scheduler {
 
     std::size_t queued() const { return due_at_.size(); }
     std::size_t active() const { return active_.size(); }
+    // The router deliveries ask: the queue commands name transports as it does.
+    const delivery::TransportSelector& router() const { return context_.router; }
     std::function<void(const std::string&, const std::string&)> panic;
 
   private:

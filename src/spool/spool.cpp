@@ -562,12 +562,17 @@ Status Spool::save_schedule(std::string_view id, const Schedule& schedule) {
     const std::string text = encode_schedule(schedule);
     const std::array<std::string_view, 1> pieces{text};
     int err = fd.write_all(pieces);
+    // Once the sender was warned of the delay, a crash must not lose that fact (it would warn
+    // again): the data before the rename, the directory after it.
+    const bool durable = schedule.delay_warned.has_value();
+    if (err == 0 && durable) err = fd.data_sync();
     fd.reset();
     if (err == 0 && ::rename(temp.c_str(), path.c_str()) != 0) err = errno;
     if (err != 0) {
         ::unlink(temp.c_str());
         return Error{describe_errno("write", path, err)};
     }
+    if (durable) return fsync_directory(path.parent_path());
     return ok_status();
 }
 

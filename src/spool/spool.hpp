@@ -129,7 +129,8 @@ class Spool {
     using KeptMessage = std::function<void(SpooledMessage&&, std::optional<Schedule>&&)>;
     RecoveryReport recover(const KeptMessage& kept = {});
 
-    // Not fsync'd (see schedule.hpp); survives a clean restart.
+    // Not fsync'd (see schedule.hpp) unless it records a delay warning; survives a clean
+    // restart.
     Status save_schedule(std::string_view id, const Schedule& schedule);
     std::optional<Schedule> load_schedule(std::string_view id) const;
 

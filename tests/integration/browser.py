@@ -28,6 +28,8 @@ def browser():
     options.binary_location = CHROMIUM
     for flag in FLAGS + (f"--user-data-dir={profile}",):
         options.add_argument(flag)
+    # Everything the page logs, so that a test can insist on no JavaScript error.
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)
     try:

@@ -293,13 +293,17 @@ def test_a_configured_token_is_required(make_herald):
 
 
 def test_console_page_is_served(make_herald):
+    """Its three files, without the token; tests/integration/test_console.py drives it."""
     port = free_port()
     make_herald(**discarding(port))
-    status, headers, body = call(port, "/")
+    status, headers, body = call(port, "/", token=None)
     assert status == 200
     assert headers["Content-Type"].startswith("text/html"), headers
-    assert b"<table" in body and b"/api/queue" in body
+    assert b"<table" in body and b'src="/console.js"' in body
     assert "default-src 'none'" in headers.get("Content-Security-Policy", "")
+    status, headers, script = call(port, "/console.js", token=None)
+    assert status == 200 and headers["Content-Type"].startswith("text/javascript"), headers
+    assert b"/api/queue" in script
 
 
 def test_hostile_requests_get_errors_and_the_server_carries_on(make_herald):

@@ -163,3 +163,59 @@ def test_a_fifo_or_a_huge_file_is_refused_at_once(tmp_path, herald_bin):
                                     capture_output=True, text=True, cwd=tmp_path, timeout=30)
             assert result.returncode == 2, (command, path, result)
             assert f"{path}:0: cannot read: {what}" in result.stderr, result.stderr
+
+
+# -- issue 20: check-config runs the checks serve runs, and reports every problem -------------
+
+def keygen(tmp_path, domain, selector):
+    out = tmp_path / "keys"
+    subprocess.run([HERALD_BIN, "dkim", "keygen", "--domain", domain, "--selector", selector,
+                    "--out", str(out)], capture_output=True, check=True, timeout=60)
+    return out / f"{domain}.{selector}.key"
+
+
+def self_signed(tmp_path, name):
+    cert, key = tmp_path / f"{name}.pem", tmp_path / f"{name}.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "2", "-subj", f"/CN={name}"], capture_output=True, check=True)
+    key.chmod(0o600)
+    return cert, key
+
+
+def dkim_key(domain, path):
+    return (f'\n[[dkim.key]]\ndomain = "{domain}"\nselector = "s1"\n'
+            f'private_key = "{path}"\n')
+
+
+def test_every_dkim_key_and_the_tls_pair_are_loaded_as_serve_loads_them(tmp_path, herald_bin):
+    good_key = keygen(tmp_path, "good.test", "s1")
+    readable = keygen(tmp_path, "readable.test", "s1")
+    readable.chmod(0o644)
+    garbage = tmp_path / "garbage.key"
+    garbage.write_text("not a key\n")
+    garbage.chmod(0o600)
+    first_cert, _ = self_signed(tmp_path, "first")
+    _, second_key = self_signed(tmp_path, "second")
+    text = (GOOD + dkim_key("good.test", good_key) + dkim_key("readable.test", readable)
+            + dkim_key("garbage.test", garbage) + dkim_key("missing.test", tmp_path / "nope.key")
+            + f'\n[tls]\ncert = "{first_cert}"\nkey = "{second_key}"\n')
+    result, path = check(tmp_path, text)
+    assert result.returncode == 2, result
+    lines = result.stderr.splitlines()
+    assert all(ERROR_LINE.match(line) for line in lines), lines
+    # One line per problem, the good key in none of them.
+    for name in ("readable.test", "garbage.test", "missing.test", "TLS key"):
+        assert [l for l in lines if name in l], (name, lines)
+    assert not [l for l in lines if "good.test" in l], lines
+    assert len(lines) == 4, lines
+    # serve refuses the same file with the same lines, before it takes any mail.
+    serve = subprocess.run([HERALD_BIN, "serve", "--foreground", "--allow-root", "--config",
+                            str(path)], capture_output=True, text=True, cwd=tmp_path, timeout=30)
+    assert serve.returncode == 2 and serve.stderr.splitlines() == lines, serve
+
+
+def test_a_matching_tls_pair_passes(tmp_path, herald_bin):
+    cert, key = self_signed(tmp_path, "mail")
+    result, _ = check(tmp_path, GOOD + f'\n[tls]\ncert = "{cert}"\nkey = "{key}"\n')
+    assert result.returncode == 0, result.stderr

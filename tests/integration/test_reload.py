@@ -183,13 +183,16 @@ def test_an_empty_config_is_refused_unless_forced(make_herald):
     assert authenticates(h)
     assert mail_from(h, "x@bad.example")[0] == 550
 
-    # Forced, it is applied: no users any more, no reject list.
+    # Forced, it is applied: no users any more, no reject list, and no listener: the ports
+    # close.
     result = h.cli("reload", "--force")
     assert result.returncode == 0, result
     assert b"ok reloaded (forced)" in result.stdout, result.stdout
     assert "forced although" in h.mainlog()
-    assert not authenticates(h)
-    assert mail_from(h, "x@bad.example")[0] == 250
+    for _, port in h.listeners:
+        assert f"listener 127.0.0.1:{port} closed" in h.mainlog()
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
 
 
 def test_a_reload_that_keeps_what_is_in_force_needs_no_force(make_herald):

@@ -204,6 +204,8 @@ def test_herald_leaves_sendmail_alone_and_herald_sendmail_provides_it():
     links = run(["dpkg-deb", "--contents", str(sendmail)], check=True).stdout
     assert re.search(r"\./usr/sbin/sendmail -> herald$", links, re.M), links
     assert re.search(r"\./usr/lib/sendmail -> \.\./sbin/sendmail$", links, re.M), links
+    # mailq(1) is the same binary too: it lists the queue (herald queue list).
+    assert re.search(r"\./usr/bin/mailq -> \.\./sbin/herald$", links, re.M), links
 
 
 def test_cmake_install_stages_the_layout_and_keeps_an_edited_config(tmp_path):

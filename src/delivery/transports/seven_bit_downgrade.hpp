@@ -17,15 +17,17 @@ class SevenBitDowngrade {
   public:
     using Log = std::function<void(const std::string&)>;
 
-    // `keyring` null: no [[dkim.key]], the conversion alone. It must outlive this object.
-    explicit SevenBitDowngrade(const mailauth::dkim::Keyring* keyring = nullptr, Log log = {})
-        : keyring_(keyring), log_(std::move(log)) {}
+    // `keyring` null: no [[dkim.key]], the conversion alone. Shared: a reload that replaces
+    // the keys leaves this transport, and the deliveries it has under way, with its own.
+    explicit SevenBitDowngrade(std::shared_ptr<const mailauth::dkim::Keyring> keyring = nullptr,
+                               Log log = {})
+        : keyring_(std::move(keyring)), log_(std::move(log)) {}
 
     // The converted message, or why there is none.
     Result<std::string> operator()(std::string_view message) const;
 
   private:
-    const mailauth::dkim::Keyring* keyring_;
+    std::shared_ptr<const mailauth::dkim::Keyring> keyring_;
     Log log_;
 };
 

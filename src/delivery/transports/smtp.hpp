@@ -41,7 +41,7 @@ struct SmtpTransportOptions {
     std::function<void(const std::string&)> log;
     // Herald's DKIM keys, to sign again what is converted to 7-bit for a server without
     // 8BITMIME; null when none are configured. Outlives the transport.
-    const mailauth::dkim::Keyring* dkim = nullptr;
+    std::shared_ptr<const mailauth::dkim::Keyring> dkim;
     // MX mode: a domain whose MX hosts all belong to one provider shares its connections
     // (and their limit, the provider's max_connections) with the provider's other domains.
     std::vector<config::Provider> providers;

@@ -32,8 +32,8 @@ SignOptions options_for(const config::DkimKey& key) {
 
 }  // namespace
 
-Result<std::unique_ptr<Keyring>> Keyring::load(const std::vector<config::DkimKey>& keys) {
-    auto ring = std::make_unique<Keyring>();
+Result<std::shared_ptr<Keyring>> Keyring::load(const std::vector<config::DkimKey>& keys) {
+    auto ring = std::make_shared<Keyring>();
     for (const auto& k : keys) {
         if (auto exposed = exposed_private_file(k.private_key)) {
             return Error{"dkim key " + k.selector + " for " + k.domain + ": " + *exposed};
@@ -44,7 +44,8 @@ Result<std::unique_ptr<Keyring>> Keyring::load(const std::vector<config::DkimKey
         if (!signer) {
             return Error{"dkim key " + k.selector + " for " + k.domain + ": " + signer.error()};
         }
-        ring->keys_.push_back({k.domain, std::move(*signer), k.require_dns_match, options_for(k)});
+        ring->keys_.push_back({k.domain, std::make_shared<const Signer>(std::move(*signer)),
+                               k.require_dns_match, options_for(k)});
     }
     return ring;
 }
@@ -61,7 +62,7 @@ asio::awaitable<std::vector<SigningChoice>> Keyring::choose(const std::string& f
         bool usable = true;
         // Not inside a condition: GCC 12 miscompiles some co_await subexpressions.
         if (key.require_dns_match) usable = co_await published(key, from_domain, resolver, note);
-        if (usable) choices.push_back({&key.signer, from_domain, key.options});
+        if (usable) choices.push_back({key.signer, from_domain, key.options});
     }
     co_return choices;
 }
@@ -77,7 +78,7 @@ asio::awaitable<void> Keyring::check_named_domains(dns::Resolver& resolver, cons
 const Keyring::Key* Keyring::key_for(std::string_view selector, std::string_view domain) const {
     const Key* fallback = nullptr;
     for (const Key& key : keys_) {
-        if (key.signer.selector() != selector) continue;
+        if (key.signer->selector() != selector) continue;
         if (equals_ignoring_case(key.domain, domain)) return &key;
         if (key.domain == "*" && !fallback) fallback = &key;
     }
@@ -99,7 +100,7 @@ std::vector<OwnSignature> Keyring::own_signatures(std::string_view message,
         if (!signature) continue;
         if (const Key* key = key_for(signature->selector, signature->domain)) {
             answers[key_query_name(signature->selector, signature->domain)] =
-                KeyAnswer{dns::Status::ok, {key->signer.key().record_text()}};
+                KeyAnswer{dns::Status::ok, {key->signer->key().record_text()}};
         }
     }
     if (answers.empty()) return own;
@@ -109,14 +110,14 @@ std::vector<OwnSignature> Keyring::own_signatures(std::string_view message,
         const Key* key = key_for(results[i].selector, results[i].domain);
         if (!key) continue;
         own.push_back({fields[i]->begin, fields[i]->end,
-                       SigningChoice{&key->signer, results[i].domain, key->options}});
+                       SigningChoice{key->signer, results[i].domain, key->options}});
     }
     return own;
 }
 
 asio::awaitable<bool> Keyring::published(const Key& key, const std::string& domain,
                                          dns::Resolver& resolver, const Note& note) {
-    const auto id = std::make_pair(key.signer.selector(), domain);
+    const auto id = std::make_pair(key.signer->selector(), domain);
     const auto now = Clock::now();
     auto it = publications_.find(id);
     if (it != publications_.end()) {
@@ -125,7 +126,7 @@ asio::awaitable<bool> Keyring::published(const Key& key, const std::string& doma
             co_return it->second.matches;
         }
     }
-    const std::string name = key.signer.selector() + "._domainkey." + domain;
+    const std::string name = key.signer->selector() + "._domainkey." + domain;
     auto answer = co_await resolver.txt(name);
     Publication found{.checked = now};
     if (answer.temporary() && it != publications_.end()) {
@@ -139,7 +140,7 @@ asio::awaitable<bool> Keyring::published(const Key& key, const std::string& doma
     } else {
         found.reason = "no TXT record at " + name + " is a DKIM key";
         for (const auto& record : answer.records) {
-            auto match = published_key_matches(key.signer.key(), record);
+            auto match = published_key_matches(key.signer->key(), record);
             found.matches = match.matches;
             found.reason = match.reason;
             if (match.matches) break;

@@ -29,7 +29,8 @@ namespace herald::mailauth::dkim {
 
 // One signature to add: which key, for which d=.
 struct SigningChoice {
-    const Signer* signer;
+    // Shared: a message being accepted keeps its key after a reload has replaced the keyring.
+    std::shared_ptr<const Signer> signer;
     std::string domain;
     SignOptions options;
 };
@@ -47,7 +48,7 @@ class Keyring {
     using Note = std::function<void(const std::string&)>;
 
     // Loads every key; the first that cannot be loaded or is too weak is the error.
-    static Result<std::unique_ptr<Keyring>> load(const std::vector<config::DkimKey>& keys);
+    static Result<std::shared_ptr<Keyring>> load(const std::vector<config::DkimKey>& keys);
 
     // The signatures a message whose From: domain is `from_domain` gets now (none when no key
     // applies or none is published correctly). May ask DNS; the keyring must outlive it.
@@ -69,7 +70,7 @@ class Keyring {
   private:
     struct Key {
         std::string domain;  // or "*"
-        Signer signer;
+        std::shared_ptr<const Signer> signer;
         bool require_dns_match = true;
         SignOptions options;
     };

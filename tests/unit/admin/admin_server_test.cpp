@@ -58,7 +58,7 @@ class AdminServerTest : public ::testing::Test {
                     actions_.push_back(std::string(action) + " " + std::string(id));
                     return "ok " + std::string(action) + " " + std::string(id);
                 },
-            .transports = {{"mx", "smtp", "MX"}},
+            .config = [this]() -> const config::Config& { return config_; },
             .token = std::move(token),
             .loopback_only = loopback_only,
             .note =
@@ -125,6 +125,11 @@ class AdminServerTest : public ::testing::Test {
     NoTransport router_;
     queue::QueueCensus census_{router_};
     Metrics metrics_{{"mx"}};
+    config::Config config_ = [] {
+        config::Config c;
+        c.transports.push_back({.name = "mx", .type = config::Transport::Type::smtp});
+        return c;
+    }();
     std::unique_ptr<AdminServer> server_;
     std::thread thread_;
     std::uint16_t port_ = 0;

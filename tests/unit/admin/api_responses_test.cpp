@@ -66,7 +66,7 @@ TEST(TransportsResponse, ListsConfiguredTransportsWithTheirCounts) {
     EXPECT_EQ(body.as_array()[2].as_object().at("type").as_string(), "maildir");
 }
 
-TEST(QueueResponse, IsTheQueueArrayWithTheTotalInAHeader) {
+TEST(QueueResponse, IsTheQueueArrayWithTheTotalsInHeaders) {
     TestSpool t;
     t.store("a@example.com", {"x@example.net"});
     t.store("b@example.com", {"x@example.net"});
@@ -74,8 +74,10 @@ TEST(QueueResponse, IsTheQueueArrayWithTheTotalInAHeader) {
     EXPECT_EQ(response.status, 200u);
     EXPECT_EQ(response.content_type, "application/json");
     EXPECT_EQ(body_of(response).as_array().size(), 1u);
-    ASSERT_EQ(response.headers.size(), 1u);
+    ASSERT_EQ(response.headers.size(), 2u);
     EXPECT_EQ(response.headers[0], (std::pair<std::string, std::string>{"X-Total-Count", "2"}));
+    // Without a filter, every message matches.
+    EXPECT_EQ(response.headers[1], (std::pair<std::string, std::string>{"X-Matching-Count", "2"}));
 }
 
 TEST(MetricsResponse, IsPrometheusText) {
@@ -86,18 +88,74 @@ TEST(MetricsResponse, IsPrometheusText) {
               std::string::npos);
 }
 
-TEST(ConsoleResponse, IsSelfContainedHtmlUnderAStrictPolicy) {
-    auto response = console_response();
-    EXPECT_EQ(response.content_type, "text/html; charset=utf-8");
-    EXPECT_TRUE(response.body.starts_with("<!DOCTYPE html>"));
-    // No external assets: nothing is loaded from another origin.
-    EXPECT_EQ(response.body.find("src=\"http"), std::string::npos);
-    EXPECT_EQ(response.body.find("href=\"http"), std::string::npos);
-    // Queue data goes in as text only.
-    EXPECT_EQ(response.body.find("innerHTML"), std::string::npos);
-    ASSERT_EQ(response.headers.size(), 1u);
-    EXPECT_EQ(response.headers[0].first, "Content-Security-Policy");
-    EXPECT_NE(response.headers[0].second.find("default-src 'none'"), std::string::npos);
+TEST(ConsoleResponse, ServesItsThreeFilesUnderAStrictPolicy) {
+    for (auto [path, type] : {std::pair{"/", "text/html; charset=utf-8"},
+                              std::pair{"/console.css", "text/css; charset=utf-8"},
+                              std::pair{"/console.js", "text/javascript; charset=utf-8"}}) {
+        auto response = console_response(path);
+        EXPECT_EQ(response.status, 200u) << path;
+        EXPECT_EQ(response.content_type, type) << path;
+        // No external assets: nothing is loaded from another origin.
+        EXPECT_EQ(response.body.find("src=\"http"), std::string::npos) << path;
+        EXPECT_EQ(response.body.find("href=\"http"), std::string::npos) << path;
+        // Queue data goes in as text only.
+        EXPECT_EQ(response.body.find("innerHTML"), std::string::npos) << path;
+        EXPECT_EQ(response.body.find("insertAdjacentHTML"), std::string::npos) << path;
+        ASSERT_EQ(response.headers.size(), 2u) << path;
+        EXPECT_EQ(response.headers[0].first, "Content-Security-Policy");
+        // Scripts from the console's own file only: an injected inline script would not run.
+        EXPECT_NE(response.headers[0].second.find("default-src 'none'"), std::string::npos);
+        EXPECT_NE(response.headers[0].second.find("script-src 'self';"), std::string::npos);
+        EXPECT_EQ(response.headers[0].second.find("unsafe-inline"), std::string::npos);
+        EXPECT_EQ(response.headers[1],
+                  (std::pair<std::string, std::string>{"X-Content-Type-Options", "nosniff"}));
+    }
+    EXPECT_TRUE(console_response("/").body.starts_with("<!DOCTYPE html>"));
+    // The page is usable on a phone: it says how wide it is.
+    EXPECT_NE(console_response("/").body.find("name=\"viewport\""), std::string::npos);
+    EXPECT_EQ(console_response("/console.map").status, 404u);
+}
+
+TEST(CensusResponse, GivesTheTotalAndEachTransportAndDestination) {
+    queue::QueueCensusSnapshot census;
+    census.total = {.messages = 3, .recipients = 4, .oldest_age = std::chrono::seconds(90)};
+    census.transports["mx"] = {
+        .messages = 2, .recipients = 3, .oldest_age = std::chrono::seconds(90)};
+    census.destinations["example.net"] = {
+        .messages = 1, .recipients = 2, .oldest_age = std::chrono::seconds(30)};
+    auto body = body_of(census_response(census));
+    EXPECT_EQ(body.at("total").at("recipients").as_int64(), 4);
+    const auto& transport = body.at("transports").as_array().at(0);
+    EXPECT_EQ(transport.at("name").as_string(), "mx");
+    EXPECT_EQ(transport.at("messages").as_int64(), 2);
+    EXPECT_EQ(transport.at("oldest_age_seconds").as_int64(), 90);
+    const auto& domain = body.at("destinations").as_array().at(0);
+    EXPECT_EQ(domain.at("name").as_string(), "example.net");
+    EXPECT_EQ(domain.at("recipients").as_int64(), 2);
+}
+
+TEST(HistoryResponse, GivesEachFlowPerMinuteFromTheStart) {
+    MinuteHistory history;
+    const auto now = std::chrono::system_clock::time_point(std::chrono::hours(24 * 20000));
+    history.count(Flow::received, now);
+    history.count(Flow::bounced, now - std::chrono::minutes(2));
+    auto body = body_of(history_response(history.snapshot(now)));
+    EXPECT_EQ(body.at("minute_seconds").as_int64(), 60);
+    EXPECT_EQ(body.at("start").as_string(), "2024-10-03T18:01:00.000Z");
+    for (auto name : kFlowNames) {
+        EXPECT_EQ(body.at(name).as_array().size(), MinuteHistory::kMinutes) << name;
+    }
+    EXPECT_EQ(body.at("received").as_array().back().as_int64(), 1);
+    const auto& bounced = body.at("bounced").as_array();
+    EXPECT_EQ(bounced.at(MinuteHistory::kMinutes - 3).as_int64(), 1);
+    EXPECT_EQ(body.at("delivered").as_array().back().as_int64(), 0);
+}
+
+TEST(RoutesResponse, ListsTheRoutesInOrder) {
+    auto body = boost::json::parse(routes_response({{"*@a.example", "relay"}, {"*", "mx"}}).body);
+    ASSERT_EQ(body.as_array().size(), 2u);
+    EXPECT_EQ(body.as_array()[0].at("sender").as_string(), "*@a.example");
+    EXPECT_EQ(body.as_array()[1].at("transport").as_string(), "mx");
 }
 
 TEST(JsonError, IsAnErrorObjectWithEscapedText) {

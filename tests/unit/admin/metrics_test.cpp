@@ -135,6 +135,23 @@ TEST_F(MetricsTest, CountsArrivalsAndDeliveriesFromTheMainlog) {
     EXPECT_EQ(metrics_.transport("unknown").delivered, 0u);
 }
 
+TEST_F(MetricsTest, FeedsTheConsolesHistoryFromTheSameEvents) {
+    mainlog_->arrival("id1", envelope("a@client.example", "esmtp"), 100, "s");
+    // Herald's own DSN is no mail received.
+    mainlog_->arrival("id2", envelope("", "local"), 100, "s");
+    mainlog_->delivered("id1", "rcpt@example.net", "mx", "mx.example.net", "250 ok");
+    mainlog_->deferred("id1", "rcpt@example.net", "mx", "mx.example.net", "451 later");
+    mainlog_->failed("id1", "rcpt@example.net", "mx", "", "550 no");
+    mainlog_->note("herald started");
+    auto history = metrics_.history(std::chrono::system_clock::now());
+    MinuteHistory::Counts total{};
+    for (const auto& minute : history.minutes) {
+        for (std::size_t i = 0; i < total.size(); ++i) total[i] += minute[i];
+    }
+    EXPECT_EQ(total,
+              (MinuteHistory::Counts{1, 1, 1, 1}));  // received, delivered, deferred, bounced
+}
+
 TEST_F(MetricsTest, CountsPerRecipientDomainUpToALimit) {
     mainlog_->delivered("id1", "a@Example.NET", "mx", "mx.example.net", "250 ok");
     mainlog_->deferred("id1", "b@example.net", "mx", "mx.example.net", "451 later");

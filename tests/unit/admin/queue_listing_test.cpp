@@ -59,5 +59,43 @@ TEST(QueueListing, NextAttemptIsNowBeforeTheFirstTry) {
     EXPECT_EQ(next_attempt_text(read_queue(t.spool()).entries.at(0)), "now");
 }
 
+TEST(QueueListing, AFilteredPageCountsEveryMatchAndItsRecipientsAndBytes) {
+    TestSpool t;
+    auto first = t.store("a@example.com", {"x@example.net", "y@example.org"}, 300s);
+    t.store("b@example.com", {"x@example.org"}, 200s);
+    auto third = t.store("c@example.com", {"z@example.net"}, 100s);
+    auto fourth = t.store("d@example.com", {"w@example.net"}, 50s);
+    QueueQuery query{.limit = 2, .totals = true};
+    query.filter.domain = "example.net";
+    const auto now = std::chrono::system_clock::now();
+    auto listing = read_queue(t.spool(), query, now);
+    EXPECT_EQ(listing.total, 4u);
+    EXPECT_EQ(listing.matching, 3u);
+    EXPECT_EQ(listing.pending_recipients, 4u);  // every pending recipient of a match
+    EXPECT_GT(listing.bytes, 0u);
+    ASSERT_EQ(listing.entries.size(), 2u);
+    EXPECT_EQ(listing.entries[0].message.id, first);
+    EXPECT_EQ(listing.entries[1].message.id, third);
+    query.offset = 2;
+    listing = read_queue(t.spool(), query, now);
+    ASSERT_EQ(listing.entries.size(), 1u);
+    EXPECT_EQ(listing.entries[0].message.id, fourth);
+    query.offset = 9;
+    EXPECT_TRUE(read_queue(t.spool(), query, now).entries.empty());
+}
+
+TEST(QueueListing, WithoutAFilterOrTotalsOnlyThePageIsRead) {
+    TestSpool t;
+    t.store("a@example.com", {"x@example.net"}, 30s);
+    auto second = t.store("b@example.com", {"x@example.net"}, 20s);
+    t.store("c@example.com", {"x@example.net"}, 10s);
+    auto listing = read_queue(t.spool(), QueueQuery{.offset = 1, .limit = 1},
+                              std::chrono::system_clock::now());
+    EXPECT_EQ(listing.matching, 3u);
+    EXPECT_EQ(listing.pending_recipients, 0u);  // not counted: nobody asked
+    ASSERT_EQ(listing.entries.size(), 1u);
+    EXPECT_EQ(listing.entries[0].message.id, second);
+}
+
 }  // namespace
 }  // namespace herald::admin

@@ -82,9 +82,8 @@ TEST(RequestRouter, RefusesABadQueueLimit) {
 }
 
 TEST(RequestRouter, UnknownPathsAre404WithAJsonBody) {
-    for (std::string_view target :
-         {"/nope", "/api", "/api/queue/", "/api/queue/abc", "/api/queue/abc/explode", "/metrics/",
-          "http://x/metrics", "", "*"}) {
+    for (std::string_view target : {"/nope", "/api", "/api/queue/", "/api/queue/abc/explode",
+                                    "/metrics/", "http://x/metrics", "", "*"}) {
         auto response = refused(get(target));
         EXPECT_EQ(response.status, 404u) << target;
         EXPECT_EQ(response.content_type, "application/json");
@@ -154,6 +153,38 @@ TEST(RequestRouter, WithoutAnyTokenNothingButTheConsoleIsServed) {
 TEST(RequestRouter, TheConsolePageNeedsNoToken) {
     EXPECT_EQ(routed(get("/", "")).endpoint, Endpoint::console);
     EXPECT_EQ(routed(get("/", ""), kGenerated).endpoint, Endpoint::console);
+}
+
+TEST(RequestRouter, TheConsolesFilesNeedNoTokenAndNameTheirPath) {
+    for (std::string_view path : {"/", "/console.css", "/console.js"}) {
+        auto route = routed(get(path, ""), kGenerated);
+        EXPECT_EQ(route.endpoint, Endpoint::console) << path;
+        EXPECT_EQ(route.id, path);
+    }
+    EXPECT_EQ(refused(get("/console.map", "")).status, 401u);
+    EXPECT_EQ(refused(post("/console.js", "")).status, 405u);
+}
+
+TEST(RequestRouter, RoutesTheConsolesEndpoints) {
+    auto message = routed(get("/api/queue/0abc123def4560001xyz"));
+    EXPECT_EQ(message.endpoint, Endpoint::queue_message);
+    EXPECT_EQ(message.id, "0abc123def4560001xyz");
+    EXPECT_EQ(refused(post("/api/queue/0abc123def4560001xyz")).status, 405u);
+    // Whether such a message is queued is the server's to say (404 then), not the router's.
+    EXPECT_EQ(routed(get("/api/queue/abc")).endpoint, Endpoint::queue_message);
+    EXPECT_EQ(refused(get("/api/queue/a.b")).status, 404u);
+    EXPECT_EQ(routed(get("/api/census")).endpoint, Endpoint::census);
+    EXPECT_EQ(routed(get("/api/history")).endpoint, Endpoint::history);
+    EXPECT_EQ(routed(get("/api/dkim")).endpoint, Endpoint::dkim);
+    EXPECT_EQ(routed(get("/api/routes")).endpoint, Endpoint::routes);
+    auto events = routed(get("/api/events?type=bounced&limit=5"));
+    EXPECT_EQ(events.endpoint, Endpoint::events);
+    EXPECT_EQ(events.params.get("type"), "bounced");
+    // Message data, like the rest of the API: never without the token.
+    for (std::string_view target : {"/api/queue/0abc123def4560001xyz", "/api/census",
+                                    "/api/history", "/api/dkim", "/api/routes", "/api/events"}) {
+        EXPECT_EQ(refused(get(target, ""), kGenerated).status, 401u) << target;
+    }
 }
 
 TEST(RequestRouter, WithAConfiguredTokenAnyHostIsAccepted) {

@@ -34,6 +34,14 @@ TEST(SendmailArgs, RefusesAMissingValueAndOtherModes) {
     EXPECT_TRUE(parse_sendmail_args({"-bm", "a@x.example"}).ok());
 }
 
+TEST(SendmailArgs, DashBpListsTheQueueAsMailq) {
+    auto parsed = parse_sendmail_args({"-bp", "-C", "herald.toml"});
+    ASSERT_TRUE(parsed.ok()) << parsed.error();
+    EXPECT_TRUE(parsed->list_queue);
+    EXPECT_EQ(parsed->config, "herald.toml");
+    EXPECT_FALSE(parse_sendmail_args({"a@x.example"})->list_queue);
+}
+
 TEST(SendmailMessage, ALoneDotEndsItUnlessDashI) {
     std::istringstream in1("Subject: a\n\nline\n.\nafter\n");
     EXPECT_EQ(read_sendmail_message(in1, true), "Subject: a\r\n\r\nline\r\n");

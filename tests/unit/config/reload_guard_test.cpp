@@ -79,5 +79,36 @@ TEST(MissingListener, NamesTheFileForAConfigThatTakesNoMail) {
     EXPECT_EQ(missing_listener_error(c), "");
 }
 
+TEST(UnmovableChange, RefusesToMoveTheSpool) {
+    Config next = running();
+    EXPECT_EQ(unmovable_change(running(), next), "");
+    next.server.spool_dir = "/elsewhere";
+    EXPECT_THAT(unmovable_change(running(), next),
+                HasSubstr("[server] spool_dir cannot change while Herald runs"));
+}
+
+TEST(KeepUntilRestart, KeepsTheRunningValuesOfWhatARunningServerCannotRebuild) {
+    Config next = running();
+    next.dns.servers = {"127.0.0.1:5353"};
+    next.queue.max_age = std::chrono::hours(1);
+    next.limits.auth_lockout = std::chrono::seconds(5);
+    next.limits.max_connections = 7;  // live: not kept
+    next.users.clear();               // live: not kept
+    EXPECT_THAT(keep_until_restart(running(), next),
+                ElementsAre("[dns]", "[queue]", "[limits] auth_*"));
+    EXPECT_EQ(next.dns, running().dns);
+    EXPECT_EQ(next.queue, running().queue);
+    EXPECT_EQ(next.limits.auth_lockout, running().limits.auth_lockout);
+    EXPECT_EQ(next.limits.max_connections, 7U);
+    EXPECT_TRUE(next.users.empty());
+}
+
+TEST(KeepUntilRestart, NamesNothingWhenNothingOfThatKindChanged) {
+    Config next = running();
+    next.listeners.clear();
+    next.transports.push_back({.name = "new"});
+    EXPECT_THAT(keep_until_restart(running(), next), IsEmpty());
+}
+
 }  // namespace
 }  // namespace herald::config

@@ -60,7 +60,7 @@ TEST(Router, SendsLocalDomainsToTheLocalMailboxWhateverTheSender) {
                                        {.sender = "*", .transport = "rest"}}));
     ASSERT_TRUE(router.ok());
     EXPECT_EQ(router->transport_for("a@brand.example", "bob@example.com")->name(), "local");
-    EXPECT_TRUE(router->is_local_domain("EXAMPLE.com"));
+    EXPECT_EQ(router->transport_for("a@brand.example", "bob@EXAMPLE.com")->name(), "local");
 }
 
 TEST(Router, DiscardsEverythingWhenNoRouteIsConfigured) {

@@ -80,14 +80,14 @@ class SevenBitDowngradeTest : public ::testing::Test {
     testing::TempDir dir_;
     std::optional<PrivateKey> key_;
     std::optional<PrivateKey> other_;
-    std::unique_ptr<Keyring> keyring_;
+    std::shared_ptr<Keyring> keyring_;
     KeyAnswers published_;
 };
 
 TEST_F(SevenBitDowngradeTest, SignsTheConvertedMessageAgainWithHeraldsOwnKey) {
     const std::string signed_message = sign(*key_, "s1", "signer.test", kMessage);
     ASSERT_EQ(verify(signed_message).at(0).outcome, Outcome::pass);
-    auto out = SevenBitDowngrade(keyring_.get())(signed_message);
+    auto out = SevenBitDowngrade(keyring_)(signed_message);
     ASSERT_TRUE(out.ok()) << out.error();
     EXPECT_FALSE(message::has_eight_bit(*out));
     EXPECT_EQ(signature_domains(*out), std::vector<std::string>{"signer.test"});
@@ -101,7 +101,7 @@ TEST_F(SevenBitDowngradeTest, LeavesOthersSignaturesAndOnesNamingHeraldsSelector
     // is not Herald's, so Herald must not vouch for the message by signing it again.
     const std::string forged = sign(*other_, "s1", "signer.test", kMessage);
     const std::string foreign = sign(*other_, "x1", "other.test", forged);
-    auto out = SevenBitDowngrade(keyring_.get())(foreign);
+    auto out = SevenBitDowngrade(keyring_)(foreign);
     ASSERT_TRUE(out.ok()) << out.error();
     EXPECT_FALSE(message::has_eight_bit(*out));
     EXPECT_EQ(signature_domains(*out), (std::vector<std::string>{"other.test", "signer.test"}));
@@ -111,7 +111,7 @@ TEST_F(SevenBitDowngradeTest, LeavesOthersSignaturesAndOnesNamingHeraldsSelector
 TEST_F(SevenBitDowngradeTest, RemakesOnlyHeraldsSignatureBesideAForeignOne) {
     const std::string foreign = sign(*other_, "x1", "other.test", kMessage);
     const std::string both = sign(*key_, "s1", "signer.test", foreign);
-    auto out = SevenBitDowngrade(keyring_.get())(both);
+    auto out = SevenBitDowngrade(keyring_)(both);
     ASSERT_TRUE(out.ok()) << out.error();
     EXPECT_EQ(signature_domains(*out), (std::vector<std::string>{"signer.test", "other.test"}));
     const auto results = verify(*out);
@@ -128,7 +128,7 @@ TEST_F(SevenBitDowngradeTest, WithoutKeysItIsTheConversionAlone) {
 
 TEST_F(SevenBitDowngradeTest, PassesOnWhyAMessageCannotBeConverted) {
     const std::string bad = sign(*key_, "s1", "signer.test", "Subject: caf\xc3\xa9\r\n\r\nx\r\n");
-    auto out = SevenBitDowngrade(keyring_.get())(bad);
+    auto out = SevenBitDowngrade(keyring_)(bad);
     ASSERT_FALSE(out.ok());
     EXPECT_NE(out.error().find("header section"), std::string::npos) << out.error();
 }

@@ -57,6 +57,7 @@ TEST(DkimStreamedBodyHashes, SigningTheHeaderWithAStreamedHashEqualsSigningTheMe
     ASSERT_TRUE(key.ok());
     auto signer = Signer::create("s1", std::move(*key));
     ASSERT_TRUE(signer.ok());
+    const auto shared_signer = std::make_shared<const Signer>(std::move(*signer));
     const std::string header = "From: a@example.com\r\nTo: b@x.net\r\nSubject: big\r\n";
     const std::string body = sample_body();
     const std::string message = header + "\r\n" + body;
@@ -64,7 +65,7 @@ TEST(DkimStreamedBodyHashes, SigningTheHeaderWithAStreamedHashEqualsSigningTheMe
         SignOptions options;
         options.timestamp = 1700000000;
         options.body_c = c;
-        std::vector<SigningChoice> choices{{&*signer, "example.com", options}};
+        std::vector<SigningChoice> choices{{shared_signer, "example.com", options}};
         StreamedBodyHashes hashes;
         want_body_hashes(hashes, choices);
         for (std::size_t at = 0; at < body.size(); at += 4096) {

@@ -64,12 +64,13 @@ class SchedulerTest : public ::testing::Test {
     }
     void TearDown() override { fs::remove_all(dir_); }
 
-    std::string queue(std::string sender, std::vector<std::string> rcpts) {
+    std::string queue(std::string sender, std::vector<std::string> rcpts,
+                      std::chrono::seconds age = std::chrono::seconds(0)) {
         message::Envelope env;
         env.sender = std::move(sender);
         env.recipients = std::move(rcpts);
         env.protocol = "esmtp";
-        env.arrival = std::chrono::system_clock::now();
+        env.arrival = std::chrono::system_clock::now() - age;
         auto outcome = intake_->accept(env, "Subject: t\r\n\r\nbody\r\n",
                                        IntakeOptions{.hostname = "mail.example.com"});
         return std::get<Accepted>(outcome).id;
@@ -77,14 +78,16 @@ class SchedulerTest : public ::testing::Test {
 
     // Runs one scheduler over the spool until nothing is due now, with `transport` standing
     // in for whatever the router picks.
-    void run_scheduler(ScriptedTransport& transport, QueueCensus* census = nullptr) {
+    void run_scheduler(ScriptedTransport& transport, QueueCensus* census = nullptr,
+                       DelayWarningRule delay_warning = {}) {
         boost::asio::io_context io;
         BlockingPool pool(2);
         OneTransport router(transport);
         Scheduler scheduler(io.get_executor(), *spool_, *mainlog_, router, pool,
                             SchedulerSettings{.max_active = 4,
                                               .retry = RetrySchedule({std::chrono::seconds(3600)},
-                                                                     std::chrono::hours(24))},
+                                                                     std::chrono::hours(24)),
+                                              .delay_warning = delay_warning},
                             bouncer_.get(), census);
         static_cast<void>(spool_->recover(
             [&scheduler](spool::SpooledMessage&& message, std::optional<spool::Schedule>&& saved) {
@@ -201,6 +204,106 @@ TEST_F(SchedulerTest, CensusCountsWhatStaysQueued) {
     EXPECT_EQ(snapshot.destinations.at("example.net").recipients, 1u);
     EXPECT_EQ(snapshot.destinations.at("example.org").messages, 1u);
     EXPECT_EQ(snapshot.destinations.at("example.org").recipients, 1u);
+}
+
+// The reports a run queued: the text of each message queued for `sender`, by its id in
+// the mainlog ("bounce <id> queued for", "delay warning sent to <...> as <id>").
+std::vector<std::string> reports_in(const std::string& log, spool::Spool& spool,
+                                    const std::string& marker) {
+    std::vector<std::string> texts;
+    for (auto pos = log.find(marker); pos != std::string::npos; pos = log.find(marker, pos + 1)) {
+        std::string rest = log.substr(pos + marker.size());
+        std::string report_id = rest.substr(0, rest.find_first_of(" \n\""));
+        if (auto data = spool.read_data(report_id)) texts.push_back(*data);
+    }
+    return texts;
+}
+
+const DelayWarningRule kFourHours{.after = std::chrono::hours(4),
+                                  .max_age = std::chrono::hours(24)};
+
+TEST_F(SchedulerTest, WarnsTheSenderOnceOfARecipientStillDeferredAfterTheDelay) {
+    std::string id =
+        queue("a@example.com", {"temp-1@example.net", "ok-1@example.net"}, std::chrono::hours(5));
+    ScriptedTransport first;
+    run_scheduler(first, nullptr, kFourHours);
+    const std::string log = mainlog_text();
+    const auto warnings =
+        reports_in(log, *spool_, id + " delay warning sent to <a@example.com> as ");
+    ASSERT_EQ(warnings.size(), 1u) << log;
+    EXPECT_NE(warnings[0].find("Action: delayed"), std::string::npos) << warnings[0];
+    EXPECT_NE(warnings[0].find("Diagnostic-Code: smtp; 451 4.3.0 try later"), std::string::npos);
+    EXPECT_NE(warnings[0].find("Final-Recipient: rfc822; temp-1@example.net"), std::string::npos);
+    // Delivered, so not delayed.
+    EXPECT_EQ(warnings[0].find("Final-Recipient: rfc822; ok-1@example.net"), std::string::npos);
+    auto schedule = spool_->load_schedule(id);
+    ASSERT_TRUE(schedule);
+    EXPECT_TRUE(schedule->delay_warned);
+    ASSERT_NE(schedule->deferral_of("temp-1@example.net"), nullptr);
+    EXPECT_EQ(schedule->deferral_of("temp-1@example.net")->reply, "451 4.3.0 try later");
+
+    // After a restart, tried again at once: deferred again, and no second warning.
+    schedule->next_attempt = std::chrono::system_clock::now();
+    ASSERT_TRUE(spool_->save_schedule(id, *schedule).ok());
+    ScriptedTransport second;
+    run_scheduler(second, nullptr, kFourHours);
+    EXPECT_EQ(second.attempts["temp-1@example.net"], 1);
+    const std::string after = mainlog_text();
+    EXPECT_EQ(reports_in(after, *spool_, id + " delay warning sent to <a@example.com> as ").size(),
+              1u)
+        << after;
+}
+
+TEST_F(SchedulerTest, WarnsNoOneBeforeTheDelayNorWithWarningsOff) {
+    std::string young = queue("a@example.com", {"temp-1@example.net"}, std::chrono::minutes(210));
+    ScriptedTransport t;
+    run_scheduler(t, nullptr, kFourHours);
+    std::string old = queue("a@example.com", {"temp-2@example.net"}, std::chrono::hours(5));
+    ScriptedTransport off;
+    run_scheduler(
+        off, nullptr,
+        DelayWarningRule{.after = std::chrono::seconds(0), .max_age = std::chrono::hours(24)});
+    EXPECT_EQ(off.attempts["temp-2@example.net"], 1);
+    EXPECT_EQ(mainlog_text().find("delay warning"), std::string::npos) << mainlog_text();
+    EXPECT_FALSE(spool_->load_schedule(young)->delay_warned);
+    EXPECT_FALSE(spool_->load_schedule(old)->delay_warned);
+    // Not yet warned: back when the warning falls due, not at the next retry an hour on.
+    const auto due = spool_->load_schedule(young)->next_attempt - std::chrono::system_clock::now();
+    EXPECT_LT(due, std::chrono::minutes(31));
+}
+
+TEST_F(SchedulerTest, AnExpiredMessageBouncesWithItsLastDeferral) {
+    std::string id = queue("a@example.com", {"temp-1@example.net"}, std::chrono::hours(25));
+    spool::Schedule saved{.attempts = 7,
+                          .next_attempt = std::chrono::system_clock::now(),
+                          .last_error = "451 4.7.1 greylisted by mx",
+                          .deferrals = {{.recipient = "temp-1@example.net",
+                                         .reply = "451 4.7.1 greylisted by mx",
+                                         .remote_host = "mx.example.net [192.0.2.1]",
+                                         .at = std::chrono::system_clock::now()}}};
+    ASSERT_TRUE(spool_->save_schedule(id, saved).ok());
+    ScriptedTransport t;
+    run_scheduler(t, nullptr, kFourHours);
+    EXPECT_EQ(t.attempts.count("temp-1@example.net"), 0u) << "expired: not tried again";
+    const auto bounces = reports_in(mainlog_text(), *spool_, " bounce ");
+    ASSERT_EQ(bounces.size(), 1u) << mainlog_text();
+    EXPECT_NE(bounces[0].find("Status: 4.4.7"), std::string::npos) << bounces[0];
+    EXPECT_NE(bounces[0].find("Diagnostic-Code: smtp; 451 4.7.1 greylisted by mx"),
+              std::string::npos);
+    EXPECT_NE(bounces[0].find("Remote-MTA: dns; mx.example.net"), std::string::npos);
+    EXPECT_NE(bounces[0].find("message expired: too long in the queue"), std::string::npos);
+    EXPECT_EQ(bounces[0].find("delay warning"), std::string::npos);
+}
+
+TEST_F(SchedulerTest, APermanentFailureBouncesWithTheReplyAndTheHost) {
+    std::string id = queue("a@example.com", {"perm-1@example.net"});
+    ScriptedTransport t;
+    run_scheduler(t);
+    const auto bounces = reports_in(mainlog_text(), *spool_, id + " bounce ");
+    ASSERT_EQ(bounces.size(), 1u) << mainlog_text();
+    EXPECT_NE(bounces[0].find("Diagnostic-Code: smtp; 550 5.1.1 no such user"), std::string::npos)
+        << bounces[0];
+    EXPECT_NE(bounces[0].find("Last-Attempt-Date: "), std::string::npos);
 }
 
 }  // namespace

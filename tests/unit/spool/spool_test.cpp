@@ -405,6 +405,29 @@ TEST_F(SpoolTest, SchedulesRoundTripAndSurviveARestart) {
     EXPECT_EQ(loaded->last_error, schedule.last_error);
 }
 
+// The delay warning's record takes the fsync'd way (file and directory): it must still be
+// there, with the deferrals, for the next start.
+TEST_F(SpoolTest, ADelayWarningInTheScheduleSurvivesARestart) {
+    auto id = store_one();
+    const auto warned = std::chrono::system_clock::time_point(std::chrono::seconds(1764000500));
+    Schedule schedule{.attempts = 2,
+                      .last_error = "451 4.7.1 greylisted",
+                      .deferrals = {{.recipient = "bob@one.test",
+                                     .reply = "451 4.7.1 greylisted",
+                                     .remote_host = "mx.one.test [127.0.0.2]"}},
+                      .delay_warned = warned};
+    ASSERT_TRUE(spool_.save_schedule(id, schedule));
+    Spool reopened(dir_.path() / "spool");
+    ASSERT_TRUE(reopened.open());
+    std::optional<Schedule> recovered;
+    reopened.recover(
+        [&](SpooledMessage&&, std::optional<Schedule>&& saved) { recovered = std::move(saved); });
+    ASSERT_TRUE(recovered);
+    EXPECT_EQ(recovered->delay_warned, warned);
+    ASSERT_EQ(recovered->deferrals.size(), 1u);
+    EXPECT_EQ(recovered->deferrals[0].remote_host, "mx.one.test [127.0.0.2]");
+}
+
 TEST_F(SpoolTest, RecoverDropsSchedulesOfMessagesThatAreGone) {
     auto gone = new_message_id();
     auto kept = store_one();

@@ -1,0 +1,66 @@
+#include "admin/message_detail.hpp"
+
+#include "admin/recent_events.hpp"
+
+namespace herald::admin {
+
+std::optional<MessageDetail> read_message_detail(const spool::Spool& spool, std::string_view id) {
+    auto loaded = spool.load_with_data(id);
+    if (!loaded) return std::nullopt;
+    MessageDetail detail{.entry = {std::move(loaded->message), spool.load_schedule(id), {}}};
+    for (const auto& r : detail.entry.message.recipients) {
+        if (r.state == spool::RecipientState::pending) detail.entry.pending.push_back(r.address);
+    }
+    if (loaded->data) {
+        std::string_view headers = header_section(*loaded->data);
+        detail.headers_truncated = headers.size() > kMaxHeaderBytes;
+        detail.headers = headers.substr(0, kMaxHeaderBytes);
+    }
+    return detail;
+}
+
+std::string_view header_section(std::string_view data) {
+    // RFC 5322 2.1: the header section ends at the first empty line. Stored text has CRLF
+    // line ends; a bare LF is allowed for.
+    for (std::size_t pos = 0; pos < data.size();) {
+        const std::size_t end = data.find('\n', pos);
+        if (end == std::string_view::npos) break;
+        const std::string_view line = data.substr(pos, end - pos);
+        if (line.empty() || line == "\r") return data.substr(0, pos);
+        pos = end + 1;
+    }
+    return data;
+}
+
+boost::json::object message_detail_json(const MessageDetail& detail, const log::TraceScan& trail,
+                                        const std::vector<events::Event>& events,
+                                        std::chrono::system_clock::time_point now) {
+    boost::json::object out = queue_json({detail.entry}, now).at(0).as_object();
+    const auto& env = detail.entry.message.envelope;
+    out["envelope"] = {{"helo", env.helo},           {"client_ip", env.client_ip},
+                       {"auth_user", env.auth_user}, {"protocol", env.protocol},
+                       {"smtputf8", env.smtputf8},   {"body_8bit", env.body_8bit}};
+    // Each recipient's latest reply, from the newest event that carries one.
+    boost::json::array recipients;
+    for (const auto& r : detail.entry.message.recipients) {
+        boost::json::object recipient{{"address", r.address},
+                                      {"state", spool::to_string(r.state)},
+                                      {"last_reply", ""},
+                                      {"remote_host", ""}};
+        for (const auto& e : events) {
+            if (e.recipient != r.address || e.reply.empty()) continue;
+            recipient["last_reply"] = e.reply;
+            recipient["remote_host"] = e.remote_host;
+            break;
+        }
+        recipients.push_back(std::move(recipient));
+    }
+    out["recipients"] = std::move(recipients);
+    out["headers"] = detail.headers;
+    out["headers_truncated"] = detail.headers_truncated;
+    out["trail"] = log::trace_json(trail.lines);
+    out["events"] = events_json(events);
+    return out;
+}
+
+}  // namespace herald::admin
