@@ -120,7 +120,7 @@ asio::awaitable<std::variant<Acceptance::Prepared, smtp::Reply>> Acceptance::pre
     queue::IntakeOptions& options = prepared.options;
     options.hostname = services_.hostname;
     options.client_reverse_name = submission.client_reverse_name;
-    options.mask_client = submission.submission && services_.mask_client_ip;
+    options.mask_client = submission.submission && policies.mask_client_ip;
     options.add_missing_ids = submission.submission;
     options.add_missing_from = submission.add_missing_from;
     options.from_display_name = submission.from_display_name;

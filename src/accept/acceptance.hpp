@@ -79,7 +79,6 @@ struct AcceptanceServices {
     queue::Intake* intake = nullptr;
     BlockingPool* pool = nullptr;
     std::string hostname;  // ours, for Received and as the preflight's HELO name
-    bool mask_client_ip = false;
     dns::Resolver* resolver = nullptr;
     mailauth::Preflight* preflight = nullptr;  // null: [preflight] mode = "off"
     bool preflight_rejects = false;            // mode = "reject"

@@ -154,7 +154,7 @@ class LocalInjection {
         services_.intake = &intake_;
         services_.pool = &pool_;
         services_.hostname = config.server.hostname;
-        services_.mask_client_ip = true;  // a local user's address is nobody's business
+        policies_.mask_client_ip = true;  // a local user's address is nobody's business
         policies_.dkim_keys = std::move(keys);
         services_.note = [this](const std::string& line) { mainlog_.note(line); };
         services_.message_event = [this](const std::string& id, const std::string& event) {

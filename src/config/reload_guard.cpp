@@ -1,7 +1,6 @@
 #include "config/reload_guard.hpp"
 
 #include <algorithm>
-#include <tuple>
 
 namespace herald::config {
 
@@ -68,7 +67,6 @@ std::vector<std::string> keep_until_restart(const Config& running, Config& next)
     keep(running.server, next.server, "[server]", changed);
     keep(running.dns, next.dns, "[dns]", changed);
     keep(running.admin, next.admin, "[admin]", changed);
-    keep(running.queue, next.queue, "[queue]", changed);
     keep(running.preflight, next.preflight, "[preflight]", changed);
     keep(running.event_sinks, next.event_sinks, "[[event_sink]]", changed);
     keep(running.bounces, next.bounces, "[bounces]", changed);
@@ -78,15 +76,16 @@ std::vector<std::string> keep_until_restart(const Config& running, Config& next)
     keep(running.shaping, next.shaping, "[shaping]", changed);
     keep(running.providers, next.providers, "[[provider]]", changed);
     keep(running.ip_pools, next.ip_pools, "[[ip_pool]]", changed);
-    const auto auth_limits = [](const Limits& l) {
-        return std::tuple(l.auth_failure_delay, l.auth_failures_before_lockout, l.auth_lockout);
-    };
-    if (auth_limits(next.limits) != auth_limits(running.limits)) {
-        changed.emplace_back("[limits] auth_*");
-        next.limits.auth_failure_delay = running.limits.auth_failure_delay;
-        next.limits.auth_failures_before_lockout = running.limits.auth_failures_before_lockout;
-        next.limits.auth_lockout = running.limits.auth_lockout;
-    }
+    // The AUTH throttle's, and the sizes and timeout the sendmail socket and the HTTP servers
+    // were opened with; the rest of [limits] is live.
+    keep(running.limits.auth_failure_delay, next.limits.auth_failure_delay,
+         "[limits] auth_failure_delay", changed);
+    keep(running.limits.auth_failures_before_lockout, next.limits.auth_failures_before_lockout,
+         "[limits] auth_failures_before_lockout", changed);
+    keep(running.limits.auth_lockout, next.limits.auth_lockout, "[limits] auth_lockout", changed);
+    keep(running.limits.max_message_size, next.limits.max_message_size, "[limits] max_message_size",
+         changed);
+    keep(running.limits.data_timeout, next.limits.data_timeout, "[limits] data_timeout", changed);
     return changed;
 }
 

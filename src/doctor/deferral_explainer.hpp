@@ -57,6 +57,12 @@ class DeferralExplainer {
     DeferralExplainer(dns::Resolver& resolver, ExplainerSettings settings)
         : resolver_(resolver), settings_(std::move(settings)) {}
 
+    // A reload's DKIM keys; what was explained with the old ones is explained again.
+    void use_keys(std::vector<config::DkimKey> keys) {
+        settings_.keys = std::move(keys);
+        kept_.clear();
+    }
+
     // The explanation of a refusal with a cause (not none).
     boost::asio::awaitable<Explanation> explain(const Refusal& refusal);
 

@@ -106,6 +106,15 @@ std::string listening_line(const config::Listener& listener) {
                        listener.tls ? ", TLS" : "");
 }
 
+// [queue] as the scheduler applies it, at start and at each reload.
+queue::RetrySchedule retry_schedule(const config::Queue& q) {
+    return queue::RetrySchedule(q.retry, q.max_age);
+}
+
+queue::DelayWarningRule delay_warning_rule(const config::Queue& q) {
+    return {.after = q.delay_warning, .max_age = q.max_age};
+}
+
 bool speaks_http(config::ListenerMode mode) {
     return mode == config::ListenerMode::http || mode == config::ListenerMode::unsubscribe;
 }
@@ -444,6 +453,7 @@ asio::awaitable<std::string> Server::Parts::reload(bool force) {
     router->replace(std::move(*built));
     config = std::move(next);
     limits->change(config.limits.max_connections, config.limits.max_connections_per_ip);
+    scheduler->use_rules(retry_schedule(config.queue), delay_warning_rule(config.queue));
     auto trouble = close_and_refresh_listeners(config);
     start_serving();
     for (const auto& listener : listeners.opened) note_listening(listener);
@@ -454,6 +464,7 @@ asio::awaitable<std::string> Server::Parts::reload(bool force) {
     for (const auto& section : kept) restart += (restart.empty() ? "" : ", ") + section;
     if (!restart.empty()) restart = "; these change at the next restart: " + restart;
     for (const auto& line : trouble) restart += "; " + line;
+    if (explainer) explainer->use_keys(config.dkim_keys);
     if (dkim) asio::co_spawn(io, check_dkim_keys(), asio::detached);
     mainlog->note("reloaded " + config_path.string() + restart);
     co_return (force ? "ok reloaded (forced)" : "ok reloaded") + restart;
@@ -847,8 +858,8 @@ Status Server::Parts::build_services() {
     bouncer = std::make_unique<queue::Bouncer>(*intake, *mainlog, config.server.hostname);
     queue::SchedulerSettings settings{
         .max_active = 64,
-        .retry = queue::RetrySchedule(config.queue.retry, config.queue.max_age),
-        .delay_warning = {.after = config.queue.delay_warning, .max_age = config.queue.max_age},
+        .retry = retry_schedule(config.queue),
+        .delay_warning = delay_warning_rule(config.queue),
         .classifier = &events->classifier(),
         .suppressed = [this](std::string_view sender, std::string_view recipient,
                              std::string_view list_id) {
@@ -869,7 +880,6 @@ Status Server::Parts::build_services() {
         .intake = intake.get(),
         .pool = pool.get(),
         .hostname = config.server.hostname,
-        .mask_client_ip = config.relay.mask_client_ip,
         .resolver = resolver.get(),
         .preflight = preflight.get(),
         .preflight_rejects = config.preflight.mode == config::Preflight::Mode::reject,

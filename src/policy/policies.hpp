@@ -21,6 +21,7 @@ struct Policies {
     explicit Policies(const config::Config& config)
         : relay(config),
           dkim_signing(config.dkim_signing),
+          mask_client_ip(config.relay.mask_client_ip),
           verifier(config.users),
           api_keys(config.api_keys),
           limiter(config.rate_limits.empty() ? nullptr
@@ -36,6 +37,7 @@ struct Policies {
 
     RelayPolicy relay;
     config::DkimSigning dkim_signing;
+    bool mask_client_ip;  // [relay]: a submission's Received line hides the client's address
     PasswordVerifier verifier;
     std::vector<config::ApiKey> api_keys;  // checked by api/api_key_check.hpp
     std::unique_ptr<RateLimiter> limiter;  // null: no [[rate_limit]]

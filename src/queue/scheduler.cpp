@@ -59,6 +59,11 @@ void Scheduler::flush(const std::optional<std::string>& id) {
     for (const auto& queued_id : ids) schedule(queued_id, now);
 }
 
+void Scheduler::use_rules(RetrySchedule retry, DelayWarningRule delay_warning) {
+    context_.retry = std::move(retry);
+    context_.delay_warning = delay_warning;
+}
+
 void Scheduler::forget(const std::string& id) {
     due_at_.erase(id);
 }

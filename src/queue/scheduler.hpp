@@ -63,6 +63,8 @@ class Scheduler {
     void forget(const std::string& id);                // held by the administrator
     void removed(const std::string& id);               // deleted by the administrator
     void stop();
+    // A reload's [queue]: attempts go by these retry and warning rules from their next step on.
+    void use_rules(RetrySchedule retry, DelayWarningRule delay_warning);
 
     std::size_t queued() const { return due_at_.size(); }
     std::size_t active() const { return active_.size(); }

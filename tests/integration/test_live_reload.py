@@ -3,6 +3,7 @@ certificate (also when its files are renewed on disk), local domains and users c
 `herald reload`, without a restart and without losing mail in flight. What cannot change (the
 spool directory) is refused; what changes only at the next restart is named."""
 import signal
+import time
 import smtplib
 import socket
 import ssl
@@ -152,6 +153,22 @@ def test_a_local_domain_added_by_reload_is_delivered_locally(make_herald):
     reload(h)
     send(h, "sender@client.herald.test", [f"bob@{LOCAL}"])
     wait_for(lambda: maildir_count(h.path("var/mail/bob")) == 1, what="bob's message")
+
+
+def test_a_shorter_max_age_by_reload_expires_deferred_mail(make_herald, smtp_receiver):
+    deferring = smtp_receiver(replies={"*": [451]})
+    h = make_herald(relay=RELAY, transport=[smarthost("out", deferring.port)],
+                    route=[{"sender": "*", "transport": "out"}],
+                    queue={"retry": ["1h"], "max_age": "5d"})
+    msg_id = send(h, "sender@client.herald.test", ["late@example.net"])
+    h.wait_for(lambda: h.events(msg_id, "=="), what="the deferral")
+    h.config["queue"] = {"retry": ["1h"], "max_age": "1s"}
+    h.write_config()
+    assert "[queue]" not in reload(h)
+    time.sleep(1.1)  # older than the new max_age
+    assert h.cli("queue", "flush", msg_id).returncode == 0
+    [line] = h.wait_for(lambda: h.events(msg_id, "**"), what="the expiry")
+    assert "expired" in line, line
 
 
 # -- DKIM keys and the TLS certificate ----------------------------------------------------------

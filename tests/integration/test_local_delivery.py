@@ -118,6 +118,20 @@ def test_submission_masks_client_and_adds_message_id_and_date(make_herald, mask)
         assert "127.0.0.1" in received[0], received[0]
 
 
+def test_a_reload_turns_masking_off_for_the_next_message(make_herald):
+    users = [{"name": "alice", "password_hash": openssl_passwd("pw-alice"),
+              "sender_domains": ["client.herald.test"]}]
+    h = make_herald(listeners=("submission",), user=users, local=local("maildir"),
+                    relay={"mask_client_ip": True},
+                    smtp={"allow_plaintext_auth_on_loopback": True})
+    h.config["relay"] = {"mask_client_ip": False}
+    h.write_config()
+    assert h.cli("reload").returncode == 0
+    send(h, [f"bob@{LOCAL}"], "after the reload", mode="submission", login=("alice", "pw-alice"))
+    raws, box = maildir_messages(h, "bob")
+    assert "127.0.0.1" in next(iter(box)).get_all("Received")[0]
+
+
 @pytest.mark.parametrize("user", ["../escape", "..", "a/../../b"])
 def test_unsafe_local_parts_never_escape_the_mail_directory(make_herald, user):
     h = make_herald(local=local("maildir"))
