@@ -150,8 +150,10 @@ asio::awaitable<std::variant<Acceptance::Prepared, smtp::Reply>> Acceptance::pre
     }
     // 5. Preflight: only reject mode makes the client wait for the verdict.
     const auto leaves = leaving(submission, policies, from_domain, options);
-    auto preflight = services_.preflight ? leaves : std::nullopt;
-    if (preflight && services_.preflight_rejects) {
+    using PreflightMode = config::Preflight::Mode;
+    auto preflight =
+        services_.preflight && policies.preflight != PreflightMode::off ? leaves : std::nullopt;
+    if (preflight && policies.preflight == PreflightMode::reject) {
         auto result = co_await services_.preflight->check(*preflight, *services_.resolver);
         if (auto refusal = result.refusal(*preflight))
             co_return smtp::Reply(550, "5.7.1", *refusal);
@@ -183,7 +185,7 @@ asio::awaitable<std::optional<smtp::Reply>> Acceptance::check_bulk(
     Prepared& prepared, const message::HeaderBlock& headers,
     const std::optional<mailauth::PreflightInput>& leaves) {
     compliance::BulkGate* gate = services_.bulk_gate;
-    if (!gate || !leaves || !gate->counts_as_bulk(headers, leaves->from_domain)) {
+    if (!gate || gate->off() || !leaves || !gate->counts_as_bulk(headers, leaves->from_domain)) {
         co_return std::nullopt;
     }
     prepared.bulk =

@@ -80,9 +80,9 @@ struct AcceptanceServices {
     BlockingPool* pool = nullptr;
     std::string hostname;  // ours, for Received and as the preflight's HELO name
     dns::Resolver* resolver = nullptr;
-    mailauth::Preflight* preflight = nullptr;  // null: [preflight] mode = "off"
-    bool preflight_rejects = false;            // mode = "reject"
-    admin::Metrics* metrics = nullptr;         // null: no [admin] http
+    // Null: no preflight whatever the mode; the policies say whether [preflight] mode wants it.
+    mailauth::Preflight* preflight = nullptr;
+    admin::Metrics* metrics = nullptr;  // null: no [admin] http
     // The address mail from this sender leaves from, for SPF; "" when unknown.
     std::function<std::string(std::string_view sender)> sending_ip;
     std::function<void(const std::string&)> note;  // a mainlog line

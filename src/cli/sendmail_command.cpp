@@ -166,7 +166,6 @@ class LocalInjection {
         if (config.preflight.mode != config::Preflight::Mode::off) {
             preflight_ = std::make_unique<mailauth::Preflight>();
             services_.preflight = preflight_.get();
-            services_.preflight_rejects = config.preflight.mode == config::Preflight::Mode::reject;
         }
     }
 

@@ -58,6 +58,9 @@ class BulkGate {
           volume_(volume),
           tls_problem_(std::move(tls_problem)) {}
 
+    // A reload's [compliance]: for the messages that arrive from now on.
+    void use(const config::Compliance& settings) { settings_ = settings; }
+    bool off() const { return settings_.mode == config::Compliance::Mode::off; }
     bool rejects() const { return settings_.mode == config::Compliance::Mode::reject; }
 
     // Whether the message is bulk: by its headers, or because its sender domain has sent

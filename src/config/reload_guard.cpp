@@ -67,12 +67,10 @@ std::vector<std::string> keep_until_restart(const Config& running, Config& next)
     keep(running.server, next.server, "[server]", changed);
     keep(running.dns, next.dns, "[dns]", changed);
     keep(running.admin, next.admin, "[admin]", changed);
-    keep(running.preflight, next.preflight, "[preflight]", changed);
     keep(running.event_sinks, next.event_sinks, "[[event_sink]]", changed);
     keep(running.bounces, next.bounces, "[bounces]", changed);
     keep(running.suppression, next.suppression, "[suppression]", changed);
     keep(running.unsubscribe, next.unsubscribe, "[unsubscribe]", changed);
-    keep(running.compliance, next.compliance, "[compliance]", changed);
     keep(running.shaping, next.shaping, "[shaping]", changed);
     keep(running.providers, next.providers, "[[provider]]", changed);
     keep(running.ip_pools, next.ip_pools, "[[ip_pool]]", changed);

@@ -28,11 +28,10 @@ std::string unmovable_change(const Config& running, const Config& next);
 
 // The sections a running server built into parts that live as long as the process: the
 // resolver ([dns]), the admin server ([admin]), the logs and privileges ([server]), the event
-// sinks and lists ([[event_sink]], [bounces], [suppression], [unsubscribe]), the compliance
-// gate and preflight, the traffic shaper ([shaping], [[provider]], [[ip_pool]]), the AUTH
-// throttle ([limits] auth_*), and the message size and DATA timeout the sendmail socket and
-// the HTTP servers were opened with. `next` takes their running
-// values, so that the config in force says what is in force; the names of those it changed
+// sinks and lists ([[event_sink]], [bounces], [suppression], [unsubscribe]), the traffic shaper
+// ([shaping], [[provider]], [[ip_pool]]), the AUTH throttle ([limits] auth_*), and the message size
+// and DATA timeout the sendmail socket and the HTTP servers were opened with. `next` takes their
+// running values, so that the config in force says what is in force; the names of those it changed
 // are returned, for the reload's answer and the mainlog.
 std::vector<std::string> keep_until_restart(const Config& running, Config& next);
 

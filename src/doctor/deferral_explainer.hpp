@@ -57,9 +57,9 @@ class DeferralExplainer {
     DeferralExplainer(dns::Resolver& resolver, ExplainerSettings settings)
         : resolver_(resolver), settings_(std::move(settings)) {}
 
-    // A reload's DKIM keys; what was explained with the old ones is explained again.
-    void use_keys(std::vector<config::DkimKey> keys) {
-        settings_.keys = std::move(keys);
+    // A reload's keys and lists; what was explained with the old ones is explained again.
+    void use(ExplainerSettings settings) {
+        settings_ = std::move(settings);
         kept_.clear();
     }
 

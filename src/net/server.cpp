@@ -158,9 +158,9 @@ struct Server::Parts {
     std::unique_ptr<policy::AuthThrottle> auth_throttle;
     bool reloading = false;
     std::unique_ptr<mailauth::Preflight> preflight;
-    std::unique_ptr<doctor::DeferralExplainer> explainer;  // null: [compliance] explain = false
+    std::unique_ptr<doctor::DeferralExplainer> explainer;  // used when [compliance] explain
     compliance::SenderVolume sender_volume;                // <spool>/compliance.json
-    std::unique_ptr<compliance::BulkGate> bulk_gate;       // null: [compliance] mode = "off"
+    std::unique_ptr<compliance::BulkGate> bulk_gate;       // [compliance] mode says what it does
     std::optional<asio::signal_set> reload_signal;
     std::optional<asio::signal_set> rotate_signal;
     std::unique_ptr<queue::QueueCensus> census;
@@ -253,6 +253,11 @@ struct Server::Parts {
     std::string sending_ip_for(std::string_view sender) const;
     asio::awaitable<void> explain(queue::CausedFailure failure);
     void build_compliance();
+    doctor::ExplainerSettings explainer_settings() const {
+        return {.helo = config.server.hostname,
+                .keys = config.dkim_keys,
+                .ip_lists = config.compliance.block_lists};
+    }
     std::optional<std::string> tls_problem(std::string_view sender,
                                            std::string_view recipient) const;
     void log_bulk_verdict(const std::string& id, const compliance::BulkCandidate& candidate,
@@ -464,7 +469,8 @@ asio::awaitable<std::string> Server::Parts::reload(bool force) {
     for (const auto& section : kept) restart += (restart.empty() ? "" : ", ") + section;
     if (!restart.empty()) restart = "; these change at the next restart: " + restart;
     for (const auto& line : trouble) restart += "; " + line;
-    if (explainer) explainer->use_keys(config.dkim_keys);
+    explainer->use(explainer_settings());
+    bulk_gate->use(config.compliance);
     if (dkim) asio::co_spawn(io, check_dkim_keys(), asio::detached);
     mainlog->note("reloaded " + config_path.string() + restart);
     co_return (force ? "ok reloaded (forced)" : "ok reloaded") + restart;
@@ -549,7 +555,6 @@ void Server::Parts::build_compliance() {
             sender_volume.count_complaint(domain, event.time);
         }
     });
-    if (config.compliance.mode == config::Compliance::Mode::off) return;
     bulk_gate = std::make_unique<compliance::BulkGate>(
         config.compliance, *resolver, sender_volume,
         [this](std::string_view sender, std::string_view recipient) {
@@ -839,16 +844,11 @@ Status Server::Parts::build_services() {
         .base_delay = config.limits.auth_failure_delay,
         .failures_before_lockout = config.limits.auth_failures_before_lockout,
         .lockout = config.limits.auth_lockout});
-    if (config.preflight.mode != config::Preflight::Mode::off) {
-        preflight = std::make_unique<mailauth::Preflight>();
-    }
+    // Built whatever the modes say, which a reload may change: the policies and the config
+    // in force decide at each message.
+    preflight = std::make_unique<mailauth::Preflight>();
     build_compliance();
-    if (config.compliance.explain) {
-        explainer = std::make_unique<doctor::DeferralExplainer>(
-            *resolver, doctor::ExplainerSettings{.helo = config.server.hostname,
-                                                 .keys = config.dkim_keys,
-                                                 .ip_lists = config.compliance.block_lists});
-    }
+    explainer = std::make_unique<doctor::DeferralExplainer>(*resolver, explainer_settings());
     if (policies->limiter) {
         policies->limiter->load_from(rate_limits_path(), policy::RateLimiter::Clock::now());
     }
@@ -865,11 +865,10 @@ Status Server::Parts::build_services() {
                              std::string_view list_id) {
             return suppressions->why(sender, recipient, list_id);
         }};
-    if (explainer) {
-        settings.explain = [this](queue::CausedFailure failure) {
+    settings.explain = [this](queue::CausedFailure failure) {
+        if (config.compliance.explain)
             asio::co_spawn(io, explain(std::move(failure)), asio::detached);
-        };
-    }
+    };
     scheduler = std::make_unique<queue::Scheduler>(io.get_executor(), *spool, *mainlog, *router,
                                                    *pool, settings, bouncer.get(), census.get());
     scheduler->panic = [this](const std::string& context, const std::string& what) {
@@ -882,7 +881,6 @@ Status Server::Parts::build_services() {
         .hostname = config.server.hostname,
         .resolver = resolver.get(),
         .preflight = preflight.get(),
-        .preflight_rejects = config.preflight.mode == config::Preflight::Mode::reject,
         .metrics = metrics.get(),
         .sending_ip = [this](std::string_view sender) { return sending_ip_for(sender); },
         .note = [this](const std::string& line) { mainlog->note(line); },

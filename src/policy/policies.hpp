@@ -22,6 +22,7 @@ struct Policies {
         : relay(config),
           dkim_signing(config.dkim_signing),
           mask_client_ip(config.relay.mask_client_ip),
+          preflight(config.preflight.mode),
           verifier(config.users),
           api_keys(config.api_keys),
           limiter(config.rate_limits.empty() ? nullptr
@@ -38,6 +39,7 @@ struct Policies {
     RelayPolicy relay;
     config::DkimSigning dkim_signing;
     bool mask_client_ip;  // [relay]: a submission's Received line hides the client's address
+    config::Preflight::Mode preflight;  // whether mail is checked before it leaves, and refused
     PasswordVerifier verifier;
     std::vector<config::ApiKey> api_keys;  // checked by api/api_key_check.hpp
     std::unique_ptr<RateLimiter> limiter;  // null: no [[rate_limit]]

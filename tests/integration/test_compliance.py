@@ -552,6 +552,20 @@ def test_mode_off_judges_nothing(make_herald, dns_zone, smtp_receiver):
     assert read_events(h, "compliance") == []
 
 
+def test_a_reload_turns_the_gate_from_off_to_reject(make_herald, dns_zone, smtp_receiver):
+    """[compliance] changes without a restart: the same bulk message, accepted with the gate
+    off, is refused once a reload sets reject mode."""
+    h, _ = mx_herald(make_herald, dns_zone, smtp_receiver, compliance={"mode": "off"},
+                     preflight={"ip": GOOD_IP}, server={"hostname": MAIL_HOST})
+    relay_ok(h, extra_headers=[LIST_ID])
+    h.config["compliance"] = {"mode": "reject"}
+    h.write_config()
+    result = h.cli("reload")
+    assert result.returncode == 0 and b"[compliance]" not in result.stdout, result
+    code, text = relay(h, extra_headers=[LIST_ID])
+    assert code == 550 and b"Bulk mail refused: dmarc-record: " in text, (code, text)
+
+
 def test_local_mail_is_not_judged(make_herald, dns_zone, smtp_receiver):
     """A List-Id message to a local mailbox gets no compliance line; a relayed one sent after
     it does."""

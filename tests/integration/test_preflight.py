@@ -55,6 +55,17 @@ def test_reject_mode_refuses_what_would_fail_dmarc_and_says_what_to_fix(make_her
     assert "550" in line
 
 
+def test_a_reload_turns_reject_mode_on(make_herald, dns_zone):
+    h = start(make_herald, dns_zone(ZONE), {"mode": "off", "ip": "192.0.2.99"})
+    assert relay(h)[0] == 250
+    assert preflight_lines(h) == []
+    h.config["preflight"] = {"mode": "reject", "ip": "192.0.2.99"}
+    h.write_config()
+    assert h.cli("reload").returncode == 0
+    code, text = relay(h)
+    assert code == 550 and b"would fail DMARC at brand.test (p=reject)" in text, (code, text)
+
+
 def test_an_aligned_dkim_signature_passes_whatever_the_ip(make_herald, dns_zone, tmp_path):
     out = tmp_path / "keys"
     out.mkdir()
