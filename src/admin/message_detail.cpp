@@ -1,16 +1,14 @@
 #include "admin/message_detail.hpp"
 
 #include "admin/recent_events.hpp"
+#include "message/header_block.hpp"
 
 namespace herald::admin {
 
 std::optional<MessageDetail> read_message_detail(const spool::Spool& spool, std::string_view id) {
     auto loaded = spool.load_with_data(id);
     if (!loaded) return std::nullopt;
-    MessageDetail detail{.entry = {std::move(loaded->message), spool.load_schedule(id), {}}};
-    for (const auto& r : detail.entry.message.recipients) {
-        if (r.state == spool::RecipientState::pending) detail.entry.pending.push_back(r.address);
-    }
+    MessageDetail detail{.entry = queue_entry(std::move(loaded->message), spool.load_schedule(id))};
     if (loaded->data) {
         std::string_view headers = header_section(*loaded->data);
         detail.headers_truncated = headers.size() > kMaxHeaderBytes;
@@ -20,16 +18,8 @@ std::optional<MessageDetail> read_message_detail(const spool::Spool& spool, std:
 }
 
 std::string_view header_section(std::string_view data) {
-    // RFC 5322 2.1: the header section ends at the first empty line. Stored text has CRLF
-    // line ends; a bare LF is allowed for.
-    for (std::size_t pos = 0; pos < data.size();) {
-        const std::size_t end = data.find('\n', pos);
-        if (end == std::string_view::npos) break;
-        const std::string_view line = data.substr(pos, end - pos);
-        if (line.empty() || line == "\r") return data.substr(0, pos);
-        pos = end + 1;
-    }
-    return data;
+    // Where the rest of Herald (signing, 8BITMIME, Received) draws the boundary.
+    return data.substr(0, message::HeaderBlock::parse(data).end());
 }
 
 boost::json::object message_detail_json(const MessageDetail& detail, const log::TraceScan& trail,

@@ -43,6 +43,14 @@ std::vector<std::string> page_of_matches(const spool::Spool& spool, std::vector<
 
 }  // namespace
 
+QueueEntry queue_entry(spool::SpooledMessage message, std::optional<spool::Schedule> schedule) {
+    QueueEntry entry{std::move(message), std::move(schedule), {}};
+    for (const auto& r : entry.message.recipients) {
+        if (r.state == spool::RecipientState::pending) entry.pending.push_back(r.address);
+    }
+    return entry;
+}
+
 QueueListing read_queue(const spool::Spool& spool, std::size_t limit) {
     return read_queue(spool, QueueQuery{.limit = limit}, Clock::now());
 }
@@ -63,11 +71,7 @@ QueueListing read_queue(const spool::Spool& spool, const QueueQuery& query, Cloc
     for (const auto& id : page) {
         auto message = spool.load(id);
         if (!message) continue;  // removed while we looked
-        QueueEntry entry{std::move(*message), spool.load_schedule(id), {}};
-        for (const auto& r : entry.message.recipients) {
-            if (r.state == spool::RecipientState::pending) entry.pending.push_back(r.address);
-        }
-        listing.entries.push_back(std::move(entry));
+        listing.entries.push_back(queue_entry(std::move(*message), spool.load_schedule(id)));
     }
     std::stable_sort(listing.entries.begin(), listing.entries.end(),
                      [](const QueueEntry& a, const QueueEntry& b) {

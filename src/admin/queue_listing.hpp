@@ -23,6 +23,9 @@ struct QueueEntry {
     std::vector<std::string> pending;  // addresses of the recipients still to deliver
 };
 
+// The entry of a message read from the spool: its pending recipients picked out.
+QueueEntry queue_entry(spool::SpooledMessage message, std::optional<spool::Schedule> schedule);
+
 struct QueueListing {
     std::vector<QueueEntry> entries;  // at most the limit asked for, oldest first
     std::size_t total = 0;            // messages in the queue

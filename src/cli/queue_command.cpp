@@ -16,6 +16,7 @@
 #include "cli/queue_filter_options.hpp"
 #include "log/log_views.hpp"
 #include "log/main_log.hpp"
+#include "message/header_block.hpp"
 #include "queue/destination_label.hpp"
 #include "queue/queue_control.hpp"
 #include "queue/queue_shape.hpp"
@@ -368,9 +369,8 @@ int show(const GlobalOptions& global, const ShowArgs& args) {
     print_trail(queue->config, id);
     auto data = queue->spool.read_data(id);
     if (data) {
-        const auto end = data->find("\r\n\r\n");
-        const bool whole = args.body || end == std::string::npos;
-        fmt::print("\n{}", whole ? *data : data->substr(0, end + 2));
+        const auto end = message::HeaderBlock::parse(*data).end();
+        fmt::print("\n{}", args.body ? *data : data->substr(0, end));
     }
     return kExitOk;
 }
