@@ -88,6 +88,7 @@ Result<smtp::Reply> parse_local_reply(std::string_view line) {
 
 boost::asio::awaitable<smtp::Reply> accept_local(Acceptance& acceptance, queue::Intake& intake,
                                                  BlockingPool& pool, policy::Policies& policies,
+                                                 state::SharedRateLimits* shared_limits,
                                                  const std::string& hostname,
                                                  const LocalRequest& request,
                                                  const std::string& user, std::string data) {
@@ -96,7 +97,8 @@ boost::asio::awaitable<smtp::Reply> accept_local(Acceptance& acceptance, queue::
     envelope.auth_user = user;
     envelope.arrival = std::chrono::system_clock::now();
     const std::string sender = request.sender_given ? request.sender : user + "@" + hostname;
-    policy::SessionGate gate(policies.relay, policies.limiter.get(), &policies.suppressing);
+    policy::SessionGate gate(policies.relay, policies.limiter.get(), &policies.suppressing,
+                             policies.limits_shared);
     smtp::SessionView view{.mode = smtp::SessionMode::relay, .local_user = true};
     if (auto refused = check_envelope(gate, view, sender, request.recipients, hostname, envelope)) {
         smtp::Reply reply = refused->reply;
@@ -104,6 +106,9 @@ boost::asio::awaitable<smtp::Reply> accept_local(Acceptance& acceptance, queue::
             (refused->is_sender ? "sender <" : "recipient <") + refused->address + ">: ";
         for (auto& line : reply.lines) line = who + line;
         co_return reply;
+    }
+    if (gate.query_pending()) {
+        if (auto over = co_await shared_limits->settle(gate, *policies.limiter)) co_return *over;
     }
     spool::IncomingText text = intake.incoming();
     co_await pool.run([&] { text.append(data); });

@@ -18,6 +18,7 @@
 #include "accept/acceptance.hpp"
 #include "base/result.hpp"
 #include "smtp/reply.hpp"
+#include "state/shared_rate_limits.hpp"
 
 namespace herald::accept {
 
@@ -45,6 +46,7 @@ Result<smtp::Reply> parse_local_reply(std::string_view line);
 // when missing (-F names it). The reply says what was refused, or the queue id.
 boost::asio::awaitable<smtp::Reply> accept_local(Acceptance& acceptance, queue::Intake& intake,
                                                  BlockingPool& pool, policy::Policies& policies,
+                                                 state::SharedRateLimits* shared_limits,
                                                  const std::string& hostname,
                                                  const LocalRequest& request,
                                                  const std::string& user, std::string data);

@@ -112,6 +112,9 @@ asio::awaitable<HttpResponse> AdminServer::respond(const HttpRequest& request) {
             if (services_.shaping_figures)
                 services_.metrics.set_shaping(services_.shaping_figures());
             if (services_.event_figures) services_.metrics.set_events(services_.event_figures());
+            if (services_.cluster_figures) {
+                services_.metrics.set_cluster(services_.cluster_figures());
+            }
             co_return metrics_response(services_.metrics);
         case Endpoint::queue_list: {
             const QueueQuery query{

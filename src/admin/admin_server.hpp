@@ -74,6 +74,7 @@ struct AdminServices {
     std::function<delivery::TrafficShaper::Figures()> shaping_figures;
     // Events, webhooks and reports for /metrics (docs/events.md); unset: none shown.
     std::function<events::EventFigures()> event_figures;
+    std::function<ClusterFigures()> cluster_figures;  // null: not a node of a cluster
     // The latest events, for GET /api/events and a message's detail; null: none kept.
     const RecentEvents* recent_events = nullptr;
     // How long one request may take to arrive, or its response to leave: a client that

@@ -23,33 +23,55 @@ bool is_own_bounce(const message::Envelope& envelope) {
 
 class Exposition {
   public:
+    // `node`: a cluster node's name, as the first label of every sample; empty: none.
+    explicit Exposition(std::string_view node)
+        : node_(node.empty() ? std::string() : "node=\"" + escape_label_value(node) + "\"") {}
+
     void family(std::string_view name, std::string_view type, std::string_view help) {
         out_ += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
     }
     void sample(std::string_view name, std::uint64_t value) {
-        out_ += fmt::format("{} {}\n", name, value);
+        sample(name, {}, static_cast<double>(value));
     }
     void sample(std::string_view name, std::string_view label, std::string_view label_value,
                 std::uint64_t value) {
-        out_ += fmt::format("{}{{{}=\"{}\"}} {}\n", name, label, escape_label_value(label_value),
-                            value);
+        sample(name, {{label, label_value}}, static_cast<double>(value));
     }
     // With several labels: {{"provider", "google"}, {"source", "192.0.2.10"}}.
     void sample(std::string_view name,
                 std::initializer_list<std::pair<std::string_view, std::string_view>> labels,
                 double value) {
-        std::string joined;
+        std::string joined = node_;
         for (const auto& [label, label_value] : labels) {
             if (!joined.empty()) joined += ',';
             joined += fmt::format("{}=\"{}\"", label, escape_label_value(label_value));
         }
-        out_ += fmt::format("{}{{{}}} {}\n", name, joined, value);
+        if (joined.empty()) {
+            out_ += fmt::format("{} {}\n", name, value);
+        } else {
+            out_ += fmt::format("{}{{{}}} {}\n", name, joined, value);
+        }
     }
     std::string take() { return std::move(out_); }
 
   private:
+    std::string node_;
     std::string out_;
 };
+
+void render_cluster(Exposition& x, const ClusterFigures& cluster) {
+    x.family("herald_cluster_redis_up", "gauge", "1 while this node reaches the cluster's Redis.");
+    x.sample("herald_cluster_redis_up", cluster.redis_up ? 1 : 0);
+    x.family("herald_cluster_redis_state_changes_total", "counter",
+             "Changes between reaching Redis and not.");
+    x.sample("herald_cluster_redis_state_changes_total", cluster.state_changes);
+    x.family("herald_cluster_nodes", "gauge", "Nodes alive at the last heartbeat.");
+    x.sample("herald_cluster_nodes", cluster.nodes);
+    x.family("herald_cluster_local_counts_total", "counter",
+             "Messages counted against this node's share of the limits while Redis was "
+             "unreachable.");
+    x.sample("herald_cluster_local_counts_total", cluster.local_counts);
+}
 
 void render_shaping(Exposition& x, const delivery::TrafficShaper::Figures& shaping) {
     x.family("herald_shaping_actions_total", "counter",
@@ -271,9 +293,20 @@ MinuteHistory::Snapshot Metrics::history(MinuteHistory::Clock::time_point now) c
     return history_.snapshot(now);
 }
 
+void Metrics::set_node(std::string node) {
+    std::lock_guard lock(mutex_);
+    node_ = std::move(node);
+}
+
+void Metrics::set_cluster(ClusterFigures figures) {
+    std::lock_guard lock(mutex_);
+    cluster_ = figures;
+}
+
 std::string Metrics::render() const {
     std::lock_guard lock(mutex_);
-    Exposition x;
+    Exposition x(node_);
+    if (cluster_) render_cluster(x, *cluster_);
     x.family("herald_messages_received_total", "counter", "Messages accepted into the queue.");
     x.sample("herald_messages_received_total", received_);
 

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,14 @@ struct TransportCounts {
     std::uint64_t failed = 0;
 };
 
+// A node of a cluster (issue 21): its link to Redis, as /metrics shows it.
+struct ClusterFigures {
+    bool redis_up = false;
+    std::uint64_t state_changes = 0;  // between up and down
+    std::uint64_t nodes = 0;          // alive at the last heartbeat, this one included
+    std::uint64_t local_counts = 0;   // messages counted locally while Redis was unreachable
+};
+
 class Metrics {
   public:
     // The configured transports start at zero, so that a rate over them exists from the
@@ -46,6 +55,9 @@ class Metrics {
     void set_queue(queue::QueueCensusSnapshot census);
     void set_shaping(delivery::TrafficShaper::Figures figures);
     void set_events(events::EventFigures figures);
+    // In a cluster: every sample carries node="<name>", and the cluster's own figures.
+    void set_node(std::string node);
+    void set_cluster(ClusterFigures figures);
 
     TransportCounts transport(std::string_view name) const;
     // Per recipient domain, labelled as queue/destination_label.hpp says (the first
@@ -72,6 +84,8 @@ class Metrics {
     queue::QueueCensusSnapshot queue_;
     delivery::TrafficShaper::Figures shaping_;
     events::EventFigures events_;
+    std::string node_;
+    std::optional<ClusterFigures> cluster_;
     MinuteHistory history_;
 };
 

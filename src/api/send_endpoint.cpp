@@ -180,14 +180,16 @@ class Sending {
             co_await services_.pool->run([&message, limit] { return compose(message, limit); });
         if (auto* refused = std::get_if<HttpResponse>(&composed)) co_return std::move(*refused);
         auto& outgoing = std::get<std::vector<Outgoing>>(composed);
-        if (auto refused = check_envelopes(message, outgoing)) co_return std::move(*refused);
+        if (auto refused = co_await check_envelopes(message, outgoing)) {
+            co_return std::move(*refused);
+        }
         if (auto refused = co_await write_texts(outgoing)) co_return std::move(*refused);
         co_return co_await queue_all();
     }
 
   private:
-    std::optional<HttpResponse> check_envelopes(const MessageRequest& message,
-                                                const std::vector<Outgoing>& outgoing) {
+    asio::awaitable<std::optional<HttpResponse>> check_envelopes(
+        const MessageRequest& message, const std::vector<Outgoing>& outgoing) {
         const std::string user = key_.user();
         const smtp::SessionView view{.mode = smtp::SessionMode::submission,
                                      .client_ip = request_.client_ip,
@@ -195,21 +197,25 @@ class Sending {
         for (const auto& one : outgoing) {
             // One gate a message: each counts once against the rate limits, as over SMTP.
             policy::SessionGate gate(policies_->relay, policies_->limiter.get(),
-                                     &policies_->suppressing);
+                                     &policies_->suppressing, policies_->limits_shared);
             auto& submission = submissions_.emplace_back();
             submission.submission = true;
             message::Envelope& envelope = submission.envelope;
             if (auto refused =
                     accept::check_envelope(gate, view, message.from.address, one.recipients,
                                            services_.hostname, envelope)) {
-                return refusal(refused->reply, refused->address);
+                co_return refusal(refused->reply, refused->address);
+            }
+            if (gate.query_pending()) {
+                auto over = co_await services_.shared_limits->settle(gate, *policies_->limiter);
+                if (over) co_return refusal(*over, message.from.address);
             }
             envelope.client_ip = request_.client_ip;
             envelope.auth_user = user;
             envelope.protocol = "http";
             envelope.arrival = std::chrono::system_clock::now();
         }
-        return std::nullopt;
+        co_return std::nullopt;
     }
 
     // The texts into the spool's incoming files, and their header sections read back.

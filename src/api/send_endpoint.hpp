@@ -25,6 +25,7 @@
 #include "base/blocking_pool.hpp"
 #include "policy/policies.hpp"
 #include "queue/intake.hpp"
+#include "state/shared_rate_limits.hpp"
 
 namespace herald::api {
 
@@ -33,6 +34,7 @@ struct SendServices {
     queue::Intake* intake = nullptr;  // for the files the messages are written to
     BlockingPool* pool = nullptr;
     IdempotencyStore* idempotency = nullptr;
+    state::SharedRateLimits* shared_limits = nullptr;  // [cluster]: limits counted in Redis
     // The policies in force now (a reload swaps them; a request keeps the set it started with).
     std::function<std::shared_ptr<policy::Policies>()> policies;
     std::string hostname;

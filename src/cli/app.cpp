@@ -5,6 +5,7 @@
 
 #include "base/build_info.hpp"
 #include "cli/check_config_command.hpp"
+#include "cli/cluster_command.hpp"
 #include "cli/control_commands.hpp"
 #include "cli/dkim_command.hpp"
 #include "cli/dmarc_command.hpp"
@@ -64,6 +65,7 @@ int run(int argc, char** argv) {
     add_summary_command(app, global, exit_code);
     add_trace_command(app, global, exit_code);
     add_shaping_command(app, global, exit_code);
+    add_cluster_command(app, global, exit_code);
     add_suppress_command(app, global, exit_code);
     add_help_command(app);
 

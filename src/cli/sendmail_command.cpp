@@ -182,8 +182,8 @@ class LocalInjection {
         services_.resolver = resolver.get();
         accept::Acceptance acceptance(services_);
         auto reply = run_to_completion(
-            io, accept::accept_local(acceptance, intake_, pool_, policies_, config_.server.hostname,
-                                     request, user, std::move(data)));
+            io, accept::accept_local(acceptance, intake_, pool_, policies_, nullptr,
+                                     config_.server.hostname, request, user, std::move(data)));
         if (policies_.limiter) (void)policies_.limiter->save_to(rate_limits_path(), now());
         return reply;
     }

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "config/redis_url.hpp"
+
 namespace herald::config {
 
 using Seconds = std::chrono::seconds;
@@ -335,6 +337,24 @@ struct Compliance {
     bool operator==(const Compliance&) const = default;
 };
 
+// Issue 21: nodes that share their rate limits, provider back-offs and suppressions through
+// Redis (docs/cluster.md). Without `redis`, one node keeps all of it locally.
+struct Cluster {
+    std::optional<RedisUrl> redis;        // none: no cluster
+    std::string node;                     // this node's name; empty in the file: [server] hostname
+    std::filesystem::path password_file;  // the password, kept out of the config file
+    std::filesystem::path tls_ca;         // rediss://: the CA that signed Redis' certificate
+    std::string prefix = "herald:";       // of every key, so that clusters can share a Redis
+    // What a node does while Redis cannot answer: counts locally with each limit divided by
+    // the nodes it last saw (open), or answers 451 to what a shared limit would count (closed).
+    enum class OnFailure { open, closed };
+    OnFailure on_failure = OnFailure::open;
+    // How long one command may take before Redis counts as unreachable.
+    std::chrono::milliseconds timeout{250};
+
+    bool operator==(const Cluster&) const = default;
+};
+
 struct Config {
     std::filesystem::path source;  // the file it was read from
     Server server;
@@ -364,6 +384,7 @@ struct Config {
     Suppression suppression;
     Unsubscribe unsubscribe;
     Compliance compliance;
+    Cluster cluster;
 
     const Transport* find_transport(std::string_view name) const;
     const User* find_user(std::string_view name) const;

@@ -156,6 +156,7 @@ Config read_config(const toml::table& root, Diagnostics& diagnostics) {
     read_table(doc, "suppression", c.suppression, read_suppression);
     read_table(doc, "unsubscribe", c.unsubscribe, read_unsubscribe);
     read_table(doc, "compliance", c.compliance, read_compliance);
+    read_table(doc, "cluster", c.cluster, read_cluster);
     read_tables(doc, "event_sink", "event_sink", [&, seen = UniqueNames()](TableReader& t) mutable {
         read_event_sink(t, c.event_sinks, seen);
     });
@@ -189,6 +190,7 @@ Config read_config(const toml::table& root, Diagnostics& diagnostics) {
     });
     check_unsubscribe_listener(c, listener_lines, diagnostics);
     check_unsubscribe_mailto(c, diagnostics);
+    if (c.cluster.node.empty()) c.cluster.node = c.server.hostname;
     doc.report_unknown_keys();
     place_beside_spool_and_logs(c);
     return c;

@@ -71,6 +71,7 @@ std::vector<std::string> keep_until_restart(const Config& running, Config& next)
     keep(running.bounces, next.bounces, "[bounces]", changed);
     keep(running.suppression, next.suppression, "[suppression]", changed);
     keep(running.unsubscribe, next.unsubscribe, "[unsubscribe]", changed);
+    keep(running.cluster, next.cluster, "[cluster]", changed);
     keep(running.shaping, next.shaping, "[shaping]", changed);
     keep(running.providers, next.providers, "[[provider]]", changed);
     keep(running.ip_pools, next.ip_pools, "[[ip_pool]]", changed);

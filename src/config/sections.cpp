@@ -831,3 +831,42 @@ void read_suppression(TableReader& t, Suppression& out) {
 }
 
 }  // namespace herald::config
+
+namespace herald::config {
+
+void read_cluster(TableReader& t, Cluster& out) {
+    std::string url;
+    if (t.read("redis", url)) {
+        auto parsed = parse_redis_url(url);
+        if (parsed) {
+            out.redis = std::move(*parsed);
+        } else {
+            t.error("redis", parsed.error() + " (redis://[user:password@]host:port[/db])");
+        }
+    }
+    if (t.read("node", out.node) &&
+        (out.node.empty() || out.node.size() > 64 ||
+         out.node.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                    "0123456789.-_") != std::string::npos)) {
+        t.error("node", "must be 1-64 letters, digits, '.', '-' or '_'");
+    }
+    t.read("password_file", out.password_file);
+    t.read("tls_ca", out.tls_ca);
+    if (t.read("prefix", out.prefix) && out.prefix.find_first_of(" \t\r\n") != std::string::npos) {
+        t.error("prefix", "must not hold blanks");
+    }
+    constexpr std::array kFailures{
+        Choice<Cluster::OnFailure>{"open", Cluster::OnFailure::open},
+        Choice<Cluster::OnFailure>{"closed", Cluster::OnFailure::closed}};
+    t.read_choice("on_failure", out.on_failure, kFailures);
+    std::size_t timeout_ms = 0;
+    if (t.read_count("timeout_ms", timeout_ms, 10)) {
+        out.timeout = std::chrono::milliseconds(std::min<std::size_t>(timeout_ms, 60000));
+    }
+    if (!t.has("redis")) t.error("redis", "is missing: [cluster] needs a Redis to share");
+    if (out.redis && !out.redis->password.empty() && !out.password_file.empty()) {
+        t.error("password_file", "and a password in redis: give one of them");
+    }
+}
+
+}  // namespace herald::config

@@ -49,5 +49,6 @@ void read_bounces(TableReader& t, Bounces& out);
 void read_suppression(TableReader& t, Suppression& out);
 void read_unsubscribe(TableReader& t, Unsubscribe& out);
 void read_compliance(TableReader& t, Compliance& out);
+void read_cluster(TableReader& t, Cluster& out);
 
 }  // namespace herald::config

@@ -67,6 +67,10 @@
 #include "spool/free_space.hpp"
 #include "spool/secret_file.hpp"
 #include "spool/spool.hpp"
+#include "state/cluster_nodes.hpp"
+#include "state/password_file.hpp"
+#include "state/redis_link.hpp"
+#include "state/shared_rate_limits.hpp"
 #include "suppression/suppressions.hpp"
 
 namespace herald::net {
@@ -156,6 +160,10 @@ struct Server::Parts {
     std::shared_ptr<policy::Policies> policies;
     // Outside the policies: a reload must not hand a password guesser a fresh count.
     std::unique_ptr<policy::AuthThrottle> auth_throttle;
+    // [cluster] (issue 21): the link to Redis and what is shared through it; null without.
+    std::unique_ptr<state::RedisLink> redis;
+    std::unique_ptr<state::ClusterNodes> nodes;
+    std::unique_ptr<state::SharedRateLimits> shared_limits;
     bool reloading = false;
     std::unique_ptr<mailauth::Preflight> preflight;
     std::unique_ptr<doctor::DeferralExplainer> explainer;  // used when [compliance] explain
@@ -204,6 +212,8 @@ struct Server::Parts {
     Status build_events();
     void equip(policy::Policies& fresh);
     events::EventFigures event_figures() const;
+    Status build_cluster();
+    admin::ClusterFigures cluster_figures() const;
     Status bind_listeners();
     Status bind_sendmail_socket();
     // Whether a message of `size` octets fits beside [limits] spool_reserve: every way in asks.
@@ -735,6 +745,7 @@ Status Server::Parts::build_events() {
 // lists to ask and the report addresses to let in.
 void Server::Parts::equip(policy::Policies& fresh) {
     fresh.dkim_keys = dkim;
+    fresh.limits_shared = shared_limits != nullptr;
     fresh.suppressing = suppressions->for_gate();
     if (reports) {
         fresh.suppressing.report_address = [this](std::string_view recipient) {
@@ -838,6 +849,7 @@ Status Server::Parts::build_services() {
     auto built = build_router(config, dkim);
     if (!built) return Error{built.error()};
     router = std::make_unique<delivery::LiveRouter>(std::move(*built));
+    if (auto cluster = build_cluster(); !cluster) return cluster;
     policies = std::make_shared<policy::Policies>(config);
     equip(*policies);
     auth_throttle = std::make_unique<policy::AuthThrottle>(policy::AuthThrottleSettings{
@@ -915,6 +927,7 @@ Status Server::Parts::build_services() {
         .intake = intake.get(),
         .pool = pool.get(),
         .idempotency = idempotency.get(),
+        .shared_limits = shared_limits.get(),
         .policies = [this] { return policies; },
         .hostname = config.server.hostname,
         .max_message_size = config.limits.max_message_size,
@@ -957,6 +970,36 @@ Status Server::Parts::build_services() {
     return ok_status();
 }
 
+Status Server::Parts::build_cluster() {
+    const config::Cluster& cluster = config.cluster;
+    if (!cluster.redis) return ok_status();
+    state::RedisSettings settings{
+        .url = *cluster.redis, .tls_ca = cluster.tls_ca, .timeout = cluster.timeout};
+    if (!cluster.password_file.empty()) {
+        auto password = state::read_password_file(cluster.password_file);
+        if (!password) return Error{"cluster: " + password.error()};
+        settings.url.password = std::move(*password);
+    }
+    redis = std::make_unique<state::RedisLink>(
+        io.get_executor(), std::move(settings),
+        [this](const std::string& line) { mainlog->note(line); });
+    nodes = std::make_unique<state::ClusterNodes>(io.get_executor(), *redis, cluster, [this] {
+        return state::NodeReport{.queued = scheduler->queued() + scheduler->active(),
+                                 .version = std::string(version())};
+    });
+    shared_limits = std::make_unique<state::SharedRateLimits>(*redis, cluster,
+                                                              [this] { return nodes->alive(); });
+    if (metrics) metrics->set_node(cluster.node);
+    return ok_status();
+}
+
+admin::ClusterFigures Server::Parts::cluster_figures() const {
+    return {.redis_up = redis->up(),
+            .state_changes = redis->state_changes(),
+            .nodes = nodes->alive(),
+            .local_counts = shared_limits->fallbacks()};
+}
+
 Status Server::Parts::bind_sendmail_socket() {
     auto bound = SendmailSocket::bind(
         io.get_executor(), config.server.spool_dir / "sendmail.sock",
@@ -978,9 +1021,9 @@ asio::awaitable<smtp::Reply> Server::Parts::take_local_message(const accept::Loc
     smtp::Reply reply(452, "4.3.1", "Insufficient system storage");
     if (spool_has_room_for(data.size())) {
         auto in_force = policies;  // a reload meanwhile must not change the rules mid-message
-        reply =
-            co_await accept::accept_local(*acceptance, *intake, *pool, *in_force,
-                                          config.server.hostname, request, user, std::move(data));
+        reply = co_await accept::accept_local(*acceptance, *intake, *pool, *in_force,
+                                              shared_limits.get(), config.server.hostname, request,
+                                              user, std::move(data));
     }
     if (!reply.positive()) rejectlog->write("local", "sendmail from " + user, reply.summary());
     co_return reply;
@@ -1010,6 +1053,7 @@ SmtpServices Server::Parts::services_for(const config::Listener& listener) {
     s.tls = &tls;
     s.intake = intake.get();
     s.acceptance = acceptance.get();
+    s.shared_limits = shared_limits.get();
     s.metrics = metrics.get();
     s.note = [this](const std::string& line) { mainlog->note(line); };
     s.pool = pool.get();
@@ -1062,6 +1106,9 @@ Status Server::Parts::bind_listeners() {
                 .shaping_figures =
                     [this] { return shaper->figures(std::chrono::system_clock::now()); },
                 .event_figures = [this] { return event_figures(); },
+                .cluster_figures = redis ? std::function<admin::ClusterFigures()>(
+                                               [this] { return cluster_figures(); })
+                                         : nullptr,
                 .recent_events = recent_events.get()});
         if (!bound) return Error{bound.error()};
         admin_server = std::move(*bound);
@@ -1330,6 +1377,10 @@ int Server::run() {
         asio::co_spawn(executor, p.rotate_by_size(), asio::detached);
     }
     p.events->start();
+    if (p.redis) {
+        p.redis->start();
+        p.nodes->start();
+    }
     p.mainlog->note(version_line() + " started" + p.started_as);
     notify_ready();
 
@@ -1347,6 +1398,10 @@ int Server::run() {
         p.rotate_signal->cancel();
         p.scheduler->stop();
         p.events->stop();
+        if (p.redis) {
+            p.nodes->stop();
+            p.redis->stop();
+        }
         asio::co_spawn(p.io, p.drain_then_stop(), asio::detached);
     });
     p.io.run();

@@ -2,6 +2,7 @@
 
 #include "mailauth/dkim/keyring.hpp"
 #include "net/tls_context.hpp"
+#include "state/password_file.hpp"
 
 namespace herald::net {
 
@@ -18,6 +19,11 @@ std::vector<std::string> serving_file_problems(const config::Config& config) {
     if (!config.tls.cert.empty()) {
         if (auto loaded = load_server_tls(config.tls.cert, config.tls.key, {}, ""); !loaded) {
             problems.push_back(where + loaded.error());
+        }
+    }
+    if (!config.cluster.password_file.empty()) {
+        if (auto password = state::read_password_file(config.cluster.password_file); !password) {
+            problems.push_back(where + "cluster: " + password.error());
         }
     }
     return problems;

@@ -133,7 +133,8 @@ class Connection {
         client_.ip = unmapped(remote.address()).to_string();
         policies_ = services_.policies();
         policy::SessionGate gate(policies_->relay, policies_->limiter.get(),
-                                 &policies_->suppressing);
+                                 &policies_->suppressing, policies_->limits_shared);
+        gate_ = &gate;
         smtp::ServerSession session(settings, client_, gate);
 
         if (settings.tls_active && !co_await stream_.handshake(settings.command_timeout)) {
@@ -176,6 +177,9 @@ class Connection {
                 session.tls_started();
             } else if (auto* auth = std::get_if<smtp::AuthRequest>(&*event)) {
                 co_await authenticate(session, *auth);
+            } else if (std::holds_alternative<smtp::PolicyQuery>(*event)) {
+                session.policy_answer(
+                    co_await services_.shared_limits->settle(*gate_, *policies_->limiter));
             } else if (auto* piece = std::get_if<smtp::MessageData>(&*event)) {
                 co_await keep_text(piece->text);
             } else if (std::holds_alternative<smtp::DiscardMessage>(*event)) {
@@ -287,6 +291,7 @@ class Connection {
 
     const SmtpServices& services_;
     std::shared_ptr<policy::Policies> policies_;
+    policy::SessionGate* gate_ = nullptr;  // the session's, for its PolicyQuery events
     SessionStream stream_;
     smtp::ClientInfo client_;
     std::optional<spool::IncomingText> text_;  // of the message in DATA, as far as it came

@@ -16,6 +16,7 @@
 #include "policy/policies.hpp"
 #include "queue/intake.hpp"
 #include "smtp/server_session.hpp"
+#include "state/shared_rate_limits.hpp"
 
 namespace herald::net {
 
@@ -28,10 +29,11 @@ struct SmtpServices {
     // The policies in force now; a connection takes them when it starts (reload swaps them).
     std::function<std::shared_ptr<policy::Policies>()> policies;
     const ServerTls* tls = nullptr;
-    queue::Intake* intake = nullptr;               // for the files DATA is written to
-    accept::Acceptance* acceptance = nullptr;      // the steps a message takes into the queue
-    admin::Metrics* metrics = nullptr;             // null: no [admin] http
-    std::function<void(const std::string&)> note;  // a mainlog line
+    queue::Intake* intake = nullptr;                   // for the files DATA is written to
+    accept::Acceptance* acceptance = nullptr;          // the steps a message takes into the queue
+    state::SharedRateLimits* shared_limits = nullptr;  // [cluster]: limits counted in Redis
+    admin::Metrics* metrics = nullptr;                 // null: no [admin] http
+    std::function<void(const std::string&)> note;      // a mainlog line
     BlockingPool* pool = nullptr;
     std::function<void(const std::string& client_ip, const smtp::Rejection&)> log_rejection;
     std::function<void(const std::string& context, const std::string& what)> panic;

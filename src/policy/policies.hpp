@@ -43,6 +43,9 @@ struct Policies {
     PasswordVerifier verifier;
     std::vector<config::ApiKey> api_keys;  // checked by api/api_key_check.hpp
     std::unique_ptr<RateLimiter> limiter;  // null: no [[rate_limit]]
+    // [cluster]: the limiter's rules are counted in Redis by every node together
+    // (state/shared_rate_limits.hpp); set by the server, which holds the link.
+    bool limits_shared = false;
     // The [[dkim.key]] keys, loaded by whoever builds the set (the server, sendmail): a reload
     // that replaces them leaves a message under way with the keys it started with. Null: none.
     std::shared_ptr<mailauth::dkim::Keyring> dkim_keys;

@@ -42,6 +42,32 @@ RateLimiter::RateLimiter(const std::vector<config::RateLimit>& rules) {
     counters_.resize(rules_.size());
 }
 
+RateLimiter::RateLimiter(const RateLimiter& whole, std::size_t nodes) : rules_(whole.rules_) {
+    const std::uint64_t share = std::max<std::uint64_t>(nodes, 1);
+    for (auto& rule : rules_) {
+        if (share > 1) rule.limit += " shared by " + std::to_string(share) + " nodes";
+        rule.count = std::max<std::uint64_t>(rule.count / share, 1);
+    }
+    counters_.resize(rules_.size());
+}
+
+std::vector<RateLimiter::Charge> RateLimiter::charges(const RateSubject& subject) const {
+    std::vector<Charge> out;
+    for (const auto& rule : rules_) {
+        auto key = key_for(rule, subject);
+        if (!key) continue;
+        out.push_back({.key = rule_id(rule) + ' ' + *key,
+                       .count = rule.count,
+                       .window = rule.window,
+                       .refusal = refusal(rule, *key)});
+    }
+    return out;
+}
+
+std::string RateLimiter::refusal(const Rule& rule, const std::string& key) {
+    return "limit of " + rule.limit + " per " + rule.match + " reached for " + key;
+}
+
 bool RateLimiter::counts(const Rule& rule, const RateSubject& subject) {
     const auto listed = [&](const std::vector<std::string>& users) {
         return !subject.user.empty() &&
@@ -92,7 +118,7 @@ std::optional<std::string> RateLimiter::over_limit(const RateSubject& subject,
     for (std::size_t i = 0; i < rules_.size(); ++i) {
         auto key = key_for(rules_[i], subject);
         if (!key || used(i, *key, now) < rules_[i].count) continue;
-        return "limit of " + rules_[i].limit + " per " + rules_[i].match + " reached for " + *key;
+        return refusal(rules_[i], *key);
     }
     return std::nullopt;
 }

@@ -31,6 +31,19 @@ class RateLimiter {
     using Clock = std::chrono::system_clock;
 
     explicit RateLimiter(const std::vector<config::RateLimit>& rules);
+    // The same rules with each count divided among `nodes` (at least 1 each) and no counts
+    // yet: what one node of a cluster may send alone while the shared store is out of reach.
+    RateLimiter(const RateLimiter& whole, std::size_t nodes);
+
+    // One rule's part in counting a message, for a store that several nodes share
+    // (state/shared_rate_limits.hpp).
+    struct Charge {
+        std::string key;  // the rule and the subject: "sender,10,3600 a@example.com"
+        std::uint64_t count = 0;
+        std::chrono::seconds window{3600};
+        std::string refusal;  // what over_limit() says when this one is reached
+    };
+    std::vector<Charge> charges(const RateSubject& subject) const;
 
     // Why one more message from `subject` would go over a limit, if it would.
     std::optional<std::string> over_limit(const RateSubject& subject, Clock::time_point now) const;
@@ -69,6 +82,7 @@ class RateLimiter {
     };
 
     static std::string rule_id(const Rule& rule);
+    static std::string refusal(const Rule& rule, const std::string& key);
     std::optional<std::string> key_for(const Rule& rule, const RateSubject& subject) const;
     std::int64_t window_start(const Rule& rule, Clock::time_point now) const;
     std::uint64_t used(std::size_t rule, const std::string& key, Clock::time_point now) const;

@@ -13,8 +13,24 @@ RateSubject subject_of(const smtp::SessionView& session, std::string_view sender
 std::optional<smtp::Reply> SessionGate::over_limit(const RateSubject& subject) const {
     auto why = limiter_->over_limit(subject, RateLimiter::Clock::now());
     if (!why) return std::nullopt;
-    // Temporary: a legitimate client retries once the window has passed.
-    return smtp::Reply(451, "4.7.1", "Rate " + *why + "; try again later");
+    return refusal(*why);
+}
+
+// Temporary: a legitimate client retries once the window has passed.
+smtp::Reply SessionGate::refusal(const std::string& why) {
+    return smtp::Reply(451, "4.7.1", "Rate " + why + "; try again later");
+}
+
+RateSubject SessionGate::pending_subject() const {
+    if (!pending_) return {};
+    return {pending_->sender, pending_->user, pending_->client_ip};
+}
+
+std::optional<smtp::Reply> SessionGate::settle(const std::optional<std::string>& over_limit) {
+    pending_.reset();
+    if (over_limit) return refusal(*over_limit);
+    counted_ = true;
+    return std::nullopt;
 }
 
 // A suppressed address is refused as Suppressing::refuses says (submitted mail: a user, the
@@ -34,7 +50,9 @@ std::optional<smtp::Reply> SessionGate::check_sender(const smtp::SessionView& se
                                                      std::string_view sender) {
     if (auto refused = relay_.check_sender(session, sender)) return refused;
     counted_ = false;
-    if (!limiter_) return std::nullopt;
+    pending_.reset();
+    // Shared limits are asked once, when the message counts (the first relayed recipient).
+    if (!limiter_ || shared_limits_) return std::nullopt;
     return over_limit(subject_of(session, sender));
 }
 
@@ -52,7 +70,12 @@ std::optional<smtp::Reply> SessionGate::check_recipient(const smtp::SessionView&
     if (auto refused = relay_.check_recipient(session, recipient)) return refused;
     if (relay_.is_local_recipient(recipient)) return std::nullopt;
     if (auto refused = suppressed(session, recipient)) return refused;
-    if (!limiter_ || counted_) return std::nullopt;
+    if (!limiter_ || counted_ || pending_) return std::nullopt;
+    if (shared_limits_) {
+        pending_ = OwnedSubject{std::string(session.sender), std::string(session.auth_user),
+                                std::string(session.client_ip)};
+        return std::nullopt;
+    }
     // Checked again here: other sessions may have used up the limit since MAIL.
     const RateSubject subject = subject_of(session, session.sender);
     if (auto refused = over_limit(subject)) return refused;

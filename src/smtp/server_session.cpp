@@ -74,6 +74,7 @@ struct ServerSession::State {
         data,
         awaiting_tls,
         awaiting_auth,
+        awaiting_policy,
         awaiting_message,
         closed
     };
@@ -114,6 +115,8 @@ struct ServerSession::State {
     bool smtputf8 = false;
     bool body_8bit = false;
     std::vector<std::string> recipients;
+    std::string asked_recipient;  // awaiting_policy: the RCPT the policy is asked about
+    std::string asked_command;
     std::optional<DataReader> data;
     message::HeaderSectionScanner header_section;  // of the text being read
 
@@ -229,7 +232,9 @@ struct ServerSession::State {
             case Verb::mail:
                 return respond(on_mail(arg), line);
             case Verb::rcpt:
-                return respond(on_rcpt(arg), line);
+                if (auto reply = on_rcpt(arg)) return respond(*reply, line);
+                asked_command = line;
+                return;
             case Verb::data:
                 return respond(on_data(arg), line);
             case Verb::rset:
@@ -319,7 +324,8 @@ struct ServerSession::State {
         return Reply(250, "2.1.0", "Ok");
     }
 
-    Reply on_rcpt(std::string_view arg) {
+    // nullopt: the policy has a question first (awaiting_policy).
+    std::optional<Reply> on_rcpt(std::string_view arg) {
         if (!mail_given) return Reply(503, "5.5.1", "Need MAIL command first");
         auto parsed =
             parse_rcpt_arguments(arg, smtputf8 ? AddressSyntax::utf8 : AddressSyntax::ascii);
@@ -336,7 +342,17 @@ struct ServerSession::State {
         auto canonical = canonical_address(recipient);
         if (!canonical) return Reply(553, "5.1.3", "Bad recipient address: " + canonical.error());
         if (auto refused = policy.check_recipient(view(), *canonical)) return *refused;
-        for (auto& address : policy.delivery_addresses(*canonical)) {
+        if (policy.query_pending()) {
+            asked_recipient = *canonical;
+            events.emplace_back(PolicyQuery{});
+            phase = Phase::awaiting_policy;
+            return std::nullopt;
+        }
+        return take_recipient(*canonical);
+    }
+
+    Reply take_recipient(std::string_view recipient) {
+        for (auto& address : policy.delivery_addresses(recipient)) {
             if (std::find(recipients.begin(), recipients.end(), address) == recipients.end()) {
                 recipients.push_back(std::move(address));
             }
@@ -656,6 +672,15 @@ void ServerSession::auth_result(bool accepted) {
     } else {
         s_->respond(Reply(535, "5.7.8", "Authentication credentials invalid"), s_->auth_log);
     }
+    s_->process();
+}
+
+void ServerSession::policy_answer(const std::optional<Reply>& refusal) {
+    if (s_->phase != State::Phase::awaiting_policy) return;
+    s_->phase = State::Phase::command;
+    const std::string recipient = std::exchange(s_->asked_recipient, std::string());
+    const std::string command = std::exchange(s_->asked_command, std::string());
+    s_->respond(refusal ? *refusal : s_->take_recipient(recipient), command);
     s_->process();
 }
 

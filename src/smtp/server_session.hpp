@@ -70,6 +70,7 @@ struct AuthRequest {        // verify, then auth_result()
 struct MessageData {   // the next piece of the text after DATA: keep it (a file), no outcome
     std::string text;  // CRLF lines, dot-unstuffed; the pieces never hold the final ".\r\n"
 };
+struct PolicyQuery {};     // the policy's pending question (query_pending()): policy_answer()
 struct DiscardMessage {};  // the text given since DATA was refused at its end: drop it
 struct MessageReady {      // the text given since DATA is the message: make it durable,
                            // then message_accepted() or message_rejected()
@@ -77,8 +78,8 @@ struct MessageReady {      // the text given since DATA is the message: make it 
     std::uint64_t size = 0;         // octets of text, all given in MessageData events
     std::uint64_t header_size = 0;  // of which the header section (HeaderBlock::end())
 };
-using SessionEvent =
-    std::variant<StartTls, CloseConnection, AuthRequest, MessageData, DiscardMessage, MessageReady>;
+using SessionEvent = std::variant<StartTls, CloseConnection, AuthRequest, PolicyQuery, MessageData,
+                                  DiscardMessage, MessageReady>;
 
 // A refused command, for the rejectlog.
 struct Rejection {
@@ -105,6 +106,8 @@ class ServerSession {
     // AUTH refused before any password was checked (throttling: 454 4.7.0); the rejectlog
     // names the user tried.
     void auth_refused(const Reply& reply);
+    // The answer to PolicyQuery: a refusal of the recipient asked about, or nullopt to take it.
+    void policy_answer(const std::optional<Reply>& refusal);
     void message_accepted(std::string_view queue_id);
     void message_rejected(const Reply& reply);
     void timed_out();      // 421 4.4.2 and close

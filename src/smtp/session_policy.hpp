@@ -38,6 +38,10 @@ class SessionPolicy {
     virtual std::vector<std::string> delivery_addresses(std::string_view recipient) {
         return {std::string(recipient)};
     }
+    // After check_recipient() let a recipient through: a question the policy could not answer
+    // at once (a count other nodes keep too). The session then emits PolicyQuery and waits
+    // for policy_answer() before it replies to the RCPT.
+    virtual bool query_pending() const { return false; }
 };
 
 }  // namespace herald::smtp

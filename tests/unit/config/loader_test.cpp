@@ -946,3 +946,39 @@ TEST(LoadString, RefusesComplianceValuesThatMeanNothing) {
 
 }  // namespace
 }  // namespace herald::config
+
+namespace herald::config {
+namespace {
+
+TEST(LoadString, ReadsTheClusterSection) {
+    auto loaded = load_string(
+        "[server]\nhostname = \"mx1.example.com\"\n"
+        "[cluster]\nredis = \"redis://herald:pw@10.0.0.9:6380/2\"\non_failure = \"closed\"\n"
+        "timeout_ms = 500\nprefix = \"eu:\"\n",
+        "t.toml");
+    ASSERT_TRUE(loaded.config) << loaded.errors.front();
+    const Cluster& cluster = loaded.config->cluster;
+    ASSERT_TRUE(cluster.redis);
+    EXPECT_EQ(cluster.redis->host, "10.0.0.9");
+    EXPECT_EQ(cluster.node, "mx1.example.com");  // the hostname when not named
+    EXPECT_EQ(cluster.on_failure, Cluster::OnFailure::closed);
+    EXPECT_EQ(cluster.timeout, std::chrono::milliseconds(500));
+    EXPECT_EQ(cluster.prefix, "eu:");
+    EXPECT_FALSE(load_string("", "t.toml").config->cluster.redis);
+}
+
+TEST(LoadString, NamesWhatIsWrongInTheClusterSection) {
+    const std::string errors = joined_errors(
+        "[cluster]\nredis = \"redis://:pw@host\"\nnode = \"a b\"\non_failure = \"maybe\"\n"
+        "password_file = \"/etc/herald/redis.secret\"\ntimeout_ms = 1\n");
+    EXPECT_THAT(errors, HasSubstr("cluster.node"));
+    EXPECT_THAT(errors, HasSubstr("cluster.on_failure"));
+    EXPECT_THAT(errors, HasSubstr("cluster.password_file and a password in redis"));
+    EXPECT_THAT(errors, HasSubstr("cluster.timeout_ms"));
+    EXPECT_THAT(joined_errors("[cluster]\nnode = \"a\"\n"), HasSubstr("cluster.redis is missing"));
+    EXPECT_THAT(joined_errors("[cluster]\nredis = \"tcp://x\"\n"),
+                HasSubstr("must start with redis:// or rediss://"));
+}
+
+}  // namespace
+}  // namespace herald::config

@@ -153,3 +153,39 @@ TEST(RateLimiter, SavesToAFileAndReadsItBack) {
 
 }  // namespace
 }  // namespace herald::policy
+
+namespace herald::policy {
+namespace {
+
+TEST(RateLimiter, ChargesNameEachRuleThatCountsTheSubject) {
+    config::RateLimit exempt = rule("client_ip", 5, seconds(60));
+    exempt.exempt_networks = {"192.0.2.0/24"};
+    RateLimiter limiter(
+        {rule("sender", 10, seconds(3600)), exempt, rule("user", 3, seconds(86400))});
+    auto charges = limiter.charges(kAlice);
+    ASSERT_EQ(charges.size(), 2u);
+    EXPECT_EQ(charges[0].key, "sender,10,3600 alice@example.com");
+    EXPECT_EQ(charges[0].count, 10u);
+    EXPECT_EQ(charges[0].window, seconds(3600));
+    EXPECT_EQ(charges[0].refusal, "limit of 10/3600s per sender reached for alice@example.com");
+    EXPECT_EQ(charges[1].key, "user,3,86400 alice");
+    EXPECT_TRUE(limiter.charges({"", "alice", "192.0.2.1"}).empty());  // a bounce
+}
+
+TEST(RateLimiter, ADividedLimiterGivesEachNodeItsShare) {
+    RateLimiter whole({rule("sender", 10, seconds(3600)), rule("user", 1, seconds(3600))});
+    RateLimiter share(whole, 3);
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_FALSE(share.over_limit({"alice@example.com", "", ""}, kHour)) << i;
+        share.count({"alice@example.com", "", ""}, kHour);
+    }
+    auto why = share.over_limit({"alice@example.com", "", ""}, kHour);
+    ASSERT_TRUE(why);
+    EXPECT_EQ(*why, "limit of 10/3600s shared by 3 nodes per sender reached for alice@example.com");
+    // Never less than one each, and the whole is untouched.
+    EXPECT_EQ(share.charges(kAlice)[1].count, 1u);
+    EXPECT_EQ(whole.charges(kAlice)[0].count, 10u);
+}
+
+}  // namespace
+}  // namespace herald::policy

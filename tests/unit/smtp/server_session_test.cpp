@@ -842,3 +842,40 @@ TEST(ServerSession, GivesSplitIndependentRepliesForRandomInput) {
 
 }  // namespace
 }  // namespace herald::smtp
+
+namespace herald::smtp {
+namespace {
+
+using testing::Conversation;
+
+TEST(ServerSession, APolicyQueryHoldsTheRcptReplyUntilAnswered) {
+    Conversation c;
+    c.hold_queries = true;
+    c.send("EHLO client.example\r\n");
+    const std::string out = c.send(
+        "MAIL FROM:<s@client.example>\r\nRCPT TO:<a@shared.example>\r\n"
+        "RCPT TO:<b@x.example>\r\nDATA\r\n");
+    // The pipelined commands after the RCPT wait, in order, for the answer.
+    EXPECT_EQ(out, "250 2.1.0 Ok\r\n");
+    EXPECT_EQ(c.policy_queries, 1);
+    c.answer_query();
+    EXPECT_EQ(c.drain(), "250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n");
+}
+
+TEST(ServerSession, AQueryAnsweredWithARefusalRefusesThatRecipientAlone) {
+    Conversation c;
+    c.send("EHLO client.example\r\n");
+    const std::string out = c.send(
+        "MAIL FROM:<s@client.example>\r\nRCPT TO:<full@shared.example>\r\n"
+        "RCPT TO:<a@shared.example>\r\nRCPT TO:<b@x.example>\r\nDATA\r\nhi\r\n.\r\n");
+    EXPECT_EQ(out,
+              "250 2.1.0 Ok\r\n451 4.7.1 Rate limit reached\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n"
+              "354 End data with <CR><LF>.<CR><LF>\r\n250 2.0.0 Ok: queued as Q1\r\n");
+    ASSERT_EQ(c.messages.size(), 1u);
+    EXPECT_EQ(c.messages[0].envelope.recipients.size(), 2u);
+    ASSERT_EQ(c.rejections.size(), 1u);
+    EXPECT_EQ(c.rejections[0].command, "RCPT TO:<full@shared.example>");
+}
+
+}  // namespace
+}  // namespace herald::smtp

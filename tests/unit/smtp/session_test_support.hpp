@@ -26,6 +26,7 @@ class FakePolicy : public SessionPolicy {
                                          std::string_view recipient) override {
         recipients.emplace_back(recipient);
         seen_sender = std::string(session.sender);
+        asking = recipient.ends_with("@shared.example");
         if (recipient.ends_with("@elsewhere.example")) {
             return Reply(554, "5.7.1", "Relay access denied");
         }
@@ -37,6 +38,10 @@ class FakePolicy : public SessionPolicy {
         return {std::string(recipient)};
     }
 
+    // "*@shared.example": a count the policy must ask elsewhere about (PolicyQuery).
+    bool query_pending() const override { return asking; }
+
+    bool asking = false;
     std::vector<std::string> senders;
     std::vector<std::string> recipients;
     std::string seen_auth_user;
@@ -104,8 +109,20 @@ class Conversation {
     bool close_requested = false;
     bool hold_messages = false;  // leave MessageReady unanswered
     bool hold_tls = false;       // leave StartTls unanswered
+    bool hold_queries = false;   // leave PolicyQuery unanswered
+    int policy_queries = 0;
     std::string password = "secret";
     bool throttle_auth = false;  // answer AUTH as a lockout does: 454, no password checked
+
+    // As a shared count answers: "full@shared.example" is over the limit.
+    void answer_query() {
+        policy.asking = false;
+        if (policy.recipients.back().starts_with("full@")) {
+            session.policy_answer(Reply(451, "4.7.1", "Rate limit reached"));
+        } else {
+            session.policy_answer(std::nullopt);
+        }
+    }
 
   private:
     void handle(SessionEvent& event) {
@@ -121,6 +138,9 @@ class Conversation {
                 return;
             }
             session.auth_result(auth->user == "alice" && auth->password == password);
+        } else if (std::holds_alternative<PolicyQuery>(event)) {
+            ++policy_queries;
+            if (!hold_queries) answer_query();
         } else if (auto* piece = std::get_if<MessageData>(&event)) {
             largest_piece = std::max(largest_piece, piece->text.size());
             text += piece->text;

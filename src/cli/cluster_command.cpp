@@ -1,0 +1,123 @@
+#include "cli/cluster_command.hpp"
+
+#include <fmt/core.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <chrono>
+#include <memory>
+
+#include "base/timestamp.hpp"
+#include "cli/command_resolver.hpp"
+#include "cli/config_loading.hpp"
+#include "state/cluster_nodes.hpp"
+#include "state/password_file.hpp"
+
+namespace herald::cli {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+// A node that missed this many seconds of heartbeats is shown as gone.
+constexpr std::int64_t kAliveFor = 10;
+
+std::int64_t now_seconds() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// The nodes, or why they could not be read (a future needs a default-constructible value).
+struct ClusterRead {
+    std::vector<state::NodeStatus> nodes;
+    std::string error;
+};
+
+asio::awaitable<ClusterRead> read_cluster(asio::io_context& io, state::RedisSettings settings,
+                                          std::string prefix) {
+    auto redis = co_await state::RedisConnection::open(io.get_executor(), settings);
+    if (!redis) co_return ClusterRead{.error = redis.error()};
+    auto nodes = co_await state::read_nodes(**redis, prefix);
+    (*redis)->close("done");
+    if (!nodes) co_return ClusterRead{.error = nodes.error()};
+    co_return ClusterRead{.nodes = std::move(*nodes)};
+}
+
+void print_json(const std::vector<state::NodeStatus>& nodes, std::int64_t now) {
+    json::array out;
+    for (const auto& node : nodes) {
+        out.push_back(json::object{{"node", node.name},
+                                   {"alive", now - node.seen <= kAliveFor},
+                                   {"last_seen", iso8601_utc(std::chrono::system_clock::time_point(
+                                                     std::chrono::seconds(node.seen)))},
+                                   {"queued", node.queued},
+                                   {"version", node.version},
+                                   {"started", iso8601_utc(std::chrono::system_clock::time_point(
+                                                   std::chrono::seconds(node.started)))}});
+    }
+    fmt::print("{}\n", json::serialize(json::object{{"nodes", out}}));
+}
+
+void print_table(const std::vector<state::NodeStatus>& nodes, std::int64_t now) {
+    fmt::print("{:<24} {:<6} {:>10} {:>8}  {}\n", "node", "state", "last seen", "queued",
+               "version");
+    for (const auto& node : nodes) {
+        const std::int64_t ago = std::max<std::int64_t>(now - node.seen, 0);
+        fmt::print("{:<24} {:<6} {:>9}s {:>8}  {}\n", node.name,
+                   ago <= kAliveFor ? "alive" : "gone", ago, node.queued, node.version);
+    }
+}
+
+int show_status(const GlobalOptions& global, bool as_json) {
+    auto config = load_config_or_report(global.config);
+    if (!config) return kExitUsage;
+    const config::Cluster& cluster = config->cluster;
+    if (!cluster.redis) {
+        fmt::print(stderr, "herald: {} has no [cluster]: this node runs alone\n",
+                   global.config.string());
+        return kExitUsage;
+    }
+    state::RedisSettings settings{
+        .url = *cluster.redis, .tls_ca = cluster.tls_ca, .timeout = cluster.timeout};
+    if (!cluster.password_file.empty()) {
+        auto password = state::read_password_file(cluster.password_file);
+        if (!password) {
+            fmt::print(stderr, "herald: {}\n", password.error());
+            return kExitFailure;
+        }
+        settings.url.password = std::move(*password);
+    }
+    asio::io_context io;
+    auto read = run_to_completion(io, read_cluster(io, settings, cluster.prefix));
+    if (!read.error.empty()) {
+        fmt::print(stderr, "herald: Redis {}: {}\n", cluster.redis->redacted(), read.error);
+        return kExitFailure;
+    }
+    const auto* nodes = &read.nodes;
+    const std::int64_t now = now_seconds();
+    if (as_json) {
+        print_json(*nodes, now);
+    } else if (nodes->empty()) {
+        fmt::print("no node has written to Redis {} yet\n", cluster.redis->redacted());
+    } else {
+        print_table(*nodes, now);
+    }
+    return kExitOk;
+}
+
+}  // namespace
+
+void add_cluster_command(CLI::App& app, const GlobalOptions& global, int& exit_code) {
+    auto* cluster = app.add_subcommand("cluster", "The nodes sharing state through Redis");
+    cluster->require_subcommand(1);
+    auto* status = cluster->add_subcommand("status", "Every node seen: state, queue, version");
+    auto as_json = std::make_shared<bool>(false);
+    status->add_flag("--json", *as_json, "one JSON object");
+    status->callback([&global, &exit_code, as_json] { exit_code = show_status(global, *as_json); });
+}
+
+}  // namespace herald::cli

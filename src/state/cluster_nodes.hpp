@@ -1,0 +1,64 @@
+#pragma once
+// Which nodes are alive: each writes a heartbeat to Redis every 2 s (a hash that expires after
+// 10 s, and its name in a sorted set by time), and reads back how many others did. The count
+// divides the limits while Redis is out of reach; `herald cluster status` lists the hashes.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "state/redis_link.hpp"
+
+namespace herald::state {
+
+// What a node says of itself in its heartbeat.
+struct NodeReport {
+    std::uint64_t queued = 0;
+    std::string version;
+};
+
+// One node as `herald cluster status` shows it.
+struct NodeStatus {
+    std::string name;
+    std::int64_t seen = 0;  // unix seconds of its last heartbeat
+    std::uint64_t queued = 0;
+    std::string version;
+    std::int64_t started = 0;
+    std::string redis;  // "up", as the node last wrote it
+};
+
+class ClusterNodes {
+  public:
+    ClusterNodes(boost::asio::any_io_executor executor, RedisLink& link,
+                 const config::Cluster& cluster, std::function<NodeReport()> report);
+    void start();
+    void stop();
+
+    // Alive at the last heartbeat, this one included; 1 before the first.
+    std::size_t alive() const { return alive_; }
+    const std::string& name() const { return name_; }
+
+  private:
+    boost::asio::awaitable<void> beat();
+
+    boost::asio::any_io_executor executor_;
+    RedisLink& link_;
+    std::string prefix_;
+    std::string name_;
+    std::function<NodeReport()> report_;
+    std::int64_t started_;
+    std::size_t alive_ = 1;
+    bool stopped_ = false;
+    boost::asio::steady_timer timer_;
+};
+
+// Every node that beat in the last hour, for `herald cluster status`.
+boost::asio::awaitable<Result<std::vector<NodeStatus>>> read_nodes(RedisConnection& redis,
+                                                                   const std::string& prefix);
+
+}  // namespace herald::state

@@ -1,0 +1,247 @@
+"""[cluster] (issue 21): Herald nodes sharing their rate limits through a real redis-server
+on loopback. Two and three nodes count against one limit; Redis killed, stopped (SIGSTOP, a
+partition) or answering garbage never stops mail: each node falls back to its share of the
+limits, says so in the mainlog and /metrics, and goes back to Redis when it answers again."""
+import json
+import os
+import socket
+import threading
+import urllib.request
+
+import pytest
+
+from herald_fixture import LOCAL_USERS, admin_token_for, free_port, message, stuck_queue_config
+from redis_server import redis_server  # noqa: F401
+
+LOCAL = {"recipients": LOCAL_USERS, "domains": ["local.herald.test"]}
+RELAY = {"networks": ["127.0.0.0/8"]}
+TEN_AN_HOUR = [{"match": "sender", "limit": "10/hour"}]
+
+
+def relay_one(h, sender="app@client.herald.test", rcpt="someone@example.net"):
+    """One message through `h`; the refusal (code, text) or None when it was queued."""
+    with h.smtp() as s:
+        s.ehlo("client.herald.test")
+        code, text = s.mail(sender)
+        if code != 250:
+            return code, text
+        code, text = s.rcpt(rcpt)
+        if code != 250:
+            return code, text
+        code, text = s.data(message(sender=sender, to=rcpt))
+        assert code == 250, text
+    return None
+
+
+def node(make_herald, redis, name, rate_limit=TEN_AN_HOUR, admin=False, start=True, **cluster):
+    # Every message stays queued: nothing here is about delivery.
+    sections = dict(relay=RELAY, local=LOCAL, rate_limit=rate_limit, **stuck_queue_config())
+    sections["cluster"] = {"redis": redis.url if hasattr(redis, "url") else redis,
+                           "node": name, **cluster}
+    if admin:
+        sections["admin"] = {"http": f"127.0.0.1:{free_port()}"}
+    return make_herald(start=start, **sections)
+
+
+def metrics(h):
+    port = int(h.config["admin"]["http"].rsplit(":", 1)[1])
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/metrics",
+                                     headers={"Authorization": f"Bearer {admin_token_for(port)}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.read().decode()
+
+
+def sample(text, name):
+    """The value of the first sample of `name` (whatever its labels)."""
+    for line in text.splitlines():
+        if line.startswith(name + "{") or line.startswith(name + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return None
+
+
+def nodes_seen(h, count):
+    h.wait_for(lambda: sample(metrics(h), "herald_cluster_nodes") == count,
+               what=f"{count} nodes seen")
+
+
+def cluster_up(h):
+    h.wait_for_log(r"cluster: Redis redis://(\*\*\*@)?127\.0\.0\.1:\d+/0 is up")
+
+
+def test_two_nodes_share_a_limit_of_ten_an_hour(make_herald, redis_server):
+    redis = redis_server()
+    a, b = node(make_herald, redis, "a"), node(make_herald, redis, "b")
+    cluster_up(a), cluster_up(b)
+    for i in range(10):
+        assert relay_one(a if i % 2 else b) is None, f"message {i + 1} of 10 was refused"
+    for h in (a, b):
+        code, text = relay_one(h)
+        assert code == 451 and text.startswith(b"4.7.1") and b"10/hour" in text, (code, text)
+    # The count is Redis': one key for the rule and sender, holding the GCRA's time.
+    keys = redis.client().keys("herald:rate:*")
+    assert keys == ["herald:rate:sender,10,3600 app@client.herald.test"], keys
+    # Another sender has its own 10.
+    assert relay_one(b, sender="other@client.herald.test") is None
+
+
+def test_three_nodes_share_one_limit(make_herald, redis_server):
+    redis = redis_server()
+    nodes = [node(make_herald, redis, name, admin=True) for name in ("n1", "n2", "n3")]
+    for h in nodes:
+        cluster_up(h)
+    taken = sum(relay_one(nodes[i % 3]) is None for i in range(12))
+    assert taken == 10, taken
+    nodes_seen(nodes[0], 3)
+    # Every sample of /metrics names its node.
+    text = metrics(nodes[1])
+    samples = [line for line in text.splitlines() if line and not line.startswith("#")]
+    assert samples and all('node="n2"' in line for line in samples), samples[:5]
+
+
+def test_status_lists_the_nodes(make_herald, redis_server):
+    redis = redis_server()
+    a, b = node(make_herald, redis, "alpha"), node(make_herald, redis, "beta")
+    relay_one(a)
+    a.wait_for(lambda: {n["node"] for n in json.loads(
+        a.cli("cluster", "status", "--json").stdout.decode())["nodes"]} == {"alpha", "beta"},
+        what="both nodes in cluster status")
+    a.wait_for(lambda: {n["node"]: n["queued"] for n in json.loads(
+        a.cli("cluster", "status", "--json").stdout.decode())["nodes"]}["alpha"] == 1,
+        what="alpha's queued message in its heartbeat")
+    table = b.cli("cluster", "status")
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.decode().splitlines()
+    assert lines[0].split()[:3] == ["node", "state", "last"], lines
+    assert any(line.split()[:2] == ["alpha", "alive"] for line in lines), lines
+    assert any(line.split()[:2] == ["beta", "alive"] for line in lines), lines
+    # Redis gone: a clear error and exit 1; no [cluster]: exit 2.
+    redis.kill()
+    gone = a.cli("cluster", "status")
+    assert gone.returncode == 1 and b"Redis redis://127.0.0.1" in gone.stderr, gone
+    alone = make_herald(start=False)
+    result = alone.cli("cluster", "status")
+    assert result.returncode == 2 and b"no [cluster]" in result.stderr, result
+
+
+def test_redis_killed_mail_flows_within_each_nodes_share_then_recovers(make_herald,
+                                                                        redis_server):
+    redis = redis_server()
+    a = node(make_herald, redis, "a", admin=True)
+    b = node(make_herald, redis, "b")
+    cluster_up(a), cluster_up(b)
+    nodes_seen(a, 2)
+    redis.kill()
+    a.wait_for_log(r"cluster: Redis redis://127\.0\.0\.1:\d+/0 is unreachable \(.*\); "
+                   r"counting locally")
+    # Fail-open: each node takes its share, 10 / 2 nodes.
+    for i in range(5):
+        assert relay_one(a) is None, f"message {i + 1} of this node's 5 was refused"
+    code, text = relay_one(a)
+    assert code == 451 and b"shared by 2 nodes" in text, (code, text)
+    m = metrics(a)
+    assert sample(m, "herald_cluster_redis_up") == 0
+    assert sample(m, "herald_cluster_local_counts_total") == 6
+    # Back, and empty: the nodes count in Redis again.
+    redis.start()
+    a.wait_for(lambda: sample(metrics(a), "herald_cluster_redis_up") == 1, what="Redis up again")
+    assert sample(metrics(a), "herald_cluster_redis_state_changes_total") == 2
+    assert relay_one(a, sender="fresh@client.herald.test") is None
+    assert redis.client().exists("herald:rate:sender,10,3600 fresh@client.herald.test")
+
+
+def test_fail_closed_refuses_what_a_limit_would_count(make_herald, redis_server):
+    redis = redis_server()
+    h = node(make_herald, redis, "a", on_failure="closed")
+    cluster_up(h)
+    redis.kill()
+    h.wait_for_log(r"is unreachable")
+    code, text = relay_one(h)
+    assert code == 451 and b"the cluster's Redis is unreachable" in text, (code, text)
+    # What no limit counts still goes: local mail and bounces.
+    assert relay_one(h, rcpt="bob@local.herald.test") is None
+    assert relay_one(h, sender="") is None
+
+
+def test_a_stopped_redis_costs_a_timeout_not_a_hang(make_herald, redis_server):
+    redis = redis_server()
+    h = node(make_herald, redis, "a", timeout_ms=200)
+    cluster_up(h)
+    redis.pause()  # a partition: the socket stays open, nothing answers
+    try:
+        # Every message is answered; those that met the stopped Redis fell back.
+        for _ in range(3):
+            assert relay_one(h) is None
+        h.wait_for_log(r"is unreachable \(no reply within 200 ms\)")
+    finally:
+        redis.resume()
+    h.wait_for(lambda: h.mainlog().count(" is up") == 2, what="the link up again")
+    assert relay_one(h, sender="later@client.herald.test") is None
+    assert redis.client().exists("herald:rate:sender,10,3600 later@client.herald.test")
+
+
+def test_wrong_password_is_told_and_mail_still_flows(make_herald, redis_server, tmp_path):
+    redis = redis_server(password="right-secret")
+    wrong = f"redis://:wrong-secret@127.0.0.1:{redis.port}/0"
+    h = node(make_herald, wrong, "a")
+    h.wait_for_log(r"cluster: Redis redis://\*\*\*@127\.0\.0\.1:\d+/0 is unreachable "
+                   r"\(Redis refused the login: WRONGPASS")
+    assert "wrong-secret" not in h.mainlog() and "wrong-secret" not in h.stdout()
+    assert relay_one(h) is None
+    # The right password from a file that only its owner reads.
+    secret = tmp_path / "redis.secret"
+    secret.write_text("right-secret\n")
+    secret.chmod(0o600)
+    good = node(make_herald, redis.url, "b", password_file=str(secret))
+    cluster_up(good)
+    assert relay_one(good) is None
+    assert redis.client().keys("herald:rate:*")
+    # A password file others can read is refused, by check-config as by serve.
+    secret.chmod(0o644)
+    exposed = node(make_herald, redis.url, "c", start=False, password_file=str(secret))
+    result = exposed.cli("check-config")
+    assert result.returncode == 2, result
+    assert b"password_file" in result.stdout + result.stderr, result
+
+
+class GarbageServer:
+    """Answers every connection with bytes that are not RESP."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            try:
+                conn.recv(4096)
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n\x00\xff garbage\r\n")
+            except OSError:
+                pass
+            finally:
+                conn.close()
+
+
+def test_a_server_that_answers_garbage(make_herald):
+    garbage = GarbageServer()
+    h = node(make_herald, f"redis://127.0.0.1:{garbage.port}/0", "a")
+    h.wait_for_log(r"is unreachable \(not a Redis reply")
+    for _ in range(3):
+        assert relay_one(h) is None
+    h.assert_alive()
+    garbage.sock.close()
+
+
+def test_bad_cluster_config_is_named(make_herald):
+    h = make_herald(start=False, cluster={"redis": "http://127.0.0.1:6379", "node": "a b"})
+    result = h.cli("check-config")
+    assert result.returncode != 0
+    out = (result.stdout + result.stderr).decode()
+    assert "cluster.redis" in out and "redis://" in out, out
+    assert "cluster.node" in out, out
