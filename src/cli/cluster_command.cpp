@@ -13,7 +13,8 @@
 #include "cli/command_resolver.hpp"
 #include "cli/config_loading.hpp"
 #include "state/cluster_nodes.hpp"
-#include "state/password_file.hpp"
+#include "state/redis_settings.hpp"
+#include "state/shared_suppressions.hpp"
 
 namespace herald::cli {
 
@@ -81,18 +82,13 @@ int show_status(const GlobalOptions& global, bool as_json) {
                    global.config.string());
         return kExitUsage;
     }
-    state::RedisSettings settings{
-        .url = *cluster.redis, .tls_ca = cluster.tls_ca, .timeout = cluster.timeout};
-    if (!cluster.password_file.empty()) {
-        auto password = state::read_password_file(cluster.password_file);
-        if (!password) {
-            fmt::print(stderr, "herald: {}\n", password.error());
-            return kExitFailure;
-        }
-        settings.url.password = std::move(*password);
+    auto settings = state::redis_settings(cluster);
+    if (!settings) {
+        fmt::print(stderr, "herald: {}\n", settings.error());
+        return kExitFailure;
     }
     asio::io_context io;
-    auto read = run_to_completion(io, read_cluster(io, settings, cluster.prefix));
+    auto read = run_to_completion(io, read_cluster(io, *settings, cluster.prefix));
     if (!read.error.empty()) {
         fmt::print(stderr, "herald: Redis {}: {}\n", cluster.redis->redacted(), read.error);
         return kExitFailure;
@@ -109,7 +105,35 @@ int show_status(const GlobalOptions& global, bool as_json) {
     return kExitOk;
 }
 
+asio::awaitable<std::string> publish(asio::io_context& io, state::RedisSettings settings,
+                                     const config::Cluster& cluster,
+                                     suppression::SuppressionList::Change change) {
+    auto redis = co_await state::RedisConnection::open(io.get_executor(), settings);
+    if (!redis) co_return redis.error();
+    auto published = co_await state::publish_change(**redis, cluster, change);
+    (*redis)->close("done");
+    co_return published ? std::string() : published.error();
+}
+
 }  // namespace
+
+void share_with_cluster(const config::Cluster& cluster, suppression::SuppressionList& list) {
+    if (!cluster.redis) return;
+    list.set_observer([cluster](const suppression::SuppressionList::Change& change) {
+        auto settings = state::redis_settings(cluster);
+        std::string why = settings ? std::string() : settings.error();
+        if (settings) {
+            asio::io_context io;
+            why = run_to_completion(io, publish(io, *settings, cluster, change));
+        }
+        if (!why.empty()) {
+            fmt::print(stderr,
+                       "herald: warning: not shared with the cluster now (Redis {}: {}); "
+                       "this machine's node shares it when it next reaches Redis\n",
+                       cluster.redis->redacted(), why);
+        }
+    });
+}
 
 void add_cluster_command(CLI::App& app, const GlobalOptions& global, int& exit_code) {
     auto* cluster = app.add_subcommand("cluster", "The nodes sharing state through Redis");

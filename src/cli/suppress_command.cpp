@@ -13,6 +13,7 @@
 #include <variant>
 
 #include "accept/local_submission.hpp"
+#include "cli/cluster_command.hpp"
 #include "cli/config_loading.hpp"
 #include "cli/spool_owner.hpp"
 #include "suppression/suppression_list.hpp"
@@ -77,6 +78,7 @@ std::unique_ptr<SuppressionList> open_list(const GlobalOptions& global, std::str
         exit_code = failure(command, opened.error());
         return nullptr;
     }
+    share_with_cluster(config->cluster, **opened);
     return std::move(*opened);
 }
 

@@ -2,6 +2,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -68,9 +69,10 @@
 #include "spool/secret_file.hpp"
 #include "spool/spool.hpp"
 #include "state/cluster_nodes.hpp"
-#include "state/password_file.hpp"
+#include "state/redis_settings.hpp"
 #include "state/redis_link.hpp"
 #include "state/shared_rate_limits.hpp"
+#include "state/shared_suppressions.hpp"
 #include "suppression/suppressions.hpp"
 
 namespace herald::net {
@@ -164,6 +166,7 @@ struct Server::Parts {
     std::unique_ptr<state::RedisLink> redis;
     std::unique_ptr<state::ClusterNodes> nodes;
     std::unique_ptr<state::SharedRateLimits> shared_limits;
+    std::unique_ptr<state::SharedSuppressions> shared_suppressions;
     bool reloading = false;
     std::unique_ptr<mailauth::Preflight> preflight;
     std::unique_ptr<doctor::DeferralExplainer> explainer;  // used when [compliance] explain
@@ -973,16 +976,16 @@ Status Server::Parts::build_services() {
 Status Server::Parts::build_cluster() {
     const config::Cluster& cluster = config.cluster;
     if (!cluster.redis) return ok_status();
-    state::RedisSettings settings{
-        .url = *cluster.redis, .tls_ca = cluster.tls_ca, .timeout = cluster.timeout};
-    if (!cluster.password_file.empty()) {
-        auto password = state::read_password_file(cluster.password_file);
-        if (!password) return Error{"cluster: " + password.error()};
-        settings.url.password = std::move(*password);
-    }
-    redis = std::make_unique<state::RedisLink>(
-        io.get_executor(), std::move(settings),
-        [this](const std::string& line) { mainlog->note(line); });
+    auto settings = state::redis_settings(cluster);
+    if (!settings) return Error{"cluster: " + settings.error()};
+    const auto note = [this](const std::string& line) { mainlog->note(line); };
+    redis = std::make_unique<state::RedisLink>(io.get_executor(), std::move(*settings), note);
+    // Subscribed before the link starts (run()); every change the list makes is shared.
+    shared_suppressions = std::make_unique<state::SharedSuppressions>(
+        *redis, cluster, suppressions->list(), *pool, note);
+    suppressions->list().set_observer([this](const suppression::SuppressionList::Change& change) {
+        asio::post(io, [this, change] { shared_suppressions->share(change); });
+    });
     nodes = std::make_unique<state::ClusterNodes>(io.get_executor(), *redis, cluster, [this] {
         return state::NodeReport{.queued = scheduler->queued() + scheduler->active(),
                                  .version = std::string(version())};

@@ -2,7 +2,7 @@
 
 #include "mailauth/dkim/keyring.hpp"
 #include "net/tls_context.hpp"
-#include "state/password_file.hpp"
+#include "state/redis_settings.hpp"
 
 namespace herald::net {
 

@@ -168,6 +168,21 @@ asio::awaitable<Result<RedisValue>> RedisConnection::command(std::vector<std::st
     co_return std::move(*pending->result);
 }
 
+asio::awaitable<Result<RedisValue>> RedisConnection::run(const RedisScript& script,
+                                                         std::vector<std::string> keys,
+                                                         std::vector<std::string> args) {
+    std::vector<std::string> call{"EVALSHA", script.sha1, std::to_string(keys.size())};
+    call.insert(call.end(), keys.begin(), keys.end());
+    call.insert(call.end(), args.begin(), args.end());
+    auto reply = co_await command(call);
+    if (reply && reply->is_error() && reply->text.starts_with("NOSCRIPT")) {
+        call[0] = "EVAL";
+        call[1] = script.text;
+        reply = co_await command(std::move(call));
+    }
+    co_return reply;
+}
+
 asio::awaitable<void> RedisConnection::write_out() {
     auto self = shared_from_this();
     while (open_ && !out_.empty()) {

@@ -21,6 +21,7 @@
 #include "base/result.hpp"
 #include "config/redis_url.hpp"
 #include "state/redis_protocol.hpp"
+#include "state/redis_script.hpp"
 
 namespace herald::state {
 
@@ -43,6 +44,10 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
     // The reply (an error reply is a value too), or an Error when the connection is closed or
     // closes before the reply comes.
     boost::asio::awaitable<Result<RedisValue>> command(std::vector<std::string> args);
+    // EVALSHA, and EVAL once when Redis does not know the script yet (a restart flushed it).
+    boost::asio::awaitable<Result<RedisValue>> run(const RedisScript& script,
+                                                   std::vector<std::string> keys,
+                                                   std::vector<std::string> args);
 
     bool is_open() const { return open_; }
     // Waits until the connection closes; why it did.

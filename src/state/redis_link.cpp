@@ -131,16 +131,9 @@ asio::awaitable<Result<RedisValue>> RedisLink::command(std::vector<std::string> 
 asio::awaitable<Result<RedisValue>> RedisLink::run(const RedisScript& script,
                                                    std::vector<std::string> keys,
                                                    std::vector<std::string> args) {
-    std::vector<std::string> call{"EVALSHA", script.sha1, std::to_string(keys.size())};
-    call.insert(call.end(), keys.begin(), keys.end());
-    call.insert(call.end(), args.begin(), args.end());
-    auto reply = co_await command(call);
-    if (reply && reply->is_error() && reply->text.starts_with("NOSCRIPT")) {
-        call[0] = "EVAL";
-        call[1] = script.text;
-        reply = co_await command(std::move(call));
-    }
-    co_return reply;
+    if (!up_ || !commands_) co_return Error{"Redis is unreachable"};
+    auto connection = commands_;
+    co_return co_await connection->run(script, std::move(keys), std::move(args));
 }
 
 }  // namespace herald::state

@@ -39,10 +39,13 @@ class RedisLink {
     bool up() const { return up_; }
     std::uint64_t state_changes() const { return state_changes_; }
     const RedisSettings& settings() const { return settings_; }
+    boost::asio::any_io_executor executor() const { return executor_; }
 
     // Errors at once while the link is down: a caller falls back rather than wait.
     boost::asio::awaitable<Result<RedisValue>> command(std::vector<std::string> args);
-    // EVALSHA, and EVAL once when Redis does not know the script yet (a restart flushed it).
+    // The command connection while the link is up; null otherwise.
+    std::shared_ptr<RedisConnection> connection() const { return up_ ? commands_ : nullptr; }
+    // RedisConnection::run() on the link's connection.
     boost::asio::awaitable<Result<RedisValue>> run(const RedisScript& script,
                                                    std::vector<std::string> keys,
                                                    std::vector<std::string> args);

@@ -56,20 +56,20 @@ class StatementUse {
     sqlite3_stmt* statement_;
 };
 
-int bind(sqlite3_stmt* statement, int index, std::string_view text) {
+int bind_value(sqlite3_stmt* statement, int index, std::string_view text) {
     // A null pointer would bind SQL NULL, which the NOT NULL columns refuse: "" is a value.
     return sqlite3_bind_text(statement, index, text.empty() ? "" : text.data(),
                              static_cast<int>(text.size()), SQLITE_TRANSIENT);
 }
 
-int bind(sqlite3_stmt* statement, int index, std::int64_t number) {
+int bind_value(sqlite3_stmt* statement, int index, std::int64_t number) {
     return sqlite3_bind_int64(statement, index, number);
 }
 
 template <typename... Values>
 bool bind_all(sqlite3_stmt* statement, const Values&... values) {
     int index = 0;
-    return ((bind(statement, ++index, values) == SQLITE_OK) && ...);
+    return ((bind_value(statement, ++index, values) == SQLITE_OK) && ...);
 }
 
 std::string column_text(sqlite3_stmt* statement, int column) {
@@ -391,7 +391,7 @@ Result<std::optional<Entry>> SuppressionList::check(std::string_view address,
     return find(folded, scope, list);
 }
 
-Result<bool> SuppressionList::add(Entry entry) {
+Result<bool> SuppressionList::store(Entry& entry) {
     auto address = normalized_address(entry.address);
     if (!address) return Error{address.error()};
     auto scope = normalized_scope(entry.scope);
@@ -404,18 +404,42 @@ Result<bool> SuppressionList::add(Entry entry) {
     return insert(entry);
 }
 
-Result<bool> SuppressionList::remove(std::string_view address, std::string_view scope) {
+Result<bool> SuppressionList::erase(std::string& address, std::string& scope) {
     auto folded = normalized_address(address);
     if (!folded) return Error{folded.error()};
     auto folded_scope = normalized_scope(scope);
     if (!folded_scope) return Error{folded_scope.error()};
+    address = std::move(*folded);
+    scope = std::move(*folded_scope);
     std::lock_guard lock(mutex_);
     StatementUse use(remove_.get());
-    if (!bind_all(remove_.get(), *folded_scope, *folded) ||
-        sqlite3_step(remove_.get()) != SQLITE_DONE) {
-        return failure("removing " + *folded);
+    if (!bind_all(remove_.get(), scope, address) || sqlite3_step(remove_.get()) != SQLITE_DONE) {
+        return failure("removing " + address);
     }
     return sqlite3_changes(db_.get()) > 0;
+}
+
+Result<bool> SuppressionList::add(Entry entry) {
+    auto added = store(entry);
+    if (added && *added && observer_) observer_(Change{.removed = false, .entry = entry});
+    return added;
+}
+
+Result<bool> SuppressionList::remove(std::string_view address, std::string_view scope) {
+    Entry entry{.address = std::string(address), .scope = std::string(scope)};
+    auto removed = erase(entry.address, entry.scope);
+    if (removed && *removed && observer_) observer_(Change{.removed = true, .entry = entry});
+    return removed;
+}
+
+void SuppressionList::set_observer(std::function<void(const Change&)> observer) {
+    observer_ = std::move(observer);
+}
+
+Result<bool> SuppressionList::take(const Change& change) {
+    Entry entry = change.entry;
+    if (change.removed) return erase(entry.address, entry.scope);
+    return store(entry);
 }
 
 Result<std::vector<Entry>> SuppressionList::list(std::string_view scope,

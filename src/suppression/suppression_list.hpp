@@ -26,6 +26,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <mutex>
@@ -89,6 +90,16 @@ class SuppressionList {
     // false: there was no such entry.
     Result<bool> remove(std::string_view address, std::string_view scope);
 
+    // A change that add() or remove() made, told to whoever shares the list (the other nodes
+    // of a cluster: state/shared_suppressions.hpp), on the thread that made it, once stored.
+    struct Change {
+        bool removed = false;  // a removal names the address and scope alone
+        Entry entry;
+    };
+    void set_observer(std::function<void(const Change&)> observer);
+    // A change another node made: applied as add() or remove() would, and told to nobody.
+    Result<bool> take(const Change& change);
+
     // Entries ordered by (address, scope), the first after `after_address` (paging: pass the
     // last address of the previous page; "" for the first). Scope "" means every scope. At most
     // `limit` entries, except that a page never ends inside one address's entries: with every
@@ -135,9 +146,12 @@ class SuppressionList {
     Result<std::optional<Entry>> find(std::string_view address, std::string_view scope,
                                       std::string_view list);
     Result<bool> insert(const Entry& entry);
+    Result<bool> store(Entry& entry);  // add() without the telling
+    Result<bool> erase(std::string& address, std::string& scope);
 
     std::string path_;  // for error messages
     std::mutex mutex_;  // one user of the statements at a time
+    std::function<void(const Change&)> observer_;
     Database db_;       // declared before the statements: closed after them
     Statement check_;
     Statement add_;

@@ -245,3 +245,91 @@ def test_bad_cluster_config_is_named(make_herald):
     out = (result.stdout + result.stderr).decode()
     assert "cluster.redis" in out and "redis://" in out, out
     assert "cluster.node" in out, out
+
+
+# -- suppressions ---------------------------------------------------------------------------
+
+SENDER_DOMAIN = "client.herald.test"
+
+
+def api(h, method, path, body=None):
+    port = int(h.config["admin"]["http"].rsplit(":", 1)[1])
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}", data=data, method=method,
+        headers={"Authorization": f"Bearer {admin_token_for(port)}",
+                 "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def refused_as_suppressed(h, rcpt):
+    refusal = relay_one(h, rcpt=rcpt)
+    return refusal is not None and refusal[0] == 550 and b"suppressed since" in refusal[1]
+
+
+def suppressed_nodes(make_herald, redis, *names):
+    return [node(make_herald, redis, name, rate_limit=[], admin=True) for name in names]
+
+
+def test_a_suppression_added_on_one_node_is_refused_by_the_other(make_herald, redis_server):
+    redis = redis_server()
+    a, b = suppressed_nodes(make_herald, redis, "a", "b")
+    cluster_up(a), cluster_up(b)
+    assert relay_one(b, rcpt="gone@example.net") is None
+    assert api(a, "POST", "/api/v1/suppressions",
+               {"address": "gone@example.net", "domain": SENDER_DOMAIN,
+                "reason": "asked to stop"}) == 201
+    b.wait_for(lambda: refused_as_suppressed(b, "gone@example.net"),
+               what="node b refusing what node a suppressed")
+    check = b.cli("suppress", "check", "gone@example.net", "--domain", SENDER_DOMAIN)
+    assert check.returncode == 0 and b"asked to stop" in check.stdout, check
+    # Removed on b: a takes mail for it again.
+    assert api(b, "DELETE", "/api/v1/suppressions?address=gone%40example.net&domain="
+               + SENDER_DOMAIN) == 204
+    a.wait_for(lambda: relay_one(a, rcpt="gone@example.net") is None,
+               what="node a taking mail again after node b removed the entry")
+
+
+def test_the_command_line_shares_what_it_changes(make_herald, redis_server):
+    redis = redis_server()
+    a, b = suppressed_nodes(make_herald, redis, "a", "b")
+    cluster_up(a), cluster_up(b)
+    added = a.cli("suppress", "add", "cli@example.net", "--domain", SENDER_DOMAIN)
+    assert added.returncode == 0 and b"warning" not in added.stderr, added
+    b.wait_for(lambda: refused_as_suppressed(b, "cli@example.net"), what="b refusing")
+    removed = b.cli("suppress", "remove", "cli@example.net", "--domain", SENDER_DOMAIN)
+    assert removed.returncode == 0, removed
+    a.wait_for(lambda: a.cli("suppress", "check", "cli@example.net", "--domain",
+                             SENDER_DOMAIN).returncode == 1, what="a dropping the entry")
+    # Redis unreachable: the change is made here and the command says it is not shared yet.
+    redis.kill()
+    alone = a.cli("suppress", "add", "later@example.net", "--domain", SENDER_DOMAIN)
+    assert alone.returncode == 0 and b"not shared with the cluster now" in alone.stderr, alone
+
+
+def test_a_redis_that_comes_back_empty_is_refilled(make_herald, redis_server):
+    redis = redis_server()
+    a, b = suppressed_nodes(make_herald, redis, "a", "b")
+    cluster_up(a), cluster_up(b)
+    for i in range(3):
+        assert api(a, "POST", "/api/v1/suppressions",
+                   {"address": f"old{i}@example.net", "domain": "*"}) == 201
+    wait_for_hash = lambda n: b.wait_for(  # noqa: E731
+        lambda: redis.client().hlen("herald:suppression") == n, what=f"{n} entries in Redis")
+    wait_for_hash(3)
+    redis.kill()
+    a.wait_for_log("is unreachable")
+    # Added while Redis is away: kept on the node, shared once it is back.
+    assert api(a, "POST", "/api/v1/suppressions",
+               {"address": "during@example.net", "domain": "*"}) == 201
+    redis.start()
+    wait_for_hash(4)
+    a.wait_for_log(r"cluster: suppressions merged with Redis: \d sent")
+    b.wait_for(lambda: refused_as_suppressed(b, "during@example.net"),
+               what="b refusing what a added while Redis was away")
+    entry = json.loads(redis.client().hget("herald:suppression", "* old1@example.net"))
+    assert entry["source"] == "api" and entry["created"] > 0, entry

@@ -1,4 +1,4 @@
-#include "state/password_file.hpp"
+#include "state/redis_settings.hpp"
 
 #include <fstream>
 
@@ -18,6 +18,17 @@ Result<std::string> read_password_file(const std::filesystem::path& path) {
     if (!password.empty() && password.back() == '\r') password.pop_back();
     if (password.empty()) return Error{"password_file " + path.string() + ": it is empty"};
     return password;
+}
+
+Result<RedisSettings> redis_settings(const config::Cluster& cluster) {
+    RedisSettings settings{
+        .url = cluster.redis.value_or(config::RedisUrl{}), .tls_ca = cluster.tls_ca, .timeout = cluster.timeout};
+    if (!cluster.password_file.empty()) {
+        auto password = read_password_file(cluster.password_file);
+        if (!password) return Error{password.error()};
+        settings.url.password = std::move(*password);
+    }
+    return settings;
 }
 
 }  // namespace herald::state
