@@ -2,9 +2,9 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -69,9 +69,10 @@
 #include "spool/secret_file.hpp"
 #include "spool/spool.hpp"
 #include "state/cluster_nodes.hpp"
-#include "state/redis_settings.hpp"
 #include "state/redis_link.hpp"
+#include "state/redis_settings.hpp"
 #include "state/shared_rate_limits.hpp"
+#include "state/shared_shaping.hpp"
 #include "state/shared_suppressions.hpp"
 #include "suppression/suppressions.hpp"
 
@@ -167,6 +168,7 @@ struct Server::Parts {
     std::unique_ptr<state::ClusterNodes> nodes;
     std::unique_ptr<state::SharedRateLimits> shared_limits;
     std::unique_ptr<state::SharedSuppressions> shared_suppressions;
+    std::unique_ptr<state::SharedShaping> shared_shaping;
     bool reloading = false;
     std::unique_ptr<mailauth::Preflight> preflight;
     std::unique_ptr<doctor::DeferralExplainer> explainer;  // used when [compliance] explain
@@ -238,6 +240,7 @@ struct Server::Parts {
     void restore_shaping();
     boost::json::object shaping_status();
     std::string reset_shaping(std::string_view provider);
+    void release_shaping(const std::string& provider);
     asio::awaitable<std::string> control_request(std::string_view verb, std::string_view argument);
     asio::awaitable<std::string> reload(bool force);
     // What a reload reads and checks off the event loop: the config, its DKIM keys and its
@@ -345,11 +348,16 @@ std::string Server::Parts::reset_shaping(std::string_view provider) {
     if (config.find_provider(provider) == nullptr) {
         return "error no provider named '" + std::string(provider) + "'";
     }
+    release_shaping(std::string(provider));
+    if (shared_shaping) shared_shaping->share_reset(std::string(provider));
+    return "ok reset " + std::string(provider);
+}
+
+void Server::Parts::release_shaping(const std::string& provider) {
     shaper->reset(provider);
     // The mail it held waits in the queue until its slot or the end of the suspension: it
     // goes now, as after `herald queue flush`.
     scheduler->flush(std::nullopt);
-    return "ok reset " + std::string(provider);
 }
 
 // At start, so that the mainlog tells at once which domains' mail will be signed.
@@ -985,6 +993,12 @@ Status Server::Parts::build_cluster() {
         *redis, cluster, suppressions->list(), *pool, note);
     suppressions->list().set_observer([this](const suppression::SuppressionList::Change& change) {
         asio::post(io, [this, change] { shared_suppressions->share(change); });
+    });
+    shared_shaping = std::make_unique<state::SharedShaping>(
+        *redis, cluster, *shaper, config.shaping.quiet_period,
+        [this](const std::string& provider) { release_shaping(provider); });
+    shaper->set_observer([this](const delivery::TrafficShaper::SharedReaction& reaction) {
+        asio::post(io, [this, reaction] { shared_shaping->share(reaction); });
     });
     nodes = std::make_unique<state::ClusterNodes>(io.get_executor(), *redis, cluster, [this] {
         return state::NodeReport{.queued = scheduler->queued() + scheduler->active(),

@@ -21,8 +21,9 @@ Result<std::string> read_password_file(const std::filesystem::path& path) {
 }
 
 Result<RedisSettings> redis_settings(const config::Cluster& cluster) {
-    RedisSettings settings{
-        .url = cluster.redis.value_or(config::RedisUrl{}), .tls_ca = cluster.tls_ca, .timeout = cluster.timeout};
+    RedisSettings settings{.url = cluster.redis.value_or(config::RedisUrl{}),
+                           .tls_ca = cluster.tls_ca,
+                           .timeout = cluster.timeout};
     if (!cluster.password_file.empty()) {
         auto password = read_password_file(cluster.password_file);
         if (!password) return Error{password.error()};

@@ -19,13 +19,6 @@ namespace {
 
 constexpr std::size_t kPage = 500;
 
-// KEYS: the hash. ARGV: the channel, the message, then field/value pairs.
-const RedisScript kShare(R"lua(
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
-redis.call('PUBLISH', ARGV[1], ARGV[2])
-return 1
-)lua");
-
 std::int64_t now_seconds() {
     return std::chrono::duration_cast<std::chrono::seconds>(
                std::chrono::system_clock::now().time_since_epoch())
@@ -124,20 +117,13 @@ std::optional<Change> read_change(std::string_view field, std::string_view value
 
 namespace {
 
-// The changes into the hash and the message to the channel, as one step.
+// The changes into the hash and the message to its channel.
 asio::awaitable<Status> write_changes(RedisConnection& redis, const std::string& hash,
                                       const std::string& node,
                                       const std::vector<SharedChange>& changes) {
-    std::vector<std::string> keys{hash};
-    std::vector<std::string> args{hash, change_message(node, changes)};
-    for (const auto& change : changes) {
-        args.push_back(change.field);
-        args.push_back(change.value);
-    }
-    auto reply = co_await redis.run(kShare, std::move(keys), std::move(args));
-    if (!reply) co_return Error{reply.error()};
-    if (reply->is_error()) co_return Error{reply->text};
-    co_return ok_status();
+    HashFields fields;
+    for (const auto& change : changes) fields.emplace_back(change.field, change.value);
+    co_return co_await write_and_publish(redis, hash, change_message(node, changes), fields);
 }
 
 }  // namespace
@@ -218,7 +204,8 @@ asio::awaitable<Status> SharedSuppressions::push_missing(std::size_t& sent, std:
             const auto& value = values->elements[i];
             if (value.is_nil()) {
                 missing.push_back(shared_change({.entry = entry}, 0));
-            } else if (auto removed = removed_at(value.text); removed && *removed >= entry.created) {
+            } else if (auto removed = removed_at(value.text);
+                       removed && *removed >= entry.created) {
                 gone.push_back({.removed = true, .entry = entry});
             }
         }

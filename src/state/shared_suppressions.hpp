@@ -19,6 +19,7 @@
 
 #include "base/blocking_pool.hpp"
 #include "config/config.hpp"
+#include "state/hash_channel.hpp"
 #include "state/redis_connection.hpp"
 #include "state/redis_link.hpp"
 #include "suppression/suppression_list.hpp"
@@ -42,7 +43,8 @@ std::vector<suppression::SuppressionList::Change> read_message(std::string_view 
                                                                const std::string& this_node);
 
 // Writes `change` to the hash and publishes it, in one step (for the CLI's own connection).
-boost::asio::awaitable<Status> publish_change(RedisConnection& redis, const config::Cluster& cluster,
+boost::asio::awaitable<Status> publish_change(RedisConnection& redis,
+                                              const config::Cluster& cluster,
                                               const suppression::SuppressionList::Change& change);
 
 class SharedSuppressions {

@@ -152,7 +152,7 @@ class SuppressionList {
     std::string path_;  // for error messages
     std::mutex mutex_;  // one user of the statements at a time
     std::function<void(const Change&)> observer_;
-    Database db_;       // declared before the statements: closed after them
+    Database db_;  // declared before the statements: closed after them
     Statement check_;
     Statement add_;
     Statement remove_;

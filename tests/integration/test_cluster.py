@@ -6,6 +6,7 @@ import json
 import os
 import socket
 import threading
+import time
 import urllib.request
 
 import pytest
@@ -333,3 +334,46 @@ def test_a_redis_that_comes_back_empty_is_refilled(make_herald, redis_server):
                what="b refusing what a added while Redis was away")
     entry = json.loads(redis.client().hget("herald:suppression", "* old1@example.net"))
     assert entry["source"] == "api" and entry["created"] > 0, entry
+
+
+# -- shaping --------------------------------------------------------------------------------
+
+def test_a_back_off_one_node_was_told_holds_on_the_other(make_herald, dns_zone, smtp_receiver,
+                                                         redis_server):
+    from herald_fixture import delivery_config, send
+    from receivers import free_port_on
+    from test_shaping import BIGMAIL, MX1, MX2, SENDER_MX, SHAPING, SOURCE, ZONE, rule, status
+
+    redis = redis_server()
+    port = free_port_on([MX1, MX2, SENDER_MX])
+    zone = dns_zone(ZONE)
+
+    def shaping_node(name):
+        config = delivery_config(
+            zone, port, retry=("1s",), mx={"source_address": SOURCE}, provider=[BIGMAIL],
+            shaping_rule=[rule("bigmail-tss04", "suspend", match=r"\[TSS04\]", duration="1h")])
+        config["cluster"] = {"redis": redis.url, "node": name}
+        return make_herald(**config)
+
+    a, b = shaping_node("a"), shaping_node("b")
+    cluster_up(a), cluster_up(b)
+    # Like Yahoo: after one message, [TSS04] for an hour.
+    mx1 = smtp_receiver(MX1, port, throttle={"volume_after": 1, "volume_for": 3600})
+    mx2 = smtp_receiver(MX2, port)
+    first = send(a, "alice@sender.test", ["a1@alpha.test"])
+    a.wait_for(lambda: a.completed(first), what="the first message Completed")
+    send(a, "alice@sender.test", ["a2@alpha.test"])
+    a.wait_for_log(SHAPING + r"suspended until \S+ \(421 4\.7\.0 ")
+    # Node b was never told [TSS04] itself, and holds back from the same address.
+    b.wait_for_log(SHAPING + r"suspended until \S+ \(node a was told: rule 'bigmail-tss04'\)")
+    suspended = [s for p in json.loads(b.cli("shaping", "status", "--json").stdout)["providers"]
+                 if p["name"] == "bigmail" for s in p.get("sources", [])]
+    assert suspended and suspended[0]["suspended_until"], suspended
+    # Held: retried every second, it would have reached mx2 (which takes mail) by now.
+    held = send(b, "alice@sender.test", ["b1@beta.test"])
+    time.sleep(4)
+    assert mx2.connections() == 0 and not b.completed(held)
+    # A reset on b releases both nodes.
+    assert b.cli("shaping", "reset", "bigmail").returncode == 0
+    a.wait_for_log(r"shaping: bigmail: reactions cleared by the administrator")
+    b.wait_for(lambda: b.completed(held), what="b's message delivered after the reset")

@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <fmt/core.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
@@ -298,6 +299,51 @@ void TrafficShaper::act(const Key& key, Pair& p, const config::Provider& provide
     changed_ = true;
     ++actions_[key][std::string(action_name(rule.action))];
     log(key, what, because(rule, reply));
+    if (observer_ && rule.action != Action::bounce) {
+        observer_(SharedReaction{.source = key.first,
+                                 .provider = key.second,
+                                 .rule = rule.name,
+                                 .rate = p.rate,
+                                 .ceiling = p.ceiling,
+                                 .connections = p.connections,
+                                 .connections_ceiling = p.connections_ceiling,
+                                 .suspended_until = p.suspended_until});
+    }
+}
+
+void TrafficShaper::set_observer(std::function<void(const SharedReaction&)> observer) {
+    std::lock_guard lock(mutex_);
+    observer_ = std::move(observer);
+}
+
+void TrafficShaper::adopt(const SharedReaction& r, std::string_view from, Clock::time_point now) {
+    std::lock_guard lock(mutex_);
+    const Key key{r.source, r.provider};
+    Pair& p = pairs_[key];
+    std::vector<std::string> what;
+    if (r.rate > 0 && (p.rate == 0 || r.rate < p.rate)) {
+        if (p.ceiling == 0) p.ceiling = r.ceiling > 0 ? r.ceiling : r.rate;
+        p.rate = r.rate;
+        p.slots.clear();
+        what.push_back("rate -> " + per_hour(p.rate));
+    }
+    if (r.connections > 0 && (p.connections == 0 || r.connections < p.connections)) {
+        if (p.connections_ceiling == 0) p.connections_ceiling = r.connections_ceiling;
+        p.connections = r.connections;
+        what.push_back(fmt::format("connections -> {}", p.connections));
+    }
+    if (r.suspended_until > now && r.suspended_until > p.suspended_until) {
+        p.suspended_until = r.suspended_until;
+        what.push_back("suspended until " + iso8601_utc(p.suspended_until));
+    }
+    if (what.empty()) return;
+    // As after its own reaction: the same replies arriving here now change nothing more.
+    p.quiet_until[r.rule] = now + kHoldDown;
+    p.last_rule = r.rule;
+    p.last_change = now;
+    changed_ = true;
+    log(key, fmt::format("{}", fmt::join(what, ", ")),
+        fmt::format("node {} was told: rule '{}'", from, r.rule));
 }
 
 // Additive increase: one step per quiet period since the last change.

@@ -79,6 +79,25 @@ class TrafficShaper {
     // Clears every reaction to `provider` (all sources). The counts of the day stay.
     void reset(std::string_view provider);
 
+    // A reaction as the other nodes of a cluster take it (state/shared_shaping.hpp): the
+    // pair's state once a rule acted. Nodes that send from the same address are one sender
+    // to the provider, and a back-off one of them was told holds for all.
+    struct SharedReaction {
+        std::string source;
+        std::string provider;
+        std::string rule;
+        double rate = 0;  // 0: no reduced rate
+        double ceiling = 0;
+        std::size_t connections = 0;  // 0: no cap
+        std::size_t connections_ceiling = 0;
+        Clock::time_point suspended_until{};
+    };
+    // Told each reaction that acted, under the shaper's lock: it must not call back.
+    void set_observer(std::function<void(const SharedReaction&)> observer);
+    // Another node's reaction (`from`: its name): the pair takes the stricter of its own
+    // state and this, as if its own rule had acted.
+    void adopt(const SharedReaction& reaction, std::string_view from, Clock::time_point now);
+
     // The sources with state for `provider`, for `herald shaping status`.
     boost::json::array status(const config::Provider& provider, Clock::time_point now);
     // For the metrics: the actions taken, the rules matched, the limits in force.
@@ -140,6 +159,7 @@ class TrafficShaper {
              std::size_t configured_connections, const config::ShapingRule& rule,
              std::string_view reply, Clock::time_point now);
     void log(const Key& key, const std::string& what, const std::string& why);
+    std::function<void(const SharedReaction&)> observer_;
     void count(const Key& key, std::string_view action);
 
     config::Shaping settings_;

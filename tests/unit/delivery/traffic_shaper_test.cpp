@@ -233,3 +233,55 @@ TEST(TrafficShaper, CountsActionsAndMatchesForTheMetrics) {
 
 }  // namespace
 }  // namespace herald::delivery
+
+namespace herald::delivery {
+namespace {
+
+TEST(TrafficShaper, TellsItsReactionsAndAdoptsAnotherNodesStricterOnes) {
+    auto suspend = rule("stop", Action::suspend);
+    suspend.duration = config::Seconds{600};
+    Shaper told({suspend});
+    std::vector<TrafficShaper::SharedReaction> reactions;
+    told.shaper.set_observer(
+        [&](const TrafficShaper::SharedReaction& r) { reactions.push_back(r); });
+    const auto provider = bigmail();
+    ASSERT_TRUE(told.shaper.react(kSource, provider, 5, "421 4.7.0 [TSS04] deferred", kStart));
+    ASSERT_EQ(reactions.size(), 1u);
+    EXPECT_EQ(reactions[0].source, kSource);
+    EXPECT_EQ(reactions[0].provider, "bigmail");
+    EXPECT_EQ(reactions[0].suspended_until, kStart + 600s);
+
+    Shaper other({suspend});
+    other.shaper.adopt(reactions[0], "node-a", kStart + 1s);
+    EXPECT_EQ(other.lines.back().rfind("shaping: bigmail from 192.0.2.10: suspended until ", 0),
+              0u);
+    EXPECT_NE(other.lines.back().find("(node node-a was told: rule 'stop')"), std::string::npos);
+    EXPECT_EQ(other.shaper.admit(kSource, provider, "b", kStart + 2s).at, kStart + 600s);
+    // Adopted, not told again: the other node does not echo it back.
+    EXPECT_EQ(reactions.size(), 1u);
+    // An older, milder state changes nothing and says nothing.
+    const auto lines = other.lines.size();
+    auto milder = reactions[0];
+    milder.suspended_until = kStart + 60s;
+    other.shaper.adopt(milder, "node-c", kStart + 3s);
+    EXPECT_EQ(other.lines.size(), lines);
+}
+
+TEST(TrafficShaper, AdoptsTheLowerRateAndConnectionCap) {
+    Shaper s({});
+    TrafficShaper::SharedReaction r{.source = kSource,
+                                    .provider = "bigmail",
+                                    .rule = "slow",
+                                    .rate = 60,
+                                    .ceiling = 600,
+                                    .connections = 1,
+                                    .connections_ceiling = 5};
+    s.shaper.adopt(r, "a", kStart);
+    EXPECT_EQ(s.shaper.max_connections(kSource, bigmail(), 5, kStart), 1u);
+    const auto provider = bigmail();
+    EXPECT_EQ(s.shaper.admit(kSource, provider, "m1", kStart).at, kStart);
+    EXPECT_GE(s.shaper.admit(kSource, provider, "m2", kStart).at, kStart + 59s);
+}
+
+}  // namespace
+}  // namespace herald::delivery
