@@ -68,6 +68,7 @@
 #include "spool/free_space.hpp"
 #include "spool/secret_file.hpp"
 #include "spool/spool.hpp"
+#include "state/auth_failures.hpp"
 #include "state/cluster_nodes.hpp"
 #include "state/redis_link.hpp"
 #include "state/redis_settings.hpp"
@@ -169,6 +170,7 @@ struct Server::Parts {
     std::unique_ptr<state::SharedRateLimits> shared_limits;
     std::unique_ptr<state::SharedSuppressions> shared_suppressions;
     std::unique_ptr<state::SharedShaping> shared_shaping;
+    std::unique_ptr<state::AuthFailures> auth_failures;  // the throttle, or Redis' counts
     bool reloading = false;
     std::unique_ptr<mailauth::Preflight> preflight;
     std::unique_ptr<doctor::DeferralExplainer> explainer;  // used when [compliance] explain
@@ -867,6 +869,8 @@ Status Server::Parts::build_services() {
         .base_delay = config.limits.auth_failure_delay,
         .failures_before_lockout = config.limits.auth_failures_before_lockout,
         .lockout = config.limits.auth_lockout});
+    auth_failures =
+        std::make_unique<state::AuthFailures>(*auth_throttle, redis.get(), config.cluster);
     // Built whatever the modes say, which a reload may change: the policies and the config
     // in force decide at each message.
     preflight = std::make_unique<mailauth::Preflight>();
@@ -1064,7 +1068,7 @@ SmtpServices Server::Parts::services_for(const config::Listener& listener) {
     s.settings.data_timeout = limits_cfg.data_timeout;
     s.allow_plaintext_auth_on_loopback = config.smtp.allow_plaintext_auth_on_loopback;
     s.auth_failure_delay = limits_cfg.auth_failure_delay;
-    s.auth_throttle = auth_throttle.get();
+    s.auth_failures = auth_failures.get();
     s.settings.has_room_for = [this](std::uint64_t size) { return spool_has_room_for(size); };
     s.policies = [this] { return policies; };
     s.tls = &tls;

@@ -227,9 +227,8 @@ class Connection {
     }
 
     asio::awaitable<void> authenticate(smtp::ServerSession& session, smtp::AuthRequest& request) {
-        policy::AuthThrottle* throttle = services_.auth_throttle;
-        if (throttle &&
-            throttle->locked(client_.ip, request.user, policy::AuthThrottle::Clock::now())) {
+        state::AuthFailures* throttle = services_.auth_failures;
+        if (throttle && co_await throttle->locked(client_.ip, request.user)) {
             // Refused before the password is checked: during a lockout, guessing learns nothing.
             std::fill(request.password.begin(), request.password.end(), '\0');
             session.auth_refused(smtp::Reply(454, "4.7.0", "Temporary authentication failure"));
@@ -241,18 +240,19 @@ class Connection {
             return ok;
         });
         if (accepted) {
-            if (throttle) throttle->succeeded(client_.ip);
+            if (throttle) co_await throttle->succeeded(client_.ip);
             session.auth_result(true);
             co_return;
         }
         // Slows down guessing; the failure itself goes to the rejectlog via the session.
         std::chrono::milliseconds wait = services_.auth_failure_delay;
         if (throttle) {
-            const auto failure =
-                throttle->failed(client_.ip, request.user, policy::AuthThrottle::Clock::now());
+            const auto failure = co_await throttle->failed(client_.ip, request.user);
             wait = failure.delay;
-            if (failure.ip_locked) note_lockout(*throttle, "client " + client_.ip);
-            if (failure.user_locked) note_lockout(*throttle, "user " + loggable_name(request.user));
+            if (failure.ip_locked) note_lockout(throttle->local(), "client " + client_.ip);
+            if (failure.user_locked) {
+                note_lockout(throttle->local(), "user " + loggable_name(request.user));
+            }
         }
         asio::steady_timer delay(co_await asio::this_coro::executor, wait);
         co_await delay.async_wait(asio::as_tuple(use_awaitable));

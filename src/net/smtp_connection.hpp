@@ -16,6 +16,7 @@
 #include "policy/policies.hpp"
 #include "queue/intake.hpp"
 #include "smtp/server_session.hpp"
+#include "state/auth_failures.hpp"
 #include "state/shared_rate_limits.hpp"
 
 namespace herald::net {
@@ -24,8 +25,8 @@ namespace herald::net {
 struct SmtpServices {
     smtp::SessionSettings settings;  // per listener; copied into each session
     bool allow_plaintext_auth_on_loopback = false;
-    std::chrono::seconds auth_failure_delay{2};     // without a throttle
-    policy::AuthThrottle* auth_throttle = nullptr;  // the server's; survives reloads
+    std::chrono::seconds auth_failure_delay{2};    // without a throttle
+    state::AuthFailures* auth_failures = nullptr;  // the server's; survives reloads
     // The policies in force now; a connection takes them when it starts (reload swaps them).
     std::function<std::shared_ptr<policy::Policies>()> policies;
     const ServerTls* tls = nullptr;

@@ -82,14 +82,22 @@ AuthThrottle::Failure AuthThrottle::failed(std::string_view client_ip, std::stri
                 failures, failure.user_locked ? settings_.failures_before_lockout : e->failures);
         }
     }
-    // The base delay, doubled for each earlier failure in the window, up to max_delay.
+    failure.delay = delay_after(failures);
+    return failure;
+}
+
+// The base delay, doubled for each earlier failure in the window, up to max_delay.
+std::chrono::milliseconds AuthThrottle::delay_after(std::size_t failures) const {
     const std::chrono::milliseconds base = settings_.base_delay;
     const std::chrono::milliseconds cap =
         std::max<std::chrono::milliseconds>(base, std::chrono::milliseconds(settings_.max_delay));
     std::chrono::milliseconds delay = base;
     for (std::size_t i = 1; i < failures && delay < cap; ++i) delay *= 2;
-    failure.delay = std::min(delay, cap);
-    return failure;
+    return std::min(delay, cap);
+}
+
+std::string_view AuthThrottle::key(std::string_view name) {
+    return key_of(name);
 }
 
 void AuthThrottle::succeeded(std::string_view client_ip) {

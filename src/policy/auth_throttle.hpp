@@ -45,6 +45,10 @@ class AuthThrottle {
     };
     Failure failed(std::string_view client_ip, std::string_view user, Clock::time_point now);
     void succeeded(std::string_view client_ip);
+    // The wait before the 535 of the `failures`th failure in the window.
+    std::chrono::milliseconds delay_after(std::size_t failures) const;
+    // What an address or user name is counted as (a long name is cut).
+    static std::string_view key(std::string_view name);
 
     const AuthThrottleSettings& settings() const { return settings_; }
     std::size_t tracked_ips() const { return ips_.entries.size(); }

@@ -377,3 +377,31 @@ def test_a_back_off_one_node_was_told_holds_on_the_other(make_herald, dns_zone, 
     assert b.cli("shaping", "reset", "bigmail").returncode == 0
     a.wait_for_log(r"shaping: bigmail: reactions cleared by the administrator")
     b.wait_for(lambda: b.completed(held), what="b's message delivered after the reset")
+
+
+# -- AUTH failures --------------------------------------------------------------------------
+
+def test_a_guesser_spreading_tries_over_the_nodes_meets_one_count(make_herald, redis_server):
+    from herald_fixture import openssl_passwd
+    from test_auth_throttle import ALICE_PASSWORD, WRONG, auth_codes
+
+    redis = redis_server()
+    users = [{"name": "alice", "password_hash": openssl_passwd(ALICE_PASSWORD),
+              "sender_domains": ["client.herald.test"]}]
+    nodes = [make_herald(listeners=("submission",), user=users,
+                         smtp={"allow_plaintext_auth_on_loopback": True},
+                         limits={"auth_failure_delay": "0s",
+                                 "auth_failures_before_lockout": 6},
+                         cluster={"redis": redis.url, "node": name}) for name in ("a", "b")]
+    for h in nodes:
+        cluster_up(h)
+    # Three wrong passwords on each node: six in all, the cluster's limit.
+    codes = [code for h in nodes for code, _ in auth_codes(h, "alice", WRONG, times=3)]
+    assert codes == [535] * 6, codes
+    # Locked on both, the right password included, and for the user from elsewhere too.
+    for h in nodes:
+        assert auth_codes(h, "alice", ALICE_PASSWORD)[0][0] == 454
+    assert auth_codes(nodes[1], "alice", ALICE_PASSWORD, source="127.0.0.2")[0][0] == 454
+    assert redis.client().exists("herald:auth:lock:user:alice")
+    nodes[0].wait_for(lambda: "AUTH locked out for" in nodes[0].mainlog() + nodes[1].mainlog(),
+                      what="the lockout in a mainlog")
