@@ -355,6 +355,12 @@ void IdempotencyStore::abandon(std::string_view scope, std::string_view key) {
     if (it != entries_.end() && !it->second.answered) erase(it);
 }
 
+std::string IdempotencyStore::request_hash(std::string_view scope, std::string_view key) const {
+    std::lock_guard lock(mutex_);
+    const auto it = entries_.find(entry_id(scope, key));
+    return it == entries_.end() ? std::string() : it->second.request_hash;
+}
+
 std::size_t IdempotencyStore::size() const {
     std::lock_guard lock(mutex_);
     return entries_.size();

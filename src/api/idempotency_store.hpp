@@ -82,6 +82,8 @@ class IdempotencyStore {
     // The request ended in a way a retry should redo (503, 429, a failed handler): forgets a
     // claim in progress. A completed answer stays.
     void abandon(std::string_view scope, std::string_view key);
+    // The hash of the request under the key, in progress or answered; "" when none.
+    std::string request_hash(std::string_view scope, std::string_view key) const;
 
     // Entries in memory, in progress or answered, expired ones not yet dropped included.
     std::size_t size() const;

@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <deque>
+#include <exception>
 #include <span>
 #include <variant>
 
@@ -326,8 +327,8 @@ asio::awaitable<HttpResponse> send_messages(const SendServices& services,
             co_return api_error(400, "invalid_idempotency_key",
                                 "an Idempotency-Key is 1 to 255 printable ASCII characters");
         }
-        auto claimed = services.idempotency->claim(
-            key->name, idempotency_key, sha256_hex(request.body), IdempotencyStore::Clock::now());
+        auto claimed = co_await services.idempotency->claim(key->name, std::string(idempotency_key),
+                                                            sha256_hex(request.body));
         using Claim = IdempotencyStore::Claim;
         switch (claimed.claim) {
             case Claim::replay: {
@@ -347,12 +348,18 @@ asio::awaitable<HttpResponse> send_messages(const SendServices& services,
         }
     }
     HttpResponse response;
+    std::exception_ptr failure;
     try {
         Sending sending(services, request, *key, policies);  // `key` lives in `policies`
         response = co_await sending.answer();
     } catch (...) {
-        if (!idempotency_key.empty()) services.idempotency->abandon(key->name, idempotency_key);
-        throw;
+        failure = std::current_exception();  // no co_await in a handler: the claim goes below
+    }
+    if (failure) {
+        if (!idempotency_key.empty()) {
+            co_await services.idempotency->abandon(key->name, std::string(idempotency_key));
+        }
+        std::rethrow_exception(failure);
     }
     if (response.status >= 400 && services.log_refusal) {
         services.log_refusal(request.client_ip, "API key=" + key->name,
@@ -360,17 +367,15 @@ asio::awaitable<HttpResponse> send_messages(const SendServices& services,
     }
     if (idempotency_key.empty()) co_return response;
     if (!is_final(response)) {
-        services.idempotency->abandon(key->name, idempotency_key);
+        co_await services.idempotency->abandon(key->name, std::string(idempotency_key));
         co_return response;
     }
-    IdempotencyStore* store = services.idempotency;
-    const std::string& scope = key->name;
-    const IdempotencyStore::Answer answer{response.status, response.body};
     // Durable before the client hears 202: a crash after it cannot make a retry send twice.
-    auto kept = co_await services.pool->run([store, &scope, idempotency_key, &answer] {
-        return store->complete(scope, idempotency_key, answer, IdempotencyStore::Clock::now());
-    });
-    if (!kept) store->abandon(scope, idempotency_key);  // a retry then sends again: said below
+    // Named first: GCC 12 miscompiles a braced temporary in a co_await's arguments.
+    IdempotencyKeys::Answer answer{response.status, response.body};
+    const bool kept = co_await services.idempotency->complete(
+        key->name, std::string(idempotency_key), std::move(answer));
+    // Not kept: a retry then sends again, which the client is told.
     if (!kept) response.headers.emplace_back("Warning", "199 herald \"Idempotency-Key not kept\"");
     co_return response;
 }

@@ -21,7 +21,7 @@
 
 #include "accept/acceptance.hpp"
 #include "admin/http_types.hpp"
-#include "api/idempotency_store.hpp"
+#include "api/idempotency_keys.hpp"
 #include "base/blocking_pool.hpp"
 #include "policy/policies.hpp"
 #include "queue/intake.hpp"
@@ -33,7 +33,7 @@ struct SendServices {
     accept::Acceptance* acceptance = nullptr;
     queue::Intake* intake = nullptr;  // for the files the messages are written to
     BlockingPool* pool = nullptr;
-    IdempotencyStore* idempotency = nullptr;
+    IdempotencyKeys* idempotency = nullptr;
     state::SharedRateLimits* shared_limits = nullptr;  // [cluster]: limits counted in Redis
     // The policies in force now (a reload swaps them; a request keeps the set it started with).
     std::function<std::shared_ptr<policy::Policies>()> policies;

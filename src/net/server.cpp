@@ -182,6 +182,7 @@ struct Server::Parts {
     std::unique_ptr<queue::Intake> intake;
     std::unique_ptr<accept::Acceptance> acceptance;  // for every listener and the API
     std::unique_ptr<api::IdempotencyStore> idempotency;
+    std::unique_ptr<api::IdempotencyKeys> idempotency_keys;  // the store, and Redis' copy
     api::SendServices send_services;
     api::SuppressionServices suppression_services;
     std::unique_ptr<queue::Bouncer> bouncer;
@@ -932,16 +933,18 @@ Status Server::Parts::build_services() {
                    std::string_view client) { take_reports(message, recipients, client); });
     }
     // A day, as clients of the big sending APIs expect: a retry after that sends again.
-    auto store =
-        api::IdempotencyStore::open(config.server.spool_dir / "api" / "idempotency",
-                                    std::chrono::hours(24), std::chrono::system_clock::now());
+    constexpr std::chrono::hours kIdempotencyFor{24};
+    auto store = api::IdempotencyStore::open(config.server.spool_dir / "api" / "idempotency",
+                                             kIdempotencyFor, std::chrono::system_clock::now());
     if (!store) return Error{"idempotency keys: " + store.error()};
     idempotency = std::move(*store);
+    idempotency_keys = std::make_unique<api::IdempotencyKeys>(*idempotency, *pool, redis.get(),
+                                                              config.cluster, kIdempotencyFor);
     send_services = api::SendServices{
         .acceptance = acceptance.get(),
         .intake = intake.get(),
         .pool = pool.get(),
-        .idempotency = idempotency.get(),
+        .idempotency = idempotency_keys.get(),
         .shared_limits = shared_limits.get(),
         .policies = [this] { return policies; },
         .hostname = config.server.hostname,

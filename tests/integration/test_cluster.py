@@ -405,3 +405,33 @@ def test_a_guesser_spreading_tries_over_the_nodes_meets_one_count(make_herald, r
     assert redis.client().exists("herald:auth:lock:user:alice")
     nodes[0].wait_for(lambda: "AUTH locked out for" in nodes[0].mainlog() + nodes[1].mainlog(),
                       what="the lockout in a mainlog")
+
+
+# -- the sending API ------------------------------------------------------------------------
+
+def test_the_api_shares_idempotency_keys_and_key_rate_limits(make_herald, redis_server, tmp_path):
+    from test_api import LOCAL, OTHER_TOKEN, SIGNER, api_herald, arrivals, post
+
+    redis = redis_server()
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a, _ = api_herald(make_herald, tmp_path / "a", cluster={"redis": redis.url, "node": "a"})
+    b, _ = api_herald(make_herald, tmp_path / "b", cluster={"redis": redis.url, "node": "b"})
+    cluster_up(a), cluster_up(b)
+    body = {"from": f"app@{SIGNER}", "to": [f"bob@{LOCAL}"], "subject": "once", "text": "x"}
+    first = post(a, body, headers={"Idempotency-Key": "order-7"})
+    assert first.status_code == 202, first.text
+    # The retry reaches the other node: the first answer, and nothing queued there.
+    again = post(b, body, headers={"Idempotency-Key": "order-7"})
+    assert again.status_code == 202 and again.json() == first.json(), again.text
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    other = post(b, dict(body, subject="another"), headers={"Idempotency-Key": "order-7"})
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+    assert len(arrivals(a)) == 1 and arrivals(b) == []
+    # The API key "other" may send 2 an hour: one through each node, then none.
+    mail = {"from": "app@other.test", "to": ["someone@example.net"], "subject": "s", "text": "t"}
+    assert post(a, mail, token=OTHER_TOKEN).status_code == 202
+    assert post(b, mail, token=OTHER_TOKEN).status_code == 202
+    for h in (a, b):
+        refused = post(h, mail, token=OTHER_TOKEN)
+        assert refused.status_code == 429, refused.text
