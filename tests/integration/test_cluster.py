@@ -435,3 +435,25 @@ def test_the_api_shares_idempotency_keys_and_key_rate_limits(make_herald, redis_
     for h in (a, b):
         refused = post(h, mail, token=OTHER_TOKEN)
         assert refused.status_code == 429, refused.text
+
+
+# -- TLS --------------------------------------------------------------------------------------
+
+def test_rediss_verifies_the_certificate_of_redis(make_herald, redis_server, tmp_path):
+    from herald_fixture import make_ca_and_cert
+
+    ca, cert, key = make_ca_and_cert(tmp_path / "tls", names=("redis.herald.test",))
+    redis = redis_server(tls=(cert, key, ca))
+    good = node(make_herald, f"rediss://127.0.0.1:{redis.port}/0", "a", tls_ca=str(ca))
+    good.wait_for_log(r"cluster: Redis rediss://127\.0\.0\.1:\d+/0 is up")
+    assert relay_one(good) is None
+    assert redis.client().keys("herald:rate:*")
+    # Another CA (the system's) does not vouch for it: no link, and mail still flows.
+    other_ca, _, _ = make_ca_and_cert(tmp_path / "other", names=("other.herald.test",))
+    bad = node(make_herald, f"rediss://127.0.0.1:{redis.port}/0", "b", tls_ca=str(other_ca))
+    bad.wait_for_log(r"is unreachable \(TLS: the certificate does not verify")
+    assert relay_one(bad) is None
+    # A name the certificate does not hold is refused too.
+    ca_file = str(ca)
+    wrong = node(make_herald, f"rediss://localhost:{redis.port}/0", "c", tls_ca=ca_file)
+    wrong.wait_for_log(r"is unreachable \(TLS: the certificate does not verify")
