@@ -168,6 +168,10 @@ asio::awaitable<HttpResponse> AdminServer::respond(const HttpRequest& request) {
             co_return co_await dkim();
         case Endpoint::routes:
             co_return routes_response(services_.config().routes);
+        case Endpoint::cluster:
+            if (!services_.cluster_status)
+                co_return json_response(boost::json::object{{"cluster", false}});
+            co_return json_response(co_await services_.cluster_status());
         case Endpoint::transports:
             break;
     }

@@ -201,7 +201,8 @@ std::variant<Route, HttpResponse> route_request(const HttpRequest& request, Admi
          {std::pair{"/api/summary", Endpoint::summary}, std::pair{"/api/trace", Endpoint::trace},
           std::pair{"/api/doctor", Endpoint::doctor}, std::pair{"/api/events", Endpoint::events},
           std::pair{"/api/census", Endpoint::census}, std::pair{"/api/history", Endpoint::history},
-          std::pair{"/api/dkim", Endpoint::dkim}, std::pair{"/api/routes", Endpoint::routes}}) {
+          std::pair{"/api/dkim", Endpoint::dkim}, std::pair{"/api/routes", Endpoint::routes},
+          std::pair{"/api/cluster", Endpoint::cluster}}) {
         if (path == name)
             return only("GET", request, Route{.endpoint = endpoint, .params = *query});
     }

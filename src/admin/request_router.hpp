@@ -15,6 +15,7 @@
 //   GET  /api/dkim                      the DKIM keys, their records and DNS status
 //   GET  /api/transports                the configured transports and their counts
 //   GET  /api/routes                    the [[route]]s, in order
+//   GET  /api/cluster                   the nodes of the [cluster] (state/cluster_nodes.hpp)
 //   GET  /api/summary[?since=&sender=]  `herald summary --json`
 //   GET  /api/trace?q=QUERY             `herald trace --json`
 //   GET  /api/doctor?domain=D[&ip=&selector=&rbl=&dbl=]   `herald doctor --json`, DNS checks
@@ -53,7 +54,8 @@ enum class Endpoint {
     history,
     events,
     dkim,
-    routes
+    routes,
+    cluster
 };
 
 struct Route {

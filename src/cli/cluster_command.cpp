@@ -23,9 +23,6 @@ namespace {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
-// A node that missed this many seconds of heartbeats is shown as gone.
-constexpr std::int64_t kAliveFor = 10;
-
 std::int64_t now_seconds() {
     return std::chrono::duration_cast<std::chrono::seconds>(
                std::chrono::system_clock::now().time_since_epoch())
@@ -48,28 +45,13 @@ asio::awaitable<ClusterRead> read_cluster(asio::io_context& io, state::RedisSett
     co_return ClusterRead{.nodes = std::move(*nodes)};
 }
 
-void print_json(const std::vector<state::NodeStatus>& nodes, std::int64_t now) {
-    json::array out;
-    for (const auto& node : nodes) {
-        out.push_back(json::object{{"node", node.name},
-                                   {"alive", now - node.seen <= kAliveFor},
-                                   {"last_seen", iso8601_utc(std::chrono::system_clock::time_point(
-                                                     std::chrono::seconds(node.seen)))},
-                                   {"queued", node.queued},
-                                   {"version", node.version},
-                                   {"started", iso8601_utc(std::chrono::system_clock::time_point(
-                                                   std::chrono::seconds(node.started)))}});
-    }
-    fmt::print("{}\n", json::serialize(json::object{{"nodes", out}}));
-}
-
 void print_table(const std::vector<state::NodeStatus>& nodes, std::int64_t now) {
     fmt::print("{:<24} {:<6} {:>10} {:>8}  {}\n", "node", "state", "last seen", "queued",
                "version");
     for (const auto& node : nodes) {
         const std::int64_t ago = std::max<std::int64_t>(now - node.seen, 0);
         fmt::print("{:<24} {:<6} {:>9}s {:>8}  {}\n", node.name,
-                   ago <= kAliveFor ? "alive" : "gone", ago, node.queued, node.version);
+                   ago <= state::kAliveFor ? "alive" : "gone", ago, node.queued, node.version);
     }
 }
 
@@ -96,7 +78,8 @@ int show_status(const GlobalOptions& global, bool as_json) {
     const auto* nodes = &read.nodes;
     const std::int64_t now = now_seconds();
     if (as_json) {
-        print_json(*nodes, now);
+        fmt::print("{}\n",
+                   json::serialize(json::object{{"nodes", state::nodes_json(*nodes, now)}}));
     } else if (nodes->empty()) {
         fmt::print("no node has written to Redis {} yet\n", cluster.redis->redacted());
     } else {

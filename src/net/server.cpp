@@ -8,6 +8,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <fmt/core.h>
@@ -222,6 +224,7 @@ struct Server::Parts {
     events::EventFigures event_figures() const;
     Status build_cluster();
     admin::ClusterFigures cluster_figures() const;
+    asio::awaitable<boost::json::object> cluster_status();
     Status bind_listeners();
     Status bind_sendmail_socket();
     // Whether a message of `size` octets fits beside [limits] spool_reserve: every way in asks.
@@ -1017,6 +1020,30 @@ Status Server::Parts::build_cluster() {
     return ok_status();
 }
 
+asio::awaitable<boost::json::object> Server::Parts::cluster_status() {
+    boost::json::object out{{"cluster", true},
+                            {"node", config.cluster.node},
+                            {"redis", redis->settings().url.redacted()},
+                            {"up", redis->up()},
+                            {"state_changes", redis->state_changes()},
+                            {"nodes", boost::json::array()}};
+    auto connection = redis->connection();
+    if (!connection) {
+        out["error"] = "Redis is unreachable";
+        co_return out;
+    }
+    auto nodes_read = co_await state::read_nodes(*connection, config.cluster.prefix);
+    if (!nodes_read) {
+        out["error"] = nodes_read.error();
+        co_return out;
+    }
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    out["nodes"] = state::nodes_json(*nodes_read, now);
+    co_return out;
+}
+
 admin::ClusterFigures Server::Parts::cluster_figures() const {
     return {.redis_up = redis->up(),
             .state_changes = redis->state_changes(),
@@ -1133,6 +1160,9 @@ Status Server::Parts::bind_listeners() {
                 .cluster_figures = redis ? std::function<admin::ClusterFigures()>(
                                                [this] { return cluster_figures(); })
                                          : nullptr,
+                .cluster_status = redis ? std::function<asio::awaitable<boost::json::object>()>(
+                                              [this] { return cluster_status(); })
+                                        : nullptr,
                 .recent_events = recent_events.get()});
         if (!bound) return Error{bound.error()};
         admin_server = std::move(*bound);

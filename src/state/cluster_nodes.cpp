@@ -1,9 +1,13 @@
 #include "state/cluster_nodes.hpp"
 
+#include "base/timestamp.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
+
+#include <boost/json/object.hpp>
 
 #include <charconv>
 #include <chrono>
@@ -11,22 +15,23 @@
 namespace herald::state {
 
 namespace asio = boost::asio;
+namespace json = boost::json;
 
 namespace {
 
 constexpr std::chrono::seconds kBeatEvery{2};
 
-// KEYS: the node's hash, the set of nodes. ARGV: name, then field/value pairs.
+// KEYS: the node's hash, the set of nodes. ARGV: name, field/value pairs, then kAliveFor.
 // Returns how many nodes beat within kAliveFor seconds.
 const RedisScript kBeat(R"lua(
 local now = tonumber(redis.call('TIME')[1])
 local fields = {'seen', tostring(now)}
-for i = 2, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 2, #ARGV - 1 do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], unpack(fields))
 redis.call('EXPIRE', KEYS[1], 3600)
 redis.call('ZADD', KEYS[2], now, ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - 3600)
-return redis.call('ZCOUNT', KEYS[2], now - 10, '+inf')
+return redis.call('ZCOUNT', KEYS[2], now - tonumber(ARGV[#ARGV]), '+inf')
 )lua");
 
 std::int64_t now_seconds() {
@@ -76,7 +81,8 @@ asio::awaitable<void> ClusterNodes::beat() {
                                           "started",
                                           std::to_string(started_),
                                           "redis",
-                                          "up"};
+                                          "up",
+                                          std::to_string(kAliveFor)};
             auto reply = co_await link_.run(kBeat, std::move(keys), std::move(args));
             if (reply && reply->type == RedisValue::Type::integer && reply->integer > 0) {
                 alive_ = static_cast<std::size_t>(reply->integer);
@@ -85,6 +91,22 @@ asio::awaitable<void> ClusterNodes::beat() {
         timer_.expires_after(kBeatEvery);
         co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
     }
+}
+
+json::array nodes_json(const std::vector<NodeStatus>& nodes, std::int64_t now) {
+    const auto time = [](std::int64_t seconds) {
+        return iso8601_utc(std::chrono::system_clock::time_point(std::chrono::seconds(seconds)));
+    };
+    json::array out;
+    for (const auto& node : nodes) {
+        out.push_back(json::object{{"node", node.name},
+                                   {"alive", now - node.seen <= kAliveFor},
+                                   {"last_seen", time(node.seen)},
+                                   {"queued", node.queued},
+                                   {"version", node.version},
+                                   {"started", time(node.started)}});
+    }
+    return out;
 }
 
 asio::awaitable<Result<std::vector<NodeStatus>>> read_nodes(RedisConnection& redis,

@@ -5,6 +5,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/json/array.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -56,6 +57,13 @@ class ClusterNodes {
     bool stopped_ = false;
     boost::asio::steady_timer timer_;
 };
+
+// A node without a heartbeat for this long is gone: shown so, and not counted.
+constexpr std::int64_t kAliveFor = 10;
+
+// The nodes as `herald cluster status --json` and GET /api/cluster show them: node, alive,
+// last_seen, queued, version, started.
+boost::json::array nodes_json(const std::vector<NodeStatus>& nodes, std::int64_t now);
 
 // Every node that beat in the last hour, for `herald cluster status`.
 boost::asio::awaitable<Result<std::vector<NodeStatus>>> read_nodes(RedisConnection& redis,

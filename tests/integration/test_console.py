@@ -533,3 +533,41 @@ def test_the_pages_are_labelled_for_assistive_technology(console):
     svg = c.find(By.CSS_SELECTOR, "#graph svg")
     assert svg.get_attribute("role") == "img" and svg.get_attribute("aria-labelledby")
     c.no_script_errors("accessibility")
+
+
+def test_the_cluster_page_shows_the_nodes_and_the_link(make_herald, browser, tmp_path):  # noqa: F811
+    from redis_server import RedisServer
+    from selenium.webdriver.common.by import By
+
+    redis = RedisServer(tmp_path / "redis").start()
+    try:
+        port = free_port_on(["127.0.0.1"])
+        h = make_herald(admin={"http": f"127.0.0.1:{port}", "token": TOKEN},
+                        cluster={"redis": redis.url, "node": "mx-one"})
+        make_herald(cluster={"redis": redis.url, "node": "mx-two"})
+        h.wait_for_log("is up")
+        browser.get(f"http://127.0.0.1:{port}/#cluster")
+        browser.find_element(By.ID, "token").send_keys(TOKEN)
+        browser.find_element(By.ID, "save").click()
+
+        def nodes():
+            return browser.execute_script(
+                "return [...document.getElementById('cluster-nodes').rows]"
+                ".map((r) => [...r.cells].map((c) => c.innerText.trim()))")
+        h.wait_for(lambda: sorted(r[:2] for r in nodes()) == [["mx-one", "alive"],
+                                                               ["mx-two", "alive"]],
+                   what="both nodes alive on the cluster page")
+        link = browser.find_element(By.ID, "cluster-link").text
+        assert "This node is mx-one" in link and "up" in link, link
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(SCREENSHOTS / "cluster.png"))
+        # Redis gone: the page says so, in the error style.
+        redis.kill()
+        h.wait_for(lambda: "unreachable" in browser.find_element(By.ID, "cluster-link").text,
+                   what="the page showing Redis unreachable")
+        badge = browser.find_element(By.CSS_SELECTOR, "#cluster-link .badge")
+        assert "error" in badge.get_attribute("class").split(), badge.get_attribute("class")
+        severe = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+        assert not severe, severe
+    finally:
+        redis.kill()

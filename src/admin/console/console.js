@@ -750,6 +750,34 @@ async function loadSuppressions() {
   if (!listing.entries.length) emptyRow(body, "The list is empty.");
 }
 
+// -- cluster -----------------------------------------------------------------------------
+
+pages.cluster = {
+  live: true,
+  async load() {
+    const c = await getJson("/api/cluster");
+    const body = $("cluster-nodes");
+    body.replaceChildren();
+    if (!c.cluster) {
+      $("cluster-link").textContent = "This node runs alone: no [cluster] in its config.";
+      emptyRow(body, "No other node.");
+      return;
+    }
+    $("cluster-link").replaceChildren(
+      `This node is ${c.node}; Redis ${c.redis} is `,
+      badge(c.up ? "up" : "unreachable", c.up ? "ok" : "error"),
+      c.up ? "" : " (limits are counted on this node alone until it is back)",
+      c.error ? ` ${c.error}` : "");
+    for (const n of c.nodes) {
+      const row = body.insertRow();
+      cell(row, n.node); cell(row, badge(n.alive ? "alive" : "gone", n.alive ? "ok" : "error"));
+      cell(row, timeText(n.last_seen)); cell(row, n.queued, "num"); cell(row, n.version);
+      cell(row, timeText(n.started));
+    }
+    if (!c.nodes.length) emptyRow(body, "No node has written to Redis yet.");
+  },
+};
+
 pages.bounces = {
   live: true,
   async load() {
