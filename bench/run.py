@@ -67,6 +67,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
+from cluster_scenario import RATE_LIMIT, RedisProcess, cluster_section
 from dkim_signing import (PRIVATE_DIR_PARENT, RSA_BITS, DkimKey, NotSigned, OpenDkimMilter,
                           rsa_sign_per_second, verify_signed)
 from local_service import free_port, stop_child, wait_port
@@ -275,7 +276,7 @@ class HeraldSystem:
     when one is given; with api_token, also serving the sending API (api_port) to that
     token."""
 
-    def __init__(self, workdir, relay_port, dkim_key=None, api_token=None):
+    def __init__(self, workdir, relay_port, dkim_key=None, api_token=None, sections=""):
         self.name = "herald"
         self.dir = Path(workdir)
         self.dir.mkdir(parents=True)
@@ -286,7 +287,7 @@ class HeraldSystem:
         (self.dir / "herald.toml").write_text(
             herald_config(self.port, "sink", relay_port, "max_connections = 20\n",
                           _herald_dkim_section(dkim_key) +
-                          _herald_api_section(self.api_port, api_token)))
+                          _herald_api_section(self.api_port, api_token) + sections))
 
     def start(self):
         self.proc = subprocess.Popen([str(HERALD), "serve", "--allow-root", "--foreground", "--config", "herald.toml"],
@@ -920,6 +921,81 @@ def print_suppression_report(imports, results, direct, args):
     print(flush=True)
 
 
+# -- the cluster line (issue 21) --------------------------------------------------------------
+
+CLUSTER_GOAL = 1.6  # the two nodes' total rate / one node's
+
+
+def cluster_run(workdir, messages, nodes):
+    """`nodes` Herald nodes (1: local limits; 2: counted in one Redis), each given its share of
+    the load by its own smtp-source at once; end-to-end msg/s, and what Redis spent."""
+    workdir = Path(workdir)
+    with ExitStack() as stack:
+        sink = Sink()
+        stack.callback(sink.stop)
+        sink.start()
+        redis = None
+        if nodes > 1:
+            redis = RedisProcess(workdir / "redis")
+            stack.callback(redis.stop)
+            redis.start()
+        systems = []
+        for i in range(nodes):
+            sections = RATE_LIMIT + (cluster_section(redis.port, f"node{i}") if redis else "")
+            system = HeraldSystem(workdir / f"node{i}", sink.port, sections=sections)
+            stack.callback(system.stop)
+            system.start()
+            systems.append(system)
+        if redis:
+            for system in systems:
+                wait_until(lambda s=system: "is up" in s.mainlog.read_text(errors="replace"), 30,
+                           "the node's link to Redis")
+            cpu_before, stats_before = redis.cpu_seconds(), redis.command_stats()
+        share = messages // nodes
+        start = time.monotonic()
+        threads = [threading.Thread(target=smtp_source, args=(s.port, share, SESSIONS // nodes))
+                   for s in systems]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        done = wait_until(lambda: all(s.delivered() >= share for s in systems), 600,
+                          "every message at the sink")
+        result = {"end_to_end": share * nodes / (done - start)}
+        if redis:
+            calls, usec = (redis.command_stats().get("evalsha", (0, 0))[i] -
+                           stats_before.get("evalsha", (0, 0))[i] for i in (0, 1))
+            result["redis_cpu_us"] = (redis.cpu_seconds() - cpu_before) * 1e6 / (share * nodes)
+            result["evalsha_us"] = usec / calls if calls else float("nan")
+            result["evalsha_calls"] = calls / (share * nodes)
+        return result
+
+
+def run_cluster_benchmark(tmp, args):
+    results = {1: [], 2: []}
+    for run in range(args.runs):
+        for nodes in (1, 2):
+            r = cluster_run(Path(tmp) / "cluster" / f"{nodes}-{run}", args.messages, nodes)
+            results[nodes].append(r)
+            extra = (f", Redis {r['redis_cpu_us']:.0f} us CPU and {r['evalsha_calls']:.2f} "
+                     f"EVALSHA a message ({r['evalsha_us']:.1f} us each)" if nodes > 1 else "")
+            print(f"run {run + 1} cluster {nodes} node(s): end-to-end {r['end_to_end']:.0f} "
+                  f"msg/s{extra}", flush=True)
+    one = statistics.median(r["end_to_end"] for r in results[1])
+    two = statistics.median(r["end_to_end"] for r in results[2])
+    cpu = statistics.median(r["redis_cpu_us"] for r in results[2])
+    evalsha = statistics.median(r["evalsha_us"] for r in results[2])
+    print()
+    print(f"cluster: {args.messages} messages of {SIZE} bytes a run, {SESSIONS} sessions split "
+          f"between the nodes, a [[rate_limit]] per sender counted on every message; "
+          f"{args.runs} runs, medians")
+    print(f"  one node, local limits:          {one:.0f} msg/s")
+    print(f"  two nodes, limits in Redis:      {two:.0f} msg/s")
+    print(f"ratio cluster/single: {two / one:.2f} (goal {CLUSTER_GOAL}: "
+          f"{'met' if two / one >= CLUSTER_GOAL else 'not met'}); Redis' cost a message: "
+          f"{cpu:.0f} us of its CPU, {evalsha:.1f} us inside EVALSHA", flush=True)
+
+
 def check_tools(only):
     tools = ["smtp-source", "smtp-sink"] if only not in ("shaping", "suppression") else []
     if only in (None, "relay", "dkim", "shaping", "suppression"):
@@ -930,6 +1006,8 @@ def check_tools(only):
         tools += ["unbound", "unbound-checkconf", "unshare"]
     if only in (None, "dkim"):
         tools += ["opendkim", "openssl"]
+    if only in (None, "cluster"):
+        tools += ["redis-server", "redis-cli"]
     for tool in tools:
         if not shutil.which(tool):
             sys.exit(f"bench: {tool} is missing (make deps installs it)")
@@ -944,9 +1022,10 @@ def main():
                              f"{SUPPRESSION_MESSAGES} of {RECIPIENTS} recipients)")
     parser.add_argument("--runs", type=int,
                         help="runs of each system (default: 3; shaping: 1)")
-    parser.add_argument("--only", choices=("relay", "dkim", "api", "shaping", "suppression"),
-                        help="run one benchmark (default: relay, then dkim, then api; "
-                             "shaping and suppression only when asked for)")
+    parser.add_argument("--only",
+                        choices=("relay", "dkim", "api", "cluster", "shaping", "suppression"),
+                        help="run one benchmark (default: relay, then dkim, then api, then "
+                             "cluster; shaping and suppression only when asked for)")
     parser.add_argument("--system", action="append",
                         help="shaping: only the systems whose names contain this (repeatable)")
     parser.add_argument("--limit", type=float, default=3.0,
@@ -976,6 +1055,8 @@ def main():
                 run_benchmark(bench, tmp, args)
             if args.only in (None, "api"):
                 run_api_benchmark(tmp, args)
+            if args.only in (None, "cluster"):
+                run_cluster_benchmark(tmp, args)
             if args.only == "shaping":
                 run_shaping_benchmark(tmp, args)
             if args.only == "suppression":
