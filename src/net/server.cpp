@@ -75,6 +75,7 @@
 #include "state/redis_link.hpp"
 #include "state/redis_settings.hpp"
 #include "state/shared_rate_limits.hpp"
+#include "state/shared_send_counts.hpp"
 #include "state/shared_shaping.hpp"
 #include "state/shared_suppressions.hpp"
 #include "suppression/suppressions.hpp"
@@ -172,6 +173,7 @@ struct Server::Parts {
     std::unique_ptr<state::SharedRateLimits> shared_limits;
     std::unique_ptr<state::SharedSuppressions> shared_suppressions;
     std::unique_ptr<state::SharedShaping> shared_shaping;
+    std::unique_ptr<state::SharedSendCounts> shared_send_counts;
     std::unique_ptr<state::AuthFailures> auth_failures;  // the throttle, or Redis' counts
     bool reloading = false;
     std::unique_ptr<mailauth::Preflight> preflight;
@@ -1010,6 +1012,8 @@ Status Server::Parts::build_cluster() {
     shaper->set_observer([this](const delivery::TrafficShaper::SharedReaction& reaction) {
         asio::post(io, [this, reaction] { shared_shaping->share(reaction); });
     });
+    shared_send_counts =
+        std::make_unique<state::SharedSendCounts>(io.get_executor(), *redis, cluster, *shaper);
     nodes = std::make_unique<state::ClusterNodes>(io.get_executor(), *redis, cluster, [this] {
         return state::NodeReport{.queued = scheduler->queued() + scheduler->active(),
                                  .version = std::string(version())};
@@ -1434,6 +1438,7 @@ int Server::run() {
     if (p.redis) {
         p.redis->start();
         p.nodes->start();
+        p.shared_send_counts->start();
     }
     p.mainlog->note(version_line() + " started" + p.started_as);
     notify_ready();
@@ -1453,6 +1458,7 @@ int Server::run() {
         p.scheduler->stop();
         p.events->stop();
         if (p.redis) {
+            p.shared_send_counts->stop();
             p.nodes->stop();
             p.redis->stop();
         }

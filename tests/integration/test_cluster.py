@@ -448,3 +448,39 @@ def test_rediss_verifies_the_certificate_of_redis(make_herald, redis_server, tmp
     ca_file = str(ca)
     wrong = node(make_herald, f"rediss://localhost:{redis.port}/0", "c", tls_ca=ca_file)
     wrong.wait_for_log(r"is unreachable \(TLS: the certificate does not verify")
+
+
+# -- warm-up ----------------------------------------------------------------------------------
+
+def test_a_warming_address_has_one_daily_cap_for_the_whole_cluster(make_herald, dns_zone,
+                                                                    smtp_receiver, redis_server):
+    from herald_fixture import delivery_config
+    from receivers import free_port_on
+    from test_ip_pools import BIGMAIL, FLEET, ZONE, send_many, status_of
+
+    redis = redis_server()
+    port = free_port_on([FLEET])
+    zone = dns_zone(ZONE)
+    pool = {"name": "out", "address": [{"address": "127.0.0.4", "warmup_start": 3,
+                                        "warmup_factor": 2.0}]}
+
+    def warming_node(name):
+        config = delivery_config(zone, port, mx={"source_pool": "out"}, provider=[BIGMAIL],
+                                 ip_pool=[pool])
+        config["cluster"] = {"redis": redis.url, "node": name}
+        return make_herald(**config)
+
+    a, b = warming_node("a"), warming_node("b")
+    cluster_up(a), cluster_up(b)
+    fleet = smtp_receiver(FLEET, port)
+    first = send_many(a, 2)
+    a.wait_for(lambda: all(a.completed(i) for i in first), what="a's two delivered")
+    # b learns the address sent 2 of its 3 today, and sends one more only.
+    b.wait_for(lambda: (status_of(b, "127.0.0.4") or {}).get("sent_today") == 2,
+               what="b counting a's two")
+    rest = send_many(b, 3)
+    b.wait_for(lambda: sum(b.completed(i) for i in rest) == 1, what="one of b's delivered")
+    b.wait_for(lambda: status_of(b, "127.0.0.4")["sent_today"] == 3, what="three counted on b")
+    a.wait_for(lambda: status_of(a, "127.0.0.4")["sent_today"] == 3, what="three counted on a")
+    assert len(fleet.messages()) == 3
+    assert len(json.loads(b.cli("queue", "list", "--json").stdout)) == 2

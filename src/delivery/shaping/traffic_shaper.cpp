@@ -216,8 +216,55 @@ TrafficShaper::Admission TrafficShaper::admit(const std::string& source,
         }
     }
     ++p.sent_today;
+    ++p.unshared;
     changed_ = true;
     return {now, ""};
+}
+
+std::vector<TrafficShaper::SentCount> TrafficShaper::take_unshared() {
+    std::lock_guard lock(mutex_);
+    std::vector<SentCount> out;
+    for (auto& [key, p] : pairs_) {
+        if (p.unshared == 0) continue;
+        out.push_back({.source = key.first,
+                       .provider = key.second,
+                       .day = p.day,
+                       .sent = std::exchange(p.unshared, 0)});
+    }
+    return out;
+}
+
+void TrafficShaper::untold(const SentCount& count) {
+    std::lock_guard lock(mutex_);
+    Pair& p = pairs_[Key{count.source, count.provider}];
+    if (p.day == count.day) p.unshared += count.sent;
+}
+
+void TrafficShaper::adopt_sent(const SentCount& total) {
+    std::lock_guard lock(mutex_);
+    Pair& p = pairs_[Key{total.source, total.provider}];
+    if (total.day < p.day) return;
+    if (total.day > p.day) {
+        p.day = total.day;
+        p.sent_today = 0;
+        p.unshared = 0;
+    }
+    // The cluster's total holds this node's told part; what it sent since is on top.
+    p.sent_today = std::max(p.sent_today, total.sent + p.unshared);
+    changed_ = true;
+}
+
+std::map<std::string, std::int64_t> TrafficShaper::first_days() const {
+    std::lock_guard lock(mutex_);
+    return {first_days_.begin(), first_days_.end()};
+}
+
+void TrafficShaper::adopt_first_day(const std::string& source, std::int64_t day) {
+    std::lock_guard lock(mutex_);
+    if (!warmups_.contains(source)) return;
+    auto [it, added] = first_days_.try_emplace(source, day);
+    if (!added && day < it->second) it->second = day;
+    changed_ = true;
 }
 
 std::size_t TrafficShaper::max_connections(const std::string& source,

@@ -92,6 +92,24 @@ class TrafficShaper {
         std::size_t connections_ceiling = 0;
         Clock::time_point suspended_until{};
     };
+    // The messages a pair sent on a day (UTC days since the epoch), for the daily limits and
+    // warm-up caps of a cluster, which every node sending from the address counts against.
+    struct SentCount {
+        std::string source;
+        std::string provider;
+        std::int64_t day = 0;
+        std::size_t sent = 0;
+    };
+    // What each pair sent since the last call (the part other nodes were not yet told).
+    std::vector<SentCount> take_unshared();
+    // Counts take_unshared() gave that could not be told: given back, for the next time.
+    void untold(const SentCount& count);
+    // The cluster's count of a pair's day: the pair counts no fewer from now on.
+    void adopt_sent(const SentCount& total);
+    // The day each warming address first sent, and another node's: the earlier one holds.
+    std::map<std::string, std::int64_t> first_days() const;
+    void adopt_first_day(const std::string& source, std::int64_t day);
+
     // Told each reaction that acted, under the shaper's lock: it must not call back.
     void set_observer(std::function<void(const SharedReaction&)> observer);
     // Another node's reaction (`from`: its name): the pair takes the stricter of its own
@@ -136,6 +154,7 @@ class TrafficShaper {
         std::map<std::string, Clock::time_point, std::less<>> quiet_until;  // rule -> time
         std::int64_t day = 0;  // days since the epoch (UTC) that sent_today counts
         std::size_t sent_today = 0;
+        std::size_t unshared = 0;                // of sent_today: not yet told to the cluster
         std::deque<Clock::time_point> accepted;  // the last minute's
         RateSlots slots;
     };

@@ -285,3 +285,34 @@ TEST(TrafficShaper, AdoptsTheLowerRateAndConnectionCap) {
 
 }  // namespace
 }  // namespace herald::delivery
+
+namespace herald::delivery {
+namespace {
+
+TEST(TrafficShaper, CountsWhatOtherNodesSentAgainstTheDailyCap) {
+    Shaper s({});
+    auto provider = bigmail(0);  // no pacing: only the daily cap holds anything back
+    provider.max_messages_per_day = 5;
+    const auto today =
+        std::chrono::duration_cast<std::chrono::days>(kStart.time_since_epoch()).count();
+    for (int i = 0; i < 2; ++i) s.shaper.admit(kSource, provider, "m" + std::to_string(i), kStart);
+    auto told = s.shaper.take_unshared();
+    ASSERT_EQ(told.size(), 1u);
+    EXPECT_EQ(told[0].sent, 2u);
+    EXPECT_EQ(told[0].day, today);
+    EXPECT_TRUE(s.shaper.take_unshared().empty());
+    // The cluster's total: these 2 and another node's 2; one more message, then the day is over.
+    s.shaper.adopt_sent({.source = kSource, .provider = "bigmail", .day = today, .sent = 4});
+    EXPECT_EQ(s.shaper.admit(kSource, provider, "m2", kStart + 1h).at, kStart + 1h);
+    const auto held = s.shaper.admit(kSource, provider, "m3", kStart + 1h);
+    EXPECT_GT(held.at, kStart + 1h);
+    EXPECT_NE(held.why.find("takes 5 messages a day"), std::string::npos) << held.why;
+    // What could not be told is told next time.
+    auto again = s.shaper.take_unshared();
+    ASSERT_EQ(again.size(), 1u);
+    s.shaper.untold(again[0]);
+    EXPECT_EQ(s.shaper.take_unshared()[0].sent, 1u);
+}
+
+}  // namespace
+}  // namespace herald::delivery
