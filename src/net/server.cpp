@@ -1014,10 +1014,13 @@ Status Server::Parts::build_cluster() {
     });
     shared_send_counts =
         std::make_unique<state::SharedSendCounts>(io.get_executor(), *redis, cluster, *shaper);
-    nodes = std::make_unique<state::ClusterNodes>(io.get_executor(), *redis, cluster, [this] {
-        return state::NodeReport{.queued = scheduler->queued() + scheduler->active(),
-                                 .version = std::string(version())};
-    });
+    nodes = std::make_unique<state::ClusterNodes>(
+        io.get_executor(), *redis, cluster,
+        [this] {
+            return state::NodeReport{.queued = scheduler->queued() + scheduler->active(),
+                                     .version = std::string(version())};
+        },
+        note);
     shared_limits = std::make_unique<state::SharedRateLimits>(*redis, cluster,
                                                               [this] { return nodes->alive(); });
     if (metrics) metrics->set_node(cluster.node);

@@ -9,6 +9,9 @@
 
 #include <boost/json/object.hpp>
 
+#include <openssl/rand.h>
+
+#include <array>
 #include <charconv>
 #include <chrono>
 
@@ -21,18 +24,37 @@ namespace {
 
 constexpr std::chrono::seconds kBeatEvery{2};
 
-// KEYS: the node's hash, the set of nodes. ARGV: name, field/value pairs, then kAliveFor.
-// Returns how many nodes beat within kAliveFor seconds.
+// KEYS: the node's hash, the set of nodes. ARGV: name, this process's instance, kAliveFor,
+// then field/value pairs. Returns how many nodes beat within kAliveFor seconds, and 1 when
+// another process wrote this node's hash within that time (two nodes with one name).
 const RedisScript kBeat(R"lua(
 local now = tonumber(redis.call('TIME')[1])
-local fields = {'seen', tostring(now)}
-for i = 2, #ARGV - 1 do fields[#fields + 1] = ARGV[i] end
+local alive_for = tonumber(ARGV[3])
+local other = redis.call('HGET', KEYS[1], 'instance')
+local last = tonumber(redis.call('HGET', KEYS[1], 'seen') or '0') or 0
+local clash = 0
+if other and other ~= ARGV[2] and now - last <= alive_for then clash = 1 end
+local fields = {'seen', tostring(now), 'instance', ARGV[2]}
+for i = 4, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], unpack(fields))
 redis.call('EXPIRE', KEYS[1], 3600)
 redis.call('ZADD', KEYS[2], now, ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - 3600)
-return redis.call('ZCOUNT', KEYS[2], now - tonumber(ARGV[#ARGV]), '+inf')
+return {redis.call('ZCOUNT', KEYS[2], now - alive_for, '+inf'), clash}
 )lua");
+
+// Tells this process from another that has the same node name.
+std::string random_instance() {
+    std::array<unsigned char, 8> bytes{};
+    RAND_bytes(bytes.data(), static_cast<int>(bytes.size()));
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char byte : bytes) {
+        out += kHex[byte >> 4];
+        out += kHex[byte & 15];
+    }
+    return out;
+}
 
 std::int64_t now_seconds() {
     return std::chrono::duration_cast<std::chrono::seconds>(
@@ -50,12 +72,15 @@ T number(const std::string& text) {
 }  // namespace
 
 ClusterNodes::ClusterNodes(asio::any_io_executor executor, RedisLink& link,
-                           const config::Cluster& cluster, std::function<NodeReport()> report)
+                           const config::Cluster& cluster, std::function<NodeReport()> report,
+                           std::function<void(const std::string&)> note)
     : executor_(executor),
       link_(link),
       prefix_(cluster.prefix),
       name_(cluster.node),
+      instance_(random_instance()),
       report_(std::move(report)),
+      note_(std::move(note)),
       started_(now_seconds()),
       timer_(executor) {}
 
@@ -68,12 +93,24 @@ void ClusterNodes::stop() {
     timer_.cancel();
 }
 
+// Two beats in a row (one could be this node's own restart, whose old process wrote last):
+// another running process has this node's name, and their shared state would be mixed up.
+void ClusterNodes::check_name(bool clash) {
+    clashes_ = clash ? clashes_ + 1 : 0;
+    if (clashes_ == 2 || (clashes_ > 2 && clashes_ % 30 == 0)) {
+        note_("cluster: another running node calls itself " + name_ +
+              "; give each node its own [cluster] node, or they ignore each other's changes");
+    }
+}
+
 asio::awaitable<void> ClusterNodes::beat() {
     while (!stopped_) {
         if (link_.up()) {
             const NodeReport report = report_();
             std::vector<std::string> keys{prefix_ + "node:" + name_, prefix_ + "nodes"};
             std::vector<std::string> args{name_,
+                                          instance_,
+                                          std::to_string(kAliveFor),
                                           "queued",
                                           std::to_string(report.queued),
                                           "version",
@@ -81,11 +118,11 @@ asio::awaitable<void> ClusterNodes::beat() {
                                           "started",
                                           std::to_string(started_),
                                           "redis",
-                                          "up",
-                                          std::to_string(kAliveFor)};
+                                          "up"};
             auto reply = co_await link_.run(kBeat, std::move(keys), std::move(args));
-            if (reply && reply->type == RedisValue::Type::integer && reply->integer > 0) {
-                alive_ = static_cast<std::size_t>(reply->integer);
+            if (reply && reply->elements.size() == 2) {
+                alive_ = static_cast<std::size_t>(std::max(reply->elements[0].integer, 1LL));
+                check_name(reply->elements[1].integer == 1);
             }
         }
         timer_.expires_after(kBeatEvery);

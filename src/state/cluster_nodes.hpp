@@ -35,8 +35,10 @@ struct NodeStatus {
 
 class ClusterNodes {
   public:
+    // `note`: a mainlog line, when another running node has this node's name.
     ClusterNodes(boost::asio::any_io_executor executor, RedisLink& link,
-                 const config::Cluster& cluster, std::function<NodeReport()> report);
+                 const config::Cluster& cluster, std::function<NodeReport()> report,
+                 std::function<void(const std::string&)> note);
     void start();
     void stop();
 
@@ -46,12 +48,16 @@ class ClusterNodes {
 
   private:
     boost::asio::awaitable<void> beat();
+    void check_name(bool clash);
 
     boost::asio::any_io_executor executor_;
     RedisLink& link_;
     std::string prefix_;
     std::string name_;
+    std::string instance_;
     std::function<NodeReport()> report_;
+    std::function<void(const std::string&)> note_;
+    int clashes_ = 0;  // beats in a row that found another process's heartbeat
     std::int64_t started_;
     std::size_t alive_ = 1;
     bool stopped_ = false;

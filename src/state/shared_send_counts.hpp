@@ -1,10 +1,12 @@
 #pragma once
-// The daily limits and warm-up caps of a cluster (docs/cluster.md): every node sending from
-// one address counts against the same day's cap for each provider. Every 2 s each node adds
-// what its pairs sent meanwhile to a Redis hash of the day, reads back the cluster's totals
-// and counts no fewer; the day a warming address first sent is the earliest any node saw.
-// Between two exchanges the nodes may together send a little past a cap: what they send in
-// 2 s, against a cap of hundreds or thousands a day.
+// A provider's limits for an address, held by all the nodes of a cluster that send from it
+// (docs/cluster.md). Every 2 s each node adds what its pairs sent meanwhile to a Redis hash of
+// the day and reads back:
+// - the cluster's totals, for the daily limits and warm-up caps, and counts no fewer;
+// - how many nodes sent on each pair in the last minute: each takes that share of the
+//   provider's configured rate and connections.
+// The day a warming address first sent is the earliest any node saw. Between two exchanges
+// the nodes may together go a little past a limit: what they send in 2 s.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -30,6 +32,7 @@ class SharedSendCounts {
     boost::asio::awaitable<Status> exchange_first_days();
 
     RedisLink& link_;
+    std::string node_;
     std::string prefix_;
     delivery::TrafficShaper& shaper_;
     bool stopped_ = false;

@@ -5,6 +5,7 @@ partition), refusing the password or answering garbage never stops mail: each no
 to its share of the limits, says so in the mainlog and /metrics, and goes back to Redis when
 it answers again. rediss:// verifies Redis' certificate."""
 import json
+import re
 import socket
 import threading
 import time
@@ -113,6 +114,14 @@ def test_status_lists_the_nodes(make_herald, redis_server):
     alone = make_herald(start=False)
     result = alone.cli("cluster", "status")
     assert result.returncode == 2 and b"no [cluster]" in result.stderr, result
+
+
+def test_two_nodes_with_one_name_are_told(make_herald, redis_server):
+    redis = redis_server()
+    a, b = node(make_herald, redis, "same"), node(make_herald, redis, "same")
+    warning = r"cluster: another running node calls itself same; give each node its own"
+    a.wait_for(lambda: any(re.search(warning, h.mainlog()) for h in (a, b)),
+               what="the clash of names in a mainlog")
 
 
 def test_redis_killed_mail_flows_within_each_nodes_share_then_recovers(make_herald,
@@ -484,3 +493,33 @@ def test_a_warming_address_has_one_daily_cap_for_the_whole_cluster(make_herald, 
     a.wait_for(lambda: status_of(a, "127.0.0.4")["sent_today"] == 3, what="three counted on a")
     assert len(fleet.messages()) == 3
     assert len(json.loads(b.cli("queue", "list", "--json").stdout)) == 2
+
+
+def test_nodes_sending_from_one_address_share_the_providers_limits(make_herald, dns_zone,
+                                                                   smtp_receiver, redis_server):
+    from herald_fixture import delivery_config, send
+    from receivers import free_port_on
+    from test_shaping import BIGMAIL, MX1, MX2, SENDER_MX, SOURCE, ZONE, source_status
+
+    redis = redis_server()
+    port = free_port_on([MX1, MX2, SENDER_MX])
+    zone = dns_zone(ZONE)
+
+    def sending_node(name):
+        config = delivery_config(zone, port, mx={"source_address": SOURCE},
+                                 provider=[{**BIGMAIL, "max_messages_per_hour": 3600,
+                                            "max_connections": 4}])
+        config["cluster"] = {"redis": redis.url, "node": name}
+        return make_herald(**config)
+
+    a, b = sending_node("a"), sending_node("b")
+    cluster_up(a), cluster_up(b)
+    smtp_receiver(MX1, port)
+    for h in (a, b):
+        sent = send(h, "alice@sender.test", ["a1@alpha.test"])
+        h.wait_for(lambda h=h, sent=sent: h.completed(sent), what="a message delivered")
+    # Both sent from 127.0.0.2 to bigmail within the minute: each takes half its 3600/h.
+    for h in (a, b):
+        h.wait_for(lambda h=h: (source_status(h) or {}).get("nodes_sharing") == 2,
+                   what="two nodes sharing the address")
+        assert source_status(h)["rate_per_hour"] == 1800, source_status(h)

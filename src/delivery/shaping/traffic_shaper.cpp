@@ -168,7 +168,7 @@ TrafficShaper::Pair& TrafficShaper::current(const std::string& source,
 
 // The tighter of the configured rate and a reaction's; 0: none.
 double TrafficShaper::rate_in_force(const Pair& p, const config::Provider& provider) const {
-    return tighter(configured_rate(provider), p.rate);
+    return tighter(configured_rate(provider) / static_cast<double>(p.sharers), p.rate);
 }
 
 void TrafficShaper::forget_old_accepts(Pair& p, Clock::time_point now) {
@@ -254,6 +254,14 @@ void TrafficShaper::adopt_sent(const SentCount& total) {
     changed_ = true;
 }
 
+void TrafficShaper::set_sharers(const std::map<Key, std::size_t>& sharers) {
+    std::lock_guard lock(mutex_);
+    for (auto& [key, p] : pairs_) {
+        auto found = sharers.find(key);
+        p.sharers = found == sharers.end() ? 1 : std::max<std::size_t>(found->second, 1);
+    }
+}
+
 std::map<std::string, std::int64_t> TrafficShaper::first_days() const {
     std::lock_guard lock(mutex_);
     return {first_days_.begin(), first_days_.end()};
@@ -272,7 +280,8 @@ std::size_t TrafficShaper::max_connections(const std::string& source,
                                            Clock::time_point now) {
     std::lock_guard lock(mutex_);
     const Pair& p = current(source, provider, now);
-    return p.connections > 0 ? std::min(p.connections, configured) : configured;
+    const std::size_t share = std::max<std::size_t>(configured / p.sharers, 1);
+    return p.connections > 0 ? std::min(p.connections, share) : share;
 }
 
 void TrafficShaper::accepted(const std::string& source, const config::Provider& provider,
@@ -464,6 +473,7 @@ json::array TrafficShaper::status(const config::Provider& provider, Clock::time_
         const auto daily = daily_limit(key.first, provider, day_of(now));
         entry["daily_limit"] = daily.messages > 0 ? json::value(daily.messages) : nullptr;
         entry["warmup_day"] = daily.warmup_day ? json::value(*daily.warmup_day + 1) : nullptr;
+        if (p.sharers > 1) entry["nodes_sharing"] = p.sharers;
         sources.emplace_back(std::move(entry));
     }
     return sources;

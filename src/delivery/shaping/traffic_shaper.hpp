@@ -37,6 +37,7 @@ namespace herald::delivery {
 class TrafficShaper {
   public:
     using Clock = std::chrono::system_clock;
+    using Key = std::pair<std::string, std::string>;  // (source, provider)
     using Note = std::function<void(const std::string&)>;
     // A deferral that matched a rule comes back no sooner than this.
     static constexpr std::chrono::seconds kMinRetry{5};
@@ -106,6 +107,10 @@ class TrafficShaper {
     void untold(const SentCount& count);
     // The cluster's count of a pair's day: the pair counts no fewer from now on.
     void adopt_sent(const SentCount& total);
+    // How many nodes of a cluster sent from each (address, provider) lately, this one
+    // included: each takes its share of the provider's configured rate and connections.
+    // Pairs not named have this node alone.
+    void set_sharers(const std::map<Key, std::size_t>& sharers);
     // The day each warming address first sent, and another node's: the earlier one holds.
     std::map<std::string, std::int64_t> first_days() const;
     void adopt_first_day(const std::string& source, std::int64_t day);
@@ -154,11 +159,11 @@ class TrafficShaper {
         std::map<std::string, Clock::time_point, std::less<>> quiet_until;  // rule -> time
         std::int64_t day = 0;  // days since the epoch (UTC) that sent_today counts
         std::size_t sent_today = 0;
-        std::size_t unshared = 0;                // of sent_today: not yet told to the cluster
+        std::size_t unshared = 0;  // of sent_today: not yet told to the cluster
+        std::size_t sharers = 1;   // nodes sending from the address to the provider lately
         std::deque<Clock::time_point> accepted;  // the last minute's
         RateSlots slots;
     };
-    using Key = std::pair<std::string, std::string>;  // (source, provider)
 
     Pair& current(const std::string& source, const config::Provider& provider,
                   Clock::time_point now);

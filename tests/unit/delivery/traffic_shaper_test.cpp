@@ -316,3 +316,28 @@ TEST(TrafficShaper, CountsWhatOtherNodesSentAgainstTheDailyCap) {
 
 }  // namespace
 }  // namespace herald::delivery
+
+namespace herald::delivery {
+namespace {
+
+TEST(TrafficShaper, NodesSharingAnAddressEachTakeTheirPartOfTheProvidersLimits) {
+    Shaper s({});
+    auto provider = bigmail(3600);
+    EXPECT_EQ(s.shaper.admit(kSource, provider, "m0", kStart).at, kStart);
+    EXPECT_EQ(s.shaper.max_connections(kSource, provider, 5, kStart), 5u);
+    s.shaper.set_sharers({{{kSource, "bigmail"}, 2}});
+    EXPECT_EQ(s.shaper.max_connections(kSource, provider, 5, kStart), 2u);
+    // 1,800 an hour: one message every 2 s.
+    EXPECT_EQ(s.shaper.admit(kSource, provider, "m1", kStart + 2s).at, kStart + 2s);
+    EXPECT_EQ(s.shaper.admit(kSource, provider, "m2", kStart + 2s).at, kStart + 4s);
+    const auto status = s.shaper.status(provider, kStart + 3s);
+    ASSERT_EQ(status.size(), 1u);
+    EXPECT_EQ(status[0].as_object().at("nodes_sharing").as_uint64(), 2u);
+    EXPECT_EQ(status[0].as_object().at("rate_per_hour").as_int64(), 1800);
+    // Alone again: the whole limit.
+    s.shaper.set_sharers({});
+    EXPECT_EQ(s.shaper.max_connections(kSource, provider, 5, kStart), 5u);
+}
+
+}  // namespace
+}  // namespace herald::delivery
