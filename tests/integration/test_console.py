@@ -538,13 +538,14 @@ def test_the_pages_are_labelled_for_assistive_technology(console):
 def test_the_cluster_page_shows_the_nodes_and_the_link(make_herald, browser, tmp_path):  # noqa: F811
     from redis_server import RedisServer
     from selenium.webdriver.common.by import By
+    from test_cluster import cluster_section
 
     redis = RedisServer(tmp_path / "redis").start()
     try:
         port = free_port_on(["127.0.0.1"])
         h = make_herald(admin={"http": f"127.0.0.1:{port}", "token": TOKEN},
-                        cluster={"redis": redis.url, "node": "mx-one"})
-        make_herald(cluster={"redis": redis.url, "node": "mx-two"})
+                        cluster=cluster_section(redis, "mx-one"))
+        make_herald(cluster=cluster_section(redis, "mx-two"))
         h.wait_for_log("is up")
         browser.get(f"http://127.0.0.1:{port}/#cluster")
         browser.find_element(By.ID, "token").send_keys(TOKEN)
