@@ -116,9 +116,7 @@ asio::awaitable<void> ClusterNodes::beat() {
                                           "version",
                                           report.version,
                                           "started",
-                                          std::to_string(started_),
-                                          "redis",
-                                          "up"};
+                                          std::to_string(started_)};
             auto reply = co_await link_.run(kBeat, std::move(keys), std::move(args));
             if (reply && reply->elements.size() == 2) {
                 alive_ = static_cast<std::size_t>(std::max(reply->elements[0].integer, 1LL));
@@ -165,7 +163,6 @@ asio::awaitable<Result<std::vector<NodeStatus>>> read_nodes(RedisConnection& red
             if (key == "queued") node.queued = number<std::uint64_t>(value);
             if (key == "version") node.version = value;
             if (key == "started") node.started = number<std::int64_t>(value);
-            if (key == "redis") node.redis = value;
         }
         nodes.push_back(std::move(node));
     }

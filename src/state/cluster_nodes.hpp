@@ -30,7 +30,6 @@ struct NodeStatus {
     std::uint64_t queued = 0;
     std::string version;
     std::int64_t started = 0;
-    std::string redis;  // "up", as the node last wrote it
 };
 
 class ClusterNodes {
