@@ -13,6 +13,7 @@
 #include "cli/command_resolver.hpp"
 #include "cli/config_loading.hpp"
 #include "state/cluster_nodes.hpp"
+#include "state/redis_master.hpp"
 #include "state/redis_settings.hpp"
 #include "state/shared_suppressions.hpp"
 
@@ -37,7 +38,7 @@ struct ClusterRead {
 
 asio::awaitable<ClusterRead> read_cluster(asio::io_context& io, state::RedisSettings settings,
                                           std::string prefix) {
-    auto redis = co_await state::RedisConnection::open(io.get_executor(), settings);
+    auto redis = co_await state::open_master(io.get_executor(), settings);
     if (!redis) co_return ClusterRead{.error = redis.error()};
     auto nodes = co_await state::read_nodes(**redis, prefix);
     (*redis)->close("done");
@@ -91,7 +92,7 @@ int show_status(const GlobalOptions& global, bool as_json) {
 asio::awaitable<std::string> publish(asio::io_context& io, state::RedisSettings settings,
                                      const config::Cluster& cluster,
                                      suppression::SuppressionList::Change change) {
-    auto redis = co_await state::RedisConnection::open(io.get_executor(), settings);
+    auto redis = co_await state::open_master(io.get_executor(), settings);
     if (!redis) co_return redis.error();
     auto published = co_await state::publish_change(**redis, cluster, change);
     (*redis)->close("done");

@@ -343,8 +343,10 @@ struct Cluster {
     std::optional<RedisUrl> redis;        // none: no cluster
     std::string node;                     // this node's name; empty in the file: [server] hostname
     std::filesystem::path password_file;  // the password, kept out of the config file
-    std::filesystem::path tls_ca;         // rediss://: the CA that signed Redis' certificate
-    std::string prefix = "herald:";       // of every key, so that clusters can share a Redis
+    // redis-sentinel://: the sentinels' own password (their requirepass), if they have one.
+    std::filesystem::path sentinel_password_file;
+    std::filesystem::path tls_ca;    // rediss://: the CA that signed Redis' certificate
+    std::string prefix = "herald:";  // of every key, so that clusters can share a Redis
     // What a node does while Redis cannot answer: counts locally with each limit divided by
     // the nodes it last saw (open), or answers 451 to what a shared limit would count (closed).
     enum class OnFailure { open, closed };

@@ -1,5 +1,7 @@
 #include "config/redis_url.hpp"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <optional>
 
@@ -48,40 +50,72 @@ Status read_credentials(std::string_view text, RedisUrl& url) {
     return ok_status();
 }
 
-Status read_host_port(std::string_view text, RedisUrl& url) {
+Status read_endpoint(std::string_view text, RedisEndpoint& out) {
     std::string_view port;
     if (text.starts_with('[')) {
         const auto close = text.find(']');
         if (close == std::string_view::npos) return Error{"an IPv6 address without its ']'"};
-        url.host = std::string(text.substr(1, close - 1));
+        out.host = std::string(text.substr(1, close - 1));
         const auto rest = text.substr(close + 1);
         if (!rest.empty() && !rest.starts_with(':')) return Error{"junk after the address"};
         if (!rest.empty()) port = rest.substr(1);
     } else {
         const auto colon = text.rfind(':');
-        url.host = std::string(text.substr(0, colon));
+        out.host = std::string(text.substr(0, colon));
         if (colon != std::string_view::npos) port = text.substr(colon + 1);
     }
-    if (url.host.empty()) return Error{"no host"};
-    if (url.host.find_first_of(" \t/@") != std::string::npos) return Error{"a bad host"};
-    if (!port.empty() && (!read_number(port, url.port) || url.port == 0)) {
+    if (out.host.empty()) return Error{"no host"};
+    if (out.host.find_first_of(" \t/@,#") != std::string::npos) return Error{"a bad host"};
+    if (!port.empty() && (!read_number(port, out.port) || out.port == 0)) {
         return Error{"port '" + std::string(port) + "' is out of range (1-65535)"};
     }
     return ok_status();
 }
 
+// host:port[,host:port...], each port 26379 unless given: Sentinel's own port.
+Status read_sentinels(std::string_view text, RedisUrl& url) {
+    while (true) {
+        const auto comma = text.find(',');
+        RedisEndpoint sentinel{.port = 26379};
+        if (auto status = read_endpoint(text.substr(0, comma), sentinel); !status) return status;
+        url.sentinels.push_back(std::move(sentinel));
+        if (comma == std::string_view::npos) return ok_status();
+        text = text.substr(comma + 1);
+    }
+}
+
+struct Scheme {
+    std::string_view prefix;
+    bool tls;
+    bool sentinels;
+};
+
+constexpr std::array kSchemes{Scheme{"redis://", false, false}, Scheme{"rediss://", true, false},
+                              Scheme{"redis-sentinel://", false, true},
+                              Scheme{"rediss-sentinel://", true, true}};
+
 }  // namespace
 
 Result<RedisUrl> parse_redis_url(std::string_view text) {
+    const auto* scheme = std::find_if(kSchemes.begin(), kSchemes.end(),
+                                      [&](const Scheme& s) { return text.starts_with(s.prefix); });
+    if (scheme == kSchemes.end()) {
+        return Error{
+            "must start with redis://, rediss://, redis-sentinel:// or rediss-sentinel://"};
+    }
     RedisUrl url;
-    std::string_view rest;
-    if (text.starts_with("redis://")) {
-        rest = text.substr(8);
-    } else if (text.starts_with("rediss://")) {
-        url.tls = true;
-        rest = text.substr(9);
-    } else {
-        return Error{"must start with redis:// or rediss://"};
+    url.tls = scheme->tls;
+    std::string_view rest = text.substr(scheme->prefix.size());
+    if (scheme->sentinels) {
+        const auto hash = rest.find('#');
+        if (hash == std::string_view::npos || hash + 1 == rest.size()) {
+            return Error{"no master name: end it with #name, the name the sentinels monitor"};
+        }
+        url.master = std::string(rest.substr(hash + 1));
+        if (url.master.find_first_of(" \t/@#") != std::string::npos) {
+            return Error{"a bad master name"};
+        }
+        rest = rest.substr(0, hash);
     }
     const auto slash = rest.find('/');
     std::string_view authority = rest.substr(0, slash);
@@ -98,17 +132,36 @@ Result<RedisUrl> parse_redis_url(std::string_view text) {
         }
         authority = authority.substr(at + 1);
     }
-    if (auto status = read_host_port(authority, url); !status) return Error{status.error()};
+    if (scheme->sentinels) {
+        if (auto status = read_sentinels(authority, url); !status) return Error{status.error()};
+        url.host.clear();  // until a sentinel names the master
+        return url;
+    }
+    RedisEndpoint redis;
+    if (auto status = read_endpoint(authority, redis); !status) return Error{status.error()};
+    url.host = std::move(redis.host);
+    url.port = redis.port;
     return url;
 }
 
+std::string RedisEndpoint::to_string() const {
+    const std::string shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+    return shown + ":" + std::to_string(port);
+}
+
 std::string RedisUrl::redacted() const {
-    std::string out = tls ? "rediss://" : "redis://";
+    std::string out =
+        std::string(tls ? "rediss" : "redis") + (uses_sentinels() ? "-sentinel://" : "://");
     if (!user.empty()) out += user + (password.empty() ? "@" : ":***@");
     if (user.empty() && !password.empty()) out += "***@";
-    out += host.find(':') != std::string::npos ? "[" + host + "]" : host;
-    out += ":" + std::to_string(port) + "/" + std::to_string(db);
-    return out;
+    if (uses_sentinels()) {
+        for (std::size_t i = 0; i < sentinels.size(); ++i) {
+            out += (i ? "," : "") + sentinels[i].to_string();
+        }
+        return out + "/" + std::to_string(db) + "#" + master;
+    }
+    out += RedisEndpoint{host, port}.to_string();
+    return out + "/" + std::to_string(db);
 }
 
 }  // namespace herald::config

@@ -841,7 +841,10 @@ void read_cluster(TableReader& t, Cluster& out) {
         if (parsed) {
             out.redis = std::move(*parsed);
         } else {
-            t.error("redis", parsed.error() + " (redis://[user:password@]host:port[/db])");
+            t.error("redis",
+                    parsed.error() +
+                        " (redis://[user:password@]host:port[/db], or "
+                        "redis-sentinel://[user:password@]host:port[,host:port]/db#master)");
         }
     }
     if (t.read("node", out.node) &&
@@ -851,6 +854,10 @@ void read_cluster(TableReader& t, Cluster& out) {
         t.error("node", "must be 1-64 letters, digits, '.', '-' or '_'");
     }
     t.read("password_file", out.password_file);
+    if (t.read("sentinel_password_file", out.sentinel_password_file) && out.redis &&
+        !out.redis->uses_sentinels()) {
+        t.error("sentinel_password_file", "needs sentinels: redis = \"redis-sentinel://...\"");
+    }
     t.read("tls_ca", out.tls_ca);
     if (t.read("prefix", out.prefix) && out.prefix.find_first_of(" \t\r\n") != std::string::npos) {
         t.error("prefix", "must not hold blanks");

@@ -1034,6 +1034,7 @@ asio::awaitable<boost::json::object> Server::Parts::cluster_status() {
                             {"up", redis->up()},
                             {"state_changes", redis->state_changes()},
                             {"nodes", boost::json::array()}};
+    if (const auto master = redis->master(); !master.empty()) out["master"] = master;
     auto connection = redis->connection();
     if (!connection) {
         out["error"] = "Redis is unreachable";

@@ -140,12 +140,17 @@ asio::awaitable<Status> RedisConnection::log_in() {
         // The reply names no secret ("WRONGPASS invalid username-password pair ...").
         if (reply->is_error()) co_return Error{"Redis refused the login: " + reply->text};
     }
-    // A command that needs no login: a Redis that wants one says NOAUTH here.
-    std::vector<std::string> select{"SELECT", std::to_string(url.db)};
-    auto reply = co_await command(std::move(select));
+    // A command that needs no login: a Redis that wants one says NOAUTH here. PING for
+    // database 0, which a Sentinel, knowing no SELECT, answers too.
+    std::vector<std::string> probe{"PING"};
+    if (url.db != 0) probe = {"SELECT", std::to_string(url.db)};
+    auto reply = co_await command(std::move(probe));
     if (!reply) co_return Error{reply.error()};
-    if (reply->is_error())
-        co_return Error{"Redis refused SELECT " + std::to_string(url.db) + ": " + reply->text};
+    if (reply->is_error()) {
+        co_return Error{"Redis refused " +
+                        (url.db != 0 ? "SELECT " + std::to_string(url.db) : std::string("PING")) +
+                        ": " + reply->text};
+    }
     co_return ok_status();
 }
 

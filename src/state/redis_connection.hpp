@@ -27,7 +27,8 @@ namespace herald::state {
 
 struct RedisSettings {
     config::RedisUrl url;
-    std::filesystem::path tls_ca;  // empty: the system's trust store
+    std::string sentinel_password;  // empty: the sentinels ask for none
+    std::filesystem::path tls_ca;   // empty: the system's trust store
     std::chrono::milliseconds timeout{250};
 };
 
@@ -50,6 +51,7 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
                                                    std::vector<std::string> args);
 
     bool is_open() const { return open_; }
+    const RedisSettings& settings() const { return settings_; }
     // Waits until the connection closes; why it did.
     boost::asio::awaitable<std::string> closed();
     void close(const std::string& why);

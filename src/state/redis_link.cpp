@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <array>
 
+#include "state/redis_master.hpp"
+
 namespace herald::state {
 
 namespace asio = boost::asio;
@@ -50,7 +52,8 @@ void RedisLink::set_up(bool up, const std::string& why) {
     if (told_ && up == up_) return;
     const std::string where = "Redis " + settings_.url.redacted();
     if (up) {
-        note_("cluster: " + where + " is up");
+        note_("cluster: " + where + " is up" +
+              (master().empty() ? "" : " (master " + master() + ")"));
     } else {
         note_("cluster: " + where + " is unreachable (" + why +
               "); counting locally until it is back");
@@ -60,16 +63,21 @@ void RedisLink::set_up(bool up, const std::string& why) {
     up_ = up;
 }
 
+std::string RedisLink::master() const {
+    if (!settings_.url.uses_sentinels() || !commands_) return {};
+    const auto& url = commands_->settings().url;
+    return config::RedisEndpoint{url.host, url.port}.to_string();
+}
+
 asio::awaitable<Status> RedisLink::open_both() {
-    auto commands = co_await RedisConnection::open(executor_, settings_);
+    auto commands = co_await open_master(executor_, settings_);
     if (!commands) co_return Error{commands.error()};
     commands_ = *commands;
     if (channels_.empty()) co_return ok_status();
-    auto subscriber =
-        co_await RedisConnection::open(executor_, settings_, [this](const RedisValue& message) {
-            auto it = channels_.find(message.elements[1].text);
-            if (it != channels_.end()) it->second(message.elements[2].text);
-        });
+    auto subscriber = co_await open_master(executor_, settings_, [this](const RedisValue& message) {
+        auto it = channels_.find(message.elements[1].text);
+        if (it != channels_.end()) it->second(message.elements[2].text);
+    });
     if (!subscriber) co_return Error{subscriber.error()};
     subscriber_ = *subscriber;
     // One channel a command: SUBSCRIBE answers once per channel.

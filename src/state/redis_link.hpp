@@ -39,6 +39,8 @@ class RedisLink {
     bool up() const { return up_; }
     std::uint64_t state_changes() const { return state_changes_; }
     const RedisSettings& settings() const { return settings_; }
+    // With sentinels, the master (host:port) the link reached last; a failover changes it.
+    std::string master() const;
     boost::asio::any_io_executor executor() const { return executor_; }
 
     // Errors at once while the link is down: a caller falls back rather than wait.

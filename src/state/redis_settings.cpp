@@ -29,6 +29,11 @@ Result<RedisSettings> redis_settings(const config::Cluster& cluster) {
         if (!password) return Error{password.error()};
         settings.url.password = std::move(*password);
     }
+    if (!cluster.sentinel_password_file.empty()) {
+        auto password = read_password_file(cluster.sentinel_password_file);
+        if (!password) return Error{"sentinel_" + password.error()};
+        settings.sentinel_password = std::move(*password);
+    }
     return settings;
 }
 

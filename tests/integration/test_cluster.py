@@ -278,8 +278,8 @@ def refused_as_suppressed(h, rcpt):
     return refusal is not None and refusal[0] == 550 and b"suppressed since" in refusal[1]
 
 
-def suppressed_nodes(make_herald, redis, *names):
-    return [node(make_herald, redis, name, rate_limit=[], admin=True) for name in names]
+def suppressed_nodes(make_herald, redis, *names, **keys):
+    return [node(make_herald, redis, name, rate_limit=[], admin=True, **keys) for name in names]
 
 
 def test_a_suppression_added_on_one_node_is_refused_by_the_other(make_herald, redis_server):

@@ -977,7 +977,13 @@ TEST(LoadString, NamesWhatIsWrongInTheClusterSection) {
     EXPECT_THAT(errors, HasSubstr("cluster.timeout_ms"));
     EXPECT_THAT(joined_errors("[cluster]\nnode = \"a\"\n"), HasSubstr("cluster.redis is missing"));
     EXPECT_THAT(joined_errors("[cluster]\nredis = \"tcp://x\"\n"),
-                HasSubstr("must start with redis:// or rediss://"));
+                HasSubstr("must start with redis://, rediss://, redis-sentinel://"));
+    EXPECT_THAT(joined_errors("[cluster]\nredis = \"redis://x\"\n"
+                              "sentinel_password_file = \"/etc/herald/s.secret\"\n"),
+                HasSubstr("cluster.sentinel_password_file needs sentinels"));
+    EXPECT_EQ(joined_errors("[cluster]\nredis = \"redis-sentinel://x,y#m\"\n"
+                            "sentinel_password_file = \"/etc/herald/s.secret\"\n"),
+              "");
 }
 
 }  // namespace

@@ -56,9 +56,37 @@ TEST(RedisUrl, RefusesWhatIsNotARedisUrl) {
     for (const char* bad :
          {"http://localhost", "redis://", "redis://host:0", "redis://host:70000",
           "redis://host:port", "redis://host/db", "redis://[::1", "redis://a%zz@host",
-          "redis://a b@host", "redis://:x@", "redis://ho st"}) {
+          "redis://a b@host", "redis://:x@", "redis://ho st", "redis://host#master",
+          "redis-sentinel://host:26379", "redis-sentinel://host#", "redis-sentinel://#m",
+          "redis-sentinel://a,,b#m", "redis-sentinel://a:0#m", "redis-sentinel://a/x#m"}) {
         EXPECT_FALSE(parse_redis_url(bad)) << bad;
     }
+}
+
+TEST(RedisUrl, ReadsSentinelsAndTheMasterTheyMonitor) {
+    auto url = parse_redis_url("redis-sentinel://herald:pw@10.0.0.1,10.0.0.2:26380,[::1]/2#mail");
+    ASSERT_TRUE(url) << url.error();
+    EXPECT_TRUE(url->uses_sentinels());
+    EXPECT_FALSE(url->tls);
+    ASSERT_EQ(url->sentinels.size(), 3u);
+    EXPECT_EQ(url->sentinels[0], (RedisEndpoint{"10.0.0.1", 26379}));
+    EXPECT_EQ(url->sentinels[1], (RedisEndpoint{"10.0.0.2", 26380}));
+    EXPECT_EQ(url->sentinels[2], (RedisEndpoint{"::1", 26379}));
+    EXPECT_EQ(url->master, "mail");
+    EXPECT_EQ(url->db, 2u);
+    EXPECT_EQ(url->user, "herald");
+    EXPECT_EQ(url->password, "pw");
+    EXPECT_TRUE(url->host.empty());  // until a sentinel names the master
+    EXPECT_EQ(url->redacted(),
+              "redis-sentinel://herald:***@10.0.0.1:26379,10.0.0.2:26380,[::1]:26379/2#mail");
+}
+
+TEST(RedisUrl, SentinelsOverTls) {
+    auto url = parse_redis_url("rediss-sentinel://sentinel.internal#herald");
+    ASSERT_TRUE(url) << url.error();
+    EXPECT_TRUE(url->tls);
+    EXPECT_EQ(url->db, 0u);
+    EXPECT_EQ(url->redacted(), "rediss-sentinel://sentinel.internal:26379/0#herald");
 }
 
 }  // namespace
