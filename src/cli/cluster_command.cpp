@@ -89,14 +89,32 @@ int show_status(const GlobalOptions& global, bool as_json) {
     return kExitOk;
 }
 
-asio::awaitable<std::string> publish(asio::io_context& io, state::RedisSettings settings,
-                                     const config::Cluster& cluster,
-                                     suppression::SuppressionList::Change change) {
+// Runs `step` on a connection of its own; why it failed, or "".
+using RedisStep = std::function<asio::awaitable<Status>(state::RedisConnection&)>;
+
+asio::awaitable<std::string> run_step(asio::io_context& io, state::RedisSettings settings,
+                                      RedisStep step) {
     auto redis = co_await state::open_master(io.get_executor(), settings);
     if (!redis) co_return redis.error();
-    auto published = co_await state::publish_change(**redis, cluster, change);
+    auto done = co_await step(**redis);
     (*redis)->close("done");
-    co_return published ? std::string() : published.error();
+    co_return done ? std::string() : done.error();
+}
+
+// `step` done now, or a warning that this machine's node does it when it next reaches Redis.
+void tell_cluster(const config::Cluster& cluster, const RedisStep& step, const char* what) {
+    auto settings = state::redis_settings(cluster);
+    std::string why = settings ? std::string() : settings.error();
+    if (settings) {
+        asio::io_context io;
+        why = run_to_completion(io, run_step(io, *settings, step));
+    }
+    if (!why.empty()) {
+        fmt::print(stderr,
+                   "herald: warning: {} not shared with the cluster now (Redis {}: {}); "
+                   "this machine's node shares it when it next reaches Redis\n",
+                   what, cluster.redis->redacted(), why);
+    }
 }
 
 }  // namespace
@@ -104,19 +122,21 @@ asio::awaitable<std::string> publish(asio::io_context& io, state::RedisSettings 
 void share_with_cluster(const config::Cluster& cluster, suppression::SuppressionList& list) {
     if (!cluster.redis) return;
     list.set_observer([cluster](const suppression::SuppressionList::Change& change) {
-        auto settings = state::redis_settings(cluster);
-        std::string why = settings ? std::string() : settings.error();
-        if (settings) {
-            asio::io_context io;
-            why = run_to_completion(io, publish(io, *settings, cluster, change));
-        }
-        if (!why.empty()) {
-            fmt::print(stderr,
-                       "herald: warning: not shared with the cluster now (Redis {}: {}); "
-                       "this machine's node shares it when it next reaches Redis\n",
-                       cluster.redis->redacted(), why);
-        }
+        tell_cluster(
+            cluster,
+            [&](state::RedisConnection& redis) {
+                return state::publish_change(redis, cluster, change);
+            },
+            "the change is");
     });
+}
+
+void share_import_with_cluster(const config::Cluster& cluster) {
+    if (!cluster.redis) return;
+    tell_cluster(
+        cluster,
+        [&](state::RedisConnection& redis) { return state::request_merge(redis, cluster); },
+        "what was imported is");
 }
 
 void add_cluster_command(CLI::App& app, const GlobalOptions& global, int& exit_code) {

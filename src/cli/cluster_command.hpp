@@ -16,5 +16,8 @@ void add_cluster_command(CLI::App& app, const GlobalOptions& global, int& exit_c
 // the nodes at once, as a node shares its own; a change Redis cannot take now is said on
 // stderr (the nodes of this machine share it when their link next comes up).
 void share_with_cluster(const config::Cluster& cluster, suppression::SuppressionList& list);
+// After `herald suppress import`: asks this machine's node (the config's [cluster] node) to
+// merge its list with Redis, which shares what the import added.
+void share_import_with_cluster(const config::Cluster& cluster);
 
 }  // namespace herald::cli

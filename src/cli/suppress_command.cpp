@@ -61,9 +61,9 @@ Result<std::string> filter_of(const std::string& domain) {
 
 // The list of the configuration, opened as the spool's owner when run as root: even a reader
 // creates the WAL's -shm file, which the server must be able to open after us. nullptr once
-// it has said why not, with `exit_code` set.
+// it has said why not, with `exit_code` set. `cluster`, if given, gets [cluster].
 std::unique_ptr<SuppressionList> open_list(const GlobalOptions& global, std::string_view command,
-                                           int& exit_code) {
+                                           int& exit_code, config::Cluster* cluster = nullptr) {
     auto config = load_config_or_report(global.config);
     if (!config) {
         exit_code = kExitUsage;
@@ -79,6 +79,7 @@ std::unique_ptr<SuppressionList> open_list(const GlobalOptions& global, std::str
         return nullptr;
     }
     share_with_cluster(config->cluster, **opened);
+    if (cluster) *cluster = config->cluster;
     return std::move(*opened);
 }
 
@@ -202,7 +203,8 @@ int import_file(const GlobalOptions& global, const SuppressArgs& args) {
         if (!file) return failure("import", "cannot read " + args.file);
     }
     int exit_code = kExitOk;
-    auto list = open_list(global, "import", exit_code);
+    config::Cluster cluster;
+    auto list = open_list(global, "import", exit_code, &cluster);
     if (!list) return exit_code;
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::system_clock::now().time_since_epoch())
@@ -212,6 +214,7 @@ int import_file(const GlobalOptions& global, const SuppressArgs& args) {
     fmt::print("imported {} {}; {} already suppressed, {} invalid {} skipped\n", counted->added,
                counted->added == 1 ? "address" : "addresses", counted->existing, counted->invalid,
                counted->invalid == 1 ? "line" : "lines");
+    if (counted->added > 0) share_import_with_cluster(cluster);
     return kExitOk;
 }
 

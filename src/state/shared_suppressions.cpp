@@ -128,6 +128,31 @@ asio::awaitable<Status> write_changes(RedisConnection& redis, const std::string&
 
 }  // namespace
 
+std::string merge_request(const std::string& node) {
+    return json::serialize(json::object{{"merge", node}});
+}
+
+bool asks_to_merge(std::string_view message, const std::string& this_node) {
+    boost::system::error_code ec;
+    auto parsed = json::parse(message, ec);
+    if (ec || !parsed.is_object()) return false;
+    const auto* node = parsed.as_object().if_contains("merge");
+    return node && node->is_string() && node->as_string() == this_node;
+}
+
+asio::awaitable<Status> request_merge(RedisConnection& redis, const config::Cluster& cluster) {
+    std::vector<std::string> publish{"PUBLISH", hash_of(cluster), merge_request(cluster.node)};
+    auto reply = co_await redis.command(std::move(publish));
+    if (!reply) co_return Error{reply.error()};
+    if (reply->is_error()) co_return Error{"PUBLISH: " + reply->text};
+    // A node of another name may be listening while this one is down: it then shares the
+    // import when it starts, as its merge finds what Redis lacks.
+    if (reply->integer == 0) {
+        co_return Error{"no node is listening (is " + cluster.node + " running?)"};
+    }
+    co_return ok_status();
+}
+
 asio::awaitable<Status> publish_change(RedisConnection& redis, const config::Cluster& cluster,
                                        const Change& change) {
     const std::vector<SharedChange> changes{shared_change(change, now_seconds())};
@@ -167,6 +192,10 @@ asio::awaitable<void> SharedSuppressions::send(Change change) {
 }
 
 void SharedSuppressions::receive(std::string_view message) {
+    if (asks_to_merge(message, node_)) {
+        asio::co_spawn(link_.executor(), merge(), asio::detached);
+        return;
+    }
     auto changes = read_message(message, node_);
     if (changes.empty()) return;
     asio::co_spawn(

@@ -42,6 +42,14 @@ std::string change_message(const std::string& node, const std::vector<SharedChan
 std::vector<suppression::SuppressionList::Change> read_message(std::string_view message,
                                                                const std::string& this_node);
 
+// Asks node `node` to merge with Redis now (`herald suppress import`, which adds entries to
+// that node's list without telling anyone: the merge writes them to Redis and tells the
+// others). Whether a message is such a request for `this_node`.
+std::string merge_request(const std::string& node);
+bool asks_to_merge(std::string_view message, const std::string& this_node);
+boost::asio::awaitable<Status> request_merge(RedisConnection& redis,
+                                             const config::Cluster& cluster);
+
 // Writes `change` to the hash and publishes it, in one step (for the CLI's own connection).
 boost::asio::awaitable<Status> publish_change(RedisConnection& redis,
                                               const config::Cluster& cluster,

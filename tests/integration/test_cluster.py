@@ -318,6 +318,31 @@ def test_the_command_line_shares_what_it_changes(make_herald, redis_server):
     assert alone.returncode == 0 and b"not shared with the cluster now" in alone.stderr, alone
 
 
+def test_an_import_reaches_the_other_nodes(make_herald, redis_server, tmp_path):
+    redis = redis_server()
+    a, b = suppressed_nodes(make_herald, redis, "a", "b")
+    cluster_up(a), cluster_up(b)
+    csv = tmp_path / "list.csv"
+    csv.write_text("address,domain,reason\n" + "".join(
+        f"imported{i}@example.net,{SENDER_DOMAIN},old list\n" for i in range(50)))
+    imported = a.cli("suppress", "import", str(csv))
+    assert imported.returncode == 0 and b"imported 50" in imported.stdout, imported
+    assert b"warning" not in imported.stderr, imported
+    # Node a merges with Redis at once, which writes the 50 there and tells b.
+    a.wait_for_log(r"cluster: suppressions merged with Redis: 50 sent")
+    b.wait_for(lambda: refused_as_suppressed(b, "imported49@example.net"), what="b refusing")
+    assert redis.client().hlen("herald:suppression") == 50
+    # With no node listening, the command says the import is not shared yet (node a shares
+    # it when it starts: its merge finds what Redis lacks).
+    a.stop(), b.stop()
+    late = tmp_path / "late.csv"
+    late.write_text(f"late@example.net,{SENDER_DOMAIN}\n")
+    alone = a.cli("suppress", "import", str(late))
+    assert alone.returncode == 0, alone
+    assert b"what was imported is not shared with the cluster now" in alone.stderr, alone
+    assert b"no node is listening (is a running?)" in alone.stderr, alone
+
+
 def test_a_redis_that_comes_back_empty_is_refilled(make_herald, redis_server):
     redis = redis_server()
     a, b = suppressed_nodes(make_herald, redis, "a", "b")

@@ -44,6 +44,18 @@ TEST(SharedSuppressionText, AMessageFromAnotherNodeIsReadAndOurOwnIsNot) {
     }
 }
 
+TEST(SharedSuppressionText, AMergeRequestIsForTheNodeItNames) {
+    const std::string request = merge_request("node-a");
+    EXPECT_TRUE(asks_to_merge(request, "node-a"));
+    EXPECT_FALSE(asks_to_merge(request, "node-b"));
+    EXPECT_TRUE(read_message(request, "node-b").empty());  // not a change either
+    const Change added{.entry = {.address = "a@example.net", .scope = "*", .created = 5}};
+    EXPECT_FALSE(asks_to_merge(change_message("node-a", {shared_change(added, 9)}), "node-a"));
+    for (const char* garbage : {"", "not json", "[]", R"({"merge":1})", R"({"merge":null})"}) {
+        EXPECT_FALSE(asks_to_merge(garbage, "node-a")) << garbage;
+    }
+}
+
 TEST(SharedShapingText, AReactionRoundTrips) {
     SharedReaction reaction{.source = "192.0.2.10",
                             .provider = "yahoo",
