@@ -132,6 +132,8 @@ struct Transport {
     std::string source_address;
     std::string source_pool;  // smtp: an [[ip_pool]] to send from instead of source_address
     std::filesystem::path tls_ca_file;  // smtp, http: trusted beside the system's CAs
+    // smtp to MX hosts: honour the recipient domains' MTA-STS policies (RFC 8461).
+    bool mta_sts = true;
     std::size_t max_connections = 20;
     std::size_t max_messages_per_minute = 0;  // smtp: per destination; 0: no pace
     std::string url;                          // http

@@ -52,6 +52,9 @@ Result<Transport*> Router::add_transport(const config::Transport& t, const confi
                                          .providers = config.providers,
                                          .shaper = deps.shaper,
                                          .return_path = deps.return_path};
+            if (t.host.empty() && t.mta_sts && deps.tls_policies) {
+                options.tls_policies = deps.tls_policies(t);
+            }
             if (const config::IpPool* pool = config.find_ip_pool(t.source_pool)) {
                 options.source_pool = pool->addresses;
                 options.source_pool_overflow = pool->overflow;

@@ -13,6 +13,7 @@
 #include "base/result.hpp"
 #include "config/config.hpp"
 #include "delivery/route_table.hpp"
+#include "delivery/tls_policy.hpp"
 #include "delivery/transport.hpp"
 #include "delivery/transport_selector.hpp"
 #include "dns/resolver.hpp"
@@ -37,6 +38,9 @@ struct TransportDependencies {
     // [bounces] domain: the VERP return path of one recipient of a message (docs/events.md);
     // empty function: mail goes from its envelope sender.
     ReturnPath return_path;
+    // The TLS policies (MTA-STS) of an smtp transport to MX hosts with `mta_sts`; empty
+    // function: none.
+    std::function<std::shared_ptr<TlsPolicySource>(const config::Transport&)> tls_policies;
 };
 
 class Router : public TransportSelector {

@@ -33,6 +33,8 @@ struct RecipientResult {
     Outcome outcome = Outcome::deferred;
     std::string detail;       // remote reply or local error, for the log and the bounce
     std::string remote_host;  // "mx.example.net [192.0.2.1]", a path, or ""
+    std::string tls;          // the connection's TLS ("TLSv1.3 TLS_AES_256_GCM_SHA384"), or ""
+    std::string tls_policy;   // smtp: what the destination asked (TlsPolicy::label()), or ""
     // Deferred without an attempt: the destination's pace lets it go at this time. Not a
     // failure, not logged as a deferral, not counted against the retry schedule.
     std::optional<std::chrono::steady_clock::time_point> paced_until;

@@ -49,6 +49,8 @@ void MainLog::delivery_line(MainLogEvent::Kind kind, std::string_view id,
     std::string line = start(id) + " " + std::string(mark) + " " + format_address(recipient);
     line += field("T", transport);
     line += field("H", host);
+    line += field("X", context.tls);
+    line += field("P", context.tls_policy);
     file_->append(line + tail);
     notify({.kind = kind,
             .id = id,

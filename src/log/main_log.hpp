@@ -32,6 +32,8 @@ struct MessageContext {
     unsigned attempt = 0;         // delivery lines: 1 for the first attempt
     std::string_view category;    // failed and deferred lines: the bounce category
     std::string_view cause;       // failed and deferred lines: the sender's problem named
+    std::string_view tls;         // delivery lines: the connection's TLS (X=)
+    std::string_view tls_policy;  // delivery lines: the destination's TLS policy (P=)
 };
 
 // What a line said, for an observer (the admin metrics) that counts events without parsing

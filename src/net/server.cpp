@@ -79,6 +79,7 @@
 #include "state/shared_shaping.hpp"
 #include "state/shared_suppressions.hpp"
 #include "suppression/suppressions.hpp"
+#include "tlspolicy/mta_sts_source.hpp"
 
 namespace herald::net {
 
@@ -837,6 +838,14 @@ Result<std::shared_ptr<const delivery::Router>> Server::Parts::build_router(
         .log = [this](const std::string& line) { mainlog->note(line); },
         .dkim = std::move(keys),
         .shaper = shaper.get()};
+    // Each transport trusts its own tls_ca_file for the policy fetch as for its MX hosts;
+    // they share the cache on disk.
+    dependencies.tls_policies = [this,
+                                 dir = c.server.spool_dir / "mta-sts"](const config::Transport& t) {
+        return std::make_shared<tlspolicy::MtaStsSource>(
+            *resolver, dir, t.tls_ca_file,
+            [this](const std::string& line) { mainlog->note(line); });
+    };
     if (reports) {
         dependencies.return_path = [verp = &reports->verp()](std::string_view id,
                                                              std::string_view recipient) {

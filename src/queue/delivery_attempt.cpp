@@ -101,7 +101,8 @@ asio::awaitable<void> DeliveryAttempt::record(const spool::SpooledMessage& messa
                                            .at = Clock::now()};
             const Reading reading = reading_of(result);
             ctx_.mainlog.deferred(id_, result.recipient, transport, result.remote_host,
-                                  result.detail, std::nullopt, context_for(message, reading));
+                                  result.detail, std::nullopt,
+                                  context_for(message, reading, &result));
             explain(message, result, reading);
             continue;
         }
@@ -142,11 +143,11 @@ asio::awaitable<void> DeliveryAttempt::record(const spool::SpooledMessage& messa
             ctx_.mainlog.suppressed(id_, r.recipient, r.detail, context_for(message, {}));
         } else if (m.state == spool::RecipientState::delivered) {
             ctx_.mainlog.delivered(id_, r.recipient, transport, r.remote_host, r.detail,
-                                   context_for(message, {}));
+                                   context_for(message, {}, &r));
         } else {
             const Reading reading = reading_of(r);
             ctx_.mainlog.failed(id_, r.recipient, transport, r.remote_host, r.detail,
-                                context_for(message, reading));
+                                context_for(message, reading, &r));
             explain(message, r, reading);
             auto report = recording == Recording::expired
                               ? given_up(r.recipient, GiveUp::expired, saved_ ? &*saved_ : nullptr)
@@ -182,14 +183,17 @@ DeliveryAttempt::Reading DeliveryAttempt::reading_of(const RecipientResult& resu
 }
 
 log::MessageContext DeliveryAttempt::context_for(const spool::SpooledMessage& message,
-                                                 const Reading& reading) const {
+                                                 const Reading& reading,
+                                                 const delivery::RecipientResult* result) const {
     return {.envelope = &message.envelope,
             .message_id = message_id_,
             .attempt = attempt_,
             .category = reading.category,
             // The names live in a static table: the view outlives the line.
             .cause = reading.cause == events::ReplyCause::none ? std::string_view()
-                                                               : events::cause_name(reading.cause)};
+                                                               : events::cause_name(reading.cause),
+            .tls = result ? std::string_view(result->tls) : std::string_view(),
+            .tls_policy = result ? std::string_view(result->tls_policy) : std::string_view()};
 }
 
 void DeliveryAttempt::explain(const spool::SpooledMessage& message, const RecipientResult& result,

@@ -110,8 +110,9 @@ class DeliveryAttempt {
         events::ReplyCause cause = events::ReplyCause::none;
     };
     Reading reading_of(const delivery::RecipientResult& result) const;
-    log::MessageContext context_for(const spool::SpooledMessage& message,
-                                    const Reading& reading) const;
+    // `result`, when the line is about one: its TLS and TLS policy.
+    log::MessageContext context_for(const spool::SpooledMessage& message, const Reading& reading,
+                                    const delivery::RecipientResult* result = nullptr) const;
     void explain(const spool::SpooledMessage& message, const delivery::RecipientResult& result,
                  const Reading& reading);
 

@@ -1,5 +1,6 @@
 #include "delivery/transports/client_connection.hpp"
 
+#include <algorithm>
 #include <variant>
 
 namespace herald::delivery {
@@ -34,6 +35,13 @@ asio::awaitable<Status> ClientConnection::open() {
         }
     }
     co_return ok_status();
+}
+
+std::string ClientConnection::tls_summary() const {
+    std::string summary = stream_.tls_description();
+    if (summary.empty()) return summary;
+    std::replace(summary.begin(), summary.end(), ' ', ':');
+    return summary + (target_.verify ? ":verified" : ":unverified");
 }
 
 asio::awaitable<Exchange> ClientConnection::send_first(const smtp::ClientSettings& settings,

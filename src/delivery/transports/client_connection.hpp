@@ -71,6 +71,9 @@ class ClientConnection {
     boost::asio::awaitable<void> close();
 
     bool reusable() const { return session_ && session_->idle(); }
+    // For the mainlog's X=: "TLSv1.3:TLS_AES_256_GCM_SHA384:verified" (or ":unverified"), or
+    // "" without TLS.
+    std::string tls_summary() const;
     std::size_t transactions() const { return transactions_; }
     const ConnectionTarget& target() const { return target_; }
 

@@ -75,11 +75,17 @@ asio::awaitable<Result<HttpResponse>> HttpClient::send(const HttpUrl& url,
                                                        const HttpRequest& request) const {
     auto ips = co_await addresses(url);
     if (!ips) co_return Error{ips.error()};
+    co_return co_await send_to(*ips, url, request);
+}
+
+asio::awaitable<Result<HttpResponse>> HttpClient::send_to(const std::vector<std::string>& ips,
+                                                          const HttpUrl& url,
+                                                          const HttpRequest& request) const {
     const auto deadline = Clock::now() + timeouts_.request;
     const std::string authority = url.authority();
     auto executor = co_await asio::this_coro::executor;
     std::string why;
-    for (const std::string& ip : *ips) {
+    for (const std::string& ip : ips) {
         const std::string where = ip == url.host ? authority : authority + " [" + ip + "]";
         SmtpStream stream(executor, tls_);
         const auto left = left_until(deadline);

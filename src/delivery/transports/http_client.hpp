@@ -35,6 +35,11 @@ class HttpClient {
     // "TLS with ...", "no HTTP response from ...: ...".
     boost::asio::awaitable<Result<HttpResponse>> send(const HttpUrl& url,
                                                       const HttpRequest& request) const;
+    // To the addresses given, in turn, rather than those getaddrinfo finds for url.host
+    // (which the certificate must still name): for names Herald's own resolver looks up.
+    boost::asio::awaitable<Result<HttpResponse>> send_to(const std::vector<std::string>& ips,
+                                                         const HttpUrl& url,
+                                                         const HttpRequest& request) const;
 
   private:
     using Clock = std::chrono::steady_clock;

@@ -70,6 +70,7 @@ struct SmtpTransport::Pending {
     const Delivery& delivery;
     std::string source;     // the address it goes from; "": the system's choice
     std::string mail_from;  // the envelope sender, or the recipient's VERP return path
+    TlsPolicy policy;       // what the destination asks of TLS
     std::vector<RecipientResult> results;
     std::vector<std::size_t> open;  // indices into group.recipients
 
@@ -102,17 +103,22 @@ struct SmtpTransport::Pending {
         if (!a.connection || !a.exchange.result) {
             const std::string why =
                 a.connection ? "the server ended the conversation without a transaction" : a.why;
-            for (std::size_t i : open)
+            for (std::size_t i : open) {
                 results[i] = {group.recipients[i], Outcome::deferred, why, a.remote};
+                results[i].tls_policy = policy.label();
+            }
             return {};
         }
+        const std::string tls = a.connection->tls_summary();
         const smtp::TransactionResult& result = *a.exchange.result;
         std::vector<std::size_t> answered;
         std::vector<std::size_t> still_open;
         for (std::size_t k = 0; k < result.recipients.size() && k < open.size(); ++k) {
             const auto& reply = result.recipients[k];
             const std::size_t i = open[k];
-            results[i] = {group.recipients[i], outcome_of(reply.status), reply.reply, a.remote};
+            results[i] = {
+                group.recipients[i],        outcome_of(reply.status), reply.reply, a.remote, tls,
+                std::string(policy.label())};
             answered.push_back(i);
             if (result.try_next_host && reply.status == smtp::RecipientStatus::deferred) {
                 still_open.push_back(i);
@@ -208,6 +214,10 @@ asio::awaitable<std::vector<RecipientResult>> SmtpTransport::deliver_group(
             result = {result.recipient, outcome, destination.reason, ""};
         co_return std::move(pending.results);
     }
+    if (config_.host.empty() && config_.mta_sts && options_.tls_policies) {
+        pending.policy = co_await options_.tls_policies->policy_for(g.destination);
+        if (!keep_allowed_hosts(pending, destination)) co_return std::move(pending.results);
+    }
     const config::Provider* provider = provider_of(destination);
     const bool verp = options_.return_path && !delivery.envelope.sender.empty();
     if (verp && g.recipients.size() > 1) {
@@ -235,6 +245,9 @@ asio::awaitable<std::vector<RecipientResult>> SmtpTransport::deliver_group(
     }
     smtp::ClientSettings settings = client_settings();
     settings.auth = credentials;
+    // RFC 8461 4.2: under an enforced policy, TLS with a certificate valid for the MX host,
+    // and no falling back to plaintext.
+    if (pending.policy.enforced()) settings.tls = smtp::ClientSettings::Tls::required;
     bool reached = false;
     std::string last_failure;
     for (const TargetHost& host : destination.hosts) {
@@ -260,6 +273,27 @@ asio::awaitable<std::vector<RecipientResult>> SmtpTransport::deliver_group(
     }
     note_reachability(g.destination, reached, last_failure);
     co_return std::move(pending.results);
+}
+
+// RFC 8461 4.1: under an enforced policy, only the MX hosts it names. False when none is
+// left: every recipient is deferred (the policy or the MX records may be fixed meanwhile).
+bool SmtpTransport::keep_allowed_hosts(Pending& pending, Destination& destination) const {
+    std::vector<std::string> refused;
+    std::erase_if(destination.hosts, [&](const TargetHost& host) {
+        if (pending.policy.allows(host.name)) return false;
+        refused.push_back(host.name);
+        return true;
+    });
+    if (!destination.hosts.empty()) return true;
+    std::string names;
+    for (const auto& name : refused) names += (names.empty() ? "" : ", ") + name;
+    for (auto& result : pending.results) {
+        result.detail = "MTA-STS policy of " + pending.group.destination +
+                        " names none of its MX hosts (" + names + ")";
+        result.tls_policy = pending.policy.label();
+    }
+    log(pending.results.front().detail);
+    return false;
 }
 
 // MX mode: the provider whose fleet holds every MX host of the destination, if any.
@@ -450,6 +484,15 @@ asio::awaitable<std::optional<ConnectionLimiter::Permit>> SmtpTransport::try_par
     }
     auto held = idle_->take(connections.key);
     if (!held) co_return std::nullopt;
+    // A connection parked by a delivery to another domain of the provider may not satisfy
+    // this destination's policy: its permit serves a fresh connection instead.
+    const ConnectionTarget& target = held->connection->target();
+    if (pending.policy.enforced() && (!target.verify || !pending.policy.allows(target.peer_name))) {
+        auto permit = std::move(held->permit);
+        idle_->close(
+            HeldConnection{std::move(held->connection), ConnectionLimiter::Permit{nullptr, ""}});
+        co_return std::move(permit);
+    }
     const smtp::OutboundMessage message = pending.message();
     Attempt a;
     a.remote = held->connection->target().where;

@@ -18,6 +18,7 @@
 #include "delivery/destination.hpp"
 #include "delivery/provider_map.hpp"
 #include "delivery/shaping/traffic_shaper.hpp"
+#include "delivery/tls_policy.hpp"
 #include "delivery/transport.hpp"
 #include "delivery/transports/client_connection.hpp"
 #include "delivery/transports/connection_limiter.hpp"
@@ -53,6 +54,8 @@ struct SmtpTransportOptions {
     bool source_pool_overflow = false;
     // VERP: each recipient in a transaction of its own, from its own return path.
     ReturnPath return_path;
+    // MX mode with `mta_sts`: the recipient domains' MTA-STS policies; null: none.
+    std::shared_ptr<TlsPolicySource> tls_policies;
 };
 
 class SmtpTransport final : public Transport {
@@ -93,6 +96,7 @@ class SmtpTransport final : public Transport {
         const config::Provider* provider = nullptr;
         std::string source;  // the address the connections go from; "": the system's choice
     };
+    bool keep_allowed_hosts(Pending& pending, Destination& destination) const;
     const config::Provider* provider_of(const Destination& resolved) const;
     ConnectionGroup connection_group(const std::string& destination,
                                      const config::Provider* provider,

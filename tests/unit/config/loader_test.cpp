@@ -193,6 +193,7 @@ TEST(LoadString, ReadsEveryKeyOfTheSpecExample) {
     EXPECT_EQ(c.find_transport("mx")->max_messages_per_minute, 0U);  // no pace
     EXPECT_EQ(c.find_transport("mx")->tls, Transport::TlsMode::opportunistic);
     EXPECT_EQ(c.find_transport("mx")->port, 25);
+    EXPECT_TRUE(c.find_transport("mx")->mta_sts);  // secure by default
     EXPECT_EQ(c.find_transport("api")->format, "json");
     EXPECT_EQ(c.find_transport("box")->path, "var/boxes/{user}");
     EXPECT_EQ(c.find_transport("nowhere"), nullptr);
@@ -457,6 +458,12 @@ const BadCase kBadCases[] = {
      "[[transport]]\nname = \"m\"\ntype = \"maildir\"\npath = \"/m/{user}\"\ntls_ca_file = "
      "\"ca.pem\"\n",
      "t.toml:5: transport.tls_ca_file does not apply to a transport of type maildir"},
+    {"mta_sts with a smarthost",
+     "[[transport]]\nname = \"r\"\ntype = \"smtp\"\nhost = \"relay.test\"\nmta_sts = true\n",
+     "t.toml:5: transport.mta_sts applies to delivery to MX hosts: a transport with host has none"},
+    {"mta_sts on an http transport",
+     "[[transport]]\nname = \"a\"\ntype = \"http\"\nurl = \"http://x\"\nmta_sts = false\n",
+     "t.toml:5: transport.mta_sts does not apply to a transport of type http"},
     {"bad tls mode", "[[transport]]\nname = \"mx\"\ntype = \"smtp\"\ntls = \"always\"\n",
      "t.toml:4: transport.tls must be one of none, opportunistic, required"},
     {"port out of range", "[[transport]]\nname = \"mx\"\ntype = \"smtp\"\nport = 70000\n",
