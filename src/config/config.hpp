@@ -23,6 +23,8 @@ struct Listener {
     std::uint16_t port = 0;
     ListenerMode mode = ListenerMode::relay;
     bool tls = false;  // mode = "http" or "unsubscribe": HTTPS with [tls] cert and key
+    // SMTP modes: the largest message this listener takes (SIZE); 0: [limits]'s.
+    std::size_t max_message_size = 0;
 
     bool operator==(const Listener&) const = default;
 };

@@ -250,6 +250,15 @@ void read_listener(TableReader& t, std::vector<Listener>& out, UniqueNames& addr
                 "must be true for an http listener beyond loopback (API keys would "
                 "cross the network in the clear)");
     }
+    if (t.read_size("max_message_size", listener.max_message_size)) {
+        if (serves_http) {
+            t.error("max_message_size",
+                    "is for SMTP listeners (the API's limit is [limits] max_message_size)");
+        } else if (listener.max_message_size == 0 ||
+                   listener.max_message_size > kMaxMessageSizeLimit) {
+            t.error("max_message_size", "must be between 1 and 1G");
+        }
+    }
     if (!claim(t, "address", format_host_port(*parsed), addresses, "listener")) return;
     out.push_back(std::move(listener));
 }

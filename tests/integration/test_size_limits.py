@@ -67,3 +67,35 @@ def test_message_much_larger_than_limit_does_not_hurt_the_server(make_herald):
         assert code == 552, (code, texts)
         assert c.cmd("NOOP")[0] == 250
     assert arrivals(h) == []
+
+
+def test_each_listener_has_its_own_size(make_herald):
+    """[[listener]] max_message_size: the relay port takes less than the global limit, the
+    other listener keeps [limits] max_message_size."""
+    h = make_herald(listeners=("relay", "submission"), start=False,
+                    limits={"max_message_size": 4 * LIMIT})
+    h.config["listener"][0]["max_message_size"] = LIMIT
+    h.write_config()
+    h.start()
+    with h.smtp("relay") as s:
+        s.ehlo("client.herald.test")
+        assert s.esmtp_features["size"] == str(LIMIT)
+        assert s.mail("a@client.herald.test")[0] == 250
+        assert s.rcpt("b@example.net")[0] == 250
+        code, text = s.data(big_message(2 * LIMIT))
+        assert code == 552 and text.startswith(b"5.3.4"), (code, text)
+    with h.smtp("submission") as s:
+        s.ehlo("client.herald.test")
+        assert s.esmtp_features["size"] == str(4 * LIMIT)
+
+
+def test_a_listener_size_is_checked(make_herald):
+    h = make_herald(listeners=("relay", "http"), start=False)
+    h.config["listener"][0]["max_message_size"] = "2G"
+    h.config["listener"][1]["max_message_size"] = "1M"
+    h.write_config()
+    result = h.cli("check-config")
+    out = (result.stdout + result.stderr).decode()
+    assert result.returncode == 2, out
+    assert "listener.max_message_size must be between 1 and 1G" in out, out
+    assert "listener.max_message_size is for SMTP listeners" in out, out
