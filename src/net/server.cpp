@@ -1102,8 +1102,8 @@ SmtpServices Server::Parts::services_for(const config::Listener& listener) {
     const auto& limits_cfg = config.limits;
     s.settings.hostname = config.server.hostname;
     s.settings.mode = session_mode(listener.mode);
-    s.settings.max_message_size = listener.max_message_size > 0 ? listener.max_message_size
-                                                                : limits_cfg.max_message_size;
+    s.settings.max_message_size =
+        listener.max_message_size > 0 ? listener.max_message_size : limits_cfg.max_message_size;
     s.settings.max_recipients = limits_cfg.max_recipients;
     s.settings.max_errors = limits_cfg.max_errors;
     s.settings.max_received_headers = limits_cfg.max_received_headers;
