@@ -18,6 +18,10 @@ namespace {
 constexpr delivery::HttpTimeouts kFetchTimeouts{.connect = std::chrono::seconds(10),
                                                 .request = std::chrono::seconds(30)};
 
+// A fetch that failed is not tried again for the same id before this (seconds): each
+// delivery to the domain would otherwise wait for a policy server that is down.
+constexpr std::int64_t kRetryFetchAfter = 300;
+
 // A domain as a file name: what DNS allows in a host name, nothing that walks the tree.
 bool is_safe_name(std::string_view domain) {
     return !domain.empty() && domain.size() <= 253 && domain.front() != '.' &&
@@ -101,14 +105,21 @@ asio::awaitable<std::optional<CachedPolicy>> MtaStsSource::current_policy(const 
     }
     const MtaStsRecord* record = &*found.record;
     if (known && known->id == record->id) co_return known;
+    if (auto failed = failed_.find(domain);
+        failed != failed_.end() && failed->second.id == record->id && at < failed->second.until) {
+        co_return known;
+    }
     auto fetched = co_await fetch(domain);
     if (!fetched) {
         if (log_) {
             log_("MTA-STS: no policy for " + domain + " (" + fetched.error() + ")" +
-                 (known ? "; the cached one applies" : ""));
+                 (known ? "; the cached one applies" : "") + "; next try in " +
+                 std::to_string(kRetryFetchAfter) + " s");
         }
+        failed_.insert_or_assign(domain, FailedFetch{record->id, at + kRetryFetchAfter});
         co_return known;
     }
+    failed_.erase(domain);
     CachedPolicy fresh{.policy = std::move(*fetched), .id = record->id, .fetched = at};
     if (log_) {
         log_("MTA-STS: " + domain + " policy " + fresh.id + ": mode " +

@@ -61,6 +61,11 @@ class MtaStsSource final : public delivery::TlsPolicySource {
     Log log_;
     Clock clock_;
     std::map<std::string, CachedPolicy, std::less<>> memory_;
+    struct FailedFetch {
+        std::string id;          // the record's id it failed for
+        std::int64_t until = 0;  // unix seconds: no new try before
+    };
+    std::map<std::string, FailedFetch, std::less<>> failed_;
 };
 
 }  // namespace herald::tlspolicy

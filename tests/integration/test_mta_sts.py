@@ -162,11 +162,16 @@ def test_testing_mode_still_delivers(sts):
     (policy(), 404, "HTTP 404"),
 ])
 def test_a_policy_that_cannot_be_had_is_no_policy(sts, body, status, why):
-    h, receiver, _ = sts(receiver_tls=None, body=body, status=status)
+    h, receiver, server = sts(receiver_tls=None, body=body, status=status)
     msg_id = send(h, "alice@sender.test", [f"bob@{DOMAIN}"])
     line = outcome_line(h, msg_id, "=>")
     assert " P=opportunistic " in line, line
-    assert re.search(rf"MTA-STS: no policy for {DOMAIN} \({re.escape(why)}", h.mainlog())
+    assert re.search(rf"MTA-STS: no policy for {DOMAIN} \({re.escape(why)}.*; next try in 300 s",
+                     h.mainlog())
+    # The next delivery does not wait for the same failure again.
+    second = send(h, "alice@sender.test", [f"bob@{DOMAIN}"])
+    outcome_line(h, second, "=>")
+    assert server.requests == ["/.well-known/mta-sts.txt"]
 
 
 def test_two_records_are_no_policy(sts):
