@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from ports import free_port_for
+
 UNBOUND = "/usr/sbin/unbound"
 START_DEADLINE = 30.0
 
@@ -31,17 +33,8 @@ RCODE_NXDOMAIN = 3
 
 def free_udp_and_tcp_port():
     """A 127.0.0.1 port free for both UDP and TCP a moment ago."""
-    for _ in range(100):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-            u.bind(("127.0.0.1", 0))
-            port = u.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
-                try:
-                    t.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-                return port
-    raise AssertionError("no free port for DNS")
+    return free_port_for((socket.AF_INET, socket.SOCK_DGRAM, "127.0.0.1"),
+                         (socket.AF_INET, socket.SOCK_STREAM, "127.0.0.1"))
 
 
 def encode_name(name):

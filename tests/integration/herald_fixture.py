@@ -16,6 +16,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from ports import free_port_for
+
 REPO = Path(__file__).resolve().parents[2]
 HERALD_BIN = os.environ.get("HERALD_BIN") or str(REPO / "build" / "herald")
 HOSTNAME = "mail.herald.test"
@@ -32,10 +34,8 @@ QUEUED_AS = re.compile(r"queued as (\S+)")
 
 
 def free_port():
-    """A loopback port that was free a moment ago (bind to 0, close, reuse the number)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback TCP port that was free a moment ago (ports.py says where it comes from)."""
+    return free_port_for((socket.AF_INET, socket.SOCK_STREAM, "127.0.0.1"))
 
 
 def wait_for(predicate, timeout=30.0, interval=0.05, what="condition"):

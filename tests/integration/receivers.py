@@ -33,6 +33,8 @@ from pathlib import Path
 
 import pytest
 
+from ports import free_port_for
+
 PYTHON = "/usr/bin/python3"
 SMTP_SINK = "/usr/sbin/smtp-sink"
 START_DEADLINE = 30.0
@@ -53,19 +55,8 @@ REPLY_TEXTS = {
 
 def free_port_on(hosts):
     """A TCP port free on every address in `hosts` a moment ago."""
-    for _ in range(200):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        try:
-            for host in hosts:
-                family = socket.AF_INET6 if ":" in host else socket.AF_INET
-                with socket.socket(family, socket.SOCK_STREAM) as t:
-                    t.bind((host, port))
-            return port
-        except OSError:
-            continue
-    raise AssertionError(f"no port free on all of {hosts}")
+    return free_port_for(*[(socket.AF_INET6 if ":" in host else socket.AF_INET,
+                            socket.SOCK_STREAM, host) for host in hosts])
 
 
 def self_signed_cert(directory, names=("mx.test",)):
