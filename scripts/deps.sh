@@ -11,7 +11,7 @@ packages=(
   openssl swaks libnet-ssleay-perl libauthen-sasl-perl curl
   python3 python3-pytest python3-pytest-xdist python3-requests python3-aiosmtpd python3-dkim python3-prometheus-client
   chromium chromium-driver python3-selenium
-  unbound postfix mailutils testssl.sh redis-server python3-redis
+  unbound nsd ldnsutils postfix mailutils testssl.sh redis-server python3-redis
   debhelper dpkg-dev lintian systemd man-db
 )
 if [ "${1:-}" = bench ]; then

@@ -71,6 +71,9 @@ struct Smtp {
 
 struct Dns {
     std::vector<std::string> servers;  // "ip:port" ("[v6]:port"); empty: /etc/resolv.conf
+    // DNSSEC trust anchors (DS or DNSKEY records, as /usr/share/dns/root.key); empty: no
+    // answer is validated, so DANE is off. The servers must then pass DNSSEC records on.
+    std::filesystem::path trust_anchor;
 
     bool operator==(const Dns&) const = default;
 };
@@ -136,6 +139,8 @@ struct Transport {
     std::filesystem::path tls_ca_file;  // smtp, http: trusted beside the system's CAs
     // smtp to MX hosts: honour the recipient domains' MTA-STS policies (RFC 8461).
     bool mta_sts = true;
+    // smtp to MX hosts: honour DNSSEC-secure TLSA records (RFC 7672); needs [dns] trust_anchor.
+    bool dane = true;
     std::size_t max_connections = 20;
     std::size_t max_messages_per_minute = 0;  // smtp: per destination; 0: no pace
     std::string url;                          // http

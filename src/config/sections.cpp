@@ -51,10 +51,18 @@ constexpr std::array kRateMatches{Choice<std::string_view>{"sender", "sender"},
                                   Choice<std::string_view>{"sender_domain", "sender_domain"}};
 
 // The keys of [[transport]] that only some types take.
-constexpr std::array<std::string_view, 11> kSmtpKeys{
-    "host",   "port",           "tls",         "auth_user",       "auth_password_file",
-    "helo",   "source_address", "source_pool", "max_connections", "max_messages_per_minute",
-    "mta_sts"};
+constexpr std::array<std::string_view, 12> kSmtpKeys{"host",
+                                                     "port",
+                                                     "tls",
+                                                     "auth_user",
+                                                     "auth_password_file",
+                                                     "helo",
+                                                     "source_address",
+                                                     "source_pool",
+                                                     "max_connections",
+                                                     "max_messages_per_minute",
+                                                     "mta_sts",
+                                                     "dane"};
 constexpr std::array<std::string_view, 2> kHttpKeys{"url", "format"};
 constexpr std::array<std::string_view, 1> kMailboxKeys{"path"};
 constexpr std::array<std::string_view, 1> kTlsClientKeys{"tls_ca_file"};  // smtp and http
@@ -214,6 +222,7 @@ void read_smtp(TableReader& t, Smtp& out) {
 }
 
 void read_dns(TableReader& t, Dns& out) {
+    t.read("trust_anchor", out.trust_anchor);
     std::vector<std::string> servers;
     if (!t.read("servers", servers)) return;
     for (auto& server : servers) {
@@ -346,6 +355,9 @@ void read_transport(TableReader& t, std::vector<Transport>& out, UniqueNames& na
     t.read("tls_ca_file", transport.tls_ca_file);
     if (t.read("mta_sts", transport.mta_sts) && transport.mta_sts && !transport.host.empty()) {
         t.error("mta_sts", "applies to delivery to MX hosts: a transport with host has none");
+    }
+    if (t.read("dane", transport.dane) && transport.dane && !transport.host.empty()) {
+        t.error("dane", "applies to delivery to MX hosts: a transport with host has none");
     }
     if (t.read("helo", transport.helo) && !is_fqdn(transport.helo)) {
         t.error("helo", "'" + transport.helo + "' is not a fully qualified domain name");

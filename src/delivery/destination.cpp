@@ -76,7 +76,7 @@ boost::asio::awaitable<Destination> DestinationResolver::for_domain(std::string_
     auto mx = co_await resolver_.mx(domain);
     switch (mx.status) {
         case dns::Status::ok:
-            co_return co_await from_mx(domain, mx.records);
+            co_return co_await from_mx(domain, mx);
         case dns::Status::nodata:
             co_return co_await implicit_mx(domain);
         case dns::Status::nxdomain:
@@ -87,8 +87,8 @@ boost::asio::awaitable<Destination> DestinationResolver::for_domain(std::string_
 }
 
 boost::asio::awaitable<Destination> DestinationResolver::from_mx(
-    std::string_view domain, const std::vector<dns::MxRecord>& answer) {
-    std::vector<dns::MxRecord> records = answer;
+    std::string_view domain, const dns::Answer<dns::MxRecord>& answer) {
+    std::vector<dns::MxRecord> records = answer.records;
     // RFC 7505 3: a null MX ("0 .") says the domain accepts no mail. It must stand alone;
     // beside real MX records it is ignored.
     std::erase_if(records, [](const dns::MxRecord& r) { return r.host.empty() || r.host == "."; });
@@ -107,7 +107,8 @@ boost::asio::awaitable<Destination> DestinationResolver::from_mx(
             problems += (problems.empty() ? "" : "; ") + host + ": " + addresses.why;
             continue;
         }
-        destination.hosts.push_back({host, std::move(addresses.list)});
+        destination.hosts.push_back(
+            {host, std::move(addresses.list), answer.secure && addresses.secure});
     }
     if (destination.hosts.empty()) {
         co_return deferred("451 4.4.4 No MX host of " + std::string(domain) + " has an address (" +
@@ -120,7 +121,8 @@ boost::asio::awaitable<Destination> DestinationResolver::implicit_mx(std::string
     // RFC 5321 5.1: no MX records: the domain itself is the only host, with preference 0.
     Addresses addresses = co_await addresses_of(domain);
     if (!addresses.list.empty()) {
-        co_return Destination{Status::ok, {{std::string(domain), std::move(addresses.list)}}, ""};
+        co_return Destination{
+            Status::ok, {{std::string(domain), std::move(addresses.list), addresses.secure}}, ""};
     }
     if (addresses.temporary_failure) {
         co_return deferred("451 4.4.3 Address lookup for " + std::string(domain) +
@@ -147,6 +149,7 @@ boost::asio::awaitable<DestinationResolver::Addresses> DestinationResolver::addr
     Addresses addresses;
     auto v4 = co_await resolver_.a(name);
     auto v6 = co_await resolver_.aaaa(name);
+    addresses.secure = (v4.ok() || v6.ok()) && (v4.secure || !v4.ok()) && (v6.secure || !v6.ok());
     for (const auto* answer : {&v4, &v6}) {
         if (answer->ok()) {
             addresses.list.insert(addresses.list.end(), answer->records.begin(),

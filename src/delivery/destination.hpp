@@ -17,6 +17,9 @@ namespace herald::delivery {
 struct TargetHost {
     std::string name;                    // the MX host, the smarthost, or an address literal
     std::vector<std::string> addresses;  // IP addresses as text, in the order to try
+    // DNSSEC validated the MX record naming the host (none: implicit MX) and its addresses:
+    // only then may its TLSA records count (RFC 7672 2.2).
+    bool secure = false;
 };
 
 struct Destination {
@@ -45,12 +48,13 @@ class DestinationResolver {
   private:
     struct Addresses {
         std::vector<std::string> list;
+        bool secure = false;             // every answer that gave addresses was DNSSEC-validated
         bool temporary_failure = false;  // a lookup failed rather than found nothing
         std::string why;
     };
     boost::asio::awaitable<Addresses> addresses_of(std::string_view name);
     boost::asio::awaitable<Destination> from_mx(std::string_view domain,
-                                                const std::vector<dns::MxRecord>& answer);
+                                                const dns::Answer<dns::MxRecord>& answer);
     boost::asio::awaitable<Destination> implicit_mx(std::string_view domain);
     void order(std::vector<dns::MxRecord>& records);
 

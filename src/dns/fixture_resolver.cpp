@@ -7,6 +7,7 @@
 #include <array>
 #include <charconv>
 
+#include "base/ascii_case.hpp"
 #include "dns/reverse_name.hpp"
 
 namespace herald::dns {
@@ -66,6 +67,30 @@ std::optional<MxRecord> mx_of(const YAML::Node& value) {
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), preference);
     if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
     return MxRecord{preference, without_root_dot(value[1].Scalar())};
+}
+
+std::optional<std::uint8_t> byte_of(const YAML::Node& field) {
+    if (!field.IsScalar()) return std::nullopt;
+    const std::string& text = field.Scalar();
+    std::uint8_t value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return value;
+}
+
+// [usage, selector, matching type, hex data], as the record's presentation form (RFC 6698 2.2).
+std::optional<TlsaRecord> tlsa_of(const YAML::Node& value) {
+    if (!value.IsSequence() || value.size() != 4 || !value[3].IsScalar()) return std::nullopt;
+    const auto usage = byte_of(value[0]), selector = byte_of(value[1]), type = byte_of(value[2]);
+    const std::string& hex = value[3].Scalar();
+    if (!usage || !selector || !type || hex.empty() || hex.size() % 2 != 0) return std::nullopt;
+    TlsaRecord record{*usage, *selector, *type, {}};
+    for (std::size_t i = 0; i < hex.size(); i += 2) {
+        const int high = hex_digit_value(hex[i]), low = hex_digit_value(hex[i + 1]);
+        if (high < 0 || low < 0) return std::nullopt;
+        record.data += static_cast<char>(high * 16 + low);
+    }
+    return record;
 }
 
 }  // namespace
@@ -149,7 +174,11 @@ Result<Done> FixtureResolver::add_record(Owner& owner, const YAML::Node& record,
             if (!scalar || value.Scalar().empty()) return bad("expected a name");
             if (type == "PTR") owner.ptr.push_back(without_root_dot(value.Scalar()));
             if (type == "CNAME") owner.cname = canonical(value.Scalar());
-        }  // TLSA: accepted, not served until DANE needs it
+        } else if (type == "TLSA") {
+            auto tlsa = tlsa_of(value);
+            if (!tlsa) return bad("expected [usage, selector, matching type, hex data]");
+            owner.tlsa.push_back(std::move(*tlsa));
+        }
     }
     return Done{};
 }
@@ -220,6 +249,11 @@ boost::asio::awaitable<Answer<std::string>> FixtureResolver::ptr(std::string_vie
     }
     co_return answer<std::string>(
         *name, "PTR", [](const Owner& o) -> const auto& { return o.ptr; });
+}
+
+boost::asio::awaitable<Answer<TlsaRecord>> FixtureResolver::tlsa(std::string_view name) {
+    co_return answer<TlsaRecord>(
+        name, "TLSA", [](const Owner& o) -> const auto& { return o.tlsa; });
 }
 
 }  // namespace herald::dns

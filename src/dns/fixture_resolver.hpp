@@ -8,8 +8,9 @@
 //   `{A: TIMEOUT}` times out that type only;
 // - SPF records answer TXT queries unless the name has any TXT entry, `{TXT: NONE}` included;
 // - a CNAME is followed one level (a chain or loop ends there, as NODATA);
-// - names compare case-insensitively, a trailing dot ignored; TLSA entries are accepted and
-//   not served yet.
+// - names compare case-insensitively, a trailing dot ignored;
+// - TLSA is [usage, selector, matching type, hex data]; no answer is DNSSEC-secure, so a
+//   fixture's TLSA records never turn DANE on.
 // Answers are immediate; the resolver is read-only once built, so any thread may use it.
 #include <filesystem>
 #include <string>
@@ -39,11 +40,13 @@ class FixtureResolver final : public Resolver {
     boost::asio::awaitable<Answer<std::string>> aaaa(std::string_view name) override;
     boost::asio::awaitable<Answer<std::string>> txt(std::string_view name) override;
     boost::asio::awaitable<Answer<std::string>> ptr(std::string_view ip) override;
+    boost::asio::awaitable<Answer<TlsaRecord>> tlsa(std::string_view name) override;
 
   private:
     struct Owner {
         std::vector<MxRecord> mx;
         std::vector<std::string> a, aaaa, txt, spf, ptr;
+        std::vector<TlsaRecord> tlsa;
         std::string cname;
         bool has_txt = false;  // any TXT entry, `TXT: NONE` too: then SPF records do not answer
         bool timeout = false;  // a bare TIMEOUT

@@ -69,4 +69,11 @@ std::optional<std::string> decode_ipv6(Rdata rdata) {
     return decode_address(rdata, AF_INET6, 16);
 }
 
+std::optional<TlsaRecord> decode_tlsa(Rdata rdata) {
+    if (rdata.size() < 4) return std::nullopt;
+    return TlsaRecord{
+        rdata[0], rdata[1], rdata[2],
+        std::string(reinterpret_cast<const char*>(rdata.data() + 3), rdata.size() - 3)};
+}
+
 }  // namespace herald::dns

@@ -21,5 +21,7 @@ std::optional<MxRecord> decode_mx(Rdata rdata);
 std::optional<std::string> decode_txt(Rdata rdata);
 std::optional<std::string> decode_ipv4(Rdata rdata);
 std::optional<std::string> decode_ipv6(Rdata rdata);
+// RFC 6698 2.1: usage, selector, matching type, and at least one byte of association data.
+std::optional<TlsaRecord> decode_tlsa(Rdata rdata);
 
 }  // namespace herald::dns

@@ -1,5 +1,5 @@
 #pragma once
-// DNS as Herald needs it: MX, A/AAAA, TXT, PTR (and TLSA later), each answer telling apart
+// DNS as Herald needs it: MX, A/AAAA, TXT, PTR and TLSA, each answer telling apart
 // NXDOMAIN, no data, SERVFAIL and timeout, because RFC 5321 (implicit MX), RFC 7208 (SPF
 // temperror vs none) and RFC 7489 treat them differently. Implementations: the network
 // resolver (libunbound) and the fixture resolver (YAML, for conformance and what-if runs).
@@ -27,6 +27,17 @@ struct MxRecord {
     std::string host;  // without the trailing dot; "" for the null MX "." (RFC 7505)
 };
 
+// RFC 6698 2.1: how a server's certificate is pinned. `data` is the certificate, its public
+// key, or their SHA-256 or SHA-512 digest, as raw bytes.
+struct TlsaRecord {
+    std::uint8_t usage = 0;          // 2: DANE-TA, 3: DANE-EE (0 and 1 are not for SMTP, RFC 7672)
+    std::uint8_t selector = 0;       // 0: the whole certificate, 1: its SubjectPublicKeyInfo
+    std::uint8_t matching_type = 0;  // 0: exact, 1: SHA-256, 2: SHA-512
+    std::string data;
+
+    bool operator==(const TlsaRecord&) const = default;
+};
+
 template <typename T>
 struct Answer {
     Status status = Status::error;
@@ -52,6 +63,8 @@ class Resolver {
     virtual boost::asio::awaitable<Answer<std::string>> txt(std::string_view name) = 0;
     // The names for an IP address (the reverse name is built here, v4 and v6).
     virtual boost::asio::awaitable<Answer<std::string>> ptr(std::string_view ip) = 0;
+    // The TLSA records at `name` ("_25._tcp.mx.example.com").
+    virtual boost::asio::awaitable<Answer<TlsaRecord>> tlsa(std::string_view name) = 0;
 };
 
 }  // namespace herald::dns

@@ -34,4 +34,8 @@ asio::awaitable<Answer<std::string>> TtlRecordingResolver::ptr(std::string_view 
     co_return record(co_await next_.ptr(ip));
 }
 
+asio::awaitable<Answer<TlsaRecord>> TtlRecordingResolver::tlsa(std::string_view name) {
+    co_return record(co_await next_.tlsa(name));
+}
+
 }  // namespace herald::dns

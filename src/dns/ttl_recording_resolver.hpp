@@ -18,6 +18,7 @@ class TtlRecordingResolver final : public Resolver {
     boost::asio::awaitable<Answer<std::string>> aaaa(std::string_view name) override;
     boost::asio::awaitable<Answer<std::string>> txt(std::string_view name) override;
     boost::asio::awaitable<Answer<std::string>> ptr(std::string_view ip) override;
+    boost::asio::awaitable<Answer<TlsaRecord>> tlsa(std::string_view name) override;
 
     // The smallest TTL of the answers so far (negative ones included: their TTL is the
     // zone's negative-caching time); nullopt before any answer, or when every query failed.

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <fstream>
 
 #include "dns/reverse_name.hpp"
 
@@ -25,6 +26,7 @@ constexpr int type_ptr = 12;
 constexpr int type_mx = 15;
 constexpr int type_txt = 16;
 constexpr int type_aaaa = 28;
+constexpr int type_tlsa = 52;
 constexpr int class_in = 1;
 constexpr int rcode_nxdomain = 3;
 
@@ -204,6 +206,11 @@ Result<std::unique_ptr<UnboundResolver>> UnboundResolver::create(
         }
     }
     if (!options.trust_anchor_file.empty()) {
+        // libunbound reads the file only once it first resolves: say now what is wrong.
+        if (!std::ifstream(options.trust_anchor_file)) {
+            return Error{"dns: cannot read the trust anchor file " +
+                         options.trust_anchor_file.string()};
+        }
         if (int rc = ub_ctx_add_ta_file(context.get(), options.trust_anchor_file.c_str())) {
             return failed(options.trust_anchor_file.string(), rc);
         }
@@ -290,6 +297,10 @@ asio::awaitable<Answer<std::string>> UnboundResolver::ptr(std::string_view ip) {
         co_return answer;
     }
     co_return co_await lookup<std::string>(*name, type_ptr, decode_name);
+}
+
+asio::awaitable<Answer<TlsaRecord>> UnboundResolver::tlsa(std::string_view name) {
+    co_return co_await lookup<TlsaRecord>(std::string(name), type_tlsa, decode_tlsa);
 }
 
 }  // namespace herald::dns

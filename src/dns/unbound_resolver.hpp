@@ -48,6 +48,7 @@ class UnboundResolver final : public Resolver {
     boost::asio::awaitable<Answer<std::string>> aaaa(std::string_view name) override;
     boost::asio::awaitable<Answer<std::string>> txt(std::string_view name) override;
     boost::asio::awaitable<Answer<std::string>> ptr(std::string_view ip) override;
+    boost::asio::awaitable<Answer<TlsaRecord>> tlsa(std::string_view name) override;
 
   private:
     template <typename T>

@@ -861,7 +861,8 @@ Result<std::shared_ptr<const delivery::Router>> Server::Parts::build_router(
 Status Server::Parts::build_services() {
     pool = std::make_unique<BlockingPool>(kBlockingThreads);
     auto resolver_made = dns::UnboundResolver::create(
-        io.get_executor(), dns::UnboundOptions{.servers = config.dns.servers});
+        io.get_executor(), dns::UnboundOptions{.servers = config.dns.servers,
+                                               .trust_anchor_file = config.dns.trust_anchor});
     if (!resolver_made) return Error{"dns: " + resolver_made.error()};
     resolver = std::move(*resolver_made);
     // Before the transports: the smtp transport signs again what it converts to 7-bit.

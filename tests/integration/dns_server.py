@@ -167,51 +167,63 @@ class DnsServer:
     def start(self):
         assert self.proc is None, "already running"
         self.config_path.write_text(self.config_text())
-        check = subprocess.run(["unbound-checkconf", str(self.config_path)],
-                               capture_output=True, text=True)
-        assert check.returncode == 0, f"unbound config rejected:\n{check.stdout}{check.stderr}\n" \
-            f"{self.config_path.read_text()}"
-        stderr = open(self.dir / "unbound.stderr", "wb")
-        with stderr:
-            self.proc = subprocess.Popen([UNBOUND, "-d", "-c", str(self.config_path)],
-                                         cwd=self.dir, stdin=subprocess.DEVNULL,
-                                         stdout=stderr, stderr=stderr)
-        deadline = time.monotonic() + START_DEADLINE
-        probe = self.zones[0]
-        while True:
-            if self.proc.poll() is not None:
-                code, self.proc = self.proc.returncode, None
-                raise AssertionError(f"unbound exited with {code} at start-up:\n{self.logs()}")
-            try:
-                rcode, _ = query(self.address, probe, "SOA", timeout=0.5)
-                if rcode in (0, RCODE_NXDOMAIN):
-                    return self
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                self.stop()
-                raise AssertionError(f"unbound did not answer in time:\n{self.logs()}")
-            time.sleep(0.05)
+        check_config(["unbound-checkconf", str(self.config_path)], self.config_path)
+        return launch(self, [UNBOUND, "-d", "-c", str(self.config_path)], "unbound",
+                      self.zones[0])
 
     def logs(self):
-        out = []
-        for name in ("unbound.stderr", "unbound.log"):
-            path = self.dir / name
-            if path.exists():
-                out.append(path.read_text(errors="replace"))
-        return "\n".join(out)
+        return read_logs(self.dir / "unbound.stderr", self.log_path)
 
     def stop(self):
-        if self.proc is None:
-            return None
-        proc, self.proc = self.proc, None
-        if proc.poll() is None:
-            proc.terminate()
+        return stop_process(self)
+
+
+def check_config(command, path):
+    check = subprocess.run(command, capture_output=True, text=True)
+    assert check.returncode == 0, f"{command[0]} rejected the config:\n{check.stdout}" \
+        f"{check.stderr}\n{Path(path).read_text()}"
+
+
+def launch(server, argv, name, probe):
+    """Starts `argv` as `server.proc` (output to <dir>/<name>.stderr) and waits until
+    `server.address` answers an SOA query for `probe`. Returns `server`."""
+    stderr = open(server.dir / f"{name}.stderr", "wb")
+    with stderr:
+        server.proc = subprocess.Popen(argv, cwd=server.dir, stdin=subprocess.DEVNULL,
+                                       stdout=stderr, stderr=stderr)
+    deadline = time.monotonic() + START_DEADLINE
+    while True:
+        if server.proc.poll() is not None:
+            code, server.proc = server.proc.returncode, None
+            raise AssertionError(f"{name} exited with {code} at start-up:\n{server.logs()}")
         try:
-            return proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            return proc.wait()
+            rcode, _ = query(server.address, probe, "SOA", timeout=0.5)
+            if rcode in (0, RCODE_NXDOMAIN):
+                return server
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            stop_process(server)
+            raise AssertionError(f"{name} did not answer in time:\n{server.logs()}")
+        time.sleep(0.05)
+
+
+def read_logs(*paths):
+    return "\n".join(p.read_text(errors="replace") for p in paths if p.exists())
+
+
+def stop_process(server):
+    """SIGTERM to `server.proc` (started by the test, so its PID is known); its exit code."""
+    if server.proc is None:
+        return None
+    proc, server.proc = server.proc, None
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        return proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()
 
 
 @pytest.fixture

@@ -28,13 +28,21 @@ asio::awaitable<Status> ClientConnection::open() {
         co_return Error{"connect to " + t.where + ": " + connected.error()};
     }
     if (t.implicit_tls) {
-        auto tls = co_await stream_.handshake(t.peer_name, t.verify, timeouts_.tls_handshake);
+        auto tls = co_await start_tls();
         if (!tls) {
             co_await stream_.close();
             co_return Error{"TLS with " + t.where + ": " + tls.error()};
         }
     }
     co_return ok_status();
+}
+
+asio::awaitable<Status> ClientConnection::start_tls() {
+    const ConnectionTarget& t = target_;
+    if (!t.dane.empty()) {
+        co_return co_await stream_.handshake_dane(t.peer_name, t.dane, timeouts_.tls_handshake);
+    }
+    co_return co_await stream_.handshake(t.peer_name, t.verify, timeouts_.tls_handshake);
 }
 
 std::string ClientConnection::tls_summary() const {
@@ -76,12 +84,13 @@ asio::awaitable<Exchange> ClientConnection::converse() {
             acted = true;
             if (std::holds_alternative<smtp::StartTlsNeeded>(*event)) {
                 const ConnectionTarget& t = target_;
-                auto tls =
-                    co_await stream_.handshake(t.peer_name, t.verify, timeouts_.tls_handshake);
+                auto tls = co_await start_tls();
                 if (tls) {
                     if (log_) {
                         log_("TLS with " + t.where + ": " + stream_.tls_description() +
-                             (t.verify ? ", certificate verified" : ", certificate not verified"));
+                             (!t.dane.empty() ? ", certificate matches its TLSA records"
+                              : t.verify      ? ", certificate verified"
+                                              : ", certificate not verified"));
                     }
                     session_->tls_started();
                 } else {

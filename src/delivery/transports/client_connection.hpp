@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/result.hpp"
 #include "delivery/transports/smtp_stream.hpp"
@@ -43,6 +44,9 @@ struct ConnectionTarget {
     std::string peer_name;  // what the certificate must name when `verify`
     std::string where;      // "mx.example.net [192.0.2.1]:25", for log lines
     bool verify = false;
+    // DANE (RFC 7672): the certificate must match one of these TLSA records instead (the
+    // connection counts as verified).
+    std::vector<dns::TlsaRecord> dane;
     bool implicit_tls = false;
 };
 
@@ -79,6 +83,7 @@ class ClientConnection {
 
   private:
     boost::asio::awaitable<Exchange> converse();
+    boost::asio::awaitable<Status> start_tls();
     boost::asio::awaitable<void> write_output(std::chrono::seconds timeout);
     std::chrono::seconds timeout_for(smtp::ClientWait wait) const;
 

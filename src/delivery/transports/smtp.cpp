@@ -60,6 +60,7 @@ Result<std::string> read_password(const std::filesystem::path& path) {
 struct SmtpTransport::Attempt {
     std::unique_ptr<ClientConnection> connection;  // null: nothing was said; `why` tells
     std::string why;
+    std::string host;    // "mx.example.net"
     std::string remote;  // "mx.example.net [192.0.2.1]"
     Exchange exchange;
 };
@@ -71,6 +72,9 @@ struct SmtpTransport::Pending {
     std::string source;     // the address it goes from; "": the system's choice
     std::string mail_from;  // the envelope sender, or the recipient's VERP return path
     TlsPolicy policy;       // what the destination asks of TLS
+    // What the MX hosts with DNSSEC-secure TLSA records ask, by host name; they are exempt
+    // from `policy` (RFC 8461 2).
+    std::map<std::string, DaneRequirement, std::less<>> dane;
     std::vector<RecipientResult> results;
     std::vector<std::size_t> open;  // indices into group.recipients
 
@@ -97,15 +101,26 @@ struct SmtpTransport::Pending {
         return m;
     }
 
+    const DaneRequirement* dane_of(std::string_view host) const {
+        auto it = dane.find(host);
+        return it == dane.end() ? nullptr : &it->second;
+    }
+
+    // The mainlog's P= for a connection to `host`.
+    std::string_view policy_label(std::string_view host) const {
+        return dane_of(host) ? "dane" : policy.label();
+    }
+
     // Final answers close recipients; those deferred by trouble with the host (RFC 5321 5.1)
     // stay open for the next host. Returns the recipients the server answered.
     std::vector<std::size_t> apply(const Attempt& a) {
+        const std::string label(policy_label(a.host));
         if (!a.connection || !a.exchange.result) {
             const std::string why =
                 a.connection ? "the server ended the conversation without a transaction" : a.why;
             for (std::size_t i : open) {
                 results[i] = {group.recipients[i], Outcome::deferred, why, a.remote};
-                results[i].tls_policy = policy.label();
+                results[i].tls_policy = label;
             }
             return {};
         }
@@ -117,8 +132,7 @@ struct SmtpTransport::Pending {
             const auto& reply = result.recipients[k];
             const std::size_t i = open[k];
             results[i] = {
-                group.recipients[i],        outcome_of(reply.status), reply.reply, a.remote, tls,
-                std::string(policy.label())};
+                group.recipients[i], outcome_of(reply.status), reply.reply, a.remote, tls, label};
             answered.push_back(i);
             if (result.try_next_host && reply.status == smtp::RecipientStatus::deferred) {
                 still_open.push_back(i);
@@ -132,6 +146,7 @@ struct SmtpTransport::Pending {
 SmtpTransport::SmtpTransport(const config::Transport& config, dns::Resolver& resolver,
                              std::string default_helo, SmtpTransportOptions options)
     : config_(config),
+      resolver_(resolver),
       helo_(std::move(default_helo)),
       options_(std::move(options)),
       destinations_(resolver),
@@ -150,6 +165,10 @@ SmtpTransport::SmtpTransport(const config::Transport& config, dns::Resolver& res
                            ": " + ec.message();
     }
     SSL_CTX_set_min_proto_version(verifying_tls_.native_handle(), TLS1_2_VERSION);
+    // Lets single connections check certificates against TLSA records (RFC 7672).
+    if (SSL_CTX_dane_enable(verifying_tls_.native_handle()) <= 0 && tls_setup_error_.empty()) {
+        tls_setup_error_ = "OpenSSL cannot check TLSA records (DANE)";
+    }
 }
 
 asio::awaitable<std::vector<RecipientResult>> SmtpTransport::deliver(const Delivery& delivery) {
@@ -214,6 +233,10 @@ asio::awaitable<std::vector<RecipientResult>> SmtpTransport::deliver_group(
             result = {result.recipient, outcome, destination.reason, ""};
         co_return std::move(pending.results);
     }
+    if (config_.host.empty() && config_.dane) {
+        const bool hosts_left = co_await look_up_dane(pending, destination);
+        if (!hosts_left) co_return std::move(pending.results);
+    }
     if (config_.host.empty() && config_.mta_sts && options_.tls_policies) {
         pending.policy = co_await options_.tls_policies->policy_for(g.destination);
         if (!keep_allowed_hosts(pending, destination)) co_return std::move(pending.results);
@@ -245,16 +268,16 @@ asio::awaitable<std::vector<RecipientResult>> SmtpTransport::deliver_group(
     }
     smtp::ClientSettings settings = client_settings();
     settings.auth = credentials;
-    // RFC 8461 4.2: under an enforced policy, TLS with a certificate valid for the MX host,
-    // and no falling back to plaintext.
-    if (pending.policy.enforced()) settings.tls = smtp::ClientSettings::Tls::required;
     bool reached = false;
     std::string last_failure;
     for (const TargetHost& host : destination.hosts) {
+        const HostTls tls = host_tls(pending, host.name);
+        settings.tls = tls.mode;
         for (const std::string& ip : host.addresses) {
             if (pending.open.empty()) break;
             const smtp::OutboundMessage message = pending.message();
-            Attempt a = co_await attempt_with_fallback(host, ip, pending.source, message, settings);
+            Attempt a =
+                co_await attempt_with_fallback(host, ip, pending.source, message, settings, tls);
             if (a.connection) {
                 reached = true;
             } else {
@@ -275,12 +298,52 @@ asio::awaitable<std::vector<RecipientResult>> SmtpTransport::deliver_group(
     co_return std::move(pending.results);
 }
 
-// RFC 8461 4.1: under an enforced policy, only the MX hosts it names. False when none is
-// left: every recipient is deferred (the policy or the MX records may be fixed meanwhile).
+// RFC 7672 2.2: the TLSA records of each DNSSEC-secure MX host; a host whose lookup failed is
+// not tried. False when none is left: every recipient is deferred.
+asio::awaitable<bool> SmtpTransport::look_up_dane(Pending& pending, Destination& destination) {
+    std::string failures;
+    std::vector<TargetHost> kept;
+    for (TargetHost& host : destination.hosts) {
+        DaneRequirement dane = co_await dane_requirement_for(resolver_, host, config_.port);
+        if (dane.kind == DaneRequirement::Kind::unreachable) {
+            log(dane.why + "; " + host.name + " is not tried");
+            failures += (failures.empty() ? "" : "; ") + dane.why;
+            continue;
+        }
+        if (dane.applies()) pending.dane.emplace(host.name, std::move(dane));
+        kept.push_back(std::move(host));
+    }
+    destination.hosts = std::move(kept);
+    if (!destination.hosts.empty()) co_return true;
+    for (auto& result : pending.results) {
+        result.detail = "451 4.7.5 " + failures;
+        result.tls_policy = "dane";
+    }
+    co_return false;
+}
+
+// How TLS to `host` goes: as its TLSA records say (RFC 7672), else as the destination's
+// policy and the transport's `tls` say.
+SmtpTransport::HostTls SmtpTransport::host_tls(const Pending& pending,
+                                               std::string_view host) const {
+    using Tls = smtp::ClientSettings::Tls;
+    if (const DaneRequirement* dane = pending.dane_of(host)) {
+        const bool authenticate = dane->kind == DaneRequirement::Kind::authenticate;
+        return {Tls::required, authenticate, authenticate ? dane->records : TlsaRecords{}};
+    }
+    // RFC 8461 4.2: under an enforced policy, TLS with a certificate valid for the MX host,
+    // and no falling back to plaintext.
+    const Tls mode = pending.policy.enforced() ? Tls::required : client_settings().tls;
+    return {mode, mode == Tls::required, {}};
+}
+
+// RFC 8461 4.1: under an enforced policy, only the MX hosts it names (and those DANE
+// covers). False when none is left: every recipient is deferred (the policy or the MX
+// records may be fixed meanwhile).
 bool SmtpTransport::keep_allowed_hosts(Pending& pending, Destination& destination) const {
     std::vector<std::string> refused;
     std::erase_if(destination.hosts, [&](const TargetHost& host) {
-        if (pending.policy.allows(host.name)) return false;
+        if (pending.policy.allows(host.name) || pending.dane_of(host.name)) return false;
         refused.push_back(host.name);
         return true;
     });
@@ -486,8 +549,7 @@ asio::awaitable<std::optional<ConnectionLimiter::Permit>> SmtpTransport::try_par
     if (!held) co_return std::nullopt;
     // A connection parked by a delivery to another domain of the provider may not satisfy
     // this destination's policy: its permit serves a fresh connection instead.
-    const ConnectionTarget& target = held->connection->target();
-    if (pending.policy.enforced() && (!target.verify || !pending.policy.allows(target.peer_name))) {
+    if (!may_carry(pending, *held->connection)) {
         auto permit = std::move(held->permit);
         idle_->close(
             HeldConnection{std::move(held->connection), ConnectionLimiter::Permit{nullptr, ""}});
@@ -495,6 +557,7 @@ asio::awaitable<std::optional<ConnectionLimiter::Permit>> SmtpTransport::try_par
     }
     const smtp::OutboundMessage message = pending.message();
     Attempt a;
+    a.host = held->connection->target().peer_name;
     a.remote = held->connection->target().where;
     a.exchange = co_await held->connection->send_next(message);
     a.connection = std::move(held->connection);
@@ -504,6 +567,19 @@ asio::awaitable<std::optional<ConnectionLimiter::Permit>> SmtpTransport::try_par
         co_return std::nullopt;
     }
     co_return std::move(held->permit);
+}
+
+// Whether a parked connection meets what this destination asks of TLS to its host.
+bool SmtpTransport::may_carry(const Pending& pending, const ClientConnection& connection) const {
+    const ConnectionTarget& target = connection.target();
+    if (const DaneRequirement* dane = pending.dane_of(target.peer_name)) {
+        return dane->kind == DaneRequirement::Kind::authenticate
+                   ? !target.dane.empty()
+                   : !connection.tls_summary().empty();
+    }
+    // A host outside the destination's DANE-covered ones cannot stand in for them.
+    if (!pending.dane.empty()) return false;
+    return !pending.policy.enforced() || (target.verify && pending.policy.allows(target.peer_name));
 }
 
 // A delivery waiting for a slot to this destination gets this one; otherwise the connection
@@ -526,22 +602,26 @@ void SmtpTransport::keep_or_close(const ConnectionGroup& connections,
 // opportunistic (RFC 7435), but never credentials.
 asio::awaitable<SmtpTransport::Attempt> SmtpTransport::attempt_with_fallback(
     const TargetHost& host, const std::string& ip, const std::string& source,
-    const smtp::OutboundMessage& message, const smtp::ClientSettings& settings) {
-    Attempt a = co_await attempt(host, ip, source, message, settings);
+    const smtp::OutboundMessage& message, const smtp::ClientSettings& settings,
+    const HostTls& tls) {
+    Attempt a = co_await attempt(host, ip, source, message, settings, tls);
     if (a.exchange.starttls_failed && settings.tls == smtp::ClientSettings::Tls::opportunistic &&
         !settings.auth) {
         log("TLS with " + a.remote + " failed; retrying without TLS");
         smtp::ClientSettings plain = settings;
         plain.tls = smtp::ClientSettings::Tls::none;
-        a = co_await attempt(host, ip, source, message, plain);
+        a = co_await attempt(host, ip, source, message, plain, tls);
     }
     co_return a;
 }
 
-asio::awaitable<SmtpTransport::Attempt> SmtpTransport::attempt(
-    const TargetHost& host, const std::string& ip, const std::string& source,
-    const smtp::OutboundMessage& message, const smtp::ClientSettings& settings) {
-    const bool verify = settings.tls == smtp::ClientSettings::Tls::required;
+asio::awaitable<SmtpTransport::Attempt> SmtpTransport::attempt(const TargetHost& host,
+                                                               const std::string& ip,
+                                                               const std::string& source,
+                                                               const smtp::OutboundMessage& message,
+                                                               const smtp::ClientSettings& settings,
+                                                               const HostTls& tls) {
+    const bool verify = tls.verify && settings.tls != smtp::ClientSettings::Tls::none;
     ConnectionTarget target{
         .ip = ip,
         .port = config_.port,
@@ -550,10 +630,12 @@ asio::awaitable<SmtpTransport::Attempt> SmtpTransport::attempt(
         .peer_name = host.name.starts_with('[') ? ip : host.name,
         .where = host.name + " [" + ip + "]:" + std::to_string(config_.port),
         .verify = verify,
+        .dane = verify ? tls.dane : TlsaRecords{},
         .implicit_tls =
             config_.port == kImplicitTlsPort && settings.tls != smtp::ClientSettings::Tls::none,
     };
     Attempt a;
+    a.host = host.name;
     a.remote = host.name + " [" + ip + "]";
     auto executor = co_await asio::this_coro::executor;
     auto connection =

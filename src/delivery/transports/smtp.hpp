@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "base/blocking_pool.hpp"
 #include "base/result.hpp"
 #include "config/config.hpp"
+#include "delivery/dane.hpp"
 #include "delivery/destination.hpp"
 #include "delivery/provider_map.hpp"
 #include "delivery/shaping/traffic_shaper.hpp"
@@ -75,6 +77,14 @@ class SmtpTransport final : public Transport {
     };
     struct Attempt;
     struct Pending;
+    using TlsaRecords = std::vector<dns::TlsaRecord>;
+    // How TLS to one host goes: STARTTLS as `mode` says; the certificate checked against the
+    // trust store and the host's name (`verify`), or against TLSA records (`dane`).
+    struct HostTls {
+        smtp::ClientSettings::Tls mode = smtp::ClientSettings::Tls::opportunistic;
+        bool verify = false;
+        TlsaRecords dane;
+    };
 
     std::vector<Group> group(const std::vector<std::string>& recipients) const;
     boost::asio::awaitable<std::vector<RecipientResult>> deliver_group(
@@ -83,12 +93,14 @@ class SmtpTransport final : public Transport {
     boost::asio::awaitable<Attempt> attempt(const TargetHost& host, const std::string& ip,
                                             const std::string& source,
                                             const smtp::OutboundMessage& message,
-                                            const smtp::ClientSettings& settings);
+                                            const smtp::ClientSettings& settings,
+                                            const HostTls& tls);
     boost::asio::awaitable<Attempt> attempt_with_fallback(const TargetHost& host,
                                                           const std::string& ip,
                                                           const std::string& source,
                                                           const smtp::OutboundMessage& message,
-                                                          const smtp::ClientSettings& settings);
+                                                          const smtp::ClientSettings& settings,
+                                                          const HostTls& tls);
     // Where connections go and how many at once: the provider's, or the destination's own.
     struct ConnectionGroup {
         std::string key;  // "provider google", or the domain / smarthost
@@ -96,7 +108,10 @@ class SmtpTransport final : public Transport {
         const config::Provider* provider = nullptr;
         std::string source;  // the address the connections go from; "": the system's choice
     };
+    boost::asio::awaitable<bool> look_up_dane(Pending& pending, Destination& destination);
+    HostTls host_tls(const Pending& pending, std::string_view host) const;
     bool keep_allowed_hosts(Pending& pending, Destination& destination) const;
+    bool may_carry(const Pending& pending, const ClientConnection& connection) const;
     const config::Provider* provider_of(const Destination& resolved) const;
     ConnectionGroup connection_group(const std::string& destination,
                                      const config::Provider* provider,
@@ -129,6 +144,7 @@ class SmtpTransport final : public Transport {
     void log(const std::string& line) const;
 
     config::Transport config_;
+    dns::Resolver& resolver_;  // for TLSA records
     std::string helo_;
     SmtpTransportOptions options_;
     DestinationResolver destinations_;

@@ -79,8 +79,35 @@ asio::awaitable<Status> SmtpStream::handshake(const std::string& peer_name, bool
     } else {
         stream_.set_verify_mode(asio::ssl::verify_none);
     }
+    co_return co_await shake_hands(verify, timeout);
+}
+
+asio::awaitable<Status> SmtpStream::handshake_dane(const std::string& host,
+                                                   const std::vector<dns::TlsaRecord>& tlsa,
+                                                   std::chrono::seconds timeout) {
+    SSL* ssl = stream_.native_handle();
+    // The host is the TLSA base domain: SNI, and the name a DANE-TA chain must carry.
+    if (SSL_dane_enable(ssl, host.c_str()) <= 0) co_return Error{"cannot enable DANE for " + host};
+    // RFC 7672 3.1.1: a DANE-EE match says all; the certificate's names do not matter.
+    SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+    int added = 0;
+    for (const auto& record : tlsa) {
+        const auto* data = reinterpret_cast<const unsigned char*>(record.data.data());
+        if (SSL_dane_tlsa_add(ssl, record.usage, record.selector, record.matching_type, data,
+                              record.data.size()) > 0) {
+            ++added;
+        }
+    }
+    // Without a record OpenSSL would fall back to the trust store: that is not DANE.
+    if (added == 0) co_return Error{"no TLSA record of " + host + " is usable"};
+    stream_.set_verify_mode(asio::ssl::verify_peer);
+    co_return co_await shake_hands(true, timeout);
+}
+
+asio::awaitable<Status> SmtpStream::shake_hands(bool verify, std::chrono::seconds timeout) {
+    SSL* ssl = stream_.native_handle();
     asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
-    ec = {};
+    boost::system::error_code ec;
     auto result = co_await (stream_.async_handshake(asio::ssl::stream_base::client,
                                                     asio::redirect_error(use_awaitable, ec)) ||
                             expiry(timer));

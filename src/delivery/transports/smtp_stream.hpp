@@ -11,8 +11,10 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.hpp"
+#include "dns/resolver.hpp"
 
 namespace herald::delivery {
 
@@ -29,6 +31,11 @@ class SmtpStream {
     // must name `peer_name` (a host name or an IP address). Otherwise anything is accepted.
     boost::asio::awaitable<Status> handshake(const std::string& peer_name, bool verify,
                                              std::chrono::seconds timeout);
+    // DANE (RFC 7672): the certificate must match one of `tlsa` (usable for SMTP), the trust
+    // store aside. The context must have had SSL_CTX_dane_enable().
+    boost::asio::awaitable<Status> handshake_dane(const std::string& host,
+                                                  const std::vector<dns::TlsaRecord>& tlsa,
+                                                  std::chrono::seconds timeout);
 
     // Some bytes, or an error ("timed out", "connection closed by the server", ...).
     boost::asio::awaitable<Result<std::string>> read_some(std::chrono::seconds timeout);
@@ -44,6 +51,8 @@ class SmtpStream {
     SSL* tls_session() { return tls_ ? stream_.native_handle() : nullptr; }
 
   private:
+    boost::asio::awaitable<Status> shake_hands(bool verify, std::chrono::seconds timeout);
+
     boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream_;
     bool tls_ = false;
     bool timed_out_ = false;

@@ -47,6 +47,7 @@ allow_plaintext_auth_on_loopback = true
 
 [dns]
 servers = ["127.0.0.1:53", "::1", "10.0.0.1"]
+trust_anchor = "/usr/share/dns/root.key"
 
 [[listener]]
 address = "127.0.0.1:2525"
@@ -165,6 +166,7 @@ TEST(LoadString, ReadsEveryKeyOfTheSpecExample) {
     EXPECT_EQ(c.smtp.bare_line_endings, Smtp::BareLineEndings::normalize);
     EXPECT_TRUE(c.smtp.allow_plaintext_auth_on_loopback);
     EXPECT_THAT(c.dns.servers, ElementsAre("127.0.0.1:53", "[::1]:53", "10.0.0.1:53"));
+    EXPECT_EQ(c.dns.trust_anchor, "/usr/share/dns/root.key");
     ASSERT_EQ(c.listeners.size(), 2U);
     EXPECT_EQ(c.listeners[1].host, "::1");
     EXPECT_EQ(c.listeners[1].port, 2587);
@@ -194,6 +196,7 @@ TEST(LoadString, ReadsEveryKeyOfTheSpecExample) {
     EXPECT_EQ(c.find_transport("mx")->tls, Transport::TlsMode::opportunistic);
     EXPECT_EQ(c.find_transport("mx")->port, 25);
     EXPECT_TRUE(c.find_transport("mx")->mta_sts);  // secure by default
+    EXPECT_TRUE(c.find_transport("mx")->dane);
     EXPECT_EQ(c.find_transport("api")->format, "json");
     EXPECT_EQ(c.find_transport("box")->path, "var/boxes/{user}");
     EXPECT_EQ(c.find_transport("nowhere"), nullptr);
@@ -461,6 +464,9 @@ const BadCase kBadCases[] = {
     {"mta_sts with a smarthost",
      "[[transport]]\nname = \"r\"\ntype = \"smtp\"\nhost = \"relay.test\"\nmta_sts = true\n",
      "t.toml:5: transport.mta_sts applies to delivery to MX hosts: a transport with host has none"},
+    {"dane with a smarthost",
+     "[[transport]]\nname = \"r\"\ntype = \"smtp\"\nhost = \"relay.test\"\ndane = true\n",
+     "t.toml:5: transport.dane applies to delivery to MX hosts: a transport with host has none"},
     {"mta_sts on an http transport",
      "[[transport]]\nname = \"a\"\ntype = \"http\"\nurl = \"http://x\"\nmta_sts = false\n",
      "t.toml:5: transport.mta_sts does not apply to a transport of type http"},

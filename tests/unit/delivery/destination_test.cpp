@@ -213,5 +213,37 @@ TEST(DestinationResolver, DefersAnUnknownSmarthostInsteadOfBouncing) {
     EXPECT_EQ(d.reason, "451 4.4.4 Host typo.example.net has no address: no such host");
 }
 
+// RFC 7672 2.2: a host's TLSA records count only when its MX record and addresses validated.
+TEST(DestinationResolver, MarksAHostSecureOnlyWhenItsMxAndAddressesValidated) {
+    FakeResolver dns;
+    dns.add_mx("example.com", {{10, "mx.example.com"}, {20, "plain.example.com"}});
+    dns.mx_answers["example.com"].secure = true;
+    dns.add_a("mx.example.com", {"192.0.2.1"});
+    dns.a_answers["mx.example.com"].secure = true;
+    dns.add_nodata("mx.example.com");
+    dns.add_a("plain.example.com", {"192.0.2.2"});
+    DestinationResolver resolver(dns);
+    auto d = run(resolver.for_domain("example.com"));
+    ASSERT_EQ(names(d), (std::vector<std::string>{"mx.example.com", "plain.example.com"}));
+    EXPECT_TRUE(d.hosts[0].secure);
+    EXPECT_FALSE(d.hosts[1].secure);
+
+    dns.mx_answers["example.com"].secure = false;
+    d = run(resolver.for_domain("example.com"));
+    EXPECT_FALSE(d.hosts[0].secure);
+}
+
+TEST(DestinationResolver, MarksAnImplicitMxSecureByItsAddresses) {
+    FakeResolver dns;
+    dns.add_nodata("example.com");
+    dns.add_a("example.com", {"192.0.2.1"});
+    dns.a_answers["example.com"].secure = true;
+    DestinationResolver resolver(dns);
+    auto d = run(resolver.for_domain("example.com"));
+    ASSERT_EQ(d.hosts.size(), 1u);
+    EXPECT_TRUE(d.hosts[0].secure);
+    EXPECT_FALSE(run(resolver.for_domain("[192.0.2.1]")).hosts[0].secure);
+}
+
 }  // namespace
 }  // namespace herald::delivery

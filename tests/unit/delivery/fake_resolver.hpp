@@ -22,6 +22,7 @@ class FakeResolver : public dns::Resolver {
     std::map<std::string, dns::Answer<dns::MxRecord>> mx_answers;
     std::map<std::string, dns::Answer<std::string>> a_answers;
     std::map<std::string, dns::Answer<std::string>> aaaa_answers;
+    std::map<std::string, dns::Answer<dns::TlsaRecord>> tlsa_answers;
     std::vector<std::string> queries;
 
     void add_mx(const std::string& name, std::vector<dns::MxRecord> records) {
@@ -54,6 +55,9 @@ class FakeResolver : public dns::Resolver {
     }
     boost::asio::awaitable<dns::Answer<std::string>> ptr(std::string_view ip) override {
         co_return answer(dns::Status::nxdomain);
+    }
+    boost::asio::awaitable<dns::Answer<dns::TlsaRecord>> tlsa(std::string_view name) override {
+        co_return lookup(tlsa_answers, "TLSA", name);
     }
 
   private:

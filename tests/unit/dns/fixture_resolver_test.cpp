@@ -146,8 +146,23 @@ TEST_F(FixtureResolverTest, AnswersPtrForIpv4AndIpv6) {
     EXPECT_EQ(run_coroutine(resolver.ptr("not-an-ip")).status, Status::error);
 }
 
-TEST_F(FixtureResolverTest, AcceptsTlsaRecordsWithoutServingOthersForThem) {
+TEST_F(FixtureResolverTest, ServesTlsaRecordsNeverAsSecure) {
+    const auto answer = run_coroutine(resolver.tlsa("TLSA.example.com."));
+    ASSERT_EQ(answer.status, Status::ok);
+    EXPECT_THAT(answer.records, ElementsAre(TlsaRecord{3, 1, 1, "\xab\xcd\xef"}));
+    EXPECT_FALSE(answer.secure);
     EXPECT_EQ(run_coroutine(resolver.a("tlsa.example.com")).status, Status::nodata);
+    EXPECT_EQ(run_coroutine(resolver.tlsa("example.com")).status, Status::nodata);
+}
+
+TEST(FixtureResolver, RejectsMalformedTlsaRecords) {
+    const std::string why =
+        "fixture.yml:2: bad TLSA record: expected [usage, selector, matching type, hex data]";
+    EXPECT_EQ(load_error("a.example:\n  - TLSA: [3, 1, 1]\n"), why);
+    EXPECT_EQ(load_error("a.example:\n  - TLSA: [3, 1, 256, ab]\n"), why);
+    EXPECT_EQ(load_error("a.example:\n  - TLSA: [3, 1, 1, abc]\n"), why);
+    EXPECT_EQ(load_error("a.example:\n  - TLSA: [3, 1, 1, xy]\n"), why);
+    EXPECT_EQ(load_error("a.example:\n  - TLSA: 3 1 1 ab\n"), why);
 }
 
 TEST(FixtureResolver, ReportsBadRecordsWithTheirLine) {

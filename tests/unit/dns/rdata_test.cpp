@@ -63,6 +63,13 @@ TEST(Rdata, RejectsTruncatedMx) {
     EXPECT_EQ(decode_mx(wire("\0\x0a\2mx"sv)), std::nullopt);
 }
 
+TEST(Rdata, DecodesTlsaFieldsAndData) {
+    const auto tlsa = decode_tlsa(Bytes{3, 1, 1, 0xab, 0x00});
+    ASSERT_TRUE(tlsa);
+    EXPECT_EQ(*tlsa, (TlsaRecord{3, 1, 1, std::string("\xab\0", 2)}));
+    EXPECT_EQ(decode_tlsa(Bytes{3, 1, 1}), std::nullopt);  // no association data
+}
+
 TEST(Rdata, JoinsTxtCharacterStringsWithoutSeparator) {
     EXPECT_EQ(decode_txt(wire("\7v=spf1 \4-all"sv)), "v=spf1 -all");
     EXPECT_EQ(decode_txt(Bytes{0}), "");

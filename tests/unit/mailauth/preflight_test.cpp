@@ -39,6 +39,9 @@ class TtlResolver final : public dns::Resolver {
     awaitable<dns::Answer<std::string>> ptr(std::string_view ip) override {
         co_return with_ttl(co_await fixture_.ptr(ip));
     }
+    awaitable<dns::Answer<dns::TlsaRecord>> tlsa(std::string_view name) override {
+        co_return with_ttl(co_await fixture_.tlsa(name));
+    }
 
     int queries = 0;
 

@@ -40,6 +40,10 @@ class CountingResolver final : public dns::Resolver {
         ++queries;
         co_return co_await fixture_.ptr(ip);
     }
+    awaitable<dns::Answer<dns::TlsaRecord>> tlsa(std::string_view name) override {
+        ++queries;
+        co_return co_await fixture_.tlsa(name);
+    }
 
     int queries = 0;
 
