@@ -27,9 +27,13 @@ boost::json::object message_detail_json(const MessageDetail& detail, const log::
                                         std::chrono::system_clock::time_point now) {
     boost::json::object out = queue_json({detail.entry}, now).at(0).as_object();
     const auto& env = detail.entry.message.envelope;
-    out["envelope"] = {{"helo", env.helo},           {"client_ip", env.client_ip},
-                       {"auth_user", env.auth_user}, {"protocol", env.protocol},
-                       {"smtputf8", env.smtputf8},   {"body_8bit", env.body_8bit}};
+    out["envelope"] = {{"helo", env.helo},
+                       {"client_ip", env.client_ip},
+                       {"auth_user", env.auth_user},
+                       {"protocol", env.protocol},
+                       {"smtputf8", env.smtputf8},
+                       {"body_8bit", env.body_8bit},
+                       {"require_tls", env.require_tls}};
     // Each recipient's latest reply, from the newest event that carries one.
     boost::json::array recipients;
     for (const auto& r : detail.entry.message.recipients) {

@@ -183,7 +183,7 @@ class RequestReader {
         const json::object& top = parsed.get_object();
         for (auto step : {&RequestReader::check_known_fields, &RequestReader::read_from,
                           &RequestReader::read_recipients, &RequestReader::read_content,
-                          &RequestReader::read_substitutions}) {
+                          &RequestReader::read_substitutions, &RequestReader::read_require_tls}) {
             if (auto error = (this->*step)(top)) return std::move(*error);
         }
         return std::move(request_);
@@ -192,9 +192,9 @@ class RequestReader {
   private:
     using Check = std::optional<RequestError>;
 
-    static constexpr std::array kFields = {"from", "to",          "cc",      "bcc",
-                                           "raw",  "raw_base64",  "subject", "text",
-                                           "html", "attachments", "headers", "substitutions"};
+    static constexpr std::array kFields = {
+        "from", "to",   "cc",          "bcc",     "raw",           "raw_base64", "subject",
+        "text", "html", "attachments", "headers", "substitutions", "require_tls"};
     static constexpr std::array kStructuredFields = {"subject", "text", "html", "attachments",
                                                      "headers"};
     static constexpr std::array kAttachmentFields = {"filename", "content_type", "content"};
@@ -336,6 +336,15 @@ class RequestReader {
         if (auto error = read_list(top, "to", request_.to, seen)) return error;
         if (auto error = read_list(top, "cc", request_.cc, seen)) return error;
         return read_list(top, "bcc", request_.bcc, seen);
+    }
+
+    Check read_require_tls(const json::object& top) {
+        const json::value* value = field(top, "require_tls");
+        if (!value) return std::nullopt;
+        if (!value->is_bool())
+            return malformed("invalid_field", "require_tls must be true or false");
+        request_.require_tls = value->as_bool();
+        return std::nullopt;
     }
 
     Check read_content(const json::object& top) {

@@ -57,6 +57,8 @@ struct MessageRequest {
     // By canonical recipient address (each one of `to`): the values of its {{placeholders}}.
     // Non-empty: a batch.
     std::map<std::string, std::map<std::string, std::string>> substitutions;
+    // REQUIRETLS (RFC 8689): delivered only over TLS validated by DANE or MTA-STS, or bounced.
+    bool require_tls = false;
 
     bool is_batch() const { return !substitutions.empty(); }
     // Every envelope recipient: to, cc and bcc, in that order.

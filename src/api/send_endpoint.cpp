@@ -214,6 +214,7 @@ class Sending {
             envelope.client_ip = request_.client_ip;
             envelope.auth_user = user;
             envelope.protocol = "http";
+            envelope.require_tls = message.require_tls;
             envelope.arrival = std::chrono::system_clock::now();
         }
         co_return std::nullopt;

@@ -11,10 +11,13 @@ struct Envelope {
     std::vector<std::string> recipients;  // RCPT TO addresses without <>
     bool smtputf8 = false;                // MAIL FROM ... SMTPUTF8
     bool body_8bit = false;               // BODY=8BITMIME
-    std::string helo;                     // the client's EHLO/HELO argument
-    std::string client_ip;                // "" for local injection (sendmail)
-    std::string auth_user;                // "" when not authenticated
-    std::string protocol;                 // "smtp", "esmtp", "esmtpsa", ... (RFC 3848) or "local"
+    // MAIL FROM ... REQUIRETLS (RFC 8689): every hop over TLS that DANE or an enforced
+    // MTA-STS policy validated, or the mail bounces.
+    bool require_tls = false;
+    std::string helo;       // the client's EHLO/HELO argument
+    std::string client_ip;  // "" for local injection (sendmail)
+    std::string auth_user;  // "" when not authenticated
+    std::string protocol;   // "smtp", "esmtp", "esmtpsa", ... (RFC 3848) or "local"
     // Sent by a client Herald does not act for (not local, not in the relay networks, not
     // authenticated): such mail is only for local recipients, and is never bounced, since its
     // sender may be forged (backscatter).

@@ -133,6 +133,7 @@ struct Capabilities {
     bool starttls = false;              // RFC 3207
     bool auth_plain = false;            // RFC 4954, RFC 4616
     bool auth_login = false;
+    bool require_tls = false;  // RFC 8689
 
     static Capabilities from_ehlo(const Reply& reply) {
         Capabilities caps;
@@ -150,6 +151,7 @@ struct Capabilities {
         if (equals_ignoring_case(keyword, "8BITMIME")) eight_bit_mime = true;
         if (equals_ignoring_case(keyword, "SMTPUTF8")) smtputf8 = true;
         if (equals_ignoring_case(keyword, "STARTTLS")) starttls = true;
+        if (equals_ignoring_case(keyword, "REQUIRETLS")) require_tls = true;
         if (equals_ignoring_case(keyword, "SIZE")) size = parse_size(params);
         if (equals_ignoring_case(keyword, "AUTH")) add_mechanisms(params);
     }
@@ -491,6 +493,11 @@ struct ClientSession::State {
     // What is sent is settled here too, once the server has said what it takes.
     std::optional<std::string> refusal() {
         if (!safe_in_command(message.sender)) return "501 5.1.7 Bad sender address syntax";
+        // RFC 8689 4.2.1: no fallback; the message bounces (5.7.30, RFC 8689 6).
+        if (message.require_tls && !(tls && caps.require_tls)) {
+            return std::string("550 5.7.30 REQUIRETLS support required: the receiving server ") +
+                   (tls ? "does not offer REQUIRETLS" : "is not reached over TLS");
+        }
         if (needs_smtputf8() && !caps.smtputf8) {
             return "553 5.6.7 The receiving server does not support SMTPUTF8, which this "
                    "message needs (RFC 6531 3.4)";
@@ -522,6 +529,7 @@ struct ClientSession::State {
         if (caps.size) command += " SIZE=" + std::to_string(data.size());
         if (caps.eight_bit_mime && needs_8bit()) command += " BODY=8BITMIME";
         if (needs_smtputf8()) command += " SMTPUTF8";
+        if (message.require_tls) command += " REQUIRETLS";
         return command;
     }
 

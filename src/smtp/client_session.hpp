@@ -52,6 +52,9 @@ struct OutboundMessage {
     std::string_view data;
     bool smtputf8 = false;   // the sender asked for SMTPUTF8 (RFC 6531)
     bool body_8bit = false;  // BODY=8BITMIME (RFC 6152)
+    // REQUIRETLS (RFC 8689): sent only over TLS to a server that offers REQUIRETLS, which then
+    // owes the same to the next hop. Whether the TLS was validated is the transport's concern.
+    bool require_tls = false;
 };
 
 enum class RecipientStatus { delivered, deferred, failed };

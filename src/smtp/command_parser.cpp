@@ -142,6 +142,11 @@ std::optional<Reply> apply_mail_param(const Param& p, MailArguments& args) {
         args.smtputf8 = true;
         return std::nullopt;
     }
+    if (equals_ignoring_case(p.keyword, "REQUIRETLS")) {
+        if (p.value || args.require_tls) return bad_parameter(p.keyword);
+        args.require_tls = true;
+        return std::nullopt;
+    }
     return Reply(555, "5.5.4", "Unsupported parameter " + std::string(p.keyword));
 }
 

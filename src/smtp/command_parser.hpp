@@ -1,6 +1,7 @@
 #pragma once
 // SMTP command lines (RFC 5321 4.1.1) and the arguments of MAIL and RCPT with the
-// extensions Herald offers: SIZE (RFC 1870), BODY=8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531).
+// extensions Herald offers: SIZE (RFC 1870), BODY=8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531),
+// REQUIRETLS (RFC 8689).
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -41,6 +42,7 @@ struct MailArguments {
     std::optional<std::uint64_t> size;  // SIZE=, saturated at UINT64_MAX
     bool body_8bit = false;
     bool smtputf8 = false;
+    bool require_tls = false;  // REQUIRETLS (RFC 8689)
 };
 
 struct RcptArguments {

@@ -114,6 +114,7 @@ struct ServerSession::State {
     std::string sender;
     bool smtputf8 = false;
     bool body_8bit = false;
+    bool require_tls = false;
     std::vector<std::string> recipients;
     std::string asked_recipient;  // awaiting_policy: the RCPT the policy is asked about
     std::string asked_command;
@@ -288,6 +289,8 @@ struct ServerSession::State {
                                        "ENHANCEDSTATUSCODES",
                                        "SMTPUTF8"};
         if (settings.tls_available && !tls) lines.emplace_back("STARTTLS");
+        // RFC 8689 4.1: only where the client's own hop is already over TLS.
+        if (tls) lines.emplace_back("REQUIRETLS");
         if (auth_offered()) lines.emplace_back("AUTH PLAIN LOGIN");
         return Reply(250, "", std::move(lines));
     }
@@ -305,6 +308,9 @@ struct ServerSession::State {
         auto parsed = parse_mail_arguments(arg);
         if (auto* refused = std::get_if<Reply>(&parsed)) return *refused;
         auto& args = std::get<MailArguments>(parsed);
+        if (args.require_tls && !tls) {
+            return Reply(530, "5.7.10", "REQUIRETLS needs a TLS session; use STARTTLS first");
+        }
         // RFC 1870 6.1: refuse at MAIL what would be refused after DATA anyway.
         if (args.size && *args.size > settings.max_message_size) {
             return Reply(552, "5.3.4", "Message size exceeds fixed maximum message size");
@@ -321,6 +327,7 @@ struct ServerSession::State {
         sender = address;
         smtputf8 = args.smtputf8;
         body_8bit = args.body_8bit;
+        require_tls = args.require_tls;
         return Reply(250, "2.1.0", "Ok");
     }
 
@@ -561,6 +568,7 @@ struct ServerSession::State {
         e.recipients = recipients;
         e.smtputf8 = smtputf8;
         e.body_8bit = body_8bit;
+        e.require_tls = require_tls;
         e.helo = helo;
         e.client_ip = client.ip;
         e.auth_user = auth_user;
@@ -583,6 +591,7 @@ struct ServerSession::State {
         sender.clear();
         smtputf8 = false;
         body_8bit = false;
+        require_tls = false;
         recipients.clear();
     }
 

@@ -91,6 +91,8 @@ bool HeaderParser::record(std::string_view line, std::uint64_t offset) {
             return flag(env.body_8bit);
         case 'O':
             return flag(env.from_outsider);
+        case 'L':
+            return flag(env.require_tls);
         case 'F':
             if (value != "-" && value != "h") return false;
             h_.held = value[0] == kHeldFlag;
@@ -134,6 +136,7 @@ std::string encode_queue_file_header(const message::Envelope& envelope, std::uin
     add_record(out, 'B', envelope.body_8bit ? "1" : "0");
     // Written only when set, so that a queue file without it reads as before.
     if (envelope.from_outsider) add_record(out, 'O', "1");
+    if (envelope.require_tls) add_record(out, 'L', "1");
     add_record(out, 'F', std::string_view(&kActiveFlag, 1));
     for (const auto& rcpt : envelope.recipients) {
         out.push_back('R');

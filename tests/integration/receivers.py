@@ -114,6 +114,7 @@ class Message:
         self.record = record
         self.mail_from = record["mail_from"]
         self.rcpt_tos = record["rcpt_tos"]
+        self.mail_options = record["mail_options"]
         self.data = base64.b64decode(record["data"])
         self.ehlo = record["ehlo"]
         self.tls = record["tls"]
@@ -139,6 +140,8 @@ class SmtpReceiver:
     greeting: a code other than 220 (e.g. 421): said at connect, then the connection closes.
     data_delay: seconds to wait before answering the end of DATA (keeps connections open).
     hide: EHLO keywords not to offer ("8BITMIME", "SMTPUTF8"): a server that lacks them.
+    offer: EHLO keywords aiosmtpd lacks, to offer too: "REQUIRETLS" (RFC 8689; the MAIL
+      parameter is then taken and recorded among the message's mail_options).
     throttle: a big provider's limits, each per client IP and each optional:
       {"messages": N, "window": seconds (default 60)}: N messages a rolling window; the RCPT
         of a transaction beyond them is answered 421 4.7.28 "... rate limited" (a message
@@ -153,7 +156,7 @@ class SmtpReceiver:
 
     def __init__(self, directory, host="127.0.0.1", port=None, replies=None, tls=None,
                  require_tls=False, auth=None, greeting=None, hostname="receiver.test",
-                 implicit_tls=False, data_delay=0, hide=(), throttle=None):
+                 implicit_tls=False, data_delay=0, hide=(), offer=(), throttle=None):
         self.dir = Path(directory)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.host = host
@@ -168,7 +171,8 @@ class SmtpReceiver:
             "tls": [str(p) for p in tls] if tls else None, "require_tls": require_tls,
             "auth": list(auth) if auth else None, "greeting": greeting,
             "implicit_tls": implicit_tls, "data_delay": data_delay,
-            "hide": [k.upper() for k in hide], "throttle": dict(throttle or {}),
+            "hide": [k.upper() for k in hide], "offer": [k.upper() for k in offer],
+            "throttle": dict(throttle or {}),
         }
         self.proc = None
 
@@ -451,8 +455,8 @@ def _serve(settings_path):
             # aiosmtpd offers 8BITMIME whenever it keeps data as bytes: strip what the
             # settings hide. This hook replaces the default, which records the EHLO name.
             session.host_name = hostname
-            return [r for r in responses
-                    if r[4:].split(" ")[0].upper() not in settings["hide"]]
+            kept = [r for r in responses if r[4:].split(" ")[0].upper() not in settings["hide"]]
+            return kept[:-1] + [f"250-{keyword}" for keyword in settings["offer"]] + kept[-1:]
 
         async def handle_MAIL(self, server, session, envelope, address, mail_options):
             ip = client_ip(server)
@@ -463,6 +467,8 @@ def _serve(settings_path):
                                  "https://postmaster.yahooinc.com/error-codes")
             envelope.mail_from = address
             envelope.mail_options.extend(mail_options)
+            if server.requiretls:
+                envelope.mail_options.append("REQUIRETLS")
             record({"type": "mail", "conn": server.conn_id, "mail_from": address})
             return "250 2.1.0 Sender ok"
 
@@ -537,6 +543,14 @@ def _serve(settings_path):
         conn_id = None
         refused = False
         peer_ip = None
+        requiretls = False
+
+        async def smtp_MAIL(self, arg):  # noqa: N802 (aiosmtpd's name)
+            # aiosmtpd refuses parameters it does not know: take REQUIRETLS off first.
+            words = (arg or "").split(" ")
+            kept = [w for w in words if w.upper() != "REQUIRETLS"]
+            self.requiretls = "REQUIRETLS" in settings["offer"] and len(kept) < len(words)
+            await super().smtp_MAIL(" ".join(kept) if self.requiretls else arg)
 
         def connection_made(self, transport):
             # Called again for the TLS transport after STARTTLS: one connection still.

@@ -171,6 +171,9 @@ BAD_REQUESTS = [
                                "substitutions": {"bob@local.herald.test": {"name": "Bo"},
                                                  "carol@local.herald.test": {}}}, None, 422,
      "missing_substitutions"),
+    ("require_tls not a boolean", {"from": "app@signer.test", "to": ["bob@local.herald.test"],
+                                   "subject": "s", "text": "t", "require_tls": "yes"}, None,
+     400, "invalid_field"),
     ("unknown local recipient", {"from": "app@signer.test", "to": ["nobody@local.herald.test"],
                                  "subject": "s", "text": "t"}, None, 422, "rejected"),
 ]

@@ -33,6 +33,7 @@ ARRIVALS = {
     "A raw message": 1,
     "A batch, one message per recipient": 2,  # the batch has two `to` recipients
     "Retrying safely: `Idempotency-Key`": 1,  # two requests, one message
+    "Only over validated TLS: `require_tls`": 1,  # each example queues one
     "Suppression lists": 0,  # it manages a list, and queues nothing
 }
 

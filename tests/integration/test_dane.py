@@ -44,11 +44,13 @@ def with_chain(cert, key, ca):
 def dane(tmp_path, make_herald, smtp_receiver):
     """dane(tlsa=lambda certs: [...], receiver_tls="good"|"chain"|"wrong-name"|"self-signed"|None,
     ...) -> (herald, receiver). The receiver is mx.<domain>; `tlsa` gives the TLSA records'
-    data ("3 1 1 <hex>") from {"good": cert, "ca": ca cert, "self-signed": cert}."""
+    data ("3 1 1 <hex>") from {"good": cert, "ca": ca cert, "self-signed": cert}. More
+    receiver options in `receiver_options`; more herald sections as keywords."""
     servers = []
 
     def make(tlsa, receiver_tls="good", domain=SECURE, signed=True, anchored=True,
-             spoil=None, trust_anchor=True, sts_policy=None):
+             spoil=None, trust_anchor=True, sts_policy=None, receiver_options=None,
+             **sections):
         mx = f"mx.{domain}"
         ca, cert, key = make_ca_and_cert(tmp_path / "ca", names=(mx,))
         tls = {"good": (cert, key),
@@ -60,7 +62,7 @@ def dane(tmp_path, make_herald, smtp_receiver):
         certs = {"good": cert, "ca": ca, "self-signed": tls[0] if tls else None}
         ip = loopback_address()
         port = free_port_on([ip])
-        receiver = smtp_receiver(ip, port, tls=tls)
+        receiver = smtp_receiver(ip, port, tls=tls, **(receiver_options or {}))
         records = ["@ MX 10 mx", f"mx A {ip}"]
         records += [f"_{port}._tcp.mx TLSA {record}" for record in tlsa(certs)]
         mx_options = {}
@@ -82,7 +84,7 @@ def dane(tmp_path, make_herald, smtp_receiver):
         if trust_anchor:
             config["dns"]["trust_anchor"] = str(write_trust_anchors(tmp_path / "anchors",
                                                                     [zone]))
-        return make_herald(**config), receiver
+        return make_herald(**config, **sections), receiver
 
     yield make
     for server in servers:

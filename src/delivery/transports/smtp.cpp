@@ -95,8 +95,12 @@ struct SmtpTransport::Pending {
     }
 
     smtp::OutboundMessage message() const {
-        smtp::OutboundMessage m{
-            mail_from, {}, delivery.data, delivery.envelope.smtputf8, delivery.envelope.body_8bit};
+        smtp::OutboundMessage m{mail_from,
+                                {},
+                                delivery.data,
+                                delivery.envelope.smtputf8,
+                                delivery.envelope.body_8bit,
+                                delivery.envelope.require_tls};
         for (std::size_t i : open) m.recipients.push_back(group.recipients[i]);
         return m;
     }
@@ -239,7 +243,15 @@ asio::awaitable<std::vector<RecipientResult>> SmtpTransport::deliver_group(
     }
     if (config_.host.empty() && config_.mta_sts && options_.tls_policies) {
         pending.policy = co_await options_.tls_policies->policy_for(g.destination);
+        // RFC 8689 4.2.1: the sender asked for validated TLS, which a policy under test
+        // would not give.
+        if (delivery.envelope.require_tls && pending.policy.kind == TlsPolicy::Kind::sts_testing) {
+            pending.policy.kind = TlsPolicy::Kind::sts_enforce;
+        }
         if (!keep_allowed_hosts(pending, destination)) co_return std::move(pending.results);
+    }
+    if (delivery.envelope.require_tls && !keep_validated_hosts(pending, destination)) {
+        co_return std::move(pending.results);
     }
     const config::Provider* provider = provider_of(destination);
     const bool verp = options_.return_path && !delivery.envelope.sender.empty();
@@ -320,6 +332,31 @@ asio::awaitable<bool> SmtpTransport::look_up_dane(Pending& pending, Destination&
         result.tls_policy = "dane";
     }
     co_return false;
+}
+
+// REQUIRETLS (RFC 8689 4.2.1): only hosts whose TLS DANE or an enforced MTA-STS policy
+// validates, or a smarthost whose certificate is verified. False when none is left: the
+// message bounces, since waiting would not make the destination publish a policy.
+bool SmtpTransport::keep_validated_hosts(Pending& pending, Destination& destination) const {
+    std::erase_if(destination.hosts, [&](const TargetHost& host) {
+        if (!config_.host.empty()) return config_.tls != config::Transport::TlsMode::required;
+        const DaneRequirement* dane = pending.dane_of(host.name);
+        if (dane) return dane->kind != DaneRequirement::Kind::authenticate;
+        return !pending.policy.enforced();
+    });
+    if (!destination.hosts.empty()) return true;
+    const std::string why =
+        config_.host.empty()
+            ? "no MX host of " + pending.group.destination +
+                  " is covered by DANE or an enforced MTA-STS policy"
+            : "transport " + config_.name + " does not verify its smarthost's TLS (tls = required)";
+    for (auto& result : pending.results) {
+        result = {result.recipient, Outcome::failed,
+                  "550 5.7.30 REQUIRETLS support required: " + why, ""};
+        result.tls_policy = pending.policy.label();
+    }
+    log(pending.results.front().detail);
+    return false;
 }
 
 // How TLS to `host` goes: as its TLSA records say (RFC 7672), else as the destination's
@@ -572,6 +609,7 @@ asio::awaitable<std::optional<ConnectionLimiter::Permit>> SmtpTransport::try_par
 // Whether a parked connection meets what this destination asks of TLS to its host.
 bool SmtpTransport::may_carry(const Pending& pending, const ClientConnection& connection) const {
     const ConnectionTarget& target = connection.target();
+    if (pending.delivery.envelope.require_tls && !target.verify) return false;
     if (const DaneRequirement* dane = pending.dane_of(target.peer_name)) {
         return dane->kind == DaneRequirement::Kind::authenticate
                    ? !target.dane.empty()

@@ -111,6 +111,7 @@ class SmtpTransport final : public Transport {
     boost::asio::awaitable<bool> look_up_dane(Pending& pending, Destination& destination);
     HostTls host_tls(const Pending& pending, std::string_view host) const;
     bool keep_allowed_hosts(Pending& pending, Destination& destination) const;
+    bool keep_validated_hosts(Pending& pending, Destination& destination) const;
     bool may_carry(const Pending& pending, const ClientConnection& connection) const;
     const config::Provider* provider_of(const Destination& resolved) const;
     ConnectionGroup connection_group(const std::string& destination,

@@ -426,6 +426,46 @@ TEST(ClientSession, AsksForSmtputf8WhenTheMessageNeedsIt) {
               "MAIL FROM:<a@x.example> BODY=8BITMIME SMTPUTF8\r\n");
 }
 
+// ---- REQUIRETLS (RFC 8689) ----
+
+OutboundMessage requiring_tls() {
+    OutboundMessage m = message();
+    m.require_tls = true;
+    return m;
+}
+
+// As the transport makes it for REQUIRETLS mail: TLS from the start (here, implicit).
+ClientSettings over_tls() {
+    ClientSettings s = settings(ClientSettings::Tls::required);
+    s.tls_active = true;
+    return s;
+}
+
+TEST(ClientSession, AsksForRequireTlsOverTlsFromAServerThatOffersIt) {
+    Script script(over_tls(), requiring_tls());
+    script.reply("220 mx.test\r\n");
+    EXPECT_EQ(script.reply("250-mx.test\r\n250 REQUIRETLS\r\n"),
+              "MAIL FROM:<a@x.example> REQUIRETLS\r\n");
+}
+
+TEST(ClientSession, BouncesRequireTlsMailForAServerWithoutIt) {
+    Script script(over_tls(), requiring_tls());
+    script.reply("220 mx.test\r\n");
+    EXPECT_EQ(script.reply(kEhloPlain), "QUIT\r\n");
+    EXPECT_EQ(script.recipient(0).status, RecipientStatus::failed);
+    EXPECT_EQ(script.recipient(0).reply,
+              "550 5.7.30 REQUIRETLS support required: the receiving server does not offer "
+              "REQUIRETLS");
+    EXPECT_FALSE(script.result().try_next_host);
+}
+
+TEST(ClientSession, NeverSendsRequireTlsMailInTheClear) {
+    Script script(settings(ClientSettings::Tls::none), requiring_tls());
+    script.reply("220 mx.test\r\n");
+    EXPECT_EQ(script.reply("250-mx.test\r\n250 REQUIRETLS\r\n"), "QUIT\r\n");
+    EXPECT_TRUE(script.recipient(0).reply.starts_with("550 5.7.30 "));
+}
+
 TEST(ClientSession, SendsAsciiMailWithoutSmtputf8EvenIfTheSenderAskedForIt) {
     OutboundMessage m = message();
     m.smtputf8 = true;

@@ -46,6 +46,8 @@ TEST(CommandParser, ParsesMailFromWithParameters) {
     EXPECT_EQ(a.size, 1234u);
     EXPECT_TRUE(a.body_8bit);
     EXPECT_TRUE(a.smtputf8);
+    EXPECT_FALSE(a.require_tls);
+    EXPECT_TRUE(mail_ok("FROM:<a@example.com> REQUIRETLS").require_tls);
     MailArguments plain = mail_ok("from:<a@example.com> body=7bit");
     EXPECT_FALSE(plain.body_8bit);
     EXPECT_FALSE(plain.size);
@@ -68,6 +70,7 @@ TEST(CommandParser, RejectsMalformedMailWith501) {
           "FROM:<a@example.com", "FROM:<a b@example.com>", "FROM:<a@example.com> SIZE=",
           "FROM:<a@example.com> SIZE=12x", "FROM:<a@example.com> SIZE",
           "FROM:<a@example.com> BODY=BINARYMIME", "FROM:<a@example.com> SMTPUTF8=yes",
+          "FROM:<a@example.com> REQUIRETLS=yes", "FROM:<a@example.com> REQUIRETLS REQUIRETLS",
           "FROM:<a@example.com> SIZE=1 SIZE=2", "FROM:<a@example.com> =x"}) {
         EXPECT_EQ(mail_error(bad).code, 501) << bad;
     }

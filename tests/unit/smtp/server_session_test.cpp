@@ -55,6 +55,23 @@ TEST(ServerSession, OffersStartTlsOnlyWhenAvailableAndNotActive) {
     EXPECT_FALSE(contains(c.send("EHLO a.example\r\n"), "STARTTLS"));
 }
 
+// RFC 8689 4.1: REQUIRETLS only where the client's own hop is over TLS.
+TEST(ServerSession, TakesRequireTlsOnlyOverTls) {
+    SessionSettings s = test_settings();
+    s.tls_available = true;
+    Conversation c(s);
+    EXPECT_FALSE(contains(c.send("EHLO a.example\r\n"), "REQUIRETLS"));
+    EXPECT_EQ(c.send("MAIL FROM:<a@x.example> REQUIRETLS\r\n"),
+              "530 5.7.10 REQUIRETLS needs a TLS session; use STARTTLS first\r\n");
+    c.send("STARTTLS\r\n");
+    EXPECT_TRUE(contains(c.send("EHLO a.example\r\n"), "250 REQUIRETLS\r\n"));
+    c.send("MAIL FROM:<a@x.example> REQUIRETLS\r\nRCPT TO:<b@y.example>\r\nDATA\r\n.\r\n");
+    c.send("MAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\nDATA\r\n.\r\n");
+    ASSERT_EQ(c.messages.size(), 2u);
+    EXPECT_TRUE(c.messages[0].envelope.require_tls);
+    EXPECT_FALSE(c.messages[1].envelope.require_tls);
+}
+
 TEST(ServerSession, OffersAuthOnlyOverTlsUnlessPlaintextIsAllowed) {
     SessionSettings s = test_settings();
     s.auth_available = true;

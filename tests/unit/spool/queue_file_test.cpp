@@ -13,6 +13,7 @@ message::Envelope sample_envelope() {
     env.recipients = {"bob@example.net", "carol@example.org"};
     env.smtputf8 = true;
     env.body_8bit = true;
+    env.require_tls = true;
     env.helo = "client.example.com";
     env.client_ip = "192.0.2.7";
     env.auth_user = "alice";
@@ -33,6 +34,7 @@ TEST(QueueFile, HeaderRoundTripsEveryEnvelopeField) {
     EXPECT_EQ(e.recipients, env.recipients);
     EXPECT_TRUE(e.smtputf8);
     EXPECT_TRUE(e.body_8bit);
+    EXPECT_TRUE(e.require_tls);
     EXPECT_EQ(e.helo, env.helo);
     EXPECT_EQ(e.client_ip, env.client_ip);
     EXPECT_EQ(e.auth_user, env.auth_user);
@@ -44,6 +46,17 @@ TEST(QueueFile, HeaderRoundTripsEveryEnvelopeField) {
     EXPECT_EQ(parsed->data_size, 1234u);
     EXPECT_EQ(parsed->data_offset, header.size());
     EXPECT_EQ(parsed->file_size(), header.size() + 1234 + 2);
+}
+
+TEST(QueueFile, WritesTheRequireTlsRecordOnlyWhenSet) {
+    auto env = sample_envelope();
+    EXPECT_NE(encode_queue_file_header(env, 0).find("\nL 1\n"), std::string::npos);
+    env.require_tls = false;
+    const auto header = encode_queue_file_header(env, 0);
+    EXPECT_EQ(header.find("\nL "), std::string::npos);
+    auto parsed = parse_queue_file_header(header);
+    ASSERT_TRUE(parsed) << parsed.error();
+    EXPECT_FALSE(parsed->envelope.require_tls);
 }
 
 TEST(QueueFile, InPlaceOffsetsPointAtTheStateAndFlagBytes) {
