@@ -134,6 +134,7 @@ struct Capabilities {
     bool auth_plain = false;            // RFC 4954, RFC 4616
     bool auth_login = false;
     bool require_tls = false;  // RFC 8689
+    bool chunking = false;     // RFC 3030
 
     static Capabilities from_ehlo(const Reply& reply) {
         Capabilities caps;
@@ -152,6 +153,7 @@ struct Capabilities {
         if (equals_ignoring_case(keyword, "SMTPUTF8")) smtputf8 = true;
         if (equals_ignoring_case(keyword, "STARTTLS")) starttls = true;
         if (equals_ignoring_case(keyword, "REQUIRETLS")) require_tls = true;
+        if (equals_ignoring_case(keyword, "CHUNKING")) chunking = true;
         if (equals_ignoring_case(keyword, "SIZE")) size = parse_size(params);
         if (equals_ignoring_case(keyword, "AUTH")) add_mechanisms(params);
     }
@@ -550,10 +552,33 @@ struct ClientSession::State {
         send(mail_command(), Expect::mail);
         if (!caps.pipelining) return;
         // RFC 2920 3.1: MAIL, every RCPT and DATA in one group; the replies say the rest.
+        // BDAT waits for the RCPT replies instead: its octets are sent with the command.
         for (std::size_t i = 0; i < results.size(); ++i) {
             if (rcpt_states[i] == RcptState::pending) send_rcpt(i);
         }
-        send("DATA", Expect::data);
+        if (!caps.chunking) send("DATA", Expect::data);
+    }
+
+    // After the recipients: the text in one BDAT chunk (RFC 3030) where the server takes it,
+    // without dot-stuffing or end mark; else DATA.
+    void send_text() {
+        if (!caps.chunking) return send("DATA", Expect::data);
+        output += "BDAT " + std::to_string(data.size()) + " LAST\r\n";
+        output += data;
+        expected.push_back({Expect::final_dot});
+        dot_sent = true;
+    }
+
+    bool rcpt_replies_due() const {
+        return std::any_of(expected.begin(), expected.end(),
+                           [](const Pending& p) { return p.what == Expect::rcpt; });
+    }
+
+    // Pipelined with CHUNKING: no DATA went with the group, so the last RCPT reply decides.
+    void after_pipelined_recipients() {
+        if (mail_refused) return finish_transaction(mail_deferred);
+        if (any_accepted()) return send_text();
+        finish_transaction(false);
     }
 
     void send_rcpt(std::size_t i) {
@@ -583,7 +608,7 @@ struct ClientSession::State {
         for (std::size_t i = from; i < results.size(); ++i) {
             if (rcpt_states[i] == RcptState::pending) return send_rcpt(i);
         }
-        if (any_accepted()) return send("DATA", Expect::data);
+        if (any_accepted()) return send_text();
         finish_transaction(false);
     }
 
@@ -593,13 +618,15 @@ struct ClientSession::State {
     }
 
     void on_rcpt(std::size_t i, const Reply& reply) {
-        if (mail_refused) return;
-        if (reply.code >= 200 && reply.code < 300) {
-            rcpt_states[i] = RcptState::accepted;
-        } else {
-            decide(i, status_of(reply), reply.summary());
+        if (!mail_refused) {
+            if (reply.code >= 200 && reply.code < 300) {
+                rcpt_states[i] = RcptState::accepted;
+            } else {
+                decide(i, status_of(reply), reply.summary());
+            }
         }
-        if (!caps.pipelining) send_next_rcpt(i + 1);
+        if (!caps.pipelining) return send_next_rcpt(i + 1);
+        if (caps.chunking && !rcpt_replies_due()) after_pipelined_recipients();
     }
 
     void on_data(const Reply& reply) {

@@ -20,12 +20,13 @@ std::string_view trim_spaces(std::string_view s) {
     return s;
 }
 
-constexpr std::array<std::pair<std::string_view, Verb>, 12> kVerbs{{
+constexpr std::array<std::pair<std::string_view, Verb>, 13> kVerbs{{
     {"HELO", Verb::helo},
     {"EHLO", Verb::ehlo},
     {"MAIL", Verb::mail},
     {"RCPT", Verb::rcpt},
     {"DATA", Verb::data},
+    {"BDAT", Verb::bdat},
     {"RSET", Verb::rset},
     {"NOOP", Verb::noop},
     {"QUIT", Verb::quit},
@@ -204,6 +205,21 @@ Parsed<RcptArguments> parse_rcpt_arguments(std::string_view argument, AddressSyn
         return address_error(split->path, syntax, "recipient", "5.1.3", recipient.error());
     }
     return RcptArguments{std::move(*recipient)};
+}
+
+std::optional<BdatArguments> parse_bdat_arguments(std::string_view argument) {
+    const std::size_t space = argument.find(' ');
+    const std::string_view size_text = argument.substr(0, space);
+    BdatArguments chunk;
+    if (space != std::string_view::npos) {
+        if (!equals_ignoring_case(argument.substr(space + 1), "LAST")) return std::nullopt;
+        chunk.last = true;
+    }
+    // 20 digits would overflow nothing a client may send: parse_size saturates.
+    const auto size = parse_size(size_text);
+    if (!size) return std::nullopt;
+    chunk.size = *size;
+    return chunk;
 }
 
 }  // namespace herald::smtp

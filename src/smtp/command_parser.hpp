@@ -18,6 +18,7 @@ enum class Verb {
     mail,
     rcpt,
     data,
+    bdat,
     rset,
     noop,
     quit,
@@ -55,6 +56,13 @@ using Parsed = std::variant<T, Reply>;
 
 // The argument of MAIL: "FROM:<path> [params]". One space after the colon is tolerated.
 Parsed<MailArguments> parse_mail_arguments(std::string_view argument);
+
+// RFC 3030 2: "BDAT <chunk-size> [LAST]".
+struct BdatArguments {
+    std::uint64_t size = 0;
+    bool last = false;
+};
+std::optional<BdatArguments> parse_bdat_arguments(std::string_view argument);
 
 // The argument of RCPT: "TO:<path>". UTF-8 is allowed when the transaction declared SMTPUTF8.
 Parsed<RcptArguments> parse_rcpt_arguments(std::string_view argument, AddressSyntax syntax);

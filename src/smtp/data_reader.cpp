@@ -10,7 +10,7 @@ namespace {
 constexpr std::size_t kMaxTextLine = 998;
 }  // namespace
 
-DataReader::DataReader(DataLimits limits) : limits_(limits) {}
+DataReader::DataReader(DataLimits limits, Framing framing) : limits_(limits), framing_(framing) {}
 
 std::size_t DataReader::feed(std::string_view bytes) {
     // The text taken after each feed is about as long as what the feed brought: one
@@ -37,6 +37,16 @@ std::size_t DataReader::feed(std::string_view bytes) {
     return used;
 }
 
+void DataReader::finish() {
+    if (pending_cr_) {
+        pending_cr_ = false;
+        on_bare_line_ending();
+    } else if (line_length_ > 0) {
+        append("\r\n");
+    }
+    done_ = true;
+}
+
 std::string DataReader::take_text() {
     return std::exchange(text_, std::string());
 }
@@ -59,7 +69,8 @@ void DataReader::on_byte(char c) {
         return;
     }
     if (++line_length_ > kMaxTextLine) line_too_long_ = true;
-    if (line_length_ == 1 && c == '.' && line_start_after_crlf_) {
+    if (line_length_ == 1 && c == '.' && line_start_after_crlf_ &&
+        framing_ == Framing::dot_terminated) {
         held_dot_ = true;
         return;
     }

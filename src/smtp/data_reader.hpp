@@ -7,6 +7,10 @@
 // message past every check (the 2023 "SMTP smuggling" attacks). The text is never aborted in
 // the middle; whatever is wrong is reported once the real end arrives.
 //
+// BDAT (RFC 3030) sends the text in counted chunks instead: no stuffing, no end mark; the
+// caller says when the last chunk is in (finish()). The line checks are the same, so that
+// nothing reaches a next hop over DATA that could end its message early.
+//
 // The text is handed on in pieces (take_text() after each feed()), so that the caller can
 // write it out as it comes: what the reader holds is bounded by what one feed() gave it.
 #include <cstddef>
@@ -23,11 +27,16 @@ struct DataLimits {
 
 class DataReader {
   public:
-    explicit DataReader(DataLimits limits);
+    enum class Framing { dot_terminated, chunked };
+
+    explicit DataReader(DataLimits limits, Framing framing = Framing::dot_terminated);
 
     // Consumes bytes up to and including the end mark; returns how many it used. Bytes after
     // the end mark belong to the next command and are left to the caller.
     std::size_t feed(std::string_view bytes);
+
+    // Chunked: the last chunk is in. A last line without its CRLF gets one.
+    void finish();
 
     bool done() const { return done_; }
     bool oversized() const { return oversized_; }
@@ -47,6 +56,7 @@ class DataReader {
     void append(std::string_view bytes);
 
     DataLimits limits_;
+    Framing framing_;
     std::string text_;
     std::uint64_t size_ = 0;
     std::size_t line_length_ = 0;        // octets of the current line as sent, without its ending

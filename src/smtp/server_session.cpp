@@ -72,6 +72,7 @@ struct ServerSession::State {
         command,
         auth_response,
         data,
+        bdat,  // reading a chunk's octets
         awaiting_tls,
         awaiting_auth,
         awaiting_policy,
@@ -118,7 +119,13 @@ struct ServerSession::State {
     std::vector<std::string> recipients;
     std::string asked_recipient;  // awaiting_policy: the RCPT the policy is asked about
     std::string asked_command;
-    std::optional<DataReader> data;
+    std::optional<DataReader> data;  // DATA, or every BDAT chunk of the transaction
+    // The BDAT chunk being read: octets still to come, and what to answer once they are in.
+    std::string chunk_command;
+    std::uint64_t chunk_size = 0;
+    std::uint64_t chunk_left = 0;
+    bool chunk_last = false;
+    std::optional<Reply> chunk_refusal;
     message::HeaderSectionScanner header_section;  // of the text being read
 
     State(SessionSettings s, ClientInfo c, SessionPolicy& p)
@@ -130,6 +137,10 @@ struct ServerSession::State {
         while (true) {
             if (phase == Phase::data) {
                 if (!read_data()) break;
+                continue;
+            }
+            if (phase == Phase::bdat) {
+                if (!read_chunk()) break;
                 continue;
             }
             if (phase != Phase::command && phase != Phase::auth_response) break;
@@ -238,6 +249,8 @@ struct ServerSession::State {
                 return;
             case Verb::data:
                 return respond(on_data(arg), line);
+            case Verb::bdat:
+                return on_bdat(arg, line);
             case Verb::rset:
                 return respond(on_rset(arg), line);
             case Verb::noop:
@@ -287,7 +300,8 @@ struct ServerSession::State {
                                        "SIZE " + std::to_string(settings.max_message_size),
                                        "8BITMIME",
                                        "ENHANCEDSTATUSCODES",
-                                       "SMTPUTF8"};
+                                       "SMTPUTF8",
+                                       "CHUNKING"};
         if (settings.tls_available && !tls) lines.emplace_back("STARTTLS");
         // RFC 8689 4.1: only where the client's own hop is already over TLS.
         if (tls) lines.emplace_back("REQUIRETLS");
@@ -334,6 +348,7 @@ struct ServerSession::State {
     // nullopt: the policy has a question first (awaiting_policy).
     std::optional<Reply> on_rcpt(std::string_view arg) {
         if (!mail_given) return Reply(503, "5.5.1", "Need MAIL command first");
+        if (data) return Reply(503, "5.5.1", "BDAT in progress; RCPT not allowed");
         auto parsed =
             parse_rcpt_arguments(arg, smtputf8 ? AddressSyntax::utf8 : AddressSyntax::ascii);
         if (auto* refused = std::get_if<Reply>(&parsed)) return *refused;
@@ -369,6 +384,7 @@ struct ServerSession::State {
 
     Reply on_data(std::string_view arg) {
         if (!arg.empty()) return Reply(501, "5.5.4", "Syntax: DATA");
+        if (data) return Reply(503, "5.5.1", "BDAT in progress; DATA not allowed");
         if (!mail_given) return Reply(503, "5.5.1", "Need MAIL command first");
         // RFC 2920 3.1: after pipelined RCPTs that all failed, DATA must fail too.
         if (recipients.empty()) return Reply(554, "5.5.1", "No valid recipients");
@@ -392,8 +408,9 @@ struct ServerSession::State {
     }
 
     Reply on_help() const {
-        return Reply(214, "2.0.0",
-                     "Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP STARTTLS AUTH");
+        return Reply(
+            214, "2.0.0",
+            "Commands: HELO EHLO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS AUTH");
     }
 
     void on_quit() {
@@ -502,6 +519,28 @@ struct ServerSession::State {
         request_auth(std::move(user), std::move(password));
     }
 
+    // RFC 3030 2: the chunk's octets follow the command at once, and are read whatever the
+    // verdict, so that none of them is taken for a command.
+    void on_bdat(std::string_view arg, const std::string& line) {
+        const auto chunk = parse_bdat_arguments(arg);
+        if (!chunk) return respond(Reply(501, "5.5.4", "Syntax: BDAT size [LAST]"), line);
+        chunk_command = line;
+        chunk_size = chunk_left = chunk->size;
+        chunk_last = chunk->last;
+        chunk_refusal = std::nullopt;
+        if (!mail_given) {
+            chunk_refusal = Reply(503, "5.5.1", "Need MAIL command first");
+        } else if (recipients.empty()) {
+            chunk_refusal = Reply(554, "5.5.1", "No valid recipients");
+        } else if (!data) {
+            data.emplace(
+                DataLimits{settings.max_message_size, settings.normalize_bare_line_endings},
+                DataReader::Framing::chunked);
+            header_section = {};
+        }
+        phase = Phase::bdat;
+    }
+
     void request_auth(std::string user, std::string password) {
         pending_auth_user = user;
         events.emplace_back(AuthRequest{std::move(user), std::move(password)});
@@ -520,13 +559,39 @@ struct ServerSession::State {
     // Gives `bytes` to the DATA reader and passes its text on; returns how much it used.
     std::size_t feed_data(std::string_view bytes) {
         const std::size_t used = data->feed(bytes);
+        pass_text();
+        return used;
+    }
+
+    void pass_text() {
         std::string text = data->take_text();
         if (!text.empty()) {
             header_section.update(text);
             events.emplace_back(MessageData{std::move(text)});
         }
         if (data->done()) finish_data();
-        return used;
+    }
+
+    // Reads what has come of the current chunk; true once all of it is in.
+    bool read_chunk() {
+        const std::string_view pending = std::string_view(input).substr(input_pos);
+        const std::string_view piece = pending.substr(
+            0, static_cast<std::size_t>(std::min<std::uint64_t>(pending.size(), chunk_left)));
+        input_pos += piece.size();
+        chunk_left -= piece.size();
+        if (!chunk_refusal) feed_data(piece);
+        if (chunk_left > 0) return false;
+        phase = Phase::command;
+        if (chunk_refusal) {
+            respond(*chunk_refusal, chunk_command);
+        } else if (!chunk_last) {
+            respond(Reply(250, "2.0.0", std::to_string(chunk_size) + " octets received"),
+                    chunk_command);
+        } else {
+            data->finish();
+            pass_text();
+        }
+        return true;
     }
 
     std::optional<Reply> data_refusal() const {
@@ -587,6 +652,11 @@ struct ServerSession::State {
     }
 
     void reset_transaction() {
+        // RFC 3030 3: RSET (or EHLO) drops the chunks received so far.
+        if (data) {
+            data.reset();
+            events.emplace_back(DiscardMessage{});
+        }
         mail_given = false;
         sender.clear();
         smtputf8 = false;
@@ -722,8 +792,8 @@ void ServerSession::shutting_down() {
 }
 
 std::chrono::seconds ServerSession::read_timeout() const {
-    return s_->phase == State::Phase::data ? s_->settings.data_timeout
-                                           : s_->settings.command_timeout;
+    const bool text = s_->phase == State::Phase::data || s_->phase == State::Phase::bdat;
+    return text ? s_->settings.data_timeout : s_->settings.command_timeout;
 }
 
 bool ServerSession::closed() const {

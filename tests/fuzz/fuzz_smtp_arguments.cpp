@@ -28,5 +28,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const auto rcpt = parse_rcpt_arguments(command.argument, syntax);
         if (const auto* refused = std::get_if<Reply>(&rcpt)) check_refusal(*refused);
     }
+    // A chunk size is digits only; "LAST" is the one word that may follow.
+    if (const auto chunk = parse_bdat_arguments(command.argument)) {
+        FUZZ_CHECK(!command.argument.empty() && command.argument[0] >= '0' &&
+                   command.argument[0] <= '9');
+        FUZZ_CHECK(chunk->last == (command.argument.find(' ') != std::string_view::npos));
+    }
     return 0;
 }

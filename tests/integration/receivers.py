@@ -115,6 +115,7 @@ class Message:
         self.mail_from = record["mail_from"]
         self.rcpt_tos = record["rcpt_tos"]
         self.mail_options = record["mail_options"]
+        self.chunked = record["chunked"]
         self.data = base64.b64decode(record["data"])
         self.ehlo = record["ehlo"]
         self.tls = record["tls"]
@@ -141,7 +142,8 @@ class SmtpReceiver:
     data_delay: seconds to wait before answering the end of DATA (keeps connections open).
     hide: EHLO keywords not to offer ("8BITMIME", "SMTPUTF8"): a server that lacks them.
     offer: EHLO keywords aiosmtpd lacks, to offer too: "REQUIRETLS" (RFC 8689; the MAIL
-      parameter is then taken and recorded among the message's mail_options).
+      parameter is then taken and recorded among the message's mail_options), "CHUNKING"
+      (RFC 3030: BDAT is then taken, and the message recorded as `chunked`).
     throttle: a big provider's limits, each per client IP and each optional:
       {"messages": N, "window": seconds (default 60)}: N messages a rolling window; the RCPT
         of a transaction beyond them is answered 421 4.7.28 "... rate limited" (a message
@@ -510,7 +512,7 @@ def _serve(settings_path):
             login = session.auth_data.login if isinstance(session.auth_data,
                                                           LoginPassword) else None
             record({"type": "message", "conn": server.conn_id, "mail_from": envelope.mail_from,
-                    "mail_options": envelope.mail_options,
+                    "mail_options": envelope.mail_options, "chunked": server.chunks is not None,
                     "rcpt_tos": list(envelope.rcpt_tos),
                     "data": base64.b64encode(envelope.original_content or b"").decode(),
                     "ehlo": session.host_name,
@@ -544,6 +546,25 @@ def _serve(settings_path):
         refused = False
         peer_ip = None
         requiretls = False
+        chunks = None  # BDAT chunks of the transaction so far; None: none came
+
+        async def smtp_BDAT(self, arg):  # noqa: N802 (aiosmtpd's name)
+            # RFC 3030, which aiosmtpd lacks: the chunk's octets follow the command at once,
+            # and are read whatever the answer.
+            words = (arg or "").split()
+            if "CHUNKING" not in settings["offer"] or not words or not words[0].isdigit():
+                return await self.push("501 5.5.4 Syntax: BDAT size [LAST]")
+            chunk = await self._reader.readexactly(int(words[0]))
+            if not self.envelope.rcpt_tos:
+                return await self.push("503 5.5.1 Need RCPT first")
+            self.chunks = (self.chunks or []) + [chunk]
+            if words[1:] != ["LAST"]:
+                return await self.push(f"250 2.0.0 {len(chunk)} octets received")
+            self.envelope.content = self.envelope.original_content = b"".join(self.chunks)
+            status = await self._call_handler_hook("DATA")
+            self.chunks = None
+            self._set_post_data_state()
+            await self.push(status)
 
         async def smtp_MAIL(self, arg):  # noqa: N802 (aiosmtpd's name)
             # aiosmtpd refuses parameters it does not know: take REQUIRETLS off first.

@@ -176,6 +176,51 @@ TEST(ClientSession, PipelinesMailRcptAndDataInOneWrite) {
     EXPECT_EQ(s.recipient(1).status, RecipientStatus::delivered);
 }
 
+// ---- CHUNKING (RFC 3030) ----
+
+constexpr std::string_view kEhloChunking =
+    "250-mx.test\r\n250-PIPELINING\r\n250-CHUNKING\r\n250 8BITMIME\r\n";
+
+TEST(ClientSession, SendsTheTextInOneBdatChunkAfterTheRcptReplies) {
+    const std::string_view text = "Subject: hi\r\n\r\n.\r\n..x\r\n";
+    Script s(settings(), message({"b@y.example", "c@y.example"}, text));
+    s.reply("220 mx.test\r\n");
+    EXPECT_EQ(s.reply(kEhloChunking),
+              "MAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\nRCPT TO:<c@y.example>\r\n");
+    EXPECT_EQ(s.reply("250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n"), "");
+    // As it is: no dot-stuffing, no end mark.
+    EXPECT_EQ(s.reply("550 5.1.1 No such user\r\n"),
+              "BDAT 23 LAST\r\nSubject: hi\r\n\r\n.\r\n..x\r\n");
+    EXPECT_EQ(s.reply("250 2.0.0 Ok: queued\r\n"), "QUIT\r\n");
+    EXPECT_EQ(s.recipient(0).status, RecipientStatus::delivered);
+    EXPECT_EQ(s.recipient(1).status, RecipientStatus::failed);
+}
+
+TEST(ClientSession, SendsNoChunkWhenEveryRecipientOrTheSenderIsRefused) {
+    Script refused(settings(), message());
+    refused.reply("220 mx.test\r\n");
+    refused.reply(kEhloChunking);
+    EXPECT_EQ(refused.reply("250 2.1.0 Ok\r\n550 5.1.1 No such user\r\n"), "QUIT\r\n");
+    EXPECT_EQ(refused.recipient(0).status, RecipientStatus::failed);
+
+    Script sender(settings(), message());
+    sender.reply("220 mx.test\r\n");
+    sender.reply(kEhloChunking);
+    EXPECT_EQ(sender.reply("451 4.7.1 Try later\r\n503 5.5.1 No sender\r\n"), "QUIT\r\n");
+    EXPECT_EQ(sender.recipient(0).status, RecipientStatus::deferred);
+    EXPECT_TRUE(sender.result().try_next_host);
+}
+
+TEST(ClientSession, ChunksWithoutPipeliningToo) {
+    Script s(settings(), message());
+    s.reply("220 mx.test\r\n");
+    EXPECT_EQ(s.reply("250-mx.test\r\n250 CHUNKING\r\n"), "MAIL FROM:<a@x.example>\r\n");
+    EXPECT_EQ(s.reply("250 2.1.0 Ok\r\n"), "RCPT TO:<b@y.example>\r\n");
+    EXPECT_EQ(s.reply("250 2.1.5 Ok\r\n"), "BDAT 22 LAST\r\nSubject: hi\r\n\r\nhello\r\n");
+    EXPECT_EQ(s.reply("554 5.7.1 Spam\r\n"), "QUIT\r\n");
+    EXPECT_EQ(s.recipient(0).status, RecipientStatus::failed);
+}
+
 TEST(ClientSession, ReportsEachRecipientFromItsOwnRcptReply) {
     Script s(settings(), message({"ok@y.example", "later@y.example", "gone@y.example"}));
     s.reply("220 mx.test\r\n");

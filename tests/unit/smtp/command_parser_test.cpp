@@ -53,6 +53,18 @@ TEST(CommandParser, ParsesMailFromWithParameters) {
     EXPECT_FALSE(plain.size);
 }
 
+TEST(CommandParser, ParsesBdatSizeAndLast) {
+    EXPECT_EQ(parse_command("bdat 10 last").verb, Verb::bdat);
+    const auto last = parse_bdat_arguments("10 last");
+    ASSERT_TRUE(last);
+    EXPECT_EQ(last->size, 10u);
+    EXPECT_TRUE(last->last);
+    EXPECT_FALSE(parse_bdat_arguments("0")->last);
+    for (std::string_view bad : {"", "x", "10 FIRST", "10 LAST x", "-1", "10  LAST", " 10"}) {
+        EXPECT_FALSE(parse_bdat_arguments(bad)) << bad;
+    }
+}
+
 TEST(CommandParser, ToleratesOneSpaceAfterFrom) {
     EXPECT_EQ(mail_ok("FROM: <a@example.com>").sender.str(), "a@example.com");
     EXPECT_EQ(mail_error("FROM:  <a@example.com>").code, 501);

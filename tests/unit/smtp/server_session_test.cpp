@@ -43,7 +43,7 @@ TEST(ServerSession, ListsExtensionsOnEhlo) {
     Conversation c;
     EXPECT_EQ(c.send("EHLO client.example\r\n"),
               "250-mx.herald.test\r\n250-PIPELINING\r\n250-SIZE 10000\r\n250-8BITMIME\r\n"
-              "250-ENHANCEDSTATUSCODES\r\n250 SMTPUTF8\r\n");
+              "250-ENHANCEDSTATUSCODES\r\n250-SMTPUTF8\r\n250 CHUNKING\r\n");
 }
 
 TEST(ServerSession, OffersStartTlsOnlyWhenAvailableAndNotActive) {
@@ -548,6 +548,74 @@ TEST(ServerSession, SaysGoodbyeOnTimeoutAndShutdown) {
     EXPECT_TRUE(d.session.closed());
 }
 
+// ---- BDAT (RFC 3030) ----
+
+constexpr std::string_view kEnvelope =
+    "EHLO a.example\r\nMAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\n";
+
+TEST(ServerSession, TakesAMessageInChunksWithoutUnstuffingDots) {
+    Conversation c;
+    c.send(kEnvelope);
+    EXPECT_EQ(c.send("BDAT 12\r\nSubject: x\r\n"), "250 2.0.0 12 octets received\r\n");
+    // Pipelined, split anywhere: the octets are counted, and a dot is only a dot.
+    EXPECT_EQ(c.send("BDAT 10 LA"), "");
+    EXPECT_EQ(c.send("ST\r\n\r\n..a\r"), "");
+    EXPECT_EQ(c.send("\n.\r\n"), "250 2.0.0 Ok: queued as Q1\r\n");
+    ASSERT_EQ(c.messages.size(), 1u);
+    EXPECT_EQ(c.messages[0].data, "Subject: x\r\n\r\n..a\r\n.\r\n");
+    EXPECT_EQ(c.messages[0].size, 22u);
+}
+
+TEST(ServerSession, EndsALastChunkWithoutLineEndingWithOne) {
+    Conversation c;
+    c.send(kEnvelope);
+    c.send("BDAT 10 LAST\r\nSubject: xNOOP\r\n");
+    ASSERT_EQ(c.messages.size(), 1u);
+    EXPECT_EQ(c.messages[0].data, "Subject: x\r\n");
+    EXPECT_TRUE(c.transcript.ends_with("250 2.0.0 Ok\r\n"));  // the NOOP after the chunk
+}
+
+TEST(ServerSession, ReadsTheOctetsOfARefusedChunkAsTextNotCommands) {
+    Conversation c;
+    c.send("EHLO a.example\r\n");
+    EXPECT_EQ(c.send("BDAT 16 LAST\r\nRSET\r\nQUIT\r\nxx\r\n"),
+              "503 5.5.1 Need MAIL command first\r\n");
+    EXPECT_FALSE(c.close_requested);
+    EXPECT_TRUE(c.messages.empty());
+}
+
+// The smuggling defence holds for chunks as for DATA: a bare LF never reaches a next hop.
+TEST(ServerSession, RefusesBareLineEndingsInChunks) {
+    Conversation c;
+    c.send(kEnvelope);
+    EXPECT_EQ(c.send("BDAT 12 LAST\r\nA: b\r\n\nx\n.\nX"),
+              "550 5.6.0 Bare CR or LF not allowed in message; use CRLF\r\n");
+    EXPECT_TRUE(c.messages.empty());
+    EXPECT_EQ(c.discarded, 1);
+}
+
+TEST(ServerSession, DropsTheChunksOnRsetAndRefusesDataMidTransaction) {
+    Conversation c;
+    c.send(kEnvelope);
+    c.send("BDAT 3\r\nA: ");
+    EXPECT_EQ(c.send("DATA\r\n"), "503 5.5.1 BDAT in progress; DATA not allowed\r\n");
+    EXPECT_EQ(c.send("RCPT TO:<c@y.example>\r\n"),
+              "503 5.5.1 BDAT in progress; RCPT not allowed\r\n");
+    EXPECT_EQ(c.send("RSET\r\n"), "250 2.0.0 Ok\r\n");
+    EXPECT_EQ(c.discarded, 1);
+    EXPECT_EQ(c.send("BDAT x\r\n"), "501 5.5.4 Syntax: BDAT size [LAST]\r\n");
+}
+
+TEST(ServerSession, CountsAnOversizedChunkToItsEnd) {
+    SessionSettings s = test_settings();
+    s.max_message_size = 10;
+    Conversation c(s);
+    c.send(kEnvelope);
+    EXPECT_EQ(c.send("BDAT 20 LAST\r\n" + std::string(18, 'x') + "\r\n"),
+              "552 5.3.4 Message size exceeds fixed maximum message size\r\n");
+    EXPECT_EQ(c.send("NOOP\r\n"), "250 2.0.0 Ok\r\n");
+}
+
 // ---- STARTTLS ----
 
 TEST(ServerSession, DiscardsInputPipelinedAfterStartTls) {
@@ -769,7 +837,7 @@ TEST(ServerSession, AnswersAPipelinedGroupInOrder) {
     Outcome whole = run_in_chunks({});
     EXPECT_EQ(whole.transcript,
               "250-mx.herald.test\r\n250-PIPELINING\r\n250-SIZE 10000\r\n250-8BITMIME\r\n"
-              "250-ENHANCEDSTATUSCODES\r\n250 SMTPUTF8\r\n"
+              "250-ENHANCEDSTATUSCODES\r\n250-SMTPUTF8\r\n250 CHUNKING\r\n"
               "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n554 5.7.1 Relay access denied\r\n250 2.1.5 Ok\r\n"
               "354 End data with <CR><LF>.<CR><LF>\r\n"
               "550 5.6.0 Bare CR or LF not allowed in message; use CRLF\r\n"
