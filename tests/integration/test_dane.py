@@ -201,3 +201,19 @@ def test_a_trust_anchor_that_cannot_be_read_stops_the_start(make_herald, tmp_pat
     with pytest.raises(AssertionError, match="exited with") as failed:
         h.start()
     assert "cannot read the trust anchor file" in str(failed.value), failed.value
+
+
+def test_tls_required_no_sets_dane_aside_for_that_message(dane):
+    # RFC 8689 5: the sender would rather the message arrive than wait for DANE. Another
+    # message to the same host still waits.
+    h, receiver = dane(dane_ee, receiver_tls=None)
+    data = (f"From: <alice@sender.test>\r\nTo: <bob@{SECURE}>\r\nSubject: s\r\n"
+            "TLS-Required: No\r\n\r\nbody\r\n")
+    msg_id = send(h, "alice@sender.test", [f"bob@{SECURE}"], data=data)
+    line = outcome_line(h, msg_id, "=>")
+    assert " P=opportunistic " in line, line
+    assert f"{msg_id}: TLS-Required: No; the DANE and MTA-STS policies of {SECURE} are set " \
+           "aside" in h.mainlog()
+    other = send(h, "alice@sender.test", [f"bob@{SECURE}"])
+    assert " P=dane " in outcome_line(h, other, "==")
+    assert len(receiver.messages()) == 1

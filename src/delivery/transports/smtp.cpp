@@ -11,6 +11,7 @@
 #include "base/address_parts.hpp"
 #include "base/ascii_case.hpp"
 #include "delivery/transports/smtp_stream.hpp"
+#include "message/header_block.hpp"
 
 namespace herald::delivery {
 
@@ -52,6 +53,15 @@ Result<std::string> read_password(const std::filesystem::path& path) {
     }
     if (password.empty()) return Error{"auth_password_file " + path.string() + " is empty"};
     return password;
+}
+
+// RFC 8689 5: "TLS-Required: No" asks that the recipient domains' DANE and MTA-STS policies
+// be set aside for this message (STARTTLS is still used where offered). REQUIRETLS outranks
+// it.
+bool policies_waived(const Delivery& delivery) {
+    if (delivery.envelope.require_tls) return false;
+    const auto* field = message::HeaderBlock::parse(delivery.data).find("TLS-Required");
+    return field != nullptr && equals_ignoring_case(field->value, "No");
 }
 
 }  // namespace
@@ -237,11 +247,17 @@ asio::awaitable<std::vector<RecipientResult>> SmtpTransport::deliver_group(
             result = {result.recipient, outcome, destination.reason, ""};
         co_return std::move(pending.results);
     }
-    if (config_.host.empty() && config_.dane) {
+    const bool waived = config_.host.empty() && policies_waived(delivery);
+    if (waived) {
+        log(std::string(delivery.message_id) +
+            ": TLS-Required: No; the DANE and MTA-STS policies of " + g.destination +
+            " are set aside");
+    }
+    if (config_.host.empty() && config_.dane && !waived) {
         const bool hosts_left = co_await look_up_dane(pending, destination);
         if (!hosts_left) co_return std::move(pending.results);
     }
-    if (config_.host.empty() && config_.mta_sts && options_.tls_policies) {
+    if (config_.host.empty() && config_.mta_sts && options_.tls_policies && !waived) {
         pending.policy = co_await options_.tls_policies->policy_for(g.destination);
         // RFC 8689 4.2.1: the sender asked for validated TLS, which a policy under test
         // would not give.
