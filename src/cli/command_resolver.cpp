@@ -16,7 +16,7 @@ Result<std::unique_ptr<dns::Resolver>> command_resolver(boost::asio::io_context&
     dns::UnboundOptions options;
     if (!global.dns.empty()) options.servers = {global.dns};
     auto unbound = dns::UnboundResolver::create(io.get_executor(), options);
-    if (!unbound) return Error{"dns: " + unbound.error()};
+    if (!unbound) return Error{unbound.error()};  // it says "dns: " itself
     return std::unique_ptr<dns::Resolver>(std::move(*unbound));
 }
 

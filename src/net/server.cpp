@@ -863,7 +863,7 @@ Status Server::Parts::build_services() {
     auto resolver_made = dns::UnboundResolver::create(
         io.get_executor(), dns::UnboundOptions{.servers = config.dns.servers,
                                                .trust_anchor_file = config.dns.trust_anchor});
-    if (!resolver_made) return Error{"dns: " + resolver_made.error()};
+    if (!resolver_made) return Error{resolver_made.error()};  // it says "dns: " itself
     resolver = std::move(*resolver_made);
     // Before the transports: the smtp transport signs again what it converts to 7-bit.
     if (!config.dkim_keys.empty()) {

@@ -388,8 +388,7 @@ struct ServerSession::State {
         if (!mail_given) return Reply(503, "5.5.1", "Need MAIL command first");
         // RFC 2920 3.1: after pipelined RCPTs that all failed, DATA must fail too.
         if (recipients.empty()) return Reply(554, "5.5.1", "No valid recipients");
-        data.emplace(DataLimits{settings.max_message_size, settings.normalize_bare_line_endings});
-        header_section = {};
+        start_text(DataReader::Framing::dot_terminated);
         phase = Phase::data;
         return Reply(354, "", "End data with <CR><LF>.<CR><LF>");
     }
@@ -519,6 +518,13 @@ struct ServerSession::State {
         request_auth(std::move(user), std::move(password));
     }
 
+    // The message text begins: by DATA, or by a transaction's first BDAT chunk.
+    void start_text(DataReader::Framing framing) {
+        data.emplace(DataLimits{settings.max_message_size, settings.normalize_bare_line_endings},
+                     framing);
+        header_section = {};
+    }
+
     // RFC 3030 2: the chunk's octets follow the command at once, and are read whatever the
     // verdict, so that none of them is taken for a command.
     void on_bdat(std::string_view arg, const std::string& line) {
@@ -533,10 +539,7 @@ struct ServerSession::State {
         } else if (recipients.empty()) {
             chunk_refusal = Reply(554, "5.5.1", "No valid recipients");
         } else if (!data) {
-            data.emplace(
-                DataLimits{settings.max_message_size, settings.normalize_bare_line_endings},
-                DataReader::Framing::chunked);
-            header_section = {};
+            start_text(DataReader::Framing::chunked);
         }
         phase = Phase::bdat;
     }

@@ -75,6 +75,7 @@ class ClientConnection {
     boost::asio::awaitable<void> close();
 
     bool reusable() const { return session_ && session_->idle(); }
+    bool tls_active() const { return stream_.tls_active(); }
     // For the mainlog's X=: "TLSv1.3:TLS_AES_256_GCM_SHA384:verified" (or ":unverified"), or
     // "" without TLS.
     std::string tls_summary() const;

@@ -58,7 +58,7 @@ Result<std::string> read_password(const std::filesystem::path& path) {
 // RFC 8689 5: "TLS-Required: No" asks that the recipient domains' DANE and MTA-STS policies
 // be set aside for this message (STARTTLS is still used where offered). REQUIRETLS outranks
 // it.
-bool policies_waived(const Delivery& delivery) {
+bool says_tls_not_required(const Delivery& delivery) {
     if (delivery.envelope.require_tls) return false;
     const auto* field = message::HeaderBlock::parse(delivery.data).find("TLS-Required");
     return field != nullptr && equals_ignoring_case(field->value, "No");
@@ -197,8 +197,10 @@ asio::awaitable<std::vector<RecipientResult>> SmtpTransport::deliver(const Deliv
         }
         co_return results;
     }
+    // The header is read once for all the message's destinations.
+    const bool waived = config_.host.empty() && says_tls_not_required(delivery);
     for (const Group& g : group(delivery.recipients)) {
-        auto group_results = co_await deliver_group(g, delivery, *credentials_read);
+        auto group_results = co_await deliver_group(g, delivery, *credentials_read, waived);
         std::move(group_results.begin(), group_results.end(), std::back_inserter(results));
     }
     // The caller gets the results in the order of its recipients.
@@ -230,7 +232,7 @@ std::vector<SmtpTransport::Group> SmtpTransport::group(
 
 asio::awaitable<std::vector<RecipientResult>> SmtpTransport::deliver_group(
     const Group& g, const Delivery& delivery,
-    const std::optional<smtp::ClientCredentials>& credentials) {
+    const std::optional<smtp::ClientCredentials>& credentials, bool policies_waived) {
     // Not a conditional expression: GCC 12 miscompiles co_await inside one.
     Pending pending(g, delivery);
     if (held_back(pending) || paced(pending)) co_return std::move(pending.results);
@@ -247,17 +249,17 @@ asio::awaitable<std::vector<RecipientResult>> SmtpTransport::deliver_group(
             result = {result.recipient, outcome, destination.reason, ""};
         co_return std::move(pending.results);
     }
-    const bool waived = config_.host.empty() && policies_waived(delivery);
-    if (waived) {
+    if (policies_waived) {
         log(std::string(delivery.message_id) +
             ": TLS-Required: No; the DANE and MTA-STS policies of " + g.destination +
             " are set aside");
     }
-    if (config_.host.empty() && config_.dane && !waived) {
+    const bool to_mx_hosts = config_.host.empty() && !policies_waived;
+    if (to_mx_hosts && config_.dane) {
         const bool hosts_left = co_await look_up_dane(pending, destination);
         if (!hosts_left) co_return std::move(pending.results);
     }
-    if (config_.host.empty() && config_.mta_sts && options_.tls_policies && !waived) {
+    if (to_mx_hosts && config_.mta_sts && options_.tls_policies) {
         pending.policy = co_await options_.tls_policies->policy_for(g.destination);
         // RFC 8689 4.2.1: the sender asked for validated TLS, which a policy under test
         // would not give.
@@ -272,12 +274,12 @@ asio::awaitable<std::vector<RecipientResult>> SmtpTransport::deliver_group(
     const config::Provider* provider = provider_of(destination);
     const bool verp = options_.return_path && !delivery.envelope.sender.empty();
     if (verp && g.recipients.size() > 1) {
-        co_return co_await deliver_in_parts(g, 1, delivery, credentials);
+        co_return co_await deliver_in_parts(g, 1, delivery, credentials, policies_waived);
     }
     if (provider != nullptr && provider->max_recipients_per_message > 0 &&
         g.recipients.size() > provider->max_recipients_per_message) {
         co_return co_await deliver_in_parts(g, provider->max_recipients_per_message, delivery,
-                                            credentials);
+                                            credentials, policies_waived);
     }
     if (verp) {
         if (auto path = options_.return_path(delivery.message_id, g.recipients.front())) {
@@ -386,7 +388,7 @@ SmtpTransport::HostTls SmtpTransport::host_tls(const Pending& pending,
     }
     // RFC 8461 4.2: under an enforced policy, TLS with a certificate valid for the MX host,
     // and no falling back to plaintext.
-    const Tls mode = pending.policy.enforced() ? Tls::required : client_settings().tls;
+    const Tls mode = pending.policy.enforced() ? Tls::required : transport_tls();
     return {mode, mode == Tls::required, {}};
 }
 
@@ -458,14 +460,14 @@ std::size_t SmtpTransport::reuse_limit(const ConnectionGroup& connections) const
 // transactions, one after the other.
 asio::awaitable<std::vector<RecipientResult>> SmtpTransport::deliver_in_parts(
     const Group& g, std::size_t most, const Delivery& delivery,
-    const std::optional<smtp::ClientCredentials>& credentials) {
+    const std::optional<smtp::ClientCredentials>& credentials, bool policies_waived) {
     std::vector<RecipientResult> results;
     for (std::size_t start = 0; start < g.recipients.size(); start += most) {
         const std::size_t end = std::min(g.recipients.size(), start + most);
         const Group part{g.destination,
                          {g.recipients.begin() + static_cast<std::ptrdiff_t>(start),
                           g.recipients.begin() + static_cast<std::ptrdiff_t>(end)}};
-        auto part_results = co_await deliver_group(part, delivery, credentials);
+        auto part_results = co_await deliver_group(part, delivery, credentials, policies_waived);
         std::move(part_results.begin(), part_results.end(), std::back_inserter(results));
     }
     co_return results;
@@ -627,9 +629,8 @@ bool SmtpTransport::may_carry(const Pending& pending, const ClientConnection& co
     const ConnectionTarget& target = connection.target();
     if (pending.delivery.envelope.require_tls && !target.verify) return false;
     if (const DaneRequirement* dane = pending.dane_of(target.peer_name)) {
-        return dane->kind == DaneRequirement::Kind::authenticate
-                   ? !target.dane.empty()
-                   : !connection.tls_summary().empty();
+        return dane->kind == DaneRequirement::Kind::authenticate ? !target.dane.empty()
+                                                                 : connection.tls_active();
     }
     // A host outside the destination's DANE-covered ones cannot stand in for them.
     if (!pending.dane.empty()) return false;
@@ -724,18 +725,20 @@ smtp::ClientSettings SmtpTransport::client_settings() const {
     settings.helo = config_.helo.empty() ? helo_ : config_.helo;
     // The transport outlives every connection and session it makes.
     settings.to_seven_bit = [this](std::string_view data) { return downgrade_(data); };
+    settings.tls = transport_tls();
+    return settings;
+}
+
+smtp::ClientSettings::Tls SmtpTransport::transport_tls() const {
     switch (config_.tls) {
         case config::Transport::TlsMode::none:
-            settings.tls = smtp::ClientSettings::Tls::none;
-            break;
+            return smtp::ClientSettings::Tls::none;
         case config::Transport::TlsMode::opportunistic:
-            settings.tls = smtp::ClientSettings::Tls::opportunistic;
-            break;
+            return smtp::ClientSettings::Tls::opportunistic;
         case config::Transport::TlsMode::required:
-            settings.tls = smtp::ClientSettings::Tls::required;
-            break;
+            return smtp::ClientSettings::Tls::required;
     }
-    return settings;
+    return smtp::ClientSettings::Tls::opportunistic;  // unreachable: every mode is above
 }
 
 std::string SmtpTransport::source_label(const std::string& source) {

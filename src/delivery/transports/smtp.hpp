@@ -87,9 +87,10 @@ class SmtpTransport final : public Transport {
     };
 
     std::vector<Group> group(const std::vector<std::string>& recipients) const;
+    // `policies_waived`: the message says "TLS-Required: No" (RFC 8689 5).
     boost::asio::awaitable<std::vector<RecipientResult>> deliver_group(
         const Group& group, const Delivery& delivery,
-        const std::optional<smtp::ClientCredentials>& credentials);
+        const std::optional<smtp::ClientCredentials>& credentials, bool policies_waived);
     boost::asio::awaitable<Attempt> attempt(const TargetHost& host, const std::string& ip,
                                             const std::string& source,
                                             const smtp::OutboundMessage& message,
@@ -132,7 +133,7 @@ class SmtpTransport final : public Transport {
     std::size_t reuse_limit(const ConnectionGroup& connections) const;
     boost::asio::awaitable<std::vector<RecipientResult>> deliver_in_parts(
         const Group& group, std::size_t most, const Delivery& delivery,
-        const std::optional<smtp::ClientCredentials>& credentials);
+        const std::optional<smtp::ClientCredentials>& credentials, bool policies_waived);
     void note_reachability(const std::string& destination, bool reached,
                            const std::string& failure);
     void keep_or_close(const ConnectionGroup& connections,
@@ -140,6 +141,7 @@ class SmtpTransport final : public Transport {
                        ConnectionLimiter::Permit permit);
     boost::asio::awaitable<Result<std::optional<smtp::ClientCredentials>>> credentials();
     smtp::ClientSettings client_settings() const;
+    smtp::ClientSettings::Tls transport_tls() const;  // as the transport's `tls` says
     // A source address as the shaper and the mainlog name it.
     static std::string source_label(const std::string& source);
     void log(const std::string& line) const;
