@@ -17,6 +17,7 @@
 #include "cli/spf_command.hpp"
 #include "cli/summary_command.hpp"
 #include "cli/suppress_command.hpp"
+#include "cli/tlsrpt_command.hpp"
 #include "cli/trace_command.hpp"
 
 namespace herald::cli {
@@ -65,6 +66,7 @@ int run(int argc, char** argv) {
     add_summary_command(app, global, exit_code);
     add_trace_command(app, global, exit_code);
     add_shaping_command(app, global, exit_code);
+    add_tlsrpt_command(app, global, exit_code);
     add_cluster_command(app, global, exit_code);
     add_suppress_command(app, global, exit_code);
     add_help_command(app);

@@ -306,6 +306,17 @@ struct Bounces {
     bool operator==(const Bounces&) const = default;
 };
 
+// [tlsrpt]: SMTP TLS Reporting (RFC 8460) of the sessions to MX hosts.
+struct TlsRpt {
+    bool enabled = false;
+    std::string from;               // the reports' sender; empty: noreply-tlsrpt@<hostname>
+    std::string organization;       // "organization-name"; empty: [server] hostname
+    std::string contact;            // "contact-info"; empty: `from`
+    std::filesystem::path ca_file;  // trusted beside the system's store for https:// rua
+
+    bool operator==(const TlsRpt&) const = default;
+};
+
 struct Suppression {
     std::filesystem::path database;  // default <spool_dir>/suppression.db
     // Bounce categories (and "complaint", "unsubscribe") that add the recipient to the list.
@@ -392,6 +403,7 @@ struct Config {
     Preflight preflight;
     std::vector<EventSink> event_sinks;
     Bounces bounces;
+    TlsRpt tlsrpt;
     Suppression suppression;
     Unsubscribe unsubscribe;
     Compliance compliance;

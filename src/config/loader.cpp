@@ -153,6 +153,7 @@ Config read_config(const toml::table& root, Diagnostics& diagnostics) {
     read_table(doc, "admin", c.admin, read_admin);
     read_table(doc, "preflight", c.preflight, read_preflight);
     read_table(doc, "bounces", c.bounces, read_bounces);
+    read_table(doc, "tlsrpt", c.tlsrpt, read_tlsrpt);
     read_table(doc, "suppression", c.suppression, read_suppression);
     read_table(doc, "unsubscribe", c.unsubscribe, read_unsubscribe);
     read_table(doc, "compliance", c.compliance, read_compliance);

@@ -69,6 +69,7 @@ std::vector<std::string> keep_until_restart(const Config& running, Config& next)
     keep(running.admin, next.admin, "[admin]", changed);
     keep(running.event_sinks, next.event_sinks, "[[event_sink]]", changed);
     keep(running.bounces, next.bounces, "[bounces]", changed);
+    keep(running.tlsrpt, next.tlsrpt, "[tlsrpt]", changed);
     keep(running.suppression, next.suppression, "[suppression]", changed);
     keep(running.unsubscribe, next.unsubscribe, "[unsubscribe]", changed);
     keep(running.cluster, next.cluster, "[cluster]", changed);

@@ -73,6 +73,12 @@ bool printable_word(std::string_view text) {
                        [](unsigned char c) { return c > 0x20 && c < 0x7f; });
 }
 
+// Text for a report's fields: spaces allowed, no control characters.
+bool printable_text(std::string_view text) {
+    return text.size() <= 255 && std::all_of(text.begin(), text.end(),
+                                             [](unsigned char c) { return c >= 0x20 && c < 0x7f; });
+}
+
 // "user@domain" or "*@domain"; with allow_any also "*".
 bool is_address_pattern(std::string_view pattern, bool allow_any) {
     if (pattern == "*") return allow_any;
@@ -801,6 +807,23 @@ void read_bounces(TableReader& t, Bounces& out) {
         }
     }
     t.read("rules", out.rules);
+}
+
+void read_tlsrpt(TableReader& t, TlsRpt& out) {
+    t.read("enabled", out.enabled);
+    if (t.read("from", out.from)) {
+        out.from = ascii_lowercase(out.from);
+        if (!is_address_pattern(out.from, false) || out.from.starts_with("*")) {
+            t.error("from", "'" + out.from + "' is not an address");
+        }
+    }
+    for (auto [key, value] :
+         {std::pair{"organization", &out.organization}, std::pair{"contact", &out.contact}}) {
+        if (t.read(key, *value) && !printable_text(*value)) {
+            t.error(key, "must be printable ASCII");
+        }
+    }
+    t.read("ca_file", out.ca_file);
 }
 
 void read_unsubscribe(TableReader& t, Unsubscribe& out) {

@@ -46,6 +46,7 @@ void read_admin(TableReader& t, Admin& out);
 void read_preflight(TableReader& t, Preflight& out);
 void read_event_sink(TableReader& t, std::vector<EventSink>& out, UniqueNames& names);
 void read_bounces(TableReader& t, Bounces& out);
+void read_tlsrpt(TableReader& t, TlsRpt& out);
 void read_suppression(TableReader& t, Suppression& out);
 void read_unsubscribe(TableReader& t, Unsubscribe& out);
 void read_compliance(TableReader& t, Compliance& out);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "base/hmac_sha256.hpp"
+
 namespace herald::delivery {
 
 namespace {
@@ -53,6 +55,12 @@ DaneRequirement dane_requirement(const dns::Answer<dns::TlsaRecord>& answer,
                  std::back_inserter(requirement.records), usable_for_smtp);
     if (requirement.records.empty()) requirement.kind = Kind::encrypt;
     return requirement;
+}
+
+std::string presentation(const dns::TlsaRecord& record) {
+    const auto* data = reinterpret_cast<const unsigned char*>(record.data.data());
+    return std::to_string(record.usage) + " " + std::to_string(record.selector) + " " +
+           std::to_string(record.matching_type) + " " + lower_hex(data, record.data.size());
 }
 
 std::string tlsa_name(std::string_view host, std::uint16_t port) {

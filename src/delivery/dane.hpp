@@ -37,6 +37,9 @@ bool usable_for_smtp(const dns::TlsaRecord& record);
 DaneRequirement dane_requirement(const dns::Answer<dns::TlsaRecord>& answer,
                                  std::string_view tlsa_name);
 
+// A record as a zone file writes it: "3 1 1 2a4e..." (RFC 6698 2.2), for TLS-RPT.
+std::string presentation(const dns::TlsaRecord& record);
+
 // The TLSA base for SMTP to `host` on `port`: "_25._tcp.mx.example.com" (RFC 7672 2.2.3).
 std::string tlsa_name(std::string_view host, std::uint16_t port);
 

@@ -51,7 +51,8 @@ Result<Transport*> Router::add_transport(const config::Transport& t, const confi
                                          .dkim = deps.dkim,
                                          .providers = config.providers,
                                          .shaper = deps.shaper,
-                                         .return_path = deps.return_path};
+                                         .return_path = deps.return_path,
+                                         .tls_sessions = deps.tls_sessions};
             if (t.host.empty() && t.mta_sts && deps.tls_policies) {
                 options.tls_policies = deps.tls_policies(t);
             }

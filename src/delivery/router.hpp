@@ -14,6 +14,7 @@
 #include "config/config.hpp"
 #include "delivery/route_table.hpp"
 #include "delivery/tls_policy.hpp"
+#include "delivery/tls_session.hpp"
 #include "delivery/transport.hpp"
 #include "delivery/transport_selector.hpp"
 #include "dns/resolver.hpp"
@@ -41,6 +42,9 @@ struct TransportDependencies {
     // The TLS policies (MTA-STS) of an smtp transport to MX hosts with `mta_sts`; empty
     // function: none.
     std::function<std::shared_ptr<TlsPolicySource>(const config::Transport&)> tls_policies;
+    // What TLS came to on each connection of the smtp transports to MX hosts (TLS-RPT);
+    // empty: not counted.
+    TlsSessionSink tls_sessions;
 };
 
 class Router : public TransportSelector {

@@ -15,7 +15,8 @@ namespace herald::delivery {
 struct TlsPolicy {
     enum class Kind { opportunistic, sts_testing, sts_enforce };
     Kind kind = Kind::opportunistic;
-    std::vector<std::string> mx_patterns;  // "mx.example.com" or "*.example.com"
+    std::vector<std::string> mx_patterns;     // "mx.example.com" or "*.example.com"
+    std::vector<std::string> policy_strings;  // the policy's lines, for TLS-RPT
 
     // MTA-STS enforce: only hosts the policy names, only over verified TLS.
     bool enforced() const { return kind == Kind::sts_enforce; }

@@ -80,6 +80,7 @@
 #include "state/shared_suppressions.hpp"
 #include "suppression/suppressions.hpp"
 #include "tlspolicy/mta_sts_source.hpp"
+#include "tlsrpt/tls_reporter.hpp"
 
 namespace herald::net {
 
@@ -191,6 +192,7 @@ struct Server::Parts {
     api::SendServices send_services;
     api::SuppressionServices suppression_services;
     std::unique_ptr<queue::Bouncer> bouncer;
+    std::unique_ptr<tlsrpt::TlsReporter> tls_reporter;  // with [tlsrpt] enabled
     std::unique_ptr<queue::Scheduler> scheduler;
     std::unique_ptr<queue::QueueControl> control;
     std::unique_ptr<ControlServer> control_server;
@@ -278,6 +280,10 @@ struct Server::Parts {
     std::string sending_ip_for(std::string_view sender) const;
     asio::awaitable<void> explain(queue::CausedFailure failure);
     void build_compliance();
+    void build_tls_reporter();
+    asio::awaitable<Result<std::string>> queue_tls_report(const std::string& from,
+                                                          const std::string& to, std::string text);
+    asio::awaitable<std::string> tlsrpt_request(std::string_view verb);
     doctor::ExplainerSettings explainer_settings() const {
         return {.helo = config.server.hostname,
                 .keys = config.dkim_keys,
@@ -427,6 +433,7 @@ asio::awaitable<std::string> Server::Parts::control_request(std::string_view ver
     if (verb == "logrotate") co_return rotate_logs();
     if (verb == "shaping") co_return "ok " + boost::json::serialize(shaping_status());
     if (verb == "shaping-reset") co_return reset_shaping(argument);
+    if (verb.starts_with("tlsrpt-")) co_return co_await tlsrpt_request(verb);
     co_return control->handle(verb, argument);
 }
 
@@ -846,6 +853,12 @@ Result<std::shared_ptr<const delivery::Router>> Server::Parts::build_router(
             *resolver, dir, t.tls_ca_file,
             [this](const std::string& line) { mainlog->note(line); });
     };
+    if (tls_reporter) {
+        dependencies.tls_sessions = [reporter =
+                                         tls_reporter.get()](const delivery::TlsSession& session) {
+            reporter->record(session);
+        };
+    }
     if (reports) {
         dependencies.return_path = [verp = &reports->verp()](std::string_view id,
                                                              std::string_view recipient) {
@@ -856,6 +869,64 @@ Result<std::shared_ptr<const delivery::Router>> Server::Parts::build_router(
     if (!built) return Error{built.error()};
     return std::shared_ptr<const delivery::Router>(
         std::make_shared<delivery::Router>(std::move(*built)));
+}
+
+// RFC 8460: the reports go from `from` (noreply-tlsrpt@<hostname> by default), signed as any
+// mail from its domain would be.
+void Server::Parts::build_tls_reporter() {
+    const config::TlsRpt& c = config.tlsrpt;
+    if (!c.enabled) return;
+    const std::string& hostname = config.server.hostname;
+    const std::string from = c.from.empty() ? "noreply-tlsrpt@" + hostname : c.from;
+    tlsrpt::TlsReporter::Settings settings{
+        .us = {.name = c.organization.empty() ? hostname : c.organization,
+               .contact = c.contact.empty() ? from : c.contact,
+               .submitter = hostname,
+               .from = from},
+        .dir = config.server.spool_dir / "tlsrpt",
+        .ca_file = c.ca_file};
+    tls_reporter = std::make_unique<tlsrpt::TlsReporter>(
+        io.get_executor(), *resolver, std::move(settings),
+        [this](const std::string& from, const std::string& to, std::string text) {
+            return queue_tls_report(from, to, std::move(text));
+        },
+        [this](const std::string& line) { mainlog->note(line); });
+}
+
+asio::awaitable<Result<std::string>> Server::Parts::queue_tls_report(const std::string& from,
+                                                                     const std::string& to,
+                                                                     std::string text) {
+    message::Envelope envelope;
+    envelope.sender = from;
+    envelope.recipients = {to};
+    envelope.protocol = "local";
+    envelope.arrival = std::chrono::system_clock::now();
+    queue::IntakeOptions options{.hostname = config.server.hostname, .mask_client = true};
+    if (dkim) {
+        const mailauth::dkim::Keyring::Note note = [this](const std::string& line) {
+            mainlog->note(line);
+        };
+        options.dkim = co_await dkim->choose(std::string(domain_of(from)), *resolver, note);
+    }
+    auto outcome =
+        co_await pool->run([&] { return intake->accept(envelope, std::move(text), options); });
+    if (auto* failure = std::get_if<queue::IntakeFailure>(&outcome)) {
+        co_return Error{failure->message};
+    }
+    const std::string id = std::get<queue::Accepted>(outcome).id;
+    scheduler->enqueue_now(id);
+    co_return id;
+}
+
+// `herald tlsrpt show` and `herald tlsrpt send`.
+asio::awaitable<std::string> Server::Parts::tlsrpt_request(std::string_view verb) {
+    if (!tls_reporter) co_return "error TLS reporting is off ([tlsrpt] enabled = false)";
+    if (verb == "tlsrpt-show") co_return "ok " + co_await tls_reporter->show();
+    if (verb == "tlsrpt-send") {
+        auto sent = co_await tls_reporter->send_now();
+        co_return sent ? "ok " + *sent : "error " + sent.error();
+    }
+    co_return "error unknown request " + std::string(verb);
 }
 
 Status Server::Parts::build_services() {
@@ -875,6 +946,7 @@ Status Server::Parts::build_services() {
     shaper = std::make_unique<delivery::TrafficShaper>(
         config.shaping, [this](const std::string& line) { mainlog->note(line); }, config.ip_pools);
     restore_shaping();
+    build_tls_reporter();
     auto built = build_router(config, dkim);
     if (!built) return Error{built.error()};
     router = std::make_unique<delivery::LiveRouter>(std::move(*built));
@@ -1443,6 +1515,7 @@ int Server::run() {
     asio::co_spawn(executor, p.keep_rate_limits(), asio::detached);
     if (p.admin_server) asio::co_spawn(executor, p.admin_server->serve(), asio::detached);
     if (p.dkim) asio::co_spawn(executor, p.check_dkim_keys(), asio::detached);
+    if (p.tls_reporter) asio::co_spawn(executor, p.tls_reporter->run(), asio::detached);
     asio::co_spawn(executor, p.watch_tls_files(), asio::detached);
     p.reload_on_sighup();
     p.rotate_on_sigusr1();
@@ -1472,6 +1545,7 @@ int Server::run() {
         p.rotate_signal->cancel();
         p.scheduler->stop();
         p.events->stop();
+        if (p.tls_reporter) p.tls_reporter->stop();
         if (p.redis) {
             p.shared_send_counts->stop();
             p.nodes->stop();

@@ -257,6 +257,7 @@ struct ClientSession::State {
     Capabilities caps;
     bool tls = false;
     bool starttls_refused = false;
+    bool starttls_unavailable = false;  // not offered, or refused
     bool authenticated = false;
 
     // The transaction of `message`.
@@ -393,6 +394,7 @@ struct ClientSession::State {
         using Tls = ClientSettings::Tls;
         if (!tls && settings.tls != Tls::none && !starttls_refused) {
             if (caps.starttls) return send("STARTTLS", Expect::starttls);
+            starttls_unavailable = true;
             if (settings.tls == Tls::required) {
                 return fail_session("TLS is required but the server does not offer STARTTLS", true);
             }
@@ -421,6 +423,7 @@ struct ClientSession::State {
                                 true);
         }
         starttls_refused = true;
+        starttls_unavailable = true;
         after_hello();
     }
 
@@ -804,6 +807,10 @@ bool ClientSession::closed() const {
 
 bool ClientSession::tls_active() const {
     return s_->tls;
+}
+
+bool ClientSession::starttls_unavailable() const {
+    return s_->starttls_unavailable;
 }
 
 }  // namespace herald::smtp

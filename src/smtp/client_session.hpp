@@ -118,6 +118,8 @@ class ClientSession {
     bool idle() const;
     bool closed() const;
     bool tls_active() const;
+    // The server answered EHLO without STARTTLS, or refused it, when TLS was wanted.
+    bool starttls_unavailable() const;
 
   private:
     struct State;

@@ -107,6 +107,10 @@ delivery::TlsPolicy MtaStsPolicy::as_tls_policy() const {
     out.kind = mode == Mode::enforce ? delivery::TlsPolicy::Kind::sts_enforce
                                      : delivery::TlsPolicy::Kind::sts_testing;
     out.mx_patterns = mx;
+    const std::string lines = text();
+    for (std::size_t at = 0, end; (end = lines.find('\n', at)) != std::string::npos; at = end + 1) {
+        out.policy_strings.push_back(lines.substr(at, end - at));
+    }
     return out;
 }
 

@@ -6,6 +6,7 @@
 
 #include "base/state_file.hpp"
 #include "base/trimmed.hpp"
+#include "dns/host_addresses.hpp"
 #include "tlspolicy/mta_sts_record.hpp"
 
 namespace herald::tlspolicy {
@@ -135,7 +136,7 @@ asio::awaitable<Result<MtaStsPolicy>> MtaStsSource::fetch(const std::string& dom
     const std::string host = "mta-sts." + domain;
     auto url = delivery::HttpUrl::parse("https://" + host + "/.well-known/mta-sts.txt");
     if (!url) co_return Error{url.error()};
-    auto ips = co_await addresses(host);
+    auto ips = co_await dns::host_addresses(resolver_, host);
     if (!ips) co_return Error{ips.error()};
     delivery::HttpRequest request;
     request.head = "GET " + url->target + " HTTP/1.1\r\nHost: " + url->host_header() +
@@ -148,18 +149,6 @@ asio::awaitable<Result<MtaStsPolicy>> MtaStsSource::fetch(const std::string& dom
     auto policy = parse_mta_sts_policy(response->body);
     if (!policy) co_return Error{"a malformed policy: " + policy.error()};
     co_return policy;
-}
-
-// Through Herald's resolver, as the MX hosts are: IPv4 first, then IPv6.
-asio::awaitable<Result<std::vector<std::string>>> MtaStsSource::addresses(const std::string& host) {
-    std::vector<std::string> ips;
-    auto v4 = co_await resolver_.a(host);
-    ips.insert(ips.end(), v4.records.begin(), v4.records.end());
-    auto v6 = co_await resolver_.aaaa(host);
-    ips.insert(ips.end(), v6.records.begin(), v6.records.end());
-    if (ips.empty())
-        co_return Error{"cannot resolve " + host + ": " + std::string(dns::to_string(v4.status))};
-    co_return ips;
 }
 
 std::optional<CachedPolicy> MtaStsSource::cached(const std::string& domain) {

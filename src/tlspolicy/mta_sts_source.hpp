@@ -49,7 +49,6 @@ class MtaStsSource final : public delivery::TlsPolicySource {
     boost::asio::awaitable<std::optional<CachedPolicy>> current_policy(const std::string& domain,
                                                                        std::int64_t now);
     boost::asio::awaitable<Result<MtaStsPolicy>> fetch(const std::string& domain);
-    boost::asio::awaitable<Result<std::vector<std::string>>> addresses(const std::string& host);
     std::optional<CachedPolicy> cached(const std::string& domain);
     void keep(const std::string& domain, CachedPolicy policy);
     std::int64_t now() const;

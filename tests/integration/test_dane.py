@@ -45,11 +45,12 @@ def dane(tmp_path, make_herald, smtp_receiver):
     """dane(tlsa=lambda certs: [...], receiver_tls="good"|"chain"|"wrong-name"|"self-signed"|None,
     ...) -> (herald, receiver). The receiver is mx.<domain>; `tlsa` gives the TLSA records'
     data ("3 1 1 <hex>") from {"good": cert, "ca": ca cert, "self-signed": cert}. More
-    receiver options in `receiver_options`; more herald sections as keywords."""
+    receiver options in `receiver_options`; more records of the domain in `zone`; more herald
+    sections as keywords."""
     servers = []
 
     def make(tlsa, receiver_tls="good", domain=SECURE, signed=True, anchored=True,
-             spoil=None, trust_anchor=True, sts_policy=None, receiver_options=None,
+             spoil=None, trust_anchor=True, sts_policy=None, receiver_options=None, zone=(),
              **sections):
         mx = f"mx.{domain}"
         ca, cert, key = make_ca_and_cert(tmp_path / "ca", names=(mx,))
@@ -63,7 +64,7 @@ def dane(tmp_path, make_herald, smtp_receiver):
         ip = loopback_address()
         port = free_port_on([ip])
         receiver = smtp_receiver(ip, port, tls=tls, **(receiver_options or {}))
-        records = ["@ MX 10 mx", f"mx A {ip}"]
+        records = ["@ MX 10 mx", f"mx A {ip}", *zone]
         records += [f"_{port}._tcp.mx TLSA {record}" for record in tlsa(certs)]
         mx_options = {}
         if sts_policy:
@@ -72,18 +73,18 @@ def dane(tmp_path, make_herald, smtp_receiver):
             servers.append(PolicyServer(policy_ip, *policy_cert, sts_policy))
             records += ['_mta-sts TXT "v=STSv1; id=1;"', f"mta-sts A {policy_ip}"]
             mx_options["tls_ca_file"] = str(ca)
-        zone = Zone(domain, records, signed=signed, anchor="own" if anchored else "other")
+        signed_zone = Zone(domain, records, signed=signed, anchor="own" if anchored else "other")
         # The sender's domain: an insecure zone, so that bounces have somewhere to go.
         sender = Zone("sender.test", ["@ MX 10 mx", f"mx A {ip}"], signed=False)
-        zone.write(tmp_path / "zones")
+        signed_zone.write(tmp_path / "zones")
         if spoil:
-            corrupt_signature(zone, spoil)
-        server = Nsd(tmp_path / "nsd", [zone, sender]).start()
+            corrupt_signature(signed_zone, spoil)
+        server = Nsd(tmp_path / "nsd", [signed_zone, sender]).start()
         servers.append(server)
         config = delivery_config(server.address, port, retry=("1h",), mx=mx_options)
         if trust_anchor:
             config["dns"]["trust_anchor"] = str(write_trust_anchors(tmp_path / "anchors",
-                                                                    [zone]))
+                                                                    [signed_zone]))
         return make_herald(**config, **sections), receiver
 
     yield make

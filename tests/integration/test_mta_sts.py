@@ -32,7 +32,22 @@ def loopback_address():
     return f"127.{random.randint(16, 250)}.{random.randint(0, 255)}.{random.randint(2, 250)}"
 
 
-class PolicyServer:
+class HttpsServer:
+    """`handler` (a BaseHTTPRequestHandler class) served over HTTPS on ip:port, in a thread."""
+
+    def __init__(self, ip, port, cert, key, handler):
+        self.httpd = http.server.ThreadingHTTPServer((ip, port), handler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(str(cert), str(key))
+        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class PolicyServer(HttpsServer):
     """HTTPS on `ip`:443 answering /.well-known/mta-sts.txt with `body` (and `status`)."""
 
     def __init__(self, ip, cert, key, body, status=200):
@@ -52,15 +67,7 @@ class PolicyServer:
             def log_message(self, *args):
                 pass
 
-        self.httpd = http.server.ThreadingHTTPServer((ip, 443), Handler)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(str(cert), str(key))
-        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(ip, 443, cert, key, Handler)
 
 
 def issue(ca_dir, out_dir, names):
@@ -81,27 +88,29 @@ def issue(ca_dir, out_dir, names):
 @pytest.fixture
 def sts(tmp_path, make_herald, dns_zone, smtp_receiver):
     """sts(mode=..., receiver_tls="good"|"wrong-name"|"self-signed"|None, ...) ->
-    (herald, receiver, policy_server), with DNS for DOMAIN pointing at both."""
+    (herald, receiver, policy_server), with DNS for DOMAIN pointing at both. More records in
+    `zone`; more herald sections as keywords."""
     servers = []
 
     def make(mode="enforce", receiver_tls="good", mx=(MX_HOST,), body=None, status=200,
-             txts=('"v=STSv1; id=20261203T1;"',)):
+             txts=('"v=STSv1; id=20261203T1;"',), zone=(), **sections):
         ca_dir = tmp_path / "ca"
         ca, cert, key = make_ca_and_cert(ca_dir, names=(MX_HOST, POLICY_HOST))
         policy_ip, mx_ip = loopback_address(), loopback_address()
         servers.append(PolicyServer(policy_ip, cert, key, body or policy(mode, mx), status))
-        zone = [f"{DOMAIN}. MX 10 {MX_HOST}.", f"{MX_HOST}. A {mx_ip}",
-                f"{POLICY_HOST}. A {policy_ip}",
-                "sender.test. MX 10 mx.sender.test.", f"mx.sender.test. A {mx_ip}"]
-        zone += [f"_mta-sts.{DOMAIN}. TXT {txt}" for txt in txts]
+        records = [f"{DOMAIN}. MX 10 {MX_HOST}.", f"{MX_HOST}. A {mx_ip}",
+                   f"{POLICY_HOST}. A {policy_ip}",
+                   "sender.test. MX 10 mx.sender.test.", f"mx.sender.test. A {mx_ip}",
+                   *zone]
+        records += [f"_mta-sts.{DOMAIN}. TXT {txt}" for txt in txts]
         tls = {"good": (cert, key),
                "wrong-name": issue(ca_dir, tmp_path / "wrong", ("other.test",)),
                "self-signed": self_signed_cert(tmp_path / "self", names=(MX_HOST,)),
                None: None}[receiver_tls]
         port = free_port_on([mx_ip])
         receiver = smtp_receiver(mx_ip, port, tls=tls)
-        h = make_herald(**delivery_config(dns_zone(zone), port, retry=("1h",),
-                                          mx={"tls_ca_file": str(ca)}))
+        h = make_herald(**delivery_config(dns_zone(records), port, retry=("1h",),
+                                          mx={"tls_ca_file": str(ca)}), **sections)
         return h, receiver, servers[-1]
 
     yield make

@@ -30,6 +30,7 @@ asio::awaitable<Status> ClientConnection::open() {
     if (t.implicit_tls) {
         auto tls = co_await start_tls();
         if (!tls) {
+            handshake_failed_ = true;
             co_await stream_.close();
             co_return Error{"TLS with " + t.where + ": " + tls.error()};
         }
@@ -50,6 +51,19 @@ std::string ClientConnection::tls_summary() const {
     if (summary.empty()) return summary;
     std::replace(summary.begin(), summary.end(), ' ', ':');
     return summary + (target_.verify ? ":verified" : ":unverified");
+}
+
+TlsOutcome ClientConnection::tls_outcome() const {
+    using State = TlsOutcome::State;
+    State state = State::unknown;
+    if (stream_.tls_active()) {
+        state = State::established;
+    } else if (handshake_failed_) {
+        state = State::failed;
+    } else if (session_ && session_->starttls_unavailable()) {
+        state = State::unavailable;
+    }
+    return {state, stream_.certificate_error()};
 }
 
 asio::awaitable<Exchange> ClientConnection::send_first(const smtp::ClientSettings& settings,
@@ -94,6 +108,7 @@ asio::awaitable<Exchange> ClientConnection::converse() {
                     }
                     session_->tls_started();
                 } else {
+                    handshake_failed_ = true;
                     exchange.starttls_failed = true;
                     session_->tls_failed(tls.error());
                 }

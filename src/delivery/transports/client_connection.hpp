@@ -50,6 +50,13 @@ struct ConnectionTarget {
     bool implicit_tls = false;
 };
 
+// What became of TLS on a connection: what a TLS-RPT report counts.
+struct TlsOutcome {
+    enum class State { unknown, established, unavailable, failed };
+    State state = State::unknown;  // unknown: the conversation ended before EHLO's answer
+    long certificate_error = 0;    // X509_V_OK, or what the check found (SmtpStream)
+};
+
 // What one transaction over the connection came to.
 struct Exchange {
     bool starttls_failed = false;
@@ -80,6 +87,8 @@ class ClientConnection {
     // "" without TLS.
     std::string tls_summary() const;
     std::size_t transactions() const { return transactions_; }
+    TlsOutcome tls_outcome() const;
+    std::string local_address() const { return stream_.local_address(); }
     const ConnectionTarget& target() const { return target_; }
 
   private:
@@ -94,6 +103,7 @@ class ClientConnection {
     SmtpStream stream_;
     std::unique_ptr<smtp::ClientSession> session_;
     std::size_t transactions_ = 0;
+    bool handshake_failed_ = false;
 };
 
 }  // namespace herald::delivery

@@ -65,11 +65,16 @@ void finish_head(HttpRequest& request, http::request_header<>& head) {
 
 HttpRequest HttpRequest::json_post(const HttpUrl& url, std::string json,
                                    const std::vector<HeaderValue>& fields) {
+    return post(url, "application/json", std::move(json), fields);
+}
+
+HttpRequest HttpRequest::post(const HttpUrl& url, std::string_view content_type, std::string body,
+                              const std::vector<HeaderValue>& fields) {
     HttpRequest request;
     auto head = post_head(url);
-    head.set(http::field::content_type, "application/json");
+    head.set(http::field::content_type, content_type);
     for (const auto& [name, value] : fields) head.set(name, value);
-    request.json = std::move(json);
+    request.own_body = std::move(body);
     finish_head(request, head);
     return request;
 }
@@ -79,7 +84,7 @@ Result<HttpRequest> HttpRequest::build(const HttpUrl& url, HttpFormat format,
     HttpRequest request;
     auto head = post_head(url);
     if (format == HttpFormat::json) {
-        request.json = json_of(delivery);
+        request.own_body = json_of(delivery);
         head.set(http::field::content_type, "application/json");
     } else {
         if (!fits_header_value(delivery.envelope.sender)) {

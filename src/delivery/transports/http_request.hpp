@@ -23,10 +23,12 @@ enum class HttpFormat { rfc822, json };
 
 struct HttpRequest {
     std::string head;          // request line and header fields, through the empty line
-    std::string json;          // the body in json format; empty in rfc822 format
+    std::string own_body;      // the body made for the request; empty in rfc822 format
     std::string_view message;  // the delivery's data, the body in rfc822 format
 
-    std::string_view body() const { return json.empty() ? message : std::string_view(json); }
+    std::string_view body() const {
+        return own_body.empty() ? message : std::string_view(own_body);
+    }
 
     // Fails for an envelope address that cannot be a header field value (a line break in it
     // would let it add header fields of its own).
@@ -36,6 +38,9 @@ struct HttpRequest {
     using HeaderValue = std::pair<std::string, std::string>;
     static HttpRequest json_post(const HttpUrl& url, std::string json,
                                  const std::vector<HeaderValue>& fields);
+    // A POST of any body.
+    static HttpRequest post(const HttpUrl& url, std::string_view content_type, std::string body,
+                            const std::vector<HeaderValue>& fields = {});
 };
 
 }  // namespace herald::delivery

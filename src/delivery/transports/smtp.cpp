@@ -337,6 +337,11 @@ asio::awaitable<bool> SmtpTransport::look_up_dane(Pending& pending, Destination&
         DaneRequirement dane = co_await dane_requirement_for(resolver_, host, config_.port);
         if (dane.kind == DaneRequirement::Kind::unreachable) {
             log(dane.why + "; " + host.name + " is not tried");
+            report({.domain = pending.group.destination,
+                    .policy = TlsSession::Policy::tlsa,
+                    .mx_hosts = {host.name},
+                    .failure = TlsFailure::dnssec_invalid,
+                    .receiving_mx = host.name});
             failures += (failures.empty() ? "" : "; ") + dane.why;
             continue;
         }
@@ -382,14 +387,66 @@ bool SmtpTransport::keep_validated_hosts(Pending& pending, Destination& destinat
 SmtpTransport::HostTls SmtpTransport::host_tls(const Pending& pending,
                                                std::string_view host) const {
     using Tls = smtp::ClientSettings::Tls;
+    HostTls tls{.report = tls_report(pending, host)};
     if (const DaneRequirement* dane = pending.dane_of(host)) {
-        const bool authenticate = dane->kind == DaneRequirement::Kind::authenticate;
-        return {Tls::required, authenticate, authenticate ? dane->records : TlsaRecords{}};
+        tls.mode = Tls::required;
+        tls.verify = dane->kind == DaneRequirement::Kind::authenticate;
+        if (tls.verify) tls.dane = dane->records;
+        return tls;
     }
     // RFC 8461 4.2: under an enforced policy, TLS with a certificate valid for the MX host,
-    // and no falling back to plaintext.
-    const Tls mode = pending.policy.enforced() ? Tls::required : transport_tls();
-    return {mode, mode == Tls::required, {}};
+    // and no falling back to plaintext. Under testing, the check counts for the report only.
+    tls.mode = pending.policy.enforced() ? Tls::required : transport_tls();
+    tls.verify = tls.mode == Tls::required;
+    tls.observe = pending.policy.kind == TlsPolicy::Kind::sts_testing;
+    return tls;
+}
+
+// What a TLS-RPT report says of connections to `host` (RFC 8460 4.3), their outcome aside.
+TlsSession SmtpTransport::tls_report(const Pending& pending, std::string_view host) const {
+    TlsSession session{.domain = pending.group.destination, .receiving_mx = std::string(host)};
+    if (const DaneRequirement* dane = pending.dane_of(host)) {
+        session.policy = TlsSession::Policy::tlsa;
+        for (const auto& record : dane->records) {
+            session.policy_strings.push_back(presentation(record));
+        }
+        session.mx_hosts = {std::string(host)};
+        if (dane->kind == DaneRequirement::Kind::encrypt)
+            session.failure = TlsFailure::tlsa_invalid;
+    } else if (pending.policy.kind != TlsPolicy::Kind::opportunistic) {
+        session.policy = TlsSession::Policy::sts;
+        session.policy_strings = pending.policy.policy_strings;
+        session.mx_hosts = pending.policy.mx_patterns;
+        if (!pending.policy.names(host)) session.failure = TlsFailure::validation_failure;
+    }
+    return session;
+}
+
+// What TLS came to on a fresh connection, for the report: STARTTLS missing, a handshake that
+// failed, a certificate that did not pass the check the policy asks for.
+void SmtpTransport::report_tls(const HostTls& tls, const ClientConnection& connection) const {
+    using State = TlsOutcome::State;
+    const TlsOutcome outcome = connection.tls_outcome();
+    if (outcome.state == State::unknown) return;
+    TlsSession session = tls.report;
+    const bool certificate_failed =
+        (tls.verify || tls.observe) && outcome.certificate_error != X509_V_OK;
+    const TlsFailure certificate_failure = failure_of_certificate_error(outcome.certificate_error);
+    if (outcome.state == State::unavailable) {
+        session.failure = TlsFailure::starttls_not_supported;
+    } else if (outcome.state == State::failed) {
+        session.failure = certificate_failed ? certificate_failure : TlsFailure::validation_failure;
+    } else if (certificate_failed) {
+        session.failure = certificate_failure;
+    }
+    session.sending_ip = connection.local_address();
+    session.receiving_ip = connection.target().ip;
+    report(session);
+}
+
+// MX mode only: a smarthost is no domain's policy.
+void SmtpTransport::report(const TlsSession& session) const {
+    if (options_.tls_sessions && config_.host.empty()) options_.tls_sessions(session);
 }
 
 // RFC 8461 4.1: under an enforced policy, only the MX hosts it names (and those DANE
@@ -399,6 +456,7 @@ bool SmtpTransport::keep_allowed_hosts(Pending& pending, Destination& destinatio
     std::vector<std::string> refused;
     std::erase_if(destination.hosts, [&](const TargetHost& host) {
         if (pending.policy.allows(host.name) || pending.dane_of(host.name)) return false;
+        report(tls_report(pending, host.name));
         refused.push_back(host.name);
         return true;
     });
@@ -693,14 +751,16 @@ asio::awaitable<SmtpTransport::Attempt> SmtpTransport::attempt(const TargetHost&
     a.host = host.name;
     a.remote = host.name + " [" + ip + "]";
     auto executor = co_await asio::this_coro::executor;
+    const bool checked = verify || tls.observe;
     auto connection =
-        std::make_unique<ClientConnection>(executor, verify ? verifying_tls_ : opportunistic_tls_,
+        std::make_unique<ClientConnection>(executor, checked ? verifying_tls_ : opportunistic_tls_,
                                            std::move(target), options_.timeouts, options_.log);
     if (auto opened = co_await connection->open(); !opened) {
         a.why = opened.error();
         co_return a;
     }
     a.exchange = co_await connection->send_first(settings, message);
+    if (settings.tls != smtp::ClientSettings::Tls::none) report_tls(tls, *connection);
     a.connection = std::move(connection);
     co_return a;
 }

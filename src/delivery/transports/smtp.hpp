@@ -21,6 +21,7 @@
 #include "delivery/provider_map.hpp"
 #include "delivery/shaping/traffic_shaper.hpp"
 #include "delivery/tls_policy.hpp"
+#include "delivery/tls_session.hpp"
 #include "delivery/transport.hpp"
 #include "delivery/transports/client_connection.hpp"
 #include "delivery/transports/connection_limiter.hpp"
@@ -58,6 +59,8 @@ struct SmtpTransportOptions {
     ReturnPath return_path;
     // MX mode with `mta_sts`: the recipient domains' MTA-STS policies; null: none.
     std::shared_ptr<TlsPolicySource> tls_policies;
+    // MX mode: told what TLS came to on each fresh connection (TLS-RPT); empty: nobody asks.
+    TlsSessionSink tls_sessions;
 };
 
 class SmtpTransport final : public Transport {
@@ -84,6 +87,12 @@ class SmtpTransport final : public Transport {
         smtp::ClientSettings::Tls mode = smtp::ClientSettings::Tls::opportunistic;
         bool verify = false;
         TlsaRecords dane;
+        // Checked as `verify` would, but not required: an MTA-STS policy in testing mode.
+        bool observe = false;
+        // What a TLS-RPT report says of a connection to this host, but its outcome; a
+        // failure given here stands even when TLS goes well (an MX host the policy does not
+        // name, TLSA records none usable).
+        TlsSession report;
     };
 
     std::vector<Group> group(const std::vector<std::string>& recipients) const;
@@ -111,6 +120,9 @@ class SmtpTransport final : public Transport {
     };
     boost::asio::awaitable<bool> look_up_dane(Pending& pending, Destination& destination);
     HostTls host_tls(const Pending& pending, std::string_view host) const;
+    TlsSession tls_report(const Pending& pending, std::string_view host) const;
+    void report_tls(const HostTls& tls, const ClientConnection& connection) const;
+    void report(const TlsSession& session) const;
     bool keep_allowed_hosts(Pending& pending, Destination& destination) const;
     bool keep_validated_hosts(Pending& pending, Destination& destination) const;
     bool may_carry(const Pending& pending, const ClientConnection& connection) const;

@@ -58,6 +58,9 @@ asio::awaitable<Status> SmtpStream::connect(const std::string& ip, std::uint16_t
     timed_out_ = result.index() == 1;
     if (timed_out_ || ec) co_return failure("connect", timed_out_, ec);
     socket.set_option(tcp::no_delay(true), ec);
+    if (const auto local = socket.local_endpoint(ec); !ec) {
+        local_address_ = local.address().to_string();
+    }
     co_return ok_status();
 }
 
@@ -69,16 +72,13 @@ asio::awaitable<Status> SmtpStream::handshake(const std::string& peer_name, bool
     const bool is_ip = !ec;
     // RFC 6066 3: SNI carries host names only.
     if (!is_ip) SSL_set_tlsext_host_name(ssl, peer_name.c_str());
-    if (verify) {
-        stream_.set_verify_mode(asio::ssl::verify_peer);
-        // OpenSSL checks the name during chain verification (RFC 6125).
-        X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
-        const int named = is_ip ? X509_VERIFY_PARAM_set1_ip_asc(param, peer_name.c_str())
-                                : SSL_set1_host(ssl, peer_name.c_str());
-        if (named != 1) co_return Error{"cannot verify the name " + peer_name};
-    } else {
-        stream_.set_verify_mode(asio::ssl::verify_none);
-    }
+    // OpenSSL checks the name during chain verification (RFC 6125); without `verify` the
+    // outcome is only noted (an MTA-STS policy in testing mode reports it, RFC 8461 5).
+    X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+    const int named = is_ip ? X509_VERIFY_PARAM_set1_ip_asc(param, peer_name.c_str())
+                            : SSL_set1_host(ssl, peer_name.c_str());
+    if (named != 1 && verify) co_return Error{"cannot verify the name " + peer_name};
+    stream_.set_verify_mode(verify ? asio::ssl::verify_peer : asio::ssl::verify_none);
     co_return co_await shake_hands(verify, timeout);
 }
 
@@ -112,10 +112,11 @@ asio::awaitable<Status> SmtpStream::shake_hands(bool verify, std::chrono::second
                                                     asio::redirect_error(use_awaitable, ec)) ||
                             expiry(timer));
     timed_out_ = result.index() == 1;
+    certificate_error_ = SSL_get_verify_result(ssl);
     if (timed_out_ || ec) {
-        if (!timed_out_ && verify && SSL_get_verify_result(ssl) != X509_V_OK) {
+        if (!timed_out_ && verify && certificate_error_ != X509_V_OK) {
             co_return Error{std::string("certificate verification failed: ") +
-                            X509_verify_cert_error_string(SSL_get_verify_result(ssl))};
+                            X509_verify_cert_error_string(certificate_error_)};
         }
         co_return failure("TLS handshake", timed_out_, ec);
     }

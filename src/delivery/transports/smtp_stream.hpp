@@ -28,7 +28,8 @@ class SmtpStream {
                                            std::chrono::seconds timeout);
 
     // `verify`: the chain must verify against the context's trust store and the certificate
-    // must name `peer_name` (a host name or an IP address). Otherwise anything is accepted.
+    // must name `peer_name` (a host name or an IP address). Otherwise anything is accepted,
+    // and certificate_error() says what the check would have found.
     boost::asio::awaitable<Status> handshake(const std::string& peer_name, bool verify,
                                              std::chrono::seconds timeout);
     // DANE (RFC 7672): the certificate must match one of `tlsa` (usable for SMTP), the trust
@@ -43,6 +44,10 @@ class SmtpStream {
     boost::asio::awaitable<void> close();
 
     bool tls_active() const { return tls_; }
+    // After a handshake, failed or not: X509_V_OK, or why the certificate did not verify.
+    long certificate_error() const { return certificate_error_; }
+    // The address the connection goes from; "" before connect() succeeded.
+    const std::string& local_address() const { return local_address_; }
     bool timed_out() const { return timed_out_; }
     // "TLSv1.3 TLS_AES_256_GCM_SHA384" once TLS is active.
     std::string tls_description() const;
@@ -56,6 +61,8 @@ class SmtpStream {
     boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream_;
     bool tls_ = false;
     bool timed_out_ = false;
+    long certificate_error_ = 0;  // X509_V_OK
+    std::string local_address_;
 };
 
 }  // namespace herald::delivery

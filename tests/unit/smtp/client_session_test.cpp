@@ -655,6 +655,7 @@ TEST(ClientSession, StartsTlsWhenOfferedAndSaysEhloAgain) {
     EXPECT_EQ(s.reply("220 2.0.0 Ready\r\n"), "EHLO client.example\r\n");
     EXPECT_EQ(s.tls_handshakes, 1);
     EXPECT_TRUE(s.session.tls_active());
+    EXPECT_FALSE(s.session.starttls_unavailable());
     EXPECT_EQ(s.reply("250-mx.test\r\n250 8BITMIME\r\n"), "MAIL FROM:<a@x.example>\r\n");
 }
 
@@ -677,6 +678,7 @@ TEST(ClientSession, GoesOnInPlaintextWhenOpportunisticStartTlsIsRefused) {
     s.reply(kEhloTls);
     EXPECT_EQ(s.reply("454 4.7.0 TLS not available\r\n"), "MAIL FROM:<a@x.example>\r\n");
     EXPECT_FALSE(s.session.tls_active());
+    EXPECT_TRUE(s.session.starttls_unavailable());  // for the TLS report
 }
 
 TEST(ClientSession, DoesNotStartTlsWhenTheTransportSaysNone) {
@@ -689,6 +691,7 @@ TEST(ClientSession, DefersWhenTlsIsRequiredButNotOffered) {
     Script s(settings(ClientSettings::Tls::required));
     s.reply("220 mx.test\r\n");
     EXPECT_EQ(s.reply(kEhloPlain), "QUIT\r\n");
+    EXPECT_TRUE(s.session.starttls_unavailable());
     EXPECT_EQ(s.recipient(0).status, RecipientStatus::deferred);
     EXPECT_EQ(s.recipient(0).reply, "TLS is required but the server does not offer STARTTLS");
     EXPECT_TRUE(s.result().try_next_host);

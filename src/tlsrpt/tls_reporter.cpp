@@ -1,0 +1,296 @@
+#include "tlsrpt/tls_reporter.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <iterator>
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+
+#include "base/state_file.hpp"
+#include "delivery/transports/http_url.hpp"
+#include "dns/host_addresses.hpp"
+
+namespace herald::tlsrpt {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Also how late after midnight UTC a day is closed: the sessions of that minute count for
+// the day before.
+constexpr auto kSaveEvery = 60s;
+constexpr std::string_view kCurrentFile = "current.json";
+
+std::int64_t unix_seconds(TlsReporter::Clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+TlsReporter::Clock::time_point from_unix(std::int64_t seconds) {
+    return TlsReporter::Clock::time_point(std::chrono::seconds(seconds));
+}
+
+TlsReporter::Clock::time_point next_midnight(TlsReporter::Clock::time_point t) {
+    return std::chrono::floor<std::chrono::days>(t) + std::chrono::days(1);
+}
+
+std::string destination_text(const ReportDestination& destination) {
+    return destination.kind == ReportDestination::Kind::mail ? "mailto:" + destination.where
+                                                             : destination.where;
+}
+
+// A period's counts as the file keeps them.
+std::string period_text(const ReportPeriod& period, const TlsCounts& counts) {
+    return json::serialize(json::object{{"start", unix_seconds(period.start)},
+                                        {"end", unix_seconds(period.end)},
+                                        {"counts", counts.to_json()}});
+}
+
+struct PeriodFile {
+    ReportPeriod period;
+    TlsCounts counts;
+};
+
+Result<PeriodFile> read_period(const std::filesystem::path& path) {
+    auto text = read_state_file(path);
+    if (!text) return Error{"cannot read " + path.string()};
+    boost::system::error_code ec;
+    const json::value value = json::parse(*text, ec);
+    const json::object* object = ec ? nullptr : value.if_object();
+    if (!object || !object->contains("start") || !object->contains("counts")) {
+        return Error{path.string() + " is not a TLS-RPT period"};
+    }
+    auto counts = TlsCounts::from_json(object->at("counts"));
+    if (!counts) return Error{path.string() + ": " + counts.error()};
+    const auto* end = object->if_contains("end");
+    ReportPeriod period{
+        from_unix(object->at("start").to_number<std::int64_t>()),
+        end ? from_unix(end->to_number<std::int64_t>()) : TlsReporter::Clock::now()};
+    return PeriodFile{period, std::move(*counts)};
+}
+
+}  // namespace
+
+TlsReporter::TlsReporter(asio::any_io_executor executor, dns::Resolver& resolver, Settings settings,
+                         Submit submit, Log log)
+    : resolver_(resolver),
+      settings_(std::move(settings)),
+      submit_(std::move(submit)),
+      log_(std::move(log)),
+      https_(settings_.ca_file),
+      client_(https_.tls, delivery::HttpTimeouts{.connect = 30s, .request = 60s}, ""),
+      timer_(executor),
+      start_(Clock::now()) {
+    load();
+}
+
+void TlsReporter::record(const delivery::TlsSession& session) {
+    counts_.add(session);
+    changed_ = true;
+}
+
+void TlsReporter::load() {
+    auto loaded = read_period(settings_.dir / kCurrentFile);
+    if (!loaded) {
+        if (std::filesystem::exists(settings_.dir / kCurrentFile)) note(loaded.error());
+        return;
+    }
+    start_ = loaded->period.start;
+    counts_ = std::move(loaded->counts);
+}
+
+void TlsReporter::save() {
+    std::error_code ec;
+    std::filesystem::create_directories(settings_.dir, ec);
+    const ReportPeriod period{start_, Clock::now()};
+    if (auto saved = replace_file(settings_.dir / kCurrentFile, period_text(period, counts_));
+        !saved) {
+        note("cannot save the counts: " + saved.error());
+        return;
+    }
+    changed_ = false;
+}
+
+// The counts so far become a period of their own, on disk before anything is sent.
+std::filesystem::path TlsReporter::close_period(Clock::time_point end) {
+    const ReportPeriod period{start_, end};
+    const auto path = settings_.dir / fmt::format("period-{}-{}.json", unix_seconds(period.start),
+                                                  unix_seconds(period.end));
+    std::error_code ec;
+    std::filesystem::create_directories(settings_.dir, ec);
+    if (auto written = replace_file(path, period_text(period, counts_)); !written) {
+        note("cannot close the period: " + written.error() + "; its counts are kept");
+        return {};
+    }
+    counts_ = TlsCounts{};
+    start_ = end;
+    save();
+    return path;
+}
+
+asio::awaitable<void> TlsReporter::run() {
+    co_await send_closed_periods();
+    while (!stopped_) {
+        timer_.expires_after(kSaveEvery);
+        boost::system::error_code ec;
+        co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (stopped_) break;
+        const auto now = Clock::now();
+        const auto midnight = next_midnight(start_);
+        if (now >= midnight) {
+            if (!close_period(midnight).empty()) co_await send_closed_periods();
+        } else if (changed_) {
+            save();
+        }
+    }
+}
+
+void TlsReporter::stop() {
+    stopped_ = true;
+    timer_.cancel();
+    if (changed_) save();
+}
+
+asio::awaitable<std::vector<TlsReporter::Outcome>> TlsReporter::send_closed_periods() {
+    std::vector<Outcome> outcomes;
+    std::error_code ec;
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(settings_.dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.starts_with("period-") && name.ends_with(".json")) files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) {
+        auto sent = co_await send_period(file);
+        std::move(sent.begin(), sent.end(), std::back_inserter(outcomes));
+    }
+    co_return outcomes;
+}
+
+// Every domain with a TLSRPT record gets its report; then the period is done with, whatever
+// came of each (a mail that fails is the queue's to retry; an https endpoint that fails
+// is not asked again, RFC 8460 5.3 leaves retries to the sender).
+asio::awaitable<std::vector<TlsReporter::Outcome>> TlsReporter::send_period(
+    const std::filesystem::path& file) {
+    std::vector<Outcome> outcomes;
+    auto period = read_period(file);
+    if (!period) {
+        note(period.error() + "; set aside as " + file.string() + ".bad");
+        std::error_code ec;
+        std::filesystem::rename(file, file.string() + ".bad", ec);
+        co_return outcomes;
+    }
+    for (const auto& [domain, policies] : period->counts.domains()) {
+        auto to = co_await destinations(domain);
+        if (!to) {
+            outcomes.push_back({domain, {}, to.error()});
+            continue;
+        }
+        const Report report = make_report(settings_.us, period->period, domain, policies);
+        outcomes.push_back(co_await send_report(period->period, report, *to));
+    }
+    std::error_code ec;
+    std::filesystem::remove(file, ec);
+    co_return outcomes;
+}
+
+asio::awaitable<Result<std::vector<ReportDestination>>> TlsReporter::destinations(
+    const std::string& domain) {
+    const std::string name = "_smtp._tls." + domain;
+    auto txt = co_await resolver_.txt(name);
+    if (txt.status == dns::Status::nxdomain || txt.status == dns::Status::nodata) {
+        co_return Error{"no TLSRPT record"};
+    }
+    if (!txt.ok()) co_return Error{"cannot look up " + name + ": " + txt.why};
+    auto found = find_report_destinations(txt.records);
+    if (!found) co_return Error{name + ": " + found.error()};
+    co_return std::move(*found);
+}
+
+asio::awaitable<TlsReporter::Outcome> TlsReporter::send_report(
+    const ReportPeriod& period, const Report& report, const std::vector<ReportDestination>& to) {
+    Outcome outcome{.domain = report.domain};
+    for (const auto& destination : to) {
+        Result<std::string> sent = Error{""};
+        if (destination.kind == ReportDestination::Kind::mail) {
+            sent = co_await submit_(
+                settings_.us.from, destination.where,
+                report_mail(settings_.us, period, report, destination.where, Clock::now()));
+            if (sent) *sent = "queued as " + *sent;
+        } else {
+            sent = co_await post(destination.where, report);
+        }
+        const std::string where = destination_text(destination);
+        if (sent) {
+            outcome.sent.push_back(where + " (" + *sent + ")");
+            note("report " + report.id + " for " + report.domain + " sent to " + where + " (" +
+                 *sent + ")");
+        } else {
+            outcome.problem += (outcome.problem.empty() ? "" : "; ") + where + ": " + sent.error();
+            note("report " + report.id + " for " + report.domain + " not sent to " + where + ": " +
+                 sent.error());
+        }
+    }
+    co_return outcome;
+}
+
+// RFC 8460 5.2: the gzip'd report as the body, application/tlsrpt+gzip; any 2xx takes it.
+asio::awaitable<Result<std::string>> TlsReporter::post(const std::string& url,
+                                                       const Report& report) {
+    if (!https_.error.empty()) co_return Error{https_.error};
+    auto parsed = delivery::HttpUrl::parse(url);
+    if (!parsed) co_return Error{parsed.error()};
+    const auto request =
+        delivery::HttpRequest::post(*parsed, "application/tlsrpt+gzip", gzip(report.json));
+    auto ips = co_await dns::host_addresses(resolver_, parsed->host);
+    if (!ips) co_return Error{ips.error()};
+    auto response = co_await client_.send_to(*ips, *parsed, request);
+    if (!response) co_return Error{response.error()};
+    const std::string status = std::to_string(response->status) + " " + response->reason;
+    if (response->status < 200 || response->status > 299) co_return Error{"answered " + status};
+    co_return status;
+}
+
+asio::awaitable<std::string> TlsReporter::show() {
+    const ReportPeriod period{start_, Clock::now()};
+    json::array reports;
+    for (const auto& [domain, policies] : counts_.domains()) {
+        json::object entry{{"domain", domain}};
+        auto to = co_await destinations(domain);
+        if (to) {
+            json::array where;
+            for (const auto& destination : *to) where.emplace_back(destination_text(destination));
+            entry["to"] = std::move(where);
+        } else {
+            entry["not_sent"] = to.error();
+        }
+        entry["report"] = json::parse(make_report(settings_.us, period, domain, policies).json);
+        reports.push_back(std::move(entry));
+    }
+    co_return json::serialize(json::object{{"start", report_time(period.start)},
+                                           {"end", report_time(period.end)},
+                                           {"dropped", counts_.dropped()},
+                                           {"reports", std::move(reports)}});
+}
+
+asio::awaitable<Result<std::string>> TlsReporter::send_now() {
+    if (close_period(Clock::now()).empty()) co_return Error{"cannot close the period"};
+    json::array lines;
+    for (const auto& outcome : co_await send_closed_periods()) {
+        json::object line{{"domain", outcome.domain}, {"sent", json::array{}}};
+        for (const auto& where : outcome.sent) line["sent"].as_array().emplace_back(where);
+        if (!outcome.problem.empty()) line["problem"] = outcome.problem;
+        lines.push_back(std::move(line));
+    }
+    co_return json::serialize(lines);
+}
+
+void TlsReporter::note(const std::string& line) const {
+    if (log_) log_("TLS-RPT: " + line);
+}
+
+}  // namespace herald::tlsrpt
