@@ -15,11 +15,9 @@ std::optional<std::string> decode(std::string_view text) {
         } else if (text[i] != '%') {
             out.push_back(text[i]);
         } else {
-            if (i + 2 >= text.size()) return std::nullopt;
-            const int high = hex_digit_value(text[i + 1]);
-            const int low = hex_digit_value(text[i + 2]);
-            if (high < 0 || low < 0) return std::nullopt;
-            out.push_back(static_cast<char>(high * 16 + low));
+            const auto octet = hex_octet(text, i + 1);
+            if (!octet) return std::nullopt;
+            out.push_back(*octet);
             i += 2;
         }
     }

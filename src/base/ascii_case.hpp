@@ -2,6 +2,7 @@
 // Case-insensitive ASCII: SMTP verbs and parameters (RFC 5321 2.4), domain names, DKIM, SPF
 // and DMARC tags are compared without regard to ASCII case, and locale rules must not apply.
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -33,6 +34,16 @@ inline int hex_digit_value(char c) {
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
+}
+
+// The octet that the two hexadecimal digits at text[at] and text[at + 1] write ("%2C",
+// "+2B" once past their mark), or nullopt when there are not two such digits.
+inline std::optional<char> hex_octet(std::string_view text, std::size_t at) {
+    if (at + 1 >= text.size()) return std::nullopt;
+    const int high = hex_digit_value(text[at]);
+    const int low = hex_digit_value(text[at + 1]);
+    if (high < 0 || low < 0) return std::nullopt;
+    return static_cast<char>(high * 16 + low);
 }
 
 }  // namespace herald

@@ -35,6 +35,11 @@ struct RecipientResult {
     std::string remote_host;  // "mx.example.net [192.0.2.1]", a path, or ""
     std::string tls;          // the connection's TLS ("TLSv1.3 TLS_AES_256_GCM_SHA384"), or ""
     std::string tls_policy;   // smtp: what the destination asked (TlsPolicy::label()), or ""
+    // Delivered: what a sender's NOTIFY=SUCCESS hears of it (RFC 3461 5.2): it reached its
+    // mailbox ("delivered"), went on to a system that reports nothing further ("relayed"),
+    // or the next hop took the DSN request over and reports itself (nothing from us).
+    enum class Handoff { relayed, mailbox, next_hop_reports };
+    Handoff handoff = Handoff::relayed;
     // Deferred without an attempt: the destination's pace lets it go at this time. Not a
     // failure, not logged as a deferral, not counted against the retry schedule.
     std::optional<std::chrono::steady_clock::time_point> paced_until;

@@ -124,9 +124,36 @@ std::string boundary() {
     return fmt::format("herald-report-{:08x}{:08x}", rd(), rd());
 }
 
+Action action_of(const ReportedRecipient& r, const DeliveryReport& report) {
+    return r.action.value_or(report.action);
+}
+
+std::string_view action_name(Action action) {
+    switch (action) {
+        case Action::failed:
+            break;
+        case Action::delayed:
+            return "delayed";
+        case Action::delivered:
+            return "delivered";
+        case Action::relayed:
+            return "relayed";
+    }
+    return "failed";
+}
+
 std::string status_of(const ReportedRecipient& r, Action action) {
     if (!r.status.empty()) return r.status;
+    if (action == Action::delivered || action == Action::relayed) {
+        return status_code_of(r.diagnostic, "2.0.0");
+    }
     return status_code_of(r.diagnostic, action == Action::delayed ? "4.0.0" : "5.0.0");
+}
+
+// The whole message when RET=FULL asked for it and it is not too large: its header section as
+// returned_header_section() makes it, and the body as it is.
+bool returns_full(const DeliveryReport& report) {
+    return report.return_full && report.original_message.size() <= DeliveryReport::kMaxReturned;
 }
 
 // What the human part says of one recipient: the reason, and the last error with its host.
@@ -154,6 +181,12 @@ std::string human_part(const DeliveryReport& report) {
                     "; if it has not been delivered by then, you will get another message";
         }
         out += folded(text + ". You do not need to send it again.", "") + "\r\n\r\n";
+    } else if (report.action == Action::delivered) {
+        out += folded(
+                   "Your message was delivered to the recipients below, or handed on to a mail "
+                   "system that does not report further (\"relayed\"), as you asked.",
+                   "") +
+               "\r\n\r\n";
     } else {
         out += "Your message could not be delivered to one or more recipients.\r\n\r\n";
     }
@@ -163,9 +196,14 @@ std::string human_part(const DeliveryReport& report) {
 
 // One recipient's block of the message/delivery-status part (RFC 3464 2.3).
 std::string recipient_fields(const ReportedRecipient& r, const DeliveryReport& report) {
-    std::string out = "\r\nFinal-Recipient: rfc822; " + r.address + "\r\n";
-    out += report.action == Action::delayed ? "Action: delayed\r\n" : "Action: failed\r\n";
-    out += "Status: " + status_of(r, report.action) + "\r\n";
+    std::string out = "\r\n";
+    if (!r.original_recipient.empty()) {
+        out += field("Original-Recipient", printable(r.original_recipient));
+    }
+    out += "Final-Recipient: rfc822; " + r.address + "\r\n";
+    const Action action = action_of(r, report);
+    out += "Action: " + std::string(action_name(action)) + "\r\n";
+    out += "Status: " + status_of(r, action) + "\r\n";
     if (!r.remote_host.empty()) out += field("Remote-MTA", "dns; " + host_name(r.remote_host));
     if (!r.diagnostic.empty()) {
         const char* type = is_smtp_reply(r.diagnostic) ? "smtp; " : "x-herald; ";
@@ -201,8 +239,9 @@ std::string DeliveryReport::build(std::string_view message_id) const {
     std::string out;
     out += "From: Mail Delivery System <MAILER-DAEMON@" + reporting_host + ">\r\n";
     out += "To: <" + original_sender + ">\r\n";
-    out += action == Action::delayed ? "Subject: Delayed Mail (still being retried)\r\n"
-                                     : "Subject: Undelivered Mail Returned to Sender\r\n";
+    out += action == Action::delayed     ? "Subject: Delayed Mail (still being retried)\r\n"
+           : action == Action::delivered ? "Subject: Successful Mail Delivery Report\r\n"
+                                         : "Subject: Undelivered Mail Returned to Sender\r\n";
     out += "Date: " + rfc5322_date(now) + "\r\n";
     out += "Message-ID: <" + std::string(message_id) + ">\r\n";
     out += "Auto-Submitted: auto-replied\r\n";
@@ -214,13 +253,21 @@ std::string DeliveryReport::build(std::string_view message_id) const {
     out += human_part(*this);
     out += "\r\n--" + b + "\r\n";
     out += "Content-Type: message/delivery-status\r\n\r\n";
+    if (!envelope_id.empty()) out += field("Original-Envelope-Id", printable(envelope_id));
     out += "Reporting-MTA: dns; " + reporting_host + "\r\n";
     out += "X-Herald-Queue-ID: " + queue_id + "\r\n";
     out += "Arrival-Date: " + rfc5322_date(arrival) + "\r\n";
     for (const auto& r : recipients) out += recipient_fields(r, *this);
     out += "\r\n--" + b + "\r\n";
-    out += "Content-Type: text/rfc822-headers\r\n\r\n";
-    out += returned_header_section(original_message);
+    if (returns_full(*this)) {
+        out += "Content-Type: message/rfc822\r\n\r\n";
+        // The rest begins with the blank line that ends the header section.
+        out += returned_header_section(original_message);
+        out += original_message.substr(HeaderBlock::parse(original_message).end());
+    } else {
+        out += "Content-Type: text/rfc822-headers\r\n\r\n";
+        out += returned_header_section(original_message);
+    }
     out += "\r\n--" + b + "--\r\n";
     return out;
 }

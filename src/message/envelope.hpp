@@ -1,8 +1,11 @@
 #pragma once
 // The SMTP envelope of one message as accepted: who sent it, to whom, and how it arrived.
 #include <chrono>
+#include <map>
 #include <string>
 #include <vector>
+
+#include "message/dsn_request.hpp"
 
 namespace herald::message {
 
@@ -14,6 +17,11 @@ struct Envelope {
     // MAIL FROM ... REQUIRETLS (RFC 8689): every hop over TLS that DANE or an enforced
     // MTA-STS policy validated, or the mail bounces.
     bool require_tls = false;
+    // DSN (RFC 3461): RET= and ENVID= of MAIL, and NOTIFY=/ORCPT= of each recipient that
+    // had any, by its address in `recipients`.
+    DsnReturn dsn_return = DsnReturn::unspecified;
+    std::string envelope_id;
+    std::map<std::string, RecipientDsn, std::less<>> recipient_dsn;
     std::string helo;       // the client's EHLO/HELO argument
     std::string client_ip;  // "" for local injection (sendmail)
     std::string auth_user;  // "" when not authenticated
@@ -23,6 +31,12 @@ struct Envelope {
     // sender may be forged (backscatter).
     bool from_outsider = false;
     std::chrono::system_clock::time_point arrival;
+
+    // What `recipient` asked of DSNs: the default when nothing.
+    RecipientDsn dsn_of(std::string_view recipient) const {
+        auto it = recipient_dsn.find(recipient);
+        return it == recipient_dsn.end() ? RecipientDsn{} : it->second;
+    }
 };
 
 }  // namespace herald::message

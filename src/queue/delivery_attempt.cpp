@@ -67,6 +67,7 @@ asio::awaitable<std::optional<DeliveryAttempt::Clock::time_point>> DeliveryAttem
         }
     }
     co_await bounce(message);
+    co_await report_success(message);
     co_await warn_of_delay(message);
     co_return co_await finish(message);
 }
@@ -144,6 +145,7 @@ asio::awaitable<void> DeliveryAttempt::record(const spool::SpooledMessage& messa
         } else if (m.state == spool::RecipientState::delivered) {
             ctx_.mainlog.delivered(id_, r.recipient, transport, r.remote_host, r.detail,
                                    context_for(message, {}, &r));
+            note_success(message, r);
         } else {
             const Reading reading = reading_of(r);
             ctx_.mainlog.failed(id_, r.recipient, transport, r.remote_host, r.detail,
@@ -159,6 +161,23 @@ asio::awaitable<void> DeliveryAttempt::record(const spool::SpooledMessage& messa
             failed_.push_back(std::move(report));
         }
     }
+}
+
+// RFC 3461 5.2: a success notice unless the next hop took the request over.
+void DeliveryAttempt::note_success(const spool::SpooledMessage& message,
+                                   const RecipientResult& result) {
+    using Handoff = RecipientResult::Handoff;
+    if (result.handoff == Handoff::next_hop_reports ||
+        !message.envelope.dsn_of(result.recipient).wants(message::RecipientDsn::success)) {
+        return;
+    }
+    succeeded_.push_back({.address = result.recipient,
+                          .diagnostic = result.detail,
+                          .remote_host = result.remote_host,
+                          .last_attempt = Clock::now(),
+                          .action = result.handoff == Handoff::mailbox
+                                        ? message::ReportAction::delivered
+                                        : message::ReportAction::relayed});
 }
 
 std::vector<RecipientResult> DeliveryAttempt::drop_suppressed(
@@ -228,6 +247,15 @@ asio::awaitable<void> DeliveryAttempt::bounce(const spool::SpooledMessage& messa
     });
     failed_.clear();
     if (bounce_id && ctx_.queued) ctx_.queued(*bounce_id);
+}
+
+asio::awaitable<void> DeliveryAttempt::report_success(const spool::SpooledMessage& message) {
+    if (succeeded_.empty() || !ctx_.bouncer) co_return;
+    auto report_id = co_await ctx_.pool.run([this, &message] {
+        return ctx_.bouncer->report_success(id_, message.envelope, *data_, std::move(succeeded_));
+    });
+    succeeded_.clear();
+    if (report_id && ctx_.queued) ctx_.queued(*report_id);
 }
 
 // After the bounce: a recipient that failed for good in this attempt is not also "delayed".

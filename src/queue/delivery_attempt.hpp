@@ -93,6 +93,9 @@ class DeliveryAttempt {
                                         Recording recording = Recording::outcome);
     boost::asio::awaitable<void> expire(const spool::SpooledMessage& message);
     boost::asio::awaitable<void> bounce(const spool::SpooledMessage& message);
+    boost::asio::awaitable<void> report_success(const spool::SpooledMessage& message);
+    void note_success(const spool::SpooledMessage& message,
+                      const delivery::RecipientResult& result);
     boost::asio::awaitable<void> warn_of_delay(const spool::SpooledMessage& message);
     boost::asio::awaitable<std::optional<Clock::time_point>> finish(
         const spool::SpooledMessage& message);
@@ -133,10 +136,11 @@ class DeliveryAttempt {
 
     // What the reports to the sender (RFC 3464) are made of.
     std::vector<message::ReportedRecipient> failed_;
-    std::optional<spool::Schedule> saved_;             // as the last attempt left it
-    std::map<std::string, spool::Deferral> deferred_;  // in this attempt, by recipient
-    std::set<std::string> ended_;                      // recipients done in this attempt
-    std::optional<Clock::time_point> warned_;          // the delay warning went in this attempt
+    std::vector<message::ReportedRecipient> succeeded_;  // whose NOTIFY asks for SUCCESS
+    std::optional<spool::Schedule> saved_;               // as the last attempt left it
+    std::map<std::string, spool::Deferral> deferred_;    // in this attempt, by recipient
+    std::set<std::string> ended_;                        // recipients done in this attempt
+    std::optional<Clock::time_point> warned_;            // the delay warning went in this attempt
 };
 
 }  // namespace herald::queue

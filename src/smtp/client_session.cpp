@@ -135,6 +135,7 @@ struct Capabilities {
     bool auth_login = false;
     bool require_tls = false;  // RFC 8689
     bool chunking = false;     // RFC 3030
+    bool dsn = false;          // RFC 3461
 
     static Capabilities from_ehlo(const Reply& reply) {
         Capabilities caps;
@@ -154,6 +155,7 @@ struct Capabilities {
         if (equals_ignoring_case(keyword, "STARTTLS")) starttls = true;
         if (equals_ignoring_case(keyword, "REQUIRETLS")) require_tls = true;
         if (equals_ignoring_case(keyword, "CHUNKING")) chunking = true;
+        if (equals_ignoring_case(keyword, "DSN")) dsn = true;
         if (equals_ignoring_case(keyword, "SIZE")) size = parse_size(params);
         if (equals_ignoring_case(keyword, "AUTH")) add_mechanisms(params);
     }
@@ -535,7 +537,26 @@ struct ClientSession::State {
         if (caps.eight_bit_mime && needs_8bit()) command += " BODY=8BITMIME";
         if (needs_smtputf8()) command += " SMTPUTF8";
         if (message.require_tls) command += " REQUIRETLS";
+        if (caps.dsn && message.dsn_return != message::DsnReturn::unspecified) {
+            command += " RET=" + std::string(message::dsn_return_text(message.dsn_return));
+        }
+        if (caps.dsn && !message.envelope_id.empty()) {
+            command += " ENVID=" + message::encode_xtext(message.envelope_id);
+        }
         return command;
+    }
+
+    // " NOTIFY=... ORCPT=..." for recipient `i`, to a server that offers DSN.
+    std::string rcpt_parameters(std::size_t i) const {
+        if (!caps.dsn || i >= message.recipient_dsn.size()) return "";
+        const message::RecipientDsn& dsn = message.recipient_dsn[i];
+        std::string out;
+        if (dsn.notify) out += " NOTIFY=" + message::notify_text(*dsn.notify);
+        if (const auto semicolon = dsn.orcpt.find(';'); semicolon != std::string::npos) {
+            out += " ORCPT=" + dsn.orcpt.substr(0, semicolon + 1) +
+                   message::encode_xtext(std::string_view(dsn.orcpt).substr(semicolon + 1));
+        }
+        return out;
     }
 
     void begin_transaction() {
@@ -585,7 +606,7 @@ struct ClientSession::State {
     }
 
     void send_rcpt(std::size_t i) {
-        send("RCPT TO:<" + message.recipients[i] + ">", Expect::rcpt, i);
+        send("RCPT TO:<" + message.recipients[i] + ">" + rcpt_parameters(i), Expect::rcpt, i);
     }
 
     void on_rset(const Reply& reply) {
@@ -659,7 +680,7 @@ struct ClientSession::State {
     void finish_transaction(bool try_next_host) {
         if (!message_pending) return;
         message_pending = false;
-        events.emplace_back(TransactionDone{{std::move(results), try_next_host}});
+        events.emplace_back(TransactionDone{{std::move(results), try_next_host, caps.dsn}});
         results.clear();
         if (phase == Phase::running && expected.empty()) phase = Phase::idle;
     }

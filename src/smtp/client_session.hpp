@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "message/dsn_request.hpp"
 
 namespace herald::smtp {
 
@@ -55,6 +56,11 @@ struct OutboundMessage {
     // REQUIRETLS (RFC 8689): sent only over TLS to a server that offers REQUIRETLS, which then
     // owes the same to the next hop. Whether the TLS was validated is the transport's concern.
     bool require_tls = false;
+    // DSN (RFC 3461): passed on as RET=, ENVID=, NOTIFY= and ORCPT= to a server that offers
+    // DSN. `recipient_dsn` goes with `recipients`, index by index, or is empty.
+    message::DsnReturn dsn_return = message::DsnReturn::unspecified;
+    std::string envelope_id;
+    std::vector<message::RecipientDsn> recipient_dsn;
 };
 
 enum class RecipientStatus { delivered, deferred, failed };
@@ -71,6 +77,8 @@ struct TransactionResult {
     // the final dot, 4xx greeting, TLS or AUTH trouble, 421): the deferred recipients may be
     // tried at the next MX now (RFC 5321 5.1).
     bool try_next_host = false;
+    // The server offered DSN and took the request with the message: it reports from here on.
+    bool dsn_passed_on = false;
 };
 
 // Events: what the caller must do before the session can go on.

@@ -148,6 +148,48 @@ std::optional<Reply> apply_mail_param(const Param& p, MailArguments& args) {
         args.require_tls = true;
         return std::nullopt;
     }
+    if (equals_ignoring_case(p.keyword, "RET")) {
+        auto ret = p.value ? message::parse_dsn_return(*p.value) : std::nullopt;
+        if (!ret || args.dsn_return != message::DsnReturn::unspecified) {
+            return bad_parameter(p.keyword);
+        }
+        args.dsn_return = *ret;
+        return std::nullopt;
+    }
+    if (equals_ignoring_case(p.keyword, "ENVID")) {
+        auto id = p.value ? message::decode_xtext(*p.value) : std::nullopt;
+        // RFC 3461 4.4: at most 100 characters, printable ASCII once decoded.
+        if (!id || id->empty() || id->size() > 100 || args.envelope_id ||
+            !std::all_of(id->begin(), id->end(), [](char c) { return c >= ' ' && c <= '~'; })) {
+            return bad_parameter(p.keyword);
+        }
+        args.envelope_id = std::move(*id);
+        return std::nullopt;
+    }
+    return Reply(555, "5.5.4", "Unsupported parameter " + std::string(p.keyword));
+}
+
+// Applies one RCPT parameter (RFC 3461 4.1, 4.2); a reply when it is refused.
+std::optional<Reply> apply_rcpt_param(const Param& p, message::RecipientDsn& dsn) {
+    if (!valid_keyword(p.keyword)) return bad_parameter(p.keyword);
+    if (equals_ignoring_case(p.keyword, "NOTIFY")) {
+        auto notify = p.value ? message::parse_notify(*p.value) : std::nullopt;
+        if (!notify || dsn.notify) return bad_parameter(p.keyword);
+        dsn.notify = notify;
+        return std::nullopt;
+    }
+    if (equals_ignoring_case(p.keyword, "ORCPT")) {
+        auto orcpt = p.value ? message::parse_orcpt(*p.value) : std::nullopt;
+        if (!orcpt || !dsn.orcpt.empty()) return bad_parameter(p.keyword);
+        // Printable text once decoded: it goes into the DSN's Original-Recipient field.
+        if (!std::all_of(orcpt->begin(), orcpt->end(), [](char c) {
+                return static_cast<unsigned char>(c) >= ' ' && c != 0x7f;
+            })) {
+            return bad_parameter(p.keyword);
+        }
+        dsn.orcpt = std::move(*orcpt);
+        return std::nullopt;
+    }
     return Reply(555, "5.5.4", "Unsupported parameter " + std::string(p.keyword));
 }
 
@@ -195,16 +237,17 @@ Parsed<MailArguments> parse_mail_arguments(std::string_view argument) {
 
 Parsed<RcptArguments> parse_rcpt_arguments(std::string_view argument, AddressSyntax syntax) {
     const auto split = split_path(argument, "TO:");
-    if (!split) return Reply(501, "5.5.4", "Syntax: RCPT TO:<address>");
-    // No RCPT parameter is advertised (no DSN), so any is refused as RFC 5321 4.1.1.11 says.
-    if (const auto params = split_params(split->params); !params.empty()) {
-        return Reply(555, "5.5.4", "Unsupported parameter " + std::string(params.front().keyword));
+    if (!split) return Reply(501, "5.5.4", "Syntax: RCPT TO:<address> [parameters]");
+    RcptArguments args;
+    for (const Param& param : split_params(split->params)) {
+        if (auto refused = apply_rcpt_param(param, args.dsn)) return *refused;
     }
     auto recipient = parse_path(split->path, syntax, /*allow_null=*/false);
     if (!recipient) {
         return address_error(split->path, syntax, "recipient", "5.1.3", recipient.error());
     }
-    return RcptArguments{std::move(*recipient)};
+    args.recipient = std::move(*recipient);
+    return args;
 }
 
 std::optional<BdatArguments> parse_bdat_arguments(std::string_view argument) {

@@ -116,8 +116,12 @@ struct ServerSession::State {
     bool smtputf8 = false;
     bool body_8bit = false;
     bool require_tls = false;
+    message::DsnReturn dsn_return = message::DsnReturn::unspecified;
+    std::string envelope_id;
     std::vector<std::string> recipients;
+    std::map<std::string, message::RecipientDsn, std::less<>> recipient_dsn;
     std::string asked_recipient;  // awaiting_policy: the RCPT the policy is asked about
+    message::RecipientDsn asked_dsn;
     std::string asked_command;
     std::optional<DataReader> data;  // DATA, or every BDAT chunk of the transaction
     // The BDAT chunk being read: octets still to come, and what to answer once they are in.
@@ -301,7 +305,8 @@ struct ServerSession::State {
                                        "8BITMIME",
                                        "ENHANCEDSTATUSCODES",
                                        "SMTPUTF8",
-                                       "CHUNKING"};
+                                       "CHUNKING",
+                                       "DSN"};
         if (settings.tls_available && !tls) lines.emplace_back("STARTTLS");
         // RFC 8689 4.1: only where the client's own hop is already over TLS.
         if (tls) lines.emplace_back("REQUIRETLS");
@@ -342,6 +347,8 @@ struct ServerSession::State {
         smtputf8 = args.smtputf8;
         body_8bit = args.body_8bit;
         require_tls = args.require_tls;
+        dsn_return = args.dsn_return;
+        envelope_id = args.envelope_id.value_or("");
         return Reply(250, "2.1.0", "Ok");
     }
 
@@ -356,6 +363,7 @@ struct ServerSession::State {
             return Reply(452, "4.5.3", "Too many recipients");
         }
         const Address& recipient = std::get<RcptArguments>(parsed).recipient;
+        const message::RecipientDsn& dsn = std::get<RcptArguments>(parsed).dsn;
         // RFC 5321 3.6.1 lets a server strip a source route; we refuse it instead, so that
         // "@relay:user@victim" can never look like an ordinary relayed address.
         if (recipient.has_source_route) {
@@ -366,16 +374,18 @@ struct ServerSession::State {
         if (auto refused = policy.check_recipient(view(), *canonical)) return *refused;
         if (policy.query_pending()) {
             asked_recipient = *canonical;
+            asked_dsn = dsn;
             events.emplace_back(PolicyQuery{});
             phase = Phase::awaiting_policy;
             return std::nullopt;
         }
-        return take_recipient(*canonical);
+        return take_recipient(*canonical, dsn);
     }
 
-    Reply take_recipient(std::string_view recipient) {
+    Reply take_recipient(std::string_view recipient, const message::RecipientDsn& dsn) {
         for (auto& address : policy.delivery_addresses(recipient)) {
             if (std::find(recipients.begin(), recipients.end(), address) == recipients.end()) {
+                if (dsn.given()) recipient_dsn.emplace(address, dsn);
                 recipients.push_back(std::move(address));
             }
         }
@@ -637,6 +647,9 @@ struct ServerSession::State {
         e.smtputf8 = smtputf8;
         e.body_8bit = body_8bit;
         e.require_tls = require_tls;
+        e.dsn_return = dsn_return;
+        e.envelope_id = envelope_id;
+        e.recipient_dsn = recipient_dsn;
         e.helo = helo;
         e.client_ip = client.ip;
         e.auth_user = auth_user;
@@ -665,7 +678,10 @@ struct ServerSession::State {
         smtputf8 = false;
         body_8bit = false;
         require_tls = false;
+        dsn_return = message::DsnReturn::unspecified;
+        envelope_id.clear();
         recipients.clear();
+        recipient_dsn.clear();
     }
 
     SessionView view() const {
@@ -762,7 +778,7 @@ void ServerSession::policy_answer(const std::optional<Reply>& refusal) {
     s_->phase = State::Phase::command;
     const std::string recipient = std::exchange(s_->asked_recipient, std::string());
     const std::string command = std::exchange(s_->asked_command, std::string());
-    s_->respond(refusal ? *refusal : s_->take_recipient(recipient), command);
+    s_->respond(refusal ? *refusal : s_->take_recipient(recipient, s_->asked_dsn), command);
     s_->process();
 }
 

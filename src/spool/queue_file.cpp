@@ -29,6 +29,7 @@ class HeaderParser {
   private:
     bool record(std::string_view line, std::uint64_t offset);
     bool recipient(std::string_view line, std::uint64_t offset);
+    bool recipient_dsn(std::string_view value);
 
     QueueFileHeader h_;
     bool seen_arrival_ = false, seen_sender_ = false, seen_flags_ = false, seen_data_ = false;
@@ -93,6 +94,15 @@ bool HeaderParser::record(std::string_view line, std::uint64_t offset) {
             return flag(env.from_outsider);
         case 'L':
             return flag(env.require_tls);
+        case 'V': {
+            auto ret = message::parse_dsn_return(value);
+            if (ret) env.dsn_return = *ret;
+            return ret.has_value();
+        }
+        case 'X':
+            return text(env.envelope_id);
+        case 'N':
+            return recipient_dsn(value);
         case 'F':
             if (value != "-" && value != "h") return false;
             h_.held = value[0] == kHeldFlag;
@@ -120,6 +130,24 @@ bool HeaderParser::recipient(std::string_view line, std::uint64_t offset) {
     return true;
 }
 
+// "N <notify> <orcpt>" after its recipient's R record: "-" for a NOTIFY not given.
+bool HeaderParser::recipient_dsn(std::string_view value) {
+    auto& env = h_.envelope;
+    if (env.recipients.empty() || env.recipient_dsn.contains(env.recipients.back())) return false;
+    auto decoded = unescape_record_value(value);
+    if (!decoded) return false;
+    const auto space = decoded->find(' ');
+    if (space == std::string::npos) return false;
+    message::RecipientDsn dsn{.orcpt = decoded->substr(space + 1)};
+    const std::string_view notify = std::string_view(*decoded).substr(0, space);
+    if (notify != "-") {
+        dsn.notify = message::parse_notify(notify);
+        if (!dsn.notify) return false;
+    }
+    env.recipient_dsn.emplace(env.recipients.back(), std::move(dsn));
+    return true;
+}
+
 }  // namespace
 
 std::string encode_queue_file_header(const message::Envelope& envelope, std::uint64_t data_size) {
@@ -137,10 +165,19 @@ std::string encode_queue_file_header(const message::Envelope& envelope, std::uin
     // Written only when set, so that a queue file without it reads as before.
     if (envelope.from_outsider) add_record(out, 'O', "1");
     if (envelope.require_tls) add_record(out, 'L', "1");
+    if (envelope.dsn_return != message::DsnReturn::unspecified) {
+        add_record(out, 'V', message::dsn_return_text(envelope.dsn_return));
+    }
+    if (!envelope.envelope_id.empty()) add_record(out, 'X', envelope.envelope_id);
     add_record(out, 'F', std::string_view(&kActiveFlag, 1));
     for (const auto& rcpt : envelope.recipients) {
         out.push_back('R');
         add_record(out, to_record_byte(RecipientState::pending), rcpt);
+        if (auto dsn = envelope.recipient_dsn.find(rcpt); dsn != envelope.recipient_dsn.end()) {
+            const auto& notify = dsn->second.notify;
+            add_record(out, 'N',
+                       (notify ? message::notify_text(*notify) : "-") + " " + dsn->second.orcpt);
+        }
     }
     add_record(out, 'D', std::to_string(data_size));
     return out;

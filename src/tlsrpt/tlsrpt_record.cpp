@@ -13,14 +13,10 @@ constexpr std::string_view kVersion = "v=TLSRPTv1";
 std::string percent_decoded(std::string_view text) {
     std::string out;
     for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '%' && i + 2 < text.size()) {
-            const int high = hex_digit_value(text[i + 1]);
-            const int low = hex_digit_value(text[i + 2]);
-            if (high >= 0 && low >= 0) {
-                out += static_cast<char>(high * 16 + low);
-                i += 2;
-                continue;
-            }
+        if (const auto octet = text[i] == '%' ? hex_octet(text, i + 1) : std::nullopt) {
+            out += *octet;
+            i += 2;
+            continue;
         }
         out += text[i];
     }

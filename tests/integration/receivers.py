@@ -115,6 +115,7 @@ class Message:
         self.mail_from = record["mail_from"]
         self.rcpt_tos = record["rcpt_tos"]
         self.mail_options = record["mail_options"]
+        self.rcpt_options = record.get("rcpt_options", [])
         self.chunked = record["chunked"]
         self.data = base64.b64decode(record["data"])
         self.ehlo = record["ehlo"]
@@ -142,8 +143,9 @@ class SmtpReceiver:
     data_delay: seconds to wait before answering the end of DATA (keeps connections open).
     hide: EHLO keywords not to offer ("8BITMIME", "SMTPUTF8"): a server that lacks them.
     offer: EHLO keywords aiosmtpd lacks, to offer too: "REQUIRETLS" (RFC 8689; the MAIL
-      parameter is then taken and recorded among the message's mail_options), "CHUNKING"
-      (RFC 3030: BDAT is then taken, and the message recorded as `chunked`).
+      parameter is then taken and recorded among the message's mail_options), "DSN" (RFC 3461;
+      RET= and ENVID= likewise, and RCPT's NOTIFY= and ORCPT= among its rcpt_options),
+      "CHUNKING" (RFC 3030: BDAT is then taken, and the message recorded as `chunked`).
     throttle: a big provider's limits, each per client IP and each optional:
       {"messages": N, "window": seconds (default 60)}: N messages a rolling window; the RCPT
         of a transaction beyond them is answered 421 4.7.28 "... rate limited" (a message
@@ -468,9 +470,7 @@ def _serve(settings_path):
                                  "to unexpected volume or user complaints - 4.16.55.1; see "
                                  "https://postmaster.yahooinc.com/error-codes")
             envelope.mail_from = address
-            envelope.mail_options.extend(mail_options)
-            if server.requiretls:
-                envelope.mail_options.append("REQUIRETLS")
+            envelope.mail_options.extend(mail_options + server.taken_params)
             record({"type": "mail", "conn": server.conn_id, "mail_from": address})
             return "250 2.1.0 Sender ok"
 
@@ -501,7 +501,7 @@ def _serve(settings_path):
                     "attempt": n + 1, "local": local_address(server)})
             if code == 250:
                 envelope.rcpt_tos.append(address)
-                envelope.rcpt_options.extend(rcpt_options)
+                envelope.rcpt_options.extend(rcpt_options + server.taken_rcpt_params)
             if isinstance(entry, str):
                 return entry
             return f"{code} {REPLY_TEXTS.get(code, 'scripted')}"
@@ -513,6 +513,7 @@ def _serve(settings_path):
                                                           LoginPassword) else None
             record({"type": "message", "conn": server.conn_id, "mail_from": envelope.mail_from,
                     "mail_options": envelope.mail_options, "chunked": server.chunks is not None,
+                    "rcpt_options": list(envelope.rcpt_options),
                     "rcpt_tos": list(envelope.rcpt_tos),
                     "data": base64.b64encode(envelope.original_content or b"").decode(),
                     "ehlo": session.host_name,
@@ -545,7 +546,8 @@ def _serve(settings_path):
         conn_id = None
         refused = False
         peer_ip = None
-        requiretls = False
+        taken_params = []  # MAIL parameters taken off before aiosmtpd reads the rest
+        taken_rcpt_params = []  # and RCPT's
         chunks = None  # BDAT chunks of the transaction so far; None: none came
 
         async def smtp_BDAT(self, arg):  # noqa: N802 (aiosmtpd's name)
@@ -567,11 +569,24 @@ def _serve(settings_path):
             await self.push(status)
 
         async def smtp_MAIL(self, arg):  # noqa: N802 (aiosmtpd's name)
-            # aiosmtpd refuses parameters it does not know: take REQUIRETLS off first.
+            offered = {"REQUIRETLS"} & set(settings["offer"])
+            if "DSN" in settings["offer"]:
+                offered |= {"RET", "ENVID"}
+            self.taken_params, rest = self.take_params(arg, offered)
+            await super().smtp_MAIL(rest)
+
+        async def smtp_RCPT(self, arg):  # noqa: N802 (aiosmtpd's name)
+            offered = {"NOTIFY", "ORCPT"} if "DSN" in settings["offer"] else set()
+            self.taken_rcpt_params, rest = self.take_params(arg, offered)
+            await super().smtp_RCPT(rest)
+
+        @staticmethod
+        def take_params(arg, offered):
+            """aiosmtpd refuses parameters it does not know: those offered are taken off
+            first. (taken, the rest of arg)."""
             words = (arg or "").split(" ")
-            kept = [w for w in words if w.upper() != "REQUIRETLS"]
-            self.requiretls = "REQUIRETLS" in settings["offer"] and len(kept) < len(words)
-            await super().smtp_MAIL(" ".join(kept) if self.requiretls else arg)
+            taken = [w for w in words[1:] if w.split("=")[0].upper() in offered]
+            return taken, " ".join(w for w in words if w not in taken)
 
         def connection_made(self, transport):
             # Called again for the TLS transport after STARTTLS: one connection still.

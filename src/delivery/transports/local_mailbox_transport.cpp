@@ -34,7 +34,9 @@ RecipientResult LocalMailboxTransport::deliver_one(const Delivery& delivery,
     std::string copy = mailbox_copy(delivery.envelope.sender, recipient, delivery.data);
     auto saved = store(*mailbox, delivery.envelope, copy);
     if (!saved) return {recipient, Outcome::deferred, saved.error(), mailbox->string()};
-    return {recipient, Outcome::delivered, "saved", *saved};
+    RecipientResult result{recipient, Outcome::delivered, "saved", *saved};
+    result.handoff = RecipientResult::Handoff::mailbox;
+    return result;
 }
 
 }  // namespace herald::delivery

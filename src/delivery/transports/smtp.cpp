@@ -105,13 +105,20 @@ struct SmtpTransport::Pending {
     }
 
     smtp::OutboundMessage message() const {
-        smtp::OutboundMessage m{mail_from,
-                                {},
-                                delivery.data,
-                                delivery.envelope.smtputf8,
-                                delivery.envelope.body_8bit,
-                                delivery.envelope.require_tls};
-        for (std::size_t i : open) m.recipients.push_back(group.recipients[i]);
+        const message::Envelope& envelope = delivery.envelope;
+        smtp::OutboundMessage m{.sender = mail_from,
+                                .data = delivery.data,
+                                .smtputf8 = envelope.smtputf8,
+                                .body_8bit = envelope.body_8bit,
+                                .require_tls = envelope.require_tls,
+                                .dsn_return = envelope.dsn_return,
+                                .envelope_id = envelope.envelope_id};
+        for (std::size_t i : open) {
+            m.recipients.push_back(group.recipients[i]);
+            if (!envelope.recipient_dsn.empty()) {
+                m.recipient_dsn.push_back(envelope.dsn_of(group.recipients[i]));
+            }
+        }
         return m;
     }
 
@@ -147,6 +154,8 @@ struct SmtpTransport::Pending {
             const std::size_t i = open[k];
             results[i] = {
                 group.recipients[i], outcome_of(reply.status), reply.reply, a.remote, tls, label};
+            if (result.dsn_passed_on)
+                results[i].handoff = RecipientResult::Handoff::next_hop_reports;
             answered.push_back(i);
             if (result.try_next_host && reply.status == smtp::RecipientStatus::deferred) {
                 still_open.push_back(i);

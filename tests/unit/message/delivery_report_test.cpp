@@ -23,6 +23,37 @@ DeliveryReport sample() {
         .original_message = "Subject: hello\r\nFrom: alice@example.com\r\n\r\nsecret body\r\n"};
 }
 
+TEST(DeliveryReport, CarriesTheSendersDsnRequest) {
+    DeliveryReport report = sample();
+    report.envelope_id = "QQ314";
+    report.recipients[0].original_recipient = "rfc822;Bob@example.net";
+    report.return_full = true;
+    const std::string text = report.build("b@x");
+    EXPECT_TRUE(contains(text, "Original-Envelope-Id: QQ314\r\nReporting-MTA: dns;"));
+    EXPECT_TRUE(contains(text,
+                         "Original-Recipient: rfc822;Bob@example.net\r\n"
+                         "Final-Recipient: rfc822; bob@example.net\r\n"));
+    EXPECT_TRUE(contains(text,
+                         "Content-Type: message/rfc822\r\n\r\nSubject: hello\r\n"
+                         "From: alice@example.com\r\n\r\nsecret body\r\n"));
+    report.return_full = false;
+    EXPECT_FALSE(contains(report.build("b@x"), "secret body"));
+}
+
+TEST(DeliveryReport, ASuccessNoticeSaysDeliveredOrRelayed) {
+    DeliveryReport report = sample();
+    report.action = DeliveryReport::Action::delivered;
+    report.recipients = {
+        {.address = "bob@example.net",
+         .diagnostic = "250 2.0.0 Ok",
+         .action = ReportAction::relayed},
+        {.address = "carol@example.org", .diagnostic = "saved", .action = ReportAction::delivered}};
+    const std::string text = report.build("b@x");
+    EXPECT_TRUE(contains(text, "Subject: Successful Mail Delivery Report\r\n"));
+    EXPECT_TRUE(contains(text, "bob@example.net\r\nAction: relayed\r\nStatus: 2.0.0\r\n"));
+    EXPECT_TRUE(contains(text, "carol@example.org\r\nAction: delivered\r\nStatus: 2.0.0\r\n"));
+}
+
 TEST(StatusCodeOf, FindsTheEnhancedCodeOfADiagnostic) {
     EXPECT_EQ(status_code_of("550 5.1.1 no such user"), "5.1.1");
     EXPECT_EQ(status_code_of("4.4.7 message expired"), "4.4.7");

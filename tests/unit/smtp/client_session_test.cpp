@@ -862,3 +862,46 @@ TEST(ClientSession, DotStuffsTheMessageItSends) {
 
 }  // namespace
 }  // namespace herald::smtp
+
+namespace herald::smtp {
+namespace {
+
+// ---- DSN (RFC 3461) ----
+
+OutboundMessage message_with_dsn() {
+    OutboundMessage m = message({"b@y.example", "c@y.example"});
+    m.dsn_return = message::DsnReturn::headers;
+    m.envelope_id = "id=1";
+    m.recipient_dsn = {{.notify = message::RecipientDsn::success, .orcpt = "rfc822;B+x@y.example"},
+                       {}};
+    return m;
+}
+
+TEST(ClientSession, PassesTheDsnRequestToAServerThatOffersDsn) {
+    Script s(settings(ClientSettings::Tls::none), message_with_dsn());
+    s.reply("220 mx.test\r\n");
+    EXPECT_EQ(s.reply("250-mx.test\r\n250 DSN\r\n"),
+              "MAIL FROM:<a@x.example> RET=HDRS ENVID=id+3D1\r\n");
+    EXPECT_EQ(s.reply("250 2.1.0 Ok\r\n"),
+              "RCPT TO:<b@y.example> NOTIFY=SUCCESS ORCPT=rfc822;B+2Bx@y.example\r\n");
+    EXPECT_EQ(s.reply("250 2.1.5 Ok\r\n"), "RCPT TO:<c@y.example>\r\n");
+    s.reply("250 2.1.5 Ok\r\n");
+    s.reply("354 Go\r\n");
+    s.reply("250 2.0.0 Ok\r\n");
+    EXPECT_TRUE(s.result().dsn_passed_on);
+}
+
+TEST(ClientSession, KeepsTheDsnRequestFromAServerWithoutDsn) {
+    Script s(settings(ClientSettings::Tls::none), message_with_dsn());
+    s.reply("220 mx.test\r\n");
+    EXPECT_EQ(s.reply(kEhloPlain), "MAIL FROM:<a@x.example>\r\n");
+    EXPECT_EQ(s.reply("250 2.1.0 Ok\r\n"), "RCPT TO:<b@y.example>\r\n");
+    s.reply("250 2.1.5 Ok\r\n");
+    s.reply("250 2.1.5 Ok\r\n");
+    s.reply("354 Go\r\n");
+    s.reply("250 2.0.0 Ok\r\n");
+    EXPECT_FALSE(s.result().dsn_passed_on);
+}
+
+}  // namespace
+}  // namespace herald::smtp

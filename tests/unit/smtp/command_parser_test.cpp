@@ -91,7 +91,7 @@ TEST(CommandParser, RejectsMalformedMailWith501) {
 }
 
 TEST(CommandParser, RejectsUnknownMailParametersWith555) {
-    Reply r = mail_error("FROM:<a@example.com> RET=HDRS");
+    Reply r = mail_error("FROM:<a@example.com> MT-PRIORITY=3");
     EXPECT_EQ(r.code, 555);
     EXPECT_EQ(r.enhanced, "5.5.4");
 }
@@ -121,11 +121,38 @@ TEST(CommandParser, ParsesRcptTo) {
     EXPECT_TRUE(std::holds_alternative<RcptArguments>(postmaster));
 }
 
+TEST(CommandParser, TakesTheDsnParameters) {
+    auto mail = parse_mail_arguments("FROM:<a@example.com> RET=FULL ENVID=QQ+2B314");
+    ASSERT_TRUE(std::holds_alternative<MailArguments>(mail));
+    EXPECT_EQ(std::get<MailArguments>(mail).dsn_return, message::DsnReturn::full);
+    EXPECT_EQ(std::get<MailArguments>(mail).envelope_id, "QQ+314");
+    EXPECT_EQ(mail_error("FROM:<a@example.com> RET=ALL").code, 501);
+    EXPECT_EQ(mail_error("FROM:<a@example.com> RET=FULL RET=HDRS").code, 501);
+    EXPECT_EQ(mail_error("FROM:<a@example.com> ENVID=" + std::string(101, 'x')).code, 501);
+    EXPECT_EQ(mail_error("FROM:<a@example.com> ENVID=a+0Ab").code, 501);
+
+    auto rcpt = parse_rcpt_arguments(
+        "TO:<a@example.com> NOTIFY=SUCCESS,FAILURE "
+        "ORCPT=rfc822;Bob+2Bx@example.com",
+        AddressSyntax::ascii);
+    ASSERT_TRUE(std::holds_alternative<RcptArguments>(rcpt));
+    const auto& dsn = std::get<RcptArguments>(rcpt).dsn;
+    EXPECT_EQ(dsn.notify, message::RecipientDsn::success | message::RecipientDsn::failure);
+    EXPECT_EQ(dsn.orcpt, "rfc822;Bob+x@example.com");
+}
+
 TEST(CommandParser, RejectsBadRcpt) {
     EXPECT_EQ(rcpt_error("TO:<>").enhanced, "5.1.3");
     EXPECT_EQ(rcpt_error("TO:<a@@example.com>").enhanced, "5.1.3");
     EXPECT_EQ(rcpt_error("FROM:<a@example.com>").enhanced, "5.5.4");
-    EXPECT_EQ(rcpt_error("TO:<a@example.com> NOTIFY=NEVER").code, 555);
+    EXPECT_EQ(rcpt_error("TO:<a@example.com> RRVS=2026-12-04T00:00:00Z").code, 555);
+    EXPECT_EQ(rcpt_error("TO:<a@example.com> NOTIFY=NEVER,SUCCESS").code, 501);
+    EXPECT_EQ(rcpt_error("TO:<a@example.com> NOTIFY=DELAY,DELAY").code, 501);
+    EXPECT_EQ(rcpt_error("TO:<a@example.com> NOTIFY").code, 501);
+    EXPECT_EQ(rcpt_error("TO:<a@example.com> NOTIFY=FAILURE NOTIFY=DELAY").code, 501);
+    EXPECT_EQ(rcpt_error("TO:<a@example.com> ORCPT=bob@example.com").code, 501);
+    EXPECT_EQ(rcpt_error("TO:<a@example.com> ORCPT=rfc822;bob+4").code, 501);
+    EXPECT_EQ(rcpt_error("TO:<a@example.com> ORCPT=rfc822;a+0Ab@x.example").code, 501);
     EXPECT_EQ(rcpt_error("TO:<\xc3\xa9@example.com>").code, 553);
 }
 

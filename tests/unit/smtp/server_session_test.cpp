@@ -43,7 +43,7 @@ TEST(ServerSession, ListsExtensionsOnEhlo) {
     Conversation c;
     EXPECT_EQ(c.send("EHLO client.example\r\n"),
               "250-mx.herald.test\r\n250-PIPELINING\r\n250-SIZE 10000\r\n250-8BITMIME\r\n"
-              "250-ENHANCEDSTATUSCODES\r\n250-SMTPUTF8\r\n250 CHUNKING\r\n");
+              "250-ENHANCEDSTATUSCODES\r\n250-SMTPUTF8\r\n250-CHUNKING\r\n250 DSN\r\n");
 }
 
 TEST(ServerSession, OffersStartTlsOnlyWhenAvailableAndNotActive) {
@@ -837,7 +837,7 @@ TEST(ServerSession, AnswersAPipelinedGroupInOrder) {
     Outcome whole = run_in_chunks({});
     EXPECT_EQ(whole.transcript,
               "250-mx.herald.test\r\n250-PIPELINING\r\n250-SIZE 10000\r\n250-8BITMIME\r\n"
-              "250-ENHANCEDSTATUSCODES\r\n250-SMTPUTF8\r\n250 CHUNKING\r\n"
+              "250-ENHANCEDSTATUSCODES\r\n250-SMTPUTF8\r\n250-CHUNKING\r\n250 DSN\r\n"
               "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n554 5.7.1 Relay access denied\r\n250 2.1.5 Ok\r\n"
               "354 End data with <CR><LF>.<CR><LF>\r\n"
               "550 5.6.0 Bare CR or LF not allowed in message; use CRLF\r\n"

@@ -59,6 +59,27 @@ TEST(QueueFile, WritesTheRequireTlsRecordOnlyWhenSet) {
     EXPECT_FALSE(parsed->envelope.require_tls);
 }
 
+TEST(QueueFile, KeepsWhatTheSenderAskedOfDsns) {
+    auto env = sample_envelope();
+    auto plain = encode_queue_file_header(env, 1);
+    EXPECT_EQ(plain.find("\nN "), std::string::npos);  // nothing asked, nothing written
+    env.dsn_return = message::DsnReturn::headers;
+    env.envelope_id = "id 1";
+    env.recipient_dsn["carol@example.org"] = {.notify = 0, .orcpt = "rfc822;c@example.org"};
+    env.recipient_dsn["bob@example.net"] = {.notify = message::RecipientDsn::success};
+    const auto header = encode_queue_file_header(env, 1);
+    auto parsed = parse_queue_file_header(header);
+    ASSERT_TRUE(parsed) << parsed.error();
+    EXPECT_EQ(parsed->envelope.dsn_return, message::DsnReturn::headers);
+    EXPECT_EQ(parsed->envelope.envelope_id, "id 1");
+    EXPECT_EQ(parsed->envelope.recipient_dsn, env.recipient_dsn);
+    // An N record belongs to the recipient before it: none before the first, one each.
+    EXPECT_FALSE(parse_queue_file_header("HERALD-QUEUE 1\nT 1\nS \nF -\nN - \nD 0\n"));
+    EXPECT_FALSE(
+        parse_queue_file_header("HERALD-QUEUE 1\nT 1\nS \nF -\nRP a@b\nN - \nN - \nD 0\n"));
+    EXPECT_FALSE(parse_queue_file_header("HERALD-QUEUE 1\nT 1\nS \nF -\nRP a@b\nN BOGUS x\nD 0\n"));
+}
+
 TEST(QueueFile, InPlaceOffsetsPointAtTheStateAndFlagBytes) {
     auto header = encode_queue_file_header(sample_envelope(), 0);
     auto parsed = parse_queue_file_header(header);
