@@ -16,6 +16,14 @@ Transport* LiveRouter::transport_for(std::string_view sender, std::string_view r
     return current()->transport_for(sender, recipient);
 }
 
+void LiveRouter::close_idle_connections() const {
+    current()->close_idle_connections();
+}
+
+bool LiveRouter::connections_closed() const {
+    return current()->connections_closed();
+}
+
 void LiveRouter::forget_unreachable() const {
     current()->forget_unreachable();
 }

@@ -18,6 +18,8 @@ class LiveRouter : public TransportSelector {
 
     Transport* transport_for(std::string_view sender, std::string_view recipient) const override;
     void forget_unreachable() const override;
+    void close_idle_connections() const override;
+    bool connections_closed() const override;
     std::shared_ptr<const TransportSelector> pinned() const override { return current(); }
 
   private:

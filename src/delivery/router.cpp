@@ -124,6 +124,15 @@ std::vector<std::pair<std::string, std::size_t>> Router::connections_to_provider
     return counts;
 }
 
+void Router::close_idle_connections() const {
+    for (const auto& transport : transports_) transport->close_idle_connections();
+}
+
+bool Router::connections_closed() const {
+    return std::all_of(transports_.begin(), transports_.end(),
+                       [](const auto& transport) { return transport->connections_closed(); });
+}
+
 void Router::forget_unreachable() const {
     for (const auto& transport : transports_) transport->forget_unreachable();
 }

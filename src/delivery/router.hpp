@@ -58,6 +58,8 @@ class Router : public TransportSelector {
     // Never null: check-config guarantees a route for every sender.
     Transport* transport_for(std::string_view sender, std::string_view recipient) const override;
     void forget_unreachable() const override;
+    void close_idle_connections() const override;
+    bool connections_closed() const override;
     // Per transport with any: the connections open or parked to `provider`.
     std::vector<std::pair<std::string, std::size_t>> connections_to_provider(
         std::string_view provider) const;

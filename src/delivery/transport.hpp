@@ -57,6 +57,10 @@ class Transport {
     // The administrator asked for a retry now (`herald queue flush`): what the transport
     // learned about unreachable destinations must not hold the mail back.
     virtual void forget_unreachable() {}
+    // At shutdown: every parked connection says QUIT (RFC 5321 4.1.1.10) and closes; true
+    // once all have.
+    virtual void close_idle_connections() {}
+    virtual bool connections_closed() const { return true; }
     // Connections open or parked to a mailbox provider (`herald shaping status`): the smtp
     // transport's in MX mode; 0 for the others.
     virtual std::size_t connections_to_provider(std::string_view provider) const { return 0; }

@@ -313,12 +313,24 @@ asio::awaitable<void> Server::Parts::drain_then_stop() {
     constexpr auto kGrace = std::chrono::seconds(5);
     constexpr auto kPoll = std::chrono::milliseconds(20);
     asio::steady_timer timer(io);
-    auto deadline = std::chrono::steady_clock::now() + kGrace;
-    while (std::chrono::steady_clock::now() < deadline &&
-           (limits->active() > 0 || scheduler->active() > 0)) {
-        timer.expires_after(kPoll);
-        co_await timer.async_wait(asio::use_awaitable);
-    }
+    const auto deadline = std::chrono::steady_clock::now() + kGrace;
+    // Polled: the sessions and deliveries end by themselves, each at its own pace.
+    const auto wait_until = [&](const std::function<bool()>& done) -> asio::awaitable<void> {
+        while (std::chrono::steady_clock::now() < deadline && !done()) {
+            timer.expires_after(kPoll);
+            co_await timer.async_wait(asio::use_awaitable);
+        }
+    };
+    // Named, not temporaries in the co_await: GCC 12 destroys those twice.
+    const std::function<bool()> drained = [this] {
+        return limits->active() == 0 && scheduler->active() == 0;
+    };
+    const std::function<bool()> closed = [this] { return router->connections_closed(); };
+    co_await wait_until(drained);
+    // Connections parked for the next message say QUIT before they close (RFC 5321
+    // 4.1.1.10), within what is left of the grace period.
+    router->close_idle_connections();
+    co_await wait_until(closed);
     io.stop();
 }
 

@@ -242,6 +242,10 @@ def test_a_connection_is_reused_for_the_next_message(make_herald, dns_zone, smtp
     h.wait_for(lambda: h.completed(second), what="the second Completed")
     assert [m.rcpt_tos for m in mx1.messages()] == [["a@one.test"], ["b@one.test"]]
     assert mx1.connections() == 1, "the parked connection was not reused"
+    # RFC 5321 4.1.1.10: a stopping Herald says QUIT on the connection it keeps parked.
+    assert not mx1.events("quit")
+    assert h.stop() == 0
+    h.wait_for(lambda: mx1.events("quit"), what="QUIT at the receiver")
 
 
 def test_max_connections_limits_connections_to_a_destination(make_herald, dns_zone,

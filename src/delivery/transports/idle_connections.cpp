@@ -13,8 +13,10 @@ namespace asio = boost::asio;
 
 namespace {
 
-asio::awaitable<void> close_connection(std::unique_ptr<ClientConnection> connection) {
+asio::awaitable<void> close_connection(std::unique_ptr<ClientConnection> connection,
+                                       std::shared_ptr<std::size_t> closing) {
     co_await connection->close();
+    --*closing;
 }
 
 }  // namespace
@@ -79,7 +81,8 @@ void IdleConnections::close_all() {
 void IdleConnections::close(HeldConnection held) {
     auto connection = std::move(held.connection);
     { [[maybe_unused]] auto released = std::move(held.permit); }
-    asio::co_spawn(executor_, close_connection(std::move(connection)), asio::detached);
+    ++*closing_;
+    asio::co_spawn(executor_, close_connection(std::move(connection), closing_), asio::detached);
 }
 
 }  // namespace herald::delivery

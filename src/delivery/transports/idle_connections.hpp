@@ -46,6 +46,8 @@ class IdleConnections {
     void close_all();
     // Closes one that is not parked: QUIT, in the background.
     void close(HeldConnection held);
+    // Connections whose QUIT is still on its way.
+    std::size_t closing() const { return *closing_; }
 
   private:
     struct Parked {
@@ -58,6 +60,7 @@ class IdleConnections {
     std::unordered_map<std::string, std::list<Parked>> parked_;
     // Shared with the expiry waits, which may outlive this object.
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    std::shared_ptr<std::size_t> closing_ = std::make_shared<std::size_t>(0);
 };
 
 }  // namespace herald::delivery

@@ -71,6 +71,10 @@ class SmtpTransport final : public Transport {
     std::string_view name() const override { return config_.name; }
     boost::asio::awaitable<std::vector<RecipientResult>> deliver(const Delivery& delivery) override;
     void forget_unreachable() override { backoff_.clear(); }
+    void close_idle_connections() override {
+        if (idle_) idle_->close_all();
+    }
+    bool connections_closed() const override { return !idle_ || idle_->closing() == 0; }
     std::size_t connections_to_provider(std::string_view provider) const override;
 
   private:
