@@ -6,6 +6,9 @@
 // (DNS, HTTPS, a cache) is tlspolicy/'s business.
 #include <boost/asio/awaitable.hpp>
 
+#include "delivery/tls_session.hpp"
+
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +20,9 @@ struct TlsPolicy {
     Kind kind = Kind::opportunistic;
     std::vector<std::string> mx_patterns;     // "mx.example.com" or "*.example.com"
     std::vector<std::string> policy_strings;  // the policy's lines, for TLS-RPT
+    // Opportunistic because the domain's published policy could not be had: what a TLS
+    // report says of every session to it meanwhile (RFC 8460 4.3.2.2).
+    std::optional<TlsFailure> fetch_failure;
 
     // MTA-STS enforce: only hosts the policy names, only over verified TLS.
     bool enforced() const { return kind == Kind::sts_enforce; }

@@ -20,6 +20,12 @@ std::string_view result_type(TlsFailure failure) {
             return "tlsa-invalid";
         case TlsFailure::dnssec_invalid:
             return "dnssec-invalid";
+        case TlsFailure::sts_policy_fetch_error:
+            return "sts-policy-fetch-error";
+        case TlsFailure::sts_policy_invalid:
+            return "sts-policy-invalid";
+        case TlsFailure::sts_webpki_invalid:
+            return "sts-webpki-invalid";
     }
     return "validation-failure";
 }

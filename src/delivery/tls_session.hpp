@@ -16,9 +16,12 @@ enum class TlsFailure {
     certificate_host_mismatch,
     certificate_expired,
     certificate_not_trusted,
-    validation_failure,  // any other failure to negotiate or validate
-    tlsa_invalid,        // DANE: secure TLSA records, none usable
-    dnssec_invalid,      // DANE: the TLSA lookup was bogus or failed
+    validation_failure,      // any other failure to negotiate or validate
+    tlsa_invalid,            // DANE: secure TLSA records, none usable
+    dnssec_invalid,          // DANE: the TLSA lookup was bogus or failed
+    sts_policy_fetch_error,  // MTA-STS: the published policy could not be fetched
+    sts_policy_invalid,      // it did not parse
+    sts_webpki_invalid,      // its host's certificate did not verify
 };
 
 // The report's "result-type": "starttls-not-supported", ...

@@ -83,72 +83,91 @@ std::int64_t MtaStsSource::now() const {
         .count();
 }
 
-asio::awaitable<delivery::TlsPolicy> MtaStsSource::policy_for(const std::string& domain) {
-    const std::int64_t at = now();
-    auto current = co_await current_policy(domain, at);
-    if (!current) co_return delivery::TlsPolicy{};
-    co_return current->policy.as_tls_policy();
+delivery::TlsPolicy MtaStsSource::applied(const std::optional<CachedPolicy>& known,
+                                          std::optional<delivery::TlsFailure> failure) {
+    if (known) return known->policy.as_tls_policy();
+    delivery::TlsPolicy none;
+    none.fetch_failure = failure;
+    return none;
 }
 
 // RFC 8461 5.1: the TXT record says whether to fetch; without one (or when DNS fails) a
 // cached policy still within its max_age applies.
-asio::awaitable<std::optional<CachedPolicy>> MtaStsSource::current_policy(const std::string& domain,
-                                                                          std::int64_t at) {
+asio::awaitable<delivery::TlsPolicy> MtaStsSource::policy_for(const std::string& domain) {
+    const std::int64_t at = now();
     std::optional<CachedPolicy> known = cached(domain);
     if (known && !known->current(at)) known.reset();
     auto txt = co_await resolver_.txt("_mta-sts." + domain);
-    if (!txt.ok()) co_return known;
+    if (!txt.ok()) co_return applied(known);
     auto found = find_mta_sts_record(txt.records);
     if (!found.record) {
         if (!found.problem.empty() && log_)
             log_("MTA-STS: _mta-sts." + domain + ": " + found.problem);
-        co_return known;
+        co_return applied(known);
     }
     const MtaStsRecord* record = &*found.record;
-    if (known && known->id == record->id) co_return known;
+    if (known && known->id == record->id) co_return applied(known);
     if (auto failed = failed_.find(domain);
         failed != failed_.end() && failed->second.id == record->id && at < failed->second.until) {
-        co_return known;
+        co_return applied(known, failed->second.type);
     }
     auto fetched = co_await fetch(domain);
-    if (!fetched) {
+    if (auto* failure = std::get_if<FetchFailure>(&fetched)) {
         if (log_) {
-            log_("MTA-STS: no policy for " + domain + " (" + fetched.error() + ")" +
+            log_("MTA-STS: no policy for " + domain + " (" + failure->why + ")" +
                  (known ? "; the cached one applies" : "") + "; next try in " +
                  std::to_string(kRetryFetchAfter) + " s");
         }
-        failed_.insert_or_assign(domain, FailedFetch{record->id, at + kRetryFetchAfter});
-        co_return known;
+        failed_.insert_or_assign(domain,
+                                 FailedFetch{record->id, at + kRetryFetchAfter, failure->type});
+        co_return applied(known, failure->type);
     }
     failed_.erase(domain);
-    CachedPolicy fresh{.policy = std::move(*fetched), .id = record->id, .fetched = at};
+    CachedPolicy fresh{
+        .policy = std::move(std::get<MtaStsPolicy>(fetched)), .id = record->id, .fetched = at};
     if (log_) {
         log_("MTA-STS: " + domain + " policy " + fresh.id + ": mode " +
              std::string(to_string(fresh.policy.mode)) + ", max_age " +
              std::to_string(fresh.policy.max_age));
     }
     keep(domain, fresh);
-    co_return fresh;
+    co_return applied(fresh);
 }
 
-asio::awaitable<Result<MtaStsPolicy>> MtaStsSource::fetch(const std::string& domain) {
-    if (!https_.error.empty()) co_return Error{https_.error};
+// RFC 8460 4.3.2.2: a policy host whose certificate does not verify is sts-webpki-invalid
+// (the HTTP client says "TLS with ..."), a policy that does not parse sts-policy-invalid,
+// anything else that keeps the policy away sts-policy-fetch-error.
+asio::awaitable<std::variant<MtaStsPolicy, MtaStsSource::FetchFailure>> MtaStsSource::fetch(
+    const std::string& domain) {
+    using delivery::TlsFailure;
+    if (!https_.error.empty()) co_return FetchFailure{.why = https_.error};
     const std::string host = "mta-sts." + domain;
     auto url = delivery::HttpUrl::parse("https://" + host + "/.well-known/mta-sts.txt");
-    if (!url) co_return Error{url.error()};
+    if (!url) co_return FetchFailure{.why = url.error()};
     auto ips = co_await dns::host_addresses(resolver_, host);
-    if (!ips) co_return Error{ips.error()};
+    if (!ips) co_return FetchFailure{.why = ips.error()};
     delivery::HttpRequest request;
     request.head = "GET " + url->target + " HTTP/1.1\r\nHost: " + url->host_header() +
                    "\r\nUser-Agent: Herald\r\nConnection: close\r\n\r\n";
     auto response = co_await client_.send_to(*ips, *url, request);
-    if (!response) co_return Error{response.error()};
+    if (!response) {
+        const bool tls = response.error().starts_with("TLS with ");
+        co_return FetchFailure{
+            tls ? TlsFailure::sts_webpki_invalid : TlsFailure::sts_policy_fetch_error,
+            response.error()};
+    }
     // RFC 8461 3.3: no redirects are followed, and a policy is at most 64 KiB.
-    if (response->status != 200) co_return Error{response->describe()};
-    if (!response->complete) co_return Error{"the policy is cut short or larger than 64 KiB"};
+    if (response->status != 200) co_return FetchFailure{.why = response->describe()};
+    if (!response->complete) {
+        co_return FetchFailure{TlsFailure::sts_policy_invalid,
+                               "the policy is cut short or larger than 64 KiB"};
+    }
     auto policy = parse_mta_sts_policy(response->body);
-    if (!policy) co_return Error{"a malformed policy: " + policy.error()};
-    co_return policy;
+    if (!policy) {
+        co_return FetchFailure{TlsFailure::sts_policy_invalid,
+                               "a malformed policy: " + policy.error()};
+    }
+    co_return std::move(*policy);
 }
 
 std::optional<CachedPolicy> MtaStsSource::cached(const std::string& domain) {

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <variant>
 
 #include "base/result.hpp"
 #include "delivery/tls_policy.hpp"
@@ -46,9 +47,16 @@ class MtaStsSource final : public delivery::TlsPolicySource {
     boost::asio::awaitable<delivery::TlsPolicy> policy_for(const std::string& domain) override;
 
   private:
-    boost::asio::awaitable<std::optional<CachedPolicy>> current_policy(const std::string& domain,
-                                                                       std::int64_t now);
-    boost::asio::awaitable<Result<MtaStsPolicy>> fetch(const std::string& domain);
+    // A fetch that failed: why, and what a TLS report calls it (RFC 8460 4.3.2.2).
+    struct FetchFailure {
+        delivery::TlsFailure type = delivery::TlsFailure::sts_policy_fetch_error;
+        std::string why;
+    };
+    boost::asio::awaitable<std::variant<MtaStsPolicy, FetchFailure>> fetch(
+        const std::string& domain);
+    // The cached policy that applies, or none; `failure`: why there is none to apply.
+    static delivery::TlsPolicy applied(const std::optional<CachedPolicy>& known,
+                                       std::optional<delivery::TlsFailure> failure = {});
     std::optional<CachedPolicy> cached(const std::string& domain);
     void keep(const std::string& domain, CachedPolicy policy);
     std::int64_t now() const;
@@ -63,6 +71,7 @@ class MtaStsSource final : public delivery::TlsPolicySource {
     struct FailedFetch {
         std::string id;          // the record's id it failed for
         std::int64_t until = 0;  // unix seconds: no new try before
+        delivery::TlsFailure type = delivery::TlsFailure::sts_policy_fetch_error;
     };
     std::map<std::string, FailedFetch, std::less<>> failed_;
 };

@@ -120,6 +120,21 @@ def test_an_enforce_failure_is_counted(sts, receiver_tls, result_type):
     assert failures(only_policy(shown(h)[DOMAIN])) == (0, 1, [result_type])
 
 
+@pytest.mark.parametrize("body,status,result_type", [
+    ("version: STSv1\r\nmode: sometimes\r\n", 200, "sts-policy-invalid"),
+    (None, 404, "sts-policy-fetch-error"),
+])
+def test_a_policy_that_cannot_be_had_is_reported(sts, body, status, result_type):
+    h, receiver, _ = sts(body=body, status=status, zone=[f"_smtp._tls.{DOMAIN}. TXT {BY_MAIL}"],
+                         **ENABLED)
+    msg_id = send(h, "alice@sender.test", [f"bob@{DOMAIN}"])
+    # No policy to apply: the mail goes as it would without one (RFC 8461 5).
+    h.wait_for_log(rf" {msg_id} => <?bob@{DOMAIN}>? .* P=opportunistic ", timeout=60)
+    policy_entry = only_policy(shown(h)[DOMAIN])
+    assert policy_entry["policy"]["policy-type"] == "sts"
+    assert failures(policy_entry) == (0, 1, [result_type])
+
+
 class ReportCollector(HttpsServer):
     """HTTPS on ip:port taking POSTs: each (path, content type, body)."""
 

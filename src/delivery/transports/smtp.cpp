@@ -422,6 +422,9 @@ TlsSession SmtpTransport::tls_report(const Pending& pending, std::string_view ho
         session.mx_hosts = {std::string(host)};
         if (dane->kind == DaneRequirement::Kind::encrypt)
             session.failure = TlsFailure::tlsa_invalid;
+    } else if (pending.policy.fetch_failure) {
+        session.policy = TlsSession::Policy::sts;
+        session.failure = pending.policy.fetch_failure;
     } else if (pending.policy.kind != TlsPolicy::Kind::opportunistic) {
         session.policy = TlsSession::Policy::sts;
         session.policy_strings = pending.policy.policy_strings;

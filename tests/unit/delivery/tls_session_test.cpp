@@ -28,6 +28,9 @@ TEST(TlsSession, PolicyTypesAreTheReportsWords) {
     EXPECT_EQ(result_type(TlsFailure::starttls_not_supported), "starttls-not-supported");
     EXPECT_EQ(result_type(TlsFailure::tlsa_invalid), "tlsa-invalid");
     EXPECT_EQ(result_type(TlsFailure::dnssec_invalid), "dnssec-invalid");
+    EXPECT_EQ(result_type(TlsFailure::sts_policy_fetch_error), "sts-policy-fetch-error");
+    EXPECT_EQ(result_type(TlsFailure::sts_policy_invalid), "sts-policy-invalid");
+    EXPECT_EQ(result_type(TlsFailure::sts_webpki_invalid), "sts-webpki-invalid");
 }
 
 }  // namespace
