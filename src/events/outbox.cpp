@@ -1,7 +1,6 @@
 #include "events/outbox.hpp"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -137,15 +136,11 @@ Result<std::unique_ptr<Outbox>> Outbox::open(std::filesystem::path directory,
     FileDescriptor directory_fd = FileDescriptor::open(directory, O_RDONLY | O_DIRECTORY);
     if (!directory_fd) return Error{describe_errno("open", directory, errno)};
     // Two writers would interleave lines and cursors: refuse the second rather than corrupt.
-    int locked;
-    do {
-        locked = ::flock(directory_fd.get(), LOCK_EX | LOCK_NB);
-    } while (locked != 0 && errno == EINTR);
-    if (locked != 0) {
-        if (errno == EWOULDBLOCK) {
+    if (const int locked = directory_fd.try_lock(); locked != 0) {
+        if (locked == EWOULDBLOCK) {
             return Error{"outbox " + directory.string() + " is in use by another outbox"};
         }
-        return Error{describe_errno("lock", directory, errno)};
+        return Error{describe_errno("lock", directory, locked)};
     }
     if (::unlinkat(directory_fd.get(), kCursorTemporary, 0) != 0 && errno != ENOENT) {
         const int err = errno;

@@ -70,6 +70,7 @@
 #include "spool/free_space.hpp"
 #include "spool/secret_file.hpp"
 #include "spool/spool.hpp"
+#include "spool/spool_lock.hpp"
 #include "state/auth_failures.hpp"
 #include "state/cluster_nodes.hpp"
 #include "state/redis_link.hpp"
@@ -150,6 +151,7 @@ struct Server::Parts {
     std::unique_ptr<log::MainLog> mainlog;
     std::unique_ptr<log::RejectLog> rejectlog;
     std::unique_ptr<log::PanicLog> paniclog;
+    std::optional<spool::SpoolLock> spool_lock;  // held while serving: one server a spool
     std::unique_ptr<spool::Spool> spool;
     std::unique_ptr<BlockingPool> pool;
     std::unique_ptr<dns::UnboundResolver> resolver;
@@ -728,6 +730,10 @@ Status Server::Parts::open_storage() {
 
     spool = std::make_unique<spool::Spool>(server.spool_dir);
     if (auto opened = spool->open(); !opened) return Error{"spool: " + opened.error()};
+    // Before anything reads the queue: a second server must not recover the first's mail.
+    auto locked = spool::SpoolLock::acquire(server.spool_dir);
+    if (!locked) return Error{"spool: " + locked.error()};
+    spool_lock.emplace(std::move(*locked));
     return ok_status();
 }
 

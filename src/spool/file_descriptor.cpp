@@ -1,6 +1,7 @@
 #include "spool/file_descriptor.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -137,6 +138,13 @@ int FileDescriptor::copy_from(const FileDescriptor& source, std::uint64_t offset
         if (int err = write_all(piece); err != 0) return err;
         in += static_cast<loff_t>(buffer.size());
         length -= buffer.size();
+    }
+    return 0;
+}
+
+int FileDescriptor::try_lock() const {
+    while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+        if (errno != EINTR) return errno;
     }
     return 0;
 }

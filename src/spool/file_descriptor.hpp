@@ -42,6 +42,8 @@ class FileDescriptor {
     // kernel (copy_file_range), else by reads and writes of 64 KiB. EIO if `source` is short.
     int copy_from(const FileDescriptor& source, std::uint64_t offset, std::uint64_t length) const;
     int data_sync() const;
+    // flock(LOCK_EX | LOCK_NB): 0, EWOULDBLOCK when another open file holds it, or the error.
+    int try_lock() const;
     int full_sync() const;
     int regular_file_size(std::uint64_t& out) const;  // EINVAL for a FIFO, a device, ...
 

@@ -3,11 +3,13 @@ the queue, and nothing else is (apart from messages whose 250 was on its way whe
 server died: at most one per client)."""
 import random
 import smtplib
+import subprocess
 import threading
 
 import pytest
 
-from herald_fixture import LOCAL_USERS, maildir_count, message, queued_id, stuck_queue_config
+from herald_fixture import (HERALD_BIN, LOCAL_USERS, maildir_count, message, queued_id,
+                            stuck_queue_config)
 
 CLIENTS = 4
 
@@ -120,3 +122,25 @@ def test_delivered_recipient_is_not_delivered_again_after_restart(make_herald, h
     assert len(h.events(msg_id, "=>")) == 1, h.events(msg_id)
     [entry] = [e for e in h.queue_list_json() if e["id"] == msg_id]
     assert "far@example.net" in str(entry["recipients"])
+
+
+def test_a_second_server_on_the_same_spool_stops_at_start_up(make_herald):
+    """Both would recover and deliver the same queue: the second must not start (issue 23)."""
+    h = make_herald(**stuck_queue_config())
+    with smtplib.SMTP("127.0.0.1", h.port(), timeout=20) as s:
+        s.ehlo("client.herald.test")
+        s.mail("alice@client.herald.test")
+        s.rcpt("bob@example.net")
+        code, text = s.data(message(to="bob@example.net"))
+        assert code == 250, text
+    second = subprocess.run(
+        [HERALD_BIN, "serve", "--allow-root", "--foreground", "--config", str(h.config_path)],
+        cwd=h.dir, capture_output=True, timeout=60)
+    assert second.returncode != 0
+    assert second.stderr.startswith(b"herald: spool: "), second.stderr
+    assert b" is in use by another herald serve" in second.stderr, second.stderr
+    # The first goes on, its queue untouched by the second.
+    assert [m["id"] for m in h.queue_list_json()] == [queued_id(text)]
+    assert h.stop() == 0
+    h.start()
+    assert [m["id"] for m in h.queue_list_json()] == [queued_id(text)]

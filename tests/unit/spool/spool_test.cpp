@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "spool/message_id.hpp"
+#include "spool/spool_lock.hpp"
 
 namespace herald::spool {
 namespace {
@@ -38,6 +39,19 @@ class TempDir {
   private:
     fs::path path_;
 };
+
+TEST(SpoolLock, OneHolderAtATimeAndFreeOnceItIsGone) {
+    TempDir dir;
+    {
+        auto first = SpoolLock::acquire(dir.path());
+        ASSERT_TRUE(first) << first.error();
+        auto second = SpoolLock::acquire(dir.path());
+        ASSERT_FALSE(second);
+        EXPECT_NE(second.error().find("is in use by another herald serve"), std::string::npos);
+    }
+    EXPECT_TRUE(SpoolLock::acquire(dir.path()));
+    EXPECT_FALSE(SpoolLock::acquire(dir.path() / "missing"));
+}
 
 message::Envelope envelope_to(std::vector<std::string> recipients) {
     message::Envelope env;
