@@ -4,6 +4,7 @@
 
 #include "base/ascii_case.hpp"
 #include "base/hmac_sha256.hpp"
+#include "base/timestamp.hpp"
 
 namespace herald::compliance {
 
@@ -18,10 +19,6 @@ constexpr std::size_t kMaxToken = 2048;
 int value_of(char c) {
     const auto at = kAlphabet.find(c);
     return at == std::string_view::npos ? -1 : static_cast<int>(at);
-}
-
-std::int64_t unix_seconds(UnsubscribeLinks::Clock::time_point t) {
-    return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
 }  // namespace

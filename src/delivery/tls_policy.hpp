@@ -6,12 +6,12 @@
 // (DNS, HTTPS, a cache) is tlspolicy/'s business.
 #include <boost/asio/awaitable.hpp>
 
-#include "delivery/tls_session.hpp"
-
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "delivery/tls_session.hpp"
 
 namespace herald::delivery {
 

@@ -1,5 +1,6 @@
 #include "message/dsn_request.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "base/ascii_case.hpp"
@@ -99,7 +100,20 @@ std::optional<std::string> parse_orcpt(std::string_view text) {
     }
     auto address = decode_xtext(text.substr(semicolon + 1));
     if (!address || address->empty()) return std::nullopt;
+    if (std::any_of(address->begin(), address->end(),
+                    [](char c) { return static_cast<unsigned char>(c) < ' ' || c == 0x7f; })) {
+        return std::nullopt;
+    }
     return std::string(type) + ";" + *address;
+}
+
+std::optional<std::string> parse_envelope_id(std::string_view text) {
+    auto id = decode_xtext(text);
+    if (!id || id->empty() || id->size() > 100 ||
+        !std::all_of(id->begin(), id->end(), [](char c) { return c >= ' ' && c <= '~'; })) {
+        return std::nullopt;
+    }
+    return id;
 }
 
 std::string_view dsn_return_text(DsnReturn ret) {

@@ -34,8 +34,11 @@ std::string encode_xtext(std::string_view text);
 std::optional<std::uint8_t> parse_notify(std::string_view text);
 std::string notify_text(std::uint8_t notify);  // "NEVER" or "SUCCESS,FAILURE,..."
 
-// ORCPT=addr-type;xtext (RFC 3461 4.2): the decoded "addr-type;address", or nullopt.
+// ORCPT=addr-type;xtext (RFC 3461 4.2): the decoded "addr-type;address", or nullopt. No
+// control characters once decoded: it goes into the DSN's Original-Recipient field.
 std::optional<std::string> parse_orcpt(std::string_view text);
+// ENVID=xtext (RFC 3461 4.4): 1 to 100 printable ASCII characters once decoded, or nullopt.
+std::optional<std::string> parse_envelope_id(std::string_view text);
 
 std::string_view dsn_return_text(DsnReturn ret);  // "FULL", "HDRS", ""
 std::optional<DsnReturn> parse_dsn_return(std::string_view text);

@@ -1,7 +1,5 @@
 #include "queue/bouncer.hpp"
 
-#include <algorithm>
-
 #include "log/main_log.hpp"
 
 namespace herald::queue {
@@ -16,11 +14,14 @@ using message::ReportedRecipient;
 std::vector<ReportedRecipient> asking_for(const message::Envelope& original,
                                           std::vector<ReportedRecipient> recipients,
                                           RecipientDsn::Notify outcome) {
-    std::erase_if(recipients, [&](const ReportedRecipient& r) {
-        return !original.dsn_of(r.address).wants(outcome);
-    });
-    for (auto& r : recipients) r.original_recipient = original.dsn_of(r.address).orcpt;
-    return recipients;
+    std::vector<ReportedRecipient> asking;
+    for (auto& r : recipients) {
+        const RecipientDsn dsn = original.dsn_of(r.address);
+        if (!dsn.wants(outcome)) continue;
+        r.original_recipient = dsn.orcpt;
+        asking.push_back(std::move(r));
+    }
+    return asking;
 }
 
 }  // namespace

@@ -157,12 +157,8 @@ std::optional<Reply> apply_mail_param(const Param& p, MailArguments& args) {
         return std::nullopt;
     }
     if (equals_ignoring_case(p.keyword, "ENVID")) {
-        auto id = p.value ? message::decode_xtext(*p.value) : std::nullopt;
-        // RFC 3461 4.4: at most 100 characters, printable ASCII once decoded.
-        if (!id || id->empty() || id->size() > 100 || args.envelope_id ||
-            !std::all_of(id->begin(), id->end(), [](char c) { return c >= ' ' && c <= '~'; })) {
-            return bad_parameter(p.keyword);
-        }
+        auto id = p.value ? message::parse_envelope_id(*p.value) : std::nullopt;
+        if (!id || args.envelope_id) return bad_parameter(p.keyword);
         args.envelope_id = std::move(*id);
         return std::nullopt;
     }
@@ -181,12 +177,6 @@ std::optional<Reply> apply_rcpt_param(const Param& p, message::RecipientDsn& dsn
     if (equals_ignoring_case(p.keyword, "ORCPT")) {
         auto orcpt = p.value ? message::parse_orcpt(*p.value) : std::nullopt;
         if (!orcpt || !dsn.orcpt.empty()) return bad_parameter(p.keyword);
-        // Printable text once decoded: it goes into the DSN's Original-Recipient field.
-        if (!std::all_of(orcpt->begin(), orcpt->end(), [](char c) {
-                return static_cast<unsigned char>(c) >= ' ' && c != 0x7f;
-            })) {
-            return bad_parameter(p.keyword);
-        }
         dsn.orcpt = std::move(*orcpt);
         return std::nullopt;
     }

@@ -6,6 +6,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "base/timestamp.hpp"
 #include "state/hash_channel.hpp"
 
 namespace herald::state {
@@ -25,10 +26,6 @@ end
 redis.call('PUBLISH', KEYS[1], ARGV[1])
 return 1
 )lua");
-
-std::int64_t unix_seconds(Clock::time_point t) {
-    return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
-}
 
 std::int64_t now_seconds() {
     return unix_seconds(Clock::now());
@@ -85,7 +82,7 @@ std::optional<ReadReaction> read_reaction(std::string_view text) {
         !read_number(o, "suspended_until", suspended_until) || r.rate < 0 || r.ceiling < 0) {
         return std::nullopt;
     }
-    r.suspended_until = Clock::time_point(std::chrono::seconds(suspended_until));
+    r.suspended_until = from_unix_seconds(suspended_until);
     return read;
 }
 

@@ -20,10 +20,6 @@ namespace {
 
 constexpr std::size_t kBase64Line = 76;  // RFC 2045 6.8
 
-std::int64_t unix_seconds(std::chrono::system_clock::time_point t) {
-    return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
-}
-
 std::string random_hex(std::size_t bytes) {
     std::vector<unsigned char> random(bytes);
     RAND_bytes(random.data(), static_cast<int>(random.size()));

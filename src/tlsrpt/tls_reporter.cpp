@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 
 #include "base/state_file.hpp"
+#include "base/timestamp.hpp"
 #include "delivery/transports/http_url.hpp"
 #include "dns/host_addresses.hpp"
 
@@ -25,14 +26,6 @@ namespace {
 // the day before.
 constexpr auto kSaveEvery = 60s;
 constexpr std::string_view kCurrentFile = "current.json";
-
-std::int64_t unix_seconds(TlsReporter::Clock::time_point t) {
-    return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
-}
-
-TlsReporter::Clock::time_point from_unix(std::int64_t seconds) {
-    return TlsReporter::Clock::time_point(std::chrono::seconds(seconds));
-}
 
 TlsReporter::Clock::time_point next_midnight(TlsReporter::Clock::time_point t) {
     return std::chrono::floor<std::chrono::days>(t) + std::chrono::days(1);
@@ -66,11 +59,10 @@ Result<PeriodFile> read_period(const std::filesystem::path& path) {
     }
     auto counts = TlsCounts::from_json(object->at("counts"));
     if (!counts) return Error{path.string() + ": " + counts.error()};
-    const auto* end = object->if_contains("end");
-    ReportPeriod period{
-        from_unix(object->at("start").to_number<std::int64_t>()),
-        end ? from_unix(end->to_number<std::int64_t>()) : TlsReporter::Clock::now()};
-    return PeriodFile{period, std::move(*counts)};
+    const auto* start = object->at("start").if_int64();
+    const auto* end = object->if_contains("end") ? object->at("end").if_int64() : nullptr;
+    if (!start || !end) return Error{path.string() + " is not a TLS-RPT period"};
+    return PeriodFile{{from_unix_seconds(*start), from_unix_seconds(*end)}, std::move(*counts)};
 }
 
 }  // namespace

@@ -103,10 +103,6 @@ double bounded_rate(const json::value& v) {
     return rate;
 }
 
-Clock::time_point time_of(std::int64_t seconds) {
-    return Clock::time_point(std::chrono::seconds(seconds));
-}
-
 json::value time_or_null(Clock::time_point t, Clock::time_point now) {
     if (t <= now) return nullptr;
     return json::value(iso8601_utc(t));
@@ -555,8 +551,8 @@ Status TrafficShaper::restore(std::string_view text) {
             p.ceiling = bounded_rate(o->at("ceiling"));
             p.connections = o->at("connections").to_number<std::size_t>();
             p.connections_ceiling = o->at("connections_ceiling").to_number<std::size_t>();
-            p.suspended_until = time_of(bounded(o->at("suspended_until"), kLatestSecond));
-            p.last_change = time_of(bounded(o->at("last_change"), kLatestSecond));
+            p.suspended_until = from_unix_seconds(bounded(o->at("suspended_until"), kLatestSecond));
+            p.last_change = from_unix_seconds(bounded(o->at("last_change"), kLatestSecond));
             p.last_rule = std::string(o->at("last_rule").as_string());
             p.day = bounded(o->at("day"), kLatestDay);
             p.sent_today = o->at("sent_today").to_number<std::size_t>();

@@ -396,7 +396,8 @@ bool SmtpTransport::keep_validated_hosts(Pending& pending, Destination& destinat
 SmtpTransport::HostTls SmtpTransport::host_tls(const Pending& pending,
                                                std::string_view host) const {
     using Tls = smtp::ClientSettings::Tls;
-    HostTls tls{.report = tls_report(pending, host)};
+    HostTls tls;
+    if (reports_tls()) tls.report = tls_report(pending, host);
     if (const DaneRequirement* dane = pending.dane_of(host)) {
         tls.mode = Tls::required;
         tls.verify = dane->kind == DaneRequirement::Kind::authenticate;
@@ -407,7 +408,7 @@ SmtpTransport::HostTls SmtpTransport::host_tls(const Pending& pending,
     // and no falling back to plaintext. Under testing, the check counts for the report only.
     tls.mode = pending.policy.enforced() ? Tls::required : transport_tls();
     tls.verify = tls.mode == Tls::required;
-    tls.observe = pending.policy.kind == TlsPolicy::Kind::sts_testing;
+    tls.observe = reports_tls() && pending.policy.kind == TlsPolicy::Kind::sts_testing;
     return tls;
 }
 
@@ -456,9 +457,8 @@ void SmtpTransport::report_tls(const HostTls& tls, const ClientConnection& conne
     report(session);
 }
 
-// MX mode only: a smarthost is no domain's policy.
 void SmtpTransport::report(const TlsSession& session) const {
-    if (options_.tls_sessions && config_.host.empty()) options_.tls_sessions(session);
+    if (reports_tls()) options_.tls_sessions(session);
 }
 
 // RFC 8461 4.1: under an enforced policy, only the MX hosts it names (and those DANE
@@ -468,7 +468,7 @@ bool SmtpTransport::keep_allowed_hosts(Pending& pending, Destination& destinatio
     std::vector<std::string> refused;
     std::erase_if(destination.hosts, [&](const TargetHost& host) {
         if (pending.policy.allows(host.name) || pending.dane_of(host.name)) return false;
-        report(tls_report(pending, host.name));
+        if (reports_tls()) report(tls_report(pending, host.name));
         refused.push_back(host.name);
         return true;
     });
@@ -772,7 +772,9 @@ asio::awaitable<SmtpTransport::Attempt> SmtpTransport::attempt(const TargetHost&
         co_return a;
     }
     a.exchange = co_await connection->send_first(settings, message);
-    if (settings.tls != smtp::ClientSettings::Tls::none) report_tls(tls, *connection);
+    if (reports_tls() && settings.tls != smtp::ClientSettings::Tls::none) {
+        report_tls(tls, *connection);
+    }
     a.connection = std::move(connection);
     co_return a;
 }

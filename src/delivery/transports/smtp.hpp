@@ -91,9 +91,11 @@ class SmtpTransport final : public Transport {
         smtp::ClientSettings::Tls mode = smtp::ClientSettings::Tls::opportunistic;
         bool verify = false;
         TlsaRecords dane;
-        // Checked as `verify` would, but not required: an MTA-STS policy in testing mode.
+        // Checked as `verify` would, but not required: an MTA-STS policy in testing mode,
+        // when TLS sessions are reported.
         bool observe = false;
-        // What a TLS-RPT report says of a connection to this host, but its outcome; a
+        // When reported: what a TLS-RPT report says of a connection to this host, but its
+        // outcome; a
         // failure given here stands even when TLS goes well (an MX host the policy does not
         // name, TLSA records none usable).
         TlsSession report;
@@ -124,6 +126,9 @@ class SmtpTransport final : public Transport {
     };
     boost::asio::awaitable<bool> look_up_dane(Pending& pending, Destination& destination);
     HostTls host_tls(const Pending& pending, std::string_view host) const;
+    // Whether anyone counts TLS sessions (TLS-RPT): MX mode with a sink; a smarthost is no
+    // domain's policy.
+    bool reports_tls() const { return options_.tls_sessions && config_.host.empty(); }
     TlsSession tls_report(const Pending& pending, std::string_view host) const;
     void report_tls(const HostTls& tls, const ClientConnection& connection) const;
     void report(const TlsSession& session) const;

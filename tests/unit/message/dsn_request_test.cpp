@@ -46,6 +46,16 @@ TEST(DsnRequest, OrcptIsATypeAndAnXtextAddress) {
     EXPECT_FALSE(parse_orcpt(";bob@example.com"));
     EXPECT_FALSE(parse_orcpt("rfc822;"));
     EXPECT_FALSE(parse_orcpt("rfc 822;bob@example.com"));
+    EXPECT_FALSE(parse_orcpt("rfc822;bob+0D+0A@example.com"));
+}
+
+TEST(DsnRequest, AnEnvelopeIdIsShortPrintableText) {
+    EXPECT_EQ(parse_envelope_id("QQ+2B314"), "QQ+314");
+    EXPECT_EQ(parse_envelope_id("a+20b"), "a b");
+    EXPECT_FALSE(parse_envelope_id(""));
+    EXPECT_FALSE(parse_envelope_id(std::string(101, 'x')));
+    EXPECT_FALSE(parse_envelope_id("a+0Ab"));
+    EXPECT_FALSE(parse_envelope_id("a+C3+A9"));
 }
 
 }  // namespace
