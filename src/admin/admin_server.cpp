@@ -109,6 +109,9 @@ asio::awaitable<HttpResponse> AdminServer::respond(const HttpRequest& request) {
             co_return console_response(route.id);
         case Endpoint::metrics:
             services_.metrics.set_queue(services_.census.snapshot(now));
+            if (services_.queue_loading) {
+                services_.metrics.set_queue_loading(services_.queue_loading());
+            }
             if (services_.shaping_figures)
                 services_.metrics.set_shaping(services_.shaping_figures());
             if (services_.event_figures) services_.metrics.set_events(services_.event_figures());

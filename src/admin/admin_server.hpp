@@ -75,6 +75,7 @@ struct AdminServices {
     // Events, webhooks and reports for /metrics (docs/events.md); unset: none shown.
     std::function<events::EventFigures()> event_figures;
     std::function<ClusterFigures()> cluster_figures;  // null: not a node of a cluster
+    std::function<queue::QueueLoadFigures()> queue_loading;
     // GET /api/cluster: {"cluster": false} alone, else the link and the nodes Redis knows.
     std::function<boost::asio::awaitable<boost::json::object>()> cluster_status;
     // The latest events, for GET /api/events and a message's detail; null: none kept.

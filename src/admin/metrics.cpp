@@ -141,6 +141,19 @@ void render_events(Exposition& x, const events::EventFigures& events) {
     }
 }
 
+// Start-up reads the queue while the server already takes mail: how far it got.
+void render_queue_loading(Exposition& x, const queue::QueueLoadFigures& loading) {
+    x.family("herald_queue_loading", "gauge",
+             "1 while the queue found at start-up is still being read.");
+    x.sample("herald_queue_loading", loading.loading ? 1 : 0);
+    x.family("herald_queue_load_found_messages", "gauge",
+             "Queue files found at start-up (known once they are listed).");
+    x.sample("herald_queue_load_found_messages", loading.found);
+    x.family("herald_queue_load_loaded_messages", "gauge",
+             "Messages found at start-up that were read and queued so far.");
+    x.sample("herald_queue_load_loaded_messages", loading.loaded);
+}
+
 void render_queue(Exposition& x, const queue::QueueCensusSnapshot& queue) {
     const auto age = [](const queue::QueueGauge& g) {
         return static_cast<std::uint64_t>(std::max<std::int64_t>(0, g.oldest_age.count()));
@@ -298,6 +311,11 @@ void Metrics::set_node(std::string node) {
     node_ = std::move(node);
 }
 
+void Metrics::set_queue_loading(queue::QueueLoadFigures figures) {
+    std::lock_guard lock(mutex_);
+    queue_loading_ = figures;
+}
+
 void Metrics::set_cluster(ClusterFigures figures) {
     std::lock_guard lock(mutex_);
     cluster_ = figures;
@@ -352,6 +370,7 @@ std::string Metrics::render() const {
     x.sample("herald_rate_limit_hits_total", rate_limit_hits_);
 
     render_queue(x, queue_);
+    render_queue_loading(x, queue_loading_);
     render_shaping(x, shaping_);
     render_events(x, events_);
 

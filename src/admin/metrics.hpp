@@ -1,7 +1,8 @@
 #pragma once
 // The server's counters and gauges, rendered for Prometheus (text exposition format 0.0.4).
 // Most are fed by the mainlog and rejectlog observers, which see every event; the rest by
-// the parts that know them (connections, DKIM signing, the queue census taken at scrape time).
+// the parts that know them (connections, DKIM signing, the queue census taken at scrape time, how
+// far start-up has read the queue).
 //
 // Thread-safe: log lines are written from the event loop and from the blocking pool alike.
 // One mutex guards everything; an update is a few map look-ups, far cheaper than the log
@@ -23,6 +24,7 @@
 #include "log/main_log.hpp"
 #include "log/reject_log.hpp"
 #include "queue/queue_census.hpp"
+#include "queue/queue_loading.hpp"
 
 namespace herald::admin {
 
@@ -53,6 +55,7 @@ class Metrics {
     void connection_closed();
     void dkim_signed(std::string_view domain);
     void set_queue(queue::QueueCensusSnapshot census);
+    void set_queue_loading(queue::QueueLoadFigures figures);
     void set_shaping(delivery::TrafficShaper::Figures figures);
     void set_events(events::EventFigures figures);
     // In a cluster: every sample carries node="<name>", and the cluster's own figures.
@@ -82,6 +85,7 @@ class Metrics {
     std::uint64_t connections_total_ = 0;
     std::map<std::string, std::uint64_t, std::less<>> dkim_signatures_;
     queue::QueueCensusSnapshot queue_;
+    queue::QueueLoadFigures queue_loading_;
     delivery::TrafficShaper::Figures shaping_;
     events::EventFigures events_;
     std::string node_;

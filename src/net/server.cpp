@@ -65,6 +65,7 @@
 #include "queue/intake.hpp"
 #include "queue/queue_census.hpp"
 #include "queue/queue_control.hpp"
+#include "queue/queue_loading.hpp"
 #include "queue/scheduler.hpp"
 #include "reports/report_intake.hpp"
 #include "spool/free_space.hpp"
@@ -197,6 +198,7 @@ struct Server::Parts {
     std::unique_ptr<tlsrpt::TlsReporter> tls_reporter;  // with [tlsrpt] enabled
     std::unique_ptr<queue::Scheduler> scheduler;
     std::unique_ptr<queue::QueueControl> control;
+    std::unique_ptr<queue::QueueLoading> queue_loading;  // after the scheduler it feeds
     std::unique_ptr<ControlServer> control_server;
     std::unique_ptr<SendmailSocket> sendmail_socket;
     std::string admin_token;
@@ -843,16 +845,23 @@ events::EventFigures Server::Parts::event_figures() const {
     return figures;
 }
 
-// Once the scheduler exists: each queue file is read once, to check it and to queue it.
+// Once the scheduler exists: what a crash left half-written goes now, and the queue is read
+// in the background from run() on, while the server already takes mail.
 void Server::Parts::recover_spool() {
-    auto recovered = spool->recover(
-        [this](spool::SpooledMessage&& message, std::optional<spool::Schedule>&& schedule) {
-            scheduler->adopt(message, schedule);
+    const auto removed = spool->recover_incoming();
+    for (const auto& problem : removed.problems) paniclog->write("spool recovery", problem);
+    queue_loading = std::make_unique<queue::QueueLoading>(
+        io.get_executor(), *spool, *scheduler,
+        [this](const spool::RecoveryReport& loaded, std::chrono::milliseconds took) {
+            for (const auto& problem : loaded.problems) {
+                paniclog->write("spool recovery", problem);
+            }
+            mainlog->note(fmt::format("spool {}: queue loaded, {} queued, {} set aside, in {} ms",
+                                      config.server.spool_dir.string(), loaded.kept, loaded.removed,
+                                      took.count()));
         });
-    report.push_back(fmt::format("spool {}: {} queued, {} incomplete removed",
-                                 config.server.spool_dir.string(), recovered.kept,
-                                 recovered.removed));
-    for (const auto& problem : recovered.problems) paniclog->write("spool recovery", problem);
+    report.push_back(fmt::format("spool {}: {} incomplete removed, loading the queue",
+                                 config.server.spool_dir.string(), removed.removed));
 }
 
 Result<std::shared_ptr<const delivery::Router>> Server::Parts::build_router(
@@ -1269,6 +1278,7 @@ Status Server::Parts::bind_listeners() {
                 .cluster_figures = redis ? std::function<admin::ClusterFigures()>(
                                                [this] { return cluster_figures(); })
                                          : nullptr,
+                .queue_loading = [this] { return queue_loading->figures(); },
                 .cluster_status = redis ? std::function<asio::awaitable<boost::json::object>()>(
                                               [this] { return cluster_status(); })
                                         : nullptr,
@@ -1528,6 +1538,7 @@ int Server::run() {
     Parts& p = *parts_;
     auto executor = p.io.get_executor();
     p.start_serving();
+    p.queue_loading->start();
     asio::co_spawn(executor, p.control_server->serve(), asio::detached);
     asio::co_spawn(executor, p.sendmail_socket->serve(), asio::detached);
     asio::co_spawn(executor, p.keep_rate_limits(), asio::detached);
@@ -1561,6 +1572,7 @@ int Server::run() {
         for (auto& entrance : p.http_entrances) entrance.server->close();
         p.reload_signal->cancel();
         p.rotate_signal->cancel();
+        p.queue_loading->stop();
         p.scheduler->stop();
         p.events->stop();
         if (p.tls_reporter) p.tls_reporter->stop();

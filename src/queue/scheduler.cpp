@@ -36,9 +36,10 @@ Scheduler::Scheduler(asio::any_io_executor executor, spool::Spool& spool, log::M
 
 void Scheduler::adopt(const spool::SpooledMessage& message,
                       const std::optional<spool::Schedule>& saved) {
+    if (due_at_.contains(message.id) || active_.contains(message.id)) return;
     if (context_.census) context_.census->place(message);
     const auto now = Clock::now();
-    enter(message.id, saved ? std::max(saved->next_attempt, now) : now);
+    schedule(message.id, saved ? std::max(saved->next_attempt, now) : now);
 }
 
 void Scheduler::enqueue_now(const std::string& id) {
@@ -125,7 +126,7 @@ asio::awaitable<void> Scheduler::deliver(std::string id) {
 }
 
 asio::awaitable<void> Scheduler::wait_for_due() {
-    pump();  // what adopt() made ready before the event loop ran
+    pump();  // what was made ready before the event loop ran
     while (!stopped_) {
         while (!waiting_.empty()) {
             auto it = due_at_.find(waiting_.top().id);

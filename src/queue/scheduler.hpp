@@ -54,9 +54,9 @@ class Scheduler {
               const delivery::TransportSelector& router, BlockingPool& pool,
               SchedulerSettings settings, Bouncer* bouncer, QueueCensus* census = nullptr);
 
-    // A message found in the spool at start-up: due at its saved next-attempt time (or now),
-    // and counted in the census. Spool::recover() hands over each one, before the event loop
-    // runs, from its threads one at a time: so this touches no timer and starts nothing.
+    // A message found in the spool at start-up (QueueLoading hands them over while the
+    // server runs): due at its saved next-attempt time (or now), and counted in the census.
+    // One the scheduler already has (stored and queued since start-up) is left as it is.
     void adopt(const spool::SpooledMessage& message, const std::optional<spool::Schedule>& saved);
     void enqueue_now(const std::string& id);
     void flush(const std::optional<std::string>& id);  // all deferred (or one) due now

@@ -10,8 +10,10 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstdint>
 #include <iterator>
+#include <mutex>
 #include <system_error>
 #include <thread>
 
@@ -52,13 +54,17 @@ std::string bucket_name(unsigned b) {
     return {kHex[(b >> 4) & 15], kHex[b & 15]};
 }
 
-std::string bucket_of(std::string_view id) {
+unsigned bucket_index_of(std::string_view id) {
     std::uint32_t hash = 2166136261u;
     for (char c : id) {
         hash ^= static_cast<unsigned char>(c);
         hash *= 16777619u;
     }
-    return bucket_name(hash % kBuckets);
+    return hash % kBuckets;
+}
+
+std::string bucket_of(std::string_view id) {
+    return bucket_name(bucket_index_of(id));
 }
 
 // Atomic, and refuses to replace: an id collision fails instead of losing a message.
@@ -81,6 +87,10 @@ Status make_directory(const fs::path& dir, bool& created) {
     struct stat st {};
     if (err == EEXIST && ::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return ok_status();
     return Error{describe_errno("mkdir", dir, err == EEXIST ? ENOTDIR : err)};
+}
+
+bool is_gone(const fs::path& path) {
+    return ::faccessat(AT_FDCWD, path.c_str(), F_OK, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT;
 }
 
 Status fsync_directory(const fs::path& dir) {
@@ -445,35 +455,22 @@ std::vector<std::string> Spool::list() const {
 }
 
 RecoveryReport Spool::recover(const KeptMessage& kept) {
-    RecoveryReport report;
-    recover_incoming(report);
-    // Buckets side by side: with a long queue, start-up time goes to system calls (open,
-    // read, close per message) and to waiting for the disk, which threads share out.
-    std::vector<RecoveryReport> buckets(kBuckets);
-    std::atomic<unsigned> next{0};
-    std::mutex kept_mutex;
-    auto work = [&] {
-        for (unsigned b = next++; b < kBuckets; b = next++) {
-            buckets[b] = recover_bucket(b, kept, kept_mutex);
-        }
-    };
-    {
-        std::vector<std::jthread> helpers;
-        for (unsigned i = 1; i < kRecoveryThreads; ++i) helpers.emplace_back(work);
-        work();
-    }
-    for (auto& bucket : buckets) {
-        report.kept += bucket.kept;
-        report.removed += bucket.removed;
-        std::move(bucket.removed_ids.begin(), bucket.removed_ids.end(),
-                  std::back_inserter(report.removed_ids));
-        std::move(bucket.problems.begin(), bucket.problems.end(),
-                  std::back_inserter(report.problems));
-    }
+    RecoveryReport report = recover_incoming();
+    RecoveryReport loaded = load_queue([&](std::vector<LoadedMessage>&& batch) {
+        if (!kept) return true;
+        for (auto& [message, schedule] : batch) kept(std::move(message), std::move(schedule));
+        return true;
+    });
+    report.kept = loaded.kept;
+    report.removed += loaded.removed;
+    std::move(loaded.removed_ids.begin(), loaded.removed_ids.end(),
+              std::back_inserter(report.removed_ids));
+    std::move(loaded.problems.begin(), loaded.problems.end(), std::back_inserter(report.problems));
     return report;
 }
 
-void Spool::recover_incoming(RecoveryReport& report) const {
+RecoveryReport Spool::recover_incoming() const {
+    RecoveryReport report;
     for (const auto& name : names_in(dir_ / kIncoming)) {
         auto path = dir_ / kIncoming / name;
         auto fd = FileDescriptor::open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
@@ -487,67 +484,145 @@ void Spool::recover_incoming(RecoveryReport& report) const {
         report.removed_ids.push_back(name);
         report.problems.push_back(path.string() + ": unfinished write removed");
     }
+    return report;
 }
 
-// One bucket of queue/ and the same bucket of schedule/: each queue file is read once, its
-// schedule only when there is one, and a schedule without its message is dropped.
-RecoveryReport Spool::recover_bucket(unsigned b, const KeptMessage& kept,
-                                     std::mutex& kept_mutex) const {
+// Threads read side by side: with a long queue, start-up time goes to system calls (open,
+// read, close per message) and to waiting for the disk, which threads share out. Each takes
+// the next range of ids, and the ranges are handed over in their order: the oldest first.
+RecoveryReport Spool::load_queue(const KeptBatch& kept,
+                                 const std::function<void(std::size_t)>& found) const {
     RecoveryReport report;
-    const auto bucket = bucket_name(b);
-    const auto queue_dir = FileDescriptor::open(dir_ / kQueue / bucket, O_RDONLY | O_DIRECTORY);
-    const auto schedule_dir =
-        FileDescriptor::open(dir_ / kSchedule / bucket, O_RDONLY | O_DIRECTORY);
-    auto scheduled = names_in(dir_ / kSchedule / bucket);
-    std::sort(scheduled.begin(), scheduled.end());
-    std::vector<std::string> queued;
-    // Handed over in batches: one lock per batch rather than per message.
-    std::vector<std::pair<SpooledMessage, std::optional<Schedule>>> ready;
-    auto hand_over = [&] {
-        std::lock_guard lock(kept_mutex);
-        for (auto& [message, schedule] : ready) kept(std::move(message), std::move(schedule));
-        ready.clear();
+    const NameList queued = list_queue(report);
+    if (found) found(queued.size());
+    const NameList scheduled = list_schedules();
+    std::vector<FileDescriptor> buckets;
+    for (unsigned b = 0; b < kBuckets; ++b) {
+        buckets.push_back(
+            FileDescriptor::open(dir_ / kQueue / bucket_name(b), O_RDONLY | O_DIRECTORY));
+    }
+    std::vector<RecoveryReport> reports(kRecoveryThreads);
+    std::atomic<std::size_t> next{0};
+    std::size_t turn = 0;  // the range to hand over next
+    bool stopping = false;
+    std::mutex mutex;
+    std::condition_variable handed_over;
+    auto work = [&](RecoveryReport& mine) {
+        for (;;) {
+            const std::size_t first = next.fetch_add(kHandOverBatch);
+            if (first >= queued.size()) return;
+            const std::size_t end = std::min(first + kHandOverBatch, queued.size());
+            auto batch = load_range(queued, first, end, scheduled, buckets, mine);
+            std::unique_lock lock(mutex);
+            handed_over.wait(lock, [&] { return turn == first || stopping; });
+            if (!stopping && !batch.empty() && kept && !kept(std::move(batch))) stopping = true;
+            turn = end;
+            handed_over.notify_all();
+            if (stopping) return;
+        }
     };
-    for (auto& name : names_in(dir_ / kQueue / bucket)) {
-        auto path = dir_ / kQueue / bucket / name;
-        std::string why;
-        if (!is_valid_message_id(name) || bucket_of(name) != bucket) {
-            why = path.string() + ": not a queue file name";
-        } else if (auto message = load_queue_file(path, name, queue_dir ? &queue_dir : nullptr);
-                   !message) {
-            why = message.error();
-        } else {
-            std::optional<Schedule> schedule;
-            if (schedule_dir && std::binary_search(scheduled.begin(), scheduled.end(), name)) {
-                schedule =
-                    read_schedule(FileDescriptor::open_in(schedule_dir, name, kScheduleFlags));
-            }
-            ++report.kept;
-            queued.push_back(std::move(name));
-            if (!kept) continue;
-            ready.emplace_back(std::move(*message), std::move(schedule));
-            if (ready.size() == kHandOverBatch) hand_over();
-            continue;
+    {
+        std::vector<std::jthread> helpers;
+        for (unsigned i = 1; i < kRecoveryThreads; ++i) {
+            helpers.emplace_back([&, i] { work(reports[i]); });
         }
-        // Never acknowledged in this state, but kept for a human to look at rather than
-        // deleted: it left the queue either way.
-        auto aside = dir_ / kCorrupt / name;
-        if (::rename(path.c_str(), aside.c_str()) != 0) {
-            report.problems.push_back(describe_errno("rename", path, errno));
-            continue;
-        }
-        ++report.removed;
-        report.removed_ids.push_back(name);
-        report.problems.push_back(why + "; moved to " + aside.string());
+        work(reports[0]);
     }
-    if (!ready.empty()) hand_over();
-    std::sort(queued.begin(), queued.end());
-    for (const auto& name : scheduled) {
-        if (!std::binary_search(queued.begin(), queued.end(), name)) {
-            ::unlink((dir_ / kSchedule / bucket / name).c_str());
-        }
+    for (auto& mine : reports) {
+        report.kept += mine.kept;
+        report.removed += mine.removed;
+        std::move(mine.removed_ids.begin(), mine.removed_ids.end(),
+                  std::back_inserter(report.removed_ids));
+        std::move(mine.problems.begin(), mine.problems.end(), std::back_inserter(report.problems));
     }
+    if (!stopping) drop_orphan_schedules(scheduled);
     return report;
+}
+
+// Every queue file's name, sorted: ids sort by arrival time. A name that is not an id, or
+// that is in another bucket than its own, is set aside at once.
+NameList Spool::list_queue(RecoveryReport& report) const {
+    NameList queued;
+    for (unsigned b = 0; b < kBuckets; ++b) {
+        const auto bucket = bucket_name(b);
+        for (auto& name : names_in(dir_ / kQueue / bucket)) {
+            if (is_valid_message_id(name) && bucket_of(name) == bucket) {
+                queued.add(name);
+                continue;
+            }
+            auto path = dir_ / kQueue / bucket / name;
+            set_aside(path, name, path.string() + ": not a queue file name", report);
+        }
+    }
+    queued.sort();
+    return queued;
+}
+
+NameList Spool::list_schedules() const {
+    NameList scheduled;
+    for (unsigned b = 0; b < kBuckets; ++b) {
+        for (auto& name : names_in(dir_ / kSchedule / bucket_name(b))) scheduled.add(name);
+    }
+    scheduled.sort();
+    return scheduled;
+}
+
+std::vector<Spool::LoadedMessage> Spool::load_range(const NameList& queued, std::size_t first,
+                                                    std::size_t end, const NameList& scheduled,
+                                                    const std::vector<FileDescriptor>& buckets,
+                                                    RecoveryReport& report) const {
+    std::vector<LoadedMessage> batch;
+    batch.reserve(end - first);
+    for (std::size_t i = first; i < end; ++i) {
+        const std::string name(queued[i]);
+        const auto path = path_of(name);
+        const FileDescriptor& bucket = buckets[bucket_index_of(name)];
+        auto message = load_queue_file(path, name, bucket ? &bucket : nullptr);
+        if (!message) {
+            // Delivered and removed since it was listed: nothing to say.
+            if (is_gone(path)) continue;
+            set_aside(path, name, message.error(), report);
+            continue;
+        }
+        std::optional<Schedule> schedule;
+        if (scheduled.contains(name)) {
+            schedule = read_schedule(FileDescriptor::open(schedule_path_of(name), kScheduleFlags));
+        }
+        ++report.kept;
+        batch.push_back({std::move(*message), std::move(schedule)});
+    }
+    return batch;
+}
+
+// Never acknowledged in this state, but kept for a human to look at rather than deleted: it
+// left the queue either way.
+void Spool::set_aside(const fs::path& path, std::string_view name, std::string why,
+                      RecoveryReport& report) const {
+    auto aside = dir_ / kCorrupt / std::string(name);
+    if (::rename(path.c_str(), aside.c_str()) != 0) {
+        report.problems.push_back(describe_errno("rename", path, errno));
+        return;
+    }
+    ++report.removed;
+    report.removed_ids.emplace_back(name);
+    report.problems.push_back(std::move(why) + "; moved to " + aside.string());
+}
+
+// A schedule whose message is gone, and a temporary one that an earlier server left: the
+// server runs meanwhile, so a message's file is looked for before its schedule goes, and
+// this server's own temporary files (named with its pid) are left alone.
+void Spool::drop_orphan_schedules(const NameList& scheduled) const {
+    const std::string ours = "." + std::to_string(::getpid()) + ".";
+    for (std::size_t i = 0; i < scheduled.size(); ++i) {
+        const std::string_view name = scheduled[i];
+        const bool temporary = name.starts_with('.');
+        if (temporary ? name.find(ours) != std::string_view::npos : !is_gone(path_of(name))) {
+            continue;
+        }
+        // ".<id>.<pid>.<counter>": a temporary schedule is in its message's bucket too.
+        const std::string_view id = temporary ? name.substr(1, name.find('.', 1) - 1) : name;
+        ::unlink((dir_ / kSchedule / bucket_of(id) / std::string(name)).c_str());
+    }
 }
 
 Status Spool::save_schedule(std::string_view id, const Schedule& schedule) {

@@ -10,7 +10,6 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,7 +17,9 @@
 
 #include "base/result.hpp"
 #include "message/envelope.hpp"
+#include "spool/file_descriptor.hpp"
 #include "spool/incoming_text.hpp"
+#include "spool/name_list.hpp"
 #include "spool/recipient_state.hpp"
 #include "spool/schedule.hpp"
 
@@ -122,10 +123,26 @@ class Spool {
     // Ids of the complete messages, in id (that is, arrival) order.
     std::vector<std::string> list() const;
 
-    // At start-up: deletes unfinished writes left by a crash, sets aside (in corrupt/) queue
-    // files that are incomplete or unreadable, drops schedules of messages that are gone.
-    // Every message kept is handed to `kept` with its schedule, if it has one: its file is
-    // read once at start-up, here. Calls come from several threads, one at a time.
+    // Start-up, in two parts. First, before the server takes mail: the unfinished writes a
+    // crash left in incoming/ are deleted (a live writer's, locked, are left alone). Quick:
+    // incoming/ holds only what was in flight.
+    RecoveryReport recover_incoming() const;
+
+    // Then, while the server already takes mail: every queue file is read once, oldest
+    // first, checked, and handed to `kept` with its schedule in batches, in id order, one
+    // call at a time. Files that are incomplete or unreadable are set aside in corrupt/, and
+    // schedules of messages that are gone dropped; a message removed meanwhile is skipped,
+    // and one stored meanwhile may be handed over too. `found` hears how many files there
+    // are before the first is read. `kept` returns false to stop early (the server stops).
+    struct LoadedMessage {
+        SpooledMessage message;
+        std::optional<Schedule> schedule;
+    };
+    using KeptBatch = std::function<bool(std::vector<LoadedMessage>&&)>;
+    RecoveryReport load_queue(const KeptBatch& kept,
+                              const std::function<void(std::size_t)>& found = {}) const;
+
+    // Both, one after the other, with each message handed over alone: for tools and tests.
     using KeptMessage = std::function<void(SpooledMessage&&, std::optional<Schedule>&&)>;
     RecoveryReport recover(const KeptMessage& kept = {});
 
@@ -145,9 +162,15 @@ class Spool {
     StoreStatus write_message(std::string_view id, const message::Envelope& envelope,
                               std::string_view head, const IncomingText* text, std::uint64_t from);
     std::filesystem::path schedule_path_of(std::string_view id) const;
-    void recover_incoming(RecoveryReport& report) const;
-    RecoveryReport recover_bucket(unsigned bucket, const KeptMessage& kept,
-                                  std::mutex& kept_mutex) const;
+    NameList list_queue(RecoveryReport& report) const;
+    NameList list_schedules() const;
+    std::vector<LoadedMessage> load_range(const NameList& queued, std::size_t first,
+                                          std::size_t end, const NameList& scheduled,
+                                          const std::vector<FileDescriptor>& buckets,
+                                          RecoveryReport& report) const;
+    void set_aside(const std::filesystem::path& path, std::string_view name, std::string why,
+                   RecoveryReport& report) const;
+    void drop_orphan_schedules(const NameList& scheduled) const;
 
     std::filesystem::path dir_;
     std::unique_ptr<DirectorySync> sync_;

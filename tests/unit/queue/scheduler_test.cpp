@@ -79,7 +79,7 @@ class SchedulerTest : public ::testing::Test {
     // Runs one scheduler over the spool until nothing is due now, with `transport` standing
     // in for whatever the router picks.
     void run_scheduler(ScriptedTransport& transport, QueueCensus* census = nullptr,
-                       DelayWarningRule delay_warning = {}) {
+                       DelayWarningRule delay_warning = {}, int loadings = 1) {
         boost::asio::io_context io;
         BlockingPool pool(2);
         OneTransport router(transport);
@@ -89,10 +89,12 @@ class SchedulerTest : public ::testing::Test {
                                                                      std::chrono::hours(24)),
                                               .delay_warning = delay_warning},
                             bouncer_.get(), census);
-        static_cast<void>(spool_->recover(
-            [&scheduler](spool::SpooledMessage&& message, std::optional<spool::Schedule>&& saved) {
+        for (int i = 0; i < loadings; ++i) {
+            static_cast<void>(spool_->recover([&scheduler](spool::SpooledMessage&& message,
+                                                           std::optional<spool::Schedule>&& saved) {
                 scheduler.adopt(message, saved);
             }));
+        }
         io.run_for(std::chrono::milliseconds(500));
         scheduler.stop();
         io.run_for(std::chrono::milliseconds(50));
@@ -131,6 +133,16 @@ TEST_F(SchedulerTest, DeliversAndRemovesACompletedMessage) {
     std::string log = mainlog_text();
     EXPECT_NE(log.find(id + " => ok-1@example.net"), std::string::npos);
     EXPECT_NE(log.find(id + " Completed"), std::string::npos);
+}
+
+// Start-up's loading may hand over a message the scheduler already has (one stored since):
+// it is delivered once.
+TEST_F(SchedulerTest, AMessageHandedOverTwiceIsDeliveredOnce) {
+    queue("a@example.com", {"ok-1@example.net", "temp-1@example.net"});
+    ScriptedTransport t;
+    run_scheduler(t, nullptr, {}, 2);
+    EXPECT_EQ(t.attempts["ok-1@example.net"], 1);
+    EXPECT_EQ(t.attempts["temp-1@example.net"], 1);
 }
 
 TEST_F(SchedulerTest, KeepsADeferredRecipientQueuedWithItsSchedule) {

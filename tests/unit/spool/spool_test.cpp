@@ -471,14 +471,63 @@ TEST_F(SpoolTest, ListsTenThousandMessagesInIdOrder) {
         write_bytes(spool_.path_of(ids.back()), bytes);  // same content: the id is the name
     }
     EXPECT_EQ(spool_.list(), ids);  // generated in order, so already sorted
-    std::mutex mutex;
-    std::set<std::string> kept;
-    auto report = spool_.recover([&](SpooledMessage&& message, std::optional<Schedule>&&) {
-        std::lock_guard lock(mutex);
-        kept.insert(message.id);
-    });
+    // Read by many threads, handed over the oldest first all the same.
+    std::vector<std::string> kept;
+    auto report = spool_.recover(
+        [&](SpooledMessage&& message, std::optional<Schedule>&&) { kept.push_back(message.id); });
     EXPECT_EQ(report.kept, 10000u);
-    EXPECT_EQ(kept, std::set<std::string>(ids.begin(), ids.end()));
+    EXPECT_EQ(kept, ids);
+}
+
+// The server takes mail while the queue loads: what changes between the listing and the
+// reading is taken as it is then.
+TEST_F(SpoolTest, LoadingTakesTheQueueAsItIsWhenEachFileIsRead) {
+    const auto delivered = store_one();
+    const auto waiting = store_one();
+    std::string arrived;
+    std::vector<std::string> kept;
+    auto report = spool_.load_queue(
+        [&](std::vector<Spool::LoadedMessage>&& batch) {
+            for (const auto& loaded : batch) kept.push_back(loaded.message.id);
+            return true;
+        },
+        [&](std::size_t found) {
+            EXPECT_EQ(found, 2u);
+            ASSERT_TRUE(spool_.remove(delivered));  // delivered after it was listed
+            arrived = store_one();                  // and a new message, deferred
+            ASSERT_TRUE(spool_.save_schedule(arrived, Schedule{1, {}, "451 later"}));
+        });
+    EXPECT_EQ(kept, std::vector<std::string>{waiting});
+    EXPECT_EQ(report.kept, 1u);
+    EXPECT_EQ(report.removed, 0u) << "a message removed meanwhile is not corrupt";
+    EXPECT_TRUE(fs::is_empty(dir_.path() / "spool" / "corrupt"));
+    EXPECT_TRUE(spool_.load_schedule(arrived)) << "not an orphan: its message exists";
+}
+
+TEST_F(SpoolTest, LoadingStopsWhenTheServerDoes) {
+    const auto first = store_one();
+    const std::string bytes = file_bytes(spool_.path_of(first));
+    for (int i = 0; i < 3000; ++i) write_bytes(spool_.path_of(new_message_id()), bytes);
+    std::size_t batches = 0;
+    auto report = spool_.load_queue([&](std::vector<Spool::LoadedMessage>&&) {
+        ++batches;
+        return false;
+    });
+    EXPECT_EQ(batches, 1u) << report.kept;
+}
+
+// The server saves schedules while the queue loads: only an earlier server's leftovers go.
+TEST_F(SpoolTest, LoadingDropsOnlyAnotherProcesssTemporarySchedules) {
+    const auto id = store_one();
+    const auto bucket = spool_.path_of(id).parent_path().filename();
+    const auto schedules = dir_.path() / "spool" / "schedule" / bucket;
+    const auto ours = schedules / ("." + id + "." + std::to_string(::getpid()) + ".7");
+    const auto theirs = schedules / ("." + id + ".999999999.7");
+    write_bytes(ours, "HERALD-SCHEDULE 1\n");
+    write_bytes(theirs, "HERALD-SCHEDULE 1\n");
+    spool_.load_queue({});
+    EXPECT_TRUE(fs::exists(ours));
+    EXPECT_FALSE(fs::exists(theirs));
 }
 
 // Start-up reads each queue file once, in recover(): every message that is kept is handed
