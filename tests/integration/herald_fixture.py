@@ -115,6 +115,14 @@ def admin_token_for(port):
     return ADMIN_SERVERS[port].admin_token()
 
 
+class HeraldExited(AssertionError):
+    """Herald exited before it was serving; returncode is its exit status (-9: SIGKILL)."""
+
+    def __init__(self, returncode, output):
+        super().__init__(f"herald exited with {returncode} at start-up\n{output}")
+        self.returncode = returncode
+
+
 class Herald:
     """One Herald process.
 
@@ -172,13 +180,16 @@ class Herald:
     def stderr_path(self):
         return self.dir / f"herald.stderr.{self.starts}"
 
-    def start(self):
+    def start(self, env=None):
+        """Starts Herald and waits until it serves. env: variables added to its environment
+        (an LD_PRELOAD shim, say). A Herald that exits meanwhile raises HeraldExited."""
         assert self.proc is None, "already running"
         self.starts += 1
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen(
                 [HERALD_BIN, "serve", "--allow-root", "--config", str(self.config_path), "--foreground"],
-                cwd=self.dir, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+                cwd=self.dir, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                env={**os.environ, **env} if env else None)
         deadline = time.monotonic() + START_DEADLINE
         pending = [port for _, port in self.listeners]
         admin = self.config.get("admin", {})
@@ -190,9 +201,7 @@ class Herald:
             if self.proc.poll() is not None:
                 code = self.proc.returncode
                 self.proc = None
-                raise AssertionError(
-                    f"herald exited with {code} at start-up\nstdout: {self.stdout()}\n"
-                    f"stderr: {self.stderr()}")
+                raise HeraldExited(code, f"stdout: {self.stdout()}\nstderr: {self.stderr()}")
             if time.monotonic() > deadline:
                 self.kill9()
                 raise AssertionError(f"herald did not listen on {pending} in time\n"
@@ -211,8 +220,7 @@ class Herald:
             if self.proc.poll() is not None:
                 code = self.proc.returncode
                 self.proc = None
-                raise AssertionError(f"herald exited with {code} at start-up\n"
-                                     f"stderr: {self.stderr()}")
+                raise HeraldExited(code, f"stderr: {self.stderr()}")
             if time.monotonic() > deadline:
                 self.kill9()
                 raise AssertionError(f"herald did not report {wanted} in time\n"
