@@ -109,6 +109,7 @@ asio::awaitable<HttpResponse> AdminServer::respond(const HttpRequest& request) {
             co_return console_response(route.id);
         case Endpoint::metrics:
             services_.metrics.set_queue(services_.census.snapshot(now));
+            services_.metrics.set_journal_flushes(services_.spool.journal_flushes());
             if (services_.queue_loading) {
                 services_.metrics.set_queue_loading(services_.queue_loading());
             }

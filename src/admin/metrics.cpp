@@ -316,6 +316,11 @@ void Metrics::set_queue_loading(queue::QueueLoadFigures figures) {
     queue_loading_ = figures;
 }
 
+void Metrics::set_journal_flushes(std::uint64_t flushes) {
+    std::lock_guard lock(mutex_);
+    journal_flushes_ = flushes;
+}
+
 void Metrics::set_cluster(ClusterFigures figures) {
     std::lock_guard lock(mutex_);
     cluster_ = figures;
@@ -371,6 +376,9 @@ std::string Metrics::render() const {
 
     render_queue(x, queue_);
     render_queue_loading(x, queue_loading_);
+    x.family("herald_spool_journal_flushes_total", "counter",
+             "Flushes of the spool's journal: messages, outcomes and removals share them.");
+    x.sample("herald_spool_journal_flushes_total", journal_flushes_);
     render_shaping(x, shaping_);
     render_events(x, events_);
 

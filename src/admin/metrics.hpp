@@ -56,6 +56,7 @@ class Metrics {
     void dkim_signed(std::string_view domain);
     void set_queue(queue::QueueCensusSnapshot census);
     void set_queue_loading(queue::QueueLoadFigures figures);
+    void set_journal_flushes(std::uint64_t flushes);
     void set_shaping(delivery::TrafficShaper::Figures figures);
     void set_events(events::EventFigures figures);
     // In a cluster: every sample carries node="<name>", and the cluster's own figures.
@@ -86,6 +87,7 @@ class Metrics {
     std::map<std::string, std::uint64_t, std::less<>> dkim_signatures_;
     queue::QueueCensusSnapshot queue_;
     queue::QueueLoadFigures queue_loading_;
+    std::uint64_t journal_flushes_ = 0;
     delivery::TrafficShaper::Figures shaping_;
     events::EventFigures events_;
     std::string node_;

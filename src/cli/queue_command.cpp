@@ -22,6 +22,7 @@
 #include "queue/queue_shape.hpp"
 #include "spool/message_id.hpp"
 #include "spool/spool.hpp"
+#include "spool/spool_lock.hpp"
 
 namespace herald::cli {
 
@@ -182,9 +183,13 @@ std::string_view past_tense(std::string_view verb) {
 }
 
 // Without a server the scheduler is the file itself: QueueControl's offline twin, for hold,
-// release and delete.
+// release and delete. What a crash left in the journal is settled first (holding the
+// server's lock meanwhile), so that its replay at the next start cannot undo the change.
 Status act_offline(spool::Spool& spool, log::MainLog& mainlog, std::string_view verb,
                    const std::string& id) {
+    auto locked = spool::SpoolLock::acquire(spool.directory());
+    if (!locked) return Error{locked.error()};
+    if (auto settled = spool.settle_journal(); !settled) return Error{settled.error()};
     Status st = verb == "delete" ? spool.remove(id) : spool.set_held(id, verb == "hold");
     if (!st) return st;
     mainlog.event(id, verb == "delete" ? "deleted by administrator"

@@ -225,6 +225,7 @@ struct Server::Parts {
     std::unique_ptr<admin::AdminServer> admin_server;  // last: it uses the parts above
 
     Status open_storage();
+    Status open_journal();
     void report_log_trouble();
     void recover_spool();
     Status build_services();
@@ -736,6 +737,24 @@ Status Server::Parts::open_storage() {
     auto locked = spool::SpoolLock::acquire(server.spool_dir);
     if (!locked) return Error{"spool: " + locked.error()};
     spool_lock.emplace(std::move(*locked));
+    return open_journal();
+}
+
+// What a crash left in the journal is settled before anything reads the queue; from then on
+// messages, outcomes and removals share flushes (docs/spool.md, "The journal").
+Status Server::Parts::open_journal() {
+    constexpr std::chrono::seconds kCheckpointEvery{1};
+    auto settled = spool->open_journal(kCheckpointEvery, [this](const std::string& trouble) {
+        paniclog->write("spool journal", trouble);
+    });
+    if (!settled) return Error{"spool: journal: " + settled.error()};
+    if (settled->segments > 0) {
+        report.push_back(fmt::format(
+            "spool journal: {} records replayed from {} segments, {} files written again, {} "
+            "finished messages removed{}",
+            settled->records, settled->segments, settled->restored, settled->removed,
+            settled->torn ? ", the last batch cut short (never acknowledged)" : ""));
+    }
     return ok_status();
 }
 

@@ -1,20 +1,16 @@
 #pragma once
-// Group commit for directory entries. A store() is durable only once the directory that
-// received its file is fsync'd; with many clients storing at once, one fsync serves every
-// rename that happened before it started. A thread that finds no fsync running becomes the
-// leader: it takes the whole open batch (every directory renamed into since the last one),
-// fsyncs those directories without holding the lock, and wakes the batch. Threads that
-// arrive meanwhile form the next batch. No lock is held across an fsync.
-#include <condition_variable>
+// Group commit for directory entries. A store() that does not go through the journal is
+// durable only once the directory that received its file is fsync'd; with many clients
+// storing at once, one fsync serves every rename that happened before it started
+// (group_commit.hpp).
 #include <filesystem>
 #include <map>
-#include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 
 #include "base/result.hpp"
 #include "spool/file_descriptor.hpp"
+#include "spool/group_commit.hpp"
 
 namespace herald::spool {
 
@@ -24,26 +20,16 @@ class DirectorySync {
     Status sync(const std::filesystem::path& dir);
 
     // How many fsync rounds ran: lets tests see that concurrent stores shared them.
-    std::uint64_t rounds() const;
+    std::uint64_t rounds() const { return commit_.rounds(); }
 
   private:
-    struct Batch {
-        std::set<std::filesystem::path> dirs;
-        bool done = false;
-        std::string error;
-    };
-
-    std::string fsync_all(const std::set<std::filesystem::path>& dirs);
+    using Directories = std::set<std::filesystem::path>;
+    std::string fsync_all(const Directories& dirs);
 
     // Kept open: a store would otherwise open and close its bucket each time. Only the
     // leader, one at a time, touches it.
     std::map<std::filesystem::path, FileDescriptor> open_dirs_;
-
-    mutable std::mutex mutex_;
-    std::condition_variable finished_;
-    std::shared_ptr<Batch> open_;
-    bool syncing_ = false;
-    std::uint64_t rounds_ = 0;
+    GroupCommit<Directories> commit_;
 };
 
 }  // namespace herald::spool

@@ -6,6 +6,7 @@
 //
 // Every function is safe to call from several threads at once, and from several processes
 // (the server and `herald sendmail`) on the same directory.
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -19,6 +20,8 @@
 #include "message/envelope.hpp"
 #include "spool/file_descriptor.hpp"
 #include "spool/incoming_text.hpp"
+#include "spool/journal.hpp"
+#include "spool/journal_replay.hpp"
 #include "spool/name_list.hpp"
 #include "spool/recipient_state.hpp"
 #include "spool/schedule.hpp"
@@ -47,11 +50,6 @@ struct SpooledMessage {
 struct SpooledMessageWithData {
     SpooledMessage message;
     Result<std::string> data;  // a read error here leaves the message loaded
-};
-
-struct RecipientMark {
-    std::size_t index;  // in SpooledMessage::recipients
-    RecipientState state;
 };
 
 // The outcome of store(): a full disk (ENOSPC, EDQUOT) is told apart, because the client then
@@ -92,6 +90,26 @@ class Spool {
 
     // Creates the layout (mode 0700) where it is missing. Call before anything else.
     Status open();
+
+    // The server's, once it holds the spool lock: the journal a crash left is settled
+    // (settle_journal), and from then on small messages, outcomes, holds and removals are
+    // recorded in a new one, many to a flush (journal.hpp), instead of each flushed alone.
+    struct JournalSettled;
+    Result<JournalSettled> open_journal(std::chrono::milliseconds checkpoint_interval,
+                                        Journal::Trouble trouble = {});
+    // The records a crash left in the journal applied to the files, the files made durable,
+    // the journal emptied: by open_journal(), and by `herald queue` acting on a stopped
+    // server's spool.
+    struct JournalSettled {
+        std::size_t segments = 0;
+        std::size_t records = 0;
+        std::size_t restored = 0;  // queue files written again from their record
+        std::size_t removed = 0;   // queue files of finished or deleted messages unlinked
+        bool torn = false;         // a batch cut short by the crash (never acknowledged)
+    };
+    Result<JournalSettled> settle_journal();
+    // Flushes of the journal so far (0 without one): /metrics and the tests.
+    std::uint64_t journal_flushes() const;
 
     // Durable on success. `id` must satisfy is_valid_message_id() and be new: an existing
     // message is never overwritten. On failure nothing is left behind and nothing else is
@@ -161,6 +179,13 @@ class Spool {
   private:
     StoreStatus write_message(std::string_view id, const message::Envelope& envelope,
                               std::string_view head, const IncomingText* text, std::uint64_t from);
+    Status journal_message(std::string_view id, std::string_view header, std::string_view head,
+                           const IncomingText* text, std::uint64_t from, std::uint64_t copied);
+    Status journal(JournalKind kind, std::string_view id, std::string_view payload);
+    Status mark_in_place(std::string_view id, const std::vector<RecipientMark>& marks, bool sync);
+    Status flag_in_place(std::string_view id, bool held, bool sync);
+    void apply_journaled(const std::string& id, const JournaledMessage& message,
+                         JournalSettled& settled);
     std::filesystem::path schedule_path_of(std::string_view id) const;
     NameList list_queue(RecoveryReport& report) const;
     NameList list_schedules() const;
@@ -174,6 +199,7 @@ class Spool {
 
     std::filesystem::path dir_;
     std::unique_ptr<DirectorySync> sync_;
+    std::unique_ptr<Journal> journal_;  // the server's only
 };
 
 }  // namespace herald::spool

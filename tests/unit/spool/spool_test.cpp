@@ -5,6 +5,7 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -17,6 +18,8 @@
 #include <set>
 #include <thread>
 
+#include "spool/journal.hpp"
+#include "spool/journal_record.hpp"
 #include "spool/message_id.hpp"
 #include "spool/spool_lock.hpp"
 
@@ -614,6 +617,162 @@ TEST_F(FullDiskTest, AFullDiskFailsCleanlyAndDamagesNothing) {
     auto after = spool.store(second_big, envelope_to({"x@y"}), big);
     EXPECT_TRUE(after) << after.error();
     EXPECT_EQ(spool.list().size(), 4u);
+}
+
+}  // namespace
+}  // namespace herald::spool
+
+namespace herald::spool {
+namespace {
+
+// The journal (docs/spool.md): many threads' records share flushes, a checkpoint leaves only
+// the newest segment, and a clean end leaves none.
+TEST(Journal, ConcurrentCommitsAllArriveAndACheckpointKeepsOnlyTheNewestSegment) {
+    TempDir dir;
+    fs::create_directory(dir.path() / "journal");
+    auto opened = Journal::open(dir.path() / "journal", dir.path(), std::chrono::milliseconds(0));
+    ASSERT_TRUE(opened) << opened.error();
+    auto& journal = **opened;
+    constexpr int kThreads = 8, kEach = 50;
+    {
+        std::vector<std::jthread> threads;
+        for (int t = 0; t < kThreads; ++t) {
+            threads.emplace_back([&, t] {
+                for (int i = 0; i < kEach; ++i) {
+                    std::string record;
+                    append_journal_record(record, JournalKind::removed,
+                                          "t" + std::to_string(t) + "n" + std::to_string(i), "");
+                    EXPECT_TRUE(journal.commit(record));
+                }
+            });
+        }
+    }
+    EXPECT_LE(journal.flushes(), std::uint64_t{kThreads * kEach});
+    auto segments = Journal::segments(dir.path() / "journal");
+    ASSERT_EQ(segments.size(), 1u);
+    std::ifstream in(segments[0], std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto read = read_journal_records(text);
+    EXPECT_TRUE(read.complete);
+    EXPECT_EQ(read.records.size(), std::size_t{kThreads * kEach});
+
+    ASSERT_TRUE(journal.checkpoint());
+    auto after = Journal::segments(dir.path() / "journal");
+    ASSERT_EQ(after.size(), 1u);
+    EXPECT_GT(after[0], segments[0]);
+    opened->reset();
+    EXPECT_TRUE(Journal::segments(dir.path() / "journal").empty());
+}
+
+class JournaledSpoolTest : public SpoolTest {
+  protected:
+    // Runs `work` on a journaled spool in a child process that then dies without a
+    // checkpoint, as a crash would leave it.
+    template <typename Work>
+    void crash_after(Work work) {
+        const pid_t child = ::fork();
+        ASSERT_GE(child, 0);
+        if (child == 0) {
+            Spool spool(dir_.path() / "spool");
+            auto opened = spool.open_journal(std::chrono::milliseconds(0));
+            if (!opened) ::_exit(3);
+            work(spool);
+            ::_exit(::testing::Test::HasFailure() ? 1 : 0);
+        }
+        int status = 0;
+        ASSERT_EQ(::waitpid(child, &status, 0), child);
+        ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+    }
+
+    std::string store_in(Spool& spool, std::vector<std::string> recipients) {
+        auto id = new_message_id();
+        auto stored = spool.store(id, envelope_to(std::move(recipients)), kData);
+        EXPECT_TRUE(stored) << stored.error();
+        return id;
+    }
+
+    fs::path journal_dir() const { return dir_.path() / "spool" / "journal"; }
+};
+
+TEST_F(JournaledSpoolTest, AStoredMessageIsRecordedWithItsFileAndNeedsNoFlushOfItsOwn) {
+    std::string id;
+    crash_after([&](Spool& spool) {
+        id = store_in(spool, {"bob@example.net"});
+        EXPECT_EQ(spool.journal_flushes(), 1u);
+        EXPECT_EQ(spool.directory_sync_rounds(), 0u) << "no directory fsync of its own";
+    });
+    auto segments = Journal::segments(journal_dir());
+    ASSERT_EQ(segments.size(), 1u);
+    EXPECT_GT(fs::file_size(segments[0]), kData.size());
+}
+
+// What a crash (a power cut) may lose of the files, the journal gives back; what it says
+// was finished, deleted or held stays so.
+TEST_F(JournaledSpoolTest, SettlingAfterACrashMakesTheFilesSayWhatTheJournalSays) {
+    const std::string ids_file = (dir_.path() / "ids").string();
+    crash_after([&](Spool& spool) {
+        const auto lost = store_in(spool, {"bob@example.net"});
+        const auto delivered = store_in(spool, {"bob@example.net", "carol@example.org"});
+        const auto deleted = store_in(spool, {"bob@example.net"});
+        const auto held = store_in(spool, {"bob@example.net"});
+        const auto half = store_in(spool, {"bob@example.net", "carol@example.org"});
+        EXPECT_TRUE(spool.mark_recipients(
+            delivered, {{0, RecipientState::delivered}, {1, RecipientState::failed}}));
+        EXPECT_TRUE(spool.remove(delivered));
+        EXPECT_TRUE(spool.remove(deleted));
+        EXPECT_TRUE(spool.set_held(held, true));
+        EXPECT_TRUE(spool.mark_recipients(half, {{1, RecipientState::delivered}}));
+        std::ofstream(ids_file) << lost << ' ' << delivered << ' ' << deleted << ' ' << held << ' '
+                                << half;
+    });
+    std::string lost, delivered, deleted, held, half;
+    std::ifstream(ids_file) >> lost >> delivered >> deleted >> held >> half;
+    // The power cut: one stored file never reached the disk, two unlinks did not either, the
+    // hold and an outcome were not written back.
+    const std::string bytes = file_bytes(spool_.path_of(held));
+    fs::remove(spool_.path_of(lost));
+    write_bytes(spool_.path_of(delivered), bytes);
+    write_bytes(spool_.path_of(deleted), bytes);
+    write_bytes(spool_.path_of(held), bytes);
+    {
+        auto file = file_bytes(spool_.path_of(held));
+        auto at = file.find("\nF h\n");
+        ASSERT_NE(at, std::string::npos);
+        file[at + 3] = '-';
+        write_bytes(spool_.path_of(held), file);
+    }
+
+    auto settled = spool_.settle_journal();
+    ASSERT_TRUE(settled) << settled.error();
+    EXPECT_EQ(settled->restored, 1u);
+    EXPECT_EQ(settled->removed, 2u);
+    EXPECT_FALSE(settled->torn);
+    EXPECT_TRUE(Journal::segments(journal_dir()).empty());
+    EXPECT_EQ(spool_.list(), (std::vector<std::string>{lost, held, half}));
+    EXPECT_TRUE(spool_.load(held)->held);
+    EXPECT_EQ(spool_.load(half)->recipients[1].state, RecipientState::delivered);
+    EXPECT_EQ(spool_.load(lost)->recipients[0].state, RecipientState::pending);
+}
+
+TEST_F(JournaledSpoolTest, ALargeMessageIsFlushedOnItsOwnAndNotCopiedIntoTheJournal) {
+    crash_after([&](Spool& spool) {
+        const std::string big(256 * 1024, 'x');
+        EXPECT_TRUE(spool.store(new_message_id(), envelope_to({"bob@example.net"}), big));
+        EXPECT_EQ(spool.journal_flushes(), 0u);
+        EXPECT_EQ(spool.directory_sync_rounds(), 1u);
+    });
+}
+
+// A clean stop leaves no journal: an older Herald, which knows none, can take the spool.
+TEST_F(JournaledSpoolTest, ACleanEndLeavesNoJournal) {
+    {
+        Spool spool(dir_.path() / "spool");
+        ASSERT_TRUE(spool.open_journal(std::chrono::milliseconds(0)));
+        store_in(spool, {"bob@example.net"});
+        EXPECT_FALSE(Journal::segments(journal_dir()).empty());
+    }
+    EXPECT_TRUE(Journal::segments(journal_dir()).empty());
+    EXPECT_EQ(spool_.list().size(), 1u);
 }
 
 }  // namespace

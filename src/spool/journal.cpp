@@ -1,0 +1,161 @@
+#include "spool/journal.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+
+#include <fmt/format.h>
+
+namespace herald::spool {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kDigits = 16;
+
+std::string segment_name(std::uint64_t sequence) {
+    return fmt::format("{:0{}}", sequence, kDigits);
+}
+
+bool is_segment_name(const std::string& name) {
+    return name.size() == kDigits &&
+           std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+int fsync_directory_of(const fs::path& file) {
+    auto dir = FileDescriptor::open(file.parent_path(), O_RDONLY | O_DIRECTORY);
+    return dir ? dir.full_sync() : errno;
+}
+
+}  // namespace
+
+std::vector<fs::path> Journal::segments(const fs::path& dir) {
+    std::vector<fs::path> found;
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        if (is_segment_name(it->path().filename().string())) found.push_back(it->path());
+    }
+    std::sort(found.begin(), found.end());
+    return found;
+}
+
+Status Journal::remove_segments(const std::vector<fs::path>& segments) {
+    for (const auto& segment : segments) {
+        if (::unlink(segment.c_str()) != 0 && errno != ENOENT) {
+            return Error{describe_errno("unlink", segment, errno)};
+        }
+        if (int err = fsync_directory_of(segment); err != 0) {
+            return Error{describe_errno("fsync", segment.parent_path(), err)};
+        }
+    }
+    return ok_status();
+}
+
+Journal::Journal(fs::path dir, FileDescriptor spool_dir, FileDescriptor journal_dir)
+    : dir_(std::move(dir)),
+      spool_dir_(std::move(spool_dir)),
+      journal_dir_(std::move(journal_dir)) {}
+
+Result<std::unique_ptr<Journal>> Journal::open(const fs::path& dir, const fs::path& spool_dir,
+                                               std::chrono::milliseconds interval,
+                                               Trouble trouble) {
+    auto spool_fd = FileDescriptor::open(spool_dir, O_RDONLY | O_DIRECTORY);
+    if (!spool_fd) return Error{describe_errno("open", spool_dir, errno)};
+    auto dir_fd = FileDescriptor::open(dir, O_RDONLY | O_DIRECTORY);
+    if (!dir_fd) return Error{describe_errno("open", dir, errno)};
+    std::unique_ptr<Journal> journal(new Journal(dir, std::move(spool_fd), std::move(dir_fd)));
+    const auto existing = segments(dir);
+    if (!existing.empty()) journal->sequence_ = std::stoull(existing.back().filename().string());
+    if (auto error = journal->start_segment(); !error.empty()) return Error{error};
+    if (interval.count() > 0) {
+        journal->checkpointer_ = std::jthread(
+            [j = journal.get(), interval, trouble] { j->checkpoint_every(interval, trouble); });
+    }
+    return journal;
+}
+
+Journal::~Journal() {
+    {
+        std::lock_guard lock(stop_mutex_);
+        stopping_ = true;
+    }
+    stop_.notify_all();
+    if (checkpointer_.joinable()) checkpointer_.join();
+    // Nothing commits any more: once the files are durable, every segment can go.
+    if (checkpoint()) static_cast<void>(remove_segments(segments(dir_)));
+}
+
+Status Journal::commit(std::string_view records) {
+    std::string error =
+        commit_.commit([&](std::string& batch) { batch.append(records); },
+                       [this](const std::string& batch) { return write_and_sync(batch); });
+    if (!error.empty()) return Error{error};
+    return ok_status();
+}
+
+std::string Journal::write_and_sync(const std::string& records) {
+    if (segment_broken_) {
+        if (auto error = start_segment(); !error.empty()) return error;
+    }
+    written_ = true;
+    const auto path = dir_ / segment_name(sequence_);
+    const std::array<std::string_view, 1> pieces{records};
+    int err = segment_.write_all(pieces);
+    const char* operation = "write";
+    if (err == 0) {
+        err = segment_.data_sync();
+        operation = "fdatasync";
+    }
+    if (err == 0) return "";
+    // What follows a torn record could not be read back: the next batch starts afresh.
+    segment_broken_ = true;
+    return describe_errno(operation, path, err);
+}
+
+// A new segment, whose name is durable before any record in it counts.
+std::string Journal::start_segment() {
+    const auto path = dir_ / segment_name(sequence_ + 1);
+    auto fd = FileDescriptor::open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND, 0600);
+    if (!fd) return describe_errno("create", path, errno);
+    if (int err = journal_dir_.full_sync(); err != 0) return describe_errno("fsync", dir_, err);
+    segment_ = std::move(fd);
+    ++sequence_;
+    segment_broken_ = false;
+    return "";
+}
+
+Status Journal::checkpoint() {
+    if (!written_.exchange(false)) return ok_status();
+    std::uint64_t current = 0;
+    std::string error = commit_.exclusively([&] {
+        std::string started = start_segment();
+        current = sequence_;
+        return started;
+    });
+    if (error.empty() && ::syncfs(spool_dir_.get()) != 0) {
+        error = describe_errno("syncfs", dir_.parent_path(), errno);
+    }
+    if (!error.empty()) {
+        written_ = true;  // the older segments stay, and the next checkpoint tries again
+        return Error{"journal checkpoint: " + error};
+    }
+    auto older = segments(dir_);
+    std::erase_if(
+        older, [&](const fs::path& p) { return p.filename().string() >= segment_name(current); });
+    return remove_segments(older);
+}
+
+void Journal::checkpoint_every(std::chrono::milliseconds interval, const Trouble& trouble) {
+    std::unique_lock lock(stop_mutex_);
+    while (!stop_.wait_for(lock, interval, [this] { return stopping_; })) {
+        lock.unlock();
+        if (auto done = checkpoint(); !done && trouble) trouble(done.error());
+        lock.lock();
+    }
+}
+
+}  // namespace herald::spool

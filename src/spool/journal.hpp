@@ -1,0 +1,79 @@
+#pragma once
+// The spool's journal (docs/spool.md, "The journal"): the records of what changed in the
+// queue since its files were last made durable, in segment files <spool>/journal/<sequence>.
+// Records from every thread are appended together and share one write and one fdatasync
+// (group_commit.hpp): a client's 250 costs a share of a flush, not a flush of its own.
+//
+// A checkpoint, every `interval` while records come and once more at the end, starts a new
+// segment, makes the files the records describe durable (syncfs on the spool's file
+// system), and deletes the older segments, the oldest first and each deletion fsync'd: the
+// segments left are always the newest ones, and replaying them again does no harm.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "base/result.hpp"
+#include "spool/file_descriptor.hpp"
+#include "spool/group_commit.hpp"
+
+namespace herald::spool {
+
+class Journal {
+  public:
+    using Trouble = std::function<void(const std::string&)>;
+
+    // Starts a new segment after any in `dir` (which Spool::open made, and replay emptied).
+    // `interval` zero: checkpoints only when asked (tests). `trouble` hears what a background
+    // checkpoint could not do.
+    static Result<std::unique_ptr<Journal>> open(const std::filesystem::path& dir,
+                                                 const std::filesystem::path& spool_dir,
+                                                 std::chrono::milliseconds interval,
+                                                 Trouble trouble = {});
+    // A last checkpoint; then the journal is empty, and an older Herald can use the spool.
+    ~Journal();
+    Journal(const Journal&) = delete;
+    Journal& operator=(const Journal&) = delete;
+
+    // Durable on success, with whatever other threads committed meanwhile.
+    Status commit(std::string_view records);
+    Status checkpoint();
+
+    std::uint64_t flushes() const { return commit_.rounds(); }
+
+    // The segment files in `dir`, oldest first.
+    static std::vector<std::filesystem::path> segments(const std::filesystem::path& dir);
+    // Deletes them, oldest first, each deletion made durable before the next.
+    static Status remove_segments(const std::vector<std::filesystem::path>& segments);
+
+  private:
+    Journal(std::filesystem::path dir, FileDescriptor spool_dir, FileDescriptor journal_dir);
+    std::string write_and_sync(const std::string& records);
+    std::string start_segment();
+    void checkpoint_every(std::chrono::milliseconds interval, const Trouble& trouble);
+
+    std::filesystem::path dir_;
+    FileDescriptor spool_dir_;    // syncfs makes its file system durable
+    FileDescriptor journal_dir_;  // fsync'd when a segment is made
+    // Touched by the flush leader alone, or under exclusively().
+    FileDescriptor segment_;
+    std::uint64_t sequence_ = 0;
+    bool segment_broken_ = false;       // a failed write: the next batch starts a new segment
+    std::atomic<bool> written_{false};  // since the last checkpoint
+    GroupCommit<std::string> commit_;
+
+    std::mutex stop_mutex_;
+    std::condition_variable stop_;
+    bool stopping_ = false;
+    std::jthread checkpointer_;
+};
+
+}  // namespace herald::spool
