@@ -38,7 +38,7 @@ void QueueCensus::place(std::string_view id, const message::Envelope& envelope) 
 }
 
 void QueueCensus::place(std::string_view id, Clock::time_point arrival, Shares shares) {
-    auto [it, added] = messages_.try_emplace(std::string(id));
+    auto [it, added] = messages_.try_emplace(key_of(id));
     if (!added) count(it->second, -1);
     it->second = Entry{arrival, std::move(shares)};
     count(it->second, +1);
@@ -46,7 +46,7 @@ void QueueCensus::place(std::string_view id, Clock::time_point arrival, Shares s
 
 void QueueCensus::remove(std::string_view id) {
     std::lock_guard lock(mutex_);
-    auto it = messages_.find(std::string(id));
+    auto it = messages_.find(key_of(id));
     if (it == messages_.end()) return;
     count(it->second, -1);
     messages_.erase(it);

@@ -19,6 +19,7 @@
 #include "delivery/transport_selector.hpp"
 #include "message/envelope.hpp"
 #include "queue/destination_label.hpp"
+#include "queue/message_key.hpp"
 
 namespace herald::spool {
 struct SpooledMessage;
@@ -82,7 +83,7 @@ class QueueCensus {
 
     const delivery::TransportSelector& router_;
     mutable std::mutex mutex_;
-    std::unordered_map<std::string, Entry> messages_;
+    std::unordered_map<MessageKey, Entry, MessageKeyHash> messages_;
     Tally total_;
     std::vector<std::string> transport_names_;
     std::vector<Tally> transports_;

@@ -36,24 +36,26 @@ Scheduler::Scheduler(asio::any_io_executor executor, spool::Spool& spool, log::M
 
 void Scheduler::adopt(const spool::SpooledMessage& message,
                       const std::optional<spool::Schedule>& saved) {
-    if (due_at_.contains(message.id) || active_.contains(message.id)) return;
+    const MessageKey id = key_of(message.id);
+    if (due_at_.contains(id) || active_.contains(id)) return;
     if (context_.census) context_.census->place(message);
     const auto now = Clock::now();
-    schedule(message.id, saved ? std::max(saved->next_attempt, now) : now);
+    schedule(id, saved ? std::max(saved->next_attempt, now) : now);
 }
 
 void Scheduler::enqueue_now(const std::string& id) {
-    schedule(id, Clock::now());
+    schedule(key_of(id), Clock::now());
 }
 
 void Scheduler::flush(const std::optional<std::string>& id) {
     context_.router.forget_unreachable();
     auto now = Clock::now();
     if (id) {
-        if (due_at_.contains(*id) || !active_.contains(*id)) schedule(*id, now);
+        const MessageKey key = key_of(*id);
+        if (due_at_.contains(key) || !active_.contains(key)) schedule(key, now);
         return;
     }
-    std::vector<std::string> ids;
+    std::vector<MessageKey> ids;
     for (const auto& [queued_id, at] : due_at_) {
         if (at > now) ids.push_back(queued_id);
     }
@@ -66,7 +68,7 @@ void Scheduler::use_rules(RetrySchedule retry, DelayWarningRule delay_warning) {
 }
 
 void Scheduler::forget(const std::string& id) {
-    due_at_.erase(id);
+    due_at_.erase(key_of(id));
 }
 
 void Scheduler::removed(const std::string& id) {
@@ -79,7 +81,7 @@ void Scheduler::stop() {
     timer_.cancel();
 }
 
-void Scheduler::schedule(const std::string& id, Clock::time_point at) {
+void Scheduler::schedule(const MessageKey& id, Clock::time_point at) {
     if (stopped_) return;
     const bool earliest = waiting_.empty() || at < waiting_.top().at;
     if (enter(id, at)) {
@@ -89,7 +91,7 @@ void Scheduler::schedule(const std::string& id, Clock::time_point at) {
     }
 }
 
-bool Scheduler::enter(const std::string& id, Clock::time_point at) {
+bool Scheduler::enter(const MessageKey& id, Clock::time_point at) {
     due_at_[id] = at;
     if (at <= Clock::now()) {
         ready_.push_back(id);
@@ -101,7 +103,7 @@ bool Scheduler::enter(const std::string& id, Clock::time_point at) {
 
 void Scheduler::pump() {
     while (!stopped_ && active_.size() < max_active_ && !ready_.empty()) {
-        std::string id = std::move(ready_.front());
+        MessageKey id = std::move(ready_.front());
         ready_.pop_front();
         if (!due_at_.contains(id) || active_.contains(id)) continue;
         active_.insert(id);
@@ -109,14 +111,14 @@ void Scheduler::pump() {
     }
 }
 
-asio::awaitable<void> Scheduler::deliver(std::string id) {
-    DeliveryAttempt attempt(id, context_);
+asio::awaitable<void> Scheduler::deliver(MessageKey id) {
+    DeliveryAttempt attempt(std::string(id.data(), id.size()), context_);
     std::optional<Clock::time_point> next;
     try {
         next = co_await attempt.run();
     } catch (const std::exception& e) {
         // Ours, not the message's: keep it queued and try again later.
-        if (panic) panic("delivery of " + id, e.what());
+        if (panic) panic("delivery of " + std::string(id.data(), id.size()), e.what());
         next = Clock::now() + context_.retry.delay_after(1);
     }
     active_.erase(id);

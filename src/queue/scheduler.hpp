@@ -24,6 +24,7 @@
 #include "delivery/transport_selector.hpp"
 #include "queue/delay_warning.hpp"
 #include "queue/delivery_attempt.hpp"
+#include "queue/message_key.hpp"
 #include "queue/retry_schedule.hpp"
 #include "spool/schedule.hpp"
 
@@ -75,25 +76,25 @@ class Scheduler {
   private:
     struct Due {
         Clock::time_point at;
-        std::string id;
+        MessageKey id;
         bool operator>(const Due& other) const { return at > other.at; }
     };
 
-    void schedule(const std::string& id, Clock::time_point at);
-    bool enter(const std::string& id, Clock::time_point at);  // true: due now, in ready_
+    void schedule(const MessageKey& id, Clock::time_point at);
+    bool enter(const MessageKey& id, Clock::time_point at);  // true: due now, in ready_
     void pump();
     void arm_timer();
-    boost::asio::awaitable<void> deliver(std::string id);
+    boost::asio::awaitable<void> deliver(MessageKey id);
     boost::asio::awaitable<void> wait_for_due();
 
     boost::asio::any_io_executor executor_;
     std::size_t max_active_;
     DeliveryContext context_;
 
-    std::unordered_map<std::string, Clock::time_point> due_at_;           // authoritative
-    std::priority_queue<Due, std::vector<Due>, std::greater<>> waiting_;  // lazily pruned
-    std::deque<std::string> ready_;
-    std::unordered_set<std::string> active_;
+    std::unordered_map<MessageKey, Clock::time_point, MessageKeyHash> due_at_;  // authoritative
+    std::priority_queue<Due, std::vector<Due>, std::greater<>> waiting_;        // lazily pruned
+    std::deque<MessageKey> ready_;
+    std::unordered_set<MessageKey, MessageKeyHash> active_;
     boost::asio::steady_timer timer_;
     bool stopped_ = false;
 };
