@@ -133,7 +133,7 @@ asio::awaitable<void> DeliveryAttempt::record(const spool::SpooledMessage& messa
         if (auto marked = ctx_.spool.mark_recipients(id_, states); !marked) {
             return "cannot record the outcome: " + marked.error();
         }
-        removed_ = completes && ctx_.spool.remove(id_).ok();
+        removed_ = completes && ctx_.spool.remove_finished(id_).ok();
         return std::string();
     });
     if (!error.empty()) last_error_ = error;
@@ -315,7 +315,7 @@ asio::awaitable<std::optional<DeliveryAttempt::Clock::time_point>> DeliveryAttem
         }
         count_gone();
         if (!reloaded) return State::gone;
-        return ctx_.spool.remove(id_) ? State::finished : State::gone;
+        return ctx_.spool.remove_finished(id_) ? State::finished : State::gone;
     });
     if (state == State::gone) co_return std::nullopt;
     if (state == State::finished) {

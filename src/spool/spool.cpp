@@ -547,6 +547,18 @@ Status Spool::flag_in_place(std::string_view id, bool held, bool sync) {
 }
 
 Status Spool::remove(std::string_view id) {
+    auto removed = unlink_message(id);
+    if (!removed || !journal_) return removed;
+    return journal(JournalKind::removed, id, "");
+}
+
+// No record: were the unlink lost in a crash, replay or the next delivery attempt would find
+// nothing pending and remove the file again.
+Status Spool::remove_finished(std::string_view id) {
+    return unlink_message(id);
+}
+
+Status Spool::unlink_message(std::string_view id) {
     if (!is_valid_message_id(id)) return Error{not_an_id(id)};
     auto path = path_of(id);
     if (::unlink(path.c_str()) != 0) {
@@ -554,9 +566,6 @@ Status Spool::remove(std::string_view id) {
         return Error{describe_errno("unlink", path, errno)};
     }
     ::unlink(schedule_path_of(id).c_str());
-    // Recorded, or a crash before the next checkpoint would bring back a message deleted
-    // before it was finished.
-    if (journal_) return journal(JournalKind::removed, id, "");
     return ok_status();
 }
 

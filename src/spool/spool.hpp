@@ -136,7 +136,12 @@ class Spool {
     // when an index is out of range.
     Status mark_recipients(std::string_view id, const std::vector<RecipientMark>& marks);
     Status set_held(std::string_view id, bool held);
+    // Deleted or withdrawn before it was finished: recorded in the journal, or a crash could
+    // bring it back.
     Status remove(std::string_view id);
+    // Every recipient delivered or failed, as the spool records: its outcomes already say
+    // that it is gone.
+    Status remove_finished(std::string_view id);
 
     // Ids of the complete messages, in id (that is, arrival) order.
     std::vector<std::string> list() const;
@@ -184,6 +189,7 @@ class Spool {
     Status journal(JournalKind kind, std::string_view id, std::string_view payload);
     Status mark_in_place(std::string_view id, const std::vector<RecipientMark>& marks, bool sync);
     Status flag_in_place(std::string_view id, bool held, bool sync);
+    Status unlink_message(std::string_view id);
     void apply_journaled(const std::string& id, const JournaledMessage& message,
                          JournalSettled& settled);
     std::filesystem::path schedule_path_of(std::string_view id) const;
