@@ -71,10 +71,12 @@ deb: deps
 package-test: deb
 	BUILD_DIR=$(abspath $(BUILD)) $(PYTHON) -m pytest -q -p no:cacheprovider tests/package
 
-# The long reliability runs: kill -9 under load 20 times instead of 3.
+# The long reliability runs: kill -9 under load 20 times instead of 3, and 5000 crash points
+# (kills at a flush call) instead of 500.
 soak: build
-	HERALD_BIN=$(abspath $(BUILD)/herald) HERALD_CRASH_KILLS=20 $(PYTHON) -m pytest -q -s \
-	  -p no:cacheprovider tests/integration/test_crash_under_load.py
+	HERALD_BIN=$(abspath $(BUILD)/herald) HERALD_CRASH_KILLS=20 HERALD_CRASH_POINTS=5000 \
+	  $(PYTHON) -m pytest -q -s -p no:cacheprovider tests/integration/test_crash_under_load.py \
+	  tests/integration/test_crash_points.py
 
 # Herald beside Postfix on the same load (bench/run.py); prints medians and ratios.
 bench: build

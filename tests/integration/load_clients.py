@@ -1,6 +1,7 @@
 """A steady load for crash tests: SMTP clients sending numbered messages (an X-Seq header)
 until stopped, reconnecting whenever the server goes away. A test kills Herald under it and
 then compares what was acknowledged with what its receiver got (arrivals)."""
+import collections
 import re
 import smtplib
 import threading
@@ -9,6 +10,8 @@ import time
 from herald_fixture import message
 
 SEQ = re.compile(rb"^X-Seq: (\S+)\r?$", re.M)
+# Herald's Received field: "... by mail.herald.test (Herald)\r\n\twith ESMTP id <id> for ..."
+QUEUE_ID = re.compile(rb"^\s+with \S+ id ([^\s;]+)", re.M)
 BODY = ("x" * 70 + "\r\n") * 30
 
 
@@ -57,17 +60,20 @@ class Load:
             t.join(timeout=60)
 
 
+Arrival = collections.namedtuple("Arrival", "seq at queue_id")
+
+
 def arrivals(receiver):
-    """(X-Seq, time.time() at the receiver) of every message the receiver got, in order of
-    arrival, repeats included."""
+    """Every message the receiver got, in order of arrival, repeats included: its X-Seq,
+    time.time() at the receiver, and the queue id Herald's Received field names."""
     out = []
     for m in receiver.messages():
-        found = SEQ.search(m.data)
-        assert found, f"a message without X-Seq: {m.data[:300]!r}"
-        out.append((found.group(1).decode(), m.record["t"]))
+        seq, queue_id = SEQ.search(m.data), QUEUE_ID.search(m.data)
+        assert seq and queue_id, f"a message without X-Seq or queue id: {m.data[:300]!r}"
+        out.append(Arrival(seq.group(1).decode(), m.record["t"], queue_id.group(1).decode()))
     return out
 
 
 def received_seqs(receiver):
     """The X-Seq of every message the receiver got, in order of arrival, repeats included."""
-    return [seq for seq, _ in arrivals(receiver)]
+    return [arrival.seq for arrival in arrivals(receiver)]
