@@ -48,10 +48,15 @@ def absolute_paths(workdir, **server):
 
 
 def ids_of(pid, which):
-    """The real, effective, saved and file-system ids of every thread of `pid`."""
+    """The real, effective, saved and file-system ids of every thread of `pid`. A thread that
+    ends meanwhile (start-up's queue loading is done on threads that then end) is skipped."""
     ids = set()
     for task in Path(f"/proc/{pid}/task").iterdir():
-        for line in (task / "status").read_text().splitlines():
+        try:
+            status = (task / "status").read_text()
+        except FileNotFoundError:
+            continue
+        for line in status.splitlines():
             if line.startswith(which + ":"):
                 ids.update(int(v) for v in line.split()[1:])
     return ids
