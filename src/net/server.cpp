@@ -867,14 +867,15 @@ events::EventFigures Server::Parts::event_figures() const {
 // Once the scheduler exists: what a crash left half-written goes now, and the queue is read
 // in the background from run() on, while the server already takes mail.
 void Server::Parts::recover_spool() {
+    auto note_problems = [this](const spool::RecoveryReport& report) {
+        for (const auto& problem : report.problems) paniclog->write("spool recovery", problem);
+    };
     const auto removed = spool->recover_incoming();
-    for (const auto& problem : removed.problems) paniclog->write("spool recovery", problem);
+    note_problems(removed);
     queue_loading = std::make_unique<queue::QueueLoading>(
         io.get_executor(), *spool, *scheduler,
-        [this](const spool::RecoveryReport& loaded, std::chrono::milliseconds took) {
-            for (const auto& problem : loaded.problems) {
-                paniclog->write("spool recovery", problem);
-            }
+        [this, note_problems](const spool::RecoveryReport& loaded, std::chrono::milliseconds took) {
+            note_problems(loaded);
             mainlog->note(fmt::format("spool {}: queue loaded, {} queued, {} set aside, in {} ms",
                                       config.server.spool_dir.string(), loaded.kept, loaded.removed,
                                       took.count()));

@@ -262,6 +262,13 @@ std::string not_an_id(std::string_view id) {
 
 }  // namespace
 
+void RecoveryReport::add(RecoveryReport&& other) {
+    kept += other.kept;
+    removed += other.removed;
+    std::move(other.removed_ids.begin(), other.removed_ids.end(), std::back_inserter(removed_ids));
+    std::move(other.problems.begin(), other.problems.end(), std::back_inserter(problems));
+}
+
 bool SpooledMessage::finished() const {
     return std::none_of(recipients.begin(), recipients.end(), [](const SpooledRecipient& r) {
         return r.state == RecipientState::pending;
@@ -356,8 +363,11 @@ void Spool::apply_journaled(const std::string& id, const JournaledMessage& messa
         }
     }
     if (!message.marks.empty()) static_cast<void>(mark_in_place(id, message.marks, false));
+    // Already so (the write reached the file): refused, and nothing to do.
     if (message.held) static_cast<void>(flag_in_place(id, *message.held, false));
-    // Outcomes recorded since the file was stored may have finished it.
+    // Outcomes of a message stored before the journal began may have finished it (with its
+    // M record, finished() above knew).
+    if (message.stored || message.marks.empty()) return;
     if (auto loaded = load(id); loaded && loaded->finished()) finish();
 }
 
@@ -527,12 +537,6 @@ Status Spool::mark_in_place(std::string_view id, const std::vector<RecipientMark
 
 Status Spool::set_held(std::string_view id, bool held) {
     if (!is_valid_message_id(id)) return Error{not_an_id(id)};
-    // An administrator told "ok" for what changed nothing would believe it did.
-    if (auto message = load(id); !message) {
-        return Error{message.error()};
-    } else if (message->held == held) {
-        return Error{"message " + std::string(id) + (held ? " is held already" : " is not held")};
-    }
     auto flagged = flag_in_place(id, held, !journal_);
     if (!flagged || !journal_) return flagged;
     return journal(JournalKind::held, id, held ? "h" : "-");
@@ -542,6 +546,10 @@ Status Spool::flag_in_place(std::string_view id, bool held, bool sync) {
     auto path = path_of(id);
     auto file = open_queue_file(path, id, O_RDWR);
     if (!file) return Error{file.error()};
+    // An administrator told "ok" for what changed nothing would believe it did.
+    if (file->header.held == held) {
+        return Error{"message " + std::string(id) + (held ? " is held already" : " is not held")};
+    }
     return write_in_place(*file, path, {{file->header.held_offset, held ? kHeldFlag : kActiveFlag}},
                           sync);
 }
@@ -589,11 +597,7 @@ RecoveryReport Spool::recover(const KeptMessage& kept) {
         for (auto& [message, schedule] : batch) kept(std::move(message), std::move(schedule));
         return true;
     });
-    report.kept = loaded.kept;
-    report.removed += loaded.removed;
-    std::move(loaded.removed_ids.begin(), loaded.removed_ids.end(),
-              std::back_inserter(report.removed_ids));
-    std::move(loaded.problems.begin(), loaded.problems.end(), std::back_inserter(report.problems));
+    report.add(std::move(loaded));
     return report;
 }
 
@@ -656,14 +660,8 @@ RecoveryReport Spool::load_queue(const KeptBatch& kept,
         }
         work(reports[0]);
     }
-    for (auto& mine : reports) {
-        report.kept += mine.kept;
-        report.removed += mine.removed;
-        std::move(mine.removed_ids.begin(), mine.removed_ids.end(),
-                  std::back_inserter(report.removed_ids));
-        std::move(mine.problems.begin(), mine.problems.end(), std::back_inserter(report.problems));
-    }
-    if (!stopping) drop_orphan_schedules(scheduled);
+    for (auto& mine : reports) report.add(std::move(mine));
+    if (!stopping) drop_orphan_schedules(queued, scheduled);
     return report;
 }
 
@@ -710,6 +708,7 @@ std::vector<Spool::LoadedMessage> Spool::load_range(const NameList& queued, std:
             // Delivered and removed since it was listed: nothing to say.
             if (is_gone(path)) continue;
             set_aside(path, name, message.error(), report);
+            ::unlink(schedule_path_of(name).c_str());  // it left the queue: so does its schedule
             continue;
         }
         std::optional<Schedule> schedule;
@@ -736,15 +735,17 @@ void Spool::set_aside(const fs::path& path, std::string_view name, std::string w
     report.problems.push_back(std::move(why) + "; moved to " + aside.string());
 }
 
-// A schedule whose message is gone, and a temporary one that an earlier server left: the
-// server runs meanwhile, so a message's file is looked for before its schedule goes, and
+// A schedule whose message is gone, and a temporary one that an earlier server left. Those
+// of listed messages went with them (load_range, remove). The server runs meanwhile, so the
+// file of a message stored since the listing is looked for before its schedule goes, and
 // this server's own temporary files (named with its pid) are left alone.
-void Spool::drop_orphan_schedules(const NameList& scheduled) const {
+void Spool::drop_orphan_schedules(const NameList& queued, const NameList& scheduled) const {
     const std::string ours = "." + std::to_string(::getpid()) + ".";
     for (std::size_t i = 0; i < scheduled.size(); ++i) {
         const std::string_view name = scheduled[i];
         const bool temporary = name.starts_with('.');
-        if (temporary ? name.find(ours) != std::string_view::npos : !is_gone(path_of(name))) {
+        if (temporary ? name.find(ours) != std::string_view::npos
+                      : queued.contains(name) || !is_gone(path_of(name))) {
             continue;
         }
         // ".<id>.<pid>.<counter>": a temporary schedule is in its message's bucket too.

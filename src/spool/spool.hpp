@@ -79,6 +79,8 @@ struct RecoveryReport {
     std::size_t removed = 0;  // unfinished writes deleted, broken queue files set aside
     std::vector<std::string> removed_ids;  // ids (or file names) of what was removed
     std::vector<std::string> problems;     // one line each, for the log: what and why
+
+    void add(RecoveryReport&& other);  // another part's: the threads', start-up's two halves
 };
 
 class Spool {
@@ -188,7 +190,7 @@ class Spool {
                            const IncomingText* text, std::uint64_t from, std::uint64_t copied);
     Status journal(JournalKind kind, std::string_view id, std::string_view payload);
     Status mark_in_place(std::string_view id, const std::vector<RecipientMark>& marks, bool sync);
-    Status flag_in_place(std::string_view id, bool held, bool sync);
+    Status flag_in_place(std::string_view id, bool held, bool sync);  // refuses no change
     Status unlink_message(std::string_view id);
     void apply_journaled(const std::string& id, const JournaledMessage& message,
                          JournalSettled& settled);
@@ -201,7 +203,7 @@ class Spool {
                                           RecoveryReport& report) const;
     void set_aside(const std::filesystem::path& path, std::string_view name, std::string why,
                    RecoveryReport& report) const;
-    void drop_orphan_schedules(const NameList& scheduled) const;
+    void drop_orphan_schedules(const NameList& queued, const NameList& scheduled) const;
 
     std::filesystem::path dir_;
     std::unique_ptr<DirectorySync> sync_;

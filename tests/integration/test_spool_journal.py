@@ -8,7 +8,7 @@ import threading
 
 from event_support import metric_sum, scrape
 from fault_injection import fault_shim  # noqa: F401
-from herald_fixture import free_port, message, queued_id, stuck_queue_config
+from herald_fixture import free_port, message, stuck_queue_config, transaction
 
 SESSIONS, EACH = 10, 20
 # The segment a fresh spool's first checkpoint starts: holding its creation holds the
@@ -59,13 +59,11 @@ def crashed_with_one_message_in_the_journal(make_herald, fault_shim, tmp_path):
     h.start(env=fault_shim.pause_open(SECOND_SEGMENT, tmp_path / "never"))
     with h.smtp() as s:
         s.ehlo()
-        s.mail("a@client.herald.test")
-        s.rcpt("someone@example.net")
-        code, reply = s.data(message(subject="only in the journal"))
-    assert code == 250, reply
+        msg_id = transaction(s, "a@client.herald.test", ["someone@example.net"],
+                             message(subject="only in the journal"))
     h.kill9()
     assert segments(h) == ["0000000000000001"]
-    return h, queued_id(reply)
+    return h, msg_id
 
 
 def test_a_queue_file_the_crash_lost_comes_back_from_the_journal(make_herald, fault_shim,
