@@ -319,10 +319,14 @@ Result<std::unique_ptr<SuppressionList>> SuppressionList::open(
 Status SuppressionList::prepare_statements() {
     // The list's entry, then the domain's, then the global one, in one statement: one read
     // transaction (and its file locks) a check, not three. ?3 is "" without a list: no
-    // scope is empty.
-    auto check = prepare((std::string(kColumns) + " WHERE address = ?2 AND scope IN (?3, ?1, '*')"
-                                                  " ORDER BY scope = '*', scope = ?1 LIMIT 1")
-                             .c_str());
+    // scope is empty. Three key lookups whose rows come in that order (SQLite runs the parts
+    // of a UNION ALL one after the other): an IN list or an ORDER BY would build a temporary
+    // b-tree, with its own page cache, for every check.
+    const std::string by_key = std::string(kColumns) + " WHERE scope = ";
+    auto check =
+        prepare((by_key + "?3 AND address = ?2 UNION ALL " + by_key +
+                 "?1 AND address = ?2 UNION ALL " + by_key + "'*' AND address = ?2 LIMIT 1")
+                    .c_str());
     if (!check) return Error{check.error()};
     auto add = prepare(
         "INSERT OR IGNORE INTO suppression (scope, address, reason, source, created)"
