@@ -17,23 +17,32 @@ asio::awaitable<ConnectionLimiter::Permit> ConnectionLimiter::acquire(std::strin
     return acquire(std::move(key), limit_);
 }
 
-// The limit may change from one call to the next (a provider's reply capped its
-// connections, or the cap relaxed): the latest holds for every slot given from then on.
 asio::awaitable<ConnectionLimiter::Permit> ConnectionLimiter::acquire(std::string key,
                                                                       std::size_t limit) {
+    co_return std::move(*co_await wait_for_slot(std::move(key), limit, false));
+}
+
+asio::awaitable<std::optional<ConnectionLimiter::Permit>> ConnectionLimiter::acquire_or_parked(
+    std::string key, std::size_t limit) {
+    return wait_for_slot(std::move(key), limit, true);
+}
+
+// The limit may change from one call to the next (a provider's reply capped its
+// connections, or the cap relaxed): the latest holds for every slot given from then on.
+asio::awaitable<std::optional<ConnectionLimiter::Permit>> ConnectionLimiter::wait_for_slot(
+    std::string key, std::size_t limit, bool takes_parked) {
     Slots& slots = slots_[key];
     slots.limit = std::max<std::size_t>(limit, 1);
     if (slots.waiting.empty() && slots.in_use < slots.limit) {
         ++slots.in_use;
         co_return Permit(this, std::move(key));
     }
-    // Wait until a slot is handed to this waiter by cancelling the timer.
-    auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor,
-                                                      asio::steady_timer::time_point::max());
-    slots.waiting.push_back(timer);
+    auto waiter = std::make_shared<Waiter>(co_await asio::this_coro::executor, takes_parked);
+    slots.waiting.push_back(waiter);
     grant_waiting(slots);
     boost::system::error_code ignored;
-    co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    co_await waiter->wake.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    if (!waiter->granted) co_return std::nullopt;
     co_return Permit(this, std::move(key));
 }
 
@@ -41,9 +50,21 @@ asio::awaitable<ConnectionLimiter::Permit> ConnectionLimiter::acquire(std::strin
 void ConnectionLimiter::grant_waiting(Slots& slots) {
     while (!slots.waiting.empty() && slots.in_use < slots.limit) {
         ++slots.in_use;
-        slots.waiting.front()->cancel();
+        slots.waiting.front()->granted = true;
+        slots.waiting.front()->wake.cancel();
         slots.waiting.pop_front();
     }
+}
+
+void ConnectionLimiter::offer_parked(const std::string& key) {
+    auto it = slots_.find(key);
+    if (it == slots_.end()) return;
+    auto& waiting = it->second.waiting;
+    auto taker = std::find_if(waiting.begin(), waiting.end(),
+                              [](const auto& waiter) { return waiter->takes_parked; });
+    if (taker == waiting.end()) return;
+    (*taker)->wake.cancel();
+    waiting.erase(taker);
 }
 
 void ConnectionLimiter::release(const std::string& key) {
@@ -58,11 +79,6 @@ void ConnectionLimiter::release(const std::string& key) {
 std::size_t ConnectionLimiter::in_use(const std::string& key) const {
     auto it = slots_.find(key);
     return it == slots_.end() ? 0 : it->second.in_use;
-}
-
-bool ConnectionLimiter::has_waiters(const std::string& key) const {
-    auto it = slots_.find(key);
-    return it != slots_.end() && !it->second.waiting.empty();
 }
 
 }  // namespace herald::delivery

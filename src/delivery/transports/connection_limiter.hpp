@@ -10,6 +10,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace herald::delivery {
@@ -38,15 +39,30 @@ class ConnectionLimiter {
     boost::asio::awaitable<Permit> acquire(std::string key);
     // With a limit of its own for this key (a provider's max_connections).
     boost::asio::awaitable<Permit> acquire(std::string key, std::size_t limit);
+    // As acquire, but also ends without a slot (nullopt) when offer_parked(key) says an open
+    // connection to the key was parked: its waiter takes that one rather than open another.
+    boost::asio::awaitable<std::optional<Permit>> acquire_or_parked(std::string key,
+                                                                    std::size_t limit);
+    // Wakes the longest waiter of acquire_or_parked(key), if there is one.
+    void offer_parked(const std::string& key);
     std::size_t in_use(const std::string& key) const;
-    bool has_waiters(const std::string& key) const;
 
   private:
+    struct Waiter {
+        explicit Waiter(boost::asio::any_io_executor executor, bool takes_parked)
+            : wake(std::move(executor), boost::asio::steady_timer::time_point::max()),
+              takes_parked(takes_parked) {}
+        boost::asio::steady_timer wake;  // cancelled to wake it
+        bool takes_parked;
+        bool granted = false;
+    };
     struct Slots {
         std::size_t in_use = 0;
         std::size_t limit = 1;
-        std::deque<std::shared_ptr<boost::asio::steady_timer>> waiting;
+        std::deque<std::shared_ptr<Waiter>> waiting;
     };
+    boost::asio::awaitable<std::optional<Permit>> wait_for_slot(std::string key, std::size_t limit,
+                                                                bool takes_parked);
     void grant_waiting(Slots& slots);
     void release(const std::string& key);
 

@@ -299,11 +299,20 @@ asio::awaitable<std::vector<RecipientResult>> SmtpTransport::deliver_group(
     const ConnectionGroup connections = connection_group(g.destination, provider, pending.source);
     std::optional<ConnectionLimiter::Permit> permit = co_await try_parked(connections, pending);
     if (pending.open.empty()) co_return std::move(pending.results);
-    if (!permit) {
-        auto granted = co_await limiter_.acquire(connections.key, connections.max_connections);
-        permit.emplace(std::move(granted));
-        // While this delivery waited for its slot, another may have found the host dead.
+    // Over the limit, a delivery waits for a slot or for a connection parked by another: under
+    // load the open connections carry message after message instead of one each.
+    while (!permit) {
+        auto granted =
+            co_await limiter_.acquire_or_parked(connections.key, connections.max_connections);
+        // While this delivery waited, another may have found the host dead.
         if (held_back(pending)) co_return std::move(pending.results);
+        if (granted) {
+            permit.emplace(std::move(*granted));
+            break;
+        }
+        auto freed = co_await try_parked(connections, pending);
+        if (pending.open.empty()) co_return std::move(pending.results);
+        if (freed) permit.emplace(std::move(*freed));
     }
     smtp::ClientSettings settings = client_settings();
     settings.auth = credentials;
@@ -707,20 +716,21 @@ bool SmtpTransport::may_carry(const Pending& pending, const ClientConnection& co
     return !pending.policy.enforced() || (target.verify && pending.policy.allows(target.peer_name));
 }
 
-// A delivery waiting for a slot to this destination gets this one; otherwise the connection
-// waits a little for the next message, unless it has carried its share or a reply has since
+// The connection waits a little for the next message, and a delivery waiting for a slot to
+// this destination is told to take it; unless it has carried its share or a reply has since
 // capped the connections below those open.
 void SmtpTransport::keep_or_close(const ConnectionGroup& connections,
                                   std::unique_ptr<ClientConnection> connection,
                                   ConnectionLimiter::Permit permit) {
     HeldConnection held{std::move(connection), std::move(permit)};
     const std::string& key = connections.key;
-    if (limiter_.has_waiters(key) || held.connection->transactions() >= reuse_limit(connections) ||
+    if (held.connection->transactions() >= reuse_limit(connections) ||
         limiter_.in_use(key) > max_connections(connections.provider, connections.source)) {
         idle_->close(std::move(held));
-    } else {
-        idle_->park(key, std::move(held));
+        return;
     }
+    idle_->park(key, std::move(held));
+    limiter_.offer_parked(key);
 }
 
 // A server whose TLS is broken still gets the mail in plaintext when TLS is only

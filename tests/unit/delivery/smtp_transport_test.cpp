@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "fake_resolver.hpp"
@@ -30,8 +31,8 @@ namespace {
 using testing::envelope_from;
 using testing::FakeResolver;
 using testing::free_port;
-using testing::Receiver;
 using testing::read_file;
+using testing::Receiver;
 using testing::run_delivery;
 using testing::TempDir;
 using Outcome = RecipientResult::Outcome;
@@ -39,7 +40,6 @@ using Outcome = RecipientResult::Outcome;
 bool contains(std::string_view haystack, std::string_view needle) {
     return haystack.find(needle) != std::string_view::npos;
 }
-
 
 const std::string kFixture = HERALD_SOURCE_DIR "/tests/unit/delivery/fixtures/smtp_receiver.py";
 
@@ -354,6 +354,34 @@ TEST(ConnectionLimiter, KeepsDestinationsApart) {
     EXPECT_EQ(most, 2);
 }
 
+TEST(ConnectionLimiter, TellsAWaiterOfAParkedConnectionOrGivesItTheNextSlot) {
+    namespace asio = boost::asio;
+    asio::io_context io;
+    ConnectionLimiter limiter(1);
+    std::vector<std::string> outcomes;
+    std::optional<ConnectionLimiter::Permit> held;
+    auto waiter = [&]() -> asio::awaitable<void> {
+        auto permit = co_await limiter.acquire_or_parked("x.example", 1);
+        outcomes.push_back(permit ? "slot" : "parked");
+    };
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            held.emplace(co_await limiter.acquire("x.example"));
+            asio::co_spawn(io, waiter(), asio::detached);
+            asio::co_spawn(io, waiter(), asio::detached);
+            asio::steady_timer pause(io, std::chrono::milliseconds(10));
+            co_await pause.async_wait(asio::use_awaitable);
+            limiter.offer_parked("x.example");  // the first waiter: no slot, a connection
+            co_await pause.async_wait(asio::use_awaitable);
+            held.reset();  // the second: the slot
+        },
+        asio::detached);
+    io.run();
+    EXPECT_EQ(outcomes, (std::vector<std::string>{"parked", "slot"}));
+    EXPECT_EQ(limiter.in_use("x.example"), 0u);
+}
+
 // Deliveries one after the other on one event loop, as the queue makes them; `pause` between
 // them. Returns once every parked connection has been closed.
 std::vector<std::vector<RecipientResult>> run_in_turn(Transport& transport,
@@ -412,6 +440,38 @@ TEST(SmtpTransport, ReusesTheConnectionForTheNextMessageToTheSameDestination) {
     // Two messages per connection at most (max_messages), then a new one.
     EXPECT_EQ(ports[0], ports[1]);
     EXPECT_NE(ports[1], ports[2]);
+}
+
+// Deliveries started together, more than the destination's connections: each that waits
+// takes the connection another parks, so they all go over the one connection allowed.
+TEST(SmtpTransport, HandsTheConnectionToTheDeliveriesWaitingForIt) {
+    TempDir dir;
+    auto receiver = aiosmtpd(dir);
+    if (!receiver->ready()) GTEST_SKIP() << "aiosmtpd did not start";
+    FakeResolver dns;
+    config::Transport relay = smarthost(receiver->port());
+    relay.max_connections = 1;
+    SmtpTransportOptions options = quick();
+    options.reuse = {.idle_time = std::chrono::seconds(1), .max_messages = 10};
+    SmtpTransport transport(relay, dns, "herald.test", options);
+    const Delivery delivery{
+        "id", envelope_from("a@sender.example", {}), {"ok@x.example"}, kMessage};
+    boost::asio::io_context io;
+    std::vector<RecipientResult> results;
+    for (int i = 0; i < 4; ++i) {
+        boost::asio::co_spawn(
+            io,
+            [&]() -> boost::asio::awaitable<void> {
+                for (auto& r : co_await transport.deliver(delivery)) results.push_back(r);
+            },
+            boost::asio::detached);
+    }
+    io.run();
+    ASSERT_EQ(results.size(), 4u);
+    for (const auto& r : results) EXPECT_EQ(r.outcome, Outcome::delivered) << r.detail;
+    const auto ports = client_ports(read_file(dir / "out"));
+    ASSERT_EQ(ports.size(), 4u);
+    for (const auto& port : ports) EXPECT_EQ(port, ports[0]);
 }
 
 TEST(SmtpTransport, ReplacesAParkedConnectionTheServerHasClosed) {
