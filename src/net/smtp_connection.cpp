@@ -185,13 +185,11 @@ class Connection {
             } else if (std::holds_alternative<smtp::DiscardMessage>(*event)) {
                 co_await drop_text();
             } else if (auto* msg = std::get_if<smtp::MessageReady>(&*event)) {
-                // The header section, read back in one hop (an empty message has a file too).
+                // The header section, read back (an empty message has a text too).
                 std::string headers;
-                queue::Intake* intake = services_.intake;
-                co_await services_.pool->run([this, intake, &headers, msg] {
-                    if (!text_) text_.emplace(intake->incoming());
-                    (void)text_->read_at(0, msg->header_size, headers);
-                });
+                if (!text_) text_.emplace(services_.intake->incoming());
+                co_await with_text(
+                    [this, &headers, msg] { (void)text_->read_at(0, msg->header_size, headers); });
                 co_await enqueue(session, std::move(*msg), std::move(headers));
                 co_await drop_text();
             }
@@ -210,20 +208,30 @@ class Connection {
         co_return false;
     }
 
-    // DATA goes to a file in the spool as it arrives, written on the blocking pool: the
-    // connection holds one read's worth of text, and a disk that stalls stalls only the
-    // connections writing to it, not the event loop.
+    // DATA is kept in memory while it is small (spool/incoming_text.hpp), and beyond goes to
+    // a file in the spool as it arrives, written on the blocking pool: the connection holds
+    // one read's worth of a large text, and a disk that stalls stalls only the connections
+    // writing to it, not the event loop.
     asio::awaitable<void> keep_text(std::string_view piece) {
-        queue::Intake* intake = services_.intake;
-        co_await services_.pool->run([this, intake, piece] {
-            if (!text_) text_.emplace(intake->incoming());
-            text_->append(piece);
-        });
+        if (!text_) text_.emplace(services_.intake->incoming());
+        if (text_->keep_in_memory(piece)) co_return;
+        co_await services_.pool->run([this, piece] { text_->append(piece); });
     }
 
     asio::awaitable<void> drop_text() {
         if (!text_) co_return;
-        co_await services_.pool->run([this] { text_.reset(); });  // unlink: may take a while
+        co_await with_text([this] { text_.reset(); });  // unlink: may take a while
+    }
+
+    // Runs `use` (of the text) here while the text is in memory; on the blocking pool once it
+    // is in a file.
+    template <typename Use>
+    asio::awaitable<void> with_text(Use use) {
+        if (text_->on_disk()) {
+            co_await services_.pool->run(std::move(use));
+        } else {
+            use();
+        }
     }
 
     asio::awaitable<void> authenticate(smtp::ServerSession& session, smtp::AuthRequest& request) {

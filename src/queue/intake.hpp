@@ -5,9 +5,10 @@
 // signs again. Only
 // when accept() returns an id may the client be told 250.
 //
-// The text comes in a spool::IncomingText (a file in the spool written as it arrived): only
-// its header section is read into memory; the body is hashed for DKIM in chunks and copied
-// into the queue file by the kernel, so a message costs the same memory whatever its size.
+// The text comes in a spool::IncomingText (in memory while it is small, else a file in the
+// spool written as it arrived): only its header section is read into memory; a large body is
+// hashed for DKIM in chunks and copied into the queue file by the kernel, so a message costs
+// at most spool::kTextKeptInMemory of memory whatever its size.
 #include <cstdint>
 #include <string>
 #include <variant>
@@ -38,7 +39,7 @@ struct IntakeOptions {
     std::string from_display_name;    // sendmail -F: that From:'s display name
     // The DKIM signatures to add, on the message as finished here (Keyring::choose).
     std::vector<mailauth::dkim::SigningChoice> dkim;
-    std::string preflight;  // the verdict, logged after the arrival; "" when not checked
+    std::string preflight;     // the verdict, logged after the arrival; "" when not checked
     std::string added_fields;  // header fields decided before (List-Unsubscribe), CRLF-ended
     std::string note;          // about the message, logged after the arrival; "" for none
 };
@@ -58,7 +59,7 @@ class Intake {
     Intake(spool::Spool& spool, log::MainLog& mainlog, QueueCensus* census = nullptr)
         : spool_(spool), mainlog_(mainlog), census_(census) {}
 
-    // A file in the spool's incoming/ for a text to come (spool::Spool::create_incoming).
+    // A text to come (spool::Spool::create_incoming): no I/O.
     spool::IncomingText incoming();
 
     // Blocking (reads, fsync): call it off the event loop. Thread-safe. `header_size`: the
@@ -67,8 +68,8 @@ class Intake {
                                                  const spool::IncomingText& text,
                                                  std::uint64_t header_size,
                                                  const IntakeOptions& options);
-    // For texts made in memory (sendmail, bounces): written to an incoming file, then the
-    // same way as above.
+    // For texts made in memory (sendmail, bounces): into an incoming text, then the same way
+    // as above.
     std::variant<Accepted, IntakeFailure> accept(const message::Envelope& envelope,
                                                  std::string data, const IntakeOptions& options);
 

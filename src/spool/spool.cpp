@@ -396,20 +396,7 @@ StoreStatus Spool::store(std::string_view id, const message::Envelope& envelope,
 }
 
 IncomingText Spool::create_incoming() {
-    // Not an id (the dot): never mistaken for a message store() is writing.
-    fs::path path = dir_ / kIncoming / (new_message_id() + ".text");
-    auto fd = FileDescriptor::open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
-    if (!fd) {
-        const int err = errno;
-        IncomingText failed({}, {});
-        failed.error_ = describe_errno("create", path, err);
-        failed.disk_full_ = is_disk_full(err);
-        return failed;
-    }
-    IncomingText text(std::move(path), std::move(fd));
-    // Held while it lives: recover() in another process (herald sendmail) leaves it alone.
-    if (::flock(text.fd_.get(), LOCK_EX) != 0) text.fail("lock", errno);
-    return text;
+    return IncomingText(dir_ / kIncoming, text_memory_);
 }
 
 StoreStatus Spool::write_message(std::string_view id, const message::Envelope& envelope,
@@ -438,7 +425,7 @@ StoreStatus Spool::write_message(std::string_view id, const message::Envelope& e
     if (text) {
         const std::array<std::string_view, 2> pieces{header, head};
         if (int err = fd.write_all(pieces); err != 0) return fail("write", temp, err);
-        if (int err = fd.copy_from(text->file(), from, copied); err != 0) {
+        if (int err = text->copy_to(fd, from, copied); err != 0) {
             return fail("copy to", temp, err);
         }
         const std::array<std::string_view, 1> end{kEndRecord};
@@ -474,7 +461,7 @@ Status Spool::journal_message(std::string_view id, std::string_view header, std:
     file.reserve(header.size() + head.size() + copied + kEndRecord.size());
     file.append(header).append(head);
     if (text) {
-        if (int err = text->file().read_at(from, copied, file); err != 0) {
+        if (int err = text->read_at(from, copied, file); err != 0) {
             return Error{describe_errno("read", text->path(), err)};
         }
     }

@@ -83,6 +83,10 @@ struct RecoveryReport {
     void add(RecoveryReport&& other);  // another part's: the threads', start-up's two halves
 };
 
+// Arriving texts held in memory, all together (spool/text_memory.hpp): 512 of the largest
+// kept there, thousands of ordinary ones.
+inline constexpr std::size_t kTextMemoryBudget = 32 * 1024 * 1024;
+
 class Spool {
   public:
     explicit Spool(std::filesystem::path dir);
@@ -119,13 +123,14 @@ class Spool {
     StoreStatus store(std::string_view id, const message::Envelope& envelope,
                       std::string_view data);
     // The same, for data that is `head` followed by the octets of `text` from `from` on,
-    // copied from file to file in the kernel (copy_file_range): a message of any size is
-    // stored without being read into memory. Fails with text.error() if its writing failed.
+    // copied from file to file in the kernel (copy_file_range) when the text is on disk: a
+    // message of any size is stored without being read into memory. Fails with text.error() if its
+    // writing failed.
     StoreStatus store(std::string_view id, const message::Envelope& envelope, std::string_view head,
                       const IncomingText& text, std::uint64_t from);
 
-    // A new file in incoming/ for a message's text while it arrives (see incoming_text.hpp).
-    // Blocking. A failure to create it is kept in the result's error().
+    // A message's text while it arrives (see incoming_text.hpp): in memory until it is too
+    // large, then in a file in incoming/. No I/O here.
     IncomingText create_incoming();
 
     Result<SpooledMessage> load(std::string_view id) const;
@@ -208,6 +213,8 @@ class Spool {
     std::filesystem::path dir_;
     std::unique_ptr<DirectorySync> sync_;
     std::unique_ptr<Journal> journal_;  // the server's only
+    // Shared with the texts it lent memory to: a text may outlive a move of the spool.
+    std::shared_ptr<TextMemory> text_memory_ = std::make_shared<TextMemory>(kTextMemoryBudget);
 };
 
 }  // namespace herald::spool

@@ -307,11 +307,58 @@ TEST_F(SpoolTest, StoresATextFromItsIncomingFileAsFromMemory) {
     EXPECT_EQ(file_a, file_b);
 }
 
+// A small text stays in memory: no file is made for it, and it is stored all the same.
+TEST_F(SpoolTest, KeepsASmallTextInMemoryAndStoresItAsFromAFile) {
+    const auto incoming_dir = dir_.path() / "spool" / "incoming";
+    const std::string text = "Subject: small\r\n\r\nbody\r\n";
+    IncomingText incoming = spool_.create_incoming();
+    EXPECT_TRUE(incoming.keep_in_memory(std::string_view(text).substr(0, 10)));
+    incoming.append(std::string_view(text).substr(10));
+    EXPECT_FALSE(incoming.on_disk());
+    EXPECT_EQ(entries_in(incoming_dir), 0u);
+    std::string read;
+    ASSERT_EQ(incoming.read_at(2, 5, read), 0);
+    EXPECT_EQ(read, "bject");
+    const std::string head = "Received: by us\r\n";
+    const std::size_t from = std::string_view("Subject: small\r\n").size();
+    auto a = new_message_id(), b = new_message_id();
+    ASSERT_TRUE(spool_.store(a, envelope_to({"x@y"}), head, incoming, from));
+    ASSERT_TRUE(spool_.store(b, envelope_to({"x@y"}), head + text.substr(from)));
+    EXPECT_EQ(file_bytes(spool_.path_of(a)), file_bytes(spool_.path_of(b)));
+}
+
+// Beyond kTextKeptInMemory the text goes to its file, what memory held first.
+TEST_F(SpoolTest, MovesATextThatGrowsTooLargeToItsFile) {
+    const auto incoming_dir = dir_.path() / "spool" / "incoming";
+    const std::string first(kTextKeptInMemory - 10, 'a');
+    IncomingText incoming = spool_.create_incoming();
+    EXPECT_TRUE(incoming.keep_in_memory(first));
+    EXPECT_FALSE(incoming.keep_in_memory("0123456789+"));  // one octet too many: nothing done
+    EXPECT_EQ(incoming.size(), first.size());
+    incoming.append("0123456789+");
+    ASSERT_EQ(incoming.error(), "");
+    EXPECT_TRUE(incoming.on_disk());
+    EXPECT_EQ(entries_in(incoming_dir), 1u);
+    EXPECT_EQ(file_bytes(incoming.path()), first + "0123456789+");
+    EXPECT_FALSE(incoming.keep_in_memory("more"));  // once on disk, always on disk
+}
+
+TEST(TextMemory, LendsNoMoreThanItsBudget) {
+    TextMemory memory(100);
+    EXPECT_TRUE(memory.take(60));
+    EXPECT_FALSE(memory.take(41));
+    EXPECT_TRUE(memory.take(40));
+    memory.give(60);
+    EXPECT_EQ(memory.used(), 40u);
+    EXPECT_TRUE(memory.take(60));
+}
+
 TEST_F(SpoolTest, RemovesAnIncomingTextWhenItGoes) {
     const auto incoming_dir = dir_.path() / "spool" / "incoming";
+    const std::string large(kTextKeptInMemory + 1, 'x');
     {
         IncomingText text = spool_.create_incoming();
-        text.append("Subject: x\r\n");
+        text.append(large);
         EXPECT_EQ(entries_in(incoming_dir), 1u);
         IncomingText moved = std::move(text);
         EXPECT_EQ(entries_in(incoming_dir), 1u);
@@ -321,7 +368,7 @@ TEST_F(SpoolTest, RemovesAnIncomingTextWhenItGoes) {
 
 TEST_F(SpoolTest, RecoverLeavesALiveIncomingTextAlone) {
     IncomingText text = spool_.create_incoming();
-    text.append("Subject: x\r\n");
+    text.append(std::string(kTextKeptInMemory + 1, 'x'));
     Spool other(dir_.path() / "spool");  // as herald sendmail would
     EXPECT_EQ(other.recover().removed, 0u);
     EXPECT_TRUE(fs::exists(text.path()));
