@@ -133,10 +133,12 @@ asio::awaitable<void> BulkGate::add_reverse_dns(const std::string& ip, const std
     }
     auto result = co_await mailauth::check_reverse_dns(resolver_, ip);
     set_reverse_dns(result, helo, facts);
-    // A DNS failure is not kept: the next message asks again.
-    if (result.status == mailauth::ReverseDns::Status::temperror) co_return;
+    const bool failed = result.status == mailauth::ReverseDns::Status::temperror;
     if (reverse_dns_.size() >= kMostKept) reverse_dns_.clear();
-    reverse_dns_.insert_or_assign(ip, KeptReverseDns{std::move(result), now + kReverseDnsKept});
+    reverse_dns_.insert_or_assign(
+        ip, KeptReverseDns{std::move(result),
+                           now + (failed ? std::chrono::seconds(dns::kResolutionFailureKept)
+                                         : std::chrono::seconds(kReverseDnsKept))});
 }
 
 void BulkGate::add_tls(const message::Envelope& envelope, BulkFacts& facts) const {

@@ -6,8 +6,8 @@
 // logs the verdict (mode log) or refuses the message at end of DATA (mode reject).
 //
 // DNS answers are cached (the preflight's own caches; reverse DNS per address for
-// kReverseDnsKept), so a stream of bulk mail costs a lookup once in a while. Runs on the
-// server's event loop.
+// kReverseDnsKept, a DNS failure for dns::kResolutionFailureKept), so a stream of bulk mail
+// costs a lookup once in a while. Runs on the server's event loop.
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>

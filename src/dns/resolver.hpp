@@ -5,6 +5,7 @@
 // resolver (libunbound) and the fixture resolver (YAML, for conformance and what-if runs).
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -21,6 +22,12 @@ enum class Status {
     error,     // malformed query or answer, resolver not usable
 };
 std::string_view to_string(Status status);
+
+// How long a result that a resolution failure (SERVFAIL, timeout) made is kept by those who
+// keep results, instead of being asked again by the next message. RFC 9520 3.2: at least 1 s,
+// at most 5 minutes. While DNS is down, a stream of mail would otherwise start lookups
+// faster than they fail, and hold each until it does.
+inline constexpr std::chrono::seconds kResolutionFailureKept{30};
 
 struct MxRecord {
     std::uint16_t preference = 0;

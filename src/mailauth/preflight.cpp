@@ -16,8 +16,11 @@ constexpr std::chrono::seconds kMaxKeep = std::chrono::minutes(5);
 // Senders and From: domains seen within kMaxKeep; beyond that many, the oldest news goes.
 constexpr std::size_t kMaxEntries = 10000;
 
-// Until when a result made from `resolver`'s answers may be used.
-Clock::time_point expiry(const dns::TtlRecordingResolver& resolver, Clock::time_point now) {
+// Until when a result made from `resolver`'s answers may be used; one that a DNS failure
+// made (`failed`), for a little while only.
+Clock::time_point expiry(const dns::TtlRecordingResolver& resolver, bool failed,
+                         Clock::time_point now) {
+    if (failed) return now + dns::kResolutionFailureKept;
     const auto ttl = std::chrono::seconds(resolver.min_ttl().value_or(0));
     return now + std::min(ttl, kMaxKeep);
 }
@@ -77,33 +80,44 @@ asio::awaitable<spf::CheckResult> Preflight::spf_for(const PreflightInput& input
                                                      dns::Resolver& resolver) {
     const auto key = std::make_pair(
         input.sender.empty() ? input.helo : std::string(domain_of(input.sender)), input.ip);
-    const auto now = Clock::now();
-    if (auto it = spf_.find(key); it != spf_.end() && now < it->second.expires) {
+    if (auto it = spf_.find(key); it != spf_.end() && Clock::now() < it->second.expires) {
         co_return it->second.value;
     }
+    auto lookup = [this, &input, &resolver, key] { return look_up_spf(key, input, resolver); };
+    co_return co_await spf_lookups_.get(key, lookup);
+}
+
+asio::awaitable<spf::CheckResult> Preflight::look_up_spf(SpfKey key, const PreflightInput& input,
+                                                         dns::Resolver& resolver) {
+    const auto now = Clock::now();
     // Named, not defaulted: GCC 12 mislocates a co_await expression's temporaries.
     const spf::CheckOptions options;
     dns::TtlRecordingResolver recording(resolver);
     spf::CheckResult found =
         co_await spf::check_mail_from(recording, input.ip, input.sender, input.helo, options);
-    if (found.outcome != spf::Outcome::temperror) {
-        remember(spf_, key, found, now, expiry(recording, now));
-    }
+    const bool failed = found.outcome == spf::Outcome::temperror;
+    remember(spf_, key, found, now, expiry(recording, failed, now));
     co_return found;
 }
 
 asio::awaitable<dmarc::PolicyLookup> Preflight::policy_for(const std::string& from_domain,
                                                            dns::Resolver& resolver) {
-    const auto now = Clock::now();
-    if (auto it = policies_.find(from_domain); it != policies_.end() && now < it->second.expires) {
+    if (auto it = policies_.find(from_domain);
+        it != policies_.end() && Clock::now() < it->second.expires) {
         co_return it->second.value;
     }
+    auto lookup = [this, from_domain, &resolver] { return look_up_policy(from_domain, resolver); };
+    co_return co_await policy_lookups_.get(from_domain, lookup);
+}
+
+asio::awaitable<dmarc::PolicyLookup> Preflight::look_up_policy(std::string from_domain,
+                                                               dns::Resolver& resolver) {
+    const auto now = Clock::now();
     std::string domain = from_domain;
     dns::TtlRecordingResolver recording(resolver);
     dmarc::PolicyLookup found = co_await dmarc::discover(recording, std::move(domain));
-    if (found.status != dmarc::PolicyStatus::temperror) {
-        remember(policies_, from_domain, found, now, expiry(recording, now));
-    }
+    const bool failed = found.status == dmarc::PolicyStatus::temperror;
+    remember(policies_, from_domain, found, now, expiry(recording, failed, now));
     co_return found;
 }
 

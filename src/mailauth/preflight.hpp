@@ -4,8 +4,9 @@
 // with (a signature we make verifies, so it passes), and the DMARC verdict for its From:
 // domain. Results are kept per (sender domain, IP) and per From: domain as long as the
 // records they were made from may be cached (their smallest TTL), five minutes at most;
-// temporary DNS failures are not kept. A stream of messages costs DNS lookups only once in a
-// while; SPF macros on the local part are the rare record this approximates.
+// a temporary DNS failure for dns::kResolutionFailureKept; messages that come while a lookup is
+// out wait for its answer (base/shared_lookup.hpp). A stream of messages costs DNS lookups only
+// once in a while; SPF macros on the local part are the rare record this approximates.
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
@@ -15,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/shared_lookup.hpp"
 #include "dns/resolver.hpp"
 #include "mailauth/dmarc/evaluation.hpp"
 #include "mailauth/spf/check_host.hpp"
@@ -55,13 +57,21 @@ class Preflight {
     template <typename Key, typename T>
     using Cache = std::map<Key, Cached<T>>;
 
+    using SpfKey = std::pair<std::string, std::string>;  // sender domain, IP
+
     boost::asio::awaitable<spf::CheckResult> spf_for(const PreflightInput& input,
                                                      dns::Resolver& resolver);
+    boost::asio::awaitable<spf::CheckResult> look_up_spf(SpfKey key, const PreflightInput& input,
+                                                         dns::Resolver& resolver);
     boost::asio::awaitable<dmarc::PolicyLookup> policy_for(const std::string& from_domain,
                                                            dns::Resolver& resolver);
+    boost::asio::awaitable<dmarc::PolicyLookup> look_up_policy(std::string from_domain,
+                                                               dns::Resolver& resolver);
 
-    Cache<std::pair<std::string, std::string>, spf::CheckResult> spf_;
+    Cache<SpfKey, spf::CheckResult> spf_;
     Cache<std::string, dmarc::PolicyLookup> policies_;
+    SharedLookup<SpfKey, spf::CheckResult> spf_lookups_;
+    SharedLookup<std::string, dmarc::PolicyLookup> policy_lookups_;
 };
 
 }  // namespace herald::mailauth

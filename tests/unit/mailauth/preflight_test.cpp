@@ -16,6 +16,10 @@ brand.test:
   - TXT: "v=spf1 ip4:192.0.2.10 -all"
 _dmarc.brand.test:
   - TXT: "v=DMARC1; p=reject"
+down.test:
+  - TIMEOUT
+_dmarc.down.test:
+  - TIMEOUT
 )";
 
 // The fixture's answers with the TTL a test chooses, every query counted.
@@ -94,6 +98,24 @@ TEST(Preflight, DoesNotKeepResultsOfRecordsWithTtlZero) {
     const int first = resolver.queries;
     dns::testing::run_coroutine(preflight.check(input("192.0.2.10"), resolver));
     EXPECT_EQ(resolver.queries, 2 * first);
+}
+
+// While DNS fails, the next message does not start the same lookups again (RFC 9520).
+TEST(Preflight, KeepsAFailedLookupForAWhile) {
+    TtlResolver resolver(300);
+    Preflight preflight;
+    PreflightInput down{.from_domain = "down.test",
+                        .sender = "news@down.test",
+                        .helo = "mail.down.test",
+                        .ip = "192.0.2.10"};
+    const auto result = dns::testing::run_coroutine(preflight.check(down, resolver));
+    ASSERT_TRUE(result.spf.has_value());
+    EXPECT_EQ(result.spf->outcome, spf::Outcome::temperror);
+    EXPECT_EQ(result.dmarc.lookup.status, dmarc::PolicyStatus::temperror);
+    const int first = resolver.queries;
+    EXPECT_GT(first, 0);
+    dns::testing::run_coroutine(preflight.check(down, resolver));
+    EXPECT_EQ(resolver.queries, first);
 }
 
 }  // namespace
