@@ -19,9 +19,11 @@ namespace herald {
 template <typename Key, typename Value>
 class SharedLookup {
   public:
-    // `lookup()`'s result, or that of the same key's lookup already under way.
+    // `lookup()`'s result, or that of the same key's lookup already under way. Both by
+    // reference, so that nothing owning is a temporary of the caller's co_await (GCC 12
+    // destroys those twice): name them first.
     template <typename Lookup>
-    boost::asio::awaitable<Value> get(Key key, Lookup lookup) {
+    boost::asio::awaitable<Value> get(const Key& key, Lookup& lookup) {
         if (auto it = running_.find(key); it != running_.end()) {
             std::shared_ptr<Running> running = it->second;
             co_await running->done.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
