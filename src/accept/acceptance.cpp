@@ -215,7 +215,13 @@ asio::awaitable<Verdict> Acceptance::store(const Prepared& prepared) {
     });
     if (auto* accepted = std::get_if<queue::Accepted>(&outcome)) co_return *accepted;
     const auto& failure = std::get<queue::IntakeFailure>(outcome);
-    if (services_.panic) services_.panic("spool", failure.message);
+    // A full disk is the operator's to see, not a fault of Herald's: the mainlog says it, and
+    // the client hears 452 and tries again later.
+    if (failure.disk_full) {
+        if (services_.note) services_.note("spool full: " + failure.message);
+    } else if (services_.panic) {
+        services_.panic("spool", failure.message);
+    }
     co_return spool_refusal(failure);
 }
 

@@ -24,15 +24,15 @@ class SharedLookup {
     // destroys those twice): name them first.
     template <typename Lookup>
     boost::asio::awaitable<Value> get(const Key& key, Lookup& lookup) {
-        if (auto it = running_.find(key); it != running_.end()) {
+        if (auto it = running_->find(key); it != running_->end()) {
             std::shared_ptr<Running> running = it->second;
             co_await running->done.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
             if (running->value) co_return *running->value;
             // The first caller's lookup ended without a result (its frame went): ask anew.
         }
         auto running = std::make_shared<Running>(co_await boost::asio::this_coro::executor);
-        running_.insert_or_assign(key, running);
-        const Ending ending(*this, key, running);
+        running_->insert_or_assign(key, running);
+        const Ending ending(running_, key, running);
         running->value = co_await lookup();
         co_return *running->value;
     }
@@ -44,15 +44,18 @@ class SharedLookup {
         boost::asio::steady_timer done;  // cancelled to wake the waiters
         std::optional<Value> value;
     };
-    // However the lookup ends, its waiters are woken and the key is free again.
+    using RunningMap = std::map<Key, std::shared_ptr<Running>>;
+
+    // However the lookup ends, its waiters are woken and the key is free again. It holds the
+    // map: a lookup's frame may be destroyed after its SharedLookup, when the event loop that
+    // held it goes at shutdown.
     class Ending {
       public:
-        Ending(SharedLookup& owner, const Key& key, std::shared_ptr<Running> running)
-            : owner_(owner), key_(key), running_(std::move(running)) {}
+        Ending(std::shared_ptr<RunningMap> map, const Key& key, std::shared_ptr<Running> running)
+            : map_(std::move(map)), key_(key), running_(std::move(running)) {}
         ~Ending() {
-            if (auto it = owner_.running_.find(key_);
-                it != owner_.running_.end() && it->second == running_) {
-                owner_.running_.erase(it);
+            if (auto it = map_->find(key_); it != map_->end() && it->second == running_) {
+                map_->erase(it);
             }
             running_->done.cancel();
         }
@@ -60,12 +63,12 @@ class SharedLookup {
         Ending& operator=(const Ending&) = delete;
 
       private:
-        SharedLookup& owner_;
+        std::shared_ptr<RunningMap> map_;
         Key key_;
         std::shared_ptr<Running> running_;
     };
 
-    std::map<Key, std::shared_ptr<Running>> running_;
+    std::shared_ptr<RunningMap> running_ = std::make_shared<RunningMap>();
 };
 
 }  // namespace herald

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,28 @@ TEST(SharedLookup, OverlappingLookupsOfOneKeyRunOnceAndShareTheResult) {
     asio::co_spawn(io, ask("a.test"), asio::detached);
     io.run();
     EXPECT_EQ(results.back(), "a.test #2");
+}
+
+// At shutdown the event loop goes after the owner of the lookups, with a lookup still out:
+// destroying its frame then must not touch the owner.
+TEST(SharedLookup, ALookupFrameMayOutliveItsOwner) {
+    auto io = std::make_unique<asio::io_context>();
+    auto shared = std::make_unique<SharedLookup<std::string, std::string>>();
+    auto never = [&]() -> asio::awaitable<std::string> {
+        asio::steady_timer forever(*io, std::chrono::hours(1));
+        co_await forever.async_wait(asio::use_awaitable);
+        co_return "late";
+    };
+    auto ask = [&]() -> asio::awaitable<void> {
+        const std::string key = "a.test";
+        co_await shared->get(key, never);
+    };
+    asio::co_spawn(*io, ask(), asio::detached);
+    asio::co_spawn(*io, ask(), asio::detached);  // waits for the first
+    io->poll();
+    shared.reset();
+    io.reset();  // destroys both frames
+    SUCCEED();
 }
 
 }  // namespace
