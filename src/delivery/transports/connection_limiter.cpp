@@ -19,7 +19,9 @@ asio::awaitable<ConnectionLimiter::Permit> ConnectionLimiter::acquire(std::strin
 
 asio::awaitable<ConnectionLimiter::Permit> ConnectionLimiter::acquire(std::string key,
                                                                       std::size_t limit) {
-    co_return std::move(*co_await wait_for_slot(std::move(key), limit, false));
+    // Named: nothing owning stays a temporary of the co_await (GCC 12 destroys those twice).
+    auto permit = co_await wait_for_slot(std::move(key), limit, false);
+    co_return std::move(*permit);
 }
 
 asio::awaitable<std::optional<ConnectionLimiter::Permit>> ConnectionLimiter::acquire_or_parked(
