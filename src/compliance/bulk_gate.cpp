@@ -136,9 +136,9 @@ asio::awaitable<void> BulkGate::add_reverse_dns(const std::string& ip, const std
     const bool failed = result.status == mailauth::ReverseDns::Status::temperror;
     if (reverse_dns_.size() >= kMostKept) reverse_dns_.clear();
     reverse_dns_.insert_or_assign(
-        ip, KeptReverseDns{std::move(result),
-                           now + (failed ? std::chrono::seconds(dns::kResolutionFailureKept)
-                                         : std::chrono::seconds(kReverseDnsKept))});
+        ip,
+        KeptReverseDns{std::move(result), now + (failed ? dns::kResolutionFailureKept
+                                                        : std::chrono::seconds(kReverseDnsKept))});
 }
 
 void BulkGate::add_tls(const message::Envelope& envelope, BulkFacts& facts) const {

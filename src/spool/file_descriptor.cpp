@@ -176,4 +176,8 @@ std::string describe_errno(std::string_view operation, const std::filesystem::pa
            std::system_category().message(err);
 }
 
+bool is_disk_full(int err) {
+    return err == ENOSPC || err == EDQUOT;
+}
+
 }  // namespace herald::spool

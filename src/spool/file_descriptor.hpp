@@ -54,4 +54,7 @@ class FileDescriptor {
 // "open /var/spool/queue/ab/ID: No such file or directory".
 std::string describe_errno(std::string_view operation, const std::filesystem::path& path, int err);
 
+// Whether `err` says the file system is full (ENOSPC, EDQUOT): the client is then told 452.
+bool is_disk_full(int err);
+
 }  // namespace herald::spool

@@ -107,7 +107,7 @@ int IncomingText::copy_to(const FileDescriptor& out, std::uint64_t offset,
 
 void IncomingText::fail(std::string_view operation, int err) {
     error_ = describe_errno(operation, path_.empty() ? directory_ : path_, err);
-    disk_full_ = err == ENOSPC || err == EDQUOT;
+    disk_full_ = is_disk_full(err);
 }
 
 }  // namespace herald::spool

@@ -48,10 +48,6 @@ constexpr int kScheduleFlags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK;
 constexpr std::uint64_t kMaxHeaderSize = 16 * 1024 * 1024;
 constexpr std::size_t kMaxScheduleSize = 64 * 1024;
 
-bool is_disk_full(int err) {
-    return err == ENOSPC || err == EDQUOT;
-}
-
 // Hashed subdirectories keep a million queued messages from being a million entries in one
 // directory (FNV-1a: cheap, and spreads ids that share their time prefix).
 std::string bucket_name(unsigned b) {

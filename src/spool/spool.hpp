@@ -124,8 +124,8 @@ class Spool {
                       std::string_view data);
     // The same, for data that is `head` followed by the octets of `text` from `from` on,
     // copied from file to file in the kernel (copy_file_range) when the text is on disk: a
-    // message of any size is stored without being read into memory. Fails with text.error() if its
-    // writing failed.
+    // message of any size is stored without being read into memory. Fails with text.error()
+    // if its writing failed.
     StoreStatus store(std::string_view id, const message::Envelope& envelope, std::string_view head,
                       const IncomingText& text, std::uint64_t from);
 
