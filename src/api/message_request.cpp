@@ -122,14 +122,6 @@ bool is_reserved_header(std::string_view name) {
                        [&](std::string_view p) { return starts_with_ignoring_case(name, p); });
 }
 
-// RFC 2045 5.1 token: printable ASCII but SPACE and tspecials.
-bool is_token(std::string_view s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-        return c > 32 && c < 127 &&
-               std::string_view("()<>@,;:\\\"/[]?=").find(c) == std::string_view::npos;
-    });
-}
-
 // The first '<' outside a quoted display name, or npos.
 std::size_t find_angle_bracket(std::string_view s) {
     bool quoted = false;
@@ -475,8 +467,8 @@ class RequestReader {
             const std::string_view t = view(type->get_string());
             const std::size_t slash = t.find('/');
             // RFC 2046 5.1: a multipart body is never base64, so it cannot be an attachment.
-            if (slash == std::string_view::npos || !is_token(t.substr(0, slash)) ||
-                !is_token(t.substr(slash + 1)) ||
+            if (slash == std::string_view::npos || !is_mime_token(t.substr(0, slash)) ||
+                !is_mime_token(t.substr(slash + 1)) ||
                 equals_ignoring_case(t.substr(0, slash), "multipart")) {
                 return malformed("invalid_content_type",
                                  name + ".content_type must be \"type/subtype\", not " + shown(t));
@@ -623,6 +615,13 @@ std::vector<std::string> MessageRequest::recipients() const {
         for (const Mailbox& box : *list) out.push_back(box.address);
     }
     return out;
+}
+
+bool is_mime_token(std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+        return c > 32 && c < 127 &&
+               std::string_view("()<>@,;:\\\"/[]?=").find(c) == std::string_view::npos;
+    });
 }
 
 std::variant<MessageRequest, RequestError> parse_message_request(std::string_view body,

@@ -79,6 +79,10 @@ struct RequestError {
     std::string message;
 };
 
+// RFC 2045 5.1 token: printable ASCII but SPACE and tspecials (a Content-Type's type and
+// subtype).
+bool is_mime_token(std::string_view s);
+
 std::variant<MessageRequest, RequestError> parse_message_request(std::string_view body,
                                                                  const RequestLimits& limits);
 

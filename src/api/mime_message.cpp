@@ -110,16 +110,6 @@ Status check_header_field(const std::pair<std::string, std::string>& field) {
     return ok_status();
 }
 
-// RFC 2045 5.1: token characters, for the type and subtype of a Content-Type.
-bool is_token(std::string_view s) {
-    if (s.empty()) return false;
-    for (char c : s) {
-        if (c <= 0x20 || c >= 0x7f) return false;
-        if (std::string_view("()<>@,;:\\\"/[]?=").find(c) != std::string_view::npos) return false;
-    }
-    return true;
-}
-
 // Text with every line break (LF, CRLF or a lone CR) as CRLF: text in canonical form (RFC 2045
 // 2.10) encodes to the same bytes whatever the transfer encoding.
 std::string canonical_line_breaks(std::string_view text) {
@@ -200,7 +190,7 @@ Result<GPtr<GMimeObject>> attachment_part(const Attachment& attachment) {
     const std::string type(content_type.substr(0, slash));
     const std::string subtype(slash == std::string_view::npos ? ""
                                                               : content_type.substr(slash + 1));
-    if (!is_token(type) || !is_token(subtype)) {
+    if (!is_mime_token(type) || !is_mime_token(subtype)) {
         return Error{"the attachment type " + attachment.content_type + " is not type/subtype"};
     }
     if (equals_ignoring_case(type, "multipart") || equals_ignoring_case(type, "message")) {

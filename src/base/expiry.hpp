@@ -10,8 +10,12 @@
 
 namespace herald {
 
+// A completion token for coroutines: the operation's error code comes back with its result,
+// `auto [ec, n] = co_await socket.async_read_some(buffer, with_error_code)`, instead of thrown.
+inline constexpr auto with_error_code = boost::asio::as_tuple(boost::asio::use_awaitable);
+
 inline boost::asio::awaitable<void> expiry(boost::asio::steady_timer& timer) {
-    co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    co_await timer.async_wait(with_error_code);
 }
 
 }  // namespace herald

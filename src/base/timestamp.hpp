@@ -15,6 +15,9 @@ inline std::string iso8601_now() {
 inline std::int64_t unix_seconds(std::chrono::system_clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
+inline std::int64_t unix_seconds_now() {
+    return unix_seconds(std::chrono::system_clock::now());
+}
 inline std::chrono::system_clock::time_point from_unix_seconds(std::int64_t seconds) {
     return std::chrono::system_clock::time_point(std::chrono::seconds(seconds));
 }

@@ -1,11 +1,21 @@
 #pragma once
 // UTF-8 as RFC 3629 defines it: what SMTPUTF8 addresses (RFC 6531) and JSON strings must be.
+#include <algorithm>
 #include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace herald {
+
+// A byte of a multi-byte UTF-8 sequence (or of no valid one): anything beyond US-ASCII.
+inline bool is_non_ascii(char c) {
+    return static_cast<unsigned char>(c) >= 0x80;
+}
+
+inline bool has_non_ascii(std::string_view s) {
+    return std::any_of(s.begin(), s.end(), is_non_ascii);
+}
 
 struct CodePoint {
     char32_t value = 0;

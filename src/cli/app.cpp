@@ -43,6 +43,11 @@ void add_help_command(CLI::App& app) {
 
 }  // namespace
 
+int usage_error(std::string_view command, std::string_view what) {
+    fmt::print(stderr, "herald {}: {}\n", command, what);
+    return kExitUsage;
+}
+
 int run(int argc, char** argv) {
     CLI::App app{"Herald: an outbound mail server with deliverability built in", "herald"};
     app.require_subcommand(1);

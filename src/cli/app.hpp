@@ -2,6 +2,7 @@
 // The command line: global options and one subcommand per file in cli/.
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 #include "cli/default_config.hpp"
 
@@ -15,6 +16,9 @@ namespace herald::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
+
+// Misuse of `herald <command>`: "herald <command>: <what>" on stderr; returns kExitUsage.
+int usage_error(std::string_view command, std::string_view what);
 
 struct GlobalOptions {
     std::filesystem::path config = default_config_path();

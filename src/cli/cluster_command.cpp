@@ -24,12 +24,6 @@ namespace {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
-std::int64_t now_seconds() {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 // The nodes, or why they could not be read (a future needs a default-constructible value).
 struct ClusterRead {
     std::vector<state::NodeStatus> nodes;
@@ -77,7 +71,7 @@ int show_status(const GlobalOptions& global, bool as_json) {
         return kExitFailure;
     }
     const auto* nodes = &read.nodes;
-    const std::int64_t now = now_seconds();
+    const std::int64_t now = unix_seconds_now();
     if (as_json) {
         fmt::print("{}\n",
                    json::serialize(json::object{{"nodes", state::nodes_json(*nodes, now)}}));

@@ -35,11 +35,6 @@ struct SignCommandOptions {
     std::string headers;  // h1:h2
 };
 
-int usage_error(const std::string& what) {
-    fmt::print(stderr, "herald dkim: {}\n", what);
-    return kExitUsage;
-}
-
 // The message on stdin, with CRLF line endings as it would travel (and be signed).
 std::string read_message() {
     return read_sendmail_message(std::cin, false);
@@ -59,16 +54,17 @@ std::vector<std::string> split_header_list(const std::string& list) {
 
 int run_keygen(const KeygenOptions& o, bool bits_given) {
     const auto algorithm = dkim::parse_algorithm(o.algorithm);
-    if (!algorithm) return usage_error("--algorithm must be rsa-sha256 or ed25519-sha256");
+    if (!algorithm) return usage_error("dkim", "--algorithm must be rsa-sha256 or ed25519-sha256");
     if (bits_given && *algorithm != dkim::Algorithm::rsa_sha256) {
-        return usage_error("--bits applies to rsa-sha256 keys only");
+        return usage_error("dkim", "--bits applies to rsa-sha256 keys only");
     }
     // They become a file name too: no '/' or ".." gets through.
-    if (!dkim::valid_dns_name(o.domain)) return usage_error("bad domain \"" + o.domain + "\"");
+    if (!dkim::valid_dns_name(o.domain))
+        return usage_error("dkim", "bad domain \"" + o.domain + "\"");
     if (!dkim::valid_dns_name(o.selector))
-        return usage_error("bad selector \"" + o.selector + "\"");
+        return usage_error("dkim", "bad selector \"" + o.selector + "\"");
     auto key = dkim::PrivateKey::generate(*algorithm, o.bits);
-    if (!key) return usage_error(key.error());
+    if (!key) return usage_error("dkim", key.error());
     // `--out keys` on a fresh clone (the README's tour): the directory is made, 0700 since
     // it holds secret keys.
     std::error_code ec;
@@ -83,7 +79,7 @@ int run_keygen(const KeygenOptions& o, bool bits_given) {
     }
     const std::filesystem::path file = o.out / (o.domain + "." + o.selector + ".key");
     if (auto written = dkim::write_private_key(*key, file); !written) {
-        return usage_error(written.error());
+        return usage_error("dkim", written.error());
     }
     const std::string kind = *algorithm == dkim::Algorithm::rsa_sha256
                                  ? fmt::format("rsa-sha256, {} bits", key->bits())
@@ -95,15 +91,15 @@ int run_keygen(const KeygenOptions& o, bool bits_given) {
 
 int run_sign(const SignCommandOptions& o) {
     auto key = dkim::PrivateKey::load_file(o.key);
-    if (!key) return usage_error(key.error());
+    if (!key) return usage_error("dkim", key.error());
     auto signer = dkim::Signer::create(o.selector, std::move(*key));
-    if (!signer) return usage_error(signer.error());
+    if (!signer) return usage_error("dkim", signer.error());
     const std::string message = read_message();
-    if (message.empty()) return usage_error("no message on standard input");
+    if (message.empty()) return usage_error("dkim", "no message on standard input");
     dkim::SignOptions options;
     options.headers = split_header_list(o.headers);
     auto field = signer->sign(message, o.domain, options);
-    if (!field) return usage_error(field.error());
+    if (!field) return usage_error("dkim", field.error());
     std::cout << *field << message;
     std::cout.flush();
     return std::cout ? kExitOk : kExitFailure;
@@ -112,9 +108,9 @@ int run_sign(const SignCommandOptions& o) {
 int run_verify(const GlobalOptions& global) {
     boost::asio::io_context io;
     auto resolver = command_resolver(io, global);
-    if (!resolver) return usage_error(resolver.error());
+    if (!resolver) return usage_error("dkim", resolver.error());
     const std::string message = read_message();
-    if (message.empty()) return usage_error("no message on standard input");
+    if (message.empty()) return usage_error("dkim", "no message on standard input");
     const auto results = run_to_completion(
         io, dkim::verify_message(message, **resolver, std::int64_t{std::time(nullptr)}));
     if (results.empty()) {

@@ -26,11 +26,6 @@ struct DmarcCheckOptions {
     std::vector<std::string> dkim_results;
 };
 
-int usage_error(const std::string& what) {
-    fmt::print(stderr, "herald dmarc: {}\n", what);
-    return kExitUsage;
-}
-
 // The DKIM results of RFC 8601 2.7.1.
 bool is_dkim_result(std::string_view result) {
     static constexpr std::array<std::string_view, 7> results = {
@@ -90,12 +85,12 @@ std::string alignment_word(bool aligned, dmarc::Alignment mode) {
 }
 
 int run_check(const GlobalOptions& global, const DmarcCheckOptions& o) {
-    if (o.from_domain.empty()) return usage_error("--from-domain is empty");
+    if (o.from_domain.empty()) return usage_error("dmarc", "--from-domain is empty");
     auto identifiers = identifiers_of(o);
-    if (!identifiers) return usage_error(identifiers.error());
+    if (!identifiers) return usage_error("dmarc", identifiers.error());
     boost::asio::io_context io;
     auto resolver = command_resolver(io, global);
-    if (!resolver) return usage_error(resolver.error());
+    if (!resolver) return usage_error("dmarc", resolver.error());
     const auto evaluation = run_to_completion(io, dmarc::check(**resolver, *identifiers));
     const auto& record = evaluation.lookup.record;
     fmt::print("{}\n", evaluation.pass ? "pass" : "fail");

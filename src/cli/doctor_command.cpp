@@ -27,17 +27,12 @@ struct DoctorOptions {
     bool bulk = false;
 };
 
-int usage_error(const std::string& what) {
-    fmt::print(stderr, "herald doctor: {}\n", what);
-    return kExitUsage;
-}
-
 // --bulk: the providers' bulk-sender rules for the domain, as the compliance gate judges them.
 int run_bulk_doctor(const GlobalOptions& global, const DoctorOptions& o) {
     compliance::BulkReportInput input{.domain = ascii_lowercase(o.domain), .ip = o.ip};
     // The same checks of the options as the report without --bulk.
     if (auto problem = doctor::input_problem({.domain = input.domain, .ip = o.ip})) {
-        return usage_error("--" + *problem);
+        return usage_error("doctor", "--" + *problem);
     }
     auto loaded = config::load_file(global.config);
     if (loaded.config) {
@@ -55,7 +50,7 @@ int run_bulk_doctor(const GlobalOptions& global, const DoctorOptions& o) {
     if (!o.helo.empty()) input.helo = o.helo;
     boost::asio::io_context io;
     auto resolver = command_resolver(io, global);
-    if (!resolver) return usage_error(resolver.error());
+    if (!resolver) return usage_error("doctor", resolver.error());
     const auto verdicts = run_to_completion(io, compliance::bulk_report(**resolver, input));
     if (o.json) {
         fmt::print("{}\n", boost::json::serialize(compliance::report_json(verdicts)));
@@ -73,10 +68,10 @@ int run_doctor(const GlobalOptions& global, const DoctorOptions& o) {
                               .selector = o.selector,
                               .ip_lists = o.rbl,
                               .domain_lists = o.dbl};
-    if (auto problem = doctor::input_problem(input)) return usage_error("--" + *problem);
+    if (auto problem = doctor::input_problem(input)) return usage_error("doctor", "--" + *problem);
     if (!o.tls.empty()) {
         auto target = doctor::parse_tls_target(o.tls);
-        if (!target) return usage_error("--tls: " + target.error());
+        if (!target) return usage_error("doctor", "--tls: " + target.error());
         input.tls = *target;
     }
     input.tls_options.ca_file = o.ca_file;
@@ -89,7 +84,7 @@ int run_doctor(const GlobalOptions& global, const DoctorOptions& o) {
     if (!input.helo.empty()) input.tls_options.helo = input.helo;
     boost::asio::io_context io;
     auto resolver = command_resolver(io, global);
-    if (!resolver) return usage_error(resolver.error());
+    if (!resolver) return usage_error("doctor", resolver.error());
     auto findings = run_to_completion(io, doctor::run_doctor(**resolver, input));
     if (o.json) {
         fmt::print("{}\n", boost::json::serialize(doctor::to_json(findings)));

@@ -20,21 +20,16 @@ struct SpfCheckOptions {
     std::string helo;
 };
 
-int usage_error(const std::string& what) {
-    fmt::print(stderr, "herald spf: {}\n", what);
-    return kExitUsage;
-}
-
 int run_check(const GlobalOptions& global, const SpfCheckOptions& o) {
     if (!spf::IpAddress::parse(o.ip))
-        return usage_error("--ip '" + o.ip + "' is not an IP address");
+        return usage_error("spf", "--ip '" + o.ip + "' is not an IP address");
     if (o.sender.empty() && o.helo.empty()) {
         return usage_error(
-            "--sender is empty (the null reverse-path): give --helo, the name then checked");
+            "spf", "--sender is empty (the null reverse-path): give --helo, the name then checked");
     }
     boost::asio::io_context io;
     auto resolver = command_resolver(io, global);
-    if (!resolver) return usage_error(resolver.error());
+    if (!resolver) return usage_error("spf", resolver.error());
     const auto result =
         run_to_completion(io, spf::check_mail_from(**resolver, o.ip, o.sender, o.helo));
     fmt::print("{}\n", spf::to_string(result.outcome));

@@ -24,11 +24,6 @@ std::string canonical(std::string_view name) {
     return lower;
 }
 
-std::string without_root_dot(std::string name) {
-    if (name.ends_with('.')) name.pop_back();
-    return name;
-}
-
 Error error_at(const YAML::Mark& mark, std::string_view source, std::string_view what) {
     std::string where(source);
     if (!mark.is_null()) where += ":" + std::to_string(mark.line + 1);
@@ -66,7 +61,7 @@ std::optional<MxRecord> mx_of(const YAML::Node& value) {
     std::uint16_t preference = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), preference);
     if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
-    return MxRecord{preference, without_root_dot(value[1].Scalar())};
+    return MxRecord{preference, std::string(without_root_dot(value[1].Scalar()))};
 }
 
 std::optional<std::uint8_t> byte_of(const YAML::Node& field) {
@@ -172,7 +167,7 @@ Result<Done> FixtureResolver::add_record(Owner& owner, const YAML::Node& record,
             (type == "TXT" ? owner.txt : owner.spf).push_back(std::move(*text));
         } else if (type == "PTR" || type == "CNAME") {
             if (!scalar || value.Scalar().empty()) return bad("expected a name");
-            if (type == "PTR") owner.ptr.push_back(without_root_dot(value.Scalar()));
+            if (type == "PTR") owner.ptr.emplace_back(without_root_dot(value.Scalar()));
             if (type == "CNAME") owner.cname = canonical(value.Scalar());
         } else if (type == "TLSA") {
             auto tlsa = tlsa_of(value);

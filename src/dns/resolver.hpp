@@ -29,6 +29,11 @@ std::string_view to_string(Status status);
 // faster than they fail, and hold each until it does.
 inline constexpr std::chrono::seconds kResolutionFailureKept{30};
 
+// A name without the dot of its absolute form: "mx.example.com." -> "mx.example.com".
+inline std::string_view without_root_dot(std::string_view name) {
+    return name.ends_with('.') ? name.substr(0, name.size() - 1) : name;
+}
+
 struct MxRecord {
     std::uint16_t preference = 0;
     std::string host;  // without the trailing dot; "" for the null MX "." (RFC 7505)

@@ -96,10 +96,6 @@ class QueryGuard {
     const PendingQuery& query_;
 };
 
-std::string_view without_root_dot(std::string_view name) {
-    return name.ends_with('.') ? name.substr(0, name.size() - 1) : name;
-}
-
 bool same_name(std::string_view a, std::string_view b) {
     return std::ranges::equal(without_root_dot(a), without_root_dot(b), [](char x, char y) {
         return std::tolower(static_cast<unsigned char>(x)) ==

@@ -8,12 +8,6 @@
 namespace herald::log {
 namespace {
 
-constexpr std::array<std::string_view, 4> kMarks = {"<=", "=>", "==", "**"};
-
-bool is_mark(std::string_view token) {
-    return std::find(kMarks.begin(), kMarks.end(), token) != kMarks.end();
-}
-
 // Every token of `line`; nullopt when a quoted string is not closed.
 std::optional<std::vector<std::string_view>> tokens_of(std::string_view line) {
     std::vector<std::string_view> tokens;
@@ -103,7 +97,7 @@ std::optional<MainLogView> split_main_log_line(std::string_view line) {
     auto third = cursor.next();
     if (!third) return std::nullopt;
     MainLogView view{*ts, *id, {}, {}, {}};
-    if (!is_mark(*third)) {
+    if (!is_record_mark(*third)) {
         view.rest = line.substr(static_cast<std::size_t>(third->data() - line.data()));
         return view;
     }

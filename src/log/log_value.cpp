@@ -163,11 +163,14 @@ std::string format_address(std::string_view address) {
     return format_value(address);
 }
 
+bool is_record_mark(std::string_view token) {
+    return std::find(kMarks.begin(), kMarks.end(), token) != kMarks.end();
+}
+
 std::string format_text(std::string_view text) {
     auto first_word = text.substr(0, text.find(' '));
     bool looks_like_record = text.empty() || text.front() == '"' || text.front() == ' ' ||
-                             text.back() == ' ' ||
-                             std::find(kMarks.begin(), kMarks.end(), first_word) != kMarks.end();
+                             text.back() == ' ' || is_record_mark(first_word);
     bool plain = text.size() <= kMaxLogValue && std::all_of(text.begin(), text.end(), [](char c) {
                      return c == ' ' || plain_byte(static_cast<unsigned char>(c));
                  });

@@ -27,6 +27,9 @@ std::string format_address(std::string_view address);
 // be mistaken for the start of a mainlog record, else quoted.
 std::string format_text(std::string_view text);
 
+// One of the marks that begin a mainlog record: "<=", "=>", "==", "**".
+bool is_record_mark(std::string_view token);
+
 // The inverse of the above for one token; nullopt for a malformed quoted string.
 std::optional<std::string> parse_value(std::string_view token);
 

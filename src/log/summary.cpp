@@ -3,26 +3,12 @@
 #include <algorithm>
 #include <charconv>
 
+#include "base/ascii_case.hpp"
 #include "log/log_line.hpp"
 #include "log/log_value.hpp"
 
 namespace herald::log {
 namespace {
-
-char lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                              [](char x, char y) { return lower(x) == lower(y); });
-}
-
-std::string lowercase(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), lower);
-    return out;
-}
 
 // The value a raw token stands for: "<>" stays "<>", a quoted token is unescaped.
 std::string shown(std::string_view raw) {
@@ -87,7 +73,7 @@ Summary::Summary(SummaryOptions options) : options_(std::move(options)) {
     if (pattern.size() > 2 && pattern.front() == '<' && pattern.back() == '>') {
         pattern = pattern.substr(1, pattern.size() - 2);
     }
-    pattern = lowercase(pattern);
+    pattern = ascii_lowercase(pattern);
     if (pattern.starts_with("*@")) pattern.erase(0, 1);
     if (pattern.starts_with("@")) sender_domain_ = pattern;
 }
@@ -130,10 +116,11 @@ bool Summary::sender_selected(std::string_view raw_sender) const {
     auto sender = raw_sender.front() == '"' ? shown(raw_sender) : std::string(raw_sender);
     if (!sender_domain_.empty()) {
         return sender.size() > sender_domain_.size() &&
-               iequals(std::string_view(sender).substr(sender.size() - sender_domain_.size()),
-                       sender_domain_);
+               equals_ignoring_case(
+                   std::string_view(sender).substr(sender.size() - sender_domain_.size()),
+                   sender_domain_);
     }
-    return iequals(sender, pattern);
+    return equals_ignoring_case(sender, pattern);
 }
 
 Summary::Tally& Summary::tally_of(Map<Tally>& map, std::string_view key) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "base/ascii_case.hpp"
 #include "base/timestamp.hpp"
 #include "log/log_line.hpp"
 #include "log/log_time.hpp"
@@ -11,16 +12,6 @@
 
 namespace herald::log {
 namespace {
-
-char lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string lowercase(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), lower);
-    return out;
-}
 
 bool is_ip_literal(const std::string& text) {
     unsigned char address[16];
@@ -58,8 +49,9 @@ std::optional<TraceQuery> TraceQuery::parse(std::string_view text) {
         text = text.substr(1, text.size() - 2);
     }
     std::string value(text);
-    if (value.find('@') != std::string::npos) return TraceQuery{Kind::address, lowercase(value)};
-    if (is_ip_literal(value)) return TraceQuery{Kind::client_ip, lowercase(value)};
+    if (value.find('@') != std::string::npos)
+        return TraceQuery{Kind::address, ascii_lowercase(value)};
+    if (is_ip_literal(value)) return TraceQuery{Kind::client_ip, ascii_lowercase(value)};
     return TraceQuery{Kind::message_id, std::move(value)};
 }
 
@@ -67,11 +59,11 @@ bool Trace::address_matches(std::string_view raw_address) const {
     if (raw_address == "<>") return query_.value == "<>";
     if (raw_address.front() == '"') {
         auto address = parse_value(raw_address);
-        return address && lowercase(*address) == query_.value;
+        return address && ascii_lowercase(*address) == query_.value;
     }
     return raw_address.size() == query_.value.size() &&
            std::equal(raw_address.begin(), raw_address.end(), query_.value.begin(),
-                      [](char a, char b) { return lower(a) == b; });
+                      [](char a, char b) { return ascii_lower(a) == b; });
 }
 
 void Trace::find(std::string_view line) {
@@ -88,7 +80,7 @@ void Trace::find(std::string_view line) {
             match = !view->mark.empty() && address_matches(view->address);
             break;
         case TraceQuery::Kind::client_ip:
-            match = view->mark == "<=" && lowercase(client_ip_of(view->rest)) == query_.value;
+            match = view->mark == "<=" && ascii_lowercase(client_ip_of(view->rest)) == query_.value;
             break;
     }
     if (match && !ids_.contains(id)) ids_.emplace(id);
@@ -115,7 +107,7 @@ void Trace::note_session(std::string_view ts, std::string_view raw_ip) {
     auto ip = parse_value(raw_ip);
     if (!arrival || !ip || ip->empty()) return;
     std::pair window{iso8601_utc(*arrival - kSessionWindow), std::string(ts)};
-    auto& windows = sessions_[lowercase(*ip)];
+    auto& windows = sessions_[ascii_lowercase(*ip)];
     // Arrivals come in time order, so this nearly always appends.
     windows.insert(std::upper_bound(windows.begin(), windows.end(), window), std::move(window));
 }
@@ -123,11 +115,11 @@ void Trace::note_session(std::string_view ts, std::string_view raw_ip) {
 bool Trace::reject_matches(std::string_view ts, std::string_view ip,
                            std::string_view command) const {
     if (query_.kind == TraceQuery::Kind::address &&
-        lowercase(command).find("<" + (query_.value == "<>" ? "" : query_.value) + ">") !=
+        ascii_lowercase(command).find("<" + (query_.value == "<>" ? "" : query_.value) + ">") !=
             std::string::npos) {
         return true;
     }
-    auto client = lowercase(ip);
+    auto client = ascii_lowercase(ip);
     if (query_.kind == TraceQuery::Kind::client_ip && client == query_.value) return true;
     auto sessions = sessions_.find(client);
     if (sessions == sessions_.end()) return false;

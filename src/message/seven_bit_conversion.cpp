@@ -22,10 +22,6 @@ constexpr std::size_t kMaxQuotedPrintableRun = kMaxEncodedLine - 1;
 constexpr char kHex[] = "0123456789ABCDEF";
 constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-bool is_eight_bit(char c) {
-    return static_cast<unsigned char>(c) > 127;
-}
-
 bool is_wsp(char c) {
     return c == ' ' || c == '\t';
 }
@@ -174,7 +170,7 @@ bool ends_with_line_break(std::string_view s) {
 // than half its octets would be escaped (non-Latin scripts), every one of them three
 // characters long, base64 is the reasonable form (RFC 2045 6.8).
 bool quoted_printable_is_reasonable(std::string_view body) {
-    const auto high = std::count_if(body.begin(), body.end(), is_eight_bit);
+    const auto high = std::count_if(body.begin(), body.end(), is_non_ascii);
     return static_cast<std::size_t>(high) * 2 <= body.size();
 }
 
@@ -357,7 +353,7 @@ class Converter {
 }  // namespace
 
 bool has_eight_bit(std::string_view data) {
-    return std::any_of(data.begin(), data.end(), is_eight_bit);
+    return has_non_ascii(data);
 }
 
 bool has_eight_bit_header(std::string_view message) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/utf8.hpp"
 #include "config/value_formats.hpp"
 
 namespace herald::policy {
@@ -13,12 +14,6 @@ constexpr std::size_t kMaxLocalPartLength = 64;  // RFC 5321 4.5.3.1.1
 
 bool is_alnum(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-// Part of a UTF-8 sequence: a U-label of an internationalized domain (RFC 6531 3.3), whose
-// syntax the SMTP parser has checked.
-bool is_utf8_byte(char c) {
-    return static_cast<unsigned char>(c) >= 0x80;
 }
 
 // Letter-digit-hyphen labels separated by dots, or an address literal in brackets.
@@ -35,7 +30,7 @@ bool is_domain(std::string_view domain) {
         if (c == '.') {
             if (label_start || domain[i - 1] == '-') return false;
             label_start = true;
-        } else if (is_alnum(c) || is_utf8_byte(c) || (c == '-' && !label_start)) {
+        } else if (is_alnum(c) || is_non_ascii(c) || (c == '-' && !label_start)) {
             label_start = false;
         } else {
             return false;

@@ -18,10 +18,6 @@ constexpr std::size_t kMaxDomain = 255;
 constexpr std::size_t kMaxPath = 256;
 constexpr std::size_t kMaxLabel = 63;
 
-bool is_non_ascii(char c) {
-    return static_cast<unsigned char>(c) >= 0x80;
-}
-
 bool is_alnum(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }

@@ -7,14 +7,11 @@
 #include <memory>
 
 #include "base/ascii_case.hpp"
+#include "base/utf8.hpp"
 
 namespace herald::smtp {
 
 namespace {
-
-bool is_non_ascii(char c) {
-    return static_cast<unsigned char>(c) >= 0x80;
-}
 
 // RFC 5322 3.2.3 atext, with UTF-8 allowed (RFC 6531 3.3: the parser has already refused
 // non-ASCII where SMTPUTF8 was not given).

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "base/ascii_case.hpp"
+#include "base/utf8.hpp"
 #include "message/seven_bit_conversion.hpp"
 #include "smtp/base64.hpp"
 #include "smtp/reply.hpp"
@@ -177,11 +178,6 @@ struct Capabilities {
         }
     }
 };
-
-bool has_non_ascii(std::string_view s) {
-    return std::any_of(s.begin(), s.end(),
-                       [](char c) { return static_cast<unsigned char>(c) > 127; });
-}
 
 // An address goes into a command line: a control character would end or forge a command.
 bool safe_in_command(std::string_view address) {

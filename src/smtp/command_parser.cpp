@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/ascii_case.hpp"
+#include "base/utf8.hpp"
 
 namespace herald::smtp {
 
@@ -181,11 +182,6 @@ std::optional<Reply> apply_rcpt_param(const Param& p, message::RecipientDsn& dsn
         return std::nullopt;
     }
     return Reply(555, "5.5.4", "Unsupported parameter " + std::string(p.keyword));
-}
-
-bool has_non_ascii(std::string_view s) {
-    return std::any_of(s.begin(), s.end(),
-                       [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
 }
 
 // RFC 6531 3.7.4.1: a non-ASCII address without SMTPUTF8 gets 553 5.6.7.

@@ -56,12 +56,6 @@ std::string random_instance() {
     return out;
 }
 
-std::int64_t now_seconds() {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 template <typename T>
 T number(const std::string& text) {
     T value{};
@@ -81,7 +75,7 @@ ClusterNodes::ClusterNodes(asio::any_io_executor executor, RedisLink& link,
       instance_(random_instance()),
       report_(std::move(report)),
       note_(std::move(note)),
-      started_(now_seconds()),
+      started_(unix_seconds_now()),
       timer_(executor) {}
 
 void ClusterNodes::start() {

@@ -18,7 +18,6 @@ namespace herald::state {
 
 namespace asio = boost::asio;
 using namespace boost::asio::experimental::awaitable_operators;
-constexpr auto as_tuple = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
@@ -91,14 +90,15 @@ asio::awaitable<Status> RedisConnection::connect() {
     const auto& url = settings_.url;
     asio::steady_timer timer(executor_, connect_timeout(settings_.timeout));
     asio::ip::tcp::resolver resolver(executor_);
-    auto resolved = co_await (
-        resolver.async_resolve(url.host, std::to_string(url.port), as_tuple) || expiry(timer));
+    auto resolved =
+        co_await (resolver.async_resolve(url.host, std::to_string(url.port), with_error_code) ||
+                  expiry(timer));
     if (resolved.index() == 1) co_return Error{"cannot resolve " + url.host + ": timed out"};
     auto [resolve_error, endpoints] = std::get<0>(resolved);
     if (resolve_error)
         co_return Error{"cannot resolve " + url.host + ": " + resolve_error.message()};
-    auto connected =
-        co_await (asio::async_connect(stream_.next_layer(), endpoints, as_tuple) || expiry(timer));
+    auto connected = co_await (
+        asio::async_connect(stream_.next_layer(), endpoints, with_error_code) || expiry(timer));
     if (connected.index() == 1) co_return Error{"connect: timed out"};
     if (auto [ec, endpoint] = std::get<0>(connected); ec)
         co_return Error{"connect: " + ec.message()};
@@ -107,7 +107,7 @@ asio::awaitable<Status> RedisConnection::connect() {
 
     SSL* ssl = stream_.native_handle();
     boost::system::error_code ec;
-    const auto ip = asio::ip::make_address(url.host, ec);
+    asio::ip::make_address(url.host, ec);  // only whether the host is an address
     X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
     if (ec) {
         SSL_set_tlsext_host_name(ssl, url.host.c_str());
@@ -115,8 +115,8 @@ asio::awaitable<Status> RedisConnection::connect() {
     } else {
         X509_VERIFY_PARAM_set1_ip_asc(param, url.host.c_str());
     }
-    auto shaken = co_await (stream_.async_handshake(asio::ssl::stream_base::client, as_tuple) ||
-                            expiry(timer));
+    auto shaken = co_await (
+        stream_.async_handshake(asio::ssl::stream_base::client, with_error_code) || expiry(timer));
     if (shaken.index() == 1) co_return Error{"TLS handshake: timed out"};
     if (auto [error] = std::get<0>(shaken); error) {
         const long verified = SSL_get_verify_result(ssl);
@@ -166,7 +166,7 @@ asio::awaitable<Result<RedisValue>> RedisConnection::command(std::vector<std::st
         asio::co_spawn(
             executor_, [self] { return self->write_out(); }, asio::detached);
     }
-    co_await pending->timer.async_wait(as_tuple);
+    co_await pending->timer.async_wait(with_error_code);
     if (!pending->result) {
         close("no reply within " + std::to_string(settings_.timeout.count()) + " ms");
     }
@@ -194,8 +194,9 @@ asio::awaitable<void> RedisConnection::write_out() {
         std::string chunk = std::exchange(out_, std::string());
         auto [ec, n] =
             settings_.url.tls
-                ? co_await asio::async_write(stream_, asio::buffer(chunk), as_tuple)
-                : co_await asio::async_write(stream_.next_layer(), asio::buffer(chunk), as_tuple);
+                ? co_await asio::async_write(stream_, asio::buffer(chunk), with_error_code)
+                : co_await asio::async_write(stream_.next_layer(), asio::buffer(chunk),
+                                             with_error_code);
         if (ec) close("write: " + ec.message());
     }
     writing_ = false;
@@ -205,10 +206,10 @@ asio::awaitable<void> RedisConnection::read_replies() {
     auto self = shared_from_this();
     std::array<char, 16384> buffer;
     while (open_) {
-        auto [ec, n] =
-            settings_.url.tls
-                ? co_await stream_.async_read_some(asio::buffer(buffer), as_tuple)
-                : co_await stream_.next_layer().async_read_some(asio::buffer(buffer), as_tuple);
+        auto [ec, n] = settings_.url.tls
+                           ? co_await stream_.async_read_some(asio::buffer(buffer), with_error_code)
+                           : co_await stream_.next_layer().async_read_some(asio::buffer(buffer),
+                                                                           with_error_code);
         if (ec) {
             close(ec == asio::error::eof ? "closed by Redis" : "read: " + ec.message());
             break;
@@ -262,7 +263,7 @@ void RedisConnection::close(const std::string& why) {
 
 asio::awaitable<std::string> RedisConnection::closed() {
     auto self = shared_from_this();
-    if (open_) co_await closed_signal_.async_wait(as_tuple);
+    if (open_) co_await closed_signal_.async_wait(with_error_code);
     co_return why_closed_;
 }
 

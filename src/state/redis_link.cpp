@@ -1,6 +1,5 @@
 #include "state/redis_link.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -8,12 +7,12 @@
 #include <algorithm>
 #include <array>
 
+#include "base/expiry.hpp"
 #include "state/redis_master.hpp"
 
 namespace herald::state {
 
 namespace asio = boost::asio;
-constexpr auto as_tuple = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
@@ -94,7 +93,7 @@ asio::awaitable<Status> RedisLink::open_both() {
 asio::awaitable<std::string> RedisLink::watch() {
     while (!stopped_) {
         wake_.expires_after(kPingEvery);
-        co_await wake_.async_wait(as_tuple);
+        co_await wake_.async_wait(with_error_code);
         if (stopped_) break;
         const std::array connections{commands_, subscriber_};
         for (const auto& connection : connections) {
@@ -116,7 +115,7 @@ asio::awaitable<void> RedisLink::keep_open() {
             if (commands_) commands_->close("reconnecting");
             if (subscriber_) subscriber_->close("reconnecting");
             wake_.expires_after(retry);
-            co_await wake_.async_wait(as_tuple);
+            co_await wake_.async_wait(with_error_code);
             retry = std::min(retry * 2, kLastRetry);
             continue;
         }

@@ -27,10 +27,6 @@ redis.call('PUBLISH', KEYS[1], ARGV[1])
 return 1
 )lua");
 
-std::int64_t now_seconds() {
-    return unix_seconds(Clock::now());
-}
-
 std::string field_of(const SharedReaction& reaction) {
     return reaction.provider + " " + reaction.source;
 }
@@ -111,7 +107,7 @@ void SharedShaping::share_reset(const std::string& provider) {
 asio::awaitable<void> SharedShaping::send(SharedReaction reaction) {
     auto connection = link_.connection();
     if (!connection) co_return;
-    const std::string value = reaction_json(reaction, node_, now_seconds());
+    const std::string value = reaction_json(reaction, node_, unix_seconds_now());
     const HashFields fields{{field_of(reaction), value}};
     (void)co_await write_and_publish(*connection, hash_, value, fields);
 }
@@ -146,7 +142,7 @@ asio::awaitable<void> SharedShaping::catch_up() {
     std::vector<std::string> hgetall{"HGETALL", hash_};
     auto reply = co_await link_.command(std::move(hgetall));
     if (!reply) co_return;
-    const std::int64_t now = now_seconds();
+    const std::int64_t now = unix_seconds_now();
     for (std::size_t i = 1; i < reply->elements.size(); i += 2) {
         auto read = read_reaction(reply->elements[i].text);
         if (read && read->node != node_ && in_force(*read, now)) {

@@ -9,6 +9,8 @@
 
 #include <chrono>
 
+#include "base/timestamp.hpp"
+
 namespace herald::state {
 
 namespace asio = boost::asio;
@@ -18,12 +20,6 @@ using Change = suppression::SuppressionList::Change;
 namespace {
 
 constexpr std::size_t kPage = 500;
-
-std::int64_t now_seconds() {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 std::string hash_of(const config::Cluster& cluster) {
     return cluster.prefix + "suppression";
@@ -155,7 +151,7 @@ asio::awaitable<Status> request_merge(RedisConnection& redis, const config::Clus
 
 asio::awaitable<Status> publish_change(RedisConnection& redis, const config::Cluster& cluster,
                                        const Change& change) {
-    const std::vector<SharedChange> changes{shared_change(change, now_seconds())};
+    const std::vector<SharedChange> changes{shared_change(change, unix_seconds_now())};
     co_return co_await write_changes(redis, hash_of(cluster), cluster.node, changes);
 }
 
@@ -184,7 +180,7 @@ asio::awaitable<Status> SharedSuppressions::write(const std::vector<SharedChange
 }
 
 asio::awaitable<void> SharedSuppressions::send(Change change) {
-    const std::vector<SharedChange> changes{shared_change(change, now_seconds())};
+    const std::vector<SharedChange> changes{shared_change(change, unix_seconds_now())};
     auto written = co_await write(changes);
     // An entry not sent now is sent by the merge when the link is back; a removal would be
     // undone by it, so it is kept until then.

@@ -8,12 +8,6 @@ namespace json = boost::json;
 
 namespace {
 
-json::array string_array(const std::vector<std::string>& strings) {
-    json::array out;
-    for (const auto& s : strings) out.emplace_back(s);
-    return out;
-}
-
 std::vector<std::string> strings_of(const json::value& value) {
     std::vector<std::string> out;
     for (const auto& element : value.as_array()) out.emplace_back(element.as_string());
@@ -30,8 +24,8 @@ json::object policy_json(const PolicyCounts& policy) {
                                         {"count", count}});
     }
     return {{"type", policy.type},
-            {"strings", string_array(policy.strings)},
-            {"mx_hosts", string_array(policy.mx_hosts)},
+            {"strings", json::array(policy.strings.begin(), policy.strings.end())},
+            {"mx_hosts", json::array(policy.mx_hosts.begin(), policy.mx_hosts.end())},
             {"successes", policy.successes},
             {"failures", std::move(failures)}};
 }

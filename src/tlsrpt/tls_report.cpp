@@ -26,16 +26,12 @@ std::string random_hex(std::size_t bytes) {
     return lower_hex(random.data(), random.size());
 }
 
-json::array string_array(const std::vector<std::string>& strings) {
-    json::array out;
-    for (const auto& s : strings) out.emplace_back(s);
-    return out;
-}
-
 json::object policy_entry(const PolicyCounts& counts) {
     json::object policy{{"policy-type", counts.type}};
-    if (!counts.strings.empty()) policy["policy-string"] = string_array(counts.strings);
-    if (!counts.mx_hosts.empty()) policy["mx-host"] = string_array(counts.mx_hosts);
+    if (!counts.strings.empty())
+        policy["policy-string"] = json::array(counts.strings.begin(), counts.strings.end());
+    if (!counts.mx_hosts.empty())
+        policy["mx-host"] = json::array(counts.mx_hosts.begin(), counts.mx_hosts.end());
     json::object entry{{"policy", std::move(policy)},
                        {"summary",
                         {{"total-successful-session-count", counts.successes},

@@ -39,11 +39,6 @@ bool is_queryable(std::string_view name) {
     }
 }
 
-std::string without_root_dot(std::string name) {
-    if (name.ends_with('.')) name.pop_back();
-    return name;
-}
-
 Outcome outcome_of(Qualifier qualifier) {
     switch (qualifier) {
         case Qualifier::pass:
@@ -112,7 +107,7 @@ class Evaluator {
 };
 
 awaitable<Verdict> Evaluator::check(const std::string& name) {
-    const std::string domain = without_root_dot(name);
+    const std::string domain(dns::without_root_dot(name));
     Verdict verdict{Outcome::none, domain, "", "", ""};
     // 4.3: a malformed or single-label <domain> gives none, before any query.
     if (!is_queryable(domain) || domain.find('.') == std::string::npos) {
