@@ -231,7 +231,7 @@ asio::awaitable<void> Acceptance::announce(Prepared& prepared, const queue::Acce
         for (const auto& choice : prepared.options.dkim)
             services_.metrics->dkim_signed(choice.domain);
     }
-    if (services_.queued) services_.queued(accepted.id);
+    if (services_.queued) services_.queued(accepted);
     // The executor first: no co_await in an expression with owning temporaries.
     auto executor = co_await asio::this_coro::executor;
     if (prepared.preflight_later) {

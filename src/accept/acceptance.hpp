@@ -87,7 +87,7 @@ struct AcceptanceServices {
     std::function<std::string(std::string_view sender)> sending_ip;
     std::function<void(const std::string&)> note;  // a mainlog line
     std::function<void(const std::string& id, const std::string& event)> message_event;
-    std::function<void(const std::string& id)> queued;  // hands a new message to the scheduler
+    std::function<void(const queue::Accepted&)> queued;  // hands a new message to the scheduler
     std::function<void(const std::string& context, const std::string& what)> panic;
     const compliance::UnsubscribeHeaders* unsubscribe = nullptr;  // null: no [unsubscribe]
     compliance::BulkGate* bulk_gate = nullptr;                    // null: [compliance] mode = "off"

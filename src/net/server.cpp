@@ -1054,7 +1054,10 @@ Status Server::Parts::build_services() {
         .note = [this](const std::string& line) { mainlog->note(line); },
         .message_event = [this](const std::string& id,
                                 const std::string& event) { mainlog->event(id, event); },
-        .queued = [this](const std::string& id) { scheduler->enqueue_now(id); },
+        .queued =
+            [this](const queue::Accepted& accepted) {
+                scheduler->enqueue_now(accepted.id, accepted.as_stored);
+            },
         .panic = [this](const std::string& context,
                         const std::string& what) { paniclog->write(context, what); },
         .unsubscribe = unsubscribe_headers.get(),

@@ -19,9 +19,16 @@ namespace asio = boost::asio;
 using delivery::RecipientResult;
 using Outcome = RecipientResult::Outcome;
 
-asio::awaitable<std::optional<DeliveryAttempt::Clock::time_point>> DeliveryAttempt::run() {
+asio::awaitable<std::optional<spool::SpooledMessage>> DeliveryAttempt::load() {
+    if (as_stored_) {
+        // Just stored, so neither held nor with a schedule; the census counted it then.
+        if (as_stored_->data) data_ = std::move(*as_stored_->data);
+        std::optional<spool::SpooledMessage> message = std::move(as_stored_->message);
+        as_stored_.reset();
+        co_return message;
+    }
     // One trip to the pool for both: each trip costs two context switches.
-    auto loaded = co_await ctx_.pool.run([this]() -> std::optional<spool::SpooledMessage> {
+    co_return co_await ctx_.pool.run([this]() -> std::optional<spool::SpooledMessage> {
         auto found = ctx_.spool.load_with_data(id_);
         if (!found) {
             count_gone();
@@ -34,6 +41,10 @@ asio::awaitable<std::optional<DeliveryAttempt::Clock::time_point>> DeliveryAttem
         if (saved_) attempt_ = saved_->attempts + 1;
         return std::move(found->message);
     });
+}
+
+asio::awaitable<std::optional<DeliveryAttempt::Clock::time_point>> DeliveryAttempt::run() {
+    const auto loaded = co_await load();
     // Deleted meanwhile, set aside by recovery, or held.
     if (!loaded) co_return std::nullopt;
     const spool::SpooledMessage& message = *loaded;

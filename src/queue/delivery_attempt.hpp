@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <random>
 #include <set>
@@ -31,6 +32,7 @@ class MainLog;
 namespace herald::spool {
 class Spool;
 struct SpooledMessage;
+struct SpooledMessageWithData;
 }  // namespace herald::spool
 
 namespace herald::queue {
@@ -76,13 +78,22 @@ class DeliveryAttempt {
   public:
     using Clock = std::chrono::system_clock;
 
-    DeliveryAttempt(std::string id, DeliveryContext& context)
-        : id_(std::move(id)), ctx_(context), router_(context.router.pinned()) {}
+    // `as_stored`: the message as the acceptance just stored it (queue::Accepted), read from
+    // the spool when null.
+    DeliveryAttempt(std::string id, DeliveryContext& context,
+                    std::shared_ptr<spool::SpooledMessageWithData> as_stored = nullptr)
+        : id_(std::move(id)),
+          ctx_(context),
+          router_(context.router.pinned()),
+          as_stored_(std::move(as_stored)) {}
 
     // The time of the next attempt, or nullopt when the message needs none (done, gone, held).
     boost::asio::awaitable<std::optional<Clock::time_point>> run();
 
   private:
+    // The message and its data, from as_stored_ or from the spool; nullopt when it is gone or
+    // held.
+    boost::asio::awaitable<std::optional<spool::SpooledMessage>> load();
     // One transport's results: final ones made durable in one trip to the pool, then logged.
     // Suppressed recipients end without a bounce, each with a `suppressed` event; expired ones
     // are bounced with their last deferral.
@@ -122,6 +133,7 @@ class DeliveryAttempt {
     std::string id_;
     DeliveryContext& ctx_;
     std::shared_ptr<const delivery::TransportSelector> router_;  // the one this attempt began with
+    std::shared_ptr<spool::SpooledMessageWithData> as_stored_;
     std::optional<std::string> data_;
     std::string last_error_;
     bool attempted_ = false;                  // some recipient was really tried

@@ -36,6 +36,21 @@ std::optional<IntakeFailure> hash_body(const spool::IncomingText& text, std::uin
     return std::nullopt;
 }
 
+// The stored message as a delivery reads it: `head`, then the text after its header section.
+// Only a text still in memory: a larger one would be read from its file again, which is what
+// the delivery does anyway.
+std::shared_ptr<spool::SpooledMessageWithData> kept_for_delivery(const std::string& id,
+                                                                 const message::Envelope& envelope,
+                                                                 const std::string& head,
+                                                                 const spool::IncomingText& text,
+                                                                 std::uint64_t header_size) {
+    if (text.on_disk()) return nullptr;
+    std::string data = head;
+    if (text.read_at(header_size, text.size() - header_size, data) != 0) return nullptr;
+    return std::make_shared<spool::SpooledMessageWithData>(
+        spool::as_just_stored(id, envelope, std::move(data)));
+}
+
 }  // namespace
 
 spool::IncomingText Intake::incoming() {
@@ -107,7 +122,8 @@ std::variant<Accepted, IntakeFailure> Intake::accept(const message::Envelope& en
     if (!options.preflight.empty())
         mainlog_.event(stamp.queue_id, "preflight " + options.preflight);
     if (!options.note.empty()) mainlog_.event(stamp.queue_id, options.note);
-    return Accepted{stamp.queue_id};
+    return Accepted{stamp.queue_id,
+                    kept_for_delivery(stamp.queue_id, envelope, head, text, header_size)};
 }
 
 void Intake::withdraw(const std::string& id) {

@@ -10,6 +10,7 @@
 // hashed for DKIM in chunks and copied into the queue file by the kernel, so a message costs
 // at most spool::kTextKeptInMemory of memory whatever its size.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <variant>
 #include <vector>
@@ -24,6 +25,7 @@ class MainLog;
 namespace herald::spool {
 class IncomingText;
 class Spool;
+struct SpooledMessageWithData;
 }  // namespace herald::spool
 
 namespace herald::queue {
@@ -51,6 +53,10 @@ struct IntakeFailure {
 
 struct Accepted {
     std::string id;
+    // The message as its first delivery would read it back from the spool, when its text was
+    // small enough to arrive in memory (spool::kTextKeptInMemory): handed to the scheduler,
+    // that delivery starts without a trip to the disk. Null for a larger one.
+    std::shared_ptr<spool::SpooledMessageWithData> as_stored;
 };
 
 class Intake {

@@ -43,8 +43,28 @@ void Scheduler::adopt(const spool::SpooledMessage& message,
     schedule(id, saved ? std::max(saved->next_attempt, now) : now);
 }
 
-void Scheduler::enqueue_now(const std::string& id) {
-    schedule(key_of(id), Clock::now());
+void Scheduler::enqueue_now(const std::string& id,
+                            std::shared_ptr<spool::SpooledMessageWithData> as_stored) {
+    const MessageKey key = key_of(id);
+    if (as_stored) keep_as_stored(key, std::move(as_stored));
+    schedule(key, Clock::now());
+}
+
+void Scheduler::keep_as_stored(const MessageKey& id,
+                               std::shared_ptr<spool::SpooledMessageWithData> message) {
+    const std::size_t size = message->message.data_size;
+    if (stopped_ || as_stored_bytes_ + size > kJustStoredMemory || as_stored_.contains(id)) return;
+    as_stored_bytes_ += size;
+    as_stored_.emplace(id, std::move(message));
+}
+
+std::shared_ptr<spool::SpooledMessageWithData> Scheduler::take_as_stored(const MessageKey& id) {
+    auto it = as_stored_.find(id);
+    if (it == as_stored_.end()) return nullptr;
+    auto message = std::move(it->second);
+    as_stored_.erase(it);
+    as_stored_bytes_ -= message->message.data_size;
+    return message;
 }
 
 void Scheduler::flush(const std::optional<std::string>& id) {
@@ -68,7 +88,9 @@ void Scheduler::use_rules(RetrySchedule retry, DelayWarningRule delay_warning) {
 }
 
 void Scheduler::forget(const std::string& id) {
-    due_at_.erase(key_of(id));
+    const MessageKey key = key_of(id);
+    due_at_.erase(key);
+    take_as_stored(key);  // held or deleted: the spool says what it is now
 }
 
 void Scheduler::removed(const std::string& id) {
@@ -78,6 +100,8 @@ void Scheduler::removed(const std::string& id) {
 
 void Scheduler::stop() {
     stopped_ = true;
+    as_stored_.clear();
+    as_stored_bytes_ = 0;
     timer_.cancel();
 }
 
@@ -112,7 +136,7 @@ void Scheduler::pump() {
 }
 
 asio::awaitable<void> Scheduler::deliver(MessageKey id) {
-    DeliveryAttempt attempt(std::string(id.data(), id.size()), context_);
+    DeliveryAttempt attempt(std::string(id.data(), id.size()), context_, take_as_stored(id));
     std::optional<Clock::time_point> next;
     try {
         next = co_await attempt.run();

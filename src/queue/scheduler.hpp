@@ -1,7 +1,8 @@
 #pragma once
 // Takes queued messages out: delivers each through its transports, records every recipient's
 // outcome durably, and brings deferred messages back per the retry schedule. Only ids and
-// times are held in memory; envelopes and bodies stay on disk until a delivery needs them.
+// times are held in memory; envelopes and bodies stay on disk until a delivery needs them,
+// but for a small message just accepted, whose first delivery is handed it as stored.
 // So does what a delay warning needs (each recipient's last deferral, whether the sender was
 // warned): it is in the message's schedule file, read by each attempt, and a message not yet
 // warned is brought back when its warning falls due.
@@ -12,6 +13,7 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <queue>
 #include <random>
@@ -34,9 +36,15 @@ class MainLog;
 namespace herald::spool {
 class Spool;
 struct SpooledMessage;
+struct SpooledMessageWithData;
 }  // namespace herald::spool
 
 namespace herald::queue {
+
+// Just-stored messages waiting for their first delivery, all together: beyond it, a delivery
+// reads its message from the spool as a retry does. A burst of small messages fits; a
+// backlog behind max_active does not hold its texts in memory.
+inline constexpr std::size_t kJustStoredMemory = 8 * 1024 * 1024;
 
 struct SchedulerSettings {
     std::size_t max_active = 64;  // messages in delivery at once
@@ -59,7 +67,10 @@ class Scheduler {
     // server runs): due at its saved next-attempt time (or now), and counted in the census.
     // One the scheduler already has (stored and queued since start-up) is left as it is.
     void adopt(const spool::SpooledMessage& message, const std::optional<spool::Schedule>& saved);
-    void enqueue_now(const std::string& id);
+    // Due now. `as_stored`, when given, is the message as just stored (queue::Accepted): its
+    // first delivery starts from it instead of the spool, while kJustStoredMemory allows.
+    void enqueue_now(const std::string& id,
+                     std::shared_ptr<spool::SpooledMessageWithData> as_stored = nullptr);
     void flush(const std::optional<std::string>& id);  // all deferred (or one) due now
     void forget(const std::string& id);                // held by the administrator
     void removed(const std::string& id);               // deleted by the administrator
@@ -85,6 +96,9 @@ class Scheduler {
     void pump();
     void arm_timer();
     boost::asio::awaitable<void> deliver(MessageKey id);
+    void keep_as_stored(const MessageKey& id,
+                        std::shared_ptr<spool::SpooledMessageWithData> message);
+    std::shared_ptr<spool::SpooledMessageWithData> take_as_stored(const MessageKey& id);
     boost::asio::awaitable<void> wait_for_due();
 
     boost::asio::any_io_executor executor_;
@@ -95,6 +109,10 @@ class Scheduler {
     std::priority_queue<Due, std::vector<Due>, std::greater<>> waiting_;        // lazily pruned
     std::deque<MessageKey> ready_;
     std::unordered_set<MessageKey, MessageKeyHash> active_;
+    // Until their first delivery starts (or they are held or deleted), within kJustStoredMemory.
+    std::unordered_map<MessageKey, std::shared_ptr<spool::SpooledMessageWithData>, MessageKeyHash>
+        as_stored_;
+    std::size_t as_stored_bytes_ = 0;
     boost::asio::steady_timer timer_;
     bool stopped_ = false;
 };

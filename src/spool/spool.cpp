@@ -471,6 +471,16 @@ Status Spool::journal(JournalKind kind, std::string_view id, std::string_view pa
     return journal_->commit(record);
 }
 
+SpooledMessageWithData as_just_stored(std::string_view id, message::Envelope envelope,
+                                      std::string data) {
+    // The queue file keeps the arrival in microseconds.
+    envelope.arrival = std::chrono::time_point_cast<std::chrono::microseconds>(envelope.arrival);
+    SpooledMessage message{std::string(id), std::move(envelope), {}, false, data.size()};
+    message.recipients.reserve(message.envelope.recipients.size());
+    for (const auto& address : message.envelope.recipients) message.recipients.push_back({address});
+    return SpooledMessageWithData{std::move(message), std::move(data)};
+}
+
 Result<SpooledMessage> Spool::load(std::string_view id) const {
     if (!is_valid_message_id(id)) return Error{not_an_id(id)};
     return load_queue_file(path_of(id), id);

@@ -52,6 +52,11 @@ struct SpooledMessageWithData {
     Result<std::string> data;  // a read error here leaves the message loaded
 };
 
+// What load_with_data() would return for a message store() has just written, made without
+// reading it back: every recipient pending, not held. `data` is the whole stored text.
+SpooledMessageWithData as_just_stored(std::string_view id, message::Envelope envelope,
+                                      std::string data);
+
 // The outcome of store(): a full disk (ENOSPC, EDQUOT) is told apart, because the client then
 // hears 452 4.3.1 rather than 451 4.3.0 (RFC 3463 section 3.4).
 class [[nodiscard]] StoreStatus {

@@ -31,6 +31,7 @@ class ScriptedTransport : public delivery::Transport {
         std::vector<RecipientResult> out;
         for (const auto& r : d.recipients) {
             ++attempts[r];
+            texts[r] = std::string(d.data);
             RecipientResult result{.recipient = r};
             if (r.starts_with("ok-")) {
                 result.outcome = RecipientResult::Outcome::delivered;
@@ -47,6 +48,7 @@ class ScriptedTransport : public delivery::Transport {
         co_return out;
     }
     std::map<std::string, int> attempts;
+    std::map<std::string, std::string> texts;  // the data each recipient was last sent
 };
 
 class SchedulerTest : public ::testing::Test {
@@ -77,9 +79,11 @@ class SchedulerTest : public ::testing::Test {
     }
 
     // Runs one scheduler over the spool until nothing is due now, with `transport` standing
-    // in for whatever the router picks.
+    // in for whatever the router picks. The messages come from the spool (`loadings` times),
+    // or from `hand_over` when given.
     void run_scheduler(ScriptedTransport& transport, QueueCensus* census = nullptr,
-                       DelayWarningRule delay_warning = {}, int loadings = 1) {
+                       DelayWarningRule delay_warning = {}, int loadings = 1,
+                       const std::function<void(Scheduler&)>& hand_over = {}) {
         boost::asio::io_context io;
         BlockingPool pool(2);
         OneTransport router(transport);
@@ -89,6 +93,10 @@ class SchedulerTest : public ::testing::Test {
                                                                      std::chrono::hours(24)),
                                               .delay_warning = delay_warning},
                             bouncer_.get(), census);
+        if (hand_over) {
+            hand_over(scheduler);
+            loadings = 0;
+        }
         for (int i = 0; i < loadings; ++i) {
             static_cast<void>(spool_->recover([&scheduler](spool::SpooledMessage&& message,
                                                            std::optional<spool::Schedule>&& saved) {
@@ -98,6 +106,21 @@ class SchedulerTest : public ::testing::Test {
         io.run_for(std::chrono::milliseconds(500));
         scheduler.stop();
         io.run_for(std::chrono::milliseconds(50));
+    }
+
+    // A message to ok-1@example.net just accepted, its handed-over copy marked with a first
+    // header field the spool's copy lacks.
+    Accepted accept_marked() {
+        message::Envelope env{.sender = "a@example.com",
+                              .recipients = {"ok-1@example.net"},
+                              .arrival = std::chrono::system_clock::now()};
+        auto outcome = intake_->accept(env, "Subject: t\r\n\r\nbody\r\n",
+                                       IntakeOptions{.hostname = "mail.example.com"});
+        Accepted accepted = std::get<Accepted>(outcome);
+        if (accepted.as_stored) {
+            *accepted.as_stored->data = "X-Handed-Over: yes\r\n" + *accepted.as_stored->data;
+        }
+        return accepted;
     }
 
     std::string mainlog_text() {
@@ -197,6 +220,105 @@ TEST_F(SchedulerTest, LeavesAHeldMessageAlone) {
     run_scheduler(t);
     EXPECT_TRUE(t.attempts.empty());
     EXPECT_EQ(spool_->list(), std::vector<std::string>{id});
+}
+
+// A small message comes out of the acceptance as the spool would load it, every envelope field
+// as the queue file keeps it, so that its first delivery need not read it back.
+TEST_F(SchedulerTest, HandsOverASmallMessageExactlyAsTheSpoolWouldLoadIt) {
+    message::Envelope env;
+    env.sender = "a@example.com";
+    env.recipients = {"ok-1@example.net", "ok-2@example.org"};
+    env.smtputf8 = true;
+    env.body_8bit = true;
+    env.require_tls = true;
+    env.dsn_return = message::DsnReturn::headers;
+    env.envelope_id = "env-1";
+    env.recipient_dsn["ok-2@example.org"] = {.notify = message::RecipientDsn::success,
+                                             .orcpt = "rfc822;b@example.org"};
+    env.helo = "client.example.com";
+    env.client_ip = "192.0.2.1";
+    env.auth_user = "alice";
+    env.protocol = "esmtpsa";
+    env.from_outsider = true;
+    env.arrival = std::chrono::system_clock::now();
+    auto outcome = intake_->accept(env, "Subject: t\r\n\r\nbody\r\n",
+                                   IntakeOptions{.hostname = "mail.example.com"});
+    const auto& accepted = std::get<Accepted>(outcome);
+    ASSERT_TRUE(accepted.as_stored);
+    auto loaded = spool_->load_with_data(accepted.id);
+    ASSERT_TRUE(loaded);
+    const auto& kept = accepted.as_stored->message;
+    const auto& read = loaded->message;
+    EXPECT_EQ(kept.id, read.id);
+    EXPECT_EQ(kept.held, read.held);
+    EXPECT_EQ(kept.data_size, read.data_size);
+    ASSERT_EQ(kept.recipients.size(), read.recipients.size());
+    for (std::size_t i = 0; i < kept.recipients.size(); ++i) {
+        EXPECT_EQ(kept.recipients[i].address, read.recipients[i].address);
+        EXPECT_EQ(kept.recipients[i].state, read.recipients[i].state);
+    }
+    const auto& a = kept.envelope;
+    const auto& b = read.envelope;
+    EXPECT_EQ(a.sender, b.sender);
+    EXPECT_EQ(a.recipients, b.recipients);
+    EXPECT_EQ(a.smtputf8, b.smtputf8);
+    EXPECT_EQ(a.body_8bit, b.body_8bit);
+    EXPECT_EQ(a.require_tls, b.require_tls);
+    EXPECT_EQ(a.dsn_return, b.dsn_return);
+    EXPECT_EQ(a.envelope_id, b.envelope_id);
+    ASSERT_EQ(a.recipient_dsn.size(), b.recipient_dsn.size());
+    EXPECT_EQ(a.dsn_of("ok-2@example.org").orcpt, b.dsn_of("ok-2@example.org").orcpt);
+    EXPECT_EQ(a.dsn_of("ok-2@example.org").notify, b.dsn_of("ok-2@example.org").notify);
+    EXPECT_EQ(a.helo, b.helo);
+    EXPECT_EQ(a.client_ip, b.client_ip);
+    EXPECT_EQ(a.auth_user, b.auth_user);
+    EXPECT_EQ(a.protocol, b.protocol);
+    EXPECT_EQ(a.from_outsider, b.from_outsider);
+    EXPECT_EQ(a.arrival, b.arrival);
+    ASSERT_TRUE(accepted.as_stored->data);
+    ASSERT_TRUE(loaded->data);
+    EXPECT_EQ(*accepted.as_stored->data, *loaded->data);
+}
+
+// A text that outgrew memory on arrival is read from the spool by its delivery.
+TEST_F(SchedulerTest, HandsOverNoLargeMessage) {
+    message::Envelope env{.sender = "a@example.com", .recipients = {"ok-1@example.net"}};
+    const std::string data =
+        "Subject: t\r\n\r\n" + std::string(spool::kTextKeptInMemory, 'x') + "\r\n";
+    auto outcome = intake_->accept(env, data, IntakeOptions{.hostname = "mail.example.com"});
+    const auto& accepted = std::get<Accepted>(outcome);
+    EXPECT_FALSE(accepted.as_stored);
+    EXPECT_TRUE(spool_->load_with_data(accepted.id));
+}
+
+// The first delivery of a message just accepted sends what the acceptance handed over (here
+// marked, to tell it from the spool's copy), and ends it in the spool as any delivery does.
+TEST_F(SchedulerTest, DeliversAJustStoredMessageFromWhatTheAcceptanceHandedOver) {
+    const Accepted accepted = accept_marked();
+    ASSERT_TRUE(accepted.as_stored);
+    ScriptedTransport t;
+    run_scheduler(t, nullptr, {}, 1,
+                  [&](Scheduler& s) { s.enqueue_now(accepted.id, accepted.as_stored); });
+    EXPECT_TRUE(t.texts["ok-1@example.net"].starts_with("X-Handed-Over: yes\r\n"));
+    EXPECT_TRUE(spool_->list().empty());
+    EXPECT_NE(mainlog_text().find(accepted.id + " Completed"), std::string::npos);
+}
+
+// Held (or deleted) before its delivery began, a message's handed-over copy is dropped: on
+// release it is read from the spool, which says what it is now.
+TEST_F(SchedulerTest, DropsTheHandedOverCopyOfAMessageHeldBeforeItsDelivery) {
+    const Accepted accepted = accept_marked();
+    ASSERT_TRUE(accepted.as_stored);
+    ScriptedTransport t;
+    run_scheduler(t, nullptr, {}, 1, [&](Scheduler& s) {
+        s.enqueue_now(accepted.id, accepted.as_stored);
+        s.forget(accepted.id);
+        s.enqueue_now(accepted.id);
+    });
+    EXPECT_EQ(t.attempts["ok-1@example.net"], 1);
+    const std::string& sent = t.texts["ok-1@example.net"];
+    EXPECT_EQ(sent.find("X-Handed-Over"), std::string::npos);
+    EXPECT_NE(sent.find("\r\n\r\nbody\r\n"), std::string::npos);
 }
 
 // Counted at start-up from the spool, then kept as attempts deliver and defer: what stays is
