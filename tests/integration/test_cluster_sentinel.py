@@ -36,7 +36,10 @@ def test_nodes_follow_the_master_the_sentinels_name_through_a_failover(make_hera
     b.wait_for(lambda: refused_as_suppressed(b, "before@example.net"),
                what="node b refusing what node a suppressed")
     # The replica has everything, and the sentinel knows it, before the master goes.
-    assert master.client().execute_command("WAIT", 1, 10000) == 1
+    # WAIT a second at a time: the client's socket gives up after 5 s, and a replica's first
+    # sync on a busy machine can take longer.
+    b.wait_for(lambda: master.client().execute_command("WAIT", 1, 1000) == 1,
+               what="the replica acknowledging every write", timeout=60)
     sentinel.client()  # answering
     b.wait_for(lambda: sentinel.knows_replicas(1), what="the sentinel seeing the replica")
 
