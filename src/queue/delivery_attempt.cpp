@@ -322,6 +322,7 @@ asio::awaitable<std::optional<DeliveryAttempt::Clock::time_point>> DeliveryAttem
         auto reloaded = ctx_.spool.load(id_);
         if (reloaded && !reloaded->finished()) {
             if (ctx_.census) ctx_.census->place(*reloaded);
+            static_cast<void>(ctx_.spool.write_unwritten(id_));
             return State::pending;
         }
         count_gone();

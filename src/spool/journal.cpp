@@ -61,13 +61,14 @@ Journal::Journal(fs::path dir, FileDescriptor spool_dir, FileDescriptor journal_
       journal_dir_(std::move(journal_dir)) {}
 
 Result<std::unique_ptr<Journal>> Journal::open(const fs::path& dir, const fs::path& spool_dir,
-                                               std::chrono::milliseconds interval,
-                                               Trouble trouble) {
+                                               std::chrono::milliseconds interval, Trouble trouble,
+                                               WriteOut write_out) {
     auto spool_fd = FileDescriptor::open(spool_dir, O_RDONLY | O_DIRECTORY);
     if (!spool_fd) return Error{describe_errno("open", spool_dir, errno)};
     auto dir_fd = FileDescriptor::open(dir, O_RDONLY | O_DIRECTORY);
     if (!dir_fd) return Error{describe_errno("open", dir, errno)};
     std::unique_ptr<Journal> journal(new Journal(dir, std::move(spool_fd), std::move(dir_fd)));
+    journal->write_out_ = std::move(write_out);
     const auto existing = segments(dir);
     if (!existing.empty()) journal->sequence_ = std::stoull(existing.back().filename().string());
     if (auto error = journal->start_segment(); !error.empty()) return Error{error};
@@ -110,6 +111,7 @@ std::string Journal::write_and_sync(const std::string& records) {
         err = segment_.data_sync();
         operation = "fdatasync";
     }
+    disk_full_ = is_disk_full(err);
     if (err == 0) return "";
     // What follows a torn record could not be read back: the next batch starts afresh.
     segment_broken_ = true;
@@ -136,6 +138,8 @@ Status Journal::checkpoint() {
         current = sequence_;
         return started;
     });
+    // Whatever is recorded only in the older segments reaches the files before they go.
+    if (error.empty() && write_out_) error = write_out_();
     if (error.empty() && ::syncfs(spool_dir_.get()) != 0) {
         error = describe_errno("syncfs", dir_.parent_path(), errno);
     }

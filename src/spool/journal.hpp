@@ -30,14 +30,18 @@ namespace herald::spool {
 class Journal {
   public:
     using Trouble = std::function<void(const std::string&)>;
+    // Writes what the records of the older segments stand for and the disk does not have yet
+    // (the spool's unwritten files); "" when done, else why not.
+    using WriteOut = std::function<std::string()>;
 
     // Starts a new segment after any in `dir` (which Spool::open made, and replay emptied).
     // `interval` zero: checkpoints only when asked (tests). `trouble` hears what a background
-    // checkpoint could not do.
+    // checkpoint could not do. Each checkpoint runs `write_out` after its new segment began
+    // and before the syncfs.
     static Result<std::unique_ptr<Journal>> open(const std::filesystem::path& dir,
                                                  const std::filesystem::path& spool_dir,
                                                  std::chrono::milliseconds interval,
-                                                 Trouble trouble = {});
+                                                 Trouble trouble = {}, WriteOut write_out = {});
     // A last checkpoint; then the journal is empty, and an older Herald can use the spool.
     ~Journal();
     Journal(const Journal&) = delete;
@@ -45,6 +49,9 @@ class Journal {
 
     // Durable on success, with whatever other threads committed meanwhile.
     Status commit(std::string_view records);
+    // Whether the last flush that failed failed for a full disk (ENOSPC, EDQUOT): asked after
+    // commit() failed, for the client's 452 rather than 451.
+    bool disk_full() const { return disk_full_; }
     Status checkpoint();
 
     std::uint64_t flushes() const { return commit_.rounds(); }
@@ -68,7 +75,9 @@ class Journal {
     std::uint64_t sequence_ = 0;
     bool segment_broken_ = false;       // a failed write: the next batch starts a new segment
     std::atomic<bool> written_{false};  // since the last checkpoint
+    std::atomic<bool> disk_full_{false};
     GroupCommit<std::string> commit_;
+    WriteOut write_out_;
 
     std::mutex stop_mutex_;
     std::condition_variable stop_;

@@ -26,6 +26,14 @@
 namespace herald::spool {
 namespace fs = std::filesystem;
 
+// An open queue file whose header is read and whose end record is checked; or an unwritten
+// one (no descriptor, the whole file in first_bytes).
+struct QueueFile {
+    FileDescriptor fd;
+    QueueFileHeader header;
+    std::string first_bytes;  // what the header reads got: a small message whole
+};
+
 namespace {
 
 constexpr std::string_view kIncoming = "incoming";
@@ -111,13 +119,6 @@ std::vector<std::string> names_in(const fs::path& dir) {
     }
     return names;
 }
-
-// An open queue file whose header is read and whose end record is checked.
-struct QueueFile {
-    FileDescriptor fd;
-    QueueFileHeader header;
-    std::string first_bytes;  // what the header reads got: a small message whole
-};
 
 // The first bytes of the file, at least its whole header (whose length is returned too).
 struct HeaderBytes {
@@ -245,6 +246,88 @@ Status write_in_place(const QueueFile& file, const fs::path& path, const std::ve
     return ok_status();
 }
 
+// An unwritten queue file, checked as open_queue_file() checks one on disk.
+Result<QueueFile> unwritten_queue_file(std::string_view id, const std::string& bytes) {
+    const auto length = queue_file_header_length(bytes);
+    if (!length) return Error{"message " + std::string(id) + ": incomplete (no data size record)"};
+    auto header = parse_queue_file_header(std::string_view(bytes).substr(0, *length));
+    if (!header) return Error{"message " + std::string(id) + ": " + header.error()};
+    return QueueFile{FileDescriptor(), std::move(*header), bytes};
+}
+
+// The bytes that record `marks` in the file `header` describes.
+Result<std::vector<ByteAt>> recipient_bytes(std::string_view id, const QueueFileHeader& header,
+                                            const std::vector<RecipientMark>& marks) {
+    std::vector<ByteAt> bytes;
+    bytes.reserve(marks.size());
+    for (const auto& mark : marks) {
+        if (mark.index >= header.state_offsets.size()) {
+            return Error{"message " + std::string(id) + " has no recipient #" +
+                         std::to_string(mark.index)};
+        }
+        bytes.push_back({header.state_offsets[mark.index], to_record_byte(mark.state)});
+    }
+    return bytes;
+}
+
+// The held flag's byte, refused when it says so already: an administrator told "ok" for what
+// changed nothing would believe it did.
+Result<ByteAt> held_byte(std::string_view id, const QueueFileHeader& header, bool held) {
+    if (header.held == held) {
+        return Error{"message " + std::string(id) + (held ? " is held already" : " is not held")};
+    }
+    return ByteAt{header.held_offset, held ? kHeldFlag : kActiveFlag};
+}
+
+// Changes an unwritten file: the bytes `change` picks from its header.
+template <typename Change>
+Status change_unwritten(std::string_view id, std::string& bytes, Change change) {
+    auto file = unwritten_queue_file(id, bytes);
+    if (!file) return Error{file.error()};
+    auto changed = change(file->header);
+    if (!changed) return Error{changed.error()};
+    if constexpr (std::is_same_v<std::decay_t<decltype(*changed)>, ByteAt>) {
+        bytes[changed->offset] = changed->byte;
+    } else {
+        for (const auto& b : *changed) bytes[b.offset] = b.byte;
+    }
+    return ok_status();
+}
+
+// Writes a whole queue file by way of `temp` (no flush: the caller's checkpoint or syncfs
+// makes it durable); "" when done, else why not.
+std::string write_queue_file(const fs::path& temp, const fs::path& path, std::string_view file) {
+    auto fd = FileDescriptor::open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (!fd) return describe_errno("create", temp, errno);
+    const std::array<std::string_view, 1> pieces{file};
+    if (int err = fd.write_all(pieces); err != 0) {
+        ::unlink(temp.c_str());
+        return describe_errno("write", temp, err);
+    }
+    if (::rename(temp.c_str(), path.c_str()) != 0) {
+        const int err = errno;
+        ::unlink(temp.c_str());
+        return describe_errno("rename to", path, err);
+    }
+    return "";
+}
+
+// The queue file whole, as its M record and an unwritten file hold it.
+Result<std::string> queue_file_bytes(std::string_view header, std::string_view head,
+                                     const IncomingText* text, std::uint64_t from,
+                                     std::uint64_t copied) {
+    std::string file;
+    file.reserve(header.size() + head.size() + copied + kEndRecord.size());
+    file.append(header).append(head);
+    if (text) {
+        if (int err = text->read_at(from, copied, file); err != 0) {
+            return Error{describe_errno("read", text->path(), err)};
+        }
+    }
+    file.append(kEndRecord);
+    return file;
+}
+
 // Anything but a regular file fails the read (ESPIPE for a FIFO, EISDIR, ...).
 std::optional<Schedule> read_schedule(const FileDescriptor& fd) {
     std::string text;
@@ -306,7 +389,12 @@ Result<Spool::JournalSettled> Spool::open_journal(std::chrono::milliseconds chec
                                                   Journal::Trouble trouble) {
     auto settled = settle_journal();
     if (!settled) return settled;
-    auto opened = Journal::open(dir_ / kJournal, dir_, checkpoint_interval, std::move(trouble));
+    // Captures no `this`: the spool may move.
+    auto write_out = [unwritten = unwritten_, writer = file_writer()] {
+        return unwritten->write_all(writer);
+    };
+    auto opened = Journal::open(dir_ / kJournal, dir_, checkpoint_interval, std::move(trouble),
+                                std::move(write_out));
     if (!opened) return Error{opened.error()};
     journal_ = std::move(*opened);
     return settled;
@@ -350,13 +438,9 @@ void Spool::apply_journaled(const std::string& id, const JournaledMessage& messa
         ::unlink(schedule_path_of(id).c_str());
     };
     if (message.removed || message.finished()) return finish();
-    if (message.stored && !open_queue_file(path, id, O_RDONLY)) {
-        const auto temp = dir_ / kIncoming / id;
-        auto fd = FileDescriptor::open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        const std::array<std::string_view, 1> pieces{*message.stored};
-        if (fd && fd.write_all(pieces) == 0 && ::rename(temp.c_str(), path.c_str()) == 0) {
-            ++settled.restored;
-        }
+    if (message.stored && !open_queue_file(path, id, O_RDONLY) &&
+        write_queue_file(dir_ / kIncoming / id, path, *message.stored).empty()) {
+        ++settled.restored;
     }
     if (!message.marks.empty()) static_cast<void>(mark_in_place(id, message.marks, false));
     // Already so (the write reached the file): refused, and nothing to do.
@@ -369,6 +453,21 @@ void Spool::apply_journaled(const std::string& id, const JournaledMessage& messa
 
 std::uint64_t Spool::journal_flushes() const {
     return journal_ ? journal_->flushes() : 0;
+}
+
+UnwrittenFiles::Writer Spool::file_writer() const {
+    return [dir = dir_](const std::string& id, const std::string& file) {
+        return write_queue_file(dir / kIncoming / id, dir / kQueue / bucket_of(id) / id, file);
+    };
+}
+
+Status Spool::write_unwritten(std::string_view id) {
+    if (auto error = unwritten_->write_one(id, file_writer()); !error.empty()) return Error{error};
+    return ok_status();
+}
+
+Status Spool::checkpoint() {
+    return journal_ ? journal_->checkpoint() : ok_status();
 }
 
 fs::path Spool::path_of(std::string_view id) const {
@@ -399,6 +498,20 @@ StoreStatus Spool::write_message(std::string_view id, const message::Envelope& e
                                  std::string_view head, const IncomingText* text,
                                  std::uint64_t from) {
     if (!is_valid_message_id(id)) return StoreStatus::failure(not_an_id(id), false);
+    const std::uint64_t copied = text ? text->size() - from : 0;
+    const std::string header = encode_queue_file_header(envelope, head.size() + copied);
+    // Journaled, the file needs no flush of its own: its record is its durability. Nor need it
+    // be written yet (unwritten_files.hpp), while there is memory for it.
+    const bool journaled = journal_ && header.size() + head.size() + copied + kEndRecord.size() <=
+                                           kMaxJournaledMessage;
+    std::string file;  // journaled: the whole file, its record
+    if (journaled) {
+        auto bytes = queue_file_bytes(header, head, text, from, copied);
+        if (!bytes) return StoreStatus::failure(bytes.error(), false);
+        if (unwritten_->keep(id, *bytes)) return keep_unwritten(id, *bytes);
+        file = std::move(*bytes);
+    }
+
     const fs::path temp = dir_ / kIncoming / std::string(id);
     const fs::path final_path = path_of(id);
     auto fail = [&](std::string_view operation, const fs::path& path, int err) {
@@ -416,8 +529,6 @@ StoreStatus Spool::write_message(std::string_view id, const message::Envelope& e
     // Held until the rename: recover() in another process leaves a locked file alone.
     if (::flock(fd.get(), LOCK_EX) != 0) return fail("lock", temp, errno);
 
-    const std::uint64_t copied = text ? text->size() - from : 0;
-    const std::string header = encode_queue_file_header(envelope, head.size() + copied);
     if (text) {
         const std::array<std::string_view, 2> pieces{header, head};
         if (int err = fd.write_all(pieces); err != 0) return fail("write", temp, err);
@@ -430,9 +541,6 @@ StoreStatus Spool::write_message(std::string_view id, const message::Envelope& e
         const std::array<std::string_view, 3> pieces{header, head, kEndRecord};
         if (int err = fd.write_all(pieces); err != 0) return fail("write", temp, err);
     }
-    // Journaled, the file needs no flush of its own: its record is its durability.
-    const bool journaled = journal_ && header.size() + head.size() + copied + kEndRecord.size() <=
-                                           kMaxJournaledMessage;
     if (!journaled) {
         if (int err = fd.data_sync(); err != 0) return fail("fdatasync", temp, err);
     }
@@ -440,8 +548,8 @@ StoreStatus Spool::write_message(std::string_view id, const message::Envelope& e
         return fail("rename to", final_path, err);
     }
     fd.reset();
-    auto durable = journaled ? journal_message(id, header, head, text, from, copied)
-                             : sync_->sync(final_path.parent_path());
+    auto durable =
+        journaled ? journal(JournalKind::message, id, file) : sync_->sync(final_path.parent_path());
     if (!durable) {
         // Not durable, so not acknowledged: the client will send it again.
         ::unlink(final_path.c_str());
@@ -450,19 +558,15 @@ StoreStatus Spool::write_message(std::string_view id, const message::Envelope& e
     return StoreStatus::success();
 }
 
-// The queue file whole, as its M record.
-Status Spool::journal_message(std::string_view id, std::string_view header, std::string_view head,
-                              const IncomingText* text, std::uint64_t from, std::uint64_t copied) {
-    std::string file;
-    file.reserve(header.size() + head.size() + copied + kEndRecord.size());
-    file.append(header).append(head);
-    if (text) {
-        if (int err = text->read_at(from, copied, file); err != 0) {
-            return Error{describe_errno("read", text->path(), err)};
-        }
-    }
-    file.append(kEndRecord);
-    return journal(JournalKind::message, id, file);
+// Kept before its record is committed: a checkpoint between the two then writes the file,
+// and one after finds the record in its new segment. Never the other way round, which would
+// let a checkpoint delete the record of a file it had not written.
+StoreStatus Spool::keep_unwritten(std::string_view id, const std::string& file) {
+    auto durable = journal(JournalKind::message, id, file);
+    if (durable) return StoreStatus::success();
+    // Not acknowledged: gone from memory, or from the disk if a checkpoint wrote it meanwhile.
+    if (!unwritten_->drop(id)) ::unlink(path_of(id).c_str());
+    return StoreStatus::failure(durable.error(), journal_->disk_full());
 }
 
 Status Spool::journal(JournalKind kind, std::string_view id, std::string_view payload) {
@@ -481,25 +585,32 @@ SpooledMessageWithData as_just_stored(std::string_view id, message::Envelope env
     return SpooledMessageWithData{std::move(message), std::move(data)};
 }
 
+Result<QueueFile> Spool::open_message(std::string_view id, int flags) const {
+    auto kept = unwritten_->with(
+        id, [id](const std::string& bytes) { return unwritten_queue_file(id, bytes); });
+    if (kept) return std::move(*kept);
+    return open_queue_file(path_of(id), id, flags);
+}
+
 Result<SpooledMessage> Spool::load(std::string_view id) const {
     if (!is_valid_message_id(id)) return Error{not_an_id(id)};
-    return load_queue_file(path_of(id), id);
+    auto file = open_message(id, O_RDONLY);
+    if (!file) return Error{file.error()};
+    return message_of(id, file->header);
 }
 
 Result<std::string> Spool::read_data(std::string_view id) const {
     if (!is_valid_message_id(id)) return Error{not_an_id(id)};
-    auto path = path_of(id);
-    auto file = open_queue_file(path, id, O_RDONLY);
+    auto file = open_message(id, O_RDONLY);
     if (!file) return Error{file.error()};
-    return data_of(*file, path);
+    return data_of(*file, path_of(id));
 }
 
 Result<SpooledMessageWithData> Spool::load_with_data(std::string_view id) const {
     if (!is_valid_message_id(id)) return Error{not_an_id(id)};
-    auto path = path_of(id);
-    auto file = open_queue_file(path, id, O_RDONLY);
+    auto file = open_message(id, O_RDONLY);
     if (!file) return Error{file.error()};
-    return SpooledMessageWithData{message_of(id, file->header), data_of(*file, path)};
+    return SpooledMessageWithData{message_of(id, file->header), data_of(*file, path_of(id))};
 }
 
 // Journaled, the bytes are written in place without a flush, then recorded.
@@ -512,20 +623,16 @@ Status Spool::mark_recipients(std::string_view id, const std::vector<RecipientMa
 Status Spool::mark_in_place(std::string_view id, const std::vector<RecipientMark>& marks,
                             bool sync) {
     if (!is_valid_message_id(id)) return Error{not_an_id(id)};
+    auto pick = [&](const QueueFileHeader& header) { return recipient_bytes(id, header, marks); };
+    auto in_memory =
+        unwritten_->with(id, [&](std::string& bytes) { return change_unwritten(id, bytes, pick); });
+    if (in_memory) return *in_memory;
     auto path = path_of(id);
     auto file = open_queue_file(path, id, O_RDWR);
     if (!file) return Error{file.error()};
-    const auto& offsets = file->header.state_offsets;
-    std::vector<ByteAt> bytes;
-    bytes.reserve(marks.size());
-    for (const auto& mark : marks) {
-        if (mark.index >= offsets.size()) {
-            return Error{"message " + std::string(id) + " has no recipient #" +
-                         std::to_string(mark.index)};
-        }
-        bytes.push_back({offsets[mark.index], to_record_byte(mark.state)});
-    }
-    return write_in_place(*file, path, bytes, sync);
+    auto bytes = pick(file->header);
+    if (!bytes) return Error{bytes.error()};
+    return write_in_place(*file, path, *bytes, sync);
 }
 
 Status Spool::set_held(std::string_view id, bool held) {
@@ -536,15 +643,16 @@ Status Spool::set_held(std::string_view id, bool held) {
 }
 
 Status Spool::flag_in_place(std::string_view id, bool held, bool sync) {
+    auto pick = [&](const QueueFileHeader& header) { return held_byte(id, header, held); };
+    auto in_memory =
+        unwritten_->with(id, [&](std::string& bytes) { return change_unwritten(id, bytes, pick); });
+    if (in_memory) return *in_memory;
     auto path = path_of(id);
     auto file = open_queue_file(path, id, O_RDWR);
     if (!file) return Error{file.error()};
-    // An administrator told "ok" for what changed nothing would believe it did.
-    if (file->header.held == held) {
-        return Error{"message " + std::string(id) + (held ? " is held already" : " is not held")};
-    }
-    return write_in_place(*file, path, {{file->header.held_offset, held ? kHeldFlag : kActiveFlag}},
-                          sync);
+    auto byte = pick(file->header);
+    if (!byte) return Error{byte.error()};
+    return write_in_place(*file, path, {*byte}, sync);
 }
 
 Status Spool::remove(std::string_view id) {
@@ -561,6 +669,10 @@ Status Spool::remove_finished(std::string_view id) {
 
 Status Spool::unlink_message(std::string_view id) {
     if (!is_valid_message_id(id)) return Error{not_an_id(id)};
+    if (unwritten_->drop(id)) {
+        ::unlink(schedule_path_of(id).c_str());
+        return ok_status();
+    }
     auto path = path_of(id);
     if (::unlink(path.c_str()) != 0) {
         if (errno == ENOENT) return Error{"no message " + std::string(id) + " in the queue"};
@@ -571,7 +683,9 @@ Status Spool::unlink_message(std::string_view id) {
 }
 
 std::vector<std::string> Spool::list() const {
-    std::vector<std::string> ids;
+    // The unwritten first: one a checkpoint writes meanwhile is then in both lists, not in
+    // neither.
+    std::vector<std::string> ids = unwritten_->ids();
     for (unsigned b = 0; b < kBuckets; ++b) {
         auto bucket = bucket_name(b);
         for (auto& name : names_in(dir_ / kQueue / bucket)) {
@@ -580,6 +694,7 @@ std::vector<std::string> Spool::list() const {
         }
     }
     std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
     return ids;
 }
 

@@ -25,10 +25,12 @@
 #include "spool/name_list.hpp"
 #include "spool/recipient_state.hpp"
 #include "spool/schedule.hpp"
+#include "spool/unwritten_files.hpp"
 
 namespace herald::spool {
 
 class DirectorySync;
+struct QueueFile;
 
 struct SpooledRecipient {
     std::string address;
@@ -121,6 +123,13 @@ class Spool {
     Result<JournalSettled> settle_journal();
     // Flushes of the journal so far (0 without one): /metrics and the tests.
     std::uint64_t journal_flushes() const;
+    // The message's file written now if it is only in memory yet (docs/spool.md, "Unwritten
+    // queue files"): one its delivery attempt leaves queued, for `herald queue list`, which
+    // reads the disk. Not written, it stays in memory, the journal keeping it.
+    Status write_unwritten(std::string_view id);
+    // What the journal does every checkpoint interval, now: the unwritten queue files
+    // written, the older segments deleted. For tests.
+    Status checkpoint();
 
     // Durable on success. `id` must satisfy is_valid_message_id() and be new: an existing
     // message is never overwritten. On failure nothing is left behind and nothing else is
@@ -196,11 +205,13 @@ class Spool {
   private:
     StoreStatus write_message(std::string_view id, const message::Envelope& envelope,
                               std::string_view head, const IncomingText* text, std::uint64_t from);
-    Status journal_message(std::string_view id, std::string_view header, std::string_view head,
-                           const IncomingText* text, std::uint64_t from, std::uint64_t copied);
+    StoreStatus keep_unwritten(std::string_view id, const std::string& file);
+    UnwrittenFiles::Writer file_writer() const;
     Status journal(JournalKind kind, std::string_view id, std::string_view payload);
     Status mark_in_place(std::string_view id, const std::vector<RecipientMark>& marks, bool sync);
     Status flag_in_place(std::string_view id, bool held, bool sync);  // refuses no change
+    // The message's queue file from unwritten_, else opened on disk with `flags`.
+    Result<QueueFile> open_message(std::string_view id, int flags) const;
     Status unlink_message(std::string_view id);
     void apply_journaled(const std::string& id, const JournaledMessage& message,
                          JournalSettled& settled);
@@ -220,6 +231,8 @@ class Spool {
     std::unique_ptr<Journal> journal_;  // the server's only
     // Shared with the texts it lent memory to: a text may outlive a move of the spool.
     std::shared_ptr<TextMemory> text_memory_ = std::make_shared<TextMemory>(kTextMemoryBudget);
+    // Shared with the journal, whose checkpoints write them.
+    std::shared_ptr<UnwrittenFiles> unwritten_ = std::make_shared<UnwrittenFiles>();
 };
 
 }  // namespace herald::spool

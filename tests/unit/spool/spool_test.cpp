@@ -758,11 +758,13 @@ TEST_F(JournaledSpoolTest, AStoredMessageIsRecordedWithItsFileAndNeedsNoFlushOfI
 TEST_F(JournaledSpoolTest, SettlingAfterACrashMakesTheFilesSayWhatTheJournalSays) {
     const std::string ids_file = (dir_.path() / "ids").string();
     crash_after([&](Spool& spool) {
-        const auto lost = store_in(spool, {"bob@example.net"});
         const auto delivered = store_in(spool, {"bob@example.net", "carol@example.org"});
         const auto deleted = store_in(spool, {"bob@example.net"});
         const auto held = store_in(spool, {"bob@example.net"});
         const auto half = store_in(spool, {"bob@example.net", "carol@example.org"});
+        // Those four written by a checkpoint; this one only in the journal since.
+        EXPECT_TRUE(spool.checkpoint());
+        const auto lost = store_in(spool, {"bob@example.net"});
         EXPECT_TRUE(spool.mark_recipients(
             delivered, {{0, RecipientState::delivered}, {1, RecipientState::failed}}));
         EXPECT_TRUE(spool.remove(delivered));
@@ -774,10 +776,10 @@ TEST_F(JournaledSpoolTest, SettlingAfterACrashMakesTheFilesSayWhatTheJournalSays
     });
     std::string lost, delivered, deleted, held, half;
     std::ifstream(ids_file) >> lost >> delivered >> deleted >> held >> half;
-    // The power cut: one stored file never reached the disk, two unlinks did not either, the
-    // hold and an outcome were not written back.
+    // The power cut: two unlinks never reached the disk, the hold was not written back. (The
+    // file of the last message was never written at all.)
+    ASSERT_FALSE(fs::exists(spool_.path_of(lost)));
     const std::string bytes = file_bytes(spool_.path_of(held));
-    fs::remove(spool_.path_of(lost));
     write_bytes(spool_.path_of(delivered), bytes);
     write_bytes(spool_.path_of(deleted), bytes);
     write_bytes(spool_.path_of(held), bytes);
@@ -795,7 +797,7 @@ TEST_F(JournaledSpoolTest, SettlingAfterACrashMakesTheFilesSayWhatTheJournalSays
     EXPECT_EQ(settled->removed, 2u);
     EXPECT_FALSE(settled->torn);
     EXPECT_TRUE(Journal::segments(journal_dir()).empty());
-    EXPECT_EQ(spool_.list(), (std::vector<std::string>{lost, held, half}));
+    EXPECT_EQ(spool_.list(), (std::vector<std::string>{held, half, lost}));
     EXPECT_TRUE(spool_.load(held)->held);
     EXPECT_EQ(spool_.load(half)->recipients[1].state, RecipientState::delivered);
     EXPECT_EQ(spool_.load(lost)->recipients[0].state, RecipientState::pending);
@@ -808,6 +810,93 @@ TEST_F(JournaledSpoolTest, ALargeMessageIsFlushedOnItsOwnAndNotCopiedIntoTheJour
         EXPECT_EQ(spool.journal_flushes(), 0u);
         EXPECT_EQ(spool.directory_sync_rounds(), 1u);
     });
+}
+
+// A small message's file waits in memory, where the spool reads and changes it, until a
+// checkpoint writes it as it is then.
+TEST_F(JournaledSpoolTest, AJournaledMessageIsWrittenByTheCheckpointAsItIsThen) {
+    Spool spool(dir_.path() / "spool");
+    ASSERT_TRUE(spool.open_journal(std::chrono::milliseconds(0)));
+    const auto id = store_in(spool, {"bob@example.net", "carol@example.org"});
+    EXPECT_FALSE(fs::exists(spool.path_of(id)));
+    EXPECT_EQ(spool.list(), std::vector<std::string>{id});
+    auto loaded = spool.load_with_data(id);
+    ASSERT_TRUE(loaded) << loaded.error();
+    EXPECT_EQ(*loaded->data, kData);
+    EXPECT_TRUE(spool.mark_recipients(id, {{1, RecipientState::delivered}}));
+    EXPECT_TRUE(spool.set_held(id, true));
+    EXPECT_FALSE(spool.set_held(id, true)) << "no change is refused, as on disk";
+    EXPECT_FALSE(spool.mark_recipients(id, {{2, RecipientState::delivered}}));
+
+    ASSERT_TRUE(spool.checkpoint());
+    ASSERT_TRUE(fs::exists(spool.path_of(id)));
+    Spool other(dir_.path() / "spool");  // reads the disk alone
+    auto written = other.load_with_data(id);
+    ASSERT_TRUE(written) << written.error();
+    EXPECT_TRUE(written->message.held);
+    EXPECT_EQ(written->message.recipients[0].state, RecipientState::pending);
+    EXPECT_EQ(written->message.recipients[1].state, RecipientState::delivered);
+    EXPECT_EQ(*written->data, kData);
+    // Written, it is changed in place.
+    EXPECT_TRUE(spool.mark_recipients(id, {{0, RecipientState::failed}}));
+    EXPECT_EQ(other.load(id)->recipients[0].state, RecipientState::failed);
+}
+
+// A message finished before the next checkpoint never gets a file; a crash brings back only
+// what the journal says is still queued.
+TEST_F(JournaledSpoolTest, AMessageFinishedBeforeTheCheckpointIsNeverWritten) {
+    const std::string ids_file = (dir_.path() / "ids").string();
+    crash_after([&](Spool& spool) {
+        const auto done = store_in(spool, {"bob@example.net"});
+        const auto queued = store_in(spool, {"bob@example.net"});
+        EXPECT_TRUE(spool.mark_recipients(done, {{0, RecipientState::delivered}}));
+        EXPECT_TRUE(spool.remove_finished(done));
+        EXPECT_EQ(spool.list(), std::vector<std::string>{queued});
+        EXPECT_FALSE(fs::exists(spool.path_of(done)));
+        EXPECT_FALSE(fs::exists(spool.path_of(queued)));
+        std::ofstream(ids_file) << done << ' ' << queued;
+    });
+    std::string done, queued;
+    std::ifstream(ids_file) >> done >> queued;
+    auto settled = spool_.settle_journal();
+    ASSERT_TRUE(settled) << settled.error();
+    EXPECT_EQ(settled->restored, 1u);
+    EXPECT_EQ(spool_.list(), std::vector<std::string>{queued});
+    EXPECT_EQ(spool_.load(queued)->recipients[0].state, RecipientState::pending);
+}
+
+// Left queued by its delivery attempt, a message is written at once: the command line reads
+// the disk.
+TEST_F(JournaledSpoolTest, AMessageLeftQueuedIsWrittenWhenAsked) {
+    Spool spool(dir_.path() / "spool");
+    ASSERT_TRUE(spool.open_journal(std::chrono::milliseconds(0)));
+    const auto id = store_in(spool, {"bob@example.net"});
+    ASSERT_FALSE(fs::exists(spool.path_of(id)));
+    ASSERT_TRUE(spool.write_unwritten(id));
+    EXPECT_TRUE(fs::exists(spool.path_of(id)));
+    EXPECT_TRUE(spool.write_unwritten(id)) << "written already: nothing to do";
+    EXPECT_EQ(Spool(dir_.path() / "spool").list(), std::vector<std::string>{id});
+}
+
+TEST(UnwrittenFiles, KeepsWithinItsBudgetAndWritesUntilAFailure) {
+    UnwrittenFiles files(10);
+    EXPECT_TRUE(files.keep("a", "12345"));
+    EXPECT_FALSE(files.keep("b", "123456")) << "past the budget";
+    EXPECT_TRUE(files.keep("b", "12345"));
+    EXPECT_FALSE(files.keep("c", "1"));
+    EXPECT_TRUE(files.drop("b"));
+    EXPECT_FALSE(files.drop("b"));
+    EXPECT_TRUE(files.keep("c", "1"));
+    std::vector<std::string> written;
+    const auto error = files.write_all([&](const std::string& id, const std::string&) {
+        if (!written.empty()) return std::string("disk full");
+        written.push_back(id);
+        return std::string();
+    });
+    EXPECT_EQ(error, "disk full");
+    ASSERT_EQ(written.size(), 1u);
+    EXPECT_EQ(files.ids().size(), 1u) << "the one not written stays";
+    EXPECT_FALSE(files.with(written[0], [](std::string&) { return true; }));
 }
 
 // A clean stop leaves no journal: an older Herald, which knows none, can take the spool.
