@@ -272,26 +272,33 @@ Result<std::vector<ByteAt>> recipient_bytes(std::string_view id, const QueueFile
 
 // The held flag's byte, refused when it says so already: an administrator told "ok" for what
 // changed nothing would believe it did.
-Result<ByteAt> held_byte(std::string_view id, const QueueFileHeader& header, bool held) {
+Result<std::vector<ByteAt>> held_byte(std::string_view id, const QueueFileHeader& header,
+                                      bool held) {
     if (header.held == held) {
         return Error{"message " + std::string(id) + (held ? " is held already" : " is not held")};
     }
-    return ByteAt{header.held_offset, held ? kHeldFlag : kActiveFlag};
+    return std::vector<ByteAt>{{header.held_offset, held ? kHeldFlag : kActiveFlag}};
 }
 
-// Changes an unwritten file: the bytes `change` picks from its header.
-template <typename Change>
-Status change_unwritten(std::string_view id, std::string& bytes, Change change) {
-    auto file = unwritten_queue_file(id, bytes);
-    if (!file) return Error{file.error()};
-    auto changed = change(file->header);
-    if (!changed) return Error{changed.error()};
-    if constexpr (std::is_same_v<std::decay_t<decltype(*changed)>, ByteAt>) {
-        bytes[changed->offset] = changed->byte;
-    } else {
+// The bytes `pick` chooses from the header of message `id`'s file, set: in its unwritten copy
+// when it has one, else in place on disk (then, with `sync`, flushed).
+template <typename Pick>
+Status change_queue_file(UnwrittenFiles& unwritten, std::string_view id, const fs::path& path,
+                         Pick pick, bool sync) {
+    auto in_memory = unwritten.with(id, [&](std::string& bytes) -> Status {
+        auto file = unwritten_queue_file(id, bytes);
+        if (!file) return Error{file.error()};
+        auto changed = pick(file->header);
+        if (!changed) return Error{changed.error()};
         for (const auto& b : *changed) bytes[b.offset] = b.byte;
-    }
-    return ok_status();
+        return ok_status();
+    });
+    if (in_memory) return *in_memory;
+    auto file = open_queue_file(path, id, O_RDWR);
+    if (!file) return Error{file.error()};
+    auto changed = pick(file->header);
+    if (!changed) return Error{changed.error()};
+    return write_in_place(*file, path, *changed, sync);
 }
 
 // Writes a whole queue file by way of `temp` (no flush: the caller's checkpoint or syncfs
@@ -624,15 +631,7 @@ Status Spool::mark_in_place(std::string_view id, const std::vector<RecipientMark
                             bool sync) {
     if (!is_valid_message_id(id)) return Error{not_an_id(id)};
     auto pick = [&](const QueueFileHeader& header) { return recipient_bytes(id, header, marks); };
-    auto in_memory =
-        unwritten_->with(id, [&](std::string& bytes) { return change_unwritten(id, bytes, pick); });
-    if (in_memory) return *in_memory;
-    auto path = path_of(id);
-    auto file = open_queue_file(path, id, O_RDWR);
-    if (!file) return Error{file.error()};
-    auto bytes = pick(file->header);
-    if (!bytes) return Error{bytes.error()};
-    return write_in_place(*file, path, *bytes, sync);
+    return change_queue_file(*unwritten_, id, path_of(id), pick, sync);
 }
 
 Status Spool::set_held(std::string_view id, bool held) {
@@ -644,15 +643,7 @@ Status Spool::set_held(std::string_view id, bool held) {
 
 Status Spool::flag_in_place(std::string_view id, bool held, bool sync) {
     auto pick = [&](const QueueFileHeader& header) { return held_byte(id, header, held); };
-    auto in_memory =
-        unwritten_->with(id, [&](std::string& bytes) { return change_unwritten(id, bytes, pick); });
-    if (in_memory) return *in_memory;
-    auto path = path_of(id);
-    auto file = open_queue_file(path, id, O_RDWR);
-    if (!file) return Error{file.error()};
-    auto byte = pick(file->header);
-    if (!byte) return Error{byte.error()};
-    return write_in_place(*file, path, {*byte}, sync);
+    return change_queue_file(*unwritten_, id, path_of(id), pick, sync);
 }
 
 Status Spool::remove(std::string_view id) {
