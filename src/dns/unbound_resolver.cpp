@@ -9,9 +9,9 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <fstream>
 
+#include "base/ascii_case.hpp"
 #include "dns/reverse_name.hpp"
 
 namespace herald::dns {
@@ -97,10 +97,7 @@ class QueryGuard {
 };
 
 bool same_name(std::string_view a, std::string_view b) {
-    return std::ranges::equal(without_root_dot(a), without_root_dot(b), [](char x, char y) {
-        return std::tolower(static_cast<unsigned char>(x)) ==
-               std::tolower(static_cast<unsigned char>(y));
-    });
+    return equals_ignoring_case(without_root_dot(a), without_root_dot(b));
 }
 
 bool is_port(std::string_view text) {

@@ -217,10 +217,10 @@ std::vector<Delimiter> find_delimiters(std::string_view body, std::string_view b
 
 // Whether a header section of `text` or of anything it encloses has 8-bit octets.
 bool eight_bit_header_in(std::string_view text, bool in_digest, int depth) {
-    if (!has_eight_bit(text)) return false;
+    if (!has_non_ascii(text)) return false;
     if (depth > kMaxDepth) return true;  // too deep to tell: assume the worst
     const Entity e(text);
-    if (has_eight_bit(e.up_to_blank_line())) return true;
+    if (has_non_ascii(e.up_to_blank_line())) return true;
     const HeaderField* type_field = e.headers.find("Content-Type");
     ContentType type = type_field ? parse_content_type(type_field->value) : ContentType{};
     if (type.type.empty() && in_digest) type = {"message", "rfc822", std::nullopt};
@@ -244,10 +244,10 @@ bool eight_bit_header_in(std::string_view text, bool in_digest, int depth) {
 class Converter {
   public:
     Result<std::string> entity(std::string_view text, bool is_message, bool in_digest, int depth) {
-        if (!has_eight_bit(text)) return std::string(text);
+        if (!has_non_ascii(text)) return std::string(text);
         if (depth > kMaxDepth) return Error{"the MIME structure is nested too deeply"};
         const Entity e(text);
-        if (has_eight_bit(e.up_to_blank_line())) {
+        if (has_non_ascii(e.up_to_blank_line())) {
             return Error{"8-bit octets in a header section, which only SMTPUTF8 may carry"};
         }
         const HeaderField* type_field = e.headers.find("Content-Type");
@@ -320,7 +320,7 @@ class Converter {
         if (delimiters.size() < 2) return Error{"a multipart without a body part"};
         const std::string_view preamble = body.substr(0, delimiters.front().begin);
         const std::string_view epilogue = body.substr(delimiters.back().next);
-        if (has_eight_bit(preamble) || has_eight_bit(epilogue)) {
+        if (has_non_ascii(preamble) || has_non_ascii(epilogue)) {
             return Error{
                 "8-bit octets in a multipart preamble or epilogue, which cannot be "
                 "encoded"};
@@ -352,12 +352,8 @@ class Converter {
 
 }  // namespace
 
-bool has_eight_bit(std::string_view data) {
-    return has_non_ascii(data);
-}
-
 bool has_eight_bit_header(std::string_view message) {
-    return has_eight_bit(message) && eight_bit_header_in(message, false, 0);
+    return has_non_ascii(message) && eight_bit_header_in(message, false, 0);
 }
 
 Result<std::string> convert_to_seven_bit(std::string_view message) {

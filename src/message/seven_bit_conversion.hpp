@@ -26,9 +26,6 @@ namespace herald::message {
 // so are base64 lines (RFC 2045 6.8).
 inline constexpr std::size_t kMaxEncodedLine = 76;
 
-// Whether `data` has an octet above 127.
-bool has_eight_bit(std::string_view data);
-
 // Whether a header section has 8-bit octets: the message's, or that of a MIME part or an
 // enclosed message (message/rfc822, message/global) at any depth. In SMTPUTF8 mail these are
 // UTF-8 (RFC 6532 3.2, 3.5), and only a server that offers SMTPUTF8 may receive them.

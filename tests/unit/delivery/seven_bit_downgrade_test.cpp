@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "base/utf8.hpp"
 #include "mailauth/dkim/signer.hpp"
 #include "mailauth/dkim/verifier.hpp"
 #include "message/header_block.hpp"
@@ -89,7 +90,7 @@ TEST_F(SevenBitDowngradeTest, SignsTheConvertedMessageAgainWithHeraldsOwnKey) {
     ASSERT_EQ(verify(signed_message).at(0).outcome, Outcome::pass);
     auto out = SevenBitDowngrade(keyring_)(signed_message);
     ASSERT_TRUE(out.ok()) << out.error();
-    EXPECT_FALSE(message::has_eight_bit(*out));
+    EXPECT_FALSE(has_non_ascii(*out));
     EXPECT_EQ(signature_domains(*out), std::vector<std::string>{"signer.test"});
     const auto results = verify(*out);
     ASSERT_EQ(results.size(), 1u);
@@ -103,7 +104,7 @@ TEST_F(SevenBitDowngradeTest, LeavesOthersSignaturesAndOnesNamingHeraldsSelector
     const std::string foreign = sign(*other_, "x1", "other.test", forged);
     auto out = SevenBitDowngrade(keyring_)(foreign);
     ASSERT_TRUE(out.ok()) << out.error();
-    EXPECT_FALSE(message::has_eight_bit(*out));
+    EXPECT_FALSE(has_non_ascii(*out));
     EXPECT_EQ(signature_domains(*out), (std::vector<std::string>{"other.test", "signer.test"}));
     for (const auto& result : verify(*out)) EXPECT_EQ(result.outcome, Outcome::fail);
 }

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "base/ascii_case.hpp"
+#include "base/utf8.hpp"
 
 namespace herald::message {
 namespace {
@@ -97,7 +98,7 @@ TEST(QuotedPrintable, KeepsEveryLineWithinSeventySixCharacters) {
     const std::string qp = encode_quoted_printable(text);
     EXPECT_TRUE(every_line_fits(qp));
     EXPECT_TRUE(canonical_crlf(qp));
-    EXPECT_FALSE(has_eight_bit(qp));
+    EXPECT_FALSE(has_non_ascii(qp));
     EXPECT_EQ(decode_quoted_printable(qp), text);
 }
 
@@ -126,7 +127,7 @@ TEST(QuotedPrintable, RoundTripsRandomOctets) {
         const std::string qp = encode_quoted_printable(text);
         ASSERT_TRUE(every_line_fits(qp));
         ASSERT_TRUE(canonical_crlf(qp));
-        ASSERT_FALSE(has_eight_bit(qp));
+        ASSERT_FALSE(has_non_ascii(qp));
         ASSERT_EQ(decode_quoted_printable(qp), text);
     }
 }
@@ -168,7 +169,7 @@ TEST(SevenBitConversion, LeavesSevenBitPartsAndBoundariesByteForByte) {
         "--=_b 1--\r\n"
         "epilogue\r\n";
     const std::string out = converted(message);
-    EXPECT_FALSE(has_eight_bit(out));
+    EXPECT_FALSE(has_non_ascii(out));
     EXPECT_TRUE(canonical_crlf(out));
     EXPECT_TRUE(
         out.starts_with("From: a@x.example\r\nMIME-Version: 1.0\r\n"
@@ -244,7 +245,7 @@ TEST(SevenBitConversion, ConvertsAnEnclosedMessageAndRelabelsItsPart) {
         "\r\n"
         "--b--\r\n";
     const std::string out = converted(message);
-    EXPECT_FALSE(has_eight_bit(out));
+    EXPECT_FALSE(has_non_ascii(out));
     EXPECT_NE(out.find("Content-Type: message/rfc822\r\nContent-Transfer-Encoding: 7bit\r\n\r\n"
                        "Subject: inner\r\nMIME-Version: 1.0\r\n"
                        "Content-Type: text/plain; charset=utf-8\r\n"
