@@ -209,10 +209,8 @@ asio::awaitable<Verdict> Acceptance::store(const Prepared& prepared) {
     queue::Intake* intake = services_.intake;
     const Submission& submission = *prepared.submission;
     const queue::IntakeOptions& options = prepared.options;
-    auto outcome = co_await services_.pool->run([intake, &submission, &options] {
-        return intake->accept(submission.envelope, *submission.text, submission.header_size,
-                              options);
-    });
+    auto outcome = co_await intake->accept_from_loop(
+        submission.envelope, *submission.text, submission.header_size, options, *services_.pool);
     if (auto* accepted = std::get_if<queue::Accepted>(&outcome)) co_return *accepted;
     const auto& failure = std::get<queue::IntakeFailure>(outcome);
     // A full disk is the operator's to see, not a fault of Herald's: the mainlog says it, and

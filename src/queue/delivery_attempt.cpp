@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "base/called_back.hpp"
 #include "events/bounce_classifier.hpp"
 #include "log/main_log.hpp"
 #include "mailauth/dkim/signing_keys.hpp"
@@ -137,17 +138,27 @@ asio::awaitable<void> DeliveryAttempt::record(const spool::SpooledMessage& messa
     // in the same trip to the pool.
     const bool completes = pending_ == 0 && !any_failed;
     // Durable before it is logged: a restart must never repeat these recipients.
-    const std::string error = co_await ctx_.pool.run([this, &marks, completes] {
-        std::vector<spool::RecipientMark> states;
-        states.reserve(marks.size());
-        for (const auto& m : marks) states.push_back({m.index, m.state});
-        if (auto marked = ctx_.spool.mark_recipients(id_, states); !marked) {
-            return "cannot record the outcome: " + marked.error();
-        }
-        removed_ = completes && ctx_.spool.remove_finished(id_).ok();
-        return std::string();
+    std::vector<spool::RecipientMark> states;
+    states.reserve(marks.size());
+    for (const auto& m : marks) states.push_back({m.index, m.state});
+    // A file still in memory is marked on the loop, its record's flush awaited; one on disk
+    // is written in place, on the pool.
+    const std::optional<std::string> in_memory = co_await called_back([&](auto committed) {
+        return ctx_.spool.mark_in_memory(id_, states, completes, std::move(committed));
     });
-    if (!error.empty()) last_error_ = error;
+    std::string error;
+    if (in_memory) {
+        error = *in_memory;
+        removed_ = completes && error.empty();
+    } else {
+        error = co_await ctx_.pool.run([this, &states, completes] {
+            if (auto marked = ctx_.spool.mark_recipients(id_, states); !marked)
+                return marked.error();
+            removed_ = completes && ctx_.spool.remove_finished(id_).ok();
+            return std::string();
+        });
+    }
+    if (!error.empty()) last_error_ = "cannot record the outcome: " + error;
     for (const auto& m : marks) {
         const RecipientResult& r = *m.result;
         ended_.insert(r.recipient);

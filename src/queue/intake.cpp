@@ -1,5 +1,7 @@
 #include "queue/intake.hpp"
 
+#include "base/blocking_pool.hpp"
+#include "base/called_back.hpp"
 #include "log/main_log.hpp"
 #include "mailauth/dkim/body_hash.hpp"
 #include "message/arrival_stamp.hpp"
@@ -10,6 +12,8 @@
 #include "spool/spool.hpp"
 
 namespace herald::queue {
+
+namespace asio = boost::asio;
 
 namespace {
 
@@ -71,6 +75,45 @@ std::variant<Accepted, IntakeFailure> Intake::accept(const message::Envelope& en
                                                      const spool::IncomingText& text,
                                                      std::uint64_t header_size,
                                                      const IntakeOptions& options) {
+    auto finished = finish(envelope, text, header_size, options);
+    if (auto* failed = std::get_if<IntakeFailure>(&finished)) return *failed;
+    const auto& message = std::get<Finished>(finished);
+    if (auto stored = spool_.store(message.id, envelope, message.head, text, header_size);
+        !stored) {
+        return IntakeFailure{stored.disk_full(), stored.error()};
+    }
+    return arrived(message, envelope, text, header_size, options);
+}
+
+asio::awaitable<std::variant<Accepted, IntakeFailure>> Intake::accept_from_loop(
+    const message::Envelope& envelope, const spool::IncomingText& text, std::uint64_t header_size,
+    const IntakeOptions& options, BlockingPool& pool) {
+    // Signing is the CPU's heaviest work a message: on the pool, it uses every core.
+    if (text.on_disk() || !options.dkim.empty()) {
+        co_return co_await pool.run([&] { return accept(envelope, text, header_size, options); });
+    }
+    auto finished = finish(envelope, text, header_size, options);
+    if (auto* failed = std::get_if<IntakeFailure>(&finished)) co_return *failed;
+    const auto& message = std::get<Finished>(finished);
+    const std::optional<std::string> flushed = co_await called_back([&](auto committed) {
+        return spool_.store_in_memory(message.id, envelope, message.head, text, header_size,
+                                      std::move(committed));
+    });
+    if (!flushed) {
+        // No room in memory: written and flushed the usual way, off the loop.
+        auto stored = co_await pool.run(
+            [&] { return spool_.store(message.id, envelope, message.head, text, header_size); });
+        if (!stored) co_return IntakeFailure{stored.disk_full(), stored.error()};
+    } else if (!flushed->empty()) {
+        co_return IntakeFailure{spool_.journal_disk_full(), *flushed};
+    }
+    co_return arrived(message, envelope, text, header_size, options);
+}
+
+std::variant<Intake::Finished, IntakeFailure> Intake::finish(const message::Envelope& envelope,
+                                                             const spool::IncomingText& text,
+                                                             std::uint64_t header_size,
+                                                             const IntakeOptions& options) {
     if (!text.error().empty()) return IntakeFailure{text.disk_full(), text.error()};
     if (header_size > text.size()) {
         return IntakeFailure{false, "header section larger than the message"};
@@ -109,21 +152,22 @@ std::variant<Accepted, IntakeFailure> Intake::accept(const message::Envelope& en
         for (const auto& failure : failures) mainlog_.note(stamp.queue_id + " " + failure);
         if (!signatures.empty()) head.insert(0, signatures);
     }
+    return Finished{std::move(stamp.queue_id), std::move(head)};
+}
 
-    if (auto stored = spool_.store(stamp.queue_id, envelope, head, text, header_size); !stored) {
-        return IntakeFailure{stored.disk_full(), stored.error()};
-    }
-    auto headers = message::HeaderBlock::parse(head);
+Accepted Intake::arrived(const Finished& message, const message::Envelope& envelope,
+                         const spool::IncomingText& text, std::uint64_t header_size,
+                         const IntakeOptions& options) {
+    auto headers = message::HeaderBlock::parse(message.head);
     const auto* subject = headers.find("Subject");
     const auto* message_id = headers.find("Message-ID");
-    if (census_) census_->place(stamp.queue_id, envelope);
-    mainlog_.arrival(stamp.queue_id, envelope, head.size() + (text.size() - header_size),
+    if (census_) census_->place(message.id, envelope);
+    mainlog_.arrival(message.id, envelope, message.head.size() + (text.size() - header_size),
                      subject ? subject->value : "", message_id ? message_id->value : "");
-    if (!options.preflight.empty())
-        mainlog_.event(stamp.queue_id, "preflight " + options.preflight);
-    if (!options.note.empty()) mainlog_.event(stamp.queue_id, options.note);
-    return Accepted{stamp.queue_id,
-                    kept_for_delivery(stamp.queue_id, envelope, head, text, header_size)};
+    if (!options.preflight.empty()) mainlog_.event(message.id, "preflight " + options.preflight);
+    if (!options.note.empty()) mainlog_.event(message.id, options.note);
+    return Accepted{message.id,
+                    kept_for_delivery(message.id, envelope, message.head, text, header_size)};
 }
 
 void Intake::withdraw(const std::string& id) {

@@ -15,10 +15,15 @@
 #include <variant>
 #include <vector>
 
+#include <boost/asio/awaitable.hpp>
+
 #include "base/result.hpp"
 #include "mailauth/dkim/keyring.hpp"
 #include "message/envelope.hpp"
 
+namespace herald {
+class BlockingPool;
+}
 namespace herald::log {
 class MainLog;
 }
@@ -74,6 +79,13 @@ class Intake {
                                                  const spool::IncomingText& text,
                                                  std::uint64_t header_size,
                                                  const IntakeOptions& options);
+    // accept() for a caller on the event loop. A text in memory with no signature to make is
+    // taken on the loop itself, without a trip to `pool`: nothing in it blocks, and the
+    // journal's flush is awaited (the spool keeps its file in memory till the checkpoint).
+    // Anything else, or with no memory left, goes to `pool` as accept() would.
+    boost::asio::awaitable<std::variant<Accepted, IntakeFailure>> accept_from_loop(
+        const message::Envelope& envelope, const spool::IncomingText& text,
+        std::uint64_t header_size, const IntakeOptions& options, BlockingPool& pool);
     // For texts made in memory (sendmail, bounces): into an incoming text, then the same way
     // as above.
     std::variant<Accepted, IntakeFailure> accept(const message::Envelope& envelope,
@@ -84,6 +96,20 @@ class Intake {
     void withdraw(const std::string& id);
 
   private:
+    struct Finished {
+        std::string id;
+        std::string head;  // the header section as stored: stamped, signed
+    };
+    // The message made ready to store: its id, and its header section stamped and signed.
+    std::variant<Finished, IntakeFailure> finish(const message::Envelope& envelope,
+                                                 const spool::IncomingText& text,
+                                                 std::uint64_t header_size,
+                                                 const IntakeOptions& options);
+    // Stored: counted, logged, and handed back as its first delivery will read it.
+    Accepted arrived(const Finished& message, const message::Envelope& envelope,
+                     const spool::IncomingText& text, std::uint64_t header_size,
+                     const IntakeOptions& options);
+
     spool::Spool& spool_;
     log::MainLog& mainlog_;
     QueueCensus* census_;

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <optional>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -72,6 +74,7 @@ Result<std::unique_ptr<Journal>> Journal::open(const fs::path& dir, const fs::pa
     const auto existing = segments(dir);
     if (!existing.empty()) journal->sequence_ = std::stoull(existing.back().filename().string());
     if (auto error = journal->start_segment(); !error.empty()) return Error{error};
+    journal->flusher_ = std::jthread([j = journal.get()] { j->flush_as_they_come(); });
     if (interval.count() > 0) {
         journal->checkpointer_ = std::jthread(
             [j = journal.get(), interval, trouble] { j->checkpoint_every(interval, trouble); });
@@ -86,16 +89,62 @@ Journal::~Journal() {
     }
     stop_.notify_all();
     if (checkpointer_.joinable()) checkpointer_.join();
+    {
+        std::lock_guard lock(open_mutex_);
+        closing_ = true;
+    }
+    records_came_.notify_all();
+    if (flusher_.joinable()) flusher_.join();
     // Nothing commits any more: once the files are durable, every segment can go.
     if (checkpoint()) static_cast<void>(remove_segments(segments(dir_)));
 }
 
+void Journal::commit(std::string_view records, Committed committed) {
+    {
+        std::lock_guard lock(open_mutex_);
+        open_.records.append(records);
+        open_.committed.push_back(std::move(committed));
+    }
+    records_came_.notify_one();
+}
+
 Status Journal::commit(std::string_view records) {
-    std::string error =
-        commit_.commit([&](std::string& batch) { batch.append(records); },
-                       [this](const std::string& batch) { return write_and_sync(batch); });
-    if (!error.empty()) return Error{error};
+    std::mutex mutex;
+    std::condition_variable flushed;
+    std::optional<std::string> outcome;
+    commit(records, [&](const std::string& error) {
+        std::lock_guard lock(mutex);
+        outcome = error;
+        flushed.notify_one();
+    });
+    std::unique_lock lock(mutex);
+    flushed.wait(lock, [&] { return outcome.has_value(); });
+    if (!outcome->empty()) return Error{*outcome};
     return ok_status();
+}
+
+// The journal's thread: whatever came while the last flush ran is the next batch, so a lone
+// record is flushed at once and a crowd shares one flush. Drains what is left before closing.
+void Journal::flush_as_they_come() {
+    std::unique_lock lock(open_mutex_);
+    for (;;) {
+        records_came_.wait(lock, [this] { return closing_ || !open_.committed.empty(); });
+        if (open_.committed.empty()) return;
+        Batch batch = std::exchange(open_, Batch{});
+        lock.unlock();
+        flush(std::move(batch));  // gone before the lock is taken again
+        lock.lock();
+    }
+}
+
+void Journal::flush(Batch batch) {
+    std::string error;
+    {
+        std::lock_guard segment(segment_mutex_);
+        error = write_and_sync(batch.records);
+    }
+    ++flushes_;
+    for (const auto& committed : batch.committed) committed(error);
 }
 
 std::string Journal::write_and_sync(const std::string& records) {
@@ -133,11 +182,12 @@ std::string Journal::start_segment() {
 Status Journal::checkpoint() {
     if (!written_.exchange(false)) return ok_status();
     std::uint64_t current = 0;
-    std::string error = commit_.exclusively([&] {
-        std::string started = start_segment();
+    std::string error;
+    {
+        std::lock_guard segment(segment_mutex_);
+        error = start_segment();
         current = sequence_;
-        return started;
-    });
+    }
     // Whatever is recorded only in the older segments reaches the files before they go.
     if (error.empty() && write_out_) error = write_out_();
     if (error.empty() && ::syncfs(spool_dir_.get()) != 0) {

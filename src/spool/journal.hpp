@@ -2,7 +2,9 @@
 // The spool's journal (docs/spool.md, "The journal"): the records of what changed in the
 // queue since its files were last made durable, in segment files <spool>/journal/<sequence>.
 // Records from every thread are appended together and share one write and one fdatasync
-// (group_commit.hpp): a client's 250 costs a share of a flush, not a flush of its own.
+// (group commit): a client's 250 costs a share of a flush, not a flush of its own. The
+// journal's own thread does every flush, so that an event loop can hand it records and go on,
+// hearing of their durability later, while a pool thread may wait for it instead.
 //
 // A checkpoint, every `interval` while records come and once more at the end, starts a new
 // segment, makes the files the records describe durable (syncfs on the spool's file
@@ -23,7 +25,6 @@
 
 #include "base/result.hpp"
 #include "spool/file_descriptor.hpp"
-#include "spool/group_commit.hpp"
 
 namespace herald::spool {
 
@@ -47,14 +48,20 @@ class Journal {
     Journal(const Journal&) = delete;
     Journal& operator=(const Journal&) = delete;
 
-    // Durable on success, with whatever other threads committed meanwhile.
+    // Called on the journal's thread with "" once the records are durable, else why not. It
+    // must not block: it holds up the next flush.
+    using Committed = std::function<void(const std::string& error)>;
+
+    // Hands `records` to the next flush and returns at once; `committed` hears the outcome.
+    void commit(std::string_view records, Committed committed);
+    // Durable on success, with whatever other threads committed meanwhile. Blocks.
     Status commit(std::string_view records);
     // Whether the last flush that failed failed for a full disk (ENOSPC, EDQUOT): asked after
     // commit() failed, for the client's 452 rather than 451.
     bool disk_full() const { return disk_full_; }
     Status checkpoint();
 
-    std::uint64_t flushes() const { return commit_.rounds(); }
+    std::uint64_t flushes() const { return flushes_; }
 
     // The segment files in `dir`, oldest first.
     static std::vector<std::filesystem::path> segments(const std::filesystem::path& dir);
@@ -63,21 +70,36 @@ class Journal {
 
   private:
     Journal(std::filesystem::path dir, FileDescriptor spool_dir, FileDescriptor journal_dir);
+    struct Batch {
+        std::string records;
+        std::vector<Committed> committed;
+    };
+
     std::string write_and_sync(const std::string& records);
     std::string start_segment();
+    void flush_as_they_come();
+    void flush(Batch batch);
     void checkpoint_every(std::chrono::milliseconds interval, const Trouble& trouble);
 
     std::filesystem::path dir_;
     FileDescriptor spool_dir_;    // syncfs makes its file system durable
     FileDescriptor journal_dir_;  // fsync'd when a segment is made
-    // Touched by the flush leader alone, or under exclusively().
+    // Under segment_mutex_: the flusher writes, a checkpoint starts the next segment.
+    std::mutex segment_mutex_;
     FileDescriptor segment_;
     std::uint64_t sequence_ = 0;
     bool segment_broken_ = false;       // a failed write: the next batch starts a new segment
     std::atomic<bool> written_{false};  // since the last checkpoint
     std::atomic<bool> disk_full_{false};
-    GroupCommit<std::string> commit_;
+    std::atomic<std::uint64_t> flushes_{0};
     WriteOut write_out_;
+
+    // The records waiting for the next flush, and the flusher's wake-up.
+    std::mutex open_mutex_;
+    std::condition_variable records_came_;
+    Batch open_;
+    bool closing_ = false;
+    std::jthread flusher_;
 
     std::mutex stop_mutex_;
     std::condition_variable stop_;

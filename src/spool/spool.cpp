@@ -41,9 +41,6 @@ constexpr std::string_view kQueue = "queue";
 constexpr std::string_view kSchedule = "schedule";
 constexpr std::string_view kCorrupt = "corrupt";
 constexpr std::string_view kJournal = "journal";
-// A larger message is flushed on its own: its data costs more than a flush, and the journal
-// would hold a second copy of it.
-constexpr std::uint64_t kMaxJournaledMessage = 128 * 1024;
 constexpr unsigned kBuckets = 256;
 // A long queue's start-up waits on the disk when the page cache is cold: more reads in
 // flight help (1,000,000 messages on two cores, cold: 140 s with 2 threads, 119 s with 8,
@@ -280,19 +277,24 @@ Result<std::vector<ByteAt>> held_byte(std::string_view id, const QueueFileHeader
     return std::vector<ByteAt>{{header.held_offset, held ? kHeldFlag : kActiveFlag}};
 }
 
-// The bytes `pick` chooses from the header of message `id`'s file, set: in its unwritten copy
-// when it has one, else in place on disk (then, with `sync`, flushed).
+// The bytes `pick` chooses from the header of the queue file `bytes`, set.
+template <typename Pick>
+Status change_bytes(std::string_view id, std::string& bytes, Pick pick) {
+    auto file = unwritten_queue_file(id, bytes);
+    if (!file) return Error{file.error()};
+    auto changed = pick(file->header);
+    if (!changed) return Error{changed.error()};
+    for (const auto& b : *changed) bytes[b.offset] = b.byte;
+    return ok_status();
+}
+
+// The same in message `id`'s file: in its unwritten copy when it has one, else in place on
+// disk (then, with `sync`, flushed).
 template <typename Pick>
 Status change_queue_file(UnwrittenFiles& unwritten, std::string_view id, const fs::path& path,
                          Pick pick, bool sync) {
-    auto in_memory = unwritten.with(id, [&](std::string& bytes) -> Status {
-        auto file = unwritten_queue_file(id, bytes);
-        if (!file) return Error{file.error()};
-        auto changed = pick(file->header);
-        if (!changed) return Error{changed.error()};
-        for (const auto& b : *changed) bytes[b.offset] = b.byte;
-        return ok_status();
-    });
+    auto in_memory =
+        unwritten.with(id, [&](std::string& bytes) { return change_bytes(id, bytes, pick); });
     if (in_memory) return *in_memory;
     auto file = open_queue_file(path, id, O_RDWR);
     if (!file) return Error{file.error()};
@@ -462,6 +464,10 @@ std::uint64_t Spool::journal_flushes() const {
     return journal_ ? journal_->flushes() : 0;
 }
 
+bool Spool::journal_disk_full() const {
+    return journal_ && journal_->disk_full();
+}
+
 UnwrittenFiles::Writer Spool::file_writer() const {
     return [dir = dir_](const std::string& id, const std::string& file) {
         return write_queue_file(dir / kIncoming / id, dir / kQueue / bucket_of(id) / id, file);
@@ -495,6 +501,30 @@ StoreStatus Spool::store(std::string_view id, const message::Envelope& envelope,
     if (!text.error().empty()) return StoreStatus::failure(text.error(), text.disk_full());
     if (from > text.size()) return StoreStatus::failure("incoming text shorter than said", false);
     return write_message(id, envelope, head, &text, from);
+}
+
+bool Spool::store_in_memory(std::string_view id, const message::Envelope& envelope,
+                            std::string_view head, const IncomingText& text, std::uint64_t from,
+                            Journal::Committed committed) {
+    if (!journal_ || text.on_disk() || !text.error().empty() || from > text.size() ||
+        !is_valid_message_id(id)) {
+        return false;
+    }
+    const std::uint64_t copied = text.size() - from;
+    const std::string header = encode_queue_file_header(envelope, head.size() + copied);
+    if (header.size() + head.size() + copied + kEndRecord.size() > kMaxJournaledMessage) {
+        return false;
+    }
+    auto bytes = queue_file_bytes(header, head, &text, from, copied);
+    if (!bytes || !unwritten_->keep(id, *bytes)) return false;
+    std::string record;
+    append_journal_record(record, JournalKind::message, id, *bytes);
+    journal_->commit(record, [this, id = std::string(id),
+                              committed = std::move(committed)](const std::string& error) {
+        if (!error.empty()) forget_unacknowledged(id);
+        committed(error);
+    });
+    return true;
 }
 
 IncomingText Spool::create_incoming() {
@@ -571,9 +601,13 @@ StoreStatus Spool::write_message(std::string_view id, const message::Envelope& e
 StoreStatus Spool::keep_unwritten(std::string_view id, const std::string& file) {
     auto durable = journal(JournalKind::message, id, file);
     if (durable) return StoreStatus::success();
-    // Not acknowledged: gone from memory, or from the disk if a checkpoint wrote it meanwhile.
-    if (!unwritten_->drop(id)) ::unlink(path_of(id).c_str());
+    forget_unacknowledged(id);
     return StoreStatus::failure(durable.error(), journal_->disk_full());
+}
+
+// Not acknowledged: gone from memory, or from the disk if a checkpoint wrote it meanwhile.
+void Spool::forget_unacknowledged(std::string_view id) {
+    if (!unwritten_->drop(id)) ::unlink(path_of(id).c_str());
 }
 
 Status Spool::journal(JournalKind kind, std::string_view id, std::string_view payload) {
@@ -625,6 +659,29 @@ Status Spool::mark_recipients(std::string_view id, const std::vector<RecipientMa
     auto marked = mark_in_place(id, marks, !journal_);
     if (!marked || !journal_) return marked;
     return journal(JournalKind::outcomes, id, encode_outcomes(marks));
+}
+
+bool Spool::mark_in_memory(std::string_view id, const std::vector<RecipientMark>& marks,
+                           bool then_remove, Journal::Committed committed) {
+    if (!journal_ || !is_valid_message_id(id)) return false;
+    auto marked = unwritten_->with(id, [&](std::string& bytes) {
+        return change_bytes(id, bytes, [&](const QueueFileHeader& header) {
+            return recipient_bytes(id, header, marks);
+        });
+    });
+    if (!marked) return false;
+    if (!*marked) {
+        committed(marked->error());
+        return true;
+    }
+    std::string record;
+    append_journal_record(record, JournalKind::outcomes, id, encode_outcomes(marks));
+    journal_->commit(record, [this, id = std::string(id), then_remove,
+                              committed = std::move(committed)](const std::string& error) {
+        if (error.empty() && then_remove) static_cast<void>(remove_finished(id));
+        committed(error);
+    });
+    return true;
 }
 
 Status Spool::mark_in_place(std::string_view id, const std::vector<RecipientMark>& marks,

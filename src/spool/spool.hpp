@@ -37,6 +37,10 @@ struct SpooledRecipient {
     RecipientState state = RecipientState::pending;
 };
 
+// The largest queue file journaled whole. A larger message is flushed on its own: its data
+// costs more than a flush, and the journal would hold a second copy of it.
+inline constexpr std::uint64_t kMaxJournaledMessage = 128 * 1024;
+
 // What load() returns: everything but the data.
 struct SpooledMessage {
     std::string id;
@@ -123,6 +127,9 @@ class Spool {
     Result<JournalSettled> settle_journal();
     // Flushes of the journal so far (0 without one): /metrics and the tests.
     std::uint64_t journal_flushes() const;
+    // Whether the journal's last failed flush failed for a full disk: for a 452 after
+    // store_in_memory()'s failure.
+    bool journal_disk_full() const;
     // The message's file written now if it is only in memory yet (docs/spool.md, "Unwritten
     // queue files"): one its delivery attempt leaves queued, for `herald queue list`, which
     // reads the disk. Not written, it stays in memory, the journal keeping it.
@@ -143,6 +150,16 @@ class Spool {
     StoreStatus store(std::string_view id, const message::Envelope& envelope, std::string_view head,
                       const IncomingText& text, std::uint64_t from);
 
+    // store() for an event loop, which must not block: when the message can wait in memory for
+    // the next checkpoint (the journal on, the text in memory, the whole within
+    // kMaxJournaledMessage and the unwritten files' budget), it is kept, its record handed to
+    // the journal, and true returned; `committed` then hears on the journal's thread ""
+    // once it is durable, or why not (and it is gone again). False: nothing was done, and
+    // store() is the way, off the loop.
+    bool store_in_memory(std::string_view id, const message::Envelope& envelope,
+                         std::string_view head, const IncomingText& text, std::uint64_t from,
+                         Journal::Committed committed);
+
     // A message's text while it arrives (see incoming_text.hpp): in memory until it is too
     // large, then in a file in incoming/. No I/O here.
     IncomingText create_incoming();
@@ -156,6 +173,11 @@ class Spool {
     // stays delivered after a crash, so it is never delivered twice. Nothing is written
     // when an index is out of range.
     Status mark_recipients(std::string_view id, const std::vector<RecipientMark>& marks);
+    // mark_recipients() for an event loop, when the message's file is an unwritten one (then
+    // true; false: nothing done). `committed` hears on the journal's thread when the marks are
+    // durable; with `then_remove`, the finished message is removed (remove_finished()) first.
+    bool mark_in_memory(std::string_view id, const std::vector<RecipientMark>& marks,
+                        bool then_remove, Journal::Committed committed);
     Status set_held(std::string_view id, bool held);
     // Deleted or withdrawn before it was finished: recorded in the journal, or a crash could
     // bring it back.
@@ -206,6 +228,7 @@ class Spool {
     StoreStatus write_message(std::string_view id, const message::Envelope& envelope,
                               std::string_view head, const IncomingText* text, std::uint64_t from);
     StoreStatus keep_unwritten(std::string_view id, const std::string& file);
+    void forget_unacknowledged(std::string_view id);
     UnwrittenFiles::Writer file_writer() const;
     Status journal(JournalKind kind, std::string_view id, std::string_view payload);
     Status mark_in_place(std::string_view id, const std::vector<RecipientMark>& marks, bool sync);

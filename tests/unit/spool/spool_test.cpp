@@ -8,7 +8,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -711,6 +713,55 @@ TEST(Journal, ConcurrentCommitsAllArriveAndACheckpointKeepsOnlyTheNewestSegment)
     EXPECT_TRUE(Journal::segments(dir.path() / "journal").empty());
 }
 
+// Records handed over without waiting are all flushed, each caller hears so once, on the
+// journal's thread; and the last are flushed when the journal closes.
+TEST(Journal, RecordsHandedOverAreEachHeardOfOnceTheyAreDurable) {
+    TempDir dir;
+    fs::create_directory(dir.path() / "journal");
+    auto opened = Journal::open(dir.path() / "journal", dir.path(), std::chrono::milliseconds(0));
+    ASSERT_TRUE(opened) << opened.error();
+    constexpr int kRecords = 200;
+    std::atomic<int> heard{0}, failed{0};
+    std::atomic<bool> on_caller{false};
+    const auto caller = std::this_thread::get_id();
+    for (int i = 0; i < kRecords; ++i) {
+        std::string record;
+        append_journal_record(record, JournalKind::removed, "n" + std::to_string(i), "");
+        (*opened)->commit(record, [&](const std::string& error) {
+            if (!error.empty()) ++failed;
+            if (std::this_thread::get_id() == caller) on_caller = true;
+            ++heard;
+        });
+    }
+    EXPECT_LE((*opened)->flushes(), std::uint64_t{kRecords});
+    std::uint64_t flushes = 0;
+    {
+        // A blocking commit comes after all of those: once it returns, they are durable.
+        std::string last;
+        append_journal_record(last, JournalKind::removed, "last", "");
+        ASSERT_TRUE((*opened)->commit(last));
+        flushes = (*opened)->flushes();
+    }
+    EXPECT_EQ(heard, kRecords);
+    EXPECT_EQ(failed, 0);
+    EXPECT_FALSE(on_caller);
+    EXPECT_LT(flushes, std::uint64_t{kRecords} + 1) << "records that came together shared";
+    auto segments = Journal::segments(dir.path() / "journal");
+    ASSERT_EQ(segments.size(), 1u);
+    EXPECT_EQ(read_journal_records(file_bytes(segments[0])).records.size(),
+              std::size_t{kRecords + 1});
+
+    // Closing drains what is still open.
+    std::atomic<int> late{0};
+    for (int i = 0; i < 10; ++i) {
+        std::string record;
+        append_journal_record(record, JournalKind::removed, "late" + std::to_string(i), "");
+        (*opened)->commit(record, [&](const std::string& error) { late += error.empty(); });
+    }
+    opened->reset();
+    EXPECT_EQ(late, 10);
+}
+
 class JournaledSpoolTest : public SpoolTest {
   protected:
     // Runs `work` on a journaled spool in a child process that then dies without a
@@ -876,6 +927,116 @@ TEST_F(JournaledSpoolTest, AMessageLeftQueuedIsWrittenWhenAsked) {
     EXPECT_TRUE(fs::exists(spool.path_of(id)));
     EXPECT_TRUE(spool.write_unwritten(id)) << "written already: nothing to do";
     EXPECT_EQ(Spool(dir_.path() / "spool").list(), std::vector<std::string>{id});
+}
+
+// What an event loop's callback hears: the outcome, once, and on which thread.
+class Heard {
+  public:
+    Journal::Committed callback() {
+        return [this](const std::string& error) {
+            std::lock_guard lock(mutex_);
+            outcomes_.push_back(error);
+            on_caller_ = on_caller_ || std::this_thread::get_id() == caller_;
+            came_.notify_all();
+        };
+    }
+    // The outcomes once `count` came.
+    std::vector<std::string> wait_for(std::size_t count) {
+        std::unique_lock lock(mutex_);
+        came_.wait(lock, [&] { return outcomes_.size() >= count; });
+        return outcomes_;
+    }
+    bool on_caller() const { return on_caller_; }
+
+  private:
+    std::mutex mutex_;
+    std::condition_variable came_;
+    std::vector<std::string> outcomes_;
+    std::thread::id caller_ = std::this_thread::get_id();
+    bool on_caller_ = false;
+};
+
+IncomingText small_text(Spool& spool) {
+    IncomingText text = spool.create_incoming();
+    text.append(kData);
+    return text;
+}
+
+// An event loop stores a small message without waiting: it hears on the journal's thread
+// that the record is durable, and a crash then brings the message back.
+TEST_F(JournaledSpoolTest, AnEventLoopStoresWithoutWaitingAndHearsWhenItIsDurable) {
+    const std::string ids_file = (dir_.path() / "ids").string();
+    crash_after([&](Spool& spool) {
+        Heard heard;
+        const auto id = new_message_id();
+        IncomingText text = small_text(spool);
+        ASSERT_TRUE(spool.store_in_memory(id, envelope_to({"bob@example.net"}), "X-Head: 1\r\n",
+                                          text, 0, heard.callback()));
+        EXPECT_EQ(heard.wait_for(1), std::vector<std::string>{""});
+        EXPECT_FALSE(heard.on_caller());
+        EXPECT_FALSE(fs::exists(spool.path_of(id))) << "kept in memory";
+        EXPECT_EQ(spool.read_data(id).value(), "X-Head: 1\r\n" + kData);
+        std::ofstream(ids_file) << id;
+    });
+    std::string id;
+    std::ifstream(ids_file) >> id;
+    ASSERT_TRUE(spool_.settle_journal());
+    EXPECT_EQ(spool_.list(), std::vector<std::string>{id});
+    EXPECT_EQ(spool_.read_data(id).value(), "X-Head: 1\r\n" + kData);
+}
+
+// What would need the disk (no journal, a text in its file, a message too large for a record)
+// is left to store(): nothing is done, and no callback comes.
+TEST_F(JournaledSpoolTest, WhatNeedsTheDiskIsLeftToStore) {
+    Heard heard;
+    IncomingText text = small_text(spool_);
+    EXPECT_FALSE(spool_.store_in_memory(new_message_id(), envelope_to({"x@y"}), "", text, 0,
+                                        heard.callback()))
+        << "no journal";
+    Spool spool(dir_.path() / "spool");
+    ASSERT_TRUE(spool.open_journal(std::chrono::milliseconds(0)));
+    IncomingText on_disk = spool.create_incoming();
+    on_disk.append(std::string(kTextKeptInMemory + 1, 'a'));
+    ASSERT_TRUE(on_disk.on_disk());
+    EXPECT_FALSE(spool.store_in_memory(new_message_id(), envelope_to({"x@y"}), "", on_disk, 0,
+                                       heard.callback()));
+    IncomingText small = small_text(spool);
+    const std::string huge_head(kMaxJournaledMessage, 'h');
+    EXPECT_FALSE(spool.store_in_memory(new_message_id(), envelope_to({"x@y"}), huge_head, small, 0,
+                                       heard.callback()));
+    EXPECT_TRUE(spool.list().empty());
+    spool.checkpoint();
+    EXPECT_TRUE(heard.wait_for(0).empty());
+}
+
+// An event loop marks a message whose file is in memory, and with its last recipient done
+// the message is gone once the mark is durable; a file on disk is left to mark_recipients().
+TEST_F(JournaledSpoolTest, AnEventLoopMarksAFileInMemoryAndLeavesOneOnDisk) {
+    Spool spool(dir_.path() / "spool");
+    ASSERT_TRUE(spool.open_journal(std::chrono::milliseconds(0)));
+    const auto half = store_in(spool, {"bob@example.net", "carol@example.org"});
+    const auto done = store_in(spool, {"bob@example.net"});
+    Heard marked, finished, refused;
+    ASSERT_TRUE(
+        spool.mark_in_memory(half, {{1, RecipientState::delivered}}, false, marked.callback()));
+    ASSERT_TRUE(
+        spool.mark_in_memory(done, {{0, RecipientState::delivered}}, true, finished.callback()));
+    ASSERT_TRUE(
+        spool.mark_in_memory(half, {{7, RecipientState::delivered}}, false, refused.callback()));
+    EXPECT_EQ(marked.wait_for(1), std::vector<std::string>{""});
+    EXPECT_EQ(finished.wait_for(1), std::vector<std::string>{""});
+    EXPECT_NE(refused.wait_for(1)[0], "") << "no recipient 7: refused, nothing recorded";
+    EXPECT_EQ(spool.list(), std::vector<std::string>{half});
+    EXPECT_EQ(spool.load(half)->recipients[1].state, RecipientState::delivered);
+
+    ASSERT_TRUE(spool.checkpoint());
+    EXPECT_FALSE(
+        spool.mark_in_memory(half, {{0, RecipientState::delivered}}, true, marked.callback()))
+        << "written by the checkpoint";
+    EXPECT_FALSE(
+        spool.mark_in_memory(done, {{0, RecipientState::delivered}}, true, marked.callback()))
+        << "gone";
+    EXPECT_EQ(spool.load(half)->recipients[0].state, RecipientState::pending);
 }
 
 TEST(UnwrittenFiles, KeepsWithinItsBudgetAndWritesUntilAFailure) {
