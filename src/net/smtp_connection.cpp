@@ -1,7 +1,5 @@
 #include "net/smtp_connection.hpp"
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -10,10 +8,12 @@
 #include <algorithm>
 #include <array>
 #include <optional>
+#include <tuple>
 
 #include "accept/acceptance.hpp"
 #include "accept/signing_decision.hpp"
 #include "base/expiry.hpp"
+#include "base/io_deadline.hpp"
 #include "base/peer_address.hpp"
 #include "policy/session_gate.hpp"
 #include "spool/incoming_text.hpp"
@@ -23,7 +23,6 @@ namespace herald::net {
 namespace asio = boost::asio;
 using asio::use_awaitable;
 using asio::ip::tcp;
-using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
@@ -42,38 +41,38 @@ std::string loggable_name(std::string_view name) {
 // implicit TLS), then TLS over the same socket.
 class SessionStream {
   public:
-    SessionStream(tcp::socket socket, asio::ssl::context& tls) : stream_(std::move(socket), tls) {}
+    SessionStream(tcp::socket socket, asio::ssl::context& tls)
+        : stream_(std::move(socket), tls), deadline_(stream_.get_executor(), [this] {
+              boost::system::error_code ignored;
+              this->socket().cancel(ignored);
+          }) {}
 
     tcp::socket& socket() { return stream_.next_layer(); }
     bool tls_active() const { return tls_; }
 
     asio::awaitable<bool> handshake(std::chrono::seconds timeout) {
-        asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
-        boost::system::error_code ec;
-        auto result = co_await (stream_.async_handshake(asio::ssl::stream_base::server,
-                                                        asio::redirect_error(use_awaitable, ec)) ||
-                                expiry(timer));
-        tls_ = result.index() == 0 && !ec;
+        deadline_.arm(timeout);
+        auto [ec] =
+            co_await stream_.async_handshake(asio::ssl::stream_base::server, with_error_code);
+        deadline_.disarm();
+        tls_ = !ec;
         co_return tls_;
     }
 
     // Returns 0 on timeout, end of stream or error.
     asio::awaitable<std::size_t> read_some(asio::mutable_buffer buf, std::chrono::seconds timeout) {
-        asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
-        boost::system::error_code ec;
-        std::variant<std::size_t, std::monostate> result;
+        deadline_.arm(timeout);
+        std::tuple<boost::system::error_code, std::size_t> done;
         if (tls_) {
-            result =
-                co_await (stream_.async_read_some(buf, asio::redirect_error(use_awaitable, ec)) ||
-                          expiry(timer));
+            done = co_await stream_.async_read_some(buf, with_error_code);
         } else {
-            result =
-                co_await (socket().async_read_some(buf, asio::redirect_error(use_awaitable, ec)) ||
-                          expiry(timer));
+            done = co_await socket().async_read_some(buf, with_error_code);
         }
-        timed_out_ = result.index() == 1;
+        deadline_.disarm();
+        auto [ec, n] = done;
+        timed_out_ = deadline_.expired();
         if (timed_out_ || ec) co_return 0;
-        co_return std::get<0>(result);
+        co_return n;
     }
     bool timed_out() const { return timed_out_; }
 
@@ -81,19 +80,16 @@ class SessionStream {
     // replies stops this write once the socket buffers fill: without a deadline it would
     // hold its connection slot (and its per-IP share) for ever.
     asio::awaitable<bool> write(std::string_view bytes, std::chrono::seconds timeout) {
-        asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
-        boost::system::error_code ec;
-        std::variant<std::size_t, std::monostate> result;
+        deadline_.arm(timeout);
+        std::tuple<boost::system::error_code, std::size_t> done;
         if (tls_) {
-            result = co_await (asio::async_write(stream_, asio::buffer(bytes),
-                                                 asio::redirect_error(use_awaitable, ec)) ||
-                               expiry(timer));
+            done = co_await asio::async_write(stream_, asio::buffer(bytes), with_error_code);
         } else {
-            result = co_await (asio::async_write(socket(), asio::buffer(bytes),
-                                                 asio::redirect_error(use_awaitable, ec)) ||
-                               expiry(timer));
+            done = co_await asio::async_write(socket(), asio::buffer(bytes), with_error_code);
         }
-        write_timed_out_ = result.index() == 1;
+        deadline_.disarm();
+        const boost::system::error_code ec = std::get<0>(done);
+        write_timed_out_ = deadline_.expired();
         co_return !write_timed_out_ && !ec;
     }
     bool write_timed_out() const { return write_timed_out_; }
@@ -103,9 +99,9 @@ class SessionStream {
         // After a cut-off write the TLS stream is mid-record: a close_notify would only wait
         // on the same full buffers.
         if (tls_ && !write_timed_out_) {
-            asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::seconds(5));
-            co_await (stream_.async_shutdown(asio::redirect_error(use_awaitable, ec)) ||
-                      expiry(timer));
+            deadline_.arm(std::chrono::seconds(5));
+            std::tie(ec) = co_await stream_.async_shutdown(with_error_code);
+            deadline_.disarm();
         }
         socket().shutdown(tcp::socket::shutdown_both, ec);
         socket().close(ec);
@@ -113,6 +109,7 @@ class SessionStream {
 
   private:
     asio::ssl::stream<tcp::socket> stream_;
+    IoDeadline deadline_;  // every wait's; cancels the socket's operations when it passes
     bool tls_ = false;
     bool timed_out_ = false;
     bool write_timed_out_ = false;

@@ -1,26 +1,20 @@
 #include "delivery/transports/smtp_stream.hpp"
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
 #include <array>
-#include <variant>
+#include <tuple>
 
 #include "base/expiry.hpp"
 
 namespace herald::delivery {
 
 namespace asio = boost::asio;
-using asio::use_awaitable;
 using asio::ip::tcp;
-using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
@@ -32,7 +26,10 @@ Status failure(std::string_view what, bool timed_out, const boost::system::error
 }  // namespace
 
 SmtpStream::SmtpStream(asio::any_io_executor executor, asio::ssl::context& tls)
-    : stream_(tcp::socket(executor), tls) {}
+    : stream_(tcp::socket(executor), tls), deadline_(executor, [this] {
+          boost::system::error_code ignored;
+          stream_.next_layer().cancel(ignored);
+      }) {}
 
 asio::awaitable<Status> SmtpStream::connect(const std::string& ip, std::uint16_t port,
                                             const std::string& source_ip,
@@ -52,10 +49,10 @@ asio::awaitable<Status> SmtpStream::connect(const std::string& ip, std::uint16_t
         socket.bind(tcp::endpoint(source, 0), ec);
         if (ec) co_return failure("bind to " + source_ip, false, ec);
     }
-    asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
-    auto result = co_await (socket.async_connect(remote, asio::redirect_error(use_awaitable, ec)) ||
-                            expiry(timer));
-    timed_out_ = result.index() == 1;
+    deadline_.arm(timeout);
+    std::tie(ec) = co_await socket.async_connect(remote, with_error_code);
+    deadline_.disarm();
+    timed_out_ = deadline_.expired();
     if (timed_out_ || ec) co_return failure("connect", timed_out_, ec);
     socket.set_option(tcp::no_delay(true), ec);
     if (const auto local = socket.local_endpoint(ec); !ec) {
@@ -106,12 +103,10 @@ asio::awaitable<Status> SmtpStream::handshake_dane(const std::string& host,
 
 asio::awaitable<Status> SmtpStream::shake_hands(bool verify, std::chrono::seconds timeout) {
     SSL* ssl = stream_.native_handle();
-    asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
-    boost::system::error_code ec;
-    auto result = co_await (stream_.async_handshake(asio::ssl::stream_base::client,
-                                                    asio::redirect_error(use_awaitable, ec)) ||
-                            expiry(timer));
-    timed_out_ = result.index() == 1;
+    deadline_.arm(timeout);
+    auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::client, with_error_code);
+    deadline_.disarm();
+    timed_out_ = deadline_.expired();
     certificate_error_ = SSL_get_verify_result(ssl);
     if (timed_out_ || ec) {
         if (!timed_out_ && verify && certificate_error_ != X509_V_OK) {
@@ -126,37 +121,36 @@ asio::awaitable<Status> SmtpStream::shake_hands(bool verify, std::chrono::second
 
 asio::awaitable<Result<std::string>> SmtpStream::read_some(std::chrono::seconds timeout) {
     std::array<char, 16384> buffer;
-    asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
-    boost::system::error_code ec;
-    std::variant<std::size_t, std::monostate> result;
-    auto token = asio::redirect_error(use_awaitable, ec);
+    deadline_.arm(timeout);
+    std::tuple<boost::system::error_code, std::size_t> done;
     if (tls_) {
-        result = co_await (stream_.async_read_some(asio::buffer(buffer), token) || expiry(timer));
+        done = co_await stream_.async_read_some(asio::buffer(buffer), with_error_code);
     } else {
-        result = co_await (stream_.next_layer().async_read_some(asio::buffer(buffer), token) ||
-                           expiry(timer));
+        done = co_await stream_.next_layer().async_read_some(asio::buffer(buffer), with_error_code);
     }
-    timed_out_ = result.index() == 1;
+    deadline_.disarm();
+    const auto [ec, n] = done;
+    timed_out_ = deadline_.expired();
     if (timed_out_) co_return Error{"timed out"};
     if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
         co_return Error{"connection closed by the server"};
     }
     if (ec) co_return Error{ec.message()};
-    co_return std::string(buffer.data(), std::get<0>(result));
+    co_return std::string(buffer.data(), n);
 }
 
 asio::awaitable<Status> SmtpStream::write(std::string_view bytes, std::chrono::seconds timeout) {
-    asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
-    boost::system::error_code ec;
-    std::variant<std::size_t, std::monostate> result;
-    auto token = asio::redirect_error(use_awaitable, ec);
+    deadline_.arm(timeout);
+    std::tuple<boost::system::error_code, std::size_t> done;
     if (tls_) {
-        result = co_await (asio::async_write(stream_, asio::buffer(bytes), token) || expiry(timer));
+        done = co_await asio::async_write(stream_, asio::buffer(bytes), with_error_code);
     } else {
-        result = co_await (asio::async_write(stream_.next_layer(), asio::buffer(bytes), token) ||
-                           expiry(timer));
+        done =
+            co_await asio::async_write(stream_.next_layer(), asio::buffer(bytes), with_error_code);
     }
-    timed_out_ = result.index() == 1;
+    deadline_.disarm();
+    const boost::system::error_code ec = std::get<0>(done);
+    timed_out_ = deadline_.expired();
     if (timed_out_ || ec) co_return failure("write", timed_out_, ec);
     co_return ok_status();
 }
@@ -165,8 +159,9 @@ asio::awaitable<void> SmtpStream::close() {
     boost::system::error_code ec;
     if (tls_) {
         // A bounded close_notify: a peer that never answers must not hold the connection.
-        asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::seconds(5));
-        co_await (stream_.async_shutdown(asio::redirect_error(use_awaitable, ec)) || expiry(timer));
+        deadline_.arm(std::chrono::seconds(5));
+        std::tie(ec) = co_await stream_.async_shutdown(with_error_code);
+        deadline_.disarm();
     }
     tcp::socket& socket = stream_.next_layer();
     socket.shutdown(tcp::socket::shutdown_both, ec);

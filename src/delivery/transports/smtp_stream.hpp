@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/io_deadline.hpp"
 #include "base/result.hpp"
 #include "dns/resolver.hpp"
 
@@ -59,6 +60,7 @@ class SmtpStream {
     boost::asio::awaitable<Status> shake_hands(bool verify, std::chrono::seconds timeout);
 
     boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream_;
+    IoDeadline deadline_;  // every wait's; cancels the socket's operations when it passes
     bool tls_ = false;
     bool timed_out_ = false;
     long certificate_error_ = 0;  // X509_V_OK
