@@ -144,7 +144,9 @@ std::vector<TracedLine> Trace::lines() const {
     auto sorted = lines_;
     std::stable_sort(sorted.begin(), sorted.end(), [](const TracedLine& a, const TracedLine& b) {
         if (a.ts != b.ts) return a.ts < b.ts;
-        return a.log < b.log;  // "mainlog" before "rejectlog"
+        // A session's refusals come before the arrival they preceded, even within a
+        // millisecond.
+        return a.log > b.log;  // "rejectlog" before "mainlog"
     });
     return sorted;
 }

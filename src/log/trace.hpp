@@ -49,7 +49,7 @@ class Trace {
     void collect_reject(std::string_view rejectlog_line);
 
     std::size_t messages() const { return ids_.size(); }
-    // The kept lines, oldest first (at the same instant: mainlog, then rejectlog, each in
+    // The kept lines, oldest first (at the same instant: rejectlog, then mainlog, each in
     // file order).
     std::vector<TracedLine> lines() const;
 

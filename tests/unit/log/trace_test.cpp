@@ -83,6 +83,16 @@ TEST(Trace, AnIdGivesEveryLineOfThatMessageInOrderWithItsSessionRejections) {
               }));
 }
 
+// Refused and then queued within the same millisecond, the refusal still comes first.
+TEST(Trace, ARefusalInTheSameMillisecondAsItsSessionsArrivalComesFirst) {
+    const std::vector<std::string> main = {
+        log_ts(10) + " m1 <= alice@example.com H=c.example [192.0.2.1] P=esmtp S=10 R=1"};
+    const std::vector<std::string> reject = {
+        log_ts(10) + " H=c.example [192.0.2.1] \"RCPT TO:<>\" rejected: \"501 empty\""};
+    EXPECT_EQ(trace("m1", main, reject),
+              (std::vector<std::string>{"rejectlog: " + reject[0], "mainlog: " + main[0]}));
+}
+
 TEST(Trace, ARecipientFindsItsMessagesFromTheirArrivalOn) {
     // m1 and m2 both went to bob (spelt in another case for m2): all their lines, the
     // rejection in m1's session, and the refused RCPT TO:<bob> of another client.
@@ -91,9 +101,9 @@ TEST(Trace, ARecipientFindsItsMessagesFromTheirArrivalOn) {
                                             "mainlog: " + kMainLog[0],
                                             "mainlog: " + kMainLog[1],
                                             "mainlog: " + kMainLog[2],
+                                            "rejectlog: " + kRejectLog[3],  // the same instant
                                             "mainlog: " + kMainLog[3],
                                             "mainlog: " + kMainLog[4],
-                                            "rejectlog: " + kRejectLog[3],
                                             "mainlog: " + kMainLog[5],
                                             "mainlog: " + kMainLog[7],
                                             "mainlog: " + kMainLog[8],
