@@ -88,11 +88,17 @@ std::variant<Accepted, IntakeFailure> Intake::accept(const message::Envelope& en
 asio::awaitable<std::variant<Accepted, IntakeFailure>> Intake::accept_from_loop(
     const message::Envelope& envelope, const spool::IncomingText& text, std::uint64_t header_size,
     const IntakeOptions& options, BlockingPool& pool) {
-    // Signing is the CPU's heaviest work a message: on the pool, it uses every core.
-    if (text.on_disk() || !options.dkim.empty()) {
+    if (text.on_disk()) {
         co_return co_await pool.run([&] { return accept(envelope, text, header_size, options); });
     }
-    auto finished = finish(envelope, text, header_size, options);
+    std::variant<Finished, IntakeFailure> finished;
+    if (options.dkim.empty()) {
+        finished = finish(envelope, text, header_size, options);
+    } else {
+        // Signing is the CPU's heaviest work a message: on the pool, it uses every core. The
+        // pool thread then goes back to the pool rather than wait for the journal's flush.
+        finished = co_await pool.run([&] { return finish(envelope, text, header_size, options); });
+    }
     if (auto* failed = std::get_if<IntakeFailure>(&finished)) co_return *failed;
     const auto& message = std::get<Finished>(finished);
     const std::optional<std::string> flushed = co_await called_back([&](auto committed) {

@@ -79,10 +79,10 @@ class Intake {
                                                  const spool::IncomingText& text,
                                                  std::uint64_t header_size,
                                                  const IntakeOptions& options);
-    // accept() for a caller on the event loop. A text in memory with no signature to make is
-    // taken on the loop itself, without a trip to `pool`: nothing in it blocks, and the
-    // journal's flush is awaited (the spool keeps its file in memory till the checkpoint).
-    // Anything else, or with no memory left, goes to `pool` as accept() would.
+    // accept() for a caller on the event loop. A text in memory is stored from the loop
+    // itself: nothing in that blocks, and the journal's flush is awaited (the spool keeps
+    // its file in memory till the checkpoint). Only its signing, if any, goes to `pool`. A
+    // text on disk, or one the spool has no memory left for, goes to `pool` whole.
     boost::asio::awaitable<std::variant<Accepted, IntakeFailure>> accept_from_loop(
         const message::Envelope& envelope, const spool::IncomingText& text,
         std::uint64_t header_size, const IntakeOptions& options, BlockingPool& pool);

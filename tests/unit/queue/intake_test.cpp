@@ -13,6 +13,8 @@
 
 #include "base/blocking_pool.hpp"
 #include "log/main_log.hpp"
+#include "mailauth/dkim/private_key.hpp"
+#include "mailauth/dkim/signer.hpp"
 #include "spool/incoming_text.hpp"
 #include "spool/spool.hpp"
 
@@ -99,6 +101,29 @@ TEST_F(IntakeFromLoopTest, ASmallTextIsQueuedWithoutThePool) {
     ASSERT_TRUE(accepted.as_stored);
     EXPECT_EQ(*accepted.as_stored->data, *stored->data);
     EXPECT_NE(mainlog_text().find(accepted.id), std::string::npos);
+}
+
+// A small text to sign is signed on the pool and stored from the loop: with a pool of one
+// thread, it is queued and signed.
+TEST_F(IntakeFromLoopTest, ASmallTextToSignIsSignedOnThePool) {
+    auto key = mailauth::dkim::PrivateKey::generate(mailauth::dkim::Algorithm::ed25519_sha256);
+    ASSERT_TRUE(key) << key.error();
+    auto signer = mailauth::dkim::Signer::create("s1", *key);
+    ASSERT_TRUE(signer) << signer.error();
+    options_.dkim.push_back(
+        {.signer = std::make_shared<const mailauth::dkim::Signer>(std::move(*signer)),
+         .domain = "example.com"});
+    BlockingPool pool(1);
+    spool::IncomingText text = spool_->create_incoming();
+    text.append("From: a@example.com\r\nSubject: hi\r\n\r\nbody\r\n");
+    auto outcome = accept(text, pool);
+    ASSERT_TRUE(outcome);
+    ASSERT_TRUE(std::holds_alternative<Accepted>(*outcome))
+        << std::get<IntakeFailure>(*outcome).message;
+    auto stored = spool_->read_data(std::get<Accepted>(*outcome).id);
+    ASSERT_TRUE(stored) << stored.error();
+    EXPECT_TRUE(stored->starts_with("DKIM-Signature: ")) << *stored;
+    EXPECT_NE(stored->find("d=example.com"), std::string::npos);
 }
 
 // A text that went to its file is read and stored on the pool, as accept() does: this one,
