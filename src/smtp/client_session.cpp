@@ -199,20 +199,17 @@ RecipientStatus status_of(const Reply& reply) {
 std::string dot_stuff(std::string_view data) {
     std::string out;
     out.reserve(data.size() + data.size() / 64 + 5);
-    bool line_start = true;
-    for (std::size_t i = 0; i < data.size(); ++i) {
-        const char c = data[i];
-        if (c == '\r' || c == '\n') {
-            if (c == '\r' && i + 1 < data.size() && data[i + 1] == '\n') ++i;
-            out += "\r\n";
-            line_start = true;
-            continue;
-        }
-        if (line_start && c == '.') out += '.';
-        out += c;
-        line_start = false;
+    // A line at a time, appended whole: a message is sent once a delivery, every octet of it.
+    std::size_t at = 0;
+    while (at < data.size()) {
+        if (data[at] == '.') out += '.';
+        std::size_t end = at;
+        while (end < data.size() && data[end] != '\r' && data[end] != '\n') ++end;
+        out.append(data, at, end - at);
+        out += "\r\n";  // whatever ended the line, or none at the very end
+        if (end + 1 < data.size() && data[end] == '\r' && data[end + 1] == '\n') ++end;
+        at = end + 1;
     }
-    if (!line_start) out += "\r\n";
     out += ".\r\n";
     return out;
 }

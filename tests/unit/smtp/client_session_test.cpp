@@ -847,6 +847,11 @@ TEST(DotStuff, TurnsBareLineEndingsIntoCrlfSoNoDotCanEndTheDataEarly) {
     EXPECT_EQ(dot_stuff("a\n.\nb\r.\rc\r\n"), "a\r\n..\r\nb\r\n..\r\nc\r\n.\r\n");
 }
 
+TEST(DotStuff, ReadsACrBeforeACrlfAndACrAtTheEndAsLineEndings) {
+    EXPECT_EQ(dot_stuff("a\r\r\n.b\r"), "a\r\n\r\n..b\r\n.\r\n");
+    EXPECT_EQ(dot_stuff("\n"), "\r\n.\r\n");
+}
+
 TEST(DotStuff, EndsAnUnterminatedLastLine) {
     EXPECT_EQ(dot_stuff("no newline"), "no newline\r\n.\r\n");
     EXPECT_EQ(dot_stuff(""), ".\r\n");
