@@ -7,7 +7,8 @@ acceptance latency p50/p99 (a probe client sending one message at a time beside 
 and RSS. Runs alternate (herald, postfix, herald, ...); medians are compared.
 
 Three benchmarks, all by default (--only picks one):
-- relay: as above; the ceiling is smtp-source straight into smtp-sink.
+- relay: as above; the ceiling is smtp-source straight into smtp-sink, measured in every run
+  after the systems (the median is reported).
 - dkim: every message also signed rsa-sha256 with one 2048-bit key, by Herald itself and by
   OpenDKIM as Postfix's milter; a check run first verifies that what each system delivers
   carries a valid signature. The ceiling is `openssl speed rsa2048` sign/s times the cores.
