@@ -150,8 +150,9 @@ class SmtpReceiver:
       {"messages": N, "window": seconds (default 60)}: N messages a rolling window; the RCPT
         of a transaction beyond them is answered 421 4.7.28 "... rate limited" (a message
         counts at its first accepted RCPT, so concurrent connections cannot overshoot);
-      {"connections": C}: a connection beyond C open at once is greeted 421 4.3.2 ("maximum
-        number of concurrent connections") and closed (a "refused" event, not a "connect");
+      {"connections": C}: a connection beyond C open at once (one that said QUIT no longer
+        counts) is greeted 421 4.3.2 ("maximum number of concurrent connections") and closed
+        (a "refused" event, not a "connect");
       {"volume_after": K, "volume_for": seconds}: after K messages accepted, MAIL is answered
         421 4.7.0 [TSS04] "... temporarily deferred due to unexpected volume or user
         complaints" for that long (from the first such reply), then mail is taken again.
@@ -480,6 +481,7 @@ def _serve(settings_path):
 
         async def handle_QUIT(self, server, session, envelope):
             record({"type": "quit", "conn": server.conn_id})
+            server.release_slot()
             return "221 2.0.0 Bye"
 
         async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -626,12 +628,19 @@ def _serve(settings_path):
                 return False
             return super().eof_received()
 
+        def release_slot(self):
+            """Gives its place among its IP's open connections back, once (though TLS makes
+            a second transport): at QUIT, since a client that said QUIT is done with it (as
+            max_concurrent_connections_since counts), or at its end. Counted to the close,
+            the client's next connection could find the QUIT one still open."""
+            if self.peer_ip is not None:
+                open_connections[self.peer_ip] -= 1
+                self.peer_ip = None
+
         def connection_lost(self, error):
             if self.refused:
                 return
-            if self.peer_ip is not None:  # once, though TLS makes a second transport
-                open_connections[self.peer_ip] -= 1
-                self.peer_ip = None
+            self.release_slot()
             record({"type": "disconnect", "conn": self.conn_id, "local": local_address(self)})
             super().connection_lost(error)
 

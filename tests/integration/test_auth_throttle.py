@@ -64,7 +64,7 @@ def test_guessing_locks_out_address_and_user_but_not_others(make_herald):
 
     h.wait_for(lambda: "user=alice" in h.rejectlog(), what="the lockout in the rejectlog")
     rejectlog = h.rejectlog()
-    locked = [line for line in rejectlog.splitlines() if "454" in line]
+    locked = [line for line in rejectlog.splitlines() if '"454 ' in line]  # not a timestamp
     assert locked and all("user=alice" in line for line in locked), rejectlog
     for secret in (WRONG, ALICE_PASSWORD, BOB_PASSWORD):
         assert secret not in rejectlog
