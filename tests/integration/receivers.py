@@ -246,6 +246,21 @@ class SmtpReceiver:
                 open_now.discard(event["conn"])
         return peak
 
+    def open_at_most_from(self, connections, since):
+        """The first moment at or after `since` (time.time()) when at most `connections` were
+        open, a connection ending at its QUIT or its end; infinity if none came."""
+        open_now = set()
+        for event in self.events():
+            if event["t"] >= since and len(open_now) <= connections:
+                return since
+            if event["type"] == "connect":
+                open_now.add(event["conn"])
+            elif event["type"] in ("quit", "disconnect"):
+                open_now.discard(event["conn"])
+            if event["t"] >= since and len(open_now) <= connections:
+                return event["t"]
+        return since if len(open_now) <= connections else float("inf")
+
     def max_concurrent_transactions_since(self, since):
         """As max_concurrent_transactions, counting only transactions begun at or after
         `since` (time.time())."""
