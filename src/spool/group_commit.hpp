@@ -46,25 +46,6 @@ class GroupCommit {
         return mine->error;
     }
 
-    // Runs `f()` while no flush runs, and lets none start until it returns: callers meanwhile
-    // wait in the open batch.
-    template <typename F>
-    auto exclusively(F&& f) {
-        std::unique_lock lock(mutex_);
-        finished_.wait(lock, [this] { return !busy_; });
-        busy_ = true;
-        lock.unlock();
-        struct Release {
-            GroupCommit& owner;
-            ~Release() {
-                std::lock_guard again(owner.mutex_);
-                owner.busy_ = false;
-                owner.finished_.notify_all();
-            }
-        } release{*this};
-        return f();
-    }
-
     // How many flushes ran: lets tests and /metrics see that callers shared them.
     std::uint64_t rounds() const {
         std::lock_guard lock(mutex_);

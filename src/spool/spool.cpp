@@ -506,15 +506,12 @@ StoreStatus Spool::store(std::string_view id, const message::Envelope& envelope,
 bool Spool::store_in_memory(std::string_view id, const message::Envelope& envelope,
                             std::string_view head, const IncomingText& text, std::uint64_t from,
                             Journal::Committed committed) {
-    if (!journal_ || text.on_disk() || !text.error().empty() || from > text.size() ||
-        !is_valid_message_id(id)) {
+    if (text.on_disk() || !text.error().empty() || from > text.size() || !is_valid_message_id(id)) {
         return false;
     }
     const std::uint64_t copied = text.size() - from;
     const std::string header = encode_queue_file_header(envelope, head.size() + copied);
-    if (header.size() + head.size() + copied + kEndRecord.size() > kMaxJournaledMessage) {
-        return false;
-    }
+    if (!journals(header, head, copied)) return false;
     auto bytes = queue_file_bytes(header, head, &text, from, copied);
     if (!bytes || !unwritten_->keep(id, *bytes)) return false;
     std::string record;
@@ -539,8 +536,7 @@ StoreStatus Spool::write_message(std::string_view id, const message::Envelope& e
     const std::string header = encode_queue_file_header(envelope, head.size() + copied);
     // Journaled, the file needs no flush of its own: its record is its durability. Nor need it
     // be written yet (unwritten_files.hpp), while there is memory for it.
-    const bool journaled = journal_ && header.size() + head.size() + copied + kEndRecord.size() <=
-                                           kMaxJournaledMessage;
+    const bool journaled = journals(header, head, copied);
     std::string file;  // journaled: the whole file, its record
     if (journaled) {
         auto bytes = queue_file_bytes(header, head, text, from, copied);
@@ -593,6 +589,11 @@ StoreStatus Spool::write_message(std::string_view id, const message::Envelope& e
         return StoreStatus::failure(durable.error(), false);
     }
     return StoreStatus::success();
+}
+
+bool Spool::journals(std::string_view header, std::string_view head, std::uint64_t copied) const {
+    return journal_ &&
+           header.size() + head.size() + copied + kEndRecord.size() <= kMaxJournaledMessage;
 }
 
 // Kept before its record is committed: a checkpoint between the two then writes the file,

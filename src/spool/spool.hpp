@@ -227,6 +227,8 @@ class Spool {
   private:
     StoreStatus write_message(std::string_view id, const message::Envelope& envelope,
                               std::string_view head, const IncomingText* text, std::uint64_t from);
+    // Whether a queue file of `header`, `head` and `copied` octets of text is journaled whole.
+    bool journals(std::string_view header, std::string_view head, std::uint64_t copied) const;
     StoreStatus keep_unwritten(std::string_view id, const std::string& file);
     void forget_unacknowledged(std::string_view id);
     UnwrittenFiles::Writer file_writer() const;

@@ -1005,7 +1005,7 @@ TEST_F(JournaledSpoolTest, WhatNeedsTheDiskIsLeftToStore) {
     EXPECT_FALSE(spool.store_in_memory(new_message_id(), envelope_to({"x@y"}), huge_head, small, 0,
                                        heard.callback()));
     EXPECT_TRUE(spool.list().empty());
-    spool.checkpoint();
+    EXPECT_TRUE(spool.checkpoint());
     EXPECT_TRUE(heard.wait_for(0).empty());
 }
 
