@@ -3,7 +3,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -34,6 +33,7 @@
 #include "base/ascii_case.hpp"
 #include "base/blocking_pool.hpp"
 #include "base/build_info.hpp"
+#include "base/event_loop.hpp"
 #include "base/state_file.hpp"
 #include "compliance/bulk_gate.hpp"
 #include "compliance/route_tls.hpp"
@@ -152,7 +152,7 @@ std::size_t blocking_threads() {
 
 struct Server::Parts {
     config::Config config;
-    asio::io_context io{1};
+    EventLoop io{1};
     std::unique_ptr<admin::Metrics> metrics;  // before the logs: their observers point at it
     std::unique_ptr<admin::RecentEvents> recent_events;  // with metrics: the console's
     std::unique_ptr<log::MainLog> mainlog;
@@ -1614,6 +1614,11 @@ int Server::run() {
     });
     p.io.run();
     p.pool.reset();  // joins: fsyncs in flight finish before exit
+    // What the loop will not run now holds coroutine frames that point into the parts (a
+    // sendmail client's count, a session's slot): they go while the parts exist, after the
+    // journal's last callbacks were posted to them.
+    p.spool->close_journal();
+    p.io.discard_pending_work();
     p.save_rate_limits();
     p.save_shaping();
     p.save_sender_volume();

@@ -460,6 +460,10 @@ void Spool::apply_journaled(const std::string& id, const JournaledMessage& messa
     if (auto loaded = load(id); loaded && loaded->finished()) finish();
 }
 
+void Spool::close_journal() {
+    journal_.reset();
+}
+
 std::uint64_t Spool::journal_flushes() const {
     return journal_ ? journal_->flushes() : 0;
 }

@@ -137,6 +137,10 @@ class Spool {
     // What the journal does every checkpoint interval, now: the unwritten queue files
     // written, the older segments deleted. For tests.
     Status checkpoint();
+    // Flushes what was committed, makes its callbacks and checkpoints; from then on each file
+    // is stored with a flush of its own. The server's last step with the journal, before it
+    // discards what its event loop will not run, which the callbacks post to.
+    void close_journal();
 
     // Durable on success. `id` must satisfy is_valid_message_id() and be new: an existing
     // message is never overwritten. On failure nothing is left behind and nothing else is
@@ -253,11 +257,12 @@ class Spool {
 
     std::filesystem::path dir_;
     std::unique_ptr<DirectorySync> sync_;
-    std::unique_ptr<Journal> journal_;  // the server's only
     // Shared with the texts it lent memory to: a text may outlive a move of the spool.
     std::shared_ptr<TextMemory> text_memory_ = std::make_shared<TextMemory>(kTextMemoryBudget);
     // Shared with the journal, whose checkpoints write them.
     std::shared_ptr<UnwrittenFiles> unwritten_ = std::make_shared<UnwrittenFiles>();
+    // Last, so destroyed first: its last flush's callbacks use the members above.
+    std::unique_ptr<Journal> journal_;  // the server's only
 };
 
 }  // namespace herald::spool

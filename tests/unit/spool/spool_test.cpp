@@ -1039,6 +1039,31 @@ TEST_F(JournaledSpoolTest, AnEventLoopMarksAFileInMemoryAndLeavesOneOnDisk) {
     EXPECT_EQ(spool.load(half)->recipients[0].state, RecipientState::pending);
 }
 
+// The server's last step with the journal: what was handed over is flushed and called back
+// before close_journal() returns, the files still in memory are written, and from then on
+// nothing goes through a journal.
+TEST_F(JournaledSpoolTest, ClosingTheJournalCallsBackWhatWasHandedOverAndWritesTheFiles) {
+    Spool spool(dir_.path() / "spool");
+    ASSERT_TRUE(spool.open_journal(std::chrono::milliseconds(0)));
+    const auto half = store_in(spool, {"bob@example.net", "carol@example.org"});
+    const auto done = store_in(spool, {"bob@example.net"});
+    Heard marked;
+    ASSERT_TRUE(
+        spool.mark_in_memory(half, {{1, RecipientState::delivered}}, false, marked.callback()));
+    ASSERT_TRUE(
+        spool.mark_in_memory(done, {{0, RecipientState::delivered}}, true, marked.callback()));
+
+    spool.close_journal();
+    EXPECT_EQ(marked.wait_for(0), (std::vector<std::string>{"", ""})) << "heard before it returned";
+    EXPECT_EQ(spool.list(), std::vector<std::string>{half});
+    EXPECT_TRUE(fs::exists(spool.path_of(half))) << "written by the last checkpoint";
+    EXPECT_EQ(spool.load(half)->recipients[1].state, RecipientState::delivered);
+    EXPECT_TRUE(Journal::segments(dir_.path() / "spool" / "journal").empty());
+    EXPECT_FALSE(
+        spool.mark_in_memory(half, {{0, RecipientState::delivered}}, true, marked.callback()))
+        << "no journal any more";
+}
+
 TEST(UnwrittenFiles, KeepsWithinItsBudgetAndWritesUntilAFailure) {
     UnwrittenFiles files(10);
     EXPECT_TRUE(files.keep("a", "12345"));
