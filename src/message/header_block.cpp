@@ -107,7 +107,7 @@ std::size_t HeaderBlock::count(std::string_view name) const {
                       [name](const HeaderField& f) { return same_field_name(f.name, name); }));
 }
 
-const HeaderField* HeaderBlock::find(std::string_view name) const {
+const HeaderField* HeaderBlock::find(std::string_view name) const& {
     auto it = std::find_if(fields_.begin(), fields_.end(),
                            [name](const HeaderField& f) { return same_field_name(f.name, name); });
     return it == fields_.end() ? nullptr : &*it;

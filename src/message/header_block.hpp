@@ -22,10 +22,13 @@ class HeaderBlock {
   public:
     static HeaderBlock parse(std::string_view text);
 
-    const std::vector<HeaderField>& fields() const { return fields_; }
+    // Not of a temporary block: what they return points into it.
+    const std::vector<HeaderField>& fields() const& { return fields_; }
+    const std::vector<HeaderField>& fields() const&& = delete;
     // Field names compare case-insensitively (RFC 5322 1.2.2).
     std::size_t count(std::string_view name) const;
-    const HeaderField* find(std::string_view name) const;
+    const HeaderField* find(std::string_view name) const&;
+    const HeaderField* find(std::string_view name) const&& = delete;
     bool has(std::string_view name) const { return find(name) != nullptr; }
 
     // Offset just past the last field, where a new field may be appended.

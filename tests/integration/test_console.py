@@ -119,6 +119,19 @@ class Console:
         from selenium.webdriver.common.by import By
         return self.driver.find_element(By.ID, element_id)
 
+    def click(self, locate, what):
+        """Clicks what locate() finds; found again if the page's refresh of its table
+        replaced it between the finding and the click."""
+        from selenium.common.exceptions import StaleElementReferenceException
+
+        def clicked():
+            try:
+                locate().click()
+                return True
+            except StaleElementReferenceException:
+                return False
+        self.wait(clicked, f"a click on {what}")
+
     def wait(self, predicate, what, timeout=30):
         from selenium.common.exceptions import TimeoutException
         from selenium.webdriver.support.ui import WebDriverWait
@@ -231,7 +244,7 @@ def test_every_page_shows_what_the_server_holds_without_a_script_error(console):
     c.wait_text("queue-rows", queued)
 
     # The message's page, reached by clicking its id.
-    c.find(By.LINK_TEXT, queued).click()
+    c.click(lambda: c.find(By.LINK_TEXT, queued), f"the link {queued}")
     c.wait_text("message-recipients", SLOW)
     assert c.by_id("message-id").text == queued
     [recipient] = c.rows("message-recipients")
@@ -433,7 +446,7 @@ def test_a_suppression_added_in_the_page_is_in_the_api_and_removed_there(console
     assert entry["address"] == "carl@one.test" and entry["reason"] == "asked by phone", entry
     c.wait_text("suppressions", "carl@one.test")
     c.screenshot("suppressions")
-    c.button("suppressions", "Remove").click()
+    c.click(lambda: c.button("suppressions", "Remove"), "Remove")
     c.confirm()
     c.status_ok("no longer suppressed")
     assert c.call(f"/api/v1/suppressions?domain={BRAND}")[1]["entries"] == []

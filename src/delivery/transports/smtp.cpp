@@ -60,7 +60,8 @@ Result<std::string> read_password(const std::filesystem::path& path) {
 // it.
 bool says_tls_not_required(const Delivery& delivery) {
     if (delivery.envelope.require_tls) return false;
-    const auto* field = message::HeaderBlock::parse(delivery.data).find("TLS-Required");
+    const auto header = message::HeaderBlock::parse(delivery.data);
+    const auto* field = header.find("TLS-Required");
     return field != nullptr && equals_ignoring_case(field->value, "No");
 }
 

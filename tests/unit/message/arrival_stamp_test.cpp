@@ -125,20 +125,20 @@ TEST(ArrivalStamp, AddsFromTheEnvelopeSenderOnlyWhenAskedAndMissing) {
     s.add_missing_from = true;
     Envelope envelope = sample_envelope();
     const std::string added = s.apply("Subject: x\r\n\r\nbody\r\n", envelope);
-    ASSERT_NE(HeaderBlock::parse(added).find("From"), nullptr);
-    EXPECT_EQ(HeaderBlock::parse(added).find("From")->value, envelope.sender);
+    const auto added_header = HeaderBlock::parse(added);
+    ASSERT_NE(added_header.find("From"), nullptr);
+    EXPECT_EQ(added_header.find("From")->value, envelope.sender);
 
     const std::string kept = s.apply("From: Someone <a@b.example>\r\n\r\nbody\r\n", envelope);
-    EXPECT_EQ(HeaderBlock::parse(kept).count("From"), 1u);
-    EXPECT_EQ(HeaderBlock::parse(kept).find("From")->value, "Someone <a@b.example>");
+    const auto kept_header = HeaderBlock::parse(kept);
+    EXPECT_EQ(kept_header.count("From"), 1u);
+    EXPECT_EQ(kept_header.find("From")->value, "Someone <a@b.example>");
 
     s.add_missing_from = false;
-    EXPECT_EQ(HeaderBlock::parse(s.apply("Subject: x\r\n\r\nb\r\n", envelope)).find("From"),
-              nullptr);
+    EXPECT_FALSE(HeaderBlock::parse(s.apply("Subject: x\r\n\r\nb\r\n", envelope)).has("From"));
     s.add_missing_from = true;
     envelope.sender.clear();  // the null sender has no address to show
-    EXPECT_EQ(HeaderBlock::parse(s.apply("Subject: x\r\n\r\nb\r\n", envelope)).find("From"),
-              nullptr);
+    EXPECT_FALSE(HeaderBlock::parse(s.apply("Subject: x\r\n\r\nb\r\n", envelope)).has("From"));
 }
 
 // The intake stamps the header section of a spooled text and copies the rest: the outcome
