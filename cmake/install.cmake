@@ -5,10 +5,6 @@
 #   ${HERALD_SYSTEMD_UNIT_DIR}/herald.service packaging/herald.service
 #   /var/spool/herald, /var/log/herald       empty: the directories the shipped config names
 # The man pages are installed by cmake/man_pages.cmake.
-# The sanitizer build makes no herald binary, so there is nothing to install.
-if(HERALD_UNIT_TESTS_ONLY)
-  return()
-endif()
 include(GNUInstallDirs)
 
 install(TARGETS herald RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})

@@ -5,10 +5,6 @@
 # They are built with everything else into ${CMAKE_BINARY_DIR}/man/ (where the integration
 # tests look for them, beside the binary), again whenever their source or the converter
 # changes, and installed into the manual's sections 8 and 5.
-# The sanitizer build makes no herald binary, so no pages about it either.
-if(HERALD_UNIT_TESTS_ONLY)
-  return()
-endif()
 include(GNUInstallDirs)
 
 # The converter needs the standard library only; /usr/bin/python3 first, as the Makefile does.
