@@ -787,7 +787,9 @@ TEST(ClientSession, DefersWhenCredentialsAreSetButNoMechanismIsOffered) {
 
 // ---- connection reuse ----
 
-TEST(ClientSession, SendsTheNextMessageAfterRsetWhenIdle) {
+// With PIPELINING the next transaction goes in the RSET's group (RFC 2920 3.1): one round
+// trip, and the RSET's reply still comes before the text is sent.
+TEST(ClientSession, PipelinesTheNextTransactionWithItsRsetWhenIdle) {
     Script s;
     s.quit_when_done = false;
     s.reply("220 mx.test\r\n");
@@ -797,15 +799,67 @@ TEST(ClientSession, SendsTheNextMessageAfterRsetWhenIdle) {
     EXPECT_EQ(s.session.waiting_for(), ClientWait::nothing);
     ASSERT_TRUE(s.session.send_next(message({"z@y.example"})));
     EXPECT_FALSE(s.session.send_next(message()));
-    EXPECT_EQ(s.drain(), "RSET\r\n");
-    EXPECT_EQ(s.reply("250 Ok\r\n"),
-              "MAIL FROM:<a@x.example> SIZE=22\r\nRCPT TO:<z@y.example>\r\nDATA\r\n");
-    s.reply("250 Ok\r\n250 Ok\r\n354 go\r\n250 2.0.0 second\r\n");
+    EXPECT_EQ(s.drain(),
+              "RSET\r\nMAIL FROM:<a@x.example> SIZE=22\r\nRCPT TO:<z@y.example>\r\nDATA\r\n");
+    EXPECT_EQ(s.reply("250 Ok\r\n250 Ok\r\n250 Ok\r\n"), "") << "no text before 354";
+    EXPECT_TRUE(contains(s.reply("354 go\r\n"), "\r\n.\r\n"));
+    s.reply("250 2.0.0 second\r\n");
     ASSERT_EQ(s.results.size(), 2u);
     EXPECT_EQ(s.results[1].recipients.at(0).recipient, "z@y.example");
     EXPECT_EQ(s.results[1].recipients.at(0).reply, "250 2.0.0 second");
+    EXPECT_TRUE(s.session.idle());
     s.session.quit();
     EXPECT_EQ(s.drain(), "QUIT\r\n");
+}
+
+// Without PIPELINING, RSET alone, and the transaction once it is answered.
+TEST(ClientSession, SendsTheNextMessageAfterRsetWhenIdleWithoutPipelining) {
+    Script s;
+    s.quit_when_done = false;
+    s.reply(kPlainServer.substr(0, kPlainServer.find("221")));
+    ASSERT_TRUE(s.session.send_next(message({"z@y.example"})));
+    EXPECT_EQ(s.drain(), "RSET\r\n");
+    EXPECT_EQ(s.reply("250 Ok\r\n"), "MAIL FROM:<a@x.example>\r\n");
+    EXPECT_EQ(s.reply("250 Ok\r\n"), "RCPT TO:<z@y.example>\r\n");
+}
+
+// A refused RSET leaves the pipelined transaction undone: its recipients are for another
+// connection, and its text was never sent.
+TEST(ClientSession, ARefusedRsetDefersThePipelinedTransactionToAnotherHost) {
+    Script s;
+    s.quit_when_done = false;
+    s.reply("220 mx.test\r\n");
+    s.reply(kEhloPipelining);
+    s.reply("250 Ok\r\n250 Ok\r\n354 go\r\n250 Ok\r\n");
+    ASSERT_TRUE(s.session.send_next(message({"z@y.example"})));
+    s.drain();
+    EXPECT_EQ(s.reply("502 5.5.1 No\r\n250 Ok\r\n250 Ok\r\n354 go\r\n"), "QUIT\r\n")
+        << "no text after the 354";
+    ASSERT_EQ(s.results.size(), 2u);
+    EXPECT_EQ(s.results[1].recipients.at(0).status, RecipientStatus::deferred);
+    EXPECT_TRUE(contains(s.results[1].recipients.at(0).reply, "RSET refused"));
+    EXPECT_TRUE(s.results[1].try_next_host);
+}
+
+// A message decided without a command (a sender that cannot be written in MAIL) after a
+// pipelined RSET: the connection is idle again once the RSET is answered.
+TEST(ClientSession, IsIdleAgainAfterTheRsetWhenTheMessageWasDecidedWithoutACommand) {
+    Script s;
+    s.quit_when_done = false;
+    s.reply("220 mx.test\r\n");
+    s.reply(kEhloPipelining);
+    s.reply("250 Ok\r\n250 Ok\r\n354 go\r\n250 Ok\r\n");
+    OutboundMessage bad = message({"z@y.example"});
+    bad.sender = "a<b@x.example";
+    ASSERT_TRUE(s.session.send_next(bad));
+    EXPECT_EQ(s.drain(), "RSET\r\n");
+    ASSERT_EQ(s.results.size(), 2u);
+    EXPECT_EQ(s.results[1].recipients.at(0).status, RecipientStatus::failed);
+    EXPECT_FALSE(s.session.idle()) << "the RSET's reply is still due";
+    s.reply("250 Ok\r\n");
+    EXPECT_TRUE(s.session.idle());
+    ASSERT_TRUE(s.session.send_next(message({"w@y.example"})));
+    EXPECT_TRUE(contains(s.drain(), "RCPT TO:<w@y.example>"));
 }
 
 TEST(ClientSession, ClosesQuietlyWhenAnIdleConnectionDrops) {
