@@ -2,6 +2,8 @@
 // UTF-8 as RFC 3629 defines it: what SMTPUTF8 addresses (RFC 6531) and JSON strings must be.
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,8 +15,17 @@ inline bool is_non_ascii(char c) {
     return static_cast<unsigned char>(c) >= 0x80;
 }
 
+// Eight bytes at a time: asked of every message's whole text (8BITMIME), byte by byte it
+// showed in profiles.
 inline bool has_non_ascii(std::string_view s) {
-    return std::any_of(s.begin(), s.end(), is_non_ascii);
+    constexpr std::uint64_t kHighBits = 0x8080808080808080ull;
+    std::size_t i = 0;
+    for (; i + sizeof(std::uint64_t) <= s.size(); i += sizeof(std::uint64_t)) {
+        std::uint64_t word;
+        std::memcpy(&word, s.data() + i, sizeof word);
+        if (word & kHighBits) return true;
+    }
+    return std::any_of(s.begin() + static_cast<std::ptrdiff_t>(i), s.end(), is_non_ascii);
 }
 
 struct CodePoint {
