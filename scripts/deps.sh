@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
   libboost1.81-dev libssl-dev libunbound-dev libtomlplusplus-dev libyaml-cpp-dev
   libcli11-dev libfmt-dev libcrypt-dev libpsl-dev libidn2-dev libgmime-3.0-dev libsqlite3-dev libsystemd-dev libhiredis-dev libgtest-dev libevent-dev zlib1g-dev
-  openssl swaks libnet-ssleay-perl libauthen-sasl-perl curl
+  openssl swaks libnet-ssleay-perl libauthen-sasl-perl curl iproute2
   python3 python3-pytest python3-pytest-xdist python3-requests python3-aiosmtpd python3-dkim python3-prometheus-client
   chromium chromium-driver python3-selenium
   unbound nsd ldnsutils postfix mailutils testssl.sh redis-server python3-redis

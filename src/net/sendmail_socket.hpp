@@ -40,6 +40,8 @@ class SendmailSocket {
                                                         Handler handler);
     boost::asio::awaitable<void> serve();
     void close();
+    // Connected now: a stop lets them finish (a submission under way gets its reply).
+    std::size_t clients() const { return clients_; }
 
   private:
     SendmailSocket(std::unique_ptr<UnixSocketListener> listener, SendmailSocketLimits limits,

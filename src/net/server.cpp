@@ -318,8 +318,9 @@ struct Server::Parts {
     std::filesystem::path shaping_path() const { return config.server.spool_dir / "shaping.json"; }
 };
 
-// Lets transactions and deliveries under way finish (a client mid-DATA gets its 250), for a
-// few seconds at most; what is cut off then was never acknowledged, or is retried.
+// Lets transactions, local submissions and deliveries under way finish (a client mid-DATA, or
+// `herald sendmail` mid-message, gets its 250), for a few seconds at most; what is cut off
+// then was never acknowledged, or is retried.
 asio::awaitable<void> Server::Parts::drain_then_stop() {
     constexpr auto kGrace = std::chrono::seconds(5);
     constexpr auto kPoll = std::chrono::milliseconds(20);
@@ -334,7 +335,7 @@ asio::awaitable<void> Server::Parts::drain_then_stop() {
     };
     // Named, not temporaries in the co_await: GCC 12 destroys those twice.
     const std::function<bool()> drained = [this] {
-        return limits->active() == 0 && scheduler->active() == 0;
+        return limits->active() == 0 && scheduler->active() == 0 && sendmail_socket->clients() == 0;
     };
     const std::function<bool()> closed = [this] { return router->connections_closed(); };
     co_await wait_until(drained);

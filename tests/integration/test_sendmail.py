@@ -1,7 +1,9 @@
 """herald sendmail: sendmail(1)-style injection (-t, -f, -i) into the queue."""
+import json
 import mailbox
 import os
 import re
+import signal
 import socket
 import subprocess
 
@@ -171,6 +173,45 @@ def test_the_socket_answers_nonsense_with_a_reply_and_keeps_serving(make_herald)
         assert result.returncode == 0, result.stderr
     [m] = inbox(h, "bob")
     assert m["Subject"] == "after nonsense"
+
+
+def test_a_submission_under_way_when_herald_stops_gets_its_reply_and_is_kept(make_herald):
+    h = start(make_herald)
+    request = json.dumps({"sender": f"alice@{LOCAL}", "recipients": [f"bob@{LOCAL}"]})
+
+    def taken_by_herald(client):
+        """Whether Herald accepted the connection: its end of it is one of Herald's files
+        (in the listener's backlog it is not yet)."""
+        mine = str(os.fstat(client.fileno()).st_ino)
+        lines = subprocess.run(["ss", "-xH"], capture_output=True, text=True).stdout.splitlines()
+        theirs = {f"socket:[{f[5]}]" for f in map(str.split, lines) if len(f) >= 8 and f[7] == mine}
+        fds = f"/proc/{h.proc.pid}/fd"
+        for fd in os.listdir(fds):
+            try:
+                if os.readlink(f"{fds}/{fd}") in theirs:
+                    return True
+            except FileNotFoundError:
+                pass  # closed meanwhile
+        return False
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(30)
+        s.connect(str(h.spool_dir / "sendmail.sock"))
+        s.sendall(request.encode() + b"\nSubject: mid-stop\n\n")
+        # Stopped once Herald took the connection: one still in the listener's backlog
+        # would go with the listener.
+        h.wait_for(lambda: taken_by_herald(s), what="the connection accepted")
+        h.proc.send_signal(signal.SIGTERM)
+        h.wait_for_log("herald stopping")
+        s.sendall(b"sent while stopping\n")
+        s.shutdown(socket.SHUT_WR)
+        reply = s.recv(4096)
+    assert reply.startswith(b"250 "), reply
+    assert h.proc.wait(timeout=30) == 0
+    h.proc = None
+    h.start()
+    [m] = inbox(h, "bob")
+    assert m["Subject"] == "mid-stop"
+    assert "sent while stopping" in m.get_payload()
 
 
 def test_a_message_over_the_size_limit_is_refused_with_exit_65(make_herald):
