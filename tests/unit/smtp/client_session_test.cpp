@@ -66,6 +66,13 @@ class Script {
         return out;
     }
 
+    // The server's side of the first message (`server`, up to its last 250), the connection
+    // kept open for the next: the session is idle after it.
+    void keep_open_after(std::string_view server) {
+        quit_when_done = false;
+        reply(server);
+    }
+
     const TransactionResult& result() const { return results.at(0); }
     const RecipientReply& recipient(std::size_t i) const { return result().recipients.at(i); }
 
@@ -87,6 +94,11 @@ constexpr std::string_view kPlainServer =
     "354 End data with <CR><LF>.<CR><LF>\r\n"
     "250 2.0.0 Ok: queued as ABC\r\n"
     "221 2.0.0 Bye\r\n";
+constexpr std::string_view kPlainFirstMessage = kPlainServer.substr(0, kPlainServer.find("221"));
+// The same with PIPELINING: MAIL, RCPT and DATA answered together.
+constexpr std::string_view kPipelinedFirstMessage =
+    "220 mx.test\r\n250-mx.test\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250 8BITMIME\r\n"
+    "250 Ok\r\n250 Ok\r\n354 go\r\n250 Ok\r\n";
 
 constexpr std::string_view kPlainClient =
     "EHLO client.example\r\n"
@@ -791,10 +803,7 @@ TEST(ClientSession, DefersWhenCredentialsAreSetButNoMechanismIsOffered) {
 // trip, and the RSET's reply still comes before the text is sent.
 TEST(ClientSession, PipelinesTheNextTransactionWithItsRsetWhenIdle) {
     Script s;
-    s.quit_when_done = false;
-    s.reply("220 mx.test\r\n");
-    s.reply(kEhloPipelining);
-    s.reply("250 Ok\r\n250 Ok\r\n354 go\r\n250 Ok\r\n");
+    s.keep_open_after(kPipelinedFirstMessage);
     EXPECT_TRUE(s.session.idle());
     EXPECT_EQ(s.session.waiting_for(), ClientWait::nothing);
     ASSERT_TRUE(s.session.send_next(message({"z@y.example"})));
@@ -815,8 +824,7 @@ TEST(ClientSession, PipelinesTheNextTransactionWithItsRsetWhenIdle) {
 // Without PIPELINING, RSET alone, and the transaction once it is answered.
 TEST(ClientSession, SendsTheNextMessageAfterRsetWhenIdleWithoutPipelining) {
     Script s;
-    s.quit_when_done = false;
-    s.reply(kPlainServer.substr(0, kPlainServer.find("221")));
+    s.keep_open_after(kPlainFirstMessage);
     ASSERT_TRUE(s.session.send_next(message({"z@y.example"})));
     EXPECT_EQ(s.drain(), "RSET\r\n");
     EXPECT_EQ(s.reply("250 Ok\r\n"), "MAIL FROM:<a@x.example>\r\n");
@@ -827,10 +835,7 @@ TEST(ClientSession, SendsTheNextMessageAfterRsetWhenIdleWithoutPipelining) {
 // connection, and its text was never sent.
 TEST(ClientSession, ARefusedRsetDefersThePipelinedTransactionToAnotherHost) {
     Script s;
-    s.quit_when_done = false;
-    s.reply("220 mx.test\r\n");
-    s.reply(kEhloPipelining);
-    s.reply("250 Ok\r\n250 Ok\r\n354 go\r\n250 Ok\r\n");
+    s.keep_open_after(kPipelinedFirstMessage);
     ASSERT_TRUE(s.session.send_next(message({"z@y.example"})));
     s.drain();
     EXPECT_EQ(s.reply("502 5.5.1 No\r\n250 Ok\r\n250 Ok\r\n354 go\r\n"), "QUIT\r\n")
@@ -845,10 +850,7 @@ TEST(ClientSession, ARefusedRsetDefersThePipelinedTransactionToAnotherHost) {
 // pipelined RSET: the connection is idle again once the RSET is answered.
 TEST(ClientSession, IsIdleAgainAfterTheRsetWhenTheMessageWasDecidedWithoutACommand) {
     Script s;
-    s.quit_when_done = false;
-    s.reply("220 mx.test\r\n");
-    s.reply(kEhloPipelining);
-    s.reply("250 Ok\r\n250 Ok\r\n354 go\r\n250 Ok\r\n");
+    s.keep_open_after(kPipelinedFirstMessage);
     OutboundMessage bad = message({"z@y.example"});
     bad.sender = "a<b@x.example";
     ASSERT_TRUE(s.session.send_next(bad));
@@ -864,8 +866,7 @@ TEST(ClientSession, IsIdleAgainAfterTheRsetWhenTheMessageWasDecidedWithoutAComma
 
 TEST(ClientSession, ClosesQuietlyWhenAnIdleConnectionDrops) {
     Script s;
-    s.quit_when_done = false;
-    s.reply(kPlainServer.substr(0, kPlainServer.find("221")));
+    s.keep_open_after(kPlainFirstMessage);
     s.session.connection_lost();
     s.drain();
     EXPECT_TRUE(s.session.closed());
@@ -874,8 +875,7 @@ TEST(ClientSession, ClosesQuietlyWhenAnIdleConnectionDrops) {
 
 TEST(ClientSession, HandsTheNextMessageToAnotherHostWhenTheIdleServerSaid421) {
     Script s;
-    s.quit_when_done = false;
-    s.reply(kPlainServer.substr(0, kPlainServer.find("221")));
+    s.keep_open_after(kPlainFirstMessage);
     s.reply("421 4.4.2 Idle timeout\r\n");
     EXPECT_TRUE(s.session.idle());
     ASSERT_TRUE(s.session.send_next(message({"z@y.example"})));
