@@ -120,14 +120,12 @@ class Connection {
     Connection(tcp::socket socket, const SmtpServices& services)
         : services_(services), stream_(std::move(socket), *services.tls->context) {}
 
-    asio::awaitable<void> run() {
-        boost::system::error_code ec;
-        auto remote = stream_.socket().remote_endpoint(ec);
-        if (ec) co_return;
+    asio::awaitable<void> run(const asio::ip::address& peer) {
+        const auto remote = unmapped(peer);
         smtp::SessionSettings settings = services_.settings;
         settings.allow_plaintext_auth =
-            services_.allow_plaintext_auth_on_loopback && unmapped(remote.address()).is_loopback();
-        client_.ip = unmapped(remote.address()).to_string();
+            services_.allow_plaintext_auth_on_loopback && remote.is_loopback();
+        client_.ip = remote.to_string();
         policies_ = services_.policies();
         policy::SessionGate gate(policies_->relay, policies_->limiter.get(),
                                  &policies_->suppressing, policies_->limits_shared);
@@ -324,11 +322,12 @@ class ConnectionGauge {
 
 }  // namespace
 
-asio::awaitable<void> serve_smtp_connection(tcp::socket socket, ConnectionLimits::Slot slot,
+asio::awaitable<void> serve_smtp_connection(tcp::socket socket, tcp::endpoint peer,
+                                            ConnectionLimits::Slot slot,
                                             const SmtpServices& services) {
     Connection connection(std::move(socket), services);
     ConnectionGauge gauge(services.metrics);
-    co_await connection.run();
+    co_await connection.run(peer.address());
 }
 
 }  // namespace herald::net

@@ -40,7 +40,9 @@ struct SmtpServices {
     std::function<void(const std::string& context, const std::string& what)> panic;
 };
 
+// `peer`: the client's address as accept() told it (no getpeername a connection).
 boost::asio::awaitable<void> serve_smtp_connection(boost::asio::ip::tcp::socket socket,
+                                                   boost::asio::ip::tcp::endpoint peer,
                                                    ConnectionLimits::Slot slot,
                                                    const SmtpServices& services);
 

@@ -54,9 +54,10 @@ asio::awaitable<void> refuse(tcp::socket socket, std::string reply) {
 }
 
 // The connection holds its services: a reload may replace the entrance's meanwhile.
-asio::awaitable<void> serve_with(tcp::socket socket, ConnectionLimits::Slot slot,
+asio::awaitable<void> serve_with(tcp::socket socket, tcp::endpoint peer,
+                                 ConnectionLimits::Slot slot,
                                  std::shared_ptr<const SmtpServices> services) {
-    co_await serve_smtp_connection(std::move(socket), std::move(slot), *services);
+    co_await serve_smtp_connection(std::move(socket), peer, std::move(slot), *services);
 }
 
 }  // namespace
@@ -66,7 +67,9 @@ asio::awaitable<void> accept_smtp_connections(std::shared_ptr<SmtpEntrance> entr
     auto executor = co_await asio::this_coro::executor;
     auto& acceptor = entrance->acceptor;
     while (acceptor.is_open()) {
-        auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+        tcp::endpoint peer;
+        auto [ec, socket] =
+            co_await acceptor.async_accept(peer, asio::as_tuple(asio::use_awaitable));
         if (ec == asio::error::operation_aborted) break;
         if (ec) {
             // Out of descriptors and the like: say so once, breathe, and go on accepting.
@@ -77,7 +80,7 @@ asio::awaitable<void> accept_smtp_connections(std::shared_ptr<SmtpEntrance> entr
         }
         const auto services_ptr = entrance->services;
         const SmtpServices& services = *services_ptr;
-        std::string ip = peer_ip(socket);
+        std::string ip = unmapped(peer.address()).to_string();
         auto admission = limits.admit(ip);
         if (!admission.slot) {
             bool per_ip = admission.refusal == ConnectionLimits::Refusal::per_ip;
@@ -88,16 +91,16 @@ asio::awaitable<void> accept_smtp_connections(std::shared_ptr<SmtpEntrance> entr
             asio::co_spawn(executor, refuse(std::move(socket), reply.wire()), asio::detached);
             continue;
         }
-        asio::co_spawn(executor,
-                       serve_with(std::move(socket), std::move(*admission.slot), services_ptr),
-                       [panic = services.panic](std::exception_ptr e) {
-                           if (!e) return;
-                           try {
-                               std::rethrow_exception(e);
-                           } catch (const std::exception& ex) {
-                               panic("smtp connection", ex.what());
-                           }
-                       });
+        asio::co_spawn(
+            executor, serve_with(std::move(socket), peer, std::move(*admission.slot), services_ptr),
+            [panic = services.panic](std::exception_ptr e) {
+                if (!e) return;
+                try {
+                    std::rethrow_exception(e);
+                } catch (const std::exception& ex) {
+                    panic("smtp connection", ex.what());
+                }
+            });
     }
 }
 
