@@ -1,5 +1,6 @@
 #include "spool/message_id.hpp"
 
+#include <pthread.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -34,13 +35,25 @@ std::uint64_t random_bits() {
 
 constexpr std::uint64_t kCounterMask = (std::uint64_t{1} << (5 * kCounterDigits)) - 1;
 
+// A forked child (sendmail started by the server, a test) must not repeat its parent's ids:
+// fork() marks the sequence stale (held across the fork, so the child's copy of the mutex is
+// free), where a getpid() on every id cost a system call three times a relayed message.
 struct Generator {
     std::mutex mutex;
-    pid_t pid = -1;
+    bool seeded = false;
     MessageIdSequence sequence{0};
+
+    Generator() {
+        ::pthread_atfork([] { generator().mutex.lock(); }, [] { generator().mutex.unlock(); },
+                         [] {
+                             generator().seeded = false;
+                             generator().mutex.unlock();
+                         });
+    }
+    static Generator& generator();
 };
 
-Generator& generator() {
+Generator& Generator::generator() {
     static Generator g;
     return g;
 }
@@ -69,11 +82,10 @@ std::string new_message_id() {
     auto now = std::chrono::duration_cast<std::chrono::microseconds>(
                    std::chrono::system_clock::now().time_since_epoch())
                    .count();
-    Generator& g = generator();
+    Generator& g = Generator::generator();
     std::lock_guard lock(g.mutex);
-    // A forked child (sendmail started by the server, a test) must not repeat its parent.
-    if (pid_t pid = ::getpid(); pid != g.pid) {
-        g.pid = pid;
+    if (!g.seeded) {
+        g.seeded = true;
         g.sequence = MessageIdSequence(random_bits());
     }
     return g.sequence.next(static_cast<std::uint64_t>(std::max<long long>(now, 0)));
