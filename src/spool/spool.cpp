@@ -722,10 +722,12 @@ Status Spool::remove_finished(std::string_view id) {
 
 Status Spool::unlink_message(std::string_view id) {
     if (!is_valid_message_id(id)) return Error{not_an_id(id)};
-    if (unwritten_->drop(id)) {
-        ::unlink(schedule_path_of(id).c_str());
-        return ok_status();
-    }
+    // A message never written has no schedule either: an attempt that leaves it queued
+    // writes its file before the schedule. (Only when that write failed can one be left
+    // behind, which the next start's drop_orphan_schedules removes.) This runs on the
+    // journal's thread, ahead of the batch's other callbacks: no unlink there that finds
+    // nothing.
+    if (unwritten_->drop(id)) return ok_status();
     auto path = path_of(id);
     if (::unlink(path.c_str()) != 0) {
         if (errno == ENOENT) return Error{"no message " + std::string(id) + " in the queue"};
