@@ -18,6 +18,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kDigits = 16;
+constexpr const char* kPreparedName = "next";  // never a segment's name: 16 digits
 
 std::string segment_name(std::uint64_t sequence) {
     return fmt::format("{:0{}}", sequence, kDigits);
@@ -57,6 +58,13 @@ Status Journal::remove_segments(const std::vector<fs::path>& segments) {
     return ok_status();
 }
 
+std::uint64_t Journal::prepared_size_after(std::uint64_t used) {
+    if (used < kPrepareFrom) return 0;
+    constexpr std::uint64_t kMiB = 1 << 20;
+    const std::uint64_t wanted = (used + used / 4 + kMiB - 1) / kMiB * kMiB;
+    return std::min(wanted, kPreparedAtMost);
+}
+
 Journal::Journal(fs::path dir, FileDescriptor spool_dir, FileDescriptor journal_dir)
     : dir_(std::move(dir)),
       spool_dir_(std::move(spool_dir)),
@@ -73,6 +81,7 @@ Result<std::unique_ptr<Journal>> Journal::open(const fs::path& dir, const fs::pa
     journal->write_out_ = std::move(write_out);
     const auto existing = segments(dir);
     if (!existing.empty()) journal->sequence_ = std::stoull(existing.back().filename().string());
+    ::unlink((dir / kPreparedName).c_str());  // one a crash left, perhaps half written
     if (auto error = journal->start_segment(); !error.empty()) return Error{error};
     journal->flusher_ = std::jthread([j = journal.get()] { j->flush_as_they_come(); });
     if (interval.count() > 0) {
@@ -96,7 +105,8 @@ Journal::~Journal() {
     records_came_.notify_all();
     if (flusher_.joinable()) flusher_.join();
     // Nothing commits any more: once the files are durable, every segment can go.
-    if (checkpoint()) static_cast<void>(remove_segments(segments(dir_)));
+    if (checkpoint_segments()) static_cast<void>(remove_segments(segments(dir_)));
+    ::unlink((dir_ / kPreparedName).c_str());
 }
 
 void Journal::commit(std::string_view records, Committed committed) {
@@ -154,9 +164,11 @@ std::string Journal::write_and_sync(const std::string& records) {
     written_ = true;
     const auto path = dir_ / segment_name(sequence_);
     const std::array<std::string_view, 1> pieces{records};
+    // At the file's position: the end of the records, within a prepared segment's zeros.
     int err = segment_.write_all(pieces);
     const char* operation = "write";
     if (err == 0) {
+        written_bytes_ += records.size();
         err = segment_.data_sync();
         operation = "fdatasync";
     }
@@ -167,19 +179,60 @@ std::string Journal::write_and_sync(const std::string& records) {
     return describe_errno(operation, path, err);
 }
 
-// A new segment, whose name is durable before any record in it counts.
+// A new segment, whose name is durable before any record in it counts: the prepared one
+// when there is one, else an empty file. Written from its start, never appended to.
 std::string Journal::start_segment() {
     const auto path = dir_ / segment_name(sequence_ + 1);
-    auto fd = FileDescriptor::open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND, 0600);
-    if (!fd) return describe_errno("create", path, errno);
+    FileDescriptor fd;
+    if (std::exchange(next_prepared_, false) &&
+        ::rename((dir_ / kPreparedName).c_str(), path.c_str()) == 0) {
+        fd = FileDescriptor::open(path, O_WRONLY | O_NOFOLLOW);
+        if (!fd) return describe_errno("open", path, errno);
+    } else {
+        fd = FileDescriptor::open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+        if (!fd) return describe_errno("create", path, errno);
+    }
     if (int err = journal_dir_.full_sync(); err != 0) return describe_errno("fsync", dir_, err);
     segment_ = std::move(fd);
     ++sequence_;
     segment_broken_ = false;
+    previous_bytes_ = std::exchange(written_bytes_, 0);
     return "";
 }
 
 Status Journal::checkpoint() {
+    auto done = checkpoint_segments();
+    prepare_next_segment();
+    return done;
+}
+
+// Outside the segment lock, so that no flush waits for the zeros; only the checkpointing
+// thread prepares, and start_segment takes the file only once it is marked ready.
+void Journal::prepare_next_segment() {
+    std::uint64_t size = 0;
+    {
+        std::lock_guard segment(segment_mutex_);
+        if (!next_prepared_) size = prepared_size_after(previous_bytes_);
+    }
+    if (size == 0) return;
+    const auto path = dir_ / kPreparedName;
+    auto fd = FileDescriptor::open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600);
+    static const std::string zeros(256 << 10, '\0');  // the sizes are whole MiB
+    const std::array<std::string_view, 1> piece{zeros};
+    int err = fd ? 0 : errno;
+    for (std::uint64_t done = 0; err == 0 && done < size; done += zeros.size()) {
+        err = fd.write_all(piece);
+    }
+    if (err == 0) err = fd.data_sync();
+    if (err != 0) {  // a full disk, say: the next segment grows as it is written
+        ::unlink(path.c_str());
+        return;
+    }
+    std::lock_guard segment(segment_mutex_);
+    next_prepared_ = true;
+}
+
+Status Journal::checkpoint_segments() {
     if (!written_.exchange(false)) return ok_status();
     std::uint64_t current = 0;
     std::string error;

@@ -92,7 +92,8 @@ JournalSegmentText read_journal_records(std::string_view segment) {
     while (!segment.empty()) {
         auto record = read_one(segment);
         if (!record) {
-            text.complete = false;
+            // A prepared segment's zeros after the last record are no record cut short.
+            text.complete = segment.find_first_not_of('\0') == std::string_view::npos;
             break;
         }
         text.records.push_back(std::move(record->first));

@@ -31,7 +31,8 @@ void append_journal_record(std::string& out, JournalKind kind, std::string_view 
                            std::string_view payload);
 
 // The records of a segment in order, up to the first that is torn or damaged: `complete`
-// says whether every byte was read as records.
+// says whether every byte was read as records, or as records and then zeros (the unused end
+// of a prepared segment; no record starts with a zero byte).
 struct JournalSegmentText {
     std::vector<JournalRecord> records;
     bool complete = true;

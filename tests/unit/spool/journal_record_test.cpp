@@ -45,6 +45,30 @@ TEST(JournalRecord, ATornTailEndsTheReadingAtEveryByte) {
     }
 }
 
+// A prepared segment's unused zeros end the records cleanly; a record cut short before them
+// is still cut short, wherever the cut.
+TEST(JournalRecord, ZerosAfterTheRecordsAreTheirEndAndATornRecordBeforeThemIsNot) {
+    const std::string text = three_records();
+    auto read = read_journal_records(text + std::string(4096, '\0'));
+    EXPECT_TRUE(read.complete);
+    EXPECT_EQ(read.records.size(), 3u);
+    EXPECT_TRUE(read_journal_records(std::string(100, '\0')).complete);
+
+    std::string two;
+    append_journal_record(two, JournalKind::message, "id1", "HERALD-QUEUE 1\nbytes\n\0x"s);
+    append_journal_record(two, JournalKind::outcomes, "id1", "0D 1F");
+    for (std::size_t cut = two.size() + 1; cut < text.size(); ++cut) {
+        auto torn = read_journal_records(text.substr(0, cut) + std::string(512, '\0'));
+        EXPECT_FALSE(torn.complete) << cut;
+        EXPECT_EQ(torn.records.size(), 2u) << cut;
+    }
+    // A record whose first bytes a power cut lost, its rest on disk: not an end.
+    std::string hole = two + text.substr(two.size());
+    std::fill(hole.begin() + static_cast<std::ptrdiff_t>(two.size()),
+              hole.begin() + static_cast<std::ptrdiff_t>(two.size() + 3), '\0');
+    EXPECT_FALSE(read_journal_records(hole).complete);
+}
+
 TEST(JournalRecord, ADamagedByteFailsItsRecord) {
     std::string text = three_records();
     for (std::size_t at : {std::size_t{0}, std::size_t{2}, text.size() / 2, text.size() - 2}) {

@@ -762,6 +762,70 @@ TEST(Journal, RecordsHandedOverAreEachHeardOfOnceTheyAreDurable) {
     EXPECT_EQ(late, 10);
 }
 
+TEST(Journal, APreparedSegmentIsAQuarterLargerThanItsBusyPredecessorInWholeMiB) {
+    constexpr std::uint64_t kMiB = 1 << 20;
+    EXPECT_EQ(Journal::prepared_size_after(0), 0u);
+    EXPECT_EQ(Journal::prepared_size_after(Journal::kPrepareFrom - 1), 0u);
+    EXPECT_EQ(Journal::prepared_size_after(Journal::kPrepareFrom), 2 * kMiB);
+    EXPECT_EQ(Journal::prepared_size_after(4 * kMiB), 5 * kMiB);
+    EXPECT_EQ(Journal::prepared_size_after(4 * kMiB + 1), 6 * kMiB);
+    EXPECT_EQ(Journal::prepared_size_after(1000 * kMiB), Journal::kPreparedAtMost);
+}
+
+// A busy segment's successor is written full of zeros at the checkpoint; the next checkpoint
+// makes it the segment, whose records then overwrite the zeros from its start and read back
+// whole. A quiet segment's successor is not prepared, and a clean end leaves nothing.
+TEST(Journal, ABusySegmentsSuccessorIsPreparedAndItsRecordsOverwriteTheZeros) {
+    TempDir dir;
+    const auto journal_dir = dir.path() / "journal";
+    fs::create_directory(journal_dir);
+    std::ofstream(journal_dir / "next") << "half written by a crash";
+    auto opened = Journal::open(journal_dir, dir.path(), std::chrono::milliseconds(0));
+    ASSERT_TRUE(opened) << opened.error();
+    auto& journal = **opened;
+    EXPECT_FALSE(fs::exists(journal_dir / "next")) << "a crash's leftover is not used";
+
+    auto commit_bytes = [&](std::size_t bytes, const std::string& prefix) {
+        std::size_t n = 0;
+        for (std::size_t done = 0; done < bytes; ++n) {
+            std::string record;
+            append_journal_record(record, JournalKind::held, prefix + std::to_string(n),
+                                  std::string(4000, 'h'));
+            ASSERT_TRUE(journal.commit(record));
+            done += record.size();
+        }
+    };
+    commit_bytes(Journal::kPrepareFrom / 2, "quiet");
+    ASSERT_TRUE(journal.checkpoint());
+    EXPECT_FALSE(fs::exists(journal_dir / "next"));
+
+    commit_bytes(Journal::kPrepareFrom + 1, "busy");
+    ASSERT_TRUE(journal.checkpoint());
+    ASSERT_TRUE(fs::exists(journal_dir / "next"));
+    const auto prepared = fs::file_size(journal_dir / "next");
+    EXPECT_GE(prepared, Journal::kPrepareFrom + 1);
+    EXPECT_EQ(file_bytes(journal_dir / "next").find_first_not_of('\0'), std::string::npos);
+
+    std::string record;
+    append_journal_record(record, JournalKind::removed, "in-the-prepared", "");
+    ASSERT_TRUE(journal.commit(record));
+    ASSERT_TRUE(journal.checkpoint());  // takes the prepared file: a quiet one prepares none
+    EXPECT_FALSE(fs::exists(journal_dir / "next"));
+    auto segments = Journal::segments(journal_dir);
+    ASSERT_EQ(segments.size(), 1u);
+    EXPECT_EQ(fs::file_size(segments[0]), prepared);
+    ASSERT_TRUE(journal.commit(record));
+    ASSERT_TRUE(journal.commit(record));
+    auto read = read_journal_records(file_bytes(segments[0]));
+    EXPECT_TRUE(read.complete);
+    ASSERT_EQ(read.records.size(), 2u);
+    EXPECT_EQ(read.records[1].id, "in-the-prepared");
+    EXPECT_EQ(fs::file_size(segments[0]), prepared) << "written within the zeros";
+
+    opened->reset();
+    EXPECT_TRUE(fs::is_empty(journal_dir));
+}
+
 class JournaledSpoolTest : public SpoolTest {
   protected:
     // Runs `work` on a journaled spool in a child process that then dies without a
@@ -852,6 +916,35 @@ TEST_F(JournaledSpoolTest, SettlingAfterACrashMakesTheFilesSayWhatTheJournalSays
     EXPECT_TRUE(spool_.load(held)->held);
     EXPECT_EQ(spool_.load(half)->recipients[1].state, RecipientState::delivered);
     EXPECT_EQ(spool_.load(lost)->recipients[0].state, RecipientState::pending);
+}
+
+// A crash in a prepared segment leaves its records and then zeros: replayed whole, and no
+// batch taken for cut short.
+TEST_F(JournaledSpoolTest, SettlingReplaysAPreparedSegmentAndTakesItsZerosForItsEnd) {
+    const std::string id_file = (dir_.path() / "id").string();
+    crash_after([&](Spool& spool) {
+        const std::string body(100 * 1024, 'x');  // journaled whole: under 128 KiB
+        for (std::uint64_t bytes = 0; bytes < Journal::kPrepareFrom; bytes += body.size()) {
+            EXPECT_TRUE(spool.store(new_message_id(), envelope_to({"bob@example.net"}), body));
+        }
+        EXPECT_TRUE(spool.checkpoint());  // a busy segment ended: the next one is prepared
+        store_in(spool, {"bob@example.net"});
+        EXPECT_TRUE(spool.checkpoint());  // and begun
+        std::ofstream(id_file) << store_in(spool, {"bob@example.net"});
+    });
+    std::string lost;
+    std::ifstream(id_file) >> lost;
+    const auto segments = Journal::segments(journal_dir());
+    ASSERT_EQ(segments.size(), 1u);
+    EXPECT_GE(fs::file_size(segments[0]), Journal::kPrepareFrom) << "the prepared one";
+    ASSERT_FALSE(fs::exists(spool_.path_of(lost)));
+
+    auto settled = spool_.settle_journal();
+    ASSERT_TRUE(settled) << settled.error();
+    EXPECT_EQ(settled->records, 1u);
+    EXPECT_EQ(settled->restored, 1u);
+    EXPECT_FALSE(settled->torn);
+    EXPECT_TRUE(spool_.load(lost));
 }
 
 TEST_F(JournaledSpoolTest, ALargeMessageIsFlushedOnItsOwnAndNotCopiedIntoTheJournal) {
