@@ -15,6 +15,7 @@
 #include "base/expiry.hpp"
 #include "base/io_deadline.hpp"
 #include "base/peer_address.hpp"
+#include "base/upgradable_stream.hpp"
 #include "policy/session_gate.hpp"
 #include "spool/incoming_text.hpp"
 
@@ -42,32 +43,27 @@ std::string loggable_name(std::string_view name) {
 class SessionStream {
   public:
     SessionStream(tcp::socket socket, asio::ssl::context& tls)
-        : stream_(std::move(socket), tls), deadline_(stream_.get_executor(), [this] {
+        : stream_(std::move(socket), tls), deadline_(stream_.socket().get_executor(), [this] {
               boost::system::error_code ignored;
               this->socket().cancel(ignored);
           }) {}
 
-    tcp::socket& socket() { return stream_.next_layer(); }
-    bool tls_active() const { return tls_; }
+    tcp::socket& socket() { return stream_.socket(); }
+    bool tls_active() const { return stream_.tls_active(); }
 
     asio::awaitable<bool> handshake(std::chrono::seconds timeout) {
         deadline_.arm(timeout);
         auto [ec] =
-            co_await stream_.async_handshake(asio::ssl::stream_base::server, with_error_code);
+            co_await stream_.tls().async_handshake(asio::ssl::stream_base::server, with_error_code);
         deadline_.disarm();
-        tls_ = !ec;
-        co_return tls_;
+        if (!ec) stream_.tls_established();
+        co_return !ec;
     }
 
     // Returns 0 on timeout, end of stream or error.
     asio::awaitable<std::size_t> read_some(asio::mutable_buffer buf, std::chrono::seconds timeout) {
         deadline_.arm(timeout);
-        std::tuple<boost::system::error_code, std::size_t> done;
-        if (tls_) {
-            done = co_await stream_.async_read_some(buf, with_error_code);
-        } else {
-            done = co_await socket().async_read_some(buf, with_error_code);
-        }
+        const auto done = co_await stream_.read_some(buf);
         deadline_.disarm();
         auto [ec, n] = done;
         timed_out_ = deadline_.expired();
@@ -81,12 +77,7 @@ class SessionStream {
     // hold its connection slot (and its per-IP share) for ever.
     asio::awaitable<bool> write(std::string_view bytes, std::chrono::seconds timeout) {
         deadline_.arm(timeout);
-        std::tuple<boost::system::error_code, std::size_t> done;
-        if (tls_) {
-            done = co_await asio::async_write(stream_, asio::buffer(bytes), with_error_code);
-        } else {
-            done = co_await asio::async_write(socket(), asio::buffer(bytes), with_error_code);
-        }
+        const auto done = co_await stream_.write(asio::buffer(bytes));
         deadline_.disarm();
         const boost::system::error_code ec = std::get<0>(done);
         write_timed_out_ = deadline_.expired();
@@ -98,9 +89,9 @@ class SessionStream {
         boost::system::error_code ec;
         // After a cut-off write the TLS stream is mid-record: a close_notify would only wait
         // on the same full buffers.
-        if (tls_ && !write_timed_out_) {
+        if (tls_active() && !write_timed_out_) {
             deadline_.arm(std::chrono::seconds(5));
-            std::tie(ec) = co_await stream_.async_shutdown(with_error_code);
+            std::tie(ec) = co_await stream_.tls().async_shutdown(with_error_code);
             deadline_.disarm();
         }
         socket().shutdown(tcp::socket::shutdown_both, ec);
@@ -108,9 +99,8 @@ class SessionStream {
     }
 
   private:
-    asio::ssl::stream<tcp::socket> stream_;
+    UpgradableStream stream_;
     IoDeadline deadline_;  // every wait's; cancels the socket's operations when it passes
-    bool tls_ = false;
     bool timed_out_ = false;
     bool write_timed_out_ = false;
 };

@@ -28,7 +28,7 @@ Status failure(std::string_view what, bool timed_out, const boost::system::error
 SmtpStream::SmtpStream(asio::any_io_executor executor, asio::ssl::context& tls)
     : stream_(tcp::socket(executor), tls), deadline_(executor, [this] {
           boost::system::error_code ignored;
-          stream_.next_layer().cancel(ignored);
+          stream_.socket().cancel(ignored);
       }) {}
 
 asio::awaitable<Status> SmtpStream::connect(const std::string& ip, std::uint16_t port,
@@ -38,7 +38,7 @@ asio::awaitable<Status> SmtpStream::connect(const std::string& ip, std::uint16_t
     const auto address = asio::ip::make_address(ip, ec);
     if (ec) co_return Error{"bad address " + ip};
     const tcp::endpoint remote(address, port);
-    tcp::socket& socket = stream_.next_layer();
+    tcp::socket& socket = stream_.socket();
     socket.open(remote.protocol(), ec);
     if (ec) co_return failure("socket", false, ec);
     if (!source_ip.empty()) {
@@ -63,7 +63,7 @@ asio::awaitable<Status> SmtpStream::connect(const std::string& ip, std::uint16_t
 
 asio::awaitable<Status> SmtpStream::handshake(const std::string& peer_name, bool verify,
                                               std::chrono::seconds timeout) {
-    SSL* ssl = stream_.native_handle();
+    SSL* ssl = stream_.tls().native_handle();
     boost::system::error_code ec;
     asio::ip::make_address(peer_name, ec);
     const bool is_ip = !ec;
@@ -75,14 +75,14 @@ asio::awaitable<Status> SmtpStream::handshake(const std::string& peer_name, bool
     const int named = is_ip ? X509_VERIFY_PARAM_set1_ip_asc(param, peer_name.c_str())
                             : SSL_set1_host(ssl, peer_name.c_str());
     if (named != 1 && verify) co_return Error{"cannot verify the name " + peer_name};
-    stream_.set_verify_mode(verify ? asio::ssl::verify_peer : asio::ssl::verify_none);
+    stream_.tls().set_verify_mode(verify ? asio::ssl::verify_peer : asio::ssl::verify_none);
     co_return co_await shake_hands(verify, timeout);
 }
 
 asio::awaitable<Status> SmtpStream::handshake_dane(const std::string& host,
                                                    const std::vector<dns::TlsaRecord>& tlsa,
                                                    std::chrono::seconds timeout) {
-    SSL* ssl = stream_.native_handle();
+    SSL* ssl = stream_.tls().native_handle();
     // The host is the TLSA base domain: SNI, and the name a DANE-TA chain must carry.
     if (SSL_dane_enable(ssl, host.c_str()) <= 0) co_return Error{"cannot enable DANE for " + host};
     // RFC 7672 3.1.1: a DANE-EE match says all; the certificate's names do not matter.
@@ -97,14 +97,15 @@ asio::awaitable<Status> SmtpStream::handshake_dane(const std::string& host,
     }
     // Without a record OpenSSL would fall back to the trust store: that is not DANE.
     if (added == 0) co_return Error{"no TLSA record of " + host + " is usable"};
-    stream_.set_verify_mode(asio::ssl::verify_peer);
+    stream_.tls().set_verify_mode(asio::ssl::verify_peer);
     co_return co_await shake_hands(true, timeout);
 }
 
 asio::awaitable<Status> SmtpStream::shake_hands(bool verify, std::chrono::seconds timeout) {
-    SSL* ssl = stream_.native_handle();
+    SSL* ssl = stream_.tls().native_handle();
     deadline_.arm(timeout);
-    auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::client, with_error_code);
+    auto [ec] =
+        co_await stream_.tls().async_handshake(asio::ssl::stream_base::client, with_error_code);
     deadline_.disarm();
     timed_out_ = deadline_.expired();
     certificate_error_ = SSL_get_verify_result(ssl);
@@ -115,19 +116,14 @@ asio::awaitable<Status> SmtpStream::shake_hands(bool verify, std::chrono::second
         }
         co_return failure("TLS handshake", timed_out_, ec);
     }
-    tls_ = true;
+    stream_.tls_established();
     co_return ok_status();
 }
 
 asio::awaitable<Result<std::string>> SmtpStream::read_some(std::chrono::seconds timeout) {
     std::array<char, 16384> buffer;
     deadline_.arm(timeout);
-    std::tuple<boost::system::error_code, std::size_t> done;
-    if (tls_) {
-        done = co_await stream_.async_read_some(asio::buffer(buffer), with_error_code);
-    } else {
-        done = co_await stream_.next_layer().async_read_some(asio::buffer(buffer), with_error_code);
-    }
+    const auto done = co_await stream_.read_some(asio::buffer(buffer));
     deadline_.disarm();
     const auto [ec, n] = done;
     timed_out_ = deadline_.expired();
@@ -141,13 +137,7 @@ asio::awaitable<Result<std::string>> SmtpStream::read_some(std::chrono::seconds 
 
 asio::awaitable<Status> SmtpStream::write(std::string_view bytes, std::chrono::seconds timeout) {
     deadline_.arm(timeout);
-    std::tuple<boost::system::error_code, std::size_t> done;
-    if (tls_) {
-        done = co_await asio::async_write(stream_, asio::buffer(bytes), with_error_code);
-    } else {
-        done =
-            co_await asio::async_write(stream_.next_layer(), asio::buffer(bytes), with_error_code);
-    }
+    const auto done = co_await stream_.write(asio::buffer(bytes));
     deadline_.disarm();
     const boost::system::error_code ec = std::get<0>(done);
     timed_out_ = deadline_.expired();
@@ -157,20 +147,20 @@ asio::awaitable<Status> SmtpStream::write(std::string_view bytes, std::chrono::s
 
 asio::awaitable<void> SmtpStream::close() {
     boost::system::error_code ec;
-    if (tls_) {
+    if (tls_active()) {
         // A bounded close_notify: a peer that never answers must not hold the connection.
         deadline_.arm(std::chrono::seconds(5));
-        std::tie(ec) = co_await stream_.async_shutdown(with_error_code);
+        std::tie(ec) = co_await stream_.tls().async_shutdown(with_error_code);
         deadline_.disarm();
     }
-    tcp::socket& socket = stream_.next_layer();
+    tcp::socket& socket = stream_.socket();
     socket.shutdown(tcp::socket::shutdown_both, ec);
     socket.close(ec);
 }
 
 std::string SmtpStream::tls_description() const {
-    if (!tls_) return "";
-    SSL* ssl = const_cast<SmtpStream*>(this)->stream_.native_handle();
+    if (!tls_active()) return "";
+    SSL* ssl = const_cast<SmtpStream*>(this)->stream_.tls().native_handle();
     return std::string(SSL_get_version(ssl)) + " " + SSL_get_cipher_name(ssl);
 }
 

@@ -5,7 +5,6 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -15,6 +14,7 @@
 
 #include "base/io_deadline.hpp"
 #include "base/result.hpp"
+#include "base/upgradable_stream.hpp"
 #include "dns/resolver.hpp"
 
 namespace herald::delivery {
@@ -44,7 +44,7 @@ class SmtpStream {
     boost::asio::awaitable<Status> write(std::string_view bytes, std::chrono::seconds timeout);
     boost::asio::awaitable<void> close();
 
-    bool tls_active() const { return tls_; }
+    bool tls_active() const { return stream_.tls_active(); }
     // After a handshake, failed or not: X509_V_OK, or why the certificate did not verify.
     long certificate_error() const { return certificate_error_; }
     // The address the connection goes from; "" before connect() succeeded.
@@ -54,14 +54,13 @@ class SmtpStream {
     std::string tls_description() const;
     // The TLS session, for a report on the peer's certificate (herald doctor); null before
     // handshake() succeeded.
-    SSL* tls_session() { return tls_ ? stream_.native_handle() : nullptr; }
+    SSL* tls_session() { return tls_active() ? stream_.tls().native_handle() : nullptr; }
 
   private:
     boost::asio::awaitable<Status> shake_hands(bool verify, std::chrono::seconds timeout);
 
-    boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream_;
+    UpgradableStream stream_;
     IoDeadline deadline_;  // every wait's; cancels the socket's operations when it passes
-    bool tls_ = false;
     bool timed_out_ = false;
     long certificate_error_ = 0;  // X509_V_OK
     std::string local_address_;
