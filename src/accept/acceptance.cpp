@@ -41,11 +41,10 @@ asio::awaitable<void> log_bulk_verdict(compliance::BulkGate& gate,
 
 // The domain the message will show in From:: its own, or the envelope sender's when the
 // arrival stamp is to add a From: that is missing (sendmail).
-std::optional<std::string> from_domain_of(const Submission& submission) {
-    if (auto domain = mailauth::dkim::author_domain(submission.headers)) return domain;
-    if (!submission.add_missing_from ||
-        message::HeaderBlock::parse(submission.headers).has("From") ||
-        submission.envelope.sender.empty()) {
+std::optional<std::string> from_domain_of(const Submission& submission,
+                                          const message::HeaderBlock& headers) {
+    if (auto domain = mailauth::dkim::author_domain(headers)) return domain;
+    if (!submission.add_missing_from || headers.has("From") || submission.envelope.sender.empty()) {
         return std::nullopt;
     }
     return ascii_lowercase(domain_of(submission.envelope.sender));
@@ -126,14 +125,14 @@ asio::awaitable<std::variant<Acceptance::Prepared, smtp::Reply>> Acceptance::pre
     options.from_display_name = submission.from_display_name;
 
     // 3. Who may be signed for.
-    const auto from_domain = from_domain_of(submission);
+    const auto headers = message::HeaderBlock::parse(submission.headers);
+    const auto from_domain = from_domain_of(submission, headers);
     const auto signing = decide_signing(policies.relay, policies.dkim_signing.unowned_from,
                                         submission.envelope, from_domain);
     using Decision = SigningDecision::Verdict;
     if (signing.verdict == Decision::refuse) {
         co_return smtp::Reply(550, "5.7.1", "Not sent: " + signing.reason);
     }
-    const auto headers = message::HeaderBlock::parse(submission.headers);
     // 3a. Recipients who left the message's own list (its List-Id is known only now).
     if (auto refused = on_left_list(submission, policies, headers)) co_return *refused;
     // 3b. One-click unsubscribe headers, added before the signatures that must cover them.

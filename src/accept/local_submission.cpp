@@ -112,7 +112,7 @@ boost::asio::awaitable<smtp::Reply> accept_local(Acceptance& acceptance, queue::
     }
     spool::IncomingText text = intake.incoming();
     co_await pool.run([&] { text.append(data); });
-    const std::uint64_t header_size = message::HeaderBlock::parse(data).end();
+    const std::uint64_t header_size = message::header_section_end(data);
     data.resize(header_size);
     Submission submission{.envelope = std::move(envelope),
                           .submission = true,

@@ -19,7 +19,7 @@ std::optional<MessageDetail> read_message_detail(const spool::Spool& spool, std:
 
 std::string_view header_section(std::string_view data) {
     // Where the rest of Herald (signing, 8BITMIME, Received) draws the boundary.
-    return data.substr(0, message::HeaderBlock::parse(data).end());
+    return data.substr(0, message::header_section_end(data));
 }
 
 boost::json::object message_detail_json(const MessageDetail& detail, const log::TraceScan& trail,

@@ -231,7 +231,7 @@ class Sending {
                 text.append(outgoing[i].text);
                 auto& submission = submissions[i];
                 submission.text = &text;
-                submission.header_size = message::HeaderBlock::parse(outgoing[i].text).end();
+                submission.header_size = message::header_section_end(outgoing[i].text);
                 submission.headers = outgoing[i].text.substr(0, submission.header_size);
                 std::string().swap(outgoing[i].text);
             }

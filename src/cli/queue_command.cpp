@@ -374,7 +374,7 @@ int show(const GlobalOptions& global, const ShowArgs& args) {
     print_trail(queue->config, id);
     auto data = queue->spool.read_data(id);
     if (data) {
-        const auto end = message::HeaderBlock::parse(*data).end();
+        const auto end = message::header_section_end(*data);
         fmt::print("\n{}", args.body ? *data : data->substr(0, end));
     }
     return kExitOk;

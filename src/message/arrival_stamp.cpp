@@ -38,7 +38,7 @@ std::string ArrivalStamp::new_message_id() const {
 }
 
 std::string ArrivalStamp::apply(std::string_view text, const Envelope& envelope) const {
-    const std::size_t end = HeaderBlock::parse(text).end();
+    const std::size_t end = header_section_end(text);
     const std::string_view rest = text.substr(end);
     std::string out = apply_to_header(text.substr(0, end), rest, envelope);
     out += rest;

@@ -26,7 +26,7 @@ struct ArrivalStamp {
     std::string apply(std::string_view text, const Envelope& envelope) const;
 
     // The same for a text kept apart (in a spool file): `header` is its header section
-    // (HeaderBlock::parse(text).end() octets), `rest_start` the first octets of what follows
+    // (header_section_end(text) octets), `rest_start` the first octets of what follows
     // (two suffice). Returns what replaces `header`: the rest follows it unchanged.
     std::string apply_to_header(std::string_view header, std::string_view rest_start,
                                 const Envelope& envelope) const;

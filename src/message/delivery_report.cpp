@@ -263,7 +263,7 @@ std::string DeliveryReport::build(std::string_view message_id) const {
         out += "Content-Type: message/rfc822\r\n\r\n";
         // The rest begins with the blank line that ends the header section.
         out += returned_header_section(original_message);
-        out += original_message.substr(HeaderBlock::parse(original_message).end());
+        out += original_message.substr(header_section_end(original_message));
     } else {
         out += "Content-Type: text/rfc822-headers\r\n\r\n";
         out += returned_header_section(original_message);

@@ -77,26 +77,49 @@ HeaderLine classify_header_line(std::string_view content, bool after_field,
     return HeaderLine::field;
 }
 
-HeaderBlock HeaderBlock::parse(std::string_view text) {
-    HeaderBlock block;
-    std::size_t offset = 0;
-    while (offset < text.size()) {
+// Calls `line(kind, name, offset, line)` for each line of the header section, the line that
+// ends it excluded: the one walk that parse() and header_section_end() share.
+template <typename OnLine>
+void walk_header_section(std::string_view text, OnLine on_line) {
+    bool after_field = false;
+    for (std::size_t offset = 0; offset < text.size();) {
         const Line line = line_at(text, offset);
         std::string_view name;
-        const HeaderLine kind = classify_header_line(line.content, !block.fields_.empty(), &name);
-        if (kind == HeaderLine::end) break;
-        if (kind == HeaderLine::continuation) {
-            block.fields_.back().end = line.next;
-        } else {
-            block.fields_.push_back({std::string(name), "", offset, line.next});
-        }
-        block.end_ = line.next;
-        block.ends_with_line_break_ = line.has_break;
+        const HeaderLine kind = classify_header_line(line.content, after_field, &name);
+        if (kind == HeaderLine::end) return;
+        after_field = true;
+        on_line(kind, name, offset, line);
         offset = line.next;
     }
+}
+
+std::size_t header_section_end(std::string_view text) {
+    std::size_t end = 0;
+    walk_header_section(text, [&](HeaderLine, std::string_view, std::size_t, const Line& line) {
+        end = line.next;
+    });
+    return end;
+}
+
+HeaderBlock HeaderBlock::parse(std::string_view text) {
+    HeaderBlock block;
+    block.fields_.reserve(16);  // most messages' fields: one allocation, not five
+    walk_header_section(
+        text, [&](HeaderLine kind, std::string_view name, std::size_t offset, const Line& line) {
+            if (kind == HeaderLine::continuation) {
+                block.fields_.back().end = line.next;
+            } else {
+                block.fields_.push_back({std::string(name), "", offset, line.next});
+            }
+            block.end_ = line.next;
+            block.ends_with_line_break_ = line.has_break;
+        });
     for (auto& field : block.fields_) {
         const std::string_view raw = text.substr(field.begin, field.end - field.begin);
-        field.value = std::string(trim_wsp(unfold(raw.substr(raw.find(':') + 1))));
+        const std::string_view value = trim_wsp(raw.substr(raw.find(':') + 1));
+        // Only a folded field has line breaks to take out (its last one was trimmed).
+        const bool folded = value.find('\n') != std::string_view::npos;
+        field.value = folded ? std::string(trim_wsp(unfold(value))) : std::string(value);
     }
     return block;
 }

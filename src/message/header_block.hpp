@@ -51,6 +51,10 @@ enum class HeaderLine { field, continuation, end };
 HeaderLine classify_header_line(std::string_view content, bool after_field,
                                 std::string_view* name = nullptr);
 
+// Where header_section_end(text) is, without making the fields: for a caller that only
+// splits header from body.
+std::size_t header_section_end(std::string_view text);
+
 // Removes the line breaks of folding: CRLF (or LF) followed by whitespace (RFC 5322 2.2.3).
 std::string unfold(std::string_view value);
 

@@ -23,7 +23,7 @@ class HeaderSectionScanner {
 
     // The line that ends the section has been seen (or finish() was called).
     bool ended() const { return ended_; }
-    // Octets of header section so far: HeaderBlock::parse(text).end() once ended().
+    // Octets of header section so far: header_section_end(text) once ended().
     std::uint64_t size() const { return size_; }
     std::size_t received_fields() const { return received_; }
 

@@ -66,7 +66,7 @@ std::variant<Accepted, IntakeFailure> Intake::accept(const message::Envelope& en
                                                      const IntakeOptions& options) {
     spool::IncomingText text = spool_.create_incoming();
     text.append(data);
-    const std::uint64_t header_size = message::HeaderBlock::parse(data).end();
+    const std::uint64_t header_size = message::header_section_end(data);
     std::string().swap(data);
     return accept(envelope, text, header_size, options);
 }

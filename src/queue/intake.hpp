@@ -74,7 +74,7 @@ class Intake {
     spool::IncomingText incoming();
 
     // Blocking (reads, fsync): call it off the event loop. Thread-safe. `header_size`: the
-    // octets of `text` that are its header section (HeaderBlock::parse(text).end()).
+    // octets of `text` that are its header section (header_section_end(text)).
     std::variant<Accepted, IntakeFailure> accept(const message::Envelope& envelope,
                                                  const spool::IncomingText& text,
                                                  std::uint64_t header_size,

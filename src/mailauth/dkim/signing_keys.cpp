@@ -8,7 +8,10 @@
 namespace herald::mailauth::dkim {
 
 std::optional<std::string> author_domain(std::string_view message) {
-    const auto block = message::HeaderBlock::parse(message);
+    return author_domain(message::HeaderBlock::parse(message));
+}
+
+std::optional<std::string> author_domain(const message::HeaderBlock& block) {
     if (block.count("From") != 1) return std::nullopt;
     const auto addresses = message::split_address_list(block.find("From")->value);
     if (addresses.size() != 1) return std::nullopt;

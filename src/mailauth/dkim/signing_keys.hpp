@@ -9,12 +9,14 @@
 
 #include "base/result.hpp"
 #include "mailauth/dkim/signer.hpp"
+#include "message/header_block.hpp"
 
 namespace herald::mailauth::dkim {
 
 // The domain of the single address in the From: field (lowercased); nullopt when there is
 // no From:, several, or an address without a domain.
 std::optional<std::string> author_domain(std::string_view message);
+std::optional<std::string> author_domain(const message::HeaderBlock& headers);
 
 class SigningKeys {
   public:

@@ -85,6 +85,29 @@ TEST(HeaderBlock, SurvivesHostileBytes) {
     EXPECT_TRUE(colon_only.fields().empty());
 }
 
+// A value is unfolded only when folded; either way what surrounds it goes, line breaks too.
+TEST(HeaderBlock, TrimsUnfoldedAndUnfoldedValuesAlike) {
+    HeaderBlock h = HeaderBlock::parse(
+        "A:   plain  \r\nB:\r\n  starts below\r\nC: ends\r\n \r\nD: a\rb\r\nE:\r\n\r\n");
+    ASSERT_EQ(h.fields().size(), 5u);
+    EXPECT_EQ(h.fields()[0].value, "plain");
+    EXPECT_EQ(h.fields()[1].value, "starts below");
+    EXPECT_EQ(h.fields()[2].value, "ends");
+    EXPECT_EQ(h.fields()[3].value, "a\rb") << "a lone CR is no fold";
+    EXPECT_EQ(h.fields()[4].value, "");
+}
+
+// The split between header and body, without the fields: the same as parse() finds.
+TEST(HeaderSectionEnd, IsWhereParseEnds) {
+    for (std::string_view text :
+         {"From: a\r\nSubject: b\r\n\r\nbody", "A: 1\r\n  folded\r\nB: 2\r\nbody line\r\n",
+          "Subject: end", "", "\r\nSubject: x\r\n", " folded: x\r\n", "A: 1\nB: 2\n\nbody",
+          ":\r\n: x\r\n", "no header here\r\n"}) {
+        EXPECT_EQ(header_section_end(text), HeaderBlock::parse(text).end()) << text;
+    }
+    EXPECT_EQ(header_section_end("A: 1\r\nB: 2\r\n\r\nC: 3\r\n"), 12u);
+}
+
 TEST(Unfold, RemovesLineBreaksOfFolding) {
     EXPECT_EQ(unfold("a\r\n b\n\tc"), "a b\tc");
     EXPECT_EQ(unfold(""), "");
