@@ -4,16 +4,14 @@
 // same socket after it. The TLS state (an OpenSSL SSL, its BIO pair and buffers: a few
 // dozen allocations) is made only when TLS is first asked for, since most connections
 // between mail servers on one network, and every smtp-source one, never ask.
-#include <boost/asio/awaitable.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
 
 #include <optional>
-#include <tuple>
-
-#include "base/expiry.hpp"
+#include <utility>
 
 namespace herald {
 
@@ -21,7 +19,7 @@ class UpgradableStream {
   public:
     using Socket = boost::asio::ip::tcp::socket;
     using TlsStream = boost::asio::ssl::stream<Socket&>;
-    using Done = std::tuple<boost::system::error_code, std::size_t>;
+    using Signature = void(boost::system::error_code, std::size_t);
 
     UpgradableStream(Socket socket, boost::asio::ssl::context& tls)
         : socket_(std::move(socket)), context_(tls) {}
@@ -39,14 +37,32 @@ class UpgradableStream {
     void tls_established() { tls_active_ = true; }
     bool tls_active() const { return tls_active_; }
 
-    boost::asio::awaitable<Done> read_some(boost::asio::mutable_buffer buffer) {
-        if (tls_active_) co_return co_await tls_->async_read_some(buffer, with_error_code);
-        co_return co_await socket_.async_read_some(buffer, with_error_code);
+    // Asynchronous operations of their own, not coroutines: the layer is picked when the
+    // operation starts, with no coroutine frame of its own for every read and write.
+    template <typename Token>
+    auto async_read_some(boost::asio::mutable_buffer buffer, Token&& token) {
+        return boost::asio::async_initiate<Token, Signature>(
+            [this](auto handler, boost::asio::mutable_buffer into) {
+                if (tls_active_) {
+                    tls_->async_read_some(into, std::move(handler));
+                } else {
+                    socket_.async_read_some(into, std::move(handler));
+                }
+            },
+            token, buffer);
     }
     // All of `bytes`, or an error.
-    boost::asio::awaitable<Done> write(boost::asio::const_buffer bytes) {
-        if (tls_active_) co_return co_await boost::asio::async_write(*tls_, bytes, with_error_code);
-        co_return co_await boost::asio::async_write(socket_, bytes, with_error_code);
+    template <typename Token>
+    auto async_write(boost::asio::const_buffer bytes, Token&& token) {
+        return boost::asio::async_initiate<Token, Signature>(
+            [this](auto handler, boost::asio::const_buffer from) {
+                if (tls_active_) {
+                    boost::asio::async_write(*tls_, from, std::move(handler));
+                } else {
+                    boost::asio::async_write(socket_, from, std::move(handler));
+                }
+            },
+            token, bytes);
     }
 
   private:

@@ -63,7 +63,7 @@ class SessionStream {
     // Returns 0 on timeout, end of stream or error.
     asio::awaitable<std::size_t> read_some(asio::mutable_buffer buf, std::chrono::seconds timeout) {
         deadline_.arm(timeout);
-        const auto done = co_await stream_.read_some(buf);
+        const auto done = co_await stream_.async_read_some(buf, with_error_code);
         deadline_.disarm();
         auto [ec, n] = done;
         timed_out_ = deadline_.expired();
@@ -77,7 +77,7 @@ class SessionStream {
     // hold its connection slot (and its per-IP share) for ever.
     asio::awaitable<bool> write(std::string_view bytes, std::chrono::seconds timeout) {
         deadline_.arm(timeout);
-        const auto done = co_await stream_.write(asio::buffer(bytes));
+        const auto done = co_await stream_.async_write(asio::buffer(bytes), with_error_code);
         deadline_.disarm();
         const boost::system::error_code ec = std::get<0>(done);
         write_timed_out_ = deadline_.expired();

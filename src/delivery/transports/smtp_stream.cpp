@@ -123,7 +123,7 @@ asio::awaitable<Status> SmtpStream::shake_hands(bool verify, std::chrono::second
 asio::awaitable<Result<std::string>> SmtpStream::read_some(std::chrono::seconds timeout) {
     std::array<char, 16384> buffer;
     deadline_.arm(timeout);
-    const auto done = co_await stream_.read_some(asio::buffer(buffer));
+    const auto done = co_await stream_.async_read_some(asio::buffer(buffer), with_error_code);
     deadline_.disarm();
     const auto [ec, n] = done;
     timed_out_ = deadline_.expired();
@@ -137,7 +137,7 @@ asio::awaitable<Result<std::string>> SmtpStream::read_some(std::chrono::seconds 
 
 asio::awaitable<Status> SmtpStream::write(std::string_view bytes, std::chrono::seconds timeout) {
     deadline_.arm(timeout);
-    const auto done = co_await stream_.write(asio::buffer(bytes));
+    const auto done = co_await stream_.async_write(asio::buffer(bytes), with_error_code);
     deadline_.disarm();
     const boost::system::error_code ec = std::get<0>(done);
     timed_out_ = deadline_.expired();
