@@ -57,6 +57,10 @@ asio::awaitable<void> AdminServer::serve() {
     co_await http_->serve();
 }
 
+std::size_t AdminServer::requests_under_way() const {
+    return http_->requests_under_way();
+}
+
 void AdminServer::close() {
     http_->close();
 }

@@ -97,6 +97,7 @@ class AdminServer {
 
     boost::asio::awaitable<void> serve();
     void close();
+    std::size_t requests_under_way() const;  // HttpServer::requests_under_way
     // The bound endpoint, e.g. "127.0.0.1:8025", for the start-up report.
     std::string local_address() const;
 

@@ -126,6 +126,7 @@ HttpServer::~HttpServer() {
 }
 
 void HttpServer::close() {
+    closing_ = true;
     boost::system::error_code ec;
     acceptor_.close(ec);
 }
@@ -171,11 +172,33 @@ asio::awaitable<void> HttpServer::answer(tcp::socket socket) {
     --connections_;
 }
 
+// Counts a connection among the requests under way while it lives, and not while it waits
+// for a next request.
+class UnderWay {
+  public:
+    explicit UnderWay(std::size_t& count) : count_(count) { ++count_; }
+    ~UnderWay() {
+        if (counted_) --count_;
+    }
+    UnderWay(const UnderWay&) = delete;
+    UnderWay& operator=(const UnderWay&) = delete;
+    void set(bool counted) {
+        if (counted && !counted_) ++count_;
+        if (!counted && counted_) --count_;
+        counted_ = counted;
+    }
+
+  private:
+    std::size_t& count_;
+    bool counted_ = true;
+};
+
 // Requests and responses on one connection, until either side is done.
 template <typename Stream>
 asio::awaitable<void> HttpServer::exchange(Stream& stream, const std::string& client_ip) {
     auto& tcp = beast::get_lowest_layer(stream);
     beast::flat_buffer buffer(kHeaderLimit + 4096);
+    UnderWay under_way(requests_under_way_);  // a new connection comes with a request
     while (true) {
         http::request_parser<http::string_body> parser;
         parser.header_limit(kHeaderLimit);
@@ -212,7 +235,8 @@ asio::awaitable<void> HttpServer::exchange(Stream& stream, const std::string& cl
         }
         const auto& request = parser.get();
         // An unread body cannot be told from the next request: the connection ends after.
-        const bool keep_alive = !read_error && !early && request.keep_alive();
+        // So does one whose server is stopping.
+        const bool keep_alive = !read_error && !early && request.keep_alive() && !closing_;
         HttpResponse response;
         if (read_error) {
             response = unreadable_request(read_error);
@@ -229,7 +253,17 @@ asio::awaitable<void> HttpServer::exchange(Stream& stream, const std::string& cl
         tcp.expires_after(settings_.io_timeout);
         auto [write_error, written] =
             co_await http::async_write(stream, out, asio::as_tuple(asio::use_awaitable));
-        if (write_error || !keep_alive) break;
+        if (write_error || !keep_alive || closing_) break;
+        // Between requests: not under way until the next one's first bytes (perhaps
+        // already read with this one's).
+        if (buffer.size() > 0) continue;
+        under_way.set(false);
+        tcp.expires_after(settings_.io_timeout);
+        auto [idle_error, first] = co_await stream.async_read_some(
+            buffer.prepare(kHeaderLimit), asio::as_tuple(asio::use_awaitable));
+        if (idle_error) break;
+        buffer.commit(first);
+        under_way.set(true);
     }
 }
 

@@ -49,7 +49,13 @@ class HttpServer {
     HttpServer& operator=(const HttpServer&) = delete;
 
     boost::asio::awaitable<void> serve();
+    // Stops accepting. A request under way still gets its response, with Connection: close;
+    // a connection waiting between requests is left to the stop.
     void close();
+    // Connections with a request under way: from accept, or from the first bytes of a
+    // keep-alive connection's next request, until the response is written. A stop waits
+    // for them, as for SMTP transactions.
+    std::size_t requests_under_way() const { return requests_under_way_; }
     // The bound endpoint, e.g. "127.0.0.1:8025", for the start-up report.
     std::string local_address() const;
 
@@ -64,6 +70,8 @@ class HttpServer {
     HttpServerSettings settings_;
     Responder responder_;
     std::size_t connections_ = 0;
+    std::size_t requests_under_way_ = 0;
+    bool closing_ = false;
 };
 
 // Why a request could not be read, as the status that says so (RFC 6585 5, RFC 9110 15.5).

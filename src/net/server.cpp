@@ -255,6 +255,7 @@ struct Server::Parts {
     Status bind_unsubscribe_listener(const config::Listener& listener);
     SmtpServices services_for(const config::Listener& listener);
     asio::awaitable<void> drain_then_stop();
+    std::size_t http_requests_under_way() const;
     asio::awaitable<void> keep_rate_limits();
     asio::awaitable<void> check_dkim_keys();
     void save_rate_limits();
@@ -321,6 +322,14 @@ struct Server::Parts {
 // Lets transactions, local submissions and deliveries under way finish (a client mid-DATA, or
 // `herald sendmail` mid-message, gets its 250), for a few seconds at most; what is cut off
 // then was never acknowledged, or is retried.
+// The admin server's and the HTTP listeners', those a reload closed included.
+std::size_t Server::Parts::http_requests_under_way() const {
+    std::size_t count = admin_server ? admin_server->requests_under_way() : 0;
+    for (const auto& entrance : http_entrances) count += entrance.server->requests_under_way();
+    for (const auto& server : closed_http_servers) count += server->requests_under_way();
+    return count;
+}
+
 asio::awaitable<void> Server::Parts::drain_then_stop() {
     constexpr auto kGrace = std::chrono::seconds(5);
     constexpr auto kPoll = std::chrono::milliseconds(20);
@@ -335,7 +344,8 @@ asio::awaitable<void> Server::Parts::drain_then_stop() {
     };
     // Named, not temporaries in the co_await: GCC 12 destroys those twice.
     const std::function<bool()> drained = [this] {
-        return limits->active() == 0 && scheduler->active() == 0 && sendmail_socket->clients() == 0;
+        return limits->active() == 0 && scheduler->active() == 0 &&
+               sendmail_socket->clients() == 0 && http_requests_under_way() == 0;
     };
     const std::function<bool()> closed = [this] { return router->connections_closed(); };
     co_await wait_until(drained);

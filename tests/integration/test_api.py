@@ -7,6 +7,9 @@ import email.policy
 import hashlib
 import json
 import secrets
+import signal
+import socket
+import subprocess
 
 import dkim
 import pytest
@@ -61,6 +64,45 @@ def inbox(h, user, count=1):
 
 def arrivals(h):
     return [line for line in h.mainlog().splitlines() if " <= " in line]
+
+
+def owns_connection(h, port, client):
+    """Whether Herald accepted `client`'s connection to `port`: its end of it is one of
+    Herald's sockets (in the listener's backlog it belongs to no process yet)."""
+    mine = client.getsockname()[1]
+    lines = subprocess.run(["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],
+                           capture_output=True, text=True).stdout.splitlines()
+    return any(line.split()[3].endswith(f":{mine}") and f"pid={h.proc.pid}," in line
+               for line in lines if len(line.split()) >= 5)
+
+
+def test_a_request_under_way_when_herald_stops_gets_its_response_and_is_kept(make_herald,
+                                                                              tmp_path):
+    h, _ = api_herald(make_herald, tmp_path)
+    port = int(h.api_url.split(":")[2].split("/")[0])
+    body = json.dumps({"from": f"app@{SIGNER}", "to": [f"bob@{LOCAL}"], "subject": "mid-stop",
+                       "text": "sent while stopping\n"}).encode()
+    head = (f"POST /api/v1/messages HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Authorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        s.sendall(head + body[:20])
+        h.wait_for(lambda: owns_connection(h, port, s), what="the connection accepted")
+        h.proc.send_signal(signal.SIGTERM)
+        h.wait_for_log("herald stopping")
+        s.sendall(body[20:])
+        response = b""
+        while chunk := s.recv(4096):
+            response += chunk
+    status, _, rest = response.partition(b"\r\n")
+    assert status.startswith(b"HTTP/1.1 202"), response
+    assert b"connection: close" in rest.lower(), response
+    assert h.proc.wait(timeout=30) == 0
+    h.proc = None
+    h.start()
+    [raw] = inbox(h, "bob")
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert msg["Subject"] == "mid-stop"
 
 
 def test_a_structured_message_is_built_signed_and_logged(make_herald, tmp_path):
