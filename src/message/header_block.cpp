@@ -77,7 +77,7 @@ HeaderLine classify_header_line(std::string_view content, bool after_field,
     return HeaderLine::field;
 }
 
-// Calls `line(kind, name, offset, line)` for each line of the header section, the line that
+// Calls `on_line(kind, name, offset, line)` for each line of the header section, the line that
 // ends it excluded: the one walk that parse() and header_section_end() share.
 template <typename OnLine>
 void walk_header_section(std::string_view text, OnLine on_line) {

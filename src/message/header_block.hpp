@@ -51,7 +51,7 @@ enum class HeaderLine { field, continuation, end };
 HeaderLine classify_header_line(std::string_view content, bool after_field,
                                 std::string_view* name = nullptr);
 
-// Where header_section_end(text) is, without making the fields: for a caller that only
+// Where HeaderBlock::parse(text).end() is, without making the fields: for a caller that only
 // splits header from body.
 std::size_t header_section_end(std::string_view text);
 
