@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
+  build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev lld
   libboost1.81-dev libssl-dev libunbound-dev libtomlplusplus-dev libyaml-cpp-dev
   libcli11-dev libfmt-dev libcrypt-dev libpsl-dev libidn2-dev libgmime-3.0-dev libsqlite3-dev libsystemd-dev libhiredis-dev libgtest-dev libevent-dev zlib1g-dev
   openssl swaks libnet-ssleay-perl libauthen-sasl-perl curl iproute2
