@@ -109,13 +109,20 @@ Journal::~Journal() {
     ::unlink((dir_ / kPreparedName).c_str());
 }
 
-void Journal::commit(std::string_view records, Committed committed) {
+void Journal::commit(std::string_view records, Committed committed, Urgency urgency) {
     {
         std::lock_guard lock(open_mutex_);
+        if (open_.committed.empty()) open_.since = std::chrono::steady_clock::now();
+        if (urgency == Urgency::now) open_.urgent = true;
         open_.records.append(records);
         open_.committed.push_back(std::move(committed));
     }
     records_came_.notify_one();
+}
+
+void Journal::set_shared_flush_wait(std::chrono::milliseconds wait) {
+    std::lock_guard lock(open_mutex_);
+    shared_flush_wait_ = wait;
 }
 
 Status Journal::commit(std::string_view records) {
@@ -134,12 +141,17 @@ Status Journal::commit(std::string_view records) {
 }
 
 // The journal's thread: whatever came while the last flush ran is the next batch, so a lone
-// record is flushed at once and a crowd shares one flush. Drains what is left before closing.
+// record is flushed at once and a crowd shares one flush; records that may wait give one
+// that may not a little time to come first. Drains what is left before closing.
 void Journal::flush_as_they_come() {
     std::unique_lock lock(open_mutex_);
     for (;;) {
         records_came_.wait(lock, [this] { return closing_ || !open_.committed.empty(); });
         if (open_.committed.empty()) return;
+        if (!open_.urgent) {
+            records_came_.wait_until(lock, open_.since + shared_flush_wait_,
+                                     [this] { return closing_ || open_.urgent; });
+        }
         Batch batch = std::exchange(open_, Batch{});
         lock.unlock();
         flush(std::move(batch));  // gone before the lock is taken again

@@ -57,8 +57,16 @@ class Journal {
     // must not block: it holds up the next flush.
     using Committed = std::function<void(const std::string& error)>;
 
+    // Records someone waits for (a client's 250) are flushed as soon as the disk is free.
+    // Records nobody waits for (a delivery's outcome: the connection has taken its next
+    // message already) may wait up to kSharedFlushWait for such a record to share their flush:
+    // under load nearly every outcome rides on an acceptance's flush instead of taking one of
+    // its own; the price is that a crash in that time repeats those deliveries.
+    enum class Urgency { now, may_wait };
+    static constexpr std::chrono::milliseconds kSharedFlushWait{3};
+
     // Hands `records` to the next flush and returns at once; `committed` hears the outcome.
-    void commit(std::string_view records, Committed committed);
+    void commit(std::string_view records, Committed committed, Urgency urgency = Urgency::now);
     // Durable on success, with whatever other threads committed meanwhile. Blocks.
     Status commit(std::string_view records);
     // Whether the last flush that failed failed for a full disk (ENOSPC, EDQUOT): asked after
@@ -69,6 +77,8 @@ class Journal {
     Status checkpoint();
 
     std::uint64_t flushes() const { return flushes_; }
+    // How long records that may wait do (kSharedFlushWait unless a test says otherwise).
+    void set_shared_flush_wait(std::chrono::milliseconds wait);
 
     // The segment files in `dir`, oldest first.
     static std::vector<std::filesystem::path> segments(const std::filesystem::path& dir);
@@ -88,6 +98,8 @@ class Journal {
     struct Batch {
         std::string records;
         std::vector<Committed> committed;
+        bool urgent = false;                          // some record may not wait
+        std::chrono::steady_clock::time_point since;  // its first record's commit
     };
 
     std::string write_and_sync(const std::string& records);
@@ -119,6 +131,7 @@ class Journal {
     std::mutex open_mutex_;
     std::condition_variable records_came_;
     Batch open_;
+    std::chrono::milliseconds shared_flush_wait_ = kSharedFlushWait;
     bool closing_ = false;
     std::jthread flusher_;
 

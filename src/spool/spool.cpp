@@ -681,11 +681,15 @@ bool Spool::mark_in_memory(std::string_view id, const std::vector<RecipientMark>
     }
     std::string record;
     append_journal_record(record, JournalKind::outcomes, id, encode_outcomes(marks));
-    journal_->commit(record, [this, id = std::string(id), then_remove,
-                              committed = std::move(committed)](const std::string& error) {
-        if (error.empty() && then_remove) static_cast<void>(remove_finished(id));
-        committed(error);
-    });
+    // The connection has taken its next message already: nobody waits for this flush.
+    journal_->commit(
+        record,
+        [this, id = std::string(id), then_remove,
+         committed = std::move(committed)](const std::string& error) {
+            if (error.empty() && then_remove) static_cast<void>(remove_finished(id));
+            committed(error);
+        },
+        Journal::Urgency::may_wait);
     return true;
 }
 

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iterator>
 #include <map>
 #include <mutex>
@@ -760,6 +761,59 @@ TEST(Journal, RecordsHandedOverAreEachHeardOfOnceTheyAreDurable) {
     }
     opened->reset();
     EXPECT_EQ(late, 10);
+}
+
+// A delivery's outcome may wait for an acceptance to share its flush; the acceptance does
+// not wait for anything, and takes the outcome along.
+TEST(Journal, ARecordThatMayWaitRidesOnTheFlushOfOneThatMayNot) {
+    TempDir dir;
+    fs::create_directory(dir.path() / "journal");
+    auto opened = Journal::open(dir.path() / "journal", dir.path(), std::chrono::milliseconds(0));
+    ASSERT_TRUE(opened) << opened.error();
+    auto& journal = **opened;
+    journal.set_shared_flush_wait(std::chrono::hours(1));  // nothing but the next record ends it
+    std::string outcome;
+    append_journal_record(outcome, JournalKind::outcomes, "waits", "0D");
+    std::atomic<bool> heard{false};
+    journal.commit(
+        outcome, [&](const std::string& error) { heard = error.empty(); },
+        Journal::Urgency::may_wait);
+    std::string message;
+    append_journal_record(message, JournalKind::removed, "urgent", "");
+    ASSERT_TRUE(journal.commit(message));  // blocks until flushed: urgent
+    EXPECT_TRUE(heard) << "the outcome was durable with the urgent record";
+    EXPECT_EQ(journal.flushes(), 1u);
+    const auto segments = Journal::segments(dir.path() / "journal");
+    ASSERT_EQ(segments.size(), 1u);
+    EXPECT_EQ(read_journal_records(file_bytes(segments[0])).records.size(), 2u);
+}
+
+// With no urgent record coming, one that may wait is flushed once its wait is over; and a
+// journal that closes flushes it without waiting.
+TEST(Journal, ARecordThatMayWaitIsFlushedAloneAfterItsWaitOrAtTheClose) {
+    TempDir dir;
+    fs::create_directory(dir.path() / "journal");
+    auto opened = Journal::open(dir.path() / "journal", dir.path(), std::chrono::milliseconds(0));
+    ASSERT_TRUE(opened) << opened.error();
+    (*opened)->set_shared_flush_wait(std::chrono::milliseconds(1));
+    std::string outcome;
+    append_journal_record(outcome, JournalKind::outcomes, "alone", "0D");
+    std::promise<std::string> flushed;
+    (*opened)->commit(
+        outcome, [&](const std::string& error) { flushed.set_value(error); },
+        Journal::Urgency::may_wait);
+    auto heard = flushed.get_future();
+    ASSERT_EQ(heard.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+    EXPECT_EQ(heard.get(), "");
+    EXPECT_EQ((*opened)->flushes(), 1u);
+
+    (*opened)->set_shared_flush_wait(std::chrono::hours(1));
+    std::atomic<bool> late{false};
+    (*opened)->commit(
+        outcome, [&](const std::string& error) { late = error.empty(); },
+        Journal::Urgency::may_wait);
+    opened->reset();  // would take the hour if the close waited
+    EXPECT_TRUE(late);
 }
 
 TEST(Journal, APreparedSegmentIsAQuarterLargerThanItsBusyPredecessorInWholeMiB) {
