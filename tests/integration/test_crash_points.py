@@ -34,8 +34,9 @@ CLIENTS = 4
 # queue, and with it the recovery at each start, does not grow over the run.
 PAUSE = 0.03
 # The sink transport's max_connections. A connection takes its next message as soon as the
-# receiver's 250 comes, before that outcome is flushed, so a crash cuts off, on each
-# connection, the delivery on the wire and often the one before it: IN_FLIGHT. A flush slower
+# receiver's 250 comes, before that outcome is flushed (an outcome may wait 3 ms to share an
+# acceptance's flush), so a crash cuts off, on each connection, the delivery on the wire and
+# often the one before it: IN_FLIGHT. A flush slower
 # than a transaction lets more pile up (up to the 64 messages in delivery at once; 5000
 # points saw 4 after one crash), so the bound is checked over all crashes, not each one.
 CONNECTIONS = 2
