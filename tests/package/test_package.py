@@ -134,11 +134,17 @@ def free_privileged_port():
 
 
 def ids_of(pid):
-    """{task id: (uids, gids, groups)} of every thread of pid, from /proc/<pid>/task/*/status."""
+    """{task id: (uids, gids, groups)} of every thread of pid, from /proc/<pid>/task/*/status.
+    A thread that ends between the listing and the reading (the queue's loader does, early)
+    is left out."""
     out = {}
     for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            status = (task / "status").read_text()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
         fields = {}
-        for line in (task / "status").read_text().splitlines():
+        for line in status.splitlines():
             key, _, value = line.partition(":")
             fields[key] = value.split()
         out[task.name] = (fields["Uid"], fields["Gid"], fields["Groups"])
