@@ -442,8 +442,11 @@ void Spool::apply_journaled(const std::string& id, const JournaledMessage& messa
                             JournalSettled& settled) {
     if (!is_valid_message_id(id)) return;
     const auto path = path_of(id);
+    // As unlink_message: a schedule only beside a queue file (drop_orphan_schedules takes any
+    // other). Most messages a journal finished were never written: one unlink finds nothing.
     auto finish = [&] {
-        if (::unlink(path.c_str()) == 0) ++settled.removed;
+        if (::unlink(path.c_str()) != 0) return;
+        ++settled.removed;
         ::unlink(schedule_path_of(id).c_str());
     };
     if (message.removed || message.finished()) return finish();

@@ -3,10 +3,10 @@
    HERALD_FAULT_AT=N, HERALD_FAULT_WHEN=before|after: the calls that make a write durable or
    visible (fdatasync, fsync, syncfs, rename, renameat, renameat2, unlink, unlinkat) are counted
    across all threads from 1; the Nth raises SIGKILL just before it reaches the kernel
-   ("before", the default) or just after it returned ("after"). A kill is announced on
-   stderr first, so that a test tells the shim's kills from any other. (link(), the spool's
-   fallback where renameat2 cannot refuse to replace a file, is not counted: ext4, xfs and
-   tmpfs never take it.)
+   ("before", the default) or just after it returned ("after"); an unlink counts only when its
+   name is there. A kill is announced on stderr first, so that a test tells the shim's kills
+   from any other. (link(), the spool's fallback where renameat2 cannot refuse to replace a
+   file, is not counted: ext4, xfs and tmpfs never take it.)
 
    HERALD_PAUSE_OPEN=S, HERALD_PAUSE_UNTIL=P: an open, open64, openat or openat64 whose path
    argument (as given: a name relative to a directory descriptor stays a name) contains S
@@ -22,6 +22,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -128,13 +129,23 @@ int renameat2(int from_dir, const char *from, int to_dir, const char *to, unsign
     COUNTED("renameat2", real(from_dir, from, to_dir, to, flags));
 }
 
+static int is_there(int dir, const char *path) {
+    struct stat st;
+    return fstatat(dir, path, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* An unlink of a name that is not there changes nothing on the disk: no boundary to die at,
+   and not counted. (A recovery removes the files of every message its journal finished,
+   most of which were never written: counted, those unlinks took nearly every point.) */
 int unlink(const char *path) {
     REAL(unlink);
+    if (!is_there(AT_FDCWD, path)) return real(path);
     COUNTED("unlink", real(path));
 }
 
 int unlinkat(int dir, const char *path, int flags) {
     REAL(unlinkat);
+    if (!is_there(dir, path)) return real(dir, path, flags);
     COUNTED("unlinkat", real(dir, path, flags));
 }
 
