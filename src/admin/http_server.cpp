@@ -141,17 +141,19 @@ std::string HttpServer::local_address() const {
 asio::awaitable<void> HttpServer::serve() {
     auto executor = co_await asio::this_coro::executor;
     while (acceptor_.is_open()) {
-        auto [ec, socket] = co_await acceptor_.async_accept(asio::as_tuple(asio::use_awaitable));
+        tcp::endpoint peer;  // from accept(): no getpeername() a connection
+        auto [ec, socket] =
+            co_await acceptor_.async_accept(peer, asio::as_tuple(asio::use_awaitable));
         if (ec == asio::error::operation_aborted || !acceptor_.is_open()) break;
         if (ec) continue;  // out of descriptors, a reset before accept: keep serving
         if (connections_ >= settings_.max_connections) continue;  // closes as it goes
-        asio::co_spawn(executor, answer(std::move(socket)), asio::detached);
+        asio::co_spawn(executor, answer(std::move(socket), unmapped(peer.address()).to_string()),
+                       asio::detached);
     }
 }
 
-asio::awaitable<void> HttpServer::answer(tcp::socket socket) {
+asio::awaitable<void> HttpServer::answer(tcp::socket socket, std::string client_ip) {
     ++connections_;
-    const std::string client_ip = peer_ip(socket);
     if (settings_.tls) {
         beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)),
                                                     *settings_.tls);

@@ -62,7 +62,7 @@ class HttpServer {
   private:
     HttpServer(boost::asio::ip::tcp::acceptor acceptor, HttpServerSettings settings,
                Responder responder);
-    boost::asio::awaitable<void> answer(boost::asio::ip::tcp::socket socket);
+    boost::asio::awaitable<void> answer(boost::asio::ip::tcp::socket socket, std::string client_ip);
     template <typename Stream>
     boost::asio::awaitable<void> exchange(Stream& stream, const std::string& client_ip);
 

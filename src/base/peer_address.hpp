@@ -3,7 +3,6 @@
 // socket is its IPv4 address ("192.0.2.1"), never "::ffff:192.0.2.1", so that one client is
 // one name in a relay network, a rate limit or a rejectlog line.
 #include <boost/asio/ip/address.hpp>
-#include <boost/asio/ip/tcp.hpp>
 
 #include <string>
 
@@ -14,14 +13,6 @@ inline boost::asio::ip::address unmapped(const boost::asio::ip::address& address
         return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6());
     }
     return address;
-}
-
-// "" when the peer is already gone.
-inline std::string peer_ip(const boost::asio::ip::tcp::socket& socket) {
-    boost::system::error_code ec;
-    auto endpoint = socket.remote_endpoint(ec);
-    if (ec) return "";
-    return unmapped(endpoint.address()).to_string();
 }
 
 }  // namespace herald
