@@ -764,28 +764,36 @@ TEST(Journal, RecordsHandedOverAreEachHeardOfOnceTheyAreDurable) {
 }
 
 // A delivery's outcome may wait for an acceptance to share its flush; the acceptance does
-// not wait for anything, and takes the outcome along.
-TEST(Journal, ARecordThatMayWaitRidesOnTheFlushOfOneThatMayNot) {
+// not wait for anything, and takes the outcomes along. (The pauses between the outcomes give
+// a journal that flushed them as they came every chance to: then it would flush each.)
+TEST(Journal, RecordsThatMayWaitRideOnTheFlushOfOneThatMayNot) {
     TempDir dir;
     fs::create_directory(dir.path() / "journal");
     auto opened = Journal::open(dir.path() / "journal", dir.path(), std::chrono::milliseconds(0));
     ASSERT_TRUE(opened) << opened.error();
     auto& journal = **opened;
-    journal.set_shared_flush_wait(std::chrono::hours(1));  // nothing but the next record ends it
-    std::string outcome;
-    append_journal_record(outcome, JournalKind::outcomes, "waits", "0D");
-    std::atomic<bool> heard{false};
-    journal.commit(
-        outcome, [&](const std::string& error) { heard = error.empty(); },
-        Journal::Urgency::may_wait);
+    journal.set_shared_flush_wait(std::chrono::hours(1));  // nothing but the urgent record ends it
+    constexpr int kOutcomes = 20;
+    std::atomic<int> heard{0};
+    for (int i = 0; i < kOutcomes; ++i) {
+        std::string outcome;
+        append_journal_record(outcome, JournalKind::outcomes, "waits" + std::to_string(i), "0D");
+        journal.commit(
+            outcome, [&](const std::string& error) { heard += error.empty(); },
+            Journal::Urgency::may_wait);
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    EXPECT_EQ(journal.flushes(), 0u) << "outcomes alone waited";
+    EXPECT_EQ(heard, 0);
     std::string message;
     append_journal_record(message, JournalKind::removed, "urgent", "");
     ASSERT_TRUE(journal.commit(message));  // blocks until flushed: urgent
-    EXPECT_TRUE(heard) << "the outcome was durable with the urgent record";
+    EXPECT_EQ(heard, kOutcomes) << "the outcomes were durable with the urgent record";
     EXPECT_EQ(journal.flushes(), 1u);
     const auto segments = Journal::segments(dir.path() / "journal");
     ASSERT_EQ(segments.size(), 1u);
-    EXPECT_EQ(read_journal_records(file_bytes(segments[0])).records.size(), 2u);
+    EXPECT_EQ(read_journal_records(file_bytes(segments[0])).records.size(),
+              std::size_t{kOutcomes + 1});
 }
 
 // With no urgent record coming, one that may wait is flushed once its wait is over; and a
