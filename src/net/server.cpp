@@ -319,9 +319,6 @@ struct Server::Parts {
     std::filesystem::path shaping_path() const { return config.server.spool_dir / "shaping.json"; }
 };
 
-// Lets transactions, local submissions and deliveries under way finish (a client mid-DATA, or
-// `herald sendmail` mid-message, gets its 250), for a few seconds at most; what is cut off
-// then was never acknowledged, or is retried.
 // The admin server's and the HTTP listeners', those a reload closed included.
 std::size_t Server::Parts::http_requests_under_way() const {
     std::size_t count = admin_server ? admin_server->requests_under_way() : 0;
@@ -330,6 +327,9 @@ std::size_t Server::Parts::http_requests_under_way() const {
     return count;
 }
 
+// Lets transactions, local submissions, API requests and deliveries under way finish (a
+// client mid-DATA, or `herald sendmail` mid-message, gets its 250), for a few seconds at most;
+// what is cut off then was never acknowledged, or is retried.
 asio::awaitable<void> Server::Parts::drain_then_stop() {
     constexpr auto kGrace = std::chrono::seconds(5);
     constexpr auto kPoll = std::chrono::milliseconds(20);

@@ -675,12 +675,17 @@ TEST_F(FullDiskTest, AFullDiskFailsCleanlyAndDamagesNothing) {
 namespace herald::spool {
 namespace {
 
+// A journal in <dir>/journal, checkpointed only when a test asks.
+Result<std::unique_ptr<Journal>> open_journal_in(const TempDir& dir) {
+    fs::create_directory(dir.path() / "journal");
+    return Journal::open(dir.path() / "journal", dir.path(), std::chrono::milliseconds(0));
+}
+
 // The journal (docs/spool.md): many threads' records share flushes, a checkpoint leaves only
 // the newest segment, and a clean end leaves none.
 TEST(Journal, ConcurrentCommitsAllArriveAndACheckpointKeepsOnlyTheNewestSegment) {
     TempDir dir;
-    fs::create_directory(dir.path() / "journal");
-    auto opened = Journal::open(dir.path() / "journal", dir.path(), std::chrono::milliseconds(0));
+    auto opened = open_journal_in(dir);
     ASSERT_TRUE(opened) << opened.error();
     auto& journal = **opened;
     constexpr int kThreads = 8, kEach = 50;
@@ -718,8 +723,7 @@ TEST(Journal, ConcurrentCommitsAllArriveAndACheckpointKeepsOnlyTheNewestSegment)
 // journal's thread; and the last are flushed when the journal closes.
 TEST(Journal, RecordsHandedOverAreEachHeardOfOnceTheyAreDurable) {
     TempDir dir;
-    fs::create_directory(dir.path() / "journal");
-    auto opened = Journal::open(dir.path() / "journal", dir.path(), std::chrono::milliseconds(0));
+    auto opened = open_journal_in(dir);
     ASSERT_TRUE(opened) << opened.error();
     constexpr int kRecords = 200;
     std::atomic<int> heard{0}, failed{0};
@@ -768,8 +772,7 @@ TEST(Journal, RecordsHandedOverAreEachHeardOfOnceTheyAreDurable) {
 // a journal that flushed them as they came every chance to: then it would flush each.)
 TEST(Journal, RecordsThatMayWaitRideOnTheFlushOfOneThatMayNot) {
     TempDir dir;
-    fs::create_directory(dir.path() / "journal");
-    auto opened = Journal::open(dir.path() / "journal", dir.path(), std::chrono::milliseconds(0));
+    auto opened = open_journal_in(dir);
     ASSERT_TRUE(opened) << opened.error();
     auto& journal = **opened;
     journal.set_shared_flush_wait(std::chrono::hours(1));  // nothing but the urgent record ends it
@@ -800,8 +803,7 @@ TEST(Journal, RecordsThatMayWaitRideOnTheFlushOfOneThatMayNot) {
 // journal that closes flushes it without waiting.
 TEST(Journal, ARecordThatMayWaitIsFlushedAloneAfterItsWaitOrAtTheClose) {
     TempDir dir;
-    fs::create_directory(dir.path() / "journal");
-    auto opened = Journal::open(dir.path() / "journal", dir.path(), std::chrono::milliseconds(0));
+    auto opened = open_journal_in(dir);
     ASSERT_TRUE(opened) << opened.error();
     (*opened)->set_shared_flush_wait(std::chrono::milliseconds(1));
     std::string outcome;
