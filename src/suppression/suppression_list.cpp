@@ -316,6 +316,9 @@ Result<std::unique_ptr<SuppressionList>> SuppressionList::open(
         }
     }
     if (auto st = list->prepare_statements(); !st) return Error{st.error()};
+    // The reads above have made SQLite create and map the WAL index.
+    list->answers_ = AnswerCache(
+        CommitWatch::open(std::string(sqlite3_db_filename(list->db_.get(), "main")) + "-shm"));
     return list;
 }
 
@@ -394,8 +397,13 @@ Result<std::optional<Entry>> SuppressionList::check(std::string_view address,
     const auto folded = ascii_lowercase(address);
     const std::string scope = sender_domain.empty() ? "*" : ascii_lowercase(sender_domain);
     const std::string list = scope == "*" ? "" : list_scope(scope, list_id).value_or("");
+    // Neither a scope nor a list id holds a NUL: the address, last, cannot make two keys one.
+    std::string key = scope + '\0' + list + '\0' + folded;
     std::lock_guard lock(mutex_);
-    return find(folded, scope, list);
+    if (const auto* kept = answers_.find(key)) return *kept;
+    auto found = find(folded, scope, list);
+    if (found) answers_.keep(std::move(key), *found);
+    return found;
 }
 
 Result<bool> SuppressionList::store(Entry& entry) {

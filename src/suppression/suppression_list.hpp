@@ -3,11 +3,13 @@
 // each for one sender domain, one mailing list of a sender domain ("brand.test:news.brand.test",
 // the list's List-Id after the colon), or every sender ("*"). It lives in one SQLite file
 // (`[suppression] database`) shared by the server, which checks every recipient against it,
-// and by `herald suppress`, which edits it while the server runs: each check is its own read,
-// so a change made by another process is seen by the next check, with no reload.
+// and by `herald suppress`, which edits it while the server runs: each check reads the file as
+// it is, so a change made by another process is seen by the next check, with no reload (an
+// answer is reused only while no commit has reached the file: answer_cache.hpp).
 //
 // What stays on disk: every entry (a million is an ordinary size; only a page of a list is
-// ever in memory). What is in memory: the connection and three prepared statements.
+// ever in memory). What is in memory: the connection, three prepared statements and the
+// recent checks' answers.
 //
 // The file is in WAL mode, so the server's checks never wait for a writer, with
 // synchronous=NORMAL: a change survives a crash of Herald, and a power loss may undo the last
@@ -36,19 +38,13 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "suppression/answer_cache.hpp"
+#include "suppression/entry.hpp"
 
 struct sqlite3;
 struct sqlite3_stmt;
 
 namespace herald::suppression {
-
-struct Entry {
-    std::string address;
-    std::string scope = "*";  // sender domain, "domain:list id", or "*" for every sender
-    std::string reason;
-    std::string source;        // "cli", "api", "bounce", "complaint", "unsubscribe", "import"
-    std::int64_t created = 0;  // unix seconds; 0 in add(): now
-};
 
 // The address as stored: lower-cased; an Error saying what is wrong when it is not an address
 // the list takes: exactly one '@', a local part and a domain, no blank or control character,
@@ -156,6 +152,7 @@ class SuppressionList {
     Statement check_;
     Statement add_;
     Statement remove_;
+    AnswerCache answers_{nullptr};  // declared after the database: unmapped before it closes
 };
 
 }  // namespace herald::suppression
