@@ -2,11 +2,12 @@
 // The answers of the suppression list's recent checks, kept until the database takes its next
 // commit (commit_watch.hpp), in this process or another: the same recipient is asked about at
 // RCPT and again at its delivery, and a sender's mail goes to the same few recipients again
-// and again. A kept answer spares a read transaction (four file-lock calls) and the SQL.
+// and again. A kept answer spares a read transaction (two file-lock calls) and the SQL.
 //
 // An answer is kept under the header read before its lookup: a commit that lands during the
 // lookup changes the header, and the next check drops every answer. What is in memory: at most
-// kMaxAnswers answers, dropped all at once when full (the next checks refill it).
+// kMaxAnswers answers (some 4 MiB with their keys), dropped all at once when full (the
+// next checks refill it).
 // Not thread-safe: the list calls it under its own mutex.
 #include <cstddef>
 #include <memory>
