@@ -22,9 +22,11 @@ namespace asio = boost::asio;
 namespace {
 
 // Log mode: the verdict of a message already accepted, as an event of that message.
-asio::awaitable<void> log_preflight(
-    mailauth::Preflight& preflight, dns::Resolver& resolver, mailauth::PreflightInput input,
-    std::string id, std::function<void(const std::string&, const std::string&)> log) {
+// `slot`: its place among the checks that wait on DNS, held until it ends.
+asio::awaitable<void> log_preflight(mailauth::Preflight& preflight, dns::Resolver& resolver,
+                                    mailauth::PreflightInput input, std::string id,
+                                    std::function<void(const std::string&, const std::string&)> log,
+                                    PendingChecks::Slot slot) {
     auto result = co_await preflight.check(input, resolver);
     if (log) log(id, "preflight " + result.summary());
 }
@@ -34,7 +36,8 @@ asio::awaitable<void> log_bulk_verdict(compliance::BulkGate& gate,
                                        compliance::BulkCandidate candidate,
                                        std::optional<std::vector<compliance::RuleVerdict>> verdicts,
                                        std::string id,
-                                       decltype(AcceptanceServices::bulk_verdict) log) {
+                                       decltype(AcceptanceServices::bulk_verdict) log,
+                                       PendingChecks::Slot slot) {
     if (!verdicts) verdicts = co_await gate.check(candidate);
     log(id, candidate, *verdicts);
 }
@@ -232,19 +235,31 @@ asio::awaitable<void> Acceptance::announce(Prepared& prepared, const queue::Acce
     // The executor first: no co_await in an expression with owning temporaries.
     auto executor = co_await asio::this_coro::executor;
     if (prepared.preflight_later) {
-        asio::co_spawn(executor,
-                       log_preflight(*services_.preflight, *services_.resolver,
-                                     std::move(*prepared.preflight_later), accepted.id,
-                                     services_.message_event),
-                       asio::detached);
+        if (auto slot = pending_check()) {
+            asio::co_spawn(executor,
+                           log_preflight(*services_.preflight, *services_.resolver,
+                                         std::move(*prepared.preflight_later), accepted.id,
+                                         services_.message_event, std::move(*slot)),
+                           asio::detached);
+        }
     }
     if (prepared.bulk && services_.bulk_verdict) {
-        asio::co_spawn(executor,
-                       log_bulk_verdict(*services_.bulk_gate, std::move(*prepared.bulk),
-                                        std::move(prepared.bulk_verdicts), accepted.id,
-                                        services_.bulk_verdict),
-                       asio::detached);
+        // A verdict known already (reject mode) waits on nothing: it takes no place.
+        auto slot =
+            prepared.bulk_verdicts ? std::optional(PendingChecks::Slot(nullptr)) : pending_check();
+        if (slot) {
+            asio::co_spawn(executor,
+                           log_bulk_verdict(*services_.bulk_gate, std::move(*prepared.bulk),
+                                            std::move(prepared.bulk_verdicts), accepted.id,
+                                            services_.bulk_verdict, std::move(*slot)),
+                           asio::detached);
+        }
     }
+}
+
+std::optional<PendingChecks::Slot> Acceptance::pending_check() {
+    if (services_.pending_checks == nullptr) return PendingChecks::Slot(nullptr);
+    return services_.pending_checks->take();
 }
 
 asio::awaitable<void> Acceptance::withdraw(const queue::Accepted& accepted) {

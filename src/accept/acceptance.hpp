@@ -35,6 +35,7 @@
 #include <variant>
 #include <vector>
 
+#include "accept/pending_checks.hpp"
 #include "base/blocking_pool.hpp"
 #include "compliance/bulk_gate.hpp"
 #include "compliance/unsubscribe_headers.hpp"
@@ -91,6 +92,7 @@ struct AcceptanceServices {
     std::function<void(const std::string& context, const std::string& what)> panic;
     const compliance::UnsubscribeHeaders* unsubscribe = nullptr;  // null: no [unsubscribe]
     compliance::BulkGate* bulk_gate = nullptr;                    // null: [compliance] mode = "off"
+    PendingChecks* pending_checks = nullptr;                      // null: no limit
     // The gate's verdict on an accepted message: a mainlog line and an event.
     std::function<void(const std::string& id, const compliance::BulkCandidate&,
                        const std::vector<compliance::RuleVerdict>&)>
@@ -149,6 +151,8 @@ class Acceptance {
     std::optional<smtp::Reply> on_left_list(const Submission& submission,
                                             const policy::Policies& policies,
                                             const message::HeaderBlock& headers) const;
+    // Step 7: a place for a log-mode check among those waiting on DNS; nullopt: none left.
+    std::optional<PendingChecks::Slot> pending_check();
     // Step 5b: the compliance gate; a refusal in reject mode.
     boost::asio::awaitable<std::optional<smtp::Reply>> check_bulk(
         Prepared& prepared, const message::HeaderBlock& headers,

@@ -74,6 +74,8 @@ struct Dns {
     // DNSSEC trust anchors (DS or DNSKEY records, as /usr/share/dns/root.key); empty: no
     // answer is validated, so DANE is off. The servers must then pass DNSSEC records on.
     std::filesystem::path trust_anchor;
+    // Log-mode checks of accepted messages that wait on DNS at once (accept/pending_checks.hpp).
+    std::size_t max_pending_checks = 1000;
 
     bool operator==(const Dns&) const = default;
 };

@@ -229,6 +229,7 @@ void read_smtp(TableReader& t, Smtp& out) {
 
 void read_dns(TableReader& t, Dns& out) {
     t.read("trust_anchor", out.trust_anchor);
+    t.read_count("max_pending_checks", out.max_pending_checks, 1);
     std::vector<std::string> servers;
     if (!t.read("servers", servers)) return;
     for (auto& server : servers) {

@@ -162,6 +162,7 @@ struct Server::Parts {
     std::unique_ptr<spool::Spool> spool;
     std::unique_ptr<BlockingPool> pool;
     std::unique_ptr<dns::UnboundResolver> resolver;
+    std::unique_ptr<accept::PendingChecks> pending_checks;  // [dns]: as long as the resolver
     // Before the router: its smtp transports sign with these keys, and shape their traffic
     // to the mailbox providers with this.
     std::shared_ptr<mailauth::dkim::Keyring> dkim;  // null: no [[dkim.key]]
@@ -1000,6 +1001,8 @@ Status Server::Parts::build_services() {
                                                .trust_anchor_file = config.dns.trust_anchor});
     if (!resolver_made) return Error{resolver_made.error()};  // it says "dns: " itself
     resolver = std::move(*resolver_made);
+    pending_checks = std::make_unique<accept::PendingChecks>(
+        config.dns.max_pending_checks, [this](const std::string& line) { mainlog->note(line); });
     // Before the transports: the smtp transport signs again what it converts to 7-bit.
     if (!config.dkim_keys.empty()) {
         auto keys = mailauth::dkim::Keyring::load(config.dkim_keys);
@@ -1073,6 +1076,7 @@ Status Server::Parts::build_services() {
                         const std::string& what) { paniclog->write(context, what); },
         .unsubscribe = unsubscribe_headers.get(),
         .bulk_gate = bulk_gate.get(),
+        .pending_checks = pending_checks.get(),
         .bulk_verdict =
             [this](const std::string& id, const compliance::BulkCandidate& candidate,
                    const std::vector<compliance::RuleVerdict>& verdicts) {

@@ -1,6 +1,7 @@
 """Alignment preflight: each relayed message's SPF, DKIM and DMARC outcome in the mainlog,
 and in reject mode a message that would fail DMARC at a p=reject domain refused with 550."""
 import re
+import socket
 import subprocess
 
 from herald_fixture import LOCAL_USERS, HERALD_BIN, message, wait_for
@@ -92,3 +93,25 @@ def test_local_mail_is_not_checked(make_herald, dns_zone):
         s.rcpt("bob@local.herald.test")
         assert s.data(message(sender=f"news@{DOMAIN}", to="bob@local.herald.test"))[0] == 250
     assert preflight_lines(h) == []
+
+
+def test_a_dns_that_does_not_answer_holds_only_max_pending_checks(make_herald):
+    # A resolver that takes every query and answers none: each log-mode check waits for the
+    # resolver's timeout, holding its place; the messages beyond the limit go unchecked.
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
+        silent.bind(("127.0.0.1", 0))
+        h = make_herald(relay={"networks": ["127.0.0.0/8"], "allow_unknown_sender_domains": True},
+                        dns={"servers": [f"127.0.0.1:{silent.getsockname()[1]}"],
+                             "max_pending_checks": 2},
+                        preflight={"mode": "log", "ip": "192.0.2.99"})
+        for _ in range(5):
+            assert relay(h)[0] == 250  # unchecked or not, every message is taken
+
+        def notes():
+            return [l for l in h.mainlog().splitlines() if " log-mode checks: " in l]
+        [started] = h.wait_for(notes, what="the note that checks are skipped")
+        assert "2 wait on DNS ([dns] max_pending_checks)" in started, started
+        assert preflight_lines(h) == []  # the first two still wait
+        # When the first check gives up on DNS, its place is free again, and the count told.
+        ended = h.wait_for(lambda: notes()[1:], timeout=90, what="the note of the count")
+        assert "taken again; 3 messages went unchecked" in ended[0], ended
