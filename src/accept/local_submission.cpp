@@ -110,8 +110,9 @@ boost::asio::awaitable<smtp::Reply> accept_local(Acceptance& acceptance, queue::
     if (gate.query_pending()) {
         if (auto over = co_await shared_limits->settle(gate, *policies.limiter)) co_return *over;
     }
+    // In memory when it fits, as an SMTP client's text; a larger one to its file, on the pool.
     spool::IncomingText text = intake.incoming();
-    co_await pool.run([&] { text.append(data); });
+    if (!text.keep_in_memory(data)) co_await pool.run([&] { text.append(data); });
     const std::uint64_t header_size = message::header_section_end(data);
     data.resize(header_size);
     Submission submission{.envelope = std::move(envelope),

@@ -220,22 +220,31 @@ class Sending {
         co_return std::nullopt;
     }
 
-    // The texts into the spool's incoming files, and their header sections read back.
+    // The texts into the spool's incoming texts, and their header sections read back. A text
+    // that fits in memory stays there, as an SMTP client's does; only the larger ones are
+    // written to their files, on the pool.
     asio::awaitable<std::optional<HttpResponse>> write_texts(std::vector<Outgoing>& outgoing) {
-        queue::Intake* intake = services_.intake;
-        auto& texts = texts_;
-        auto& submissions = submissions_;
-        co_await services_.pool->run([intake, &texts, &submissions, &outgoing] {
-            for (std::size_t i = 0; i < outgoing.size(); ++i) {
-                auto& text = texts.emplace_back(intake->incoming());
-                text.append(outgoing[i].text);
-                auto& submission = submissions[i];
-                submission.text = &text;
-                submission.header_size = message::header_section_end(outgoing[i].text);
-                submission.headers = outgoing[i].text.substr(0, submission.header_size);
+        std::vector<std::size_t> to_files;
+        for (std::size_t i = 0; i < outgoing.size(); ++i) {
+            auto& text = texts_.emplace_back(services_.intake->incoming());
+            auto& submission = submissions_[i];
+            submission.text = &text;
+            submission.header_size = message::header_section_end(outgoing[i].text);
+            submission.headers = outgoing[i].text.substr(0, submission.header_size);
+            if (text.keep_in_memory(outgoing[i].text)) {
                 std::string().swap(outgoing[i].text);
+            } else {
+                to_files.push_back(i);
             }
-        });
+        }
+        if (!to_files.empty()) {
+            co_await services_.pool->run([this, &to_files, &outgoing] {
+                for (const std::size_t i : to_files) {
+                    texts_[i].append(outgoing[i].text);
+                    std::string().swap(outgoing[i].text);
+                }
+            });
+        }
         for (const auto& text : texts_) {
             if (text.error().empty()) continue;
             const smtp::Reply reply =

@@ -9,7 +9,8 @@ import subprocess
 import pytest
 import requests
 
-from herald_fixture import LOCAL_USERS, free_port, insecure_tls, openssl_passwd
+from herald_fixture import (LOCAL_USERS, free_port, insecure_tls, maildir_count, openssl_passwd,
+                            wait_for)
 from test_full_disk import fill, small_tmpfs
 
 SIGNER = "signer.test"
@@ -36,19 +37,18 @@ def herald_for_every_way(make_herald, **sections):
     return h
 
 
-def text(sender, recipient, from_header):
-    return (f"From: <{from_header}>\r\nTo: <{recipient}>\r\nSubject: ways in\r\n\r\n"
-            "the same message every way\r\n")
+def text(sender, recipient, from_header, body="the same message every way\r\n"):
+    return f"From: <{from_header}>\r\nTo: <{recipient}>\r\nSubject: ways in\r\n\r\n{body}"
 
 
 # Each returns "queued", "refused" (for good: 5xx, exit 64/65, 4xx but 429) or "try_later"
 # (4xx, exit 75, 429/503).
-def by_smtp(h, sender, recipient, from_header):
+def by_smtp(h, sender, recipient, from_header, **body):
     try:
         with smtplib.SMTP("127.0.0.1", h.port("submission"), timeout=30) as s:
             s.starttls(context=insecure_tls())
             s.login("alice", PASSWORD)
-            s.sendmail(sender, [recipient], text(sender, recipient, from_header))
+            s.sendmail(sender, [recipient], text(sender, recipient, from_header, **body))
         return "queued"
     except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as e:
         return "try_later" if 400 <= e.smtp_code < 500 else "refused"
@@ -57,19 +57,19 @@ def by_smtp(h, sender, recipient, from_header):
         return "try_later" if 400 <= code < 500 else "refused"
 
 
-def by_sendmail(h, sender, recipient, from_header):
+def by_sendmail(h, sender, recipient, from_header, **body):
     result = h.cli("sendmail", "-f", sender, recipient,
-                   input=text(sender, recipient, from_header).replace("\r\n", "\n"))
+                   input=text(sender, recipient, from_header, **body).replace("\r\n", "\n"))
     assert result.returncode in (0, 64, 65, 75), result
     if result.returncode != 0:
         assert result.stderr.strip(), "a refusal says why"
     return {0: "queued", 64: "refused", 65: "refused", 75: "try_later"}[result.returncode]
 
 
-def by_api(h, sender, recipient, from_header):
+def by_api(h, sender, recipient, from_header, **body):
     r = requests.post(h.api_url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30,
                       json={"from": sender, "to": [recipient],
-                            "raw": text(sender, recipient, from_header)})
+                            "raw": text(sender, recipient, from_header, **body)})
     if r.status_code == 202:
         return "queued"
     assert r.json()["code"] and r.json()["message"], r.text
@@ -125,3 +125,21 @@ def test_a_full_spool_disk_says_try_later(make_herald, tmp_path, way):
             filler.unlink()
         assert WAYS[way](h, f"app@{SIGNER}", f"bob@{LOCAL}", f"app@{SIGNER}") == "queued"
         h.stop()
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_a_text_larger_than_memory_keeps_arrives_whole(make_herald, way):
+    # Beyond 64 KiB (spool::kTextKeptInMemory) a text goes to a file of the spool as it comes;
+    # below, it stays in memory: both kinds reach the mailbox unchanged.
+    h = herald_for_every_way(make_herald)
+    small = "a short one\r\n"
+    large = "".join(f"line {i:05d} {'z' * 64}\r\n" for i in range(2000))  # 150 KB
+    for body in (small, large):
+        assert WAYS[way](h, f"app@{SIGNER}", f"bob@{LOCAL}", f"app@{SIGNER}",
+                         body=body) == "queued"
+    path = h.path("var/mail/bob")
+    wait_for(lambda: maildir_count(path) == 2, what="both messages in bob's maildir")
+    # A maildir keeps LF line endings.
+    texts = [f.read_bytes() for d in ("new", "cur") for f in (path / d).glob("*")]
+    for body in (small, large):
+        assert sum(body.replace("\r\n", "\n").encode() in t for t in texts) == 1, way
