@@ -40,7 +40,9 @@ void Scheduler::adopt(const spool::SpooledMessage& message,
     if (due_at_.contains(id) || active_.contains(id)) return;
     if (context_.census) context_.census->place(message);
     const auto now = Clock::now();
-    schedule(id, saved ? std::max(saved->next_attempt, now) : now);
+    // Every message loaded was in the spool when a flush came during the loading: it asked
+    // them all to go now, not only those loaded before it.
+    schedule(id, saved && !flushed_all_ ? std::max(saved->next_attempt, now) : now);
 }
 
 void Scheduler::enqueue_now(const std::string& id,
@@ -75,6 +77,7 @@ void Scheduler::flush(const std::optional<std::string>& id) {
         if (due_at_.contains(key) || !active_.contains(key)) schedule(key, now);
         return;
     }
+    flushed_all_ = true;
     std::vector<MessageKey> ids;
     for (const auto& [queued_id, at] : due_at_) {
         if (at > now) ids.push_back(queued_id);

@@ -65,7 +65,8 @@ class Scheduler {
 
     // A message found in the spool at start-up (QueueLoading hands them over while the
     // server runs): due at its saved next-attempt time (or now), and counted in the census.
-    // One the scheduler already has (stored and queued since start-up) is left as it is.
+    // One the scheduler already has (stored and queued since start-up) is left as it is; one
+    // loaded after a flush of the whole queue is due now (it was queued when the flush came).
     void adopt(const spool::SpooledMessage& message, const std::optional<spool::Schedule>& saved);
     // Due now. `as_stored`, when given, is the message as just stored (queue::Accepted): its
     // first delivery starts from it instead of the spool, while kJustStoredMemory allows.
@@ -115,6 +116,7 @@ class Scheduler {
     std::size_t as_stored_bytes_ = 0;
     boost::asio::steady_timer timer_;
     bool stopped_ = false;
+    bool flushed_all_ = false;  // since the start: what adopt() takes after it is due now
 };
 
 }  // namespace herald::queue

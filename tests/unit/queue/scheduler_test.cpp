@@ -180,6 +180,27 @@ TEST_F(SchedulerTest, KeepsADeferredRecipientQueuedWithItsSchedule) {
     EXPECT_GT(schedule->next_attempt, std::chrono::system_clock::now() + std::chrono::minutes(30));
 }
 
+TEST_F(SchedulerTest, AFlushWhileTheQueueLoadsReachesTheMessagesLoadedAfterIt) {
+    queue("a@example.com", {"temp-1@example.net"});
+    ScriptedTransport first;
+    run_scheduler(first);  // deferred for an hour
+    const auto load_after = [this](bool flush_first) {
+        return [this, flush_first](Scheduler& scheduler) {
+            if (flush_first) scheduler.flush(std::nullopt);  // `herald queue flush`, early
+            static_cast<void>(spool_->recover([&scheduler](spool::SpooledMessage&& message,
+                                                           std::optional<spool::Schedule>&& saved) {
+                scheduler.adopt(message, saved);
+            }));
+        };
+    };
+    ScriptedTransport unflushed;
+    run_scheduler(unflushed, nullptr, {}, 1, load_after(false));
+    EXPECT_EQ(unflushed.attempts.count("temp-1@example.net"), 0u);
+    ScriptedTransport flushed;
+    run_scheduler(flushed, nullptr, {}, 1, load_after(true));
+    EXPECT_EQ(flushed.attempts["temp-1@example.net"], 1);
+}
+
 TEST_F(SchedulerTest, NeverRepeatsADeliveredRecipientAfterARestart) {
     std::string id = queue("a@example.com", {"ok-1@example.net", "temp-1@example.net"});
     ScriptedTransport first;
