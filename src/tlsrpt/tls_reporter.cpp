@@ -3,6 +3,8 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstring>
 #include <iterator>
 
 #include <boost/asio/redirect_error.hpp>
@@ -126,6 +128,7 @@ std::filesystem::path TlsReporter::close_period(Clock::time_point end) {
 
 asio::awaitable<void> TlsReporter::run() {
     co_await send_closed_periods();
+    co_await post_again(false);
     while (!stopped_) {
         timer_.expires_after(kSaveEvery);
         boost::system::error_code ec;
@@ -138,6 +141,7 @@ asio::awaitable<void> TlsReporter::run() {
         } else if (changed_) {
             save();
         }
+        co_await post_again(false);
     }
 }
 
@@ -164,8 +168,8 @@ asio::awaitable<std::vector<TlsReporter::Outcome>> TlsReporter::send_closed_peri
 }
 
 // Every domain with a TLSRPT record gets its report; then the period is done with, whatever
-// came of each (a mail that fails is the queue's to retry; an https endpoint that fails
-// is not asked again, RFC 8460 5.3 leaves retries to the sender).
+// came of each (a mail that fails is the queue's to retry; a POST that fails is kept to be
+// tried again, report_retry.hpp).
 asio::awaitable<std::vector<TlsReporter::Outcome>> TlsReporter::send_period(
     const std::filesystem::path& file) {
     std::vector<Outcome> outcomes;
@@ -206,7 +210,8 @@ asio::awaitable<Result<std::vector<ReportDestination>>> TlsReporter::destination
 asio::awaitable<TlsReporter::Outcome> TlsReporter::send_report(
     const ReportPeriod& period, const Report& report, const std::vector<ReportDestination>& to) {
     Outcome outcome{.domain = report.domain};
-    for (const auto& destination : to) {
+    for (std::size_t i = 0; i < to.size(); ++i) {
+        const ReportDestination& destination = to[i];
         Result<std::string> sent = Error{""};
         if (destination.kind == ReportDestination::Kind::mail) {
             sent = co_await submit_(
@@ -215,6 +220,11 @@ asio::awaitable<TlsReporter::Outcome> TlsReporter::send_report(
             if (sent) *sent = "queued as " + *sent;
         } else {
             sent = co_await post(destination.where, report);
+            if (!sent) {
+                auto again = keep_for_retry(destination.where, report, i);
+                sent = Error{sent.error() + (again ? "; tried again from " + report_time(*again)
+                                                   : "; not tried again: " + again.error())};
+            }
         }
         const std::string where = destination_text(destination);
         if (sent) {
@@ -247,6 +257,74 @@ asio::awaitable<Result<std::string>> TlsReporter::post(const std::string& url,
     co_return status;
 }
 
+Result<TlsReporter::Clock::time_point> TlsReporter::keep_for_retry(const std::string& url,
+                                                                   const Report& report,
+                                                                   std::size_t destination) {
+    const auto now = Clock::now();
+    const auto next = next_post_attempt(now, 1, now);
+    if (!next) return Error{"no time left"};
+    std::string name = "retry-" + report.id + "-" + std::to_string(destination) + ".json";
+    // The id holds the domain and the submitter: nothing else than these goes in a file name.
+    std::replace_if(
+        name.begin(), name.end(),
+        [](char c) { return !std::isalnum(static_cast<unsigned char>(c)) && !strchr("._@-", c); },
+        '_');
+    const PendingPost pending{
+        .url = url, .report = report, .first = now, .attempts = 1, .next = *next};
+    if (auto written = replace_file(settings_.dir / name, pending.to_json()); !written) {
+        return Error{written.error()};
+    }
+    return *next;
+}
+
+asio::awaitable<std::vector<TlsReporter::Outcome>> TlsReporter::post_again(bool all) {
+    std::vector<Outcome> outcomes;
+    std::error_code ec;
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(settings_.dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.starts_with("retry-") && name.ends_with(".json")) files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) {
+        auto text = read_state_file(file);
+        auto pending = text ? PendingPost::from_json(*text) : Error{"cannot be read"};
+        if (!pending) {
+            note(file.string() + ": " + pending.error() + "; set aside as " + file.string() +
+                 ".bad");
+            std::filesystem::rename(file, file.string() + ".bad", ec);
+            continue;
+        }
+        const auto now = Clock::now();
+        if (!all && pending->next > now) continue;
+        const Report& report = pending->report;
+        Outcome outcome{.domain = report.domain};
+        auto sent = co_await post(pending->url, report);
+        const std::string attempt = "attempt " + std::to_string(pending->attempts + 1);
+        if (sent) {
+            std::filesystem::remove(file, ec);
+            outcome.sent.push_back(pending->url + " (" + *sent + ", " + attempt + ")");
+            note("report " + report.id + " for " + report.domain + " sent to " + pending->url +
+                 " (" + *sent + ", " + attempt + ")");
+        } else if (auto next = next_post_attempt(pending->first, ++pending->attempts, now)) {
+            pending->next = *next;
+            static_cast<void>(replace_file(file, pending->to_json()));
+            outcome.problem = pending->url + ": " + sent.error() + " (" + attempt +
+                              "); tried again from " + report_time(*next);
+            note("report " + report.id + " for " + report.domain + " not sent to " +
+                 outcome.problem);
+        } else {
+            std::filesystem::remove(file, ec);
+            outcome.problem = pending->url + ": " + sent.error() + " (" + attempt +
+                              "); given up, a day after the first";
+            note("report " + report.id + " for " + report.domain + " not sent to " +
+                 outcome.problem);
+        }
+        outcomes.push_back(std::move(outcome));
+    }
+    co_return outcomes;
+}
+
 asio::awaitable<std::string> TlsReporter::show() {
     const ReportPeriod period{start_, Clock::now()};
     json::array reports;
@@ -272,7 +350,11 @@ asio::awaitable<std::string> TlsReporter::show() {
 asio::awaitable<Result<std::string>> TlsReporter::send_now() {
     if (close_period(Clock::now()).empty()) co_return Error{"cannot close the period"};
     json::array lines;
-    for (const auto& outcome : co_await send_closed_periods()) {
+    // What waited first: a POST of this period that fails now waits for its time.
+    auto outcomes = co_await post_again(true);
+    auto sent = co_await send_closed_periods();
+    std::move(sent.begin(), sent.end(), std::back_inserter(outcomes));
+    for (const auto& outcome : outcomes) {
         json::object line{{"domain", outcome.domain}, {"sent", json::array{}}};
         for (const auto& where : outcome.sent) line["sent"].as_array().emplace_back(where);
         if (!outcome.problem.empty()) line["problem"] = outcome.problem;

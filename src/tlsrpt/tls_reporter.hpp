@@ -7,7 +7,8 @@
 //
 // A day is closed by writing its counts to period-<start>-<end>.json before anything is sent,
 // and that file is removed once every domain's report has gone: a crash in between sends the
-// day again at the next start rather than never. Runs on the event loop's one thread.
+// day again at the next start rather than never. A POST that fails is tried again for a day
+// (report_retry.hpp). Runs on the event loop's one thread.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -21,6 +22,7 @@
 #include "delivery/tls_session.hpp"
 #include "delivery/transports/http_client.hpp"
 #include "dns/resolver.hpp"
+#include "tlsrpt/report_retry.hpp"
 #include "tlsrpt/tls_counts.hpp"
 #include "tlsrpt/tls_report.hpp"
 #include "tlsrpt/tlsrpt_record.hpp"
@@ -54,8 +56,8 @@ class TlsReporter {
     // `herald tlsrpt show`: the reports of the period so far, each with where it would go,
     // as JSON.
     boost::asio::awaitable<std::string> show();
-    // `herald tlsrpt send`: closes the period now and sends its reports; says what became of
-    // each, as JSON.
+    // `herald tlsrpt send`: closes the period now and sends its reports, and every POST waiting
+    // to be tried again; says what became of each, as JSON.
     boost::asio::awaitable<Result<std::string>> send_now();
 
   private:
@@ -75,6 +77,11 @@ class TlsReporter {
     boost::asio::awaitable<Outcome> send_report(const ReportPeriod& period, const Report& report,
                                                 const std::vector<ReportDestination>& to);
     boost::asio::awaitable<Result<std::string>> post(const std::string& url, const Report& report);
+    // A failed POST kept to be tried again; the time it will be, or why not.
+    Result<Clock::time_point> keep_for_retry(const std::string& url, const Report& report,
+                                             std::size_t destination);
+    // The POSTs waiting to be tried again: those due (`all`: every one), tried.
+    boost::asio::awaitable<std::vector<Outcome>> post_again(bool all);
     void note(const std::string& line) const;
 
     dns::Resolver& resolver_;

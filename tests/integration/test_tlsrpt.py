@@ -136,9 +136,10 @@ def test_a_policy_that_cannot_be_had_is_reported(sts, body, status, result_type)
 
 
 class ReportCollector(HttpsServer):
-    """HTTPS on ip:port taking POSTs: each (path, content type, body)."""
+    """HTTPS on ip:port taking POSTs: each (path, content type, body); the first `refusals`
+    answered 503."""
 
-    def __init__(self, ip, port, cert, key):
+    def __init__(self, ip, port, cert, key, refusals=0):
         self.posts = []
         collector = self
 
@@ -146,7 +147,7 @@ class ReportCollector(HttpsServer):
             def do_POST(self):  # noqa: N802 (the http.server name)
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 collector.posts.append((self.path, self.headers["Content-Type"], body))
-                self.send_response(201)
+                self.send_response(503 if len(collector.posts) <= refusals else 201)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -177,6 +178,35 @@ def test_successes_are_counted_and_posted_to_an_https_rua(sts, tmp_path):
         [policy_entry] = report["policies"]
         assert policy_entry["policy"]["policy-type"] == "sts"
         assert failures(policy_entry) == (1, 0, [])
+    finally:
+        server.stop()
+
+
+def test_a_post_that_fails_is_tried_again(sts, tmp_path):
+    # RFC 8460 5.5: redelivery for up to 24 hours. The first try is answered 503; the report
+    # waits in the spool, and goes with the next `herald tlsrpt send` (or at its time).
+    ip = loopback_address()
+    port = free_port_on([ip])
+    rua = f"https://reports.sender.test:{port}/v1/tlsrpt"
+    h, receiver, _ = sts(zone=[f"reports.sender.test. A {ip}",
+                               f'_smtp._tls.{DOMAIN}. TXT "v=TLSRPTv1; rua={rua}"'],
+                         tlsrpt={"enabled": True, "ca_file": str(tmp_path / "ca" / "ca.pem")})
+    server = ReportCollector(ip, port, *issue(tmp_path / "ca", tmp_path / "collector",
+                                              ("reports.sender.test",)), refusals=1)
+    try:
+        msg_id = send(h, "alice@sender.test", [f"bob@{DOMAIN}"])
+        h.wait_for_log(rf" {msg_id} => <?bob@{DOMAIN}>? .* P=sts ", timeout=60)
+        outcome = send_reports(h)
+        assert "answered 503 Service Unavailable; tried again from " in outcome, outcome
+        assert len(list(h.path("var/spool/tlsrpt").glob("retry-*.json"))) == 1
+        h.restart()  # the report waits on disk
+        outcome = send_reports(h)
+        assert f"{rua} (201 Created, attempt 2)" in outcome, outcome
+        first, second = server.posts
+        assert first == second  # the same report, gzip'd the same way
+        report = json.loads(gzip.decompress(second[2]))
+        assert failures(only_policy({"report": report})) == (1, 0, [])
+        assert list(h.path("var/spool/tlsrpt").glob("retry-*.json")) == []
     finally:
         server.stop()
 
