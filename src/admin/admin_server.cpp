@@ -120,6 +120,9 @@ asio::awaitable<HttpResponse> AdminServer::respond(const HttpRequest& request) {
             if (services_.shaping_figures)
                 services_.metrics.set_shaping(services_.shaping_figures());
             if (services_.event_figures) services_.metrics.set_events(services_.event_figures());
+            if (services_.tlsrpt_figures) {
+                services_.metrics.set_tlsrpt(services_.tlsrpt_figures());
+            }
             if (services_.cluster_figures) {
                 services_.metrics.set_cluster(services_.cluster_figures());
             }

@@ -74,7 +74,8 @@ struct AdminServices {
     std::function<delivery::TrafficShaper::Figures()> shaping_figures;
     // Events, webhooks and reports for /metrics (docs/events.md); unset: none shown.
     std::function<events::EventFigures()> event_figures;
-    std::function<ClusterFigures()> cluster_figures;  // null: not a node of a cluster
+    std::function<tlsrpt::TlsRptFigures()> tlsrpt_figures;  // null: [tlsrpt] off
+    std::function<ClusterFigures()> cluster_figures;        // null: not a node of a cluster
     std::function<queue::QueueLoadFigures()> queue_loading;
     // GET /api/cluster: {"cluster": false} alone, else the link and the nodes Redis knows.
     std::function<boost::asio::awaitable<boost::json::object>()> cluster_status;

@@ -108,6 +108,22 @@ void render_shaping(Exposition& x, const delivery::TrafficShaper::Figures& shapi
     }
 }
 
+void render_tlsrpt(Exposition& x, const tlsrpt::TlsRptFigures& figures) {
+    x.family("herald_tlsrpt_sessions_total", "counter",
+             "TLS sessions counted for the TLS reports (RFC 8460), by result.");
+    x.sample("herald_tlsrpt_sessions_total", "result", "successful", figures.successful_sessions);
+    x.sample("herald_tlsrpt_sessions_total", "result", "failed", figures.failed_sessions);
+    x.family("herald_tlsrpt_reports_total", "counter",
+             "Attempts at sending a TLS report, by method and result (mail: sent is queued).");
+    for (const auto& [key, n] : figures.reports) {
+        x.sample("herald_tlsrpt_reports_total", {{"method", key.first}, {"result", key.second}},
+                 static_cast<double>(n));
+    }
+    x.family("herald_tlsrpt_posts_waiting", "gauge",
+             "TLS reports an https destination did not take, waiting to be tried again.");
+    x.sample("herald_tlsrpt_posts_waiting", figures.waiting_posts);
+}
+
 void render_events(Exposition& x, const events::EventFigures& events) {
     x.family("herald_events_total", "counter", "Events made, by type (docs/events.md).");
     for (const auto& [type, n] : events.by_type) x.sample("herald_events_total", "type", type, n);
@@ -279,6 +295,11 @@ void Metrics::set_queue(queue::QueueCensusSnapshot census) {
     for (const auto& [name, counts] : transports_) queue_.transports.try_emplace(name);
 }
 
+void Metrics::set_tlsrpt(tlsrpt::TlsRptFigures figures) {
+    std::lock_guard lock(mutex_);
+    tlsrpt_ = std::move(figures);
+}
+
 void Metrics::set_events(events::EventFigures figures) {
     std::lock_guard lock(mutex_);
     events_ = std::move(figures);
@@ -381,6 +402,7 @@ std::string Metrics::render() const {
     x.sample("herald_spool_journal_flushes_total", journal_flushes_);
     render_shaping(x, shaping_);
     render_events(x, events_);
+    if (tlsrpt_) render_tlsrpt(x, *tlsrpt_);
 
     x.family("herald_smtp_connections", "gauge", "SMTP connections open now.");
     x.sample("herald_smtp_connections", connections_);

@@ -25,6 +25,7 @@
 #include "log/reject_log.hpp"
 #include "queue/queue_census.hpp"
 #include "queue/queue_loading.hpp"
+#include "tlsrpt/tlsrpt_figures.hpp"
 
 namespace herald::admin {
 
@@ -59,6 +60,7 @@ class Metrics {
     void set_journal_flushes(std::uint64_t flushes);
     void set_shaping(delivery::TrafficShaper::Figures figures);
     void set_events(events::EventFigures figures);
+    void set_tlsrpt(tlsrpt::TlsRptFigures figures);
     // In a cluster: every sample carries node="<name>", and the cluster's own figures.
     void set_node(std::string node);
     void set_cluster(ClusterFigures figures);
@@ -90,6 +92,7 @@ class Metrics {
     std::uint64_t journal_flushes_ = 0;
     delivery::TrafficShaper::Figures shaping_;
     events::EventFigures events_;
+    std::optional<tlsrpt::TlsRptFigures> tlsrpt_;  // none: [tlsrpt] off
     std::string node_;
     std::optional<ClusterFigures> cluster_;
     MinuteHistory history_;

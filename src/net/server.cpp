@@ -1319,6 +1319,9 @@ Status Server::Parts::bind_listeners() {
                 .shaping_figures =
                     [this] { return shaper->figures(std::chrono::system_clock::now()); },
                 .event_figures = [this] { return event_figures(); },
+                .tlsrpt_figures = tls_reporter ? std::function<tlsrpt::TlsRptFigures()>(
+                                                     [this] { return tls_reporter->figures(); })
+                                               : nullptr,
                 .cluster_figures = redis ? std::function<admin::ClusterFigures()>(
                                                [this] { return cluster_figures(); })
                                          : nullptr,

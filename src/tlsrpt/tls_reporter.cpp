@@ -85,6 +85,21 @@ TlsReporter::TlsReporter(asio::any_io_executor executor, dns::Resolver& resolver
 void TlsReporter::record(const delivery::TlsSession& session) {
     counts_.add(session);
     changed_ = true;
+    ++(session.failure ? figures_.failed_sessions : figures_.successful_sessions);
+}
+
+TlsRptFigures TlsReporter::figures() const {
+    TlsRptFigures figures = figures_;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(settings_.dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.starts_with("retry-") && name.ends_with(".json")) ++figures.waiting_posts;
+    }
+    return figures;
+}
+
+void TlsReporter::count(bool mail, std::string_view result) {
+    ++figures_.reports[{mail ? "mail" : "https", std::string(result)}];
 }
 
 void TlsReporter::load() {
@@ -227,6 +242,7 @@ asio::awaitable<TlsReporter::Outcome> TlsReporter::send_report(
             }
         }
         const std::string where = destination_text(destination);
+        count(destination.kind == ReportDestination::Kind::mail, sent ? "sent" : "failed");
         if (sent) {
             outcome.sent.push_back(where + " (" + *sent + ")");
             note("report " + report.id + " for " + report.domain + " sent to " + where + " (" +
@@ -302,11 +318,13 @@ asio::awaitable<std::vector<TlsReporter::Outcome>> TlsReporter::post_again(bool 
         auto sent = co_await post(pending->url, report);
         const std::string attempt = "attempt " + std::to_string(pending->attempts + 1);
         if (sent) {
+            count(false, "sent");
             std::filesystem::remove(file, ec);
             outcome.sent.push_back(pending->url + " (" + *sent + ", " + attempt + ")");
             note("report " + report.id + " for " + report.domain + " sent to " + pending->url +
                  " (" + *sent + ", " + attempt + ")");
         } else if (auto next = next_post_attempt(pending->first, ++pending->attempts, now)) {
+            count(false, "failed");
             pending->next = *next;
             static_cast<void>(replace_file(file, pending->to_json()));
             outcome.problem = pending->url + ": " + sent.error() + " (" + attempt +
@@ -314,6 +332,7 @@ asio::awaitable<std::vector<TlsReporter::Outcome>> TlsReporter::post_again(bool 
             note("report " + report.id + " for " + report.domain + " not sent to " +
                  outcome.problem);
         } else {
+            count(false, "given_up");
             std::filesystem::remove(file, ec);
             outcome.problem = pending->url + ": " + sent.error() + " (" + attempt +
                               "); given up, a day after the first";

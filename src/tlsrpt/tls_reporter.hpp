@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "base/result.hpp"
 #include "delivery/tls_session.hpp"
@@ -25,6 +26,7 @@
 #include "tlsrpt/report_retry.hpp"
 #include "tlsrpt/tls_counts.hpp"
 #include "tlsrpt/tls_report.hpp"
+#include "tlsrpt/tlsrpt_figures.hpp"
 #include "tlsrpt/tlsrpt_record.hpp"
 
 namespace herald::tlsrpt {
@@ -47,6 +49,9 @@ class TlsReporter {
                 Submit submit, Log log);
 
     void record(const delivery::TlsSession& session);
+
+    // For /metrics (tlsrpt_figures.hpp).
+    TlsRptFigures figures() const;
 
     // Saves the counts each minute; closes the day and sends its reports after midnight UTC,
     // and at start whatever a crash left unsent. Until stop().
@@ -83,6 +88,8 @@ class TlsReporter {
     // The POSTs waiting to be tried again: those due (`all`: every one), tried.
     boost::asio::awaitable<std::vector<Outcome>> post_again(bool all);
     void note(const std::string& line) const;
+    // One attempt at a report, counted for figures().
+    void count(bool mail, std::string_view result);
 
     dns::Resolver& resolver_;
     Settings settings_;
@@ -95,7 +102,8 @@ class TlsReporter {
 
     Clock::time_point start_;  // of the period being counted
     TlsCounts counts_;
-    bool changed_ = false;  // since the last save
+    bool changed_ = false;   // since the last save
+    TlsRptFigures figures_;  // but waiting_posts, counted when asked
 };
 
 }  // namespace herald::tlsrpt

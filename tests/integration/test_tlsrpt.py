@@ -11,7 +11,8 @@ import re
 
 import pytest
 
-from herald_fixture import send, wait_for
+from event_support import metric_sum, scrape
+from herald_fixture import free_port, send, wait_for
 from receivers import free_port_on
 from test_dane import SECURE, dane, dane_ee  # noqa: F401 (the fixture)
 from test_mta_sts import (DOMAIN, MX_HOST, HttpsServer, issue, loopback_address,  # noqa: F401
@@ -20,6 +21,7 @@ from test_mta_sts import (DOMAIN, MX_HOST, HttpsServer, issue, loopback_address,
 RUA = "tlsrpt@sender.test"
 BY_MAIL = f'"v=TLSRPTv1; rua=mailto:{RUA}"'
 ENABLED = {"tlsrpt": {"enabled": True, "organization": "Herald Test"}}
+ADMIN_TOKEN = "tlsrpt-admin-token-0123456789"
 
 
 def shown(h):
@@ -188,18 +190,29 @@ def test_a_post_that_fails_is_tried_again(sts, tmp_path):
     ip = loopback_address()
     port = free_port_on([ip])
     rua = f"https://reports.sender.test:{port}/v1/tlsrpt"
+    admin_port = free_port()
     h, receiver, _ = sts(zone=[f"reports.sender.test. A {ip}",
                                f'_smtp._tls.{DOMAIN}. TXT "v=TLSRPTv1; rua={rua}"'],
-                         tlsrpt={"enabled": True, "ca_file": str(tmp_path / "ca" / "ca.pem")})
+                         tlsrpt={"enabled": True, "ca_file": str(tmp_path / "ca" / "ca.pem")},
+                         admin={"http": f"127.0.0.1:{admin_port}", "token": ADMIN_TOKEN})
     server = ReportCollector(ip, port, *issue(tmp_path / "ca", tmp_path / "collector",
                                               ("reports.sender.test",)), refusals=1)
+
+    def figures():
+        samples = scrape(admin_port, ADMIN_TOKEN)
+        return (metric_sum(samples, "herald_tlsrpt_sessions_total", result="successful"),
+                metric_sum(samples, "herald_tlsrpt_reports_total", method="https", result="sent"),
+                metric_sum(samples, "herald_tlsrpt_reports_total", method="https",
+                           result="failed"),
+                metric_sum(samples, "herald_tlsrpt_posts_waiting"))
     try:
         msg_id = send(h, "alice@sender.test", [f"bob@{DOMAIN}"])
         h.wait_for_log(rf" {msg_id} => <?bob@{DOMAIN}>? .* P=sts ", timeout=60)
         outcome = send_reports(h)
         assert "answered 503 Service Unavailable; tried again from " in outcome, outcome
         assert len(list(h.path("var/spool/tlsrpt").glob("retry-*.json"))) == 1
-        h.restart()  # the report waits on disk
+        assert figures() == (1, 0, 1, 1)
+        h.restart()  # the report waits on disk; the counts start again
         outcome = send_reports(h)
         assert f"{rua} (201 Created, attempt 2)" in outcome, outcome
         first, second = server.posts
@@ -207,6 +220,7 @@ def test_a_post_that_fails_is_tried_again(sts, tmp_path):
         report = json.loads(gzip.decompress(second[2]))
         assert failures(only_policy({"report": report})) == (1, 0, [])
         assert list(h.path("var/spool/tlsrpt").glob("retry-*.json")) == []
+        assert figures() == (0, 1, 0, 0)
     finally:
         server.stop()
 

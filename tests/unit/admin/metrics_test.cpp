@@ -31,8 +31,10 @@ struct Exposition {
 Exposition parse(const std::string& text) {
     static const std::regex help(R"(# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) (.*))");
     static const std::regex type(R"(# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge))");
-    static const std::regex sample(
-        R"(([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"\})? ([0-9]+))");
+    // Labels: name="value", comma-separated.
+    static const std::string label = R"([a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*")";
+    static const std::regex sample(R"(([a-zA-Z_:][a-zA-Z0-9_:]*)(\{)" + label + "(?:," + label +
+                                   R"()*\})? ([0-9]+))");
     Exposition out;
     if (!text.empty() && text.back() != '\n') out.problems.push_back("no final newline");
     std::istringstream in(text);
@@ -243,6 +245,21 @@ TEST_F(MetricsTest, DkimSignaturesAreCountedPerDomain) {
     auto x = scrape();
     EXPECT_EQ(x.samples["herald_dkim_signatures_total{domain=\"example.com\"}"], "2");
     EXPECT_EQ(x.samples["herald_dkim_signatures_total{domain=\"example.org\"}"], "1");
+}
+
+TEST_F(MetricsTest, TlsReportingIsShownOnlyWhenItIsOn) {
+    EXPECT_FALSE(scrape().families.contains("herald_tlsrpt_reports_total"));
+    metrics_.set_tlsrpt({.successful_sessions = 7,
+                         .failed_sessions = 2,
+                         .reports = {{{"https", "failed"}, 3}, {{"mail", "sent"}, 1}},
+                         .waiting_posts = 1});
+    auto x = scrape();
+    EXPECT_EQ(x.samples["herald_tlsrpt_sessions_total{result=\"successful\"}"], "7");
+    EXPECT_EQ(x.samples["herald_tlsrpt_sessions_total{result=\"failed\"}"], "2");
+    EXPECT_EQ(x.samples["herald_tlsrpt_reports_total{method=\"https\",result=\"failed\"}"], "3");
+    EXPECT_EQ(x.samples["herald_tlsrpt_reports_total{method=\"mail\",result=\"sent\"}"], "1");
+    EXPECT_EQ(x.samples["herald_tlsrpt_posts_waiting"], "1");
+    EXPECT_EQ(x.families["herald_tlsrpt_posts_waiting"].type, "gauge");
 }
 
 TEST_F(MetricsTest, HostileLabelValuesAreEscaped) {
