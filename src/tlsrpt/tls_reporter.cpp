@@ -50,6 +50,22 @@ struct PeriodFile {
     TlsCounts counts;
 };
 
+// The files of `dir` named <kind>-*.json ("period", "retry"), in the order of their names.
+std::vector<std::filesystem::path> files_of(const std::filesystem::path& dir,
+                                            std::string_view kind) {
+    std::vector<std::filesystem::path> files;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.size() > kind.size() && name.starts_with(kind) && name[kind.size()] == '-' &&
+            name.ends_with(".json")) {
+            files.push_back(entry.path());
+        }
+    }
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
 Result<PeriodFile> read_period(const std::filesystem::path& path) {
     auto text = read_state_file(path);
     if (!text) return Error{"cannot read " + path.string()};
@@ -90,11 +106,7 @@ void TlsReporter::record(const delivery::TlsSession& session) {
 
 TlsRptFigures TlsReporter::figures() const {
     TlsRptFigures figures = figures_;
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(settings_.dir, ec)) {
-        const std::string name = entry.path().filename().string();
-        if (name.starts_with("retry-") && name.ends_with(".json")) ++figures.waiting_posts;
-    }
+    figures.waiting_posts = files_of(settings_.dir, "retry").size();
     return figures;
 }
 
@@ -168,14 +180,7 @@ void TlsReporter::stop() {
 
 asio::awaitable<std::vector<TlsReporter::Outcome>> TlsReporter::send_closed_periods() {
     std::vector<Outcome> outcomes;
-    std::error_code ec;
-    std::vector<std::filesystem::path> files;
-    for (const auto& entry : std::filesystem::directory_iterator(settings_.dir, ec)) {
-        const std::string name = entry.path().filename().string();
-        if (name.starts_with("period-") && name.ends_with(".json")) files.push_back(entry.path());
-    }
-    std::sort(files.begin(), files.end());
-    for (const auto& file : files) {
+    for (const auto& file : files_of(settings_.dir, "period")) {
         auto sent = co_await send_period(file);
         std::move(sent.begin(), sent.end(), std::back_inserter(outcomes));
     }
@@ -296,13 +301,7 @@ Result<TlsReporter::Clock::time_point> TlsReporter::keep_for_retry(const std::st
 asio::awaitable<std::vector<TlsReporter::Outcome>> TlsReporter::post_again(bool all) {
     std::vector<Outcome> outcomes;
     std::error_code ec;
-    std::vector<std::filesystem::path> files;
-    for (const auto& entry : std::filesystem::directory_iterator(settings_.dir, ec)) {
-        const std::string name = entry.path().filename().string();
-        if (name.starts_with("retry-") && name.ends_with(".json")) files.push_back(entry.path());
-    }
-    std::sort(files.begin(), files.end());
-    for (const auto& file : files) {
+    for (const auto& file : files_of(settings_.dir, "retry")) {
         auto text = read_state_file(file);
         auto pending = text ? PendingPost::from_json(*text) : Error{"cannot be read"};
         if (!pending) {
