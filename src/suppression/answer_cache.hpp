@@ -6,8 +6,9 @@
 //
 // An answer is kept under the header read before its lookup: a commit that lands during the
 // lookup changes the header, and the next check drops every answer. What is in memory: at most
-// kMaxAnswers answers (some 4 MiB with their keys), dropped all at once when full (the
-// next checks refill it).
+// kMaxAnswers answers (some 1 MiB with their keys: a million queued messages must fit in
+// 256 MiB), dropped all at once when full (the next checks refill it). A delivery follows its
+// RCPT by milliseconds when the queue is not behind: a few seconds of mail is enough.
 // Not thread-safe: the list calls it under its own mutex.
 #include <cstddef>
 #include <memory>
@@ -23,7 +24,7 @@ namespace herald::suppression {
 
 class AnswerCache {
   public:
-    static constexpr std::size_t kMaxAnswers = 16384;
+    static constexpr std::size_t kMaxAnswers = 4096;
 
     // `watch` null: nothing is ever kept.
     explicit AnswerCache(std::unique_ptr<CommitWatch> watch) : watch_(std::move(watch)) {}
