@@ -15,7 +15,7 @@ namespace {
 
 // walformat.html 2.2.1: the two copies of the 48-byte header at offsets 0 and 48, in the
 // first 136 bytes (the checkpoint information follows).
-constexpr std::size_t kHeaderBytes = 48;
+constexpr std::size_t kHeaderBytes = std::tuple_size_v<CommitWatch::Stamp>;
 constexpr std::size_t kIndexHeaderBytes = 136;
 constexpr std::uint32_t kHeaderVersion = 3007000;
 constexpr std::size_t kIsInitOffset = 12;
@@ -39,11 +39,11 @@ std::unique_ptr<CommitWatch> CommitWatch::open(const std::filesystem::path& shm)
     }
     ::close(fd);  // the mapping stays without it
     if (mapping == MAP_FAILED) return nullptr;
-    return std::unique_ptr<CommitWatch>(new CommitWatch(mapping, kIndexHeaderBytes));
+    return std::unique_ptr<CommitWatch>(new CommitWatch(mapping));
 }
 
 CommitWatch::~CommitWatch() {
-    ::munmap(const_cast<void*>(mapping_), size_);
+    ::munmap(const_cast<void*>(mapping_), kIndexHeaderBytes);
 }
 
 std::optional<CommitWatch::Stamp> CommitWatch::last_commit() const {

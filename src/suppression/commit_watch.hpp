@@ -38,10 +38,9 @@ class CommitWatch {
     std::optional<Stamp> last_commit() const;
 
   private:
-    CommitWatch(const void* mapping, std::size_t size) : mapping_(mapping), size_(size) {}
+    explicit CommitWatch(const void* mapping) : mapping_(mapping) {}
 
-    const void* mapping_;
-    std::size_t size_;
+    const void* mapping_;  // the index's first bytes: its header twice
 };
 
 }  // namespace herald::suppression

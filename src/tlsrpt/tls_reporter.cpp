@@ -246,19 +246,23 @@ asio::awaitable<TlsReporter::Outcome> TlsReporter::send_report(
                                                    : "; not tried again: " + again.error())};
             }
         }
-        const std::string where = destination_text(destination);
         count(destination.kind == ReportDestination::Kind::mail, sent ? "sent" : "failed");
-        if (sent) {
-            outcome.sent.push_back(where + " (" + *sent + ")");
-            note("report " + report.id + " for " + report.domain + " sent to " + where + " (" +
-                 *sent + ")");
-        } else {
-            outcome.problem += (outcome.problem.empty() ? "" : "; ") + where + ": " + sent.error();
-            note("report " + report.id + " for " + report.domain + " not sent to " + where + ": " +
-                 sent.error());
-        }
+        tell(outcome, report, destination_text(destination), sent);
     }
     co_return outcome;
+}
+
+void TlsReporter::tell(Outcome& outcome, const Report& report, const std::string& where,
+                       const Result<std::string>& sent) const {
+    if (sent) {
+        outcome.sent.push_back(where + " (" + *sent + ")");
+        note("report " + report.id + " for " + report.domain + " sent to " + where + " (" + *sent +
+             ")");
+    } else {
+        outcome.problem += (outcome.problem.empty() ? "" : "; ") + where + ": " + sent.error();
+        note("report " + report.id + " for " + report.domain + " not sent to " + where + ": " +
+             sent.error());
+    }
 }
 
 // RFC 8460 5.2: the gzip'd report as the body, application/tlsrpt+gzip; any 2xx takes it.
@@ -319,25 +323,19 @@ asio::awaitable<std::vector<TlsReporter::Outcome>> TlsReporter::post_again(bool 
         if (sent) {
             count(false, "sent");
             std::filesystem::remove(file, ec);
-            outcome.sent.push_back(pending->url + " (" + *sent + ", " + attempt + ")");
-            note("report " + report.id + " for " + report.domain + " sent to " + pending->url +
-                 " (" + *sent + ", " + attempt + ")");
+            sent = *sent + ", " + attempt;
         } else if (auto next = next_post_attempt(pending->first, ++pending->attempts, now)) {
             count(false, "failed");
             pending->next = *next;
             static_cast<void>(replace_file(file, pending->to_json()));
-            outcome.problem = pending->url + ": " + sent.error() + " (" + attempt +
-                              "); tried again from " + report_time(*next);
-            note("report " + report.id + " for " + report.domain + " not sent to " +
-                 outcome.problem);
+            sent =
+                Error{sent.error() + " (" + attempt + "); tried again from " + report_time(*next)};
         } else {
             count(false, "given_up");
             std::filesystem::remove(file, ec);
-            outcome.problem = pending->url + ": " + sent.error() + " (" + attempt +
-                              "); given up, a day after the first";
-            note("report " + report.id + " for " + report.domain + " not sent to " +
-                 outcome.problem);
+            sent = Error{sent.error() + " (" + attempt + "); given up, a day after the first"};
         }
+        tell(outcome, report, pending->url, sent);
         outcomes.push_back(std::move(outcome));
     }
     co_return outcomes;

@@ -88,6 +88,9 @@ class TlsReporter {
     // The POSTs waiting to be tried again: those due (`all`: every one), tried.
     boost::asio::awaitable<std::vector<Outcome>> post_again(bool all);
     void note(const std::string& line) const;
+    // What became of one attempt at sending `report` to `where`: in the outcome and the mainlog.
+    void tell(Outcome& outcome, const Report& report, const std::string& where,
+              const Result<std::string>& sent) const;
     // One attempt at a report, counted for figures().
     void count(bool mail, std::string_view result);
 
