@@ -45,8 +45,8 @@ class QueueLoading {
 
   private:
     void load();
-    bool hand_over(std::vector<spool::Spool::LoadedMessage>&& batch);   // on the thread
-    void adopt(const std::vector<spool::Spool::LoadedMessage>& batch);  // on the event loop
+    bool hand_over(std::vector<spool::Spool::LoadedMessage>&& batch);  // on the thread
+    void adopt(std::vector<spool::Spool::LoadedMessage>&& batch);      // on the event loop
 
     boost::asio::any_io_executor executor_;
     const spool::Spool& spool_;
