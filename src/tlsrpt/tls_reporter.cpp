@@ -6,6 +6,8 @@
 #include <cctype>
 #include <cstring>
 #include <iterator>
+#include <optional>
+#include <utility>
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -65,6 +67,31 @@ std::vector<std::filesystem::path> files_of(const std::filesystem::path& dir,
     std::sort(files.begin(), files.end());
     return files;
 }
+
+// A period's or a waiting POST's file while one sending works on it. The minute's timer and
+// `herald tlsrpt send` both send, each waiting on DNS and HTTP part-way: one that finds a file
+// held by the other passes it by, so that no report goes out twice.
+class HeldFile {
+  public:
+    static std::optional<HeldFile> take(std::set<std::filesystem::path>& held,
+                                        const std::filesystem::path& file) {
+        if (!held.insert(file).second) return std::nullopt;
+        return HeldFile(held, file);
+    }
+    HeldFile(HeldFile&& other) noexcept
+        : held_(std::exchange(other.held_, nullptr)), file_(std::move(other.file_)) {}
+    HeldFile& operator=(HeldFile&&) = delete;
+    ~HeldFile() {
+        if (held_) held_->erase(file_);
+    }
+
+  private:
+    HeldFile(std::set<std::filesystem::path>& held, std::filesystem::path file)
+        : held_(&held), file_(std::move(file)) {}
+
+    std::set<std::filesystem::path>* held_;
+    std::filesystem::path file_;
+};
 
 Result<PeriodFile> read_period(const std::filesystem::path& path) {
     auto text = read_state_file(path);
@@ -181,6 +208,8 @@ void TlsReporter::stop() {
 asio::awaitable<std::vector<TlsReporter::Outcome>> TlsReporter::send_closed_periods() {
     std::vector<Outcome> outcomes;
     for (const auto& file : files_of(settings_.dir, "period")) {
+        const auto held = HeldFile::take(held_, file);
+        if (!held) continue;
         auto sent = co_await send_period(file);
         std::move(sent.begin(), sent.end(), std::back_inserter(outcomes));
     }
@@ -306,6 +335,8 @@ asio::awaitable<std::vector<TlsReporter::Outcome>> TlsReporter::post_again(bool 
     std::vector<Outcome> outcomes;
     std::error_code ec;
     for (const auto& file : files_of(settings_.dir, "retry")) {
+        const auto held = HeldFile::take(held_, file);
+        if (!held) continue;
         auto text = read_state_file(file);
         auto pending = text ? PendingPost::from_json(*text) : Error{"cannot be read"};
         if (!pending) {

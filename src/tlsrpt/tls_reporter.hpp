@@ -16,6 +16,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -105,8 +106,9 @@ class TlsReporter {
 
     Clock::time_point start_;  // of the period being counted
     TlsCounts counts_;
-    bool changed_ = false;   // since the last save
-    TlsRptFigures figures_;  // but waiting_posts, counted when asked
+    bool changed_ = false;                  // since the last save
+    TlsRptFigures figures_;                 // but waiting_posts, counted when asked
+    std::set<std::filesystem::path> held_;  // files a sending works on (HeldFile)
 };
 
 }  // namespace herald::tlsrpt

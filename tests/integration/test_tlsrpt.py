@@ -8,6 +8,7 @@ import gzip
 import http.server
 import json
 import re
+import threading
 
 import pytest
 
@@ -139,9 +140,9 @@ def test_a_policy_that_cannot_be_had_is_reported(sts, body, status, result_type)
 
 class ReportCollector(HttpsServer):
     """HTTPS on ip:port taking POSTs: each (path, content type, body); the first `refusals`
-    answered 503."""
+    answered 503. With `hold` (a threading.Event), the others are answered once it is set."""
 
-    def __init__(self, ip, port, cert, key, refusals=0):
+    def __init__(self, ip, port, cert, key, refusals=0, hold=None):
         self.posts = []
         collector = self
 
@@ -149,7 +150,10 @@ class ReportCollector(HttpsServer):
             def do_POST(self):  # noqa: N802 (the http.server name)
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 collector.posts.append((self.path, self.headers["Content-Type"], body))
-                self.send_response(503 if len(collector.posts) <= refusals else 201)
+                refused = len(collector.posts) <= refusals
+                if hold and not refused:
+                    hold.wait(timeout=30)
+                self.send_response(503 if refused else 201)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -222,6 +226,38 @@ def test_a_post_that_fails_is_tried_again(sts, tmp_path):
         assert list(h.path("var/spool/tlsrpt").glob("retry-*.json")) == []
         assert figures() == (0, 1, 0, 0)
     finally:
+        server.stop()
+
+
+def test_a_waiting_post_goes_out_once_when_two_sendings_meet(sts, tmp_path):
+    # The minute's timer and `herald tlsrpt send` both try the POSTs that wait; a sending that
+    # finds a report in the other's hands (waiting for the collector's answer) passes it by.
+    ip = loopback_address()
+    port = free_port_on([ip])
+    rua = f"https://reports.sender.test:{port}/v1/tlsrpt"
+    h, receiver, _ = sts(zone=[f"reports.sender.test. A {ip}",
+                               f'_smtp._tls.{DOMAIN}. TXT "v=TLSRPTv1; rua={rua}"'],
+                         tlsrpt={"enabled": True, "ca_file": str(tmp_path / "ca" / "ca.pem")})
+    answer = threading.Event()
+    server = ReportCollector(ip, port, *issue(tmp_path / "ca", tmp_path / "collector",
+                                              ("reports.sender.test",)), refusals=1, hold=answer)
+    try:
+        msg_id = send(h, "alice@sender.test", [f"bob@{DOMAIN}"])
+        h.wait_for_log(rf" {msg_id} => <?bob@{DOMAIN}>? .* P=sts ", timeout=60)
+        assert "answered 503" in send_reports(h)
+        first = []
+        sending = threading.Thread(target=lambda: first.append(send_reports(h)))
+        sending.start()
+        wait_for(lambda: len(server.posts) == 2, what="the second attempt at the collector")
+        meanwhile = send_reports(h)
+        answer.set()
+        sending.join(timeout=60)
+        assert rua not in meanwhile, meanwhile
+        assert f"{rua} (201 Created, attempt 2)" in first[0], first
+        assert len(server.posts) == 2
+        assert list(h.path("var/spool/tlsrpt").glob("retry-*.json")) == []
+    finally:
+        answer.set()
         server.stop()
 
 
