@@ -32,8 +32,38 @@ std::string encode_local_request(const LocalRequest& request) {
                         {"sender_given", request.sender_given},
                         {"recipients", std::move(recipients)},
                         {"full_name", request.full_name}};
+    const LocalDsn& dsn = request.dsn;
+    if (dsn.notify) object["notify"] = message::notify_text(*dsn.notify);
+    if (dsn.ret != message::DsnReturn::unspecified) {
+        object["ret"] = message::dsn_return_text(dsn.ret);
+    }
+    if (!dsn.envelope_id.empty()) object["envid"] = dsn.envelope_id;
     return json::serialize(object) + "\n";
 }
+
+namespace {
+
+// RFC 3461's values, checked as SMTP's parameters are: a request that breaks them is refused.
+Status parse_local_dsn(std::string_view notify, std::string_view ret, std::string_view envid,
+                       LocalDsn& dsn) {
+    if (!notify.empty()) {
+        dsn.notify = message::parse_notify(notify);
+        if (!dsn.notify) return Error{"the request's notify is not a NOTIFY value"};
+    }
+    if (!ret.empty()) {
+        const auto parsed = message::parse_dsn_return(ret);
+        if (!parsed) return Error{"the request's ret is neither FULL nor HDRS"};
+        dsn.ret = *parsed;
+    }
+    if (!envid.empty()) {
+        auto parsed = message::parse_envelope_id(message::encode_xtext(envid));
+        if (!parsed) return Error{"the request's envid is not 1 to 100 printable characters"};
+        dsn.envelope_id = std::move(*parsed);
+    }
+    return ok_status();
+}
+
+}  // namespace
 
 Result<LocalRequest> parse_local_request(std::string_view line) {
     boost::system::error_code ec;
@@ -60,6 +90,12 @@ Result<LocalRequest> parse_local_request(std::string_view line) {
         if (!recipient.is_string()) return Error{"a recipient is not a string"};
         request.recipients.emplace_back(recipient.get_string());
     }
+    std::string notify, ret, envid;
+    if (!text("notify", notify) || !text("ret", ret) || !text("envid", envid)) {
+        return Error{"the request's DSN values are not strings"};
+    }
+    if (auto dsn = parse_local_dsn(notify, ret, envid, request.dsn); !dsn)
+        return Error{dsn.error()};
     return request;
 }
 
@@ -109,6 +145,13 @@ boost::asio::awaitable<smtp::Reply> accept_local(Acceptance& acceptance, queue::
     }
     if (gate.query_pending()) {
         if (auto over = co_await shared_limits->settle(gate, *policies.limiter)) co_return *over;
+    }
+    envelope.dsn_return = request.dsn.ret;
+    envelope.envelope_id = request.dsn.envelope_id;
+    if (request.dsn.notify) {
+        for (const auto& recipient : envelope.recipients) {
+            envelope.recipient_dsn[recipient].notify = request.dsn.notify;
+        }
     }
     // In memory when it fits, as an SMTP client's text; a larger one to its file, on the pool.
     spool::IncomingText text = intake.incoming();

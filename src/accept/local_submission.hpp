@@ -4,29 +4,43 @@
 //
 // The socket's protocol, one exchange a connection:
 //   client: {"sender":..,"sender_given":..,"recipients":[..],"full_name":..} and a newline,
-//           then the message (CRLF lines), then it shuts its side down
+//           then the message (CRLF lines), then it shuts its side down; DSN requests add
+//           "notify" ("NEVER", "SUCCESS,FAILURE", ...), "ret" ("FULL", "HDRS") and "envid"
 //   server: one line, an SMTP reply: "250 2.0.0 queued as ID", "550 5.7.1 recipient <x>: ..."
 // Who the user is, the server learns from the kernel (SO_PEERCRED), never from the request.
 #include <sys/types.h>
 
 #include <boost/asio/awaitable.hpp>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "accept/acceptance.hpp"
 #include "base/result.hpp"
+#include "message/dsn_request.hpp"
 #include "smtp/reply.hpp"
 #include "state/shared_rate_limits.hpp"
 
 namespace herald::accept {
+
+// sendmail's -N, -R and -V: the DSNs the message asks for (RFC 3461), as SMTP's NOTIFY= of
+// every recipient, RET= and ENVID= would.
+struct LocalDsn {
+    std::optional<std::uint8_t> notify;  // message::RecipientDsn's; nullopt: not given
+    message::DsnReturn ret = message::DsnReturn::unspecified;
+    std::string envelope_id;  // "" when not given
+    bool operator==(const LocalDsn&) const = default;
+};
 
 struct LocalRequest {
     std::string sender;         // -f; unused unless sender_given
     bool sender_given = false;  // else the user's own address at our hostname
     std::vector<std::string> recipients;
     std::string full_name;  // -F
+    LocalDsn dsn;
 };
 
 // The login name of `uid` (the local user of a sendmail call), else "uid<N>" for a uid

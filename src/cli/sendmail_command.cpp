@@ -25,6 +25,7 @@
 #include "mailauth/dkim/keyring.hpp"
 #include "mailauth/preflight.hpp"
 #include "message/address_list.hpp"
+#include "message/dsn_request.hpp"
 #include "message/header_block.hpp"
 #include "policy/policies.hpp"
 #include "queue/intake.hpp"
@@ -41,6 +42,27 @@ bool takes_value(char option) {
     return option == 'f' || option == 'r' || option == 'F' || option == 'C' || option == 'B' ||
            option == 'N' || option == 'R' || option == 'V' || option == 'X' || option == 'L' ||
            option == 'O' || option == 'h' || option == 'p' || option == 'q';
+}
+
+// -N never|success,delay,failure; -R hdrs|full; -V envid: as sendmail(1) and Postfix's take
+// them, refused as SMTP would refuse the same NOTIFY=, RET= and ENVID=.
+Status take_dsn_option(accept::LocalDsn& dsn, char option, const std::string& value) {
+    if (option == 'N') {
+        dsn.notify = message::parse_notify(value);
+        if (!dsn.notify) {
+            return Error{
+                "sendmail: -N takes never, or success, delay and failure joined by commas"};
+        }
+    } else if (option == 'R') {
+        const auto ret = message::parse_dsn_return(value);
+        if (!ret) return Error{"sendmail: -R takes hdrs or full"};
+        dsn.ret = *ret;
+    } else {
+        auto id = message::parse_envelope_id(message::encode_xtext(value));
+        if (!id) return Error{"sendmail: -V takes an envelope id of 1 to 100 printable characters"};
+        dsn.envelope_id = std::move(*id);
+    }
+    return ok_status();
 }
 
 std::string strip_angles(std::string address) {
@@ -98,6 +120,11 @@ Result<SendmailOptions> parse_sendmail_args(const std::vector<std::string>& args
             options.sender_given = true;
         }
         if (option == 'F') options.full_name = value;
+        if (option == 'N' || option == 'R' || option == 'V') {
+            if (auto taken = take_dsn_option(options.dsn, option, value); !taken) {
+                return Error{taken.error()};
+            }
+        }
         if (option == 'C') options.config = value;
     }
     for (; i < args.size(); ++i) {
@@ -277,7 +304,8 @@ int run_sendmail(const std::vector<std::string>& args, const std::string& config
     accept::LocalRequest request{.sender = options.sender,
                                  .sender_given = options.sender_given,
                                  .recipients = options.recipients,
-                                 .full_name = options.full_name};
+                                 .full_name = options.full_name,
+                                 .dsn = options.dsn};
     if (options.recipients_from_headers) {
         auto extracted = message::take_recipient_headers(data);  // also drops Bcc:
         request.recipients.insert(request.recipients.end(), extracted.begin(), extracted.end());

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "accept/local_submission.hpp"
 #include "base/result.hpp"
 #include "cli/app.hpp"
 
@@ -18,6 +19,7 @@ struct SendmailOptions {
     bool recipients_from_headers = false;  // -t
     bool dot_ends_message = true;          // false with -i / -oi
     bool list_queue = false;               // -bp: print the queue, as mailq(1)
+    accept::LocalDsn dsn;                  // -N, -R, -V
     std::vector<std::string> recipients;
 };
 

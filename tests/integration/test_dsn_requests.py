@@ -2,7 +2,8 @@
 NOTIFY and ORCPT from a real client (smtplib), keeps them in the queue, honours them in its
 own reports (no bounce for NOTIFY=NEVER, a success notice for NOTIFY=SUCCESS, the whole
 message for RET=FULL, Original-Envelope-Id and Original-Recipient), and passes them on to a
-next hop that offers DSN (aiosmtpd taught DSN), which then reports alone."""
+next hop that offers DSN (aiosmtpd taught DSN), which then reports alone. `herald sendmail`
+asks the same with -N, -R and -V."""
 import re
 
 from herald_fixture import delivery_config, message, queued_id
@@ -36,6 +37,18 @@ def send_with(h, recipients, mail_options=(), rcpt_options=()):
         code, text = s.data(data)
         assert code == 250, (code, text)
         return queued_id(text)
+
+
+def success_notice(h, senders_mx, msg_id):
+    """The success notice of msg_id that reached alice@sender.test: its per-message fields and
+    its one recipient's."""
+    [received] = h.wait_for(
+        lambda: reports(senders_mx, "Successful Mail Delivery Report"),
+        what="the success notice")
+    assert re.search(rf" {msg_id} success notice \S+ queued for <alice@sender\.test>",
+                     h.mainlog())
+    _, _, per_message, [block] = report_of(received)
+    return per_message, block
 
 
 def test_notify_never_sends_no_bounce(make_herald, dns_zone, smtp_receiver):
@@ -75,15 +88,10 @@ def test_notify_success_to_a_next_hop_without_dsn_says_relayed(make_herald, dns_
                                                                smtp_receiver):
     h, mx, senders_mx = start(make_herald, dns_zone, smtp_receiver)
     msg_id = send_with(h, ["bob@one.test"], rcpt_options=["NOTIFY=SUCCESS,FAILURE"])
-    [received] = h.wait_for(
-        lambda: reports(senders_mx, "Successful Mail Delivery Report"),
-        what="the success notice")
-    dsn, human, per_message, [block] = report_of(received)
+    _, block = success_notice(h, senders_mx, msg_id)
     assert field(block, "Action") == "relayed"
     assert field(block, "Final-Recipient") == "rfc822; bob@one.test"
     assert field(block, "Status") == "2.0.0"
-    assert re.search(rf" {msg_id} success notice \S+ queued for <alice@sender\.test>",
-                     h.mainlog())
     # What the next hop got: no DSN parameters, since it does not offer DSN.
     [delivered] = mx.messages()
     assert delivered.rcpt_options == []
@@ -123,3 +131,42 @@ def test_bad_dsn_parameters_are_refused(make_herald):
         assert s.mail("alice@sender.test")[0] == 250
         assert s.rcpt("bob@one.test", ["NOTIFY=NEVER,DELAY"])[0] == 501
         assert s.rcpt("bob@one.test", ["ORCPT=bob@one.test"])[0] == 501
+
+
+def sendmail(h, recipient, *options):
+    """`herald sendmail -f alice@sender.test OPTIONS recipient`: the message's queue id."""
+    text = f"Subject: by sendmail\n\n{BODY_MARK}\n"
+    result = h.cli("sendmail", "-f", "alice@sender.test", *options, recipient, input=text)
+    assert result.returncode == 0, result.stderr
+    arrivals = [l for l in h.mainlog().splitlines() if " <= alice@sender.test " in l]
+    return arrivals[-1].split()[1]
+
+
+def test_sendmail_asks_for_a_success_notice_with_its_own_envelope_id(make_herald, dns_zone,
+                                                                    smtp_receiver):
+    h, mx, senders_mx = start(make_herald, dns_zone, smtp_receiver)
+    msg_id = sendmail(h, "bob@one.test", "-N", "success,failure", "-V", "cron job 7")
+    per_message, block = success_notice(h, senders_mx, msg_id)
+    assert field(per_message, "Original-Envelope-Id") == "cron job 7"
+    assert field(block, "Action") == "relayed"
+
+
+def test_sendmail_n_never_sends_no_bounce_and_r_full_returns_the_body(make_herald, dns_zone,
+                                                                     smtp_receiver):
+    h, mx, senders_mx = start(make_herald, dns_zone, smtp_receiver,
+                              replies={"bob@one.test": [NO_SUCH_USER],
+                                       "carol@one.test": [NO_SUCH_USER]})
+    never = sendmail(h, "bob@one.test", "-Nnever")
+    h.wait_for_log(rf" {never} no bounce: the sender asked for none \(NOTIFY\)$")
+    sendmail(h, "carol@one.test", "-R", "full")
+    [received] = h.wait_for(lambda: bounces(senders_mx), what="carol's bounce")
+    assert BODY_MARK.encode() in received.data
+    assert "carol@one.test" in received.data.decode(errors="replace")
+
+
+def test_sendmail_refuses_a_dsn_value_smtp_would_refuse(make_herald):
+    h = make_herald()
+    result = h.cli("sendmail", "-N", "never,success", "bob@one.test", input="Subject: x\n\nx\n")
+    assert result.returncode == 2
+    assert "-N takes never, or success, delay and failure" in result.stderr.decode()
+    assert " <= " not in h.mainlog()

@@ -27,6 +27,29 @@ TEST(LocalRequest, RoundTripsThroughItsLine) {
     EXPECT_EQ(parsed->full_name, "Cron \"Daemon\"\n");
 }
 
+TEST(LocalRequest, CarriesTheDsnRequestOnlyWhenAsked) {
+    LocalRequest request{.recipients = {"a@example.net"},
+                         .dsn = {.notify = message::RecipientDsn::delay,
+                                 .ret = message::DsnReturn::headers,
+                                 .envelope_id = "id \"7\""}};
+    auto parsed = parse_local_request(encode_local_request(request));
+    ASSERT_TRUE(parsed) << parsed.error();
+    EXPECT_EQ(parsed->dsn, request.dsn);
+    const std::string plain = encode_local_request(LocalRequest{.recipients = {"a@b"}});
+    EXPECT_EQ(plain.find("notify"), std::string::npos) << plain;
+    EXPECT_EQ(parse_local_request(plain)->dsn, LocalDsn{});
+}
+
+TEST(LocalRequest, RefusesDsnValuesSmtpWouldRefuse) {
+    for (const char* bad :
+         {R"({"recipients": [], "notify": "NEVER,DELAY"})", R"({"recipients": [], "notify": 4})",
+          R"({"recipients": [], "ret": "X"})",
+          R"({"recipients": [], "envid": "line
+break"})"}) {
+        EXPECT_FALSE(parse_local_request(bad)) << bad;
+    }
+}
+
 TEST(LocalRequest, RefusesWhatIsNotARequest) {
     for (const char* bad :
          {"", "not json", "[]", "{}", R"({"recipients": "a@b"})", R"({"recipients": [1]})",

@@ -34,6 +34,32 @@ TEST(SendmailArgs, RefusesAMissingValueAndOtherModes) {
     EXPECT_TRUE(parse_sendmail_args({"-bm", "a@x.example"}).ok());
 }
 
+TEST(SendmailArgs, DashNRAndVAskForDeliveryStatusNotifications) {
+    using herald::message::DsnReturn;
+    using herald::message::RecipientDsn;
+    auto parsed =
+        parse_sendmail_args({"-N", "success,failure", "-Rfull", "-V", "batch 7+1", "a@x.example"});
+    ASSERT_TRUE(parsed.ok()) << parsed.error();
+    EXPECT_EQ(parsed->dsn.notify, RecipientDsn::success | RecipientDsn::failure);
+    EXPECT_EQ(parsed->dsn.ret, DsnReturn::full);
+    EXPECT_EQ(parsed->dsn.envelope_id, "batch 7+1");
+    EXPECT_EQ(parse_sendmail_args({"-Nnever", "a@x.example"})->dsn.notify, 0);
+    EXPECT_EQ(parse_sendmail_args({"a@x.example"})->dsn, herald::accept::LocalDsn{});
+}
+
+TEST(SendmailArgs, RefusesDsnValuesSmtpWouldRefuse) {
+    for (const auto& bad : std::vector<std::vector<std::string>>{{"-N", "sometimes"},
+                                                                 {"-N", "never,success"},
+                                                                 {"-N", "success,success"},
+                                                                 {"-R", "body"},
+                                                                 {"-V", std::string(101, 'x')},
+                                                                 {"-V", "tab\there"}}) {
+        auto parsed = parse_sendmail_args(bad);
+        ASSERT_FALSE(parsed.ok()) << bad[0] << " " << bad[1];
+        EXPECT_NE(parsed.error().find(bad[0]), std::string::npos) << parsed.error();
+    }
+}
+
 TEST(SendmailArgs, DashBpListsTheQueueAsMailq) {
     auto parsed = parse_sendmail_args({"-bp", "-C", "herald.toml"});
     ASSERT_TRUE(parsed.ok()) << parsed.error();
