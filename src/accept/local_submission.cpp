@@ -32,7 +32,7 @@ std::string encode_local_request(const LocalRequest& request) {
                         {"sender_given", request.sender_given},
                         {"recipients", std::move(recipients)},
                         {"full_name", request.full_name}};
-    const LocalDsn& dsn = request.dsn;
+    const message::MessageDsn& dsn = request.dsn;
     if (dsn.notify) object["notify"] = message::notify_text(*dsn.notify);
     if (dsn.ret != message::DsnReturn::unspecified) {
         object["ret"] = message::dsn_return_text(dsn.ret);
@@ -45,7 +45,7 @@ namespace {
 
 // RFC 3461's values, checked as SMTP's parameters are: a request that breaks them is refused.
 Status parse_local_dsn(std::string_view notify, std::string_view ret, std::string_view envid,
-                       LocalDsn& dsn) {
+                       message::MessageDsn& dsn) {
     if (!notify.empty()) {
         dsn.notify = message::parse_notify(notify);
         if (!dsn.notify) return Error{"the request's notify is not a NOTIFY value"};
@@ -56,7 +56,7 @@ Status parse_local_dsn(std::string_view notify, std::string_view ret, std::strin
         dsn.ret = *parsed;
     }
     if (!envid.empty()) {
-        auto parsed = message::parse_envelope_id(message::encode_xtext(envid));
+        auto parsed = message::parse_plain_envelope_id(envid);
         if (!parsed) return Error{"the request's envid is not 1 to 100 printable characters"};
         dsn.envelope_id = std::move(*parsed);
     }
@@ -146,13 +146,7 @@ boost::asio::awaitable<smtp::Reply> accept_local(Acceptance& acceptance, queue::
     if (gate.query_pending()) {
         if (auto over = co_await shared_limits->settle(gate, *policies.limiter)) co_return *over;
     }
-    envelope.dsn_return = request.dsn.ret;
-    envelope.envelope_id = request.dsn.envelope_id;
-    if (request.dsn.notify) {
-        for (const auto& recipient : envelope.recipients) {
-            envelope.recipient_dsn[recipient].notify = request.dsn.notify;
-        }
-    }
+    envelope.ask_for(request.dsn);
     // In memory when it fits, as an SMTP client's text; a larger one to its file, on the pool.
     spool::IncomingText text = intake.incoming();
     if (!text.keep_in_memory(data)) co_await pool.run([&] { text.append(data); });

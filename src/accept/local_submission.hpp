@@ -12,8 +12,6 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,21 +24,12 @@
 
 namespace herald::accept {
 
-// sendmail's -N, -R and -V: the DSNs the message asks for (RFC 3461), as SMTP's NOTIFY= of
-// every recipient, RET= and ENVID= would.
-struct LocalDsn {
-    std::optional<std::uint8_t> notify;  // message::RecipientDsn's; nullopt: not given
-    message::DsnReturn ret = message::DsnReturn::unspecified;
-    std::string envelope_id;  // "" when not given
-    bool operator==(const LocalDsn&) const = default;
-};
-
 struct LocalRequest {
     std::string sender;         // -f; unused unless sender_given
     bool sender_given = false;  // else the user's own address at our hostname
     std::vector<std::string> recipients;
-    std::string full_name;  // -F
-    LocalDsn dsn;
+    std::string full_name;    // -F
+    message::MessageDsn dsn;  // -N, -R, -V
 };
 
 // The login name of `uid` (the local user of a sendmail call), else "uid<N>" for a uid

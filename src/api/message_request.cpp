@@ -175,7 +175,8 @@ class RequestReader {
         const json::object& top = parsed.get_object();
         for (auto step : {&RequestReader::check_known_fields, &RequestReader::read_from,
                           &RequestReader::read_recipients, &RequestReader::read_content,
-                          &RequestReader::read_substitutions, &RequestReader::read_require_tls}) {
+                          &RequestReader::read_substitutions, &RequestReader::read_require_tls,
+                          &RequestReader::read_dsn}) {
             if (auto error = (this->*step)(top)) return std::move(*error);
         }
         return std::move(request_);
@@ -185,8 +186,9 @@ class RequestReader {
     using Check = std::optional<RequestError>;
 
     static constexpr std::array kFields = {
-        "from", "to",   "cc",          "bcc",     "raw",           "raw_base64", "subject",
-        "text", "html", "attachments", "headers", "substitutions", "require_tls"};
+        "from", "to",   "cc",          "bcc",     "raw",           "raw_base64",  "subject",
+        "text", "html", "attachments", "headers", "substitutions", "require_tls", "dsn"};
+    static constexpr std::array kDsnFields = {"notify", "ret", "envid"};
     static constexpr std::array kStructuredFields = {"subject", "text", "html", "attachments",
                                                      "headers"};
     static constexpr std::array kAttachmentFields = {"filename", "content_type", "content"};
@@ -337,6 +339,38 @@ class RequestReader {
             return malformed("invalid_field", "require_tls must be true or false");
         request_.require_tls = value->as_bool();
         return std::nullopt;
+    }
+
+    Check read_dsn(const json::object& top) {
+        const json::value* value = field(top, "dsn");
+        if (!value) return std::nullopt;
+        if (!value->is_object()) return malformed("invalid_field", "dsn must be an object");
+        const json::object& dsn = value->get_object();
+        if (auto error = unknown_keys(dsn, kDsnFields, "dsn: ")) return error;
+        // Each of the three, when given, as a string that `parse` takes.
+        auto read = [&dsn](std::string_view name, auto parse, auto& into,
+                           std::string_view rule) -> Check {
+            const json::value* given = field(dsn, name);
+            if (!given) return std::nullopt;
+            auto parsed = given->is_string() ? parse(view(given->get_string())) : std::nullopt;
+            if (!parsed) {
+                return malformed("invalid_field",
+                                 "dsn." + std::string(name) + " must be " + std::string(rule));
+            }
+            into = std::move(*parsed);
+            return std::nullopt;
+        };
+        message::MessageDsn& out = request_.dsn;
+        if (auto error = read("notify", message::parse_notify, out.notify,
+                              "\"never\", or \"success\", \"failure\" and \"delay\" "
+                              "joined by commas")) {
+            return error;
+        }
+        if (auto error = read("ret", message::parse_dsn_return, out.ret, "\"full\" or \"hdrs\"")) {
+            return error;
+        }
+        return read("envid", message::parse_plain_envelope_id, out.envelope_id,
+                    "1 to 100 printable ASCII characters");
     }
 
     Check read_content(const json::object& top) {

@@ -10,7 +10,9 @@
 //      "attachments": [{"filename": "a.pdf", "content_type": "application/pdf",
 //                       "content": "<base64>"}],
 //      "headers": {"X-Campaign": "spring"},
-//    "substitutions": {"a@example.net": {"name": "Ann"}, ...}}
+//    "substitutions": {"a@example.net": {"name": "Ann"}, ...},
+//    "require_tls": true,
+//    "dsn": {"notify": "success,failure", "ret": "full", "envid": "order-7"}}
 //
 // With "substitutions" the request is a batch: one message per "to" recipient, each with
 // {{name}} replaced by that recipient's values (substitutions.hpp); without, one message to
@@ -23,6 +25,8 @@
 #include <utility>
 #include <variant>
 #include <vector>
+
+#include "message/dsn_request.hpp"
 
 namespace herald::api {
 
@@ -59,6 +63,10 @@ struct MessageRequest {
     std::map<std::string, std::map<std::string, std::string>> substitutions;
     // REQUIRETLS (RFC 8689): delivered only over TLS validated by DANE or MTA-STS, or bounced.
     bool require_tls = false;
+    // Delivery status notifications (RFC 3461) for every recipient: "notify" as SMTP's NOTIFY
+    // ("never", or "success", "failure" and "delay" joined by commas), "ret" ("full" or
+    // "hdrs") and "envid" (1 to 100 printable characters), each optional.
+    message::MessageDsn dsn;
 
     bool is_batch() const { return !substitutions.empty(); }
     // Every envelope recipient: to, cc and bcc, in that order.

@@ -215,6 +215,7 @@ class Sending {
             envelope.auth_user = user;
             envelope.protocol = "http";
             envelope.require_tls = message.require_tls;
+            envelope.ask_for(message.dsn);
             envelope.arrival = std::chrono::system_clock::now();
         }
         co_return std::nullopt;

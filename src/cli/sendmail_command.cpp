@@ -46,7 +46,7 @@ bool takes_value(char option) {
 
 // -N never|success,delay,failure; -R hdrs|full; -V envid: as sendmail(1) and Postfix's take
 // them, refused as SMTP would refuse the same NOTIFY=, RET= and ENVID=.
-Status take_dsn_option(accept::LocalDsn& dsn, char option, const std::string& value) {
+Status take_dsn_option(message::MessageDsn& dsn, char option, const std::string& value) {
     if (option == 'N') {
         dsn.notify = message::parse_notify(value);
         if (!dsn.notify) {
@@ -58,7 +58,7 @@ Status take_dsn_option(accept::LocalDsn& dsn, char option, const std::string& va
         if (!ret) return Error{"sendmail: -R takes hdrs or full"};
         dsn.ret = *ret;
     } else {
-        auto id = message::parse_envelope_id(message::encode_xtext(value));
+        auto id = message::parse_plain_envelope_id(value);
         if (!id) return Error{"sendmail: -V takes an envelope id of 1 to 100 printable characters"};
         dsn.envelope_id = std::move(*id);
     }

@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "accept/local_submission.hpp"
 #include "base/result.hpp"
 #include "cli/app.hpp"
+#include "message/dsn_request.hpp"
 
 namespace herald::cli {
 
@@ -19,7 +19,7 @@ struct SendmailOptions {
     bool recipients_from_headers = false;  // -t
     bool dot_ends_message = true;          // false with -i / -oi
     bool list_queue = false;               // -bp: print the queue, as mailq(1)
-    accept::LocalDsn dsn;                  // -N, -R, -V
+    message::MessageDsn dsn;               // -N, -R, -V
     std::vector<std::string> recipients;
 };
 

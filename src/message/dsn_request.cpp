@@ -116,6 +116,10 @@ std::optional<std::string> parse_envelope_id(std::string_view text) {
     return id;
 }
 
+std::optional<std::string> parse_plain_envelope_id(std::string_view text) {
+    return parse_envelope_id(encode_xtext(text));
+}
+
 std::string_view dsn_return_text(DsnReturn ret) {
     switch (ret) {
         case DsnReturn::full:

@@ -12,6 +12,15 @@ namespace herald::message {
 // RET=: nothing asked (Herald returns the header section), FULL or HDRS.
 enum class DsnReturn { unspecified, full, headers };
 
+// What a request asks of DSNs for a whole message and all of its recipients at once
+// (sendmail's -N, -R and -V; the sending API's "dsn"): Envelope::ask_for() applies it.
+struct MessageDsn {
+    std::optional<std::uint8_t> notify;  // RecipientDsn's; nullopt: not given
+    DsnReturn ret = DsnReturn::unspecified;
+    std::string envelope_id;  // decoded; "" when not given
+    bool operator==(const MessageDsn&) const = default;
+};
+
 struct RecipientDsn {
     enum Notify : std::uint8_t { success = 1, failure = 2, delay = 4 };
     // NOTIFY=: nullopt when not given (failures and delays are reported, RFC 3461 4.1);
@@ -39,6 +48,8 @@ std::string notify_text(std::uint8_t notify);  // "NEVER" or "SUCCESS,FAILURE,..
 std::optional<std::string> parse_orcpt(std::string_view text);
 // ENVID=xtext (RFC 3461 4.4): 1 to 100 printable ASCII characters once decoded, or nullopt.
 std::optional<std::string> parse_envelope_id(std::string_view text);
+// The same id given as it is, not as xtext (a command line, JSON).
+std::optional<std::string> parse_plain_envelope_id(std::string_view text);
 
 std::string_view dsn_return_text(DsnReturn ret);  // "FULL", "HDRS", ""
 std::optional<DsnReturn> parse_dsn_return(std::string_view text);

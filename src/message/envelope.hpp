@@ -32,6 +32,14 @@ struct Envelope {
     bool from_outsider = false;
     std::chrono::system_clock::time_point arrival;
 
+    // `dsn` for the message and every one of `recipients`.
+    void ask_for(const MessageDsn& dsn) {
+        dsn_return = dsn.ret;
+        envelope_id = dsn.envelope_id;
+        if (!dsn.notify) return;
+        for (const auto& recipient : recipients) recipient_dsn[recipient].notify = dsn.notify;
+    }
+
     // What `recipient` asked of DSNs: the default when nothing.
     RecipientDsn dsn_of(std::string_view recipient) const {
         auto it = recipient_dsn.find(recipient);

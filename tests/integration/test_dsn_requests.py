@@ -4,9 +4,13 @@ own reports (no bounce for NOTIFY=NEVER, a success notice for NOTIFY=SUCCESS, th
 message for RET=FULL, Original-Envelope-Id and Original-Recipient), and passes them on to a
 next hop that offers DSN (aiosmtpd taught DSN), which then reports alone. `herald sendmail`
 asks the same with -N, -R and -V."""
+import hashlib
 import re
+import secrets
 
-from herald_fixture import delivery_config, message, queued_id
+import requests
+
+from herald_fixture import delivery_config, free_port, message, queued_id
 from receivers import free_port_on
 from test_dsn import MX, NO_SUCH_USER, SENDER_MX, ZONE, bounces, field, report_of, reports
 from test_local_delivery import LOCAL, local
@@ -14,13 +18,13 @@ from test_local_delivery import LOCAL, local
 BODY_MARK = "body-marker-5K"
 
 
-def start(make_herald, dns_zone, smtp_receiver, mx_offer=(), replies=None):
+def start(make_herald, dns_zone, smtp_receiver, mx_offer=(), replies=None, **settings):
     """(herald, one.test's MX, sender.test's MX); LOCAL's mailboxes are Herald's own."""
     port = free_port_on([MX, SENDER_MX])
     mx = smtp_receiver(MX, port, replies=replies or {}, offer=mx_offer)
     senders_mx = smtp_receiver(SENDER_MX, port)
     config = delivery_config(dns_zone(ZONE), port)
-    return make_herald(**config, local=local("maildir")), mx, senders_mx
+    return make_herald(**config, local=local("maildir"), **settings), mx, senders_mx
 
 
 def send_with(h, recipients, mail_options=(), rcpt_options=()):
@@ -170,3 +174,27 @@ def test_sendmail_refuses_a_dsn_value_smtp_would_refuse(make_herald):
     assert result.returncode == 2
     assert "-N takes never, or success, delay and failure" in result.stderr.decode()
     assert " <= " not in h.mainlog()
+
+
+def test_the_api_asks_for_notifications_as_smtp_does(make_herald, dns_zone, smtp_receiver):
+    token = secrets.token_hex(32)
+    port = free_port()
+    h, mx, senders_mx = start(
+        make_herald, dns_zone, smtp_receiver, admin={"http": f"127.0.0.1:{port}"},
+        api_key=[{"name": "app", "sender_domains": ["sender.test"],
+                  "key_sha256": hashlib.sha256(token.encode()).hexdigest()}])
+
+    def post(dsn):
+        body = {"from": "alice@sender.test", "to": ["bob@one.test"], "subject": "s",
+                "text": BODY_MARK, "dsn": dsn}
+        return requests.post(f"http://127.0.0.1:{port}/api/v1/messages", json=body, timeout=30,
+                             headers={"Authorization": f"Bearer {token}"})
+    refused = post({"notify": "success", "ret": "body"})
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["code"] == "invalid_field", refused.text
+    assert "dsn.ret" in refused.json()["message"], refused.text
+    r = post({"notify": "success", "envid": "api order 7"})
+    assert r.status_code in (200, 202), r.text
+    per_message, block = success_notice(h, senders_mx, r.json()["id"])
+    assert field(per_message, "Original-Envelope-Id") == "api order 7"
+    assert field(block, "Action") == "relayed"

@@ -37,7 +37,7 @@ TEST(LocalRequest, CarriesTheDsnRequestOnlyWhenAsked) {
     EXPECT_EQ(parsed->dsn, request.dsn);
     const std::string plain = encode_local_request(LocalRequest{.recipients = {"a@b"}});
     EXPECT_EQ(plain.find("notify"), std::string::npos) << plain;
-    EXPECT_EQ(parse_local_request(plain)->dsn, LocalDsn{});
+    EXPECT_EQ(parse_local_request(plain)->dsn, message::MessageDsn{});
 }
 
 TEST(LocalRequest, RefusesDsnValuesSmtpWouldRefuse) {

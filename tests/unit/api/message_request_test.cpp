@@ -108,6 +108,32 @@ TEST(MessageRequest, AFieldOfTheWrongTypeIsNamed) {
     expect_refused(request(R"(, "raw": {"From": "a"})"), 400, "invalid_field", "raw");
 }
 
+TEST(MessageRequest, DsnAsksForNotificationsOfEveryRecipient) {
+    const MessageRequest r = accepted(
+        with_text(R"(, "dsn": {"notify": "success,FAILURE", "ret": "full", "envid": "order 7"})"));
+    EXPECT_EQ(r.dsn.notify, message::RecipientDsn::success | message::RecipientDsn::failure);
+    EXPECT_EQ(r.dsn.ret, message::DsnReturn::full);
+    EXPECT_EQ(r.dsn.envelope_id, "order 7");
+    EXPECT_EQ(accepted(with_text(R"(, "dsn": {"notify": "never"})")).dsn.notify, 0);
+    EXPECT_EQ(accepted(with_text("")).dsn, message::MessageDsn{});
+    EXPECT_EQ(accepted(with_text(R"(, "dsn": null)")).dsn, message::MessageDsn{});
+}
+
+TEST(MessageRequest, DsnValuesSmtpWouldRefuseAreRefusedByName) {
+    expect_refused(with_text(R"(, "dsn": "never")"), 400, "invalid_field", "dsn");
+    expect_refused(with_text(R"(, "dsn": {"notify": "never,delay"})"), 400, "invalid_field",
+                   "dsn.notify");
+    expect_refused(with_text(R"(, "dsn": {"notify": ["success"]})"), 400, "invalid_field",
+                   "dsn.notify");
+    expect_refused(with_text(R"(, "dsn": {"ret": "body"})"), 400, "invalid_field", "dsn.ret");
+    expect_refused(with_text(R"(, "dsn": {"envid": "a\u0001b"})"), 400, "invalid_field",
+                   "dsn.envid");
+    const std::string long_id(101, 'x');
+    expect_refused(with_text(R"(, "dsn": {"envid": ")" + long_id + R"("})"), 400, "invalid_field",
+                   "dsn.envid");
+    expect_refused(with_text(R"(, "dsn": {"orcpt": "x"})"), 400, "unknown_field", "orcpt");
+}
+
 TEST(MessageRequest, NullIsTheSameAsAbsent) {
     const MessageRequest r = accepted(with_text(R"(, "cc": null, "html": null)"));
     EXPECT_TRUE(r.cc.empty());

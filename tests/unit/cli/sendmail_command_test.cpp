@@ -44,7 +44,7 @@ TEST(SendmailArgs, DashNRAndVAskForDeliveryStatusNotifications) {
     EXPECT_EQ(parsed->dsn.ret, DsnReturn::full);
     EXPECT_EQ(parsed->dsn.envelope_id, "batch 7+1");
     EXPECT_EQ(parse_sendmail_args({"-Nnever", "a@x.example"})->dsn.notify, 0);
-    EXPECT_EQ(parse_sendmail_args({"a@x.example"})->dsn, herald::accept::LocalDsn{});
+    EXPECT_EQ(parse_sendmail_args({"a@x.example"})->dsn, herald::message::MessageDsn{});
 }
 
 TEST(SendmailArgs, RefusesDsnValuesSmtpWouldRefuse) {
