@@ -34,6 +34,7 @@ ARRIVALS = {
     "A batch, one message per recipient": 2,  # the batch has two `to` recipients
     "Retrying safely: `Idempotency-Key`": 1,  # two requests, one message
     "Only over validated TLS: `require_tls`": 1,  # each example queues one
+    "Delivery status notifications: `dsn`": 1,
     "Suppression lists": 0,  # it manages a list, and queues nothing
 }
 
