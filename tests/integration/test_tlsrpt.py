@@ -163,19 +163,33 @@ class ReportCollector(HttpsServer):
         super().__init__(ip, port, cert, key, Handler)
 
 
-def test_successes_are_counted_and_posted_to_an_https_rua(sts, tmp_path):
+def with_https_rua(sts, tmp_path, collecting=None, **settings):
+    """Herald under the sts fixture (with `settings`), DOMAIN's TLSRPT record naming an
+    https:// collector on a loopback address: (herald, the ReportCollector made with
+    `collecting`, the rua). The caller stops the collector."""
     ip = loopback_address()
     port = free_port_on([ip])
     rua = f"https://reports.sender.test:{port}/v1/tlsrpt"
-    h, receiver, _ = sts(zone=[f"reports.sender.test. A {ip}",
-                               f'_smtp._tls.{DOMAIN}. TXT "v=TLSRPTv1; rua={rua}"'],
-                         tlsrpt={"enabled": True, "ca_file": str(tmp_path / "ca" / "ca.pem")})
+    h, _, _ = sts(zone=[f"reports.sender.test. A {ip}",
+                        f'_smtp._tls.{DOMAIN}. TXT "v=TLSRPTv1; rua={rua}"'],
+                  tlsrpt={"enabled": True, "ca_file": str(tmp_path / "ca" / "ca.pem")},
+                  **settings)
     # The sts fixture made the CA in tmp_path/ca: the collector's certificate comes from it.
     server = ReportCollector(ip, port, *issue(tmp_path / "ca", tmp_path / "collector",
-                                              ("reports.sender.test",)))
+                                              ("reports.sender.test",)), **(collecting or {}))
+    return h, server, rua
+
+
+def deliver_under_sts(h):
+    """One message to DOMAIN, delivered under its MTA-STS policy: a session to report."""
+    msg_id = send(h, "alice@sender.test", [f"bob@{DOMAIN}"])
+    h.wait_for_log(rf" {msg_id} => <?bob@{DOMAIN}>? .* P=sts ", timeout=60)
+
+
+def test_successes_are_counted_and_posted_to_an_https_rua(sts, tmp_path):
+    h, server, rua = with_https_rua(sts, tmp_path)
     try:
-        msg_id = send(h, "alice@sender.test", [f"bob@{DOMAIN}"])
-        h.wait_for_log(rf" {msg_id} => <?bob@{DOMAIN}>? .* P=sts ", timeout=60)
+        deliver_under_sts(h)
         outcome = send_reports(h)
         assert f"sent to {rua} (201 Created)" in outcome, outcome
         [(path, content_type, body)] = server.posts
@@ -191,16 +205,10 @@ def test_successes_are_counted_and_posted_to_an_https_rua(sts, tmp_path):
 def test_a_post_that_fails_is_tried_again(sts, tmp_path):
     # RFC 8460 5.5: redelivery for up to 24 hours. The first try is answered 503; the report
     # waits in the spool, and goes with the next `herald tlsrpt send` (or at its time).
-    ip = loopback_address()
-    port = free_port_on([ip])
-    rua = f"https://reports.sender.test:{port}/v1/tlsrpt"
     admin_port = free_port()
-    h, receiver, _ = sts(zone=[f"reports.sender.test. A {ip}",
-                               f'_smtp._tls.{DOMAIN}. TXT "v=TLSRPTv1; rua={rua}"'],
-                         tlsrpt={"enabled": True, "ca_file": str(tmp_path / "ca" / "ca.pem")},
-                         admin={"http": f"127.0.0.1:{admin_port}", "token": ADMIN_TOKEN})
-    server = ReportCollector(ip, port, *issue(tmp_path / "ca", tmp_path / "collector",
-                                              ("reports.sender.test",)), refusals=1)
+    h, server, rua = with_https_rua(
+        sts, tmp_path, {"refusals": 1},
+        admin={"http": f"127.0.0.1:{admin_port}", "token": ADMIN_TOKEN})
 
     def figures():
         samples = scrape(admin_port, ADMIN_TOKEN)
@@ -210,8 +218,7 @@ def test_a_post_that_fails_is_tried_again(sts, tmp_path):
                            result="failed"),
                 metric_sum(samples, "herald_tlsrpt_posts_waiting"))
     try:
-        msg_id = send(h, "alice@sender.test", [f"bob@{DOMAIN}"])
-        h.wait_for_log(rf" {msg_id} => <?bob@{DOMAIN}>? .* P=sts ", timeout=60)
+        deliver_under_sts(h)
         outcome = send_reports(h)
         assert "answered 503 Service Unavailable; tried again from " in outcome, outcome
         assert len(list(h.path("var/spool/tlsrpt").glob("retry-*.json"))) == 1
@@ -232,18 +239,10 @@ def test_a_post_that_fails_is_tried_again(sts, tmp_path):
 def test_a_waiting_post_goes_out_once_when_two_sendings_meet(sts, tmp_path):
     # The minute's timer and `herald tlsrpt send` both try the POSTs that wait; a sending that
     # finds a report in the other's hands (waiting for the collector's answer) passes it by.
-    ip = loopback_address()
-    port = free_port_on([ip])
-    rua = f"https://reports.sender.test:{port}/v1/tlsrpt"
-    h, receiver, _ = sts(zone=[f"reports.sender.test. A {ip}",
-                               f'_smtp._tls.{DOMAIN}. TXT "v=TLSRPTv1; rua={rua}"'],
-                         tlsrpt={"enabled": True, "ca_file": str(tmp_path / "ca" / "ca.pem")})
     answer = threading.Event()
-    server = ReportCollector(ip, port, *issue(tmp_path / "ca", tmp_path / "collector",
-                                              ("reports.sender.test",)), refusals=1, hold=answer)
+    h, server, rua = with_https_rua(sts, tmp_path, {"refusals": 1, "hold": answer})
     try:
-        msg_id = send(h, "alice@sender.test", [f"bob@{DOMAIN}"])
-        h.wait_for_log(rf" {msg_id} => <?bob@{DOMAIN}>? .* P=sts ", timeout=60)
+        deliver_under_sts(h)
         assert "answered 503" in send_reports(h)
         first = []
         sending = threading.Thread(target=lambda: first.append(send_reports(h)))
