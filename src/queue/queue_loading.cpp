@@ -1,6 +1,7 @@
 #include "queue/queue_loading.hpp"
 
 #include <malloc.h>
+
 #include <boost/asio/post.hpp>
 
 #include <memory>
