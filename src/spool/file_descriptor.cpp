@@ -23,21 +23,29 @@ FileDescriptor& FileDescriptor::operator=(FileDescriptor&& other) noexcept {
     return *this;
 }
 
+namespace {
+
+int open_retrying(int directory, const char* name, int flags, mode_t mode) {
+    for (;;) {
+        const int fd = ::openat(directory, name, flags | O_CLOEXEC, mode);
+        if (fd >= 0) return fd;
+        if (errno == EPERM && (flags & O_NOATIME)) {
+            flags &= ~O_NOATIME;  // not the file's owner: an ordinary open
+        } else if (errno != EINTR) {
+            return fd;
+        }
+    }
+}
+
+}  // namespace
+
 FileDescriptor FileDescriptor::open(const std::filesystem::path& path, int flags, mode_t mode) {
-    int fd;
-    do {
-        fd = ::open(path.c_str(), flags | O_CLOEXEC, mode);
-    } while (fd < 0 && errno == EINTR);
-    return FileDescriptor(fd);
+    return FileDescriptor(open_retrying(AT_FDCWD, path.c_str(), flags, mode));
 }
 
 FileDescriptor FileDescriptor::open_in(const FileDescriptor& directory, const std::string& name,
                                        int flags, mode_t mode) {
-    int fd;
-    do {
-        fd = ::openat(directory.get(), name.c_str(), flags | O_CLOEXEC, mode);
-    } while (fd < 0 && errno == EINTR);
-    return FileDescriptor(fd);
+    return FileDescriptor(open_retrying(directory.get(), name.c_str(), flags, mode));
 }
 
 int FileDescriptor::release() {

@@ -21,7 +21,9 @@ class FileDescriptor {
     FileDescriptor& operator=(const FileDescriptor&) = delete;
     ~FileDescriptor() { reset(); }
 
-    // open(2) with O_CLOEXEC; an invalid descriptor with errno set on failure.
+    // open(2) with O_CLOEXEC; an invalid descriptor with errno set on failure. O_NOATIME in
+    // `flags` is a wish: only the file's owner may make it, so for anyone else (an admin's
+    // `herald queue`) the file is opened without it.
     static FileDescriptor open(const std::filesystem::path& path, int flags, mode_t mode = 0600);
     // openat(2): `name` in the open `directory`.
     static FileDescriptor open_in(const FileDescriptor& directory, const std::string& name,

@@ -48,7 +48,9 @@ constexpr unsigned kBuckets = 256;
 // queue up on the hand-over when it is warm (16-23 s with 16, 20-25 s with 2).
 constexpr unsigned kRecoveryThreads = 16;
 constexpr std::size_t kHandOverBatch = 1024;
-constexpr int kScheduleFlags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK;
+// O_NOATIME: the first read of a file written since it was last read would write its inode
+// (relatime), a journal write for each of a million queue files and schedules at start-up.
+constexpr int kScheduleFlags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOATIME;
 // A header larger than this is garbage: 100k recipients of 100 bytes fit.
 constexpr std::uint64_t kMaxHeaderSize = 16 * 1024 * 1024;
 constexpr std::size_t kMaxScheduleSize = 64 * 1024;
@@ -149,8 +151,9 @@ Result<HeaderBytes> read_header_bytes(const FileDescriptor& fd, const fs::path& 
 // `directory`, when given, is the open bucket that holds it: no walk down the whole path.
 Result<QueueFile> open_queue_file(const fs::path& path, std::string_view id, int flags,
                                   const FileDescriptor* directory = nullptr) {
-    // Not a symlink out of the spool, and no hang on a FIFO someone put there.
-    flags |= O_NOFOLLOW | O_NONBLOCK;
+    // Not a symlink out of the spool, and no hang on a FIFO someone put there; no inode write
+    // for reading it (kScheduleFlags).
+    flags |= O_NOFOLLOW | O_NONBLOCK | O_NOATIME;
     QueueFile file{directory ? FileDescriptor::open_in(*directory, std::string(id), flags)
                              : FileDescriptor::open(path, flags),
                    {}};
@@ -338,9 +341,17 @@ Result<std::string> queue_file_bytes(std::string_view header, std::string_view h
 }
 
 // Anything but a regular file fails the read (ESPIPE for a FIFO, EISDIR, ...).
+// A schedule is a few hundred bytes, a long one up to kMaxScheduleSize: a first read of a
+// page takes most whole (a regular file's read is short only at its end), where a buffer of
+// the largest size was zeroed for each.
 std::optional<Schedule> read_schedule(const FileDescriptor& fd) {
+    constexpr std::size_t kFirstScheduleRead = 4096;
     std::string text;
-    if (!fd || fd.read_at(0, kMaxScheduleSize, text) != 0) return std::nullopt;
+    if (!fd || fd.read_some_at(0, kFirstScheduleRead, text) != 0) return std::nullopt;
+    if (text.size() == kFirstScheduleRead &&
+        fd.read_at(text.size(), kMaxScheduleSize - text.size(), text) != 0) {
+        return std::nullopt;
+    }
     return parse_schedule(text);
 }
 
@@ -798,10 +809,13 @@ RecoveryReport Spool::load_queue(const KeptBatch& kept,
     const NameList queued = list_queue(report);
     if (found) found(queued.size());
     const NameList scheduled = list_schedules();
-    std::vector<FileDescriptor> buckets;
+    // Each file opened in its open bucket: no walk down the whole path for each.
+    OpenBuckets buckets;
     for (unsigned b = 0; b < kBuckets; ++b) {
-        buckets.push_back(
+        buckets.queue.push_back(
             FileDescriptor::open(dir_ / kQueue / bucket_name(b), O_RDONLY | O_DIRECTORY));
+        buckets.schedule.push_back(
+            FileDescriptor::open(dir_ / kSchedule / bucket_name(b), O_RDONLY | O_DIRECTORY));
     }
     std::vector<RecoveryReport> reports(kRecoveryThreads);
     std::atomic<std::size_t> next{0};
@@ -865,15 +879,15 @@ NameList Spool::list_schedules() const {
 
 std::vector<Spool::LoadedMessage> Spool::load_range(const NameList& queued, std::size_t first,
                                                     std::size_t end, const NameList& scheduled,
-                                                    const std::vector<FileDescriptor>& buckets,
+                                                    const OpenBuckets& buckets,
                                                     RecoveryReport& report) const {
     std::vector<LoadedMessage> batch;
     batch.reserve(end - first);
     for (std::size_t i = first; i < end; ++i) {
         const std::string name(queued[i]);
         const auto path = path_of(name);
-        const FileDescriptor& bucket = buckets[bucket_index_of(name)];
-        auto message = load_queue_file(path, name, bucket ? &bucket : nullptr);
+        const auto b = bucket_index_of(name);
+        auto message = load_queue_file(path, name, buckets.queue[b] ? &buckets.queue[b] : nullptr);
         if (!message) {
             // Delivered and removed since it was listed: nothing to say.
             if (is_gone(path)) continue;
@@ -883,7 +897,10 @@ std::vector<Spool::LoadedMessage> Spool::load_range(const NameList& queued, std:
         }
         std::optional<Schedule> schedule;
         if (scheduled.contains(name)) {
-            schedule = read_schedule(FileDescriptor::open(schedule_path_of(name), kScheduleFlags));
+            schedule = read_schedule(
+                buckets.schedule[b]
+                    ? FileDescriptor::open_in(buckets.schedule[b], name, kScheduleFlags)
+                    : FileDescriptor::open(schedule_path_of(name), kScheduleFlags));
         }
         ++report.kept;
         batch.push_back({std::move(*message), std::move(schedule)});

@@ -247,10 +247,12 @@ class Spool {
     std::filesystem::path schedule_path_of(std::string_view id) const;
     NameList list_queue(RecoveryReport& report) const;
     NameList list_schedules() const;
+    struct OpenBuckets {  // by bucket index; an invalid one: open by the whole path
+        std::vector<FileDescriptor> queue, schedule;
+    };
     std::vector<LoadedMessage> load_range(const NameList& queued, std::size_t first,
                                           std::size_t end, const NameList& scheduled,
-                                          const std::vector<FileDescriptor>& buckets,
-                                          RecoveryReport& report) const;
+                                          const OpenBuckets& buckets, RecoveryReport& report) const;
     void set_aside(const std::filesystem::path& path, std::string_view name, std::string why,
                    RecoveryReport& report) const;
     void drop_orphan_schedules(const NameList& queued, const NameList& scheduled) const;

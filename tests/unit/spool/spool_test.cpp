@@ -607,6 +607,54 @@ TEST_F(SpoolTest, RecoverHandsOverEachKeptMessageWithItsSchedule) {
     EXPECT_FALSE(spool_.load_schedule(broken));  // its message was set aside
 }
 
+// Reading the queue writes no inode: an atime older than the file's change time is one that
+// a relatime mount (this one's; a noatime mount cannot tell) updates on the next read.
+TEST_F(SpoolTest, LoadingTheQueueLeavesItsFilesAccessTimesAlone) {
+    const auto id = store_one();
+    ASSERT_TRUE(spool_.save_schedule(id, Schedule{2, {}, "451 later"}));
+    const auto bucket = spool_.path_of(id).parent_path().filename();
+    const std::vector<fs::path> files{spool_.path_of(id),
+                                      dir_.path() / "spool" / "schedule" / bucket / id};
+    const timespec an_hour_ago{::time(nullptr) - 3600, 0};
+    for (const auto& file : files) {
+        const timespec times[2] = {an_hour_ago, {0, UTIME_OMIT}};
+        ASSERT_EQ(::utimensat(AT_FDCWD, file.c_str(), times, 0), 0) << file;
+    }
+    std::optional<Schedule> schedule;
+    spool_.load_queue([&](std::vector<Spool::LoadedMessage>&& batch) {
+        if (batch.size() == 1) schedule = std::move(batch[0].schedule);
+        return true;
+    });
+    ASSERT_TRUE(schedule);
+    EXPECT_EQ(schedule->attempts, 2u);
+    for (const auto& file : files) {
+        struct stat st {};
+        ASSERT_EQ(::stat(file.c_str(), &st), 0) << file;
+        EXPECT_EQ(st.st_atim.tv_sec, an_hour_ago.tv_sec) << file;
+    }
+}
+
+// A schedule longer than the first read is read whole.
+TEST_F(SpoolTest, ALongScheduleIsLoadedWhole) {
+    const auto id = store_one();
+    Schedule schedule{5, {}, "451 later"};
+    for (int i = 0; i < 40; ++i) {
+        schedule.deferrals.push_back({.recipient = "r" + std::to_string(i) + "@one.test",
+                                      .reply = "451 4.7.1 " + std::string(200, 'x'),
+                                      .remote_host = "mx.one.test [127.0.0.2]"});
+    }
+    ASSERT_GT(encode_schedule(schedule).size(), 8192u);
+    ASSERT_TRUE(spool_.save_schedule(id, schedule));
+    std::optional<Schedule> loaded;
+    spool_.load_queue([&](std::vector<Spool::LoadedMessage>&& batch) {
+        if (batch.size() == 1) loaded = std::move(batch[0].schedule);
+        return true;
+    });
+    ASSERT_TRUE(loaded);
+    ASSERT_EQ(loaded->deferrals.size(), 40u);
+    EXPECT_EQ(loaded->deferrals.back().recipient, "r39@one.test");
+}
+
 TEST_F(SpoolTest, AnErrorThatIsNotAFullDiskSaysSo) {
     fs::remove_all(dir_.path() / "spool" / "incoming");
     auto stored = spool_.store(new_message_id(), envelope_to({"x@y"}), kData);
