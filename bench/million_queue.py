@@ -11,8 +11,8 @@ directory, removed at the end); 8 GB with --clone.
 
 --clone fills the queue in minutes instead of half an hour: smtp-source queues one message,
 which is then copied N-1 times (queue file and schedule) under fresh ids in their buckets and
-flushed to disk, as if N had been queued. Only the restart is measured then. --cold empties the page cache
-before the restart (root only), as after a reboot.
+flushed to disk, as if N had been queued. Only the restart is measured then. --cold empties
+the page cache before the restart (root only), as after a reboot.
 """
 import argparse
 import os

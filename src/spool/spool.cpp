@@ -340,10 +340,10 @@ Result<std::string> queue_file_bytes(std::string_view header, std::string_view h
     return file;
 }
 
-// Anything but a regular file fails the read (ESPIPE for a FIFO, EISDIR, ...).
-// A schedule is a few hundred bytes, a long one up to kMaxScheduleSize: a first read of a
-// page takes most whole (a regular file's read is short only at its end), where a buffer of
-// the largest size was zeroed for each.
+// Anything but a regular file fails the read (ESPIPE for a FIFO, EISDIR, ...). A schedule is
+// a few hundred bytes, a long one up to kMaxScheduleSize: a first read of a page takes most
+// whole (a regular file's read is short only at its end), where a buffer of the largest size
+// was zeroed for each.
 std::optional<Schedule> read_schedule(const FileDescriptor& fd) {
     constexpr std::size_t kFirstScheduleRead = 4096;
     std::string text;
